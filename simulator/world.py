@@ -126,6 +126,8 @@ class Device:
     ota_stuck: bool = False  # an OTA system update that never completes
     dct_corrupt: bool = False
     cloud_errors: int = 0
+    serial_number: str | None = None  # printed by the `i` command from Device OS 1.4.1 (reference §2.1)
+    device_secret: str | None = None  # a secret: printed by `i` from 1.4.1, never by photon-doctor
 
 
 @dataclass
@@ -247,6 +249,14 @@ class World:
             self.device.mode = Mode.DFU
             self.device.led = "blinking_yellow"
             self.events.append("DFU mode")
+
+    def drop_off_bus(self) -> None:
+        """The module falls off the USB bus (a damaged P0 browning out): the device is gone until powered again."""
+        with self.lock:
+            self._go_offline()
+            self.device.mode = Mode.OFF
+            self.device.led = "off"
+            self.events.append("dropped off the USB bus")
 
     def set_credentials(self, cred: StoredCredential) -> None:
         """Store credentials: same SSID replaced, newest first, at most five (reference §7)."""

@@ -1,0 +1,243 @@
+"""Explanations: WHY a question is asked, HOW a cause was concluded, WHY a fix comes where it does.
+
+Pure functions returning plain dictionaries (stable, JSON-ready) and their text renderings.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+from photon_doctor.engine.certainty import in_words
+from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.engine.questions import candidate_values, current_firings, what_if
+from photon_doctor.knowledge.model import KnowledgeBase
+
+
+def _value_text(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, tuple):
+        return ", ".join(v) if v else "none"
+    return str(v)
+
+
+def _obs_dict(o: Observation) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "value": list(o.value) if isinstance(o.value, tuple) else o.value,
+        "confidence": o.confidence,
+        "source": o.provenance.source,
+        "detail": o.provenance.detail,
+    }
+
+
+def _entry_dict(kb: KnowledgeBase, e: TraceEntry) -> dict[str, Any]:
+    d: dict[str, Any] = {
+        "kind": e.kind,
+        "id": e.source_id,
+        "cf": round(e.cf, 4),
+        "strength": round(e.strength, 4),
+        "contribution": round(e.contribution, 4),
+        "observations": [_obs_dict(o) for o in e.observations],
+    }
+    if e.kind == "rule":
+        rule = kb.rule(e.source_id)
+        d["conditions"] = [c.describe() for c in rule.conditions]
+        d["rationale"] = rule.rationale
+        d["source"] = rule.source
+    elif e.kind == "tried_fix":
+        fix = kb.fixes[e.source_id]
+        d["rationale"] = f"'{fix.title}' was tried and did not help, so a cause it resolves is less likely."
+        d["source"] = "fixes_tried_failed"
+    else:
+        d["rationale"] = "how common this cause is before any evidence"
+        d["source"] = "; ".join(kb.causes[e.cause].sources)
+    return d
+
+
+def why_question(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str
+) -> dict[str, Any]:
+    """WHY is ``obs_id`` asked: what each answer would raise or lower, and the rules that wait on it."""
+    odef = kb.observations[obs_id]
+    before = {c.id: c.certainty for c in diagnosis.causes}
+    firings = current_firings(kb, diagnosis)
+    answers = []
+    for v in candidate_values(kb, odef):
+        after = what_if(kb, observations, firings, obs_id, v)
+        changes = [
+            {"cause": c.id, "before": round(before[c.id], 4), "after": round(c.certainty, 4)}
+            for c in after.causes
+            if abs(c.certainty - before[c.id]) > 0.005
+        ]
+        changes.sort(key=lambda ch: -abs(ch["after"] - ch["before"]))
+        first = after.plan[0].fix if after.plan else None
+        answers.append({"value": v, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
+    waiting = []
+    for rule in kb.rules_using(obs_id):
+        known, needed, contradicted = [], [], False
+        for cond in rule.conditions:
+            if cond.obs == obs_id:
+                continue
+            o = observations.get(cond.obs)
+            if o is None:
+                needed.append(cond.describe())
+            elif cond.holds(o.value):
+                known.append(cond.describe())
+            else:
+                contradicted = True
+        if contradicted:
+            continue
+        waiting.append({
+            "rule": rule.id, "cause": rule.cause, "cf": rule.cf,
+            "tests": [c.describe() for c in rule.conditions if c.obs == obs_id],
+            "known": known, "still_needed": needed, "rationale": rule.rationale,
+        })
+    waiting.sort(key=lambda w: (len(w["still_needed"]), -abs(w["cf"])))
+    return {
+        "question": obs_id,
+        "text": odef.question,
+        "cost_minutes": odef.cost,
+        "ecr_now": round(diagnosis.ecr, 2),
+        "answers": answers,
+        "rules_waiting": waiting,
+    }
+
+
+def how_cause(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str) -> dict[str, Any]:
+    """HOW was ``cause_id`` concluded: its prior, the evidence for it and against it, with sources."""
+    belief = diagnosis.cause(cause_id)
+    cause = kb.causes[cause_id]
+    rank = next((i + 1 for i, c in enumerate(diagnosis.ranked) if c.id == cause_id), None)
+    return {
+        "cause": cause_id,
+        "title": cause.title,
+        "description": cause.description,
+        "certainty": round(belief.certainty, 4),
+        "in_words": in_words(belief.certainty),
+        "rank": rank,
+        "likely": belief.likely,
+        "prior": belief.prior,
+        "for": [_entry_dict(kb, e) for e in belief.evidence if e.kind != "prior" and e.contribution > 0],
+        "against": [_entry_dict(kb, e) for e in belief.evidence if e.contribution < 0],
+        "fixes": [f.id for f in kb.fixes_for_cause(cause_id)],
+    }
+
+
+def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, Any]:
+    """WHY this fix: the causes it addresses, their certainties, its cost and risk, and its place in the plan."""
+    fix = kb.fixes[fix_id]
+    position = next((i for i, s in enumerate(diagnosis.plan) if s.fix == fix_id), None)
+    step = diagnosis.plan[position] if position is not None else None
+    addresses = [
+        {"cause": c, "resolves_probability": q, "certainty": round(diagnosis.cause(c).certainty, 4),
+         "probability": round(diagnosis.cause(c).probability, 4)}
+        for c, q in sorted(fix.resolves.items(), key=lambda kv: -kv[1])
+    ]
+    result: dict[str, Any] = {
+        "fix": fix_id,
+        "title": fix.title,
+        "description": fix.description,
+        "addresses": addresses,
+        "cost_minutes": fix.cost,
+        "risk": fix.risk.value,
+        "reversible": fix.reversible,
+        "changes": fix.changes,
+        "automation": fix.automation,
+        "steps": list(fix.steps),
+        "position": None if position is None else position + 1,
+    }
+    if step is None:
+        tried = any(e.kind == "tried_fix" and e.source_id == fix_id for e in diagnosis.trace)
+        result["reason"] = (
+            "already tried without success" if tried
+            else "not in the plan: the causes it resolves have no belief left"
+        )
+        return result
+    result.update({
+        "p_success": round(step.p_success, 4),
+        "p_reach": round(step.p_reach, 4),
+        "ratio": round(step.ratio, 5),
+        "expected_cost": round(step.expected_cost, 3),
+    })
+    assert position is not None
+    if position + 1 < len(diagnosis.plan):
+        nxt = diagnosis.plan[position + 1]
+        result["before_next"] = {
+            "fix": nxt.fix,
+            "ratio": round(nxt.ratio, 5),
+            "reason": (
+                f"{fix_id} has the higher chance of success per minute "
+                f"({step.p_success:.0%} in {step.cost:g} min vs {nxt.p_success:.0%} in {nxt.cost:g} min "
+                f"once {fix_id} has failed)"
+            ),
+        }
+    if position > 0:
+        prev = diagnosis.plan[position - 1]
+        result["after_previous"] = {"fix": prev.fix, "ratio": round(prev.ratio, 5)}
+    return result
+
+
+def render_why_question(w: Mapping[str, Any]) -> str:
+    lines = [f"Why I ask '{w['text']}' (about {w['cost_minutes']:g} min to find out):"]
+    for a in w["answers"]:
+        if not a["changes"]:
+            continue
+        moves = ", ".join(
+            f"{c['cause']} {'up' if c['after'] > c['before'] else 'down'} {c['before']:.2f} -> {c['after']:.2f}"
+            for c in a["changes"][:4]
+        )
+        lines.append(f"  if '{_value_text(a['value'])}': {moves}")
+    if w["rules_waiting"]:
+        lines.append("  Rules waiting on this answer:")
+        for r in w["rules_waiting"][:5]:
+            need = f" (still needs: {'; '.join(r['still_needed'])})" if r["still_needed"] else ""
+            lines.append(f"   - {r['rule']} -> {r['cause']} (cf {r['cf']:+.2f}): {r['rationale']}{need}")
+    return "\n".join(lines)
+
+
+def render_how_cause(h: Mapping[str, Any]) -> str:
+    rank = f"ranked #{h['rank']}" if h["rank"] else "not shown as likely"
+    lines = [
+        f"{h['title']} [{h['cause']}]: certainty {h['certainty']:.2f} ({h['in_words']}), {rank}.",
+        f"  Prior {h['prior']:.2f}.",
+    ]
+    for label, key in (("Evidence for", "for"), ("Evidence against", "against")):
+        if h[key]:
+            lines.append(f"  {label}:")
+            for e in h[key]:
+                seen = "; ".join(
+                    f"{o['id']} = {_value_text(o['value'] if not isinstance(o['value'], list) else tuple(o['value']))}"
+                    f" ({o['source']}{': ' + o['detail'] if o['detail'] else ''})"
+                    for o in e["observations"]
+                )
+                lines.append(f"   - {e['id']} ({e['contribution']:+.2f}): {e['rationale']}")
+                if seen:
+                    lines.append(f"       seen: {seen}")
+                lines.append(f"       source: {e['source']}")
+    if h["fixes"]:
+        lines.append(f"  Fixes for it: {', '.join(h['fixes'])}")
+    return "\n".join(lines)
+
+
+def render_why_fix(w: Mapping[str, Any]) -> str:
+    lines = [f"{w['title']} [{w['fix']}]"]
+    if w["position"] is None:
+        lines.append(f"  Not in the plan: {w['reason']}.")
+    else:
+        lines.append(
+            f"  Step {w['position']} of the plan: {w['p_success']:.0%} chance it resolves the problem "
+            f"(if the earlier steps failed), {w['cost_minutes']:g} min, {w['ratio']:.4f} per minute."
+        )
+    lines.append(f"  Risk: {w['risk']}, {'reversible' if w['reversible'] else 'not reversible'}; changes {w['changes']}.")
+    lines.append("  Addresses:")
+    for a in w["addresses"]:
+        lines.append(
+            f"   - {a['cause']}: certainty {a['certainty']:.2f}, resolves it with p={a['resolves_probability']:.2f}"
+        )
+    if "before_next" in w:
+        lines.append(f"  Before {w['before_next']['fix']}: {w['before_next']['reason']}.")
+    if "after_previous" in w:
+        lines.append(f"  After {w['after_previous']['fix']}, which has a higher chance per minute.")
+    return "\n".join(lines)

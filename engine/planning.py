@@ -1,0 +1,93 @@
+"""Ordering the fixes decision-theoretically (Heckerman, Breese & Rommelse 1995; Kadane & Simon's P-over-C).
+
+Single-fault assumption: exactly one cause is behind the failure, with the beliefs given. A fix resolves cause c
+with probability q(fix, c). The plan is built greedily: at each step take the fix with the highest
+P(it resolves the problem | every earlier fix failed) / cost, then update the beliefs as if it had failed. When
+each fix addresses its own cause for certain this is exactly the p/c order; when several fixes address the same
+cause it re-plans after each hypothetical failure, as the executor does after a real one.
+ECR = sum over steps of P(still broken when the step starts) x cost, plus P(still broken after the whole plan) x
+the residual cost (giving up and going to support: the most expensive fix in the knowledge base), so that a plan
+that leaves a likely cause uncovered is not mistaken for a cheap one.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from photon_doctor.knowledge.model import KnowledgeBase
+
+#: Fixes whose chance of helping is below this are left out of the plan.
+MIN_P = 0.005
+
+
+@dataclass(frozen=True)
+class PlanStep:
+    """One fix in the plan, with its expected value."""
+
+    fix: str
+    p_success: float  # P(this fix resolves the problem | the earlier fixes failed)
+    p_reach: float  # P(the problem is still there when this step starts)
+    cost: float  # minutes
+    ratio: float  # p_success / cost: the ordering key
+    expected_cost: float  # p_reach x cost: this step's share of the ECR
+    addresses: tuple[tuple[str, float], ...]  # (cause, q) pairs this fix resolves
+
+
+def plan_fixes(
+    kb: KnowledgeBase, probabilities: Mapping[str, float], exclude: set[str] | frozenset[str] = frozenset()
+) -> tuple[tuple[PlanStep, ...], float, float]:
+    """Return (steps, ECR in minutes, probability left unresolved after the whole plan)."""
+    remaining = {c: p for c, p in probabilities.items() if p > 0}
+    candidates = {fid: f for fid, f in kb.fixes.items() if fid not in exclude}
+    steps: list[PlanStep] = []
+    reach = sum(remaining.values())
+    while candidates and reach > 1e-12:
+        best = None
+        for fid, fix in candidates.items():
+            gain = sum(remaining.get(c, 0.0) * q for c, q in fix.resolves.items())
+            p = gain / reach
+            key = (p / fix.cost, -fix.cost, fid)
+            if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
+                best = (key, fid, p)
+        assert best is not None
+        _, fid, p = best
+        if p < MIN_P:
+            break
+        fix = candidates.pop(fid)
+        steps.append(
+            PlanStep(
+                fix=fid,
+                p_success=p,
+                p_reach=reach,
+                cost=fix.cost,
+                ratio=p / fix.cost,
+                expected_cost=reach * fix.cost,
+                addresses=tuple(sorted(fix.resolves.items(), key=lambda kv: -kv[1])),
+            )
+        )
+        for c, q in fix.resolves.items():
+            if c in remaining:
+                remaining[c] *= 1.0 - q
+        reach = sum(remaining.values())
+    reach = max(reach, 0.0)
+    ecr = sum(s.expected_cost for s in steps) + reach * residual_cost(kb)
+    return tuple(steps), ecr, reach
+
+
+def residual_cost(kb: KnowledgeBase) -> float:
+    """What it costs when no planned fix works: the most expensive fix (a support ticket, a replacement)."""
+    return max((f.cost for f in kb.fixes.values()), default=0.0)
+
+
+def evaluate_plan(kb: KnowledgeBase, probabilities: Mapping[str, float], fix_ids: list[str] | tuple[str, ...]) -> float:
+    """The ECR of following ``fix_ids`` in that order when the beliefs are ``probabilities``."""
+    remaining = {c: p for c, p in probabilities.items() if p > 0}
+    ecr = 0.0
+    for fid in fix_ids:
+        fix = kb.fixes[fid]
+        ecr += sum(remaining.values()) * fix.cost
+        for c, q in fix.resolves.items():
+            if c in remaining:
+                remaining[c] *= 1.0 - q
+    return ecr + max(sum(remaining.values()), 0.0) * residual_cost(kb)

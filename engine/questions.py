@@ -1,0 +1,198 @@
+"""Choosing the next question: the one whose answer is expected to lower the cost of repair the most.
+
+Myopic value of information (Heckerman et al. 1995): for a question o with cost C_o and possible answers k,
+ECO(o) = C_o + sum_k P(o = k | evidence) x ECR_k(plan re-made after the answer k). It is compared with the cost of
+not asking, judged under the same post-answer beliefs: sum_k P(o = k) x ECR_k(the current plan). Certainty factors
+are not a probability model (an answer that matches no rule lowers nothing), so comparing with the ECR before the
+answer would wrongly penalise questions that can reveal an expensive cause; judging both plans under the same
+beliefs measures exactly what the answer is worth: how much better the plan becomes. Ask the question with the
+largest saving when it is positive; otherwise asking cannot pay for itself and the session moves on to the fixes.
+
+P(o = k | evidence) comes from the rules: under each cause c, answers that rules for c treat as evidence for c are
+more likely, answers treated as evidence against less likely; mixed over the current cause probabilities.
+The lookahead matches rules in pure Python (:func:`~photon_doctor.engine.diagnosis.match_rule`, the same
+condition semantics as the experta network), because only the rules that test ``o`` can change.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Mapping
+
+from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule
+from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
+from photon_doctor.engine.rete import Firing
+from photon_doctor.engine.planning import evaluate_plan
+from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+
+#: How strongly a rule's CF shapes the expected answer distribution under its cause.
+_ANSWER_WEIGHT = 4.0
+
+
+@dataclass(frozen=True)
+class Outcome:
+    """One possible answer and what it would do."""
+
+    value: ObsValue
+    probability: float
+    ecr: float
+    diagnosis: Diagnosis
+
+
+@dataclass(frozen=True)
+class QuestionValue:
+    """The expected cost of asking ``obs`` (ECO) against the expected cost of carrying on without asking."""
+
+    obs: str
+    eco: float
+    baseline: float  # expected cost of the current plan, judged under the post-answer beliefs
+    ecr_now: float  # ECR of the current plan under the current beliefs
+    outcomes: tuple[Outcome, ...]
+
+    @property
+    def saving(self) -> float:
+        """Minutes the question is expected to save, net of its own cost (positive: worth asking)."""
+        return self.baseline - self.eco
+
+
+def candidate_values(kb: KnowledgeBase, odef: ObservationDef) -> tuple[ObsValue, ...]:
+    """The answers worth considering for ``odef``: enum values, yes/no, or values on each side of the
+    thresholds the rules use for numbers and versions. Lists of tried fixes are not looked ahead."""
+    if odef.kind is Kind.ENUM:
+        return tuple(odef.choices)
+    if odef.kind is Kind.BOOL:
+        return (True, False)
+    if odef.kind in (Kind.NUMBER, Kind.VERSION):
+        thresholds = sorted(
+            {c.value for r in kb.rules_using(odef.id) for c in r.conditions if c.obs == odef.id},
+            key=lambda v: (str(type(v)), v),
+        )
+        values: list[ObsValue] = []
+        for t in thresholds:
+            if odef.kind is Kind.NUMBER:
+                values.extend([float(t) - 5.0, float(t) + 5.0])
+            else:
+                values.extend(_around_version(str(t)))
+        return tuple(dict.fromkeys(values))
+    return ()
+
+
+def _around_version(v: str) -> list[str]:
+    parts = [int(p) for p in v.split("-")[0].split(".")] + [0, 0]
+    major, minor, patch = parts[:3]
+    below = f"{major}.{minor - 1}.0" if minor > 0 else (f"{major - 1}.9.0" if major > 0 else "0.0.1")
+    return [below, f"{major}.{minor}.{patch}", f"{major}.{minor + 1}.0"]
+
+
+def answer_distribution(
+    kb: KnowledgeBase, diagnosis: Diagnosis, odef: ObservationDef, values: tuple[ObsValue, ...]
+) -> tuple[float, ...]:
+    """P(o = k | evidence) for each candidate k, from the rules and the current cause probabilities."""
+    mix = [0.0] * len(values)
+    for belief in diagnosis.causes:
+        if belief.probability <= 0:
+            continue
+        scores = []
+        for v in values:
+            score = 1.0
+            for rule in kb.rules_for_cause(belief.id):
+                conds = [c for c in rule.conditions if c.obs == odef.id]
+                if conds and all(c.holds(v) for c in conds):
+                    score *= 1.0 + _ANSWER_WEIGHT * rule.cf if rule.cf > 0 else 1.0 / (1.0 - _ANSWER_WEIGHT * rule.cf)
+            scores.append(score)
+        total = sum(scores)
+        for i, s in enumerate(scores):
+            mix[i] += belief.probability * s / total
+    total = sum(mix) or 1.0
+    return tuple(m / total for m in mix)
+
+
+def what_if(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    firings: tuple[Firing, ...],
+    obs_id: str,
+    value: ObsValue,
+) -> Diagnosis:
+    """The diagnosis if ``obs_id`` were answered ``value``, given the current firings."""
+    extended = dict(observations)
+    extended[obs_id] = Observation(obs_id, value, 1.0, Provenance("what-if"))
+    new = [f for r in kb.rules_using(obs_id) if (f := match_rule(r, extended)) is not None]
+    return assess(kb, extended, (*firings, *new))
+
+
+def current_firings(kb: KnowledgeBase, diagnosis: Diagnosis) -> tuple[Firing, ...]:
+    """The firings behind ``diagnosis``, rebuilt from its trace."""
+    return tuple(
+        Firing(e.source_id, tuple((o.id, float(o.confidence)) for o in e.observations))
+        for e in diagnosis.trace
+        if e.kind == "rule"
+    )
+
+
+def value_of(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str
+) -> QuestionValue | None:
+    """ECO of asking ``obs_id`` now, or None if no rule could use its answer."""
+    odef = kb.observations[obs_id]
+    values = candidate_values(kb, odef)
+    if not values or not kb.rules_using(obs_id):
+        return None
+    probs = answer_distribution(kb, diagnosis, odef, values)
+    firings = current_firings(kb, diagnosis)
+    current_plan = [s.fix for s in diagnosis.plan]
+    outcomes = []
+    expected = baseline = 0.0
+    for v, p in zip(values, probs):
+        d = what_if(kb, observations, firings, obs_id, v)
+        outcomes.append(Outcome(v, p, d.ecr, d))
+        expected += p * d.ecr
+        probabilities = {c.id: c.probability for c in d.causes}
+        baseline += p * evaluate_plan(kb, probabilities, current_plan)
+    return QuestionValue(obs_id, odef.cost + expected, baseline, diagnosis.ecr, tuple(outcomes))
+
+
+def rank_questions(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[QuestionValue]:
+    """Every askable, unanswered question with its value, best (largest saving) first."""
+    result = []
+    for obs_id, odef in kb.observations.items():
+        if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
+            continue
+        qv = value_of(kb, observations, diagnosis, obs_id)
+        if qv is not None:
+            result.append(qv)
+    result.sort(key=lambda q: (-q.saving, kb.observations[q.obs].cost, q.obs))
+    return result
+
+
+def next_question(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> QuestionValue | None:
+    """The question to ask next, or None when the session should stop asking: the leading cause is clear, or
+    no question is expected to save more than it costs."""
+    if diagnosis.leading_clear:
+        return None
+    ranked = rank_questions(kb, observations, diagnosis, skip)
+    if not ranked or ranked[0].saving <= 1e-9:
+        return None
+    return ranked[0]
+
+
+__all__ = [
+    "Outcome",
+    "QuestionValue",
+    "answer_distribution",
+    "candidate_values",
+    "next_question",
+    "rank_questions",
+    "value_of",
+    "what_if",
+]

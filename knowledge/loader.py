@@ -1,0 +1,365 @@
+"""Load and validate the knowledge base from TOML files, once, into frozen dataclasses.
+
+Files in the knowledge directory (``knowledge/data`` by default):
+``observations.toml``, ``causes.toml``, ``fixes.toml`` and one or more ``rules*.toml``. Each starts with
+``schema_version = 1``. See docs/knowledge-format.md.
+
+Every problem raises :class:`~photon_doctor.errors.KnowledgeError` naming the file, the item id, the field and
+the bad value. Cross-references are checked: a rule that names an unknown observation, value, cause or fix,
+a fix that resolves an unknown cause, are load errors.
+"""
+
+from __future__ import annotations
+
+import math
+import sys
+from pathlib import Path
+from types import MappingProxyType
+from typing import Any
+
+from photon_doctor.errors import KnowledgeError
+from photon_doctor.knowledge.model import (
+    CauseDef,
+    Condition,
+    FixDef,
+    Kind,
+    KnowledgeBase,
+    ObservationDef,
+    Op,
+    Risk,
+    RuleDef,
+    version_key,
+)
+
+if sys.version_info >= (3, 11):
+    import tomllib
+else:  # pragma: no cover - exercised on Python 3.10 only
+    import tomli as tomllib
+
+SCHEMA_VERSION = 1
+DATA_DIR = Path(__file__).resolve().parent / "data"
+
+_NUMERIC_OPS = {Op.LT, Op.LE, Op.GT, Op.GE}
+_VERSION_OPS = {Op.VERSION_LT, Op.VERSION_LE, Op.VERSION_GT, Op.VERSION_GE}
+_ALLOWED_OPS: dict[Kind, set[Op]] = {
+    Kind.ENUM: {Op.IS, Op.IS_NOT, Op.IN, Op.NOT_IN},
+    Kind.BOOL: {Op.IS},
+    Kind.NUMBER: {Op.IS, Op.IS_NOT} | _NUMERIC_OPS,
+    Kind.VERSION: {Op.IS, Op.IS_NOT} | _VERSION_OPS,
+    Kind.FIXES: {Op.IS, Op.CONTAINS, Op.NOT_CONTAINS},
+}
+
+
+def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
+    """Load, validate and return the knowledge base in ``directory`` (default: the shipped one).
+
+    Raises KnowledgeError on any problem.
+    """
+    root = Path(directory) if directory is not None else DATA_DIR
+    if not root.is_dir():
+        raise KnowledgeError(str(root), None, None, "knowledge directory not found")
+    obs_doc = _read(root / "observations.toml")
+    cause_doc = _read(root / "causes.toml")
+    fix_doc = _read(root / "fixes.toml")
+    rule_files = sorted(root.glob("rules*.toml"))
+    if not rule_files:
+        raise KnowledgeError(str(root), None, None, "no rules*.toml file")
+
+    observations = _observations(root / "observations.toml", obs_doc)
+    causes = _causes(root / "causes.toml", cause_doc)
+    fixes = _fixes(root / "fixes.toml", fix_doc, causes)
+    rules: list[RuleDef] = []
+    seen: set[str] = set()
+    for path in rule_files:
+        for rule in _rules(path, _read(path), observations, causes, fixes):
+            if rule.id in seen:
+                raise KnowledgeError(str(path), rule.id, "id", "duplicate rule id")
+            seen.add(rule.id)
+            rules.append(rule)
+    return KnowledgeBase(
+        schema_version=SCHEMA_VERSION,
+        observations=MappingProxyType(observations),
+        causes=MappingProxyType(causes),
+        rules=tuple(rules),
+        fixes=MappingProxyType(fixes),
+        source_dir=str(root),
+    )
+
+
+def _read(path: Path) -> dict[str, Any]:
+    try:
+        with path.open("rb") as fh:
+            doc = tomllib.load(fh)
+    except FileNotFoundError:
+        raise KnowledgeError(str(path), None, None, "file not found") from None
+    except OSError as exc:
+        raise KnowledgeError(str(path), None, None, f"cannot read: {exc.strerror}") from None
+    except tomllib.TOMLDecodeError as exc:
+        raise KnowledgeError(str(path), None, None, f"not valid TOML: {exc}") from None
+    version = doc.get("schema_version")
+    if version != SCHEMA_VERSION:
+        raise KnowledgeError(
+            str(path), None, "schema_version", f"expected {SCHEMA_VERSION}, found {version!r}"
+        )
+    return doc
+
+
+class _Item:
+    """Typed access to one table of a knowledge file, raising KnowledgeError with file, id and field."""
+
+    def __init__(self, path: Path, table: Any, index: int, section: str) -> None:
+        self.path = str(path)
+        if not isinstance(table, dict):
+            raise KnowledgeError(self.path, f"{section}[{index}]", None, "must be a table")
+        self.table = table
+        raw_id = table.get("id")
+        if not isinstance(raw_id, str) or not raw_id.strip():
+            raise KnowledgeError(self.path, f"{section}[{index}]", "id", f"missing or not a string: {raw_id!r}")
+        self.id = raw_id
+
+    def fail(self, field: str | None, problem: str) -> KnowledgeError:
+        return KnowledgeError(self.path, self.id, field, problem)
+
+    def str(self, name: str, *, required: bool = True, default: str = "") -> str:
+        value = self.table.get(name, None)
+        if value is None:
+            if required:
+                raise self.fail(name, "missing")
+            return default
+        if not isinstance(value, str) or (required and not value.strip()):
+            raise self.fail(name, f"must be a non-empty string, found {value!r}")
+        return value
+
+    def num(self, name: str, lo: float, hi: float, *, required: bool = True, default: float = 0.0) -> float:
+        value = self.table.get(name, None)
+        if value is None:
+            if required:
+                raise self.fail(name, "missing")
+            return default
+        if isinstance(value, bool) or not isinstance(value, (int, float)) or math.isnan(value):
+            raise self.fail(name, f"must be a number, found {value!r}")
+        if not lo <= value <= hi:
+            raise self.fail(name, f"must be between {lo} and {hi}, found {value!r}")
+        return float(value)
+
+    def str_list(self, name: str, *, required: bool = True) -> tuple[str, ...]:
+        value = self.table.get(name, None)
+        if value is None:
+            if required:
+                raise self.fail(name, "missing")
+            return ()
+        if not isinstance(value, list) or not all(isinstance(v, str) for v in value):
+            raise self.fail(name, f"must be a list of strings, found {value!r}")
+        if required and not value:
+            raise self.fail(name, "must not be empty")
+        return tuple(value)
+
+
+def _tables(path: Path, doc: dict[str, Any], section: str) -> list[Any]:
+    tables = doc.get(section)
+    if not isinstance(tables, list) or not tables:
+        raise KnowledgeError(str(path), None, section, f"expected one or more [[{section}]] tables")
+    return tables
+
+
+def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
+    result: dict[str, ObservationDef] = {}
+    for i, table in enumerate(_tables(path, doc, "observation")):
+        item = _Item(path, table, i, "observation")
+        if item.id in result:
+            raise item.fail("id", "duplicate observation id")
+        kind_raw = item.str("kind")
+        try:
+            kind = Kind(kind_raw)
+        except ValueError:
+            raise item.fail("kind", f"unknown kind {kind_raw!r}; expected one of {[k.value for k in Kind]}") from None
+        choices_raw = table.get("choices", {})
+        if kind is Kind.ENUM:
+            if not isinstance(choices_raw, dict) or not choices_raw:
+                raise item.fail("choices", "an enum observation needs a [observation.choices] table")
+            for value, meaning in choices_raw.items():
+                if not isinstance(meaning, str) or not meaning.strip():
+                    raise item.fail(f"choices.{value}", f"meaning must be a non-empty string, found {meaning!r}")
+        elif choices_raw:
+            raise item.fail("choices", f"only enum observations have choices (this one is {kind.value})")
+        result[item.id] = ObservationDef(
+            id=item.id,
+            kind=kind,
+            question=item.str("question"),
+            help=item.str("help"),
+            cost=item.num("cost", 0.0, 1440.0),
+            choices=MappingProxyType(dict(choices_raw)),
+            unit=item.str("unit", required=False) or None,
+            probes=item.str_list("probes", required=False),
+            askable=bool(table.get("askable", True)),
+        )
+    return result
+
+
+def _causes(path: Path, doc: dict[str, Any]) -> dict[str, CauseDef]:
+    result: dict[str, CauseDef] = {}
+    for i, table in enumerate(_tables(path, doc, "cause")):
+        item = _Item(path, table, i, "cause")
+        if item.id in result:
+            raise item.fail("id", "duplicate cause id")
+        result[item.id] = CauseDef(
+            id=item.id,
+            title=item.str("title"),
+            description=item.str("description"),
+            prior=item.num("prior", 0.0, 0.5),
+            sources=item.str_list("sources"),
+        )
+    return result
+
+
+def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict[str, FixDef]:
+    result: dict[str, FixDef] = {}
+    for i, table in enumerate(_tables(path, doc, "fix")):
+        item = _Item(path, table, i, "fix")
+        if item.id in result:
+            raise item.fail("id", "duplicate fix id")
+        resolves_raw = table.get("resolves")
+        if not isinstance(resolves_raw, dict) or not resolves_raw:
+            raise item.fail("resolves", "needs a [fix.resolves] table of cause = probability")
+        resolves: dict[str, float] = {}
+        for cause, p in resolves_raw.items():
+            if cause not in causes:
+                raise item.fail(f"resolves.{cause}", f"unknown cause {cause!r}")
+            if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 < p <= 1.0:
+                raise item.fail(f"resolves.{cause}", f"probability must be in (0, 1], found {p!r}")
+            resolves[cause] = float(p)
+        risk_raw = item.str("risk")
+        try:
+            risk = Risk(risk_raw)
+        except ValueError:
+            raise item.fail("risk", f"unknown risk {risk_raw!r}; expected one of {[r.value for r in Risk]}") from None
+        reversible = table.get("reversible")
+        if not isinstance(reversible, bool):
+            raise item.fail("reversible", f"must be true or false, found {reversible!r}")
+        result[item.id] = FixDef(
+            id=item.id,
+            title=item.str("title"),
+            description=item.str("description"),
+            resolves=MappingProxyType(resolves),
+            cost=item.num("cost", 0.1, 10080.0),
+            risk=risk,
+            reversible=reversible,
+            steps=item.str_list("steps"),
+            automation=item.str("automation", required=False, default="manual"),
+            changes=item.str("changes"),
+            sources=item.str_list("sources", required=False),
+        )
+    return result
+
+
+def _rules(
+    path: Path,
+    doc: dict[str, Any],
+    observations: dict[str, ObservationDef],
+    causes: dict[str, CauseDef],
+    fixes: dict[str, FixDef],
+) -> list[RuleDef]:
+    result = []
+    for i, table in enumerate(_tables(path, doc, "rule")):
+        item = _Item(path, table, i, "rule")
+        cause = item.str("cause")
+        if cause not in causes:
+            raise item.fail("cause", f"unknown cause {cause!r}")
+        cf = item.num("cf", -1.0, 1.0)
+        if cf == 0.0 or abs(cf) >= 1.0:
+            raise item.fail("cf", f"must be in (-1, 0) or (0, 1), found {cf!r}")
+        when = table.get("when")
+        if not isinstance(when, list) or not when:
+            raise item.fail("when", "needs a non-empty list of conditions")
+        conditions = tuple(
+            _condition(item, f"when[{j}]", raw, observations, fixes) for j, raw in enumerate(when)
+        )
+        result.append(
+            RuleDef(
+                id=item.id,
+                cause=cause,
+                cf=cf,
+                conditions=conditions,
+                rationale=item.str("rationale"),
+                source=item.str("source"),
+                file=path.name,
+            )
+        )
+    return result
+
+
+def _condition(
+    item: _Item,
+    where: str,
+    raw: Any,
+    observations: dict[str, ObservationDef],
+    fixes: dict[str, FixDef],
+) -> Condition:
+    if not isinstance(raw, dict):
+        raise item.fail(where, f"a condition must be a table like {{obs = ..., is = ...}}, found {raw!r}")
+    negate = False
+    if set(raw) == {"not"}:
+        negate, raw = True, raw["not"]
+        where += ".not"
+        if not isinstance(raw, dict):
+            raise item.fail(where, f"must be a condition table, found {raw!r}")
+    obs_id = raw.get("obs")
+    if obs_id not in observations:
+        raise item.fail(f"{where}.obs", f"unknown observation {obs_id!r}")
+    odef = observations[obs_id]
+    ops = [k for k in raw if k != "obs"]
+    if len(ops) != 1:
+        raise item.fail(where, f"needs exactly one operator besides 'obs', found {ops}")
+    try:
+        op = Op(ops[0])
+    except ValueError:
+        raise item.fail(where, f"unknown operator {ops[0]!r}; expected one of {[o.value for o in Op]}") from None
+    if op not in _ALLOWED_OPS[odef.kind]:
+        raise item.fail(
+            f"{where}.{op.value}",
+            f"operator not allowed on {odef.kind.value} observation {obs_id!r}; "
+            f"allowed: {sorted(o.value for o in _ALLOWED_OPS[odef.kind])}",
+        )
+    value = _check_value(item, f"{where}.{op.value}", odef, op, raw[op.value], fixes)
+    return Condition(obs=obs_id, op=op, value=value, negate=negate)
+
+
+def _check_value(
+    item: _Item, where: str, odef: ObservationDef, op: Op, value: Any, fixes: dict[str, FixDef]
+) -> Any:
+    kind = odef.kind
+    if kind is Kind.ENUM:
+        values = value if op in (Op.IN, Op.NOT_IN) else [value]
+        if op in (Op.IN, Op.NOT_IN) and (not isinstance(value, list) or not value):
+            raise item.fail(where, f"must be a non-empty list of values, found {value!r}")
+        for v in values:
+            if v not in odef.choices:
+                raise item.fail(where, f"unknown value {v!r} for {odef.id}; expected one of {list(odef.choices)}")
+        return tuple(values) if op in (Op.IN, Op.NOT_IN) else value
+    if kind is Kind.BOOL:
+        if not isinstance(value, bool):
+            raise item.fail(where, f"must be true or false, found {value!r}")
+        return value
+    if kind is Kind.NUMBER:
+        if isinstance(value, bool) or not isinstance(value, (int, float)):
+            raise item.fail(where, f"must be a number, found {value!r}")
+        return float(value)
+    if kind is Kind.VERSION:
+        try:
+            version_key(str(value))
+        except ValueError:
+            raise item.fail(where, f"not a version: {value!r}") from None
+        if not isinstance(value, str):
+            raise item.fail(where, f"a version must be a string like \"1.5.2\", found {value!r}")
+        return value
+    # Kind.FIXES
+    if op is Op.IS:
+        if not isinstance(value, list):
+            raise item.fail(where, f"must be a list of fix ids, found {value!r}")
+        items = value
+    else:
+        items = [value]
+    for fid in items:
+        if fid not in fixes:
+            raise item.fail(where, f"unknown fix {fid!r}")
+    return tuple(value) if op is Op.IS else value

@@ -1,0 +1,237 @@
+"""The knowledge base as frozen dataclasses: observations, causes, rules, fixes.
+
+Built once by :mod:`photon_doctor.knowledge.loader` from the TOML files in ``knowledge/data`` and validated
+there; everything downstream (the engine, the graph, the shell) reads these objects only.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from enum import Enum
+from types import MappingProxyType
+from typing import Any, Mapping
+
+from photon_doctor.engine.evidence import ObsValue
+
+
+class Kind(str, Enum):
+    """The kind of an observation's answer (contract: ``kind``)."""
+
+    ENUM = "enum"
+    BOOL = "bool"
+    NUMBER = "number"
+    VERSION = "version"
+    FIXES = "fixes"
+
+
+class Risk(str, Enum):
+    """How much a fix can change or lose; ordered from harmless to irreversible."""
+
+    HARMLESS = "harmless"
+    CHANGES_SETTINGS = "changes_settings"
+    ERASES_DATA = "erases_data"
+    IRREVERSIBLE = "irreversible"
+
+    @property
+    def rank(self) -> int:
+        return list(Risk).index(self)
+
+
+class Op(str, Enum):
+    """Condition operators a rule may use on an observation."""
+
+    IS = "is"
+    IS_NOT = "is_not"
+    IN = "in"
+    NOT_IN = "not_in"
+    LT = "lt"
+    LE = "le"
+    GT = "gt"
+    GE = "ge"
+    VERSION_LT = "version_lt"
+    VERSION_LE = "version_le"
+    VERSION_GT = "version_gt"
+    VERSION_GE = "version_ge"
+    CONTAINS = "contains"
+    NOT_CONTAINS = "not_contains"
+
+
+def version_key(version: str) -> tuple[int, ...]:
+    """A comparable key for a Device OS version: '1.5.2' -> (1, 5, 2, 1); '0.7.0-rc.3' sorts before '0.7.0'.
+
+    Raises ValueError for something that is not a version.
+    """
+    text = version.strip().lstrip("vV")
+    core, _, pre = text.partition("-")
+    core = core.split("+", 1)[0]
+    parts = core.split(".")
+    if not parts or not all(p.isdigit() for p in parts) or len(parts) > 4:
+        raise ValueError(f"not a version: {version!r}")
+    nums = [int(p) for p in parts] + [0] * (3 - len(parts))
+    # A release sorts after its pre-releases.
+    return (*nums, 0 if pre else 1)
+
+
+@dataclass(frozen=True)
+class Condition:
+    """One test on one observation. A rule holds when all its conditions hold.
+
+    An absent observation satisfies no condition, negated or not: "unknown" is never "false".
+    """
+
+    obs: str
+    op: Op
+    value: Any
+    negate: bool = False
+
+    def holds(self, actual: ObsValue) -> bool:
+        """True if the observed value satisfies this condition."""
+        result = self._test(actual)
+        return not result if self.negate else result
+
+    def _test(self, actual: ObsValue) -> bool:
+        op, v = self.op, self.value
+        try:
+            if op is Op.IS:
+                return _norm(actual) == _norm(v)
+            if op is Op.IS_NOT:
+                return _norm(actual) != _norm(v)
+            if op is Op.IN:
+                return actual in v
+            if op is Op.NOT_IN:
+                return actual not in v
+            if op in (Op.LT, Op.LE, Op.GT, Op.GE):
+                if isinstance(actual, bool) or not isinstance(actual, (int, float)):
+                    return False
+                a = float(actual)
+                return {Op.LT: a < v, Op.LE: a <= v, Op.GT: a > v, Op.GE: a >= v}[op]
+            if op in (Op.VERSION_LT, Op.VERSION_LE, Op.VERSION_GT, Op.VERSION_GE):
+                a_key, v_key = version_key(str(actual)), version_key(str(v))
+                return {
+                    Op.VERSION_LT: a_key < v_key,
+                    Op.VERSION_LE: a_key <= v_key,
+                    Op.VERSION_GT: a_key > v_key,
+                    Op.VERSION_GE: a_key >= v_key,
+                }[op]
+            if op is Op.CONTAINS:
+                return isinstance(actual, (tuple, list)) and v in actual
+            if op is Op.NOT_CONTAINS:
+                return isinstance(actual, (tuple, list)) and v not in actual
+        except (TypeError, ValueError):
+            return False
+        raise AssertionError(f"unhandled operator {op}")  # pragma: no cover - Op is closed
+
+    def describe(self) -> str:
+        """The condition in words, e.g. ``led_pattern is blinking_green``."""
+        words = {
+            Op.IS: "is", Op.IS_NOT: "is not", Op.IN: "is one of", Op.NOT_IN: "is none of",
+            Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">=",
+            Op.VERSION_LT: "is a version before", Op.VERSION_LE: "is a version up to",
+            Op.VERSION_GT: "is a version after", Op.VERSION_GE: "is a version from",
+            Op.CONTAINS: "includes", Op.NOT_CONTAINS: "does not include",
+        }[self.op]
+        value = ", ".join(map(_show, self.value)) if isinstance(self.value, tuple) else _show(self.value)
+        text = f"{self.obs} {words} {value}"
+        return f"not ({text})" if self.negate else text
+
+
+def _norm(v: Any) -> Any:
+    return tuple(v) if isinstance(v, list) else v
+
+
+def _show(v: Any) -> str:
+    if isinstance(v, bool):
+        return "yes" if v else "no"
+    if isinstance(v, tuple):
+        return "[" + ", ".join(map(str, v)) + "]" if v else "none"
+    return str(v)
+
+
+@dataclass(frozen=True)
+class ObservationDef:
+    """Something that can be observed: the question put to a person, its answers, and how hard it is to find out."""
+
+    id: str
+    kind: Kind
+    question: str
+    help: str
+    cost: float  # minutes it takes a person to find out
+    choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # value -> meaning (enum)
+    unit: str | None = None
+    probes: tuple[str, ...] = ()  # probes that can observe it (serial, softap, cloud, host, usb)
+    askable: bool = True  # False for what only a probe can tell
+
+
+@dataclass(frozen=True)
+class CauseDef:
+    """A root cause of "does not reach the cloud"."""
+
+    id: str
+    title: str
+    description: str
+    prior: float  # base belief (a certainty factor in [0, 1)) before any evidence
+    sources: tuple[str, ...]
+
+
+@dataclass(frozen=True)
+class RuleDef:
+    """If all ``conditions`` hold, ``cause`` gets certainty ``cf`` (negative: evidence against)."""
+
+    id: str
+    cause: str
+    cf: float
+    conditions: tuple[Condition, ...]
+    rationale: str
+    source: str
+    file: str = ""
+
+    @property
+    def observations(self) -> tuple[str, ...]:
+        seen: dict[str, None] = {}
+        for c in self.conditions:
+            seen.setdefault(c.obs, None)
+        return tuple(seen)
+
+
+@dataclass(frozen=True)
+class FixDef:
+    """A corrective action: which causes it resolves (and how likely), cost, risk and the steps to take."""
+
+    id: str
+    title: str
+    description: str
+    resolves: Mapping[str, float]  # cause id -> probability the fix resolves that cause
+    cost: float  # minutes
+    risk: Risk
+    reversible: bool
+    steps: tuple[str, ...]
+    automation: str  # the executor's action id, or "manual"
+    changes: str  # what it changes, in words
+    sources: tuple[str, ...] = ()
+
+
+@dataclass(frozen=True)
+class KnowledgeBase:
+    """The validated knowledge, with lookups."""
+
+    schema_version: int
+    observations: Mapping[str, ObservationDef]
+    causes: Mapping[str, CauseDef]
+    rules: tuple[RuleDef, ...]
+    fixes: Mapping[str, FixDef]
+    source_dir: str = ""
+
+    def rules_for_cause(self, cause: str) -> tuple[RuleDef, ...]:
+        return tuple(r for r in self.rules if r.cause == cause)
+
+    def rules_using(self, obs: str) -> tuple[RuleDef, ...]:
+        return tuple(r for r in self.rules if obs in r.observations)
+
+    def fixes_for_cause(self, cause: str) -> tuple[FixDef, ...]:
+        return tuple(f for f in self.fixes.values() if cause in f.resolves)
+
+    def rule(self, rule_id: str) -> RuleDef:
+        for r in self.rules:
+            if r.id == rule_id:
+                return r
+        raise KeyError(rule_id)

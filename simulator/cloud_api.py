@@ -1,0 +1,348 @@
+"""The Particle cloud REST API (the subset photon-doctor uses), served on 127.0.0.1 over the shared :class:`World`.
+
+Endpoints (reference §4): ``GET /v1/devices``, ``GET /v1/devices/:id``, ``POST /v1/devices`` (claim),
+``DELETE /v1/devices/:id`` (unclaim), ``POST /v1/device_claims``, ``PUT /v1/devices/:id/ping`` and
+``GET /v1/diagnostics/:id/last``. The token goes in ``Authorization: Bearer <token>`` or in an ``access_token``
+query, form or JSON parameter. Bodies may be JSON or form-encoded; answers are JSON.
+
+Faults for tests and scenarios: :meth:`CloudApiSimulator.inject` a :class:`Fault` (a forced status such as 429 or
+500, a hang, a malformed body); ``world.cloud.outage`` makes every endpoint answer 503.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+import secrets
+import threading
+import time
+from dataclasses import dataclass
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from types import TracebackType
+from typing import Any
+from urllib.parse import parse_qs, urlsplit
+
+from photon_doctor.redact import redact
+from photon_doctor.simulator import cloud_payloads as payloads
+from photon_doctor.simulator.world import Account, CloudDevice, World
+
+#: Longest a hung request is held, so a forgotten ``stop()`` cannot keep a test process alive for ever.
+MAX_HANG_SECONDS = 30.0
+
+# Error bodies. The 401 body is fixed by the brief; the others are this simulator's choices (see docs).
+NOT_FOUND = {"ok": False, "error": "Device not found."}
+RATE_LIMITED = {"ok": False, "error": "Too many requests", "error_description": "Rate limit exceeded."}
+SERVER_ERROR = {"error": "server_error", "error_description": "Internal server error."}
+OUTAGE = {"error": "service_unavailable", "error_description": "The Particle cloud is having an incident."}
+BELONGS_TO_SOMEONE_ELSE = {"ok": False, "errors": ["That belongs to someone else."]}
+
+
+def permission_denied(token: str) -> dict[str, Any]:
+    """The 403 body for a device owned by someone else.
+
+    ``error`` is evidenced (reference §4); ``info`` is the real service's hint as remembered (UNCONFIRMED). It
+    echoes the caller's token in a URL, which is exactly why clients must never print response bodies raw.
+    """
+    return {
+        "error": "Permission Denied",
+        "info": "I didn't recognize that device name or ID, try opening "
+        f"https://api.particle.io/v1/devices?access_token={token}",
+    }
+
+
+@dataclass(frozen=True)
+class Fault:
+    """A misbehaviour to inject, for requests whose path starts with ``path_prefix``.
+
+    ``status``: answer with this HTTP status (429 gets a rate-limit body and ``Retry-After`` if ``retry_after``
+    is set; other statuses a server-error body). ``hang``: never answer (until ``stop()``). ``malformed``: answer
+    200 with a body that is not JSON. ``times``: how many requests to affect; None means until cleared.
+    """
+
+    status: int | None = None
+    retry_after: int | None = None
+    hang: bool = False
+    malformed: bool = False
+    path_prefix: str = "/"
+    times: int | None = None
+
+
+class _Server(ThreadingHTTPServer):
+    # Handler threads are joined on close (no thread outlives the fixture); hung ones are released by stop().
+    daemon_threads = False
+    block_on_close = True
+    sim: CloudApiSimulator
+
+    def handle_error(self, request: Any, client_address: Any) -> None:
+        """A client that hung up (a timed-out test client) is normal here, not an error to print."""
+
+
+class _Handler(BaseHTTPRequestHandler):
+    server: _Server
+    timeout = 5.0  # an idle or half-sent request cannot hold a handler thread for long
+    error_content_type = "application/json"
+
+    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+        """Record instead of printing to stderr; tokens in query strings are masked."""
+        self.server.sim.log.append(redact(format % args))
+
+    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+        self._dispatch("GET")
+
+    def do_POST(self) -> None:  # noqa: N802
+        self._dispatch("POST")
+
+    def do_PUT(self) -> None:  # noqa: N802
+        self._dispatch("PUT")
+
+    def do_DELETE(self) -> None:  # noqa: N802
+        self._dispatch("DELETE")
+
+    # --- plumbing ------------------------------------------------------------------------------------------
+    def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
+        raw = body if isinstance(body, bytes) else json.dumps(body).encode()
+        self.send_response(status)
+        self.send_header("Content-Type", "application/json; charset=utf-8")
+        self.send_header("Content-Length", str(len(raw)))
+        for name, value in (headers or {}).items():
+            self.send_header(name, value)
+        self.end_headers()
+        self.wfile.write(raw)
+
+    def _read_body(self) -> dict[str, Any] | None:
+        """The request parameters from a JSON or form body; None if the JSON is malformed."""
+        length = int(self.headers.get("Content-Length") or 0)
+        raw = self.rfile.read(length) if length > 0 else b""
+        if not raw:
+            return {}
+        if "json" in (self.headers.get("Content-Type") or ""):
+            try:
+                parsed = json.loads(raw)
+            except ValueError:
+                return None
+            return parsed if isinstance(parsed, dict) else None
+        return {k: v[-1] for k, v in parse_qs(raw.decode("utf-8", "replace")).items()}
+
+    def _dispatch(self, method: str) -> None:
+        sim = self.server.sim
+        split = urlsplit(self.path)
+        path = split.path.rstrip("/") or "/"
+        # Read the body before anything else: closing a socket with unread input resets the connection, and the
+        # client would see a reset instead of the answer.
+        body = self._read_body()
+        fault = sim._take_fault(path)
+        if fault is not None and self._apply_fault(fault):
+            return
+        with sim.world.lock:
+            outage = sim.world.cloud.outage
+        if outage:
+            self._send(503, OUTAGE)
+            return
+        if body is None:
+            self._send(400, {"error": "bad_request", "error_description": "The request body is not valid JSON."})
+            return
+        query = {k: v[-1] for k, v in parse_qs(split.query).items()}
+        token = self._token(query, body)
+        with sim.world.lock:
+            account = sim.world.cloud.account_for_token(token) if token else None
+            if account is None:
+                self._send(401, payloads.INVALID_TOKEN)
+                return
+            status, answer = _route(sim.world, account, token, method, path, body)
+        self._send(status, answer)
+
+    def _token(self, query: dict[str, str], body: dict[str, Any]) -> str | None:
+        auth = self.headers.get("Authorization") or ""
+        if auth.lower().startswith("bearer "):
+            return auth[7:].strip() or None
+        value = query.get("access_token") or body.get("access_token")
+        return str(value) if value else None
+
+    def _apply_fault(self, fault: Fault) -> bool:
+        """Answer according to ``fault``; return False if it does not decide the answer."""
+        if fault.hang:
+            self.server.sim._release.wait(MAX_HANG_SECONDS)
+            self.close_connection = True
+            return True
+        if fault.malformed:
+            self._send(200, b'{"ok": true, "devices": [')
+            return True
+        if fault.status is not None:
+            headers = {"Retry-After": str(fault.retry_after)} if fault.retry_after is not None else {}
+            body = RATE_LIMITED if fault.status == 429 else SERVER_ERROR
+            self._send(fault.status, body, headers)
+            return True
+        return False
+
+
+_DEVICE = re.compile(r"^/v1/devices/([^/]+)$")
+_PING = re.compile(r"^/v1/devices/([^/]+)/ping$")
+_VITALS = re.compile(r"^/v1/diagnostics/([^/]+)/last$")
+
+
+def _route(
+    world: World, account: Account, token: str, method: str, path: str, body: dict[str, Any]
+) -> tuple[int, Any]:
+    """Answer one authenticated request (the caller holds ``world.lock``)."""
+    cloud = world.cloud
+    if path == "/v1/devices" and method == "GET":
+        owned = [cd for cd in cloud.devices.values() if cd.owner == account.username]
+        return 200, [payloads.device_summary(world, cd) for cd in owned]
+    if path == "/v1/devices" and method == "POST":
+        return _claim(world, account, body)
+    if path == "/v1/device_claims" and method == "POST":
+        code = cloud.new_claim_code(account.username)
+        owned_ids = [cd.device_id for cd in cloud.devices.values() if cd.owner == account.username]
+        world.events.append(f"claim code issued to {account.username}")
+        return 200, {"claim_code": code, "device_ids": owned_ids}
+    for pattern, verb, action in (
+        (_DEVICE, "GET", "info"),
+        (_DEVICE, "DELETE", "unclaim"),
+        (_PING, "PUT", "ping"),
+        (_VITALS, "GET", "vitals"),
+    ):
+        match = pattern.match(path)
+        if match and method == verb:
+            found = _owned_device(world, account, token, match.group(1))
+            if isinstance(found, tuple):
+                return found
+            return _device_action(world, found, action)
+    return 404, {"ok": False, "error": "Not found."}
+
+
+def _owned_device(
+    world: World, account: Account, token: str, id_or_name: str
+) -> CloudDevice | tuple[int, dict[str, Any]]:
+    """The caller's device by id (any case) or by name, else the 404 or 403 answer."""
+    cd = world.cloud.devices.get(id_or_name.lower())
+    if cd is None:
+        cd = next(
+            (c for c in world.cloud.devices.values() if c.owner == account.username and c.name == id_or_name),
+            None,
+        )
+    if cd is None or cd.owner is None:
+        return 404, NOT_FOUND
+    if cd.owner != account.username:
+        return 403, permission_denied(token)
+    return cd
+
+
+def _device_action(world: World, cd: CloudDevice, action: str) -> tuple[int, Any]:
+    if action == "info":
+        return 200, payloads.device_detail(world, cd)
+    if action == "unclaim":
+        world.events.append(f"device {cd.device_id} unclaimed by {cd.owner}")
+        cd.owner = None
+        if world.device.device_id == cd.device_id:
+            world.device.claimed_flag = False
+        return 200, {"ok": True}
+    if action == "ping":
+        if cd.online:
+            cd.last_heard = time.time()  # a device that answers a ping has just been heard
+        return 200, {"online": cd.online, "ok": True}
+    if cd.last_heard is None:
+        return 404, {"ok": False, "error": "No diagnostics found for this device."}
+    return 200, payloads.diagnostics_last(world, cd)
+
+
+def _truthy(value: Any) -> bool:
+    return value is True or str(value).lower() in ("true", "1", "yes")
+
+
+def _claim(world: World, account: Account, body: dict[str, Any]) -> tuple[int, Any]:
+    """``POST /v1/devices``: claim by id. Claiming does not require the device to be online (a choice: the
+    reference leaves it UNCONFIRMED); an online device gets its DCT ``claimed`` flag set at once."""
+    device_id = str(body.get("id") or "").strip().lower()
+    if not device_id:
+        return 400, {"ok": False, "errors": ["A device ID is required (parameter 'id')."]}
+    cd = world.cloud.devices.get(device_id)
+    if cd is None:
+        return 404, {"ok": False, "errors": ["Device not found."]}
+    if cd.owner is not None and cd.owner != account.username:
+        if _truthy(body.get("request_transfer")):
+            world.events.append(f"transfer of {device_id} requested by {account.username}")
+            return 200, {"ok": True, "deviceID": device_id, "claimed": False,
+                         "transfer_id": secrets.token_hex(12)}
+        return 403, BELONGS_TO_SOMEONE_ELSE
+    cd.owner = account.username
+    if world.device.device_id == device_id and cd.online:
+        world.device.claimed_flag = True
+    world.events.append(f"device {device_id} claimed by {account.username}")
+    return 200, {"ok": True, "deviceID": device_id, "claimed": True}
+
+
+class CloudApiSimulator:
+    """The simulated cloud API server. Use as a context manager, or call :meth:`start` and :meth:`stop`.
+
+    ``url`` is the base URL (``http://127.0.0.1:<port>``) once started. ``log`` holds one redacted line per
+    request. :meth:`start` raises ``OSError`` if the address cannot be bound.
+    """
+
+    def __init__(self, world: World, host: str = "127.0.0.1", port: int = 0) -> None:
+        self.world = world
+        self.log: list[str] = []
+        self._address = (host, port)
+        self._server: _Server | None = None
+        self._thread: threading.Thread | None = None
+        self._release = threading.Event()
+        self._faults_lock = threading.Lock()
+        self._faults: list[list[Any]] = []  # [Fault, remaining count or None]
+
+    @property
+    def url(self) -> str:
+        """The base URL; raises ``RuntimeError`` before :meth:`start`."""
+        if self._server is None:
+            raise RuntimeError("the cloud API simulator is not running")
+        host, port = self._server.server_address[:2]
+        return f"http://{host}:{port}"
+
+    def start(self) -> CloudApiSimulator:
+        """Bind and serve in a background thread."""
+        server = _Server(self._address, _Handler)
+        server.sim = self
+        self._release.clear()
+        self._server = server
+        self._thread = threading.Thread(target=server.serve_forever, name="cloud-api-sim", daemon=True)
+        self._thread.start()
+        return self
+
+    def stop(self) -> None:
+        """Release hung requests, stop serving, join every thread and close the socket. Safe to call twice."""
+        self._release.set()
+        if self._server is not None:
+            self._server.shutdown()
+            self._server.server_close()
+            self._server = None
+        if self._thread is not None:
+            self._thread.join()
+            self._thread = None
+
+    def __enter__(self) -> CloudApiSimulator:
+        return self.start()
+
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.stop()
+
+    def inject(self, fault: Fault) -> None:
+        """Add a fault; the first matching fault answers a request."""
+        with self._faults_lock:
+            self._faults.append([fault, fault.times])
+
+    def clear_faults(self) -> None:
+        """Remove every injected fault."""
+        with self._faults_lock:
+            self._faults.clear()
+
+    def _take_fault(self, path: str) -> Fault | None:
+        with self._faults_lock:
+            for entry in self._faults:
+                fault, remaining = entry
+                if path.startswith(fault.path_prefix):
+                    if remaining is not None:
+                        entry[1] = remaining - 1
+                        if entry[1] <= 0:
+                            self._faults.remove(entry)
+                    return fault  # type: ignore[no-any-return]
+        return None

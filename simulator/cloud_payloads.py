@@ -1,0 +1,187 @@
+"""The JSON bodies the simulated Particle cloud API returns, built from the shared :class:`World`.
+
+Pure functions of the world (the caller holds ``world.lock``); the HTTP plumbing is in
+:mod:`photon_doctor.simulator.cloud_api`. Field names follow reference §4 (PAJS ``DeviceInfo``, the CLI's Photon
+fixture, the docs' device-vitals example). Choices where the reference is UNCONFIRMED are documented on each
+function and in ``docs/protocols-cloud.md``.
+"""
+
+from __future__ import annotations
+
+import datetime as _dt
+from typing import Any
+
+from photon_doctor.simulator.world import CloudDevice, World
+
+#: The Photon's platform id; the cloud also reports it as ``product_id`` for devices outside a product.
+PHOTON_PLATFORM_ID = 6
+
+#: Tinker's cloud functions, as the device registers them when it runs the factory app.
+TINKER_FUNCTIONS = ("digitalread", "digitalwrite", "analogread", "analogwrite")
+
+#: Error bodies. The 401 body is the brief's (reference §4 evidences its two strings, not the whole body).
+INVALID_TOKEN = {"error": "invalid_token", "error_description": "The access token provided is invalid."}
+
+
+def iso8601(timestamp: float | None) -> str | None:
+    """``1700000000.5`` -> ``'2023-11-14T22:13:20.500Z'`` (the cloud's UTC, millisecond form); None stays None."""
+    if timestamp is None:
+        return None
+    moment = _dt.datetime.fromtimestamp(timestamp, tz=_dt.timezone.utc)
+    return moment.strftime("%Y-%m-%dT%H:%M:%S.") + f"{moment.microsecond // 1000:03d}Z"
+
+
+def serial_number(device_id: str) -> str:
+    """A stable, Photon-looking serial number (``PH`` prefix) derived from the device id.
+
+    The real one is printed on the sticker; the simulated device has none, so it is made up here.
+    """
+    return "PHH" + device_id[-12:].upper()
+
+
+def device_summary(world: World, cd: CloudDevice) -> dict[str, Any]:
+    """One element of ``GET /v1/devices``: the list fields of a Photon (reference §4, CLI fixture)."""
+    version = cd.system_firmware_version
+    return {
+        "id": cd.device_id,
+        "name": cd.name,
+        "last_app": None,
+        "last_ip_address": cd.last_ip_address,
+        "last_heard": iso8601(cd.last_heard),
+        # The simulator does not track handshakes separately: a device is heard right after its handshake.
+        "last_handshake_at": iso8601(cd.last_heard),
+        "product_id": PHOTON_PLATFORM_ID,
+        "online": cd.online,
+        "connected": cd.online,
+        "platform_id": PHOTON_PLATFORM_ID,
+        "cellular": False,
+        "notes": None,
+        "status": "normal",
+        "serial_number": serial_number(cd.device_id),
+        "current_build_target": version,
+        "system_firmware_version": version,
+        "default_build_target": version,
+    }
+
+
+def device_detail(world: World, cd: CloudDevice) -> dict[str, Any]:
+    """``GET /v1/devices/:id``: the list fields plus functions, variables, owner and Wi-Fi MAC."""
+    body = device_summary(world, cd)
+    device = world.device if world.device.device_id == cd.device_id else None
+    tinker = device is not None and device.firmware.app == "tinker" and cd.online
+    body.update(
+        {
+            "functions": list(TINKER_FUNCTIONS) if tinker else [],
+            "variables": {},
+            "owner": cd.owner,
+            "mac_wifi": device.mac if device is not None else None,
+            "firmware_updates_enabled": True,
+            "firmware_updates_forced": False,
+        }
+    )
+    return body
+
+
+def current_rssi(world: World) -> int | None:
+    """The RSSI of the network the device uses: the first stored network it can see (as ``boot()`` tries them)."""
+    d = world.device
+    visible = {ap.ssid: ap for ap in world.visible_networks()}
+    for cred in d.credentials:
+        ap = visible.get(cred.ssid)
+        if ap is not None:
+            return world.effective_rssi(ap)
+    return None
+
+
+def _clamp(value: float, low: float, high: float) -> float:
+    return max(low, min(high, value))
+
+
+def signal_block(rssi: int) -> dict[str, Any]:
+    """``device.network.signal`` for a Wi-Fi device.
+
+    UNCONFIRMED in the reference (§4, uncertainty 4); chosen here: ``at`` = ``"Wi-Fi"``, ``strengthv`` = the RSSI
+    in dBm with ``strengthv_type`` = ``"RSSI"``, ``strength`` = the RSSI mapped linearly from [-90, 0] dBm to
+    [0, 100] %, ``qualityv`` = SNR in dB against an assumed -95 dBm noise floor, clamped to [0, 90] (WiFiSignal
+    docs' range), with ``qualityv_type`` = ``"SNR"`` and ``quality`` = SNR mapped from [0, 90] dB to [0, 100] %.
+    """
+    snr = _clamp(rssi + 95, 0, 90)
+    return {
+        "at": "Wi-Fi",
+        "strength": round(_clamp((rssi + 90) / 90 * 100, 0, 100), 2),
+        "strength_units": "%",
+        "strengthv": rssi,
+        "strengthv_units": "dBm",
+        "strengthv_type": "RSSI",
+        "quality": round(snr / 90 * 100, 2),
+        "quality_units": "%",
+        "qualityv": snr,
+        "qualityv_units": "dB",
+        "qualityv_type": "SNR",
+    }
+
+
+def _merge(base: dict[str, Any], override: dict[str, Any]) -> dict[str, Any]:
+    """Deep-merge ``override`` into a copy of ``base`` (scenarios override single vitals fields)."""
+    merged = dict(base)
+    for key, value in override.items():
+        if isinstance(value, dict) and isinstance(merged.get(key), dict):
+            merged[key] = _merge(merged[key], value)
+        else:
+            merged[key] = value
+    return merged
+
+
+def diagnostics_last(world: World, cd: CloudDevice) -> dict[str, Any]:
+    """``GET /v1/diagnostics/:id/last``: the last vitals the device published (reference §4 payload shape).
+
+    ``cd.vitals`` (a scenario's overrides) is deep-merged over the computed payload. ``updated_at`` is the time
+    the device was last heard; the caller answers 404 when it was never heard.
+    """
+    device = world.device if world.device.device_id == cd.device_id else None
+    connected = "connected" if cd.online else "disconnected"
+    network: dict[str, Any] = {
+        "connection": {
+            "status": connected,
+            "error": 0,
+            "disconnects": 0,
+            "attempts": 1,
+            "disconnect_reason": "none",
+        }
+    }
+    rssi = current_rssi(world) if device is not None else None
+    if rssi is not None:
+        network["signal"] = signal_block(rssi)
+    cloud_errors = device.cloud_errors if device is not None else 0
+    payload: dict[str, Any] = {
+        "device": {
+            "network": network,
+            "cloud": {
+                "connection": {
+                    "status": connected,
+                    "error": 0,
+                    "attempts": 1 + cloud_errors,
+                    "disconnects": cloud_errors,
+                    "disconnect_reason": "none",
+                },
+                "coap": {"transmit": 12, "retransmit": 0, "unack": 0, "round_trip": 180},
+                "publish": {"rate_limited": 0},
+            },
+            "system": {"uptime": 3600, "memory": {"used": 36000, "total": 82944}},
+        },
+        "service": {
+            "device": {"status": "ok"},
+            "cloud": {"uptime": 3600, "publish": {"sent": 4}},
+            "coap": {"round_trip": 180},
+        },
+    }
+    if cd.vitals:
+        payload = _merge(payload, dict(cd.vitals))
+    return {
+        "diagnostics": {
+            "updated_at": iso8601(cd.last_heard),
+            "deviceID": cd.device_id,
+            "payload": payload,
+        }
+    }
+

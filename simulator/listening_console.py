@@ -1,0 +1,269 @@
+"""The listening-mode console of a Photon (Device OS 0.7.0 to 2.3.1), byte for byte (reference §2.1).
+
+The device code (DOS ``system_setup.cpp``) is written as blocking reads; here it is a generator that pulls
+bytes from an input queue and yields when it has to wait: ``None`` means "wake me when input arrives", a float
+means "wake me at this ``time.monotonic()``". The pty plumbing lives in
+:mod:`photon_doctor.simulator.serial_console`; this module only knows the dialog.
+"""
+
+from __future__ import annotations
+
+import time
+from collections import deque
+from collections.abc import Callable, Generator
+from dataclasses import dataclass
+
+from photon_doctor.simulator.console_info import diagnostics_text, module_info_text
+from photon_doctor.simulator.world import (
+    CIPHER_NOT_SET,
+    SEC_NOT_SET,
+    StoredCredential,
+    World,
+    version_tuple,
+    wiced_to_cipher,
+    wiced_to_console_security,
+)
+
+#: What the console yields while it waits: None (for input) or a monotonic deadline (a sleep).
+Wait = float | None
+Steps = Generator[Wait, None, None]
+
+SOH, STX, BS, LF, CR, DEL = 0x01, 0x02, 0x08, 0x0A, 0x0D, 0x7F
+
+SECURITY_PROMPT = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2: "
+# Photon/P1 have Wiring_WpaEnterprise == 1 from 0.7.0, so they print the enterprise variant.
+SECURITY_PROMPT_ENTERPRISE = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, 5=WPA2 Enterprise: "
+CIPHER_PROMPT = "Security Cipher 1=AES, 2=TKIP, 3=AES+TKIP: "
+EAP_PROMPT = "EAP Type 0=PEAP/MSCHAPv2, 1=EAP-TLS: "
+THANKS = "Thanks! Wait while I save those credentials...\r\n\r\n"
+SUCCESS = (
+    "Awesome. Now we'll connect!\r\n\r\n"
+    "If you see a pulsing cyan light, your device \r\n"
+    "has connected to the Cloud and is ready to go!\r\n\r\n"
+    "If your LED flashes red or you encounter any other problems,\r\n"
+    "visit https://www.particle.io/support to debug.\r\n\r\n"
+    "    Particle <3 you!\r\n\r\n"
+)
+FAILURE = "Derp. Sorry, we couldn't save the credentials.\r\n\r\n"
+FLASH_TEXT = "Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
+PEM_LINE_MAX = 1024  # UNCONFIRMED: the device's PEM buffer handling; one long line is plenty for the simulator
+
+
+@dataclass(frozen=True)
+class ConsoleHooks:
+    """How the console reaches outside the dialog.
+
+    ``write``: bytes to the host. ``discard_input``: drop whatever the host has sent and the console has not
+    read yet. ``radio_used``: called when the device scans; returns False if the device has just dropped off
+    the bus (a damaged module), in which case the console stops answering for good.
+    """
+
+    write: Callable[[bytes], None]
+    discard_input: Callable[[], None]
+    radio_used: Callable[[], bool]
+
+
+class ListeningConsole:
+    """One listening-mode console session; :meth:`run` is the generator the serial simulator drives.
+
+    ``inbuf`` is the queue of bytes received from the host; ``echo`` False makes a device that echoes
+    nothing while reading a line; ``scan_seconds`` is how long the silent Wi-Fi scan of `w` takes.
+    """
+
+    def __init__(self, world: World, inbuf: deque[int], hooks: ConsoleHooks, *, echo: bool = True,
+                 scan_seconds: float = 0.1) -> None:
+        self.world = world
+        self.inbuf = inbuf
+        self.hooks = hooks
+        self.echo = echo
+        self.scan_seconds = scan_seconds
+
+    # --- low level -------------------------------------------------------------------------------------
+    def _print(self, text: str) -> None:
+        self.hooks.write(text.encode("utf-8"))
+
+    def _getc(self) -> Generator[Wait, None, int]:
+        while not self.inbuf:
+            yield None
+        return self.inbuf.popleft()
+
+    def _read_line(self, max_len: int, discard: bool = True) -> Generator[Wait, None, str]:
+        """``read_line()`` -> ``serialReadLine()``: echo, BS/DEL editing, ends on CR or LF or the first byte
+        after ``max_len`` (dropped), then ``\\r\\n`` and the rest of the buffered input is discarded
+        (unless ``discard`` is False: the multi-line PEM reader keeps it)."""
+        line = bytearray()
+        while True:
+            c = yield from self._getc()
+            if len(line) == max_len or c in (CR, LF):
+                break
+            if c in (BS, DEL):
+                if not line:
+                    continue  # nothing to delete: not accepted, not echoed
+                line.pop()
+            else:
+                line.append(c)
+            if self.echo:
+                self.hooks.write(bytes([c]))  # the device echoes the accepted byte itself, BS/DEL included
+        self._print("\r\n")
+        if discard:
+            self.inbuf.clear()
+            self.hooks.discard_input()
+        return line.decode("utf-8", "replace")
+
+    def _os(self) -> tuple[int, ...]:
+        with self.world.lock:
+            return version_tuple(self.world.device.device_os)
+
+    # --- the command loop --------------------------------------------------------------------------------
+    def run(self) -> Steps:
+        """Read one byte at a time and act on the commands of reference §2.1; other bytes are ignored."""
+        while True:
+            c = yield from self._getc()
+            if c in (SOH, STX):
+                # A YModem upload would start here; the simulator does not take firmware over serial.
+                continue
+            yield from self._handle(chr(c))
+
+    def _handle(self, c: str) -> Steps:
+        w = self.world
+        os_version = self._os()
+        if c == "w":
+            yield from self._wifi_dialog()
+        elif c == "i":
+            self._print(self._identity())
+        elif c == "m":
+            with w.lock:
+                mac = w.device.mac.lower()
+            self._print("Your device MAC address is\r\n" + mac + "\r\n")
+        elif c == "f":
+            # The text, then YModem in the device; the simulator returns to the command loop at once.
+            self._print(FLASH_TEXT)
+        elif c == "x":
+            w.exit_listening()
+        elif c == "s":
+            self._print(module_info_text(w) + "\r\n")
+        elif c == "v":
+            with w.lock:
+                version = w.device.device_os
+            self._print(f"system firmware version: {version}\n")
+            self._print("\r\n")
+        elif c == "L":
+            with w.lock:
+                w.events.append("reset into safe listening mode")
+            w.enter_listening()
+        elif c == "c" and os_version >= (0, 6, 0):
+            with w.lock:
+                claimed = w.device.claimed_flag
+            self._print("Device claimed: " + ("yes" if claimed else "no") + "\r\n")
+        elif c == "C" and os_version >= (0, 6, 0):
+            self._print("Enter 63-digit claim code: ")
+            code = yield from self._read_line(63)
+            if len(code) == 63:
+                with w.lock:
+                    w.device.claim_code = code
+                    w.events.append("claim code set over serial")
+                self._print("Claim code set to: " + code)
+            else:
+                self._print("Sorry, claim code is not 63 characters long. Claim code unchanged.")
+            self._print("\r\n")
+        elif c == "d" and os_version >= (1, 0, 1):
+            self._print(diagnostics_text(w) + "\r\n")
+
+    def _identity(self) -> str:
+        with self.world.lock:
+            d = self.world.device
+            props: list[tuple[str, str]] = []
+            if version_tuple(d.device_os) >= (1, 4, 1):
+                # UNCONFIRMED: the order of the keys; the HAL fetches the serial number, then the secret.
+                if d.serial_number:
+                    props.append(("Serial Number", d.serial_number))
+                if d.device_secret:
+                    props.append(("Device Secret", d.device_secret))
+            device_id = d.device_id.lower()
+        if not props:
+            return f"Your device id is {device_id}\r\n"
+        return f"Device ID: {device_id}\r\n" + "".join(f"{k}: {v}\r\n" for k, v in props)
+
+    # --- the `w` dialog (v0.7.0 -> v2.3.1) -----------------------------------------------------------------
+    def _read_digit(self, prompt: str, low: int, high: int) -> Generator[Wait, None, int]:
+        while True:
+            self._print(prompt)
+            answer = yield from self._read_line(1)
+            if answer and answer[0].isdigit() and low <= int(answer[0]) <= high:
+                return int(answer[0])
+
+    def _wifi_dialog(self) -> Steps:
+        ssid = ""
+        while not ssid:
+            self._print("SSID: ")
+            ssid = yield from self._read_line(32)
+
+        # The device's own scan: silent over serial.
+        if not self.hooks.radio_used():
+            while True:
+                yield None  # gone from the bus; the serial simulator hangs up
+        yield time.monotonic() + self.scan_seconds
+        security, cipher = SEC_NOT_SET, CIPHER_NOT_SET
+        with self.world.lock:
+            for ap in self.world.visible_networks():
+                if ap.ssid == ssid:
+                    security, cipher = wiced_to_console_security(ap.security), wiced_to_cipher(ap.security)
+                    break
+
+        if security == SEC_NOT_SET:
+            security = yield from self._read_digit(SECURITY_PROMPT_ENTERPRISE, 0, 5)
+        # The dry run asks for the cipher when it is not known: always after a manual security choice, and for
+        # open/WEP networks found in the scan too (their scan entry has no cipher bits).
+        if cipher == CIPHER_NOT_SET:
+            cipher = yield from self._read_digit(CIPHER_PROMPT, 1, 3)
+
+        password = ""
+        saved = True
+        if 0 < security <= 3:
+            self._print("Password: ")
+            password = yield from self._read_line(64)
+        elif security >= 4:
+            saved, password = yield from self._enterprise_dialog()
+
+        self._print(THANKS)
+        with self.world.lock:
+            if self.world.device.dct_corrupt:
+                saved = False  # a corrupted DCT cannot take the write
+        if not saved:
+            self._print(FAILURE)
+            return
+        self.world.set_credentials(StoredCredential(ssid, password, security, cipher))
+        self._print(SUCCESS)
+        # Saving the credentials ends listening mode: the device goes off to connect.
+        self.world.exit_listening()
+
+    def _enterprise_dialog(self) -> Generator[Wait, None, tuple[bool, str]]:
+        """Minimal WPA Enterprise prompts (exact texts). Saving fails without an identity (PEAP) or without a
+        certificate and key (EAP-TLS): a simulator choice, so that empty answers store nothing."""
+        eap = yield from self._read_digit(EAP_PROMPT, 0, 1)
+        password = ""
+        if eap == 0:
+            self._print("Username: ")
+            username = yield from self._read_line(64)
+            self._print("Password: ")
+            password = yield from self._read_line(64)
+            complete = bool(username)
+        else:
+            self._print("Client certificate in PEM format:\r\n")
+            cert = yield from self._read_pem()
+            self._print("Private key in PEM format:\r\n")
+            key = yield from self._read_pem()
+            complete = bool(cert and key)
+        self._print("Outer identity (optional): ")
+        yield from self._read_line(64)
+        self._print("Root CA in PEM format (optional):\r\n")
+        yield from self._read_pem()
+        return complete, password
+
+    def _read_pem(self) -> Generator[Wait, None, str]:
+        lines: list[str] = []
+        while True:
+            line = yield from self._read_line(PEM_LINE_MAX, discard=False)
+            if not line:
+                return "\n".join(lines)
+            lines.append(line)

@@ -1,0 +1,445 @@
+"""The SoftAP simulator, clients and probe over real sockets on 127.0.0.1 (HTTP and the raw TCP protocol)."""
+
+from __future__ import annotations
+
+import json
+import socket
+import threading
+import time
+from collections.abc import Iterator
+
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
+from photon_doctor.probes.softap import SoftAPClient, SoftAPProbe, SoftAPTcpClient, SoftAPUnreachable
+from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
+from photon_doctor.simulator.softap import Fault, SoftAPSimulator
+from photon_doctor.simulator.world import (
+    CIPHER_AES,
+    CIPHER_NOT_SET,
+    SEC_UNSEC,
+    SEC_WPA2,
+    WICED_OPEN,
+    WICED_WPA2_AES,
+    AccessPoint,
+    Mode,
+    World,
+    public_key_der,
+)
+
+T = 0.5  # client timeout in tests: short, so a hang costs half a second
+CLAIM_CODE = "Zq3" + "x" * 57 + "abc"  # 63 characters, like a real claim code
+SPKI_RSA1024_HEADER = bytes.fromhex("30819f300d06092a864886f70d010101050003818d00")
+
+Client = SoftAPClient | SoftAPTcpClient
+
+
+@pytest.fixture
+def world() -> World:
+    w = healthy_world()
+    w.enter_listening()
+    return w
+
+
+@pytest.fixture
+def sim(world: World) -> Iterator[SoftAPSimulator]:
+    with SoftAPSimulator(world) as s:
+        yield s
+
+
+@pytest.fixture(params=["http", "tcp"])
+def client(request: pytest.FixtureRequest, sim: SoftAPSimulator) -> Client:
+    if request.param == "http":
+        return SoftAPClient(sim.url, timeout=T)
+    return SoftAPTcpClient(sim.tcp_address, timeout=T)
+
+
+def raw_exchange(address: tuple[str, int], data: bytes) -> bytes:
+    """Send bytes, read until the server closes, return everything it said."""
+    with socket.create_connection(address, timeout=2) as sock:
+        sock.sendall(data)
+        chunks = []
+        while chunk := sock.recv(4096):
+            chunks.append(chunk)
+    return b"".join(chunks)
+
+
+def http_address(sim: SoftAPSimulator) -> tuple[str, int]:
+    host, port = sim.url.removeprefix("http://").split(":")
+    return host, int(port)
+
+
+def wait_for_exit_listening(world: World) -> None:
+    """connect-ap changes the world after the reply is out; wait (bounded) until it has."""
+    deadline = time.monotonic() + 2
+    while time.monotonic() < deadline:
+        with world.lock:
+            if any(e.startswith("exit listening") for e in world.events):
+                return
+        time.sleep(0.01)
+    raise AssertionError("the device never left listening mode")
+
+
+def obs(report: ProbeReport) -> dict[str, Observation]:
+    return {o.id: o for o in report.observations}
+
+
+# --- HTTP pages and the wire format --------------------------------------------------------------------------
+
+def test_root_redirects_to_index_and_index_to_hello(sim: SoftAPSimulator) -> None:
+    root = requests.get(sim.url + "/", allow_redirects=False, timeout=2)
+    index = requests.get(sim.url + "/index", allow_redirects=False, timeout=2)
+    hello = requests.get(sim.url + "/hello", timeout=2)
+    assert (root.status_code, root.headers["Location"]) == (301, "/index")
+    assert (index.status_code, index.headers["Location"]) == (301, "/hello")
+    assert hello.status_code == 200
+    assert hello.headers["Content-Type"] == "text/plain"
+    assert hello.text == "Soft AP Setup"
+    assert requests.get(sim.url + "/", timeout=2).text == "Soft AP Setup"  # following both redirects
+
+
+def test_http_reply_is_chunked_json_uncached_with_cors_on_the_wire(sim: SoftAPSimulator) -> None:
+    raw = raw_exchange(http_address(sim), b"GET /version HTTP/1.1\r\nHost: 192.168.0.1\r\n\r\n")
+    assert raw == (
+        b"HTTP/1.1 200 OK\r\n"
+        b"Content-Type: application/json\r\n"
+        b"Transfer-Encoding: chunked\r\n"
+        b"Cache-Control: no-cache, no-store, must-revalidate\r\n"
+        b"Pragma: no-cache\r\n"
+        b"Access-Control-Allow-Origin: *\r\n"
+        b"Connection: close\r\n"
+        b"\r\n"
+        b'7\r\n{"v":2}\r\n'
+        b"0\r\n\r\n"
+    )
+
+
+def test_unknown_page_is_404(sim: SoftAPSimulator) -> None:
+    assert requests.get(sim.url + "/nope", timeout=2).status_code == 404
+    assert requests.get(sim.url + "/ant-external", timeout=2).status_code == 404  # TCP-only command
+
+
+def test_device_id_raw_is_uppercase_and_claimed_is_a_string(sim: SoftAPSimulator, world: World) -> None:
+    reply = requests.get(sim.url + "/device-id", timeout=2).json()
+    assert reply == {"id": world.device.device_id.upper(), "c": "1"}
+
+
+def test_tcp_wire_format(sim: SoftAPSimulator, world: World) -> None:
+    assert raw_exchange(sim.tcp_address, b"version\n0\n\n") == b'\n\n{"v":2}'
+    body = b'{"k":"cc","v":"abcd"}'
+    assert raw_exchange(sim.tcp_address, b"set\n%d\n\n%s" % (len(body), body)) == b'\n\n{"r":0}'
+    assert world.device.claim_code == "abcd"
+    assert raw_exchange(sim.tcp_address, b"nonsense\n0\n\n") == b""  # unknown command: closed unanswered
+    assert raw_exchange(sim.tcp_address, b"version\nten\n\n") == b""  # garbled request: closed unanswered
+
+
+# --- every command, over both transports ---------------------------------------------------------------------
+
+def test_version(client: Client) -> None:
+    assert client.version() == 2
+
+
+def test_device_id_lowercase_and_claimed_flag(client: Client, world: World) -> None:
+    assert client.device_id() == (world.device.device_id, True)
+    world.device.claimed_flag = False
+    assert client.device_id() == (world.device.device_id, False)
+
+
+def test_scan_is_the_devices_own_view(client: Client, world: World) -> None:
+    world.networks.append(AccessPoint("Hidden", password="secret123", hidden=True))
+    world.device.interference = True  # effective RSSI is 12 dB lower at the device
+    scan = {s.ssid: s for s in client.scan()}
+    assert set(scan) == {HOME_SSID, "CoffeeShop"}  # no 5 GHz, no hidden network
+    assert (scan[HOME_SSID].rssi, scan[HOME_SSID].sec, scan[HOME_SSID].channel) == (-64, WICED_WPA2_AES, 6)
+    assert (scan[HOME_SSID].security, scan[HOME_SSID].band) == ("wpa2_psk", "2.4GHz")
+    assert (scan["CoffeeShop"].sec, scan["CoffeeShop"].security) == (WICED_OPEN, "open")
+
+
+def test_public_key_is_the_device_key(client: Client, world: World) -> None:
+    key = client.public_key()
+    assert key.public_numbers() == world.device.private_key.public_key().public_numbers()
+
+
+def test_public_key_blob_layout(sim: SoftAPSimulator, world: World) -> None:
+    reply = requests.get(sim.url + "/public-key", timeout=2).json()
+    assert reply["r"] == 0 and reply["b"] == reply["b"].upper()
+    blob = bytes.fromhex(reply["b"])
+    der = public_key_der(world.device.private_key)
+    assert len(blob) == 294 and len(der) == 162
+    assert blob[:22] == SPKI_RSA1024_HEADER
+    assert blob[:162] == der and blob[162:] == b"\xff" * 132
+    pkcs1 = world.device.private_key.public_key().public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+    assert blob[22:162] == pkcs1  # what softap-setup-js parses
+
+
+def test_configure_ap_round_trip_then_connect(client: Client, world: World) -> None:
+    world.clear_credentials()
+    client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
+    cred = world.device.credentials[0]
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (HOME_SSID, HOME_PASSWORD, SEC_WPA2, CIPHER_AES)
+    assert world.device.mode is Mode.LISTENING  # stored, not yet joined
+    client.connect_ap()
+    wait_for_exit_listening(world)
+    assert world.device.mode is Mode.CONNECTED
+
+
+def test_wrong_password_does_not_connect(client: Client, world: World) -> None:
+    world.clear_credentials()
+    client.configure_ap(HOME_SSID, "wrong password", WICED_WPA2_AES, 6)
+    assert world.device.credentials[0].password == "wrong password"
+    client.connect_ap()
+    wait_for_exit_listening(world)
+    assert world.device.mode is Mode.LISTENING
+    assert world.device.led == "green_then_blinking_blue"
+
+
+def test_open_network_sends_no_password(client: Client, world: World) -> None:
+    world.clear_credentials()
+    client.configure_ap("CoffeeShop", None, WICED_OPEN, 1)
+    cred = world.device.credentials[0]
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == ("CoffeeShop", "", SEC_UNSEC, CIPHER_NOT_SET)
+    client.connect_ap()
+    wait_for_exit_listening(world)
+    assert world.device.mode is Mode.CONNECTED
+
+
+def test_non_ascii_ssid_and_password_survive(client: Client, world: World) -> None:
+    world.networks.append(AccessPoint("Café Ø", password="pässwörd €uro", channel=11, rssi=-50))
+    world.clear_credentials()
+    client.configure_ap("Café Ø", "pässwörd €uro", WICED_WPA2_AES, 11)
+    assert (world.device.credentials[0].ssid, world.device.credentials[0].password) == ("Café Ø", "pässwörd €uro")
+
+
+def test_set_claim_code(client: Client, world: World) -> None:
+    client.set_claim_code(CLAIM_CODE)
+    assert world.device.claim_code == CLAIM_CODE
+    assert not any(CLAIM_CODE in e for e in world.events)
+
+
+def test_tcp_antenna_commands(sim: SoftAPSimulator, world: World) -> None:
+    tcp = SoftAPTcpClient(sim.tcp_address, timeout=T)
+    tcp.select_antenna(external=True)
+    assert world.device.antenna == "external"
+    tcp.select_antenna(external=False)
+    assert world.device.antenna == "internal"
+
+
+# --- the simulator refusing bad requests ---------------------------------------------------------------------
+
+@pytest.mark.parametrize(("path", "body", "r"), [
+    ("/configure-ap", b"{not json", -1),
+    ("/configure-ap", b'["a list"]', -1),
+    ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
+    ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"zz","sec":4194308,"ch":6}', -1),  # pwd not hex
+    ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"' + b"ab" * 128 + b'","sec":4194308,"ch":6}', -2),
+    ("/set", b'{"k":"xx","v":"1"}', -1),
+    ("/set", b'{"k":"cc","v":"' + b"c" * 65 + b'"}', -1),
+])
+def test_bad_requests_get_nonzero_r(sim: SoftAPSimulator, world: World, path: str, body: bytes, r: int) -> None:
+    before = list(world.device.credentials)
+    reply = requests.post(sim.url + path, data=body, timeout=2,
+                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    assert reply.status_code == 200 and reply.json() == {"r": r}
+    assert world.device.credentials == before
+
+
+def test_client_reports_refusal_without_the_secret(client: Client) -> None:
+    too_long = "C" * 65
+    with pytest.raises(ProbeFailure, match=r"^SoftAP set: the device refused it \(r=-1\)$") as info:
+        client.set_claim_code(too_long)
+    assert too_long not in str(info.value)
+
+
+# --- no listening mode, unreachable ---------------------------------------------------------------------------
+
+def test_not_in_listening_mode_is_unreachable(client: Client, world: World) -> None:
+    world.boot()
+    assert world.device.mode is Mode.CONNECTED
+    with pytest.raises(SoftAPUnreachable, match="not reachable.*Photon-XXXXXX.*listening mode"):
+        client.device_id()
+
+
+@pytest.mark.parametrize("transport", ["http", "tcp"])
+def test_probe_when_not_in_listening_mode(sim: SoftAPSimulator, world: World, transport: str) -> None:
+    world.boot()
+    ctx = (ProbeContext(softap_url=sim.url, timeout=T) if transport == "http"
+           else ProbeContext(softap_tcp=sim.tcp_address, timeout=T))
+    report = SoftAPProbe().run(ctx)
+    assert report.observations == ()
+    (miss,) = report.unavailable
+    assert miss.probe == "softap" and miss.id is None
+    assert "not reachable (connection closed without an answer)" in miss.reason
+    assert "join the device's Photon-XXXXXX Wi-Fi" in miss.reason
+
+
+def test_probe_connection_refused() -> None:
+    with socket.socket() as s:  # a port that was just free and is now closed
+        s.bind(("127.0.0.1", 0))
+        port = s.getsockname()[1]
+    report = SoftAPProbe().run(ProbeContext(softap_url=f"http://127.0.0.1:{port}", timeout=T))
+    assert report.observations == ()
+    assert report.unavailable[0].reason.startswith(
+        f"SoftAP at http://127.0.0.1:{port} not reachable (connection refused): join the device's")
+    tcp = SoftAPProbe().run(ProbeContext(softap_tcp=("127.0.0.1", port), timeout=T))
+    assert "not reachable (connection refused)" in tcp.unavailable[0].reason
+
+
+def test_probe_without_an_address() -> None:
+    report = SoftAPProbe().run(ProbeContext())
+    assert report.observations == () and "no SoftAP address given" in report.unavailable[0].reason
+
+
+# --- injected faults -----------------------------------------------------------------------------------------
+
+def test_invalid_json(client: Client, sim: SoftAPSimulator) -> None:
+    sim.inject(Fault.GARBAGE)
+    with pytest.raises(ProbeFailure, match=r"^SoftAP version: reply is not valid JSON: b'\{\"scans"):
+        client.version()
+
+
+def test_hang_times_out(client: Client, sim: SoftAPSimulator) -> None:
+    sim.inject(Fault.HANG, "scan-ap")
+    start = time.monotonic()
+    with pytest.raises(ProbeFailure, match=r"^SoftAP scan-ap: no answer within 0.5 s$"):
+        client.scan()
+    assert time.monotonic() - start < 2
+    assert client.version() == 2  # only scan-ap hangs
+
+
+def test_reply_cut_off(client: Client, sim: SoftAPSimulator) -> None:
+    sim.inject(Fault.TRUNCATE, "device-id")
+    with pytest.raises(ProbeFailure, match=r"^SoftAP device-id: (the reply was cut off|reply is not valid JSON)"):
+        client.device_id()
+
+
+@pytest.mark.parametrize("status", [401, 403, 404, 429, 500])
+def test_http_error_status(sim: SoftAPSimulator, status: int) -> None:
+    sim.inject(Fault.HTTP_STATUS, "version", status=status)
+    with pytest.raises(ProbeFailure, match=rf"^SoftAP version: (HTTP {status}|the device does not know)") as info:
+        SoftAPClient(sim.url, timeout=T).version()
+    assert "\n" not in str(info.value)
+
+
+def test_probe_with_a_failing_scan_keeps_what_it_saw(sim: SoftAPSimulator) -> None:
+    sim.inject(Fault.HTTP_STATUS, "scan-ap")
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
+    assert obs(report)["softap_visible"].value is True
+    assert {u.id for u in report.unavailable} == {
+        "device_scan_lists_networks", "target_network_in_scan", "signal_rssi_dbm", "network_security"}
+    assert all(u.reason == "SoftAP scan-ap: HTTP 500 Internal Server Error" for u in report.unavailable)
+    assert report.facts["version"] == 2
+
+
+# --- probe observations ---------------------------------------------------------------------------------------
+
+def test_probe_target_present(sim: SoftAPSimulator, world: World) -> None:
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
+    o = obs(report)
+    assert {k: v.value for k, v in o.items()} == {
+        "softap_visible": True, "device_scan_lists_networks": True, "target_network_in_scan": True,
+        "signal_rssi_dbm": -52, "network_security": "wpa2_psk"}
+    assert all(v.provenance.source == "probe:softap" and "\n" not in v.provenance.detail for v in o.values())
+    assert "rssi -52 dBm" in o["signal_rssi_dbm"].provenance.detail
+    assert report.unavailable == ()
+    assert report.facts["device_id"] == world.device.device_id and report.facts["claimed"] is True
+    assert [s["ssid"] for s in report.facts["scan"]] == [HOME_SSID, "CoffeeShop"]
+
+
+def test_probe_over_tcp(sim: SoftAPSimulator) -> None:
+    report = SoftAPProbe().run(ProbeContext(softap_tcp=sim.tcp_address, target_ssid="CoffeeShop", timeout=T))
+    assert {k: v.value for k, v in obs(report).items()} == {
+        "softap_visible": True, "device_scan_lists_networks": True, "target_network_in_scan": True,
+        "signal_rssi_dbm": -78, "network_security": "open"}
+
+
+@pytest.mark.parametrize("target", ["NotAroundHere", "Neighbours-5G", "Hidden"])
+def test_probe_target_absent_5ghz_or_hidden(sim: SoftAPSimulator, world: World, target: str) -> None:
+    world.networks.append(AccessPoint("Hidden", password="secret123", hidden=True, rssi=-40))
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=target, timeout=T))
+    o = obs(report)
+    assert o["target_network_in_scan"].value is False
+    assert "signal_rssi_dbm" not in o and "network_security" not in o
+    assert {u.id for u in report.unavailable} == {"signal_rssi_dbm", "network_security"}
+
+
+def test_probe_without_target_reports_no_target_observations(sim: SoftAPSimulator) -> None:
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, timeout=T))
+    assert set(obs(report)) == {"softap_visible", "device_scan_lists_networks"}
+
+
+def test_probe_empty_scan(sim: SoftAPSimulator, world: World) -> None:
+    world.device.damaged = True  # dead radio: the scan finds nothing
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
+    o = obs(report)
+    assert o["device_scan_lists_networks"].value is False
+    assert o["target_network_in_scan"].value is False
+
+
+def test_probe_strongest_of_several_aps_and_unknown_security(sim: SoftAPSimulator, world: World) -> None:
+    world.networks.append(AccessPoint(HOME_SSID, password=HOME_PASSWORD, channel=11, rssi=-40))
+    world.networks.append(AccessPoint("Odd", security=-1, channel=3, rssi=-60))
+    home = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
+    assert obs(home)["signal_rssi_dbm"].value == -40
+    odd = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid="Odd", timeout=T))
+    assert "network_security" not in obs(odd)
+    assert [u.id for u in odd.unavailable] == ["network_security"]
+
+
+# --- secrets -------------------------------------------------------------------------------------------------
+
+def test_password_and_claim_code_never_leak(client: Client, sim: SoftAPSimulator, world: World) -> None:
+    password = "hunter2-very-secret"
+    messages = []
+    for fault in (Fault.HTTP_STATUS, Fault.GARBAGE, Fault.HANG, Fault.TRUNCATE):
+        sim.clear_faults()
+        sim.inject(fault, "configure-ap")
+        sim.inject(fault, "set")
+        with pytest.raises(ProbeFailure) as a:
+            client.configure_ap(HOME_SSID, password, WICED_WPA2_AES, 6)
+        with pytest.raises(ProbeFailure) as b:
+            client.set_claim_code(CLAIM_CODE)
+        messages += [str(a.value), repr(a.value), str(b.value), repr(b.value)]
+    report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
+    text = "\n".join(messages + [repr(report), "\n".join(world.events)])
+    assert len(messages) == 16
+    assert password not in text and CLAIM_CODE not in text
+    assert password.encode().hex() not in text
+
+
+# --- what the real client puts on the wire -------------------------------------------------------------------
+
+def test_post_is_a_json_string_sent_as_form_urlencoded() -> None:
+    """Record the client's request with a one-connection socket server in front of the simulator."""
+    with socket.socket() as listener:
+        listener.bind(("127.0.0.1", 0))
+        listener.listen(1)
+        listener.settimeout(2)
+        port = listener.getsockname()[1]
+        seen: list[bytes] = []
+
+        def serve() -> None:
+            conn, _ = listener.accept()
+            with conn:
+                conn.settimeout(2)
+                data = b""
+                while b"\r\n\r\n" not in data or not data.endswith(b"}"):
+                    chunk = conn.recv(4096)
+                    if not chunk:
+                        break
+                    data += chunk
+                seen.append(data)
+                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                             b'7\r\n{"r":0}\r\n0\r\n\r\n')
+
+        thread = threading.Thread(target=serve, daemon=True)
+        thread.start()
+        SoftAPClient(f"http://127.0.0.1:{port}", timeout=T).set_claim_code("Café-code")
+        thread.join(timeout=2)
+    head, body = seen[0].split(b"\r\n\r\n", 1)
+    assert head.startswith(b"POST /set HTTP/1.1\r\n")
+    assert b"\r\nContent-Type: application/x-www-form-urlencoded" in head
+    assert body == json.dumps({"k": "cc", "v": "Café-code"}, ensure_ascii=False, separators=(",", ":")).encode()
