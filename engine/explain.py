@@ -152,7 +152,7 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
         tried = any(e.kind == "tried_fix" and e.source_id == fix_id for e in diagnosis.trace)
         result["reason"] = (
             "already tried without success" if tried
-            else "not in the plan: the causes it resolves have no belief left"
+            else "the causes it resolves have no belief left"
         )
         return result
     result.update({

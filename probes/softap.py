@@ -1,8 +1,9 @@
 """The SoftAP probe: what a Photon in listening mode says over its own access point (reference §3).
 
-It asks the device for its id, protocol version and its own Wi-Fi scan, and answers in the contract's terms:
-``softap_visible``, ``device_scan_lists_networks``, and, when the target network is known,
-``target_network_in_scan``, ``signal_rssi_dbm`` and ``network_security`` of that network as the device sees it.
+It asks the device for its id, protocol version and its own Wi-Fi scan, and answers in the contract's
+terms: ``softap_visible``, ``device_scan_lists_networks``, and, when the target network is known,
+``target_network_in_scan``, ``signal_rssi_dbm`` and ``network_security`` of that network as the device
+sees it.
 
 The clients and the pure helpers live in :mod:`~photon_doctor.probes.softap_client` and
 :mod:`~photon_doctor.probes.softap_data`; they are re-exported here so callers need one import.
@@ -58,8 +59,12 @@ class SoftAPProbe:
         elif ctx.softap_tcp:
             client = SoftAPTcpClient(ctx.softap_tcp, timeout=ctx.timeout)
         else:
-            return ProbeReport(self.name, unavailable=(
-                Unavailable(self.name, f"no SoftAP address given (the device's SoftAP is {DEFAULT_URL})"),))
+            return ProbeReport(
+                self.name,
+                unavailable=(
+                    Unavailable(self.name, f"no SoftAP address given (the device's SoftAP is {DEFAULT_URL})"),
+                ),
+            )
         observations: list[Observation] = []
         unavailable: list[Unavailable] = []
         facts: dict[str, Any] = {"softap": client.where}
@@ -70,9 +75,13 @@ class SoftAPProbe:
             # Nothing else can be learned if the first command fails; the reason says how to get on the AP.
             return ProbeReport(self.name, unavailable=(Unavailable(self.name, str(exc)),), facts=facts)
         facts.update(device_id=device_id, claimed=claimed)
-        observations.append(self._obs("softap_visible", True,
-                                      f"{client.where} answered device-id: id {device_id}, claimed "
-                                      f"{'yes' if claimed else 'no'}"))
+        observations.append(
+            self._obs(
+                "softap_visible",
+                True,
+                f"{client.where} answered device-id: id {device_id}, claimed {'yes' if claimed else 'no'}",
+            )
+        )
 
         try:
             facts["version"] = client.version()
@@ -87,19 +96,34 @@ class SoftAPProbe:
             return ProbeReport(self.name, tuple(observations), tuple(unavailable), facts)
         facts["scan"] = [s.as_fact() for s in scan]
         names = ", ".join(repr(s.ssid) for s in scan[:8]) + (", ..." if len(scan) > 8 else "")
-        observations.append(self._obs("device_scan_lists_networks", bool(scan),
-                                      f"scan-ap listed {len(scan)} network(s){': ' + names if scan else ''}"))
+        observations.append(
+            self._obs(
+                "device_scan_lists_networks",
+                bool(scan),
+                f"scan-ap listed {len(scan)} network(s){': ' + names if scan else ''}",
+            )
+        )
         if ctx.target_ssid:
             self._target(ctx.target_ssid, scan, observations, unavailable)
         return ProbeReport(self.name, tuple(observations), tuple(unavailable), facts)
 
-    def _target(self, target: str, scan: list[ScanResult], observations: list[Observation],
-                unavailable: list[Unavailable]) -> None:
-        """Observations about the target network: present, its RSSI and its security (the strongest AP wins)."""
+    def _target(
+        self,
+        target: str,
+        scan: list[ScanResult],
+        observations: list[Observation],
+        unavailable: list[Unavailable],
+    ) -> None:
+        """Observations about the target network: present, its RSSI, its security (the strongest AP wins)."""
         matches = [s for s in scan if s.ssid == target]
         if not matches:
-            observations.append(self._obs("target_network_in_scan", False,
-                                          f"{target!r} is not among the {len(scan)} network(s) of scan-ap"))
+            observations.append(
+                self._obs(
+                    "target_network_in_scan",
+                    False,
+                    f"{target!r} is not among the {len(scan)} network(s) of scan-ap",
+                )
+            )
             why = f"{target!r} is not in the device's scan"
             unavailable.extend(Unavailable(self.name, why, i) for i in _TARGET_IDS[1:])
             return
@@ -108,8 +132,13 @@ class SoftAPProbe:
         observations.append(self._obs("target_network_in_scan", True, seen))
         observations.append(self._obs("signal_rssi_dbm", best.rssi, seen))
         if best.security is None:
-            unavailable.append(Unavailable(self.name, f"scan-ap gives {target!r} an unknown security code "
-                                                      f"({best.sec})", "network_security"))
+            unavailable.append(
+                Unavailable(
+                    self.name,
+                    f"scan-ap gives {target!r} an unknown security code ({best.sec})",
+                    "network_security",
+                )
+            )
         else:
             observations.append(self._obs("network_security", best.security, seen))
 

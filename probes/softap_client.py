@@ -1,14 +1,14 @@
 """Clients for the Photon's SoftAP (reference §3): HTTP (port 80) and the raw TCP protocol (port 5609).
 
-They speak the protocol the way particle-iot/softap-setup-js does: ``GET /<command>`` for commands without a
-body; for ``configure-ap``, ``connect-ap`` and ``set`` a ``POST`` whose body is the compact JSON string, sent
-as ``Content-Type: application/x-www-form-urlencoded`` (so a browser would not need a CORS preflight). Over TCP
-the request is ``"<command>\\n<length>\\n\\n<body>"`` and the reply ``"\\n\\n" + JSON``.
+They speak the protocol the way particle-iot/softap-setup-js does: ``GET /<command>`` for commands without
+a body; for ``configure-ap``, ``connect-ap`` and ``set`` a ``POST`` whose body is the compact JSON string,
+sent as ``Content-Type: application/x-www-form-urlencoded`` (so a browser would not need a CORS preflight).
+Over TCP the request is ``"<command>\\n<length>\\n\\n<body>"`` and the reply ``"\\n\\n" + JSON``.
 
 Every failure (refused or dropped connection, timeout, HTTP error, garbled or truncated reply, a device that
-refuses a command) raises :class:`ProbeFailure` with a one-line reason; :class:`SoftAPUnreachable` (a subclass)
-means the SoftAP did not answer at all. The Wi-Fi password and the claim code are registered as secrets as soon
-as they are handed in and never appear in an error.
+refuses a command) raises :class:`ProbeFailure` with a one-line reason; :class:`SoftAPUnreachable` (a
+subclass) means the SoftAP did not answer at all. The Wi-Fi password and the claim code are registered as
+secrets as soon as they are handed in and never appear in an error.
 """
 
 from __future__ import annotations
@@ -35,8 +35,9 @@ _MAX_REPLY = 256 * 1024
 
 
 class SoftAPUnreachable(ProbeFailure):
-    """Raised when nothing answers at the SoftAP address: the computer is not on the device's ``Photon-XXXXXX``
-    network, or the device is not in listening mode (connection refused, timed out or closed unanswered)."""
+    """Raised when nothing answers at the SoftAP address: the computer is not on the device's
+    ``Photon-XXXXXX`` network, or the device is not in listening mode (connection refused, timed out or
+    closed unanswered)."""
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:
@@ -102,11 +103,14 @@ class _SoftAPCommands:
         """(device id in lowercase hex, claimed flag). Raises ProbeFailure on a malformed reply."""
         reply = self._call("device-id", None)
         dev_id, claimed = reply.get("id"), reply.get("c")
-        if not isinstance(dev_id, str) or len(dev_id) != 24 or any(ch not in "0123456789abcdefABCDEF"
-                                                                    for ch in dev_id):
+        if (
+            not isinstance(dev_id, str)
+            or len(dev_id) != 24
+            or any(ch not in "0123456789abcdefABCDEF" for ch in dev_id)
+        ):
             raise ProbeFailure(f"SoftAP device-id: 'id' is not 24 hex digits: {_snippet(str(dev_id))}")
         if claimed not in ("0", "1", 0, 1):
-            raise ProbeFailure("SoftAP device-id: 'c' is neither \"0\" nor \"1\"")
+            raise ProbeFailure('SoftAP device-id: \'c\' is neither "0" nor "1"')
         return dev_id.lower(), str(claimed) == "1"
 
     def scan(self) -> list[ScanResult]:
@@ -127,8 +131,9 @@ class _SoftAPCommands:
         self._public_key = parse_public_key_blob(raw)
         return self._public_key
 
-    def configure_ap(self, ssid: str, password: str | None, security_wiced: int, channel: int,
-                     index: int = 0) -> None:
+    def configure_ap(
+        self, ssid: str, password: str | None, security_wiced: int, channel: int, index: int = 0
+    ) -> None:
         """Store Wi-Fi credentials on the device (it joins only after :meth:`connect_ap`).
 
         The password is encrypted with the device's public key (fetched first if needed) and omitted for an
@@ -138,7 +143,9 @@ class _SoftAPCommands:
         payload: dict[str, Any] = {"idx": index, "ssid": ssid}
         if security_wiced != 0:
             if not password:
-                raise ProbeFailure(f"SoftAP configure-ap: a password is needed for the secured network {ssid!r}")
+                raise ProbeFailure(
+                    f"SoftAP configure-ap: a password is needed for the secured network {ssid!r}"
+                )
             key = self._public_key or self.public_key()
             payload["pwd"] = encrypt_password(key, password)
         payload["sec"] = security_wiced
@@ -172,8 +179,13 @@ class SoftAPClient(_SoftAPCommands):
                 if body is None:
                     resp = session.get(url, timeout=self.timeout, allow_redirects=False)
                 else:
-                    resp = session.post(url, data=encode_body(body), headers=_FORM, timeout=self.timeout,
-                                        allow_redirects=False)
+                    resp = session.post(
+                        url,
+                        data=encode_body(body),
+                        headers=_FORM,
+                        timeout=self.timeout,
+                        allow_redirects=False,
+                    )
                 status, reason, content = resp.status_code, resp.reason, resp.content
         except requests.RequestException as exc:
             raise self._translate(command, exc) from None
@@ -184,7 +196,7 @@ class SoftAPClient(_SoftAPCommands):
         return _decode_reply(command, content)
 
     def _translate(self, command: str, exc: requests.RequestException) -> ProbeFailure:
-        """Turn a requests error into a one-line ProbeFailure (never the request body: it may hold secrets)."""
+        """Turn a requests error into a one-line ProbeFailure, never quoting the body (secrets)."""
         text = str(exc)
         if isinstance(exc, requests.ConnectTimeout):
             return self._unreachable(f"no connection within {self.timeout:g} s")
@@ -211,7 +223,7 @@ class SoftAPTcpClient(_SoftAPCommands):
         self.timeout = timeout
 
     def select_antenna(self, external: bool) -> None:
-        """TCP-only ``ant-external``/``ant-internal``: choose the antenna (no reply body). Raises ProbeFailure."""
+        """TCP-only ``ant-external``/``ant-internal``: choose the antenna (no reply). Raises ProbeFailure."""
         command = "ant-external" if external else "ant-internal"
         raw = self._exchange(command, b"")
         if raw.strip():
@@ -226,7 +238,7 @@ class SoftAPTcpClient(_SoftAPCommands):
         request = b"%s\n%d\n\n%s" % (command.encode("ascii"), len(body), body)
         try:
             sock = socket.create_connection(self.address, timeout=self.timeout)
-        except socket.timeout:
+        except TimeoutError:
             raise self._unreachable(f"no connection within {self.timeout:g} s") from None
         except ConnectionRefusedError:
             raise self._unreachable("connection refused") from None
@@ -243,12 +255,14 @@ class SoftAPTcpClient(_SoftAPCommands):
                     if not chunk:
                         break
                     chunks.append(chunk)
-        except socket.timeout:
+        except TimeoutError:
             raise ProbeFailure(f"SoftAP {command}: no answer within {self.timeout:g} s") from None
         except OSError as exc:
             if not chunks:
                 raise self._unreachable("connection closed without an answer") from None
-            raise ProbeFailure(f"SoftAP {command}: connection lost ({exc.strerror or type(exc).__name__})") from None
+            raise ProbeFailure(
+                f"SoftAP {command}: connection lost ({exc.strerror or type(exc).__name__})"
+            ) from None
         raw = b"".join(chunks)
         if not raw:
             raise self._unreachable("connection closed without an answer")

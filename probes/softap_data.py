@@ -64,7 +64,7 @@ def channel_band(channel: int) -> str:
 
 @dataclass(frozen=True)
 class ScanResult:
-    """One access point from the device's ``scan-ap``: SSID, RSSI (dBm), WICED ``sec``, channel, max data rate."""
+    """One access point in the device's ``scan-ap``: SSID, RSSI (dBm), WICED ``sec``, channel, max rate."""
 
     ssid: str
     rssi: int
@@ -84,12 +84,19 @@ class ScanResult:
 
     def as_fact(self) -> dict[str, Any]:
         """Plain JSON-ready data for ``ProbeReport.facts``."""
-        return {"ssid": self.ssid, "rssi": self.rssi, "sec": self.sec, "security": self.security,
-                "channel": self.channel, "band": self.band, "mdr": self.mdr}
+        return {
+            "ssid": self.ssid,
+            "rssi": self.rssi,
+            "sec": self.sec,
+            "security": self.security,
+            "channel": self.channel,
+            "band": self.band,
+            "mdr": self.mdr,
+        }
 
 
 def parse_scan(reply: dict[str, Any]) -> list[ScanResult]:
-    """``{"scans":[{"ssid","rssi","sec","ch","mdr"},...]}`` -> scan results. Raises ProbeFailure if malformed."""
+    """Parse ``{"scans":[{"ssid","rssi","sec","ch","mdr"},...]}``. Raises ProbeFailure if malformed."""
     scans = reply.get("scans")
     if not isinstance(scans, list):
         raise ProbeFailure("SoftAP scan-ap: reply lacks the list 'scans'")
@@ -117,7 +124,7 @@ def _der_length(raw: bytes) -> int:
     count = first & 0x7F
     if not 1 <= count <= 2 or len(raw) < 2 + count:
         raise ValueError("bad DER length")
-    return 2 + count + int.from_bytes(raw[2:2 + count], "big")
+    return 2 + count + int.from_bytes(raw[2 : 2 + count], "big")
 
 
 def parse_public_key_blob(raw: bytes) -> rsa.RSAPublicKey:

@@ -10,8 +10,8 @@ is closed.
 The SoftAP exists only while the device is in listening mode. Otherwise both servers accept a connection, read
 the request and close it without a word: to a client that is the same as not being on the device's network.
 
-Fault injection for tests (:meth:`SoftAPSimulator.inject`): invalid JSON, a hang, an HTTP error status, a reply
-cut off in the middle.
+Fault injection for tests (:meth:`SoftAPSimulator.inject`): invalid JSON, a hang, an HTTP error status, a
+reply cut off in the middle.
 """
 
 from __future__ import annotations
@@ -83,6 +83,7 @@ class _State:
 
 
 # --- HTTP ---------------------------------------------------------------------------------------------------
+
 
 class _HTTPServer(ThreadingHTTPServer):
     daemon_threads = True
@@ -157,7 +158,7 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self._send(plan.status, b'{"error":"injected"}', "application/json")
         elif plan.fault is Fault.TRUNCATE:
             self._headers(200, "application/json")
-            self.wfile.write(b"40\r\n{\"scans\":[")  # promises 64 bytes, sends 10, then hangs up
+            self.wfile.write(b'40\r\n{"scans":[')  # promises 64 bytes, sends 10, then hangs up
             self.wfile.flush()
 
     def _headers(self, status: int, content_type: str, location: str | None = None) -> None:
@@ -182,6 +183,7 @@ class _HTTPHandler(BaseHTTPRequestHandler):
 
 
 # --- raw TCP ------------------------------------------------------------------------------------------------
+
 
 class _TCPServer(socketserver.ThreadingTCPServer):
     daemon_threads = True
@@ -215,7 +217,7 @@ class _TCPHandler(socketserver.StreamRequestHandler):
             elif plan.fault is Fault.GARBAGE:
                 self.wfile.write(b"\n\n" + _GARBAGE)
             elif plan.fault is Fault.TRUNCATE:
-                self.wfile.write(b"\n\n{\"scans\":[")
+                self.wfile.write(b'\n\n{"scans":[')
             return  # HTTP_STATUS: no status line on TCP, so just close
         result = run_command(state.world, command, body, tcp=True)
         if result is None:
@@ -240,10 +242,11 @@ class _TCPHandler(socketserver.StreamRequestHandler):
 
 # --- the simulator ------------------------------------------------------------------------------------------
 
+
 class SoftAPSimulator:
     """Both SoftAP servers over one world; use as a context manager or call :meth:`start`/:meth:`stop`.
 
-    ``url`` and ``tcp_address`` are valid after :meth:`start`. Raises ``RuntimeError`` if they are read before.
+    ``url`` and ``tcp_address`` are valid after :meth:`start`; reading them before raises ``RuntimeError``.
     """
 
     def __init__(self, world: World) -> None:
@@ -259,8 +262,9 @@ class SoftAPSimulator:
         self._http = _HTTPServer(self._state)
         self._tcp = _TCPServer(self._state)
         for server, name in ((self._http, "softap-http"), (self._tcp, "softap-tcp")):
-            thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05},
-                                      name=name, daemon=True)
+            thread = threading.Thread(
+                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
+            )
             thread.start()
             self._threads.append(thread)
         return self
@@ -280,8 +284,9 @@ class SoftAPSimulator:
     def __enter__(self) -> SoftAPSimulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     @property

@@ -1,17 +1,17 @@
 """The SoftAP command set of a Photon in listening mode, over the shared :class:`World` (reference §3).
 
-Both transports (HTTP on "port 80", raw TCP on "port 5609") run the same commands; this module is the part they
-share: it turns a command name and a request body into the JSON reply the device sends, and changes the world
-under its lock. The transports live in :mod:`photon_doctor.simulator.softap`.
+Both transports (HTTP on "port 80", raw TCP on "port 5609") run the same commands; this module is the part
+they share: it turns a command name and a request body into the JSON reply the device sends, and changes the
+world under its lock. The transports live in :mod:`photon_doctor.simulator.softap`.
 
 Choices where the reference is silent or UNCONFIRMED (also in docs/protocols-softap.md):
 
-* ``public-key`` pads the 162-byte SubjectPublicKeyInfo to 294 bytes with ``0xFF`` (erased flash, as the rest of
-  an unwritten DCT area reads).
-* ``configure-ap`` answers ``{"r":-1}`` for a malformed request (not JSON, not an object, no or a non-string
-  ``ssid``, non-integer ``sec``/``ch``/``idx``, ``pwd`` not hex) and ``{"r":-2}`` when ``pwd`` does not decrypt
-  with the device key or is not UTF-8. Enterprise keys (``eap``, ``oi``, ``ii``, ``crt``, ``ek``, ``key``,
-  ``ca``) are accepted and ignored: the world does not model enterprise joins.
+* ``public-key`` pads the 162-byte SubjectPublicKeyInfo to 294 bytes with ``0xFF`` (erased flash, as the
+  rest of an unwritten DCT area reads).
+* ``configure-ap`` answers ``{"r":-1}`` for a malformed request (not JSON, not an object, no or a
+  non-string ``ssid``, non-integer ``sec``/``ch``/``idx``, ``pwd`` not hex) and ``{"r":-2}`` when ``pwd``
+  does not decrypt with the device key or is not UTF-8. Enterprise keys (``eap``, ``oi``, ``ii``, ``crt``,
+  ``ek``, ``key``, ``ca``) are accepted and ignored: the world does not model enterprise joins.
 * ``set`` answers ``{"r":-1}`` for an unknown key, a key longer than 3 characters or a value longer than 64.
 """
 
@@ -102,10 +102,16 @@ def run_command(world: World, command: str, body: bytes, *, tcp: bool = False) -
 
 
 def scan_entries(world: World) -> list[dict[str, Any]]:
-    """The device's own scan: what ``world.visible_networks()`` returns, with the RSSI measured at the device."""
+    """The device's own scan: ``world.visible_networks()``, with the RSSI as measured at the device."""
     with world.lock:
         return [
-            {"ssid": ap.ssid, "rssi": world.effective_rssi(ap), "sec": ap.security, "ch": ap.channel, "mdr": ap.mdr}
+            {
+                "ssid": ap.ssid,
+                "rssi": world.effective_rssi(ap),
+                "sec": ap.security,
+                "ch": ap.channel,
+                "mdr": ap.mdr,
+            }
             for ap in world.visible_networks()
             if ap.ssid  # the device skips empty SSIDs
         ]
@@ -138,8 +144,8 @@ def configure_ap(world: World, body: bytes) -> int:
     ssid, sec, pwd_hex = req.get("ssid"), req.get("sec", 0), req.get("pwd")
     if not isinstance(ssid, str) or not ssid or type(sec) is not int:
         return R_BAD_REQUEST
-    for key in ("idx", "ch"):
-        if key in req and type(req[key]) is not int:
+    for field in ("idx", "ch"):
+        if field in req and type(req[field]) is not int:
             return R_BAD_REQUEST
     password = ""
     if pwd_hex is not None:
@@ -150,9 +156,9 @@ def configure_ap(world: World, body: bytes) -> int:
         except ValueError:
             return R_BAD_REQUEST
         with world.lock:
-            key = world.device.private_key
+            device_key = world.device.private_key
         try:
-            password = key.decrypt(ciphertext, padding.PKCS1v15()).decode("utf-8")
+            password = device_key.decrypt(ciphertext, padding.PKCS1v15()).decode("utf-8")
         except (ValueError, UnicodeDecodeError):
             return R_DECRYPT_FAILED
     cred = StoredCredential(
@@ -180,5 +186,5 @@ def set_value(world: World, body: bytes) -> int:
 
 
 def exit_listening(world: World) -> None:
-    """What ``softap_complete`` does after ``connect-ap`` has been answered: leave listening mode and connect."""
+    """What ``softap_complete`` does once ``connect-ap`` is answered: leave listening mode and connect."""
     world.exit_listening()

@@ -7,6 +7,7 @@ import socket
 import threading
 import time
 from collections.abc import Iterator
+from http.server import BaseHTTPRequestHandler, HTTPServer
 
 import pytest
 import requests
@@ -87,7 +88,8 @@ def obs(report: ProbeReport) -> dict[str, Observation]:
     return {o.id: o for o in report.observations}
 
 
-# --- HTTP pages and the wire format --------------------------------------------------------------------------
+# --- HTTP pages and the wire format -------------------------------------------------------------------------
+
 
 def test_root_redirects_to_index_and_index_to_hello(sim: SoftAPSimulator) -> None:
     root = requests.get(sim.url + "/", allow_redirects=False, timeout=2)
@@ -136,7 +138,8 @@ def test_tcp_wire_format(sim: SoftAPSimulator, world: World) -> None:
     assert raw_exchange(sim.tcp_address, b"version\nten\n\n") == b""  # garbled request: closed unanswered
 
 
-# --- every command, over both transports ---------------------------------------------------------------------
+# --- every command, over both transports --------------------------------------------------------------------
+
 
 def test_version(client: Client) -> None:
     assert client.version() == 2
@@ -172,7 +175,8 @@ def test_public_key_blob_layout(sim: SoftAPSimulator, world: World) -> None:
     assert blob[:22] == SPKI_RSA1024_HEADER
     assert blob[:162] == der and blob[162:] == b"\xff" * 132
     pkcs1 = world.device.private_key.public_key().public_bytes(
-        serialization.Encoding.DER, serialization.PublicFormat.PKCS1)
+        serialization.Encoding.DER, serialization.PublicFormat.PKCS1
+    )
     assert blob[22:162] == pkcs1  # what softap-setup-js parses
 
 
@@ -180,7 +184,12 @@ def test_configure_ap_round_trip_then_connect(client: Client, world: World) -> N
     world.clear_credentials()
     client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
     cred = world.device.credentials[0]
-    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (HOME_SSID, HOME_PASSWORD, SEC_WPA2, CIPHER_AES)
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (
+        HOME_SSID,
+        HOME_PASSWORD,
+        SEC_WPA2,
+        CIPHER_AES,
+    )
     assert world.device.mode is Mode.LISTENING  # stored, not yet joined
     client.connect_ap()
     wait_for_exit_listening(world)
@@ -201,7 +210,12 @@ def test_open_network_sends_no_password(client: Client, world: World) -> None:
     world.clear_credentials()
     client.configure_ap("CoffeeShop", None, WICED_OPEN, 1)
     cred = world.device.credentials[0]
-    assert (cred.ssid, cred.password, cred.security, cred.cipher) == ("CoffeeShop", "", SEC_UNSEC, CIPHER_NOT_SET)
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (
+        "CoffeeShop",
+        "",
+        SEC_UNSEC,
+        CIPHER_NOT_SET,
+    )
     client.connect_ap()
     wait_for_exit_listening(world)
     assert world.device.mode is Mode.CONNECTED
@@ -211,7 +225,10 @@ def test_non_ascii_ssid_and_password_survive(client: Client, world: World) -> No
     world.networks.append(AccessPoint("Café Ø", password="pässwörd €uro", channel=11, rssi=-50))
     world.clear_credentials()
     client.configure_ap("Café Ø", "pässwörd €uro", WICED_WPA2_AES, 11)
-    assert (world.device.credentials[0].ssid, world.device.credentials[0].password) == ("Café Ø", "pässwörd €uro")
+    assert (world.device.credentials[0].ssid, world.device.credentials[0].password) == (
+        "Café Ø",
+        "pässwörd €uro",
+    )
 
 
 def test_set_claim_code(client: Client, world: World) -> None:
@@ -228,21 +245,32 @@ def test_tcp_antenna_commands(sim: SoftAPSimulator, world: World) -> None:
     assert world.device.antenna == "internal"
 
 
-# --- the simulator refusing bad requests ---------------------------------------------------------------------
+# --- the simulator refusing bad requests --------------------------------------------------------------------
 
-@pytest.mark.parametrize(("path", "body", "r"), [
-    ("/configure-ap", b"{not json", -1),
-    ("/configure-ap", b'["a list"]', -1),
-    ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
-    ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"zz","sec":4194308,"ch":6}', -1),  # pwd not hex
-    ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"' + b"ab" * 128 + b'","sec":4194308,"ch":6}', -2),
-    ("/set", b'{"k":"xx","v":"1"}', -1),
-    ("/set", b'{"k":"cc","v":"' + b"c" * 65 + b'"}', -1),
-])
-def test_bad_requests_get_nonzero_r(sim: SoftAPSimulator, world: World, path: str, body: bytes, r: int) -> None:
+
+@pytest.mark.parametrize(
+    ("path", "body", "r"),
+    [
+        ("/configure-ap", b"{not json", -1),
+        ("/configure-ap", b'["a list"]', -1),
+        ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"zz","sec":4194308,"ch":6}', -1),  # pwd not hex
+        (
+            "/configure-ap",
+            b'{"idx":0,"ssid":"HomeNet","pwd":"' + b"ab" * 128 + b'","sec":4194308,"ch":6}',
+            -2,
+        ),
+        ("/set", b'{"k":"xx","v":"1"}', -1),
+        ("/set", b'{"k":"cc","v":"' + b"c" * 65 + b'"}', -1),
+    ],
+)
+def test_bad_requests_get_nonzero_r(
+    sim: SoftAPSimulator, world: World, path: str, body: bytes, r: int
+) -> None:
     before = list(world.device.credentials)
-    reply = requests.post(sim.url + path, data=body, timeout=2,
-                          headers={"Content-Type": "application/x-www-form-urlencoded"})
+    reply = requests.post(
+        sim.url + path, data=body, timeout=2, headers={"Content-Type": "application/x-www-form-urlencoded"}
+    )
     assert reply.status_code == 200 and reply.json() == {"r": r}
     assert world.device.credentials == before
 
@@ -254,7 +282,8 @@ def test_client_reports_refusal_without_the_secret(client: Client) -> None:
     assert too_long not in str(info.value)
 
 
-# --- no listening mode, unreachable ---------------------------------------------------------------------------
+# --- no listening mode, unreachable -------------------------------------------------------------------------
+
 
 def test_not_in_listening_mode_is_unreachable(client: Client, world: World) -> None:
     world.boot()
@@ -266,8 +295,11 @@ def test_not_in_listening_mode_is_unreachable(client: Client, world: World) -> N
 @pytest.mark.parametrize("transport", ["http", "tcp"])
 def test_probe_when_not_in_listening_mode(sim: SoftAPSimulator, world: World, transport: str) -> None:
     world.boot()
-    ctx = (ProbeContext(softap_url=sim.url, timeout=T) if transport == "http"
-           else ProbeContext(softap_tcp=sim.tcp_address, timeout=T))
+    ctx = (
+        ProbeContext(softap_url=sim.url, timeout=T)
+        if transport == "http"
+        else ProbeContext(softap_tcp=sim.tcp_address, timeout=T)
+    )
     report = SoftAPProbe().run(ctx)
     assert report.observations == ()
     (miss,) = report.unavailable
@@ -283,7 +315,8 @@ def test_probe_connection_refused() -> None:
     report = SoftAPProbe().run(ProbeContext(softap_url=f"http://127.0.0.1:{port}", timeout=T))
     assert report.observations == ()
     assert report.unavailable[0].reason.startswith(
-        f"SoftAP at http://127.0.0.1:{port} not reachable (connection refused): join the device's")
+        f"SoftAP at http://127.0.0.1:{port} not reachable (connection refused): join the device's"
+    )
     tcp = SoftAPProbe().run(ProbeContext(softap_tcp=("127.0.0.1", port), timeout=T))
     assert "not reachable (connection refused)" in tcp.unavailable[0].reason
 
@@ -293,7 +326,8 @@ def test_probe_without_an_address() -> None:
     assert report.observations == () and "no SoftAP address given" in report.unavailable[0].reason
 
 
-# --- injected faults -----------------------------------------------------------------------------------------
+# --- injected faults ----------------------------------------------------------------------------------------
+
 
 def test_invalid_json(client: Client, sim: SoftAPSimulator) -> None:
     sim.inject(Fault.GARBAGE)
@@ -312,14 +346,18 @@ def test_hang_times_out(client: Client, sim: SoftAPSimulator) -> None:
 
 def test_reply_cut_off(client: Client, sim: SoftAPSimulator) -> None:
     sim.inject(Fault.TRUNCATE, "device-id")
-    with pytest.raises(ProbeFailure, match=r"^SoftAP device-id: (the reply was cut off|reply is not valid JSON)"):
+    with pytest.raises(
+        ProbeFailure, match=r"^SoftAP device-id: (the reply was cut off|reply is not valid JSON)"
+    ):
         client.device_id()
 
 
 @pytest.mark.parametrize("status", [401, 403, 404, 429, 500])
 def test_http_error_status(sim: SoftAPSimulator, status: int) -> None:
     sim.inject(Fault.HTTP_STATUS, "version", status=status)
-    with pytest.raises(ProbeFailure, match=rf"^SoftAP version: (HTTP {status}|the device does not know)") as info:
+    with pytest.raises(
+        ProbeFailure, match=rf"^SoftAP version: (HTTP {status}|the device does not know)"
+    ) as info:
         SoftAPClient(sim.url, timeout=T).version()
     assert "\n" not in str(info.value)
 
@@ -329,19 +367,28 @@ def test_probe_with_a_failing_scan_keeps_what_it_saw(sim: SoftAPSimulator) -> No
     report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
     assert obs(report)["softap_visible"].value is True
     assert {u.id for u in report.unavailable} == {
-        "device_scan_lists_networks", "target_network_in_scan", "signal_rssi_dbm", "network_security"}
+        "device_scan_lists_networks",
+        "target_network_in_scan",
+        "signal_rssi_dbm",
+        "network_security",
+    }
     assert all(u.reason == "SoftAP scan-ap: HTTP 500 Internal Server Error" for u in report.unavailable)
     assert report.facts["version"] == 2
 
 
-# --- probe observations ---------------------------------------------------------------------------------------
+# --- probe observations -------------------------------------------------------------------------------------
+
 
 def test_probe_target_present(sim: SoftAPSimulator, world: World) -> None:
     report = SoftAPProbe().run(ProbeContext(softap_url=sim.url, target_ssid=HOME_SSID, timeout=T))
     o = obs(report)
     assert {k: v.value for k, v in o.items()} == {
-        "softap_visible": True, "device_scan_lists_networks": True, "target_network_in_scan": True,
-        "signal_rssi_dbm": -52, "network_security": "wpa2_psk"}
+        "softap_visible": True,
+        "device_scan_lists_networks": True,
+        "target_network_in_scan": True,
+        "signal_rssi_dbm": -52,
+        "network_security": "wpa2_psk",
+    }
     assert all(v.provenance.source == "probe:softap" and "\n" not in v.provenance.detail for v in o.values())
     assert "rssi -52 dBm" in o["signal_rssi_dbm"].provenance.detail
     assert report.unavailable == ()
@@ -352,8 +399,12 @@ def test_probe_target_present(sim: SoftAPSimulator, world: World) -> None:
 def test_probe_over_tcp(sim: SoftAPSimulator) -> None:
     report = SoftAPProbe().run(ProbeContext(softap_tcp=sim.tcp_address, target_ssid="CoffeeShop", timeout=T))
     assert {k: v.value for k, v in obs(report).items()} == {
-        "softap_visible": True, "device_scan_lists_networks": True, "target_network_in_scan": True,
-        "signal_rssi_dbm": -78, "network_security": "open"}
+        "softap_visible": True,
+        "device_scan_lists_networks": True,
+        "target_network_in_scan": True,
+        "signal_rssi_dbm": -78,
+        "network_security": "open",
+    }
 
 
 @pytest.mark.parametrize("target", ["NotAroundHere", "Neighbours-5G", "Hidden"])
@@ -389,7 +440,8 @@ def test_probe_strongest_of_several_aps_and_unknown_security(sim: SoftAPSimulato
     assert [u.id for u in odd.unavailable] == ["network_security"]
 
 
-# --- secrets -------------------------------------------------------------------------------------------------
+# --- secrets ------------------------------------------------------------------------------------------------
+
 
 def test_password_and_claim_code_never_leak(client: Client, sim: SoftAPSimulator, world: World) -> None:
     password = "hunter2-very-secret"
@@ -410,7 +462,8 @@ def test_password_and_claim_code_never_leak(client: Client, sim: SoftAPSimulator
     assert password.encode().hex() not in text
 
 
-# --- what the real client puts on the wire -------------------------------------------------------------------
+# --- what the real client puts on the wire ------------------------------------------------------------------
+
 
 def test_post_is_a_json_string_sent_as_form_urlencoded() -> None:
     """Record the client's request with a one-connection socket server in front of the simulator."""
@@ -432,8 +485,10 @@ def test_post_is_a_json_string_sent_as_form_urlencoded() -> None:
                         break
                     data += chunk
                 seen.append(data)
-                conn.sendall(b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
-                             b'7\r\n{"r":0}\r\n0\r\n\r\n')
+                conn.sendall(
+                    b"HTTP/1.1 200 OK\r\nTransfer-Encoding: chunked\r\nConnection: close\r\n\r\n"
+                    b'7\r\n{"r":0}\r\n0\r\n\r\n'
+                )
 
         thread = threading.Thread(target=serve, daemon=True)
         thread.start()
@@ -442,4 +497,75 @@ def test_post_is_a_json_string_sent_as_form_urlencoded() -> None:
     head, body = seen[0].split(b"\r\n\r\n", 1)
     assert head.startswith(b"POST /set HTTP/1.1\r\n")
     assert b"\r\nContent-Type: application/x-www-form-urlencoded" in head
-    assert body == json.dumps({"k": "cc", "v": "Café-code"}, ensure_ascii=False, separators=(",", ":")).encode()
+    assert (
+        body == json.dumps({"k": "cc", "v": "Café-code"}, ensure_ascii=False, separators=(",", ":")).encode()
+    )
+
+
+# --- a device that answers valid JSON with the wrong shape --------------------------------------------------
+
+
+class _ScriptedHandler(BaseHTTPRequestHandler):
+    protocol_version = "HTTP/1.1"
+    replies: dict[str, bytes] = {}
+
+    def log_message(self, format: str, *args: object) -> None:
+        pass
+
+    def do_GET(self) -> None:
+        body = self.replies.get(self.path, b"{}")
+        self.send_response_only(200)
+        self.send_header("Content-Length", str(len(body)))
+        self.send_header("Connection", "close")
+        self.end_headers()
+        self.wfile.write(body)
+
+    do_POST = do_GET
+
+
+@pytest.fixture
+def scripted() -> Iterator[tuple[str, dict[str, bytes]]]:
+    """A stand-in device whose replies a test writes by hand: ``(url, {path: body})``."""
+    replies: dict[str, bytes] = {}
+    handler = type("Handler", (_ScriptedHandler,), {"replies": replies})
+    server = HTTPServer(("127.0.0.1", 0), handler)
+    thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
+    thread.start()
+    try:
+        yield f"http://127.0.0.1:{server.server_address[1]}", replies
+    finally:
+        server.shutdown()
+        server.server_close()
+        thread.join(timeout=2)
+
+
+@pytest.mark.parametrize(
+    ("path", "body", "call", "message"),
+    [
+        ("/version", b'{"v":"2"}', "version", r"^SoftAP version: reply lacks an integer 'v'$"),
+        ("/version", b"[2]", "version", r"^SoftAP version: reply is not a JSON object: b'\[2\]'$"),
+        ("/device-id", b'{"id":"XYZ","c":"1"}', "device_id", r"^SoftAP device-id: 'id' is not 24 hex digits"),
+        ("/device-id", b'{"id":"' + b"A" * 24 + b'","c":"yes"}', "device_id", r"'c' is neither"),
+        ("/scan-ap", b'{"scans":null}', "scan", r"lacks the list 'scans'"),
+        ("/public-key", b'{"r":0,"b":"zz"}', "public_key", r"^SoftAP public-key: 'b' is not hex$"),
+        ("/public-key", b'{"r":1}', "public_key", r"^SoftAP public-key: the device refused it \(r=1\)$"),
+        ("/public-key", b'{"b":"00"}', "public_key", r"^SoftAP public-key: reply has no result code 'r'$"),
+        ("/public-key", b'{"r":0}', "public_key", r"lacks the hex string 'b'"),
+        ("/connect-ap", b"{}", "connect_ap", r"^SoftAP connect-ap: reply has no result code 'r'$"),
+    ],
+)
+def test_wrong_shaped_replies(
+    scripted: tuple[str, dict[str, bytes]], path: str, body: bytes, call: str, message: str
+) -> None:
+    url, replies = scripted
+    replies[path] = body
+    with pytest.raises(ProbeFailure, match=message):
+        getattr(SoftAPClient(url, timeout=T), call)()
+
+
+def test_probe_against_a_device_with_a_bad_id(scripted: tuple[str, dict[str, bytes]]) -> None:
+    url, replies = scripted
+    replies["/device-id"] = b'{"id":"nope","c":"0"}'
+    report = SoftAPProbe().run(ProbeContext(softap_url=url, timeout=T))
+    assert report.observations == ()
+    assert report.unavailable[0].reason.startswith("SoftAP device-id: 'id' is not 24 hex digits")

@@ -1,0 +1,139 @@
+"""Turning text answers (command line, prompts, case files, JSON) into typed observations, with clear errors."""
+
+from __future__ import annotations
+
+import difflib
+import json
+from pathlib import Path
+from typing import Any, Mapping
+
+from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
+from photon_doctor.errors import UsageError
+from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
+
+_TRUE = {"yes", "y", "true", "t", "1", "on"}
+_FALSE = {"no", "n", "false", "f", "0", "off"}
+#: Answers at a prompt that mean "I don't know": the observation stays absent.
+DONT_KNOW = {"?", "dk", "don't know", "dont know", "unknown", "skip", "idk", "not sure"}
+
+
+class AnswerError(ValueError):
+    """Raised when a value does not fit an observation; the message lists what would."""
+
+
+def lookup(kb: KnowledgeBase, obs_id: str) -> ObservationDef:
+    """The observation definition, or UsageError naming close matches."""
+    odef = kb.observations.get(obs_id)
+    if odef is None:
+        close = difflib.get_close_matches(obs_id, list(kb.observations), n=3)
+        hint = f" Did you mean {', '.join(close)}?" if close else ""
+        raise UsageError(
+            f"unknown observation '{obs_id}'.{hint} Valid ids: {', '.join(sorted(kb.observations))}"
+        )
+    return odef
+
+
+def valid_values(kb: KnowledgeBase, odef: ObservationDef) -> str:
+    """The valid answers for ``odef`` in words."""
+    if odef.kind is Kind.ENUM:
+        return ", ".join(odef.choices)
+    if odef.kind is Kind.BOOL:
+        return "yes, no"
+    if odef.kind is Kind.NUMBER:
+        return f"a number{' in ' + odef.unit if odef.unit else ''}"
+    if odef.kind is Kind.VERSION:
+        return "a version such as 1.5.2"
+    return "a comma-separated list of fix ids, or 'none': " + ", ".join(kb.fixes)
+
+
+def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
+    """Convert ``raw`` (text, or a JSON value) to the observation's kind. Raises AnswerError."""
+    kind = odef.kind
+    text = raw.strip() if isinstance(raw, str) else raw
+    if kind is Kind.ENUM:
+        if isinstance(text, str) and text in odef.choices:
+            return text
+        if isinstance(text, str) and text.isdigit() and 1 <= int(text) <= len(odef.choices):
+            return list(odef.choices)[int(text) - 1]
+    elif kind is Kind.BOOL:
+        if isinstance(text, bool):
+            return text
+        if isinstance(text, str) and text.lower() in _TRUE | _FALSE:
+            return text.lower() in _TRUE
+    elif kind is Kind.NUMBER:
+        if isinstance(text, (int, float)) and not isinstance(text, bool):
+            return float(text)
+        if isinstance(text, str):
+            try:
+                return float(text)
+            except ValueError:
+                pass
+    elif kind is Kind.VERSION:
+        if isinstance(text, str):
+            try:
+                version_key(text)
+                return text.lstrip("vV")
+            except ValueError:
+                pass
+    else:
+        items: list[Any] | None = None
+        if isinstance(text, list):
+            items = text
+        elif isinstance(text, str):
+            items = [] if text.lower() in {"", "none", "nothing"} else [t.strip() for t in text.split(",") if t.strip()]
+        if items is not None:
+            unknown = [i for i in items if i not in kb.fixes]
+            if not unknown:
+                return tuple(dict.fromkeys(items))
+            raise AnswerError(f"unknown fix id(s) {', '.join(map(str, unknown))} for {odef.id}; valid: "
+                              + ", ".join(kb.fixes))
+    raise AnswerError(f"'{raw}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
+
+
+def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Observation:
+    """Parse ``id=value`` from ``--answer``. Raises UsageError."""
+    if "=" not in text:
+        raise UsageError(f"--answer expects id=value, got '{text}'")
+    obs_id, _, raw = text.partition("=")
+    odef = lookup(kb, obs_id.strip())
+    try:
+        value = parse_value(kb, odef, raw)
+    except AnswerError as exc:
+        raise UsageError(str(exc)) from None
+    return Observation(odef.id, value, 1.0, Provenance(source, f"--answer {odef.id}={raw.strip()}"))
+
+
+def load_answers_file(kb: KnowledgeBase, path: Path) -> dict[str, Observation]:
+    """Read ``--answers FILE.json``: an object of id -> value (the case-file ``observations`` shape)."""
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise UsageError(f"{path}: file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise UsageError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise UsageError(f"{path}: not valid JSON: {exc}") from None
+    if isinstance(data, dict) and isinstance(data.get("observations"), dict):
+        data = data["observations"]
+    if not isinstance(data, dict):
+        raise UsageError(f"{path}: expected a JSON object of observation id -> value")
+    return observations_from_mapping(kb, data, Provenance("cli", f"--answers {path.name}"), str(path))
+
+
+def observations_from_mapping(
+    kb: KnowledgeBase, data: Mapping[str, Any], provenance: Provenance, where: str
+) -> dict[str, Observation]:
+    """Typed observations from a JSON-like mapping. Raises UsageError naming ``where`` and the id."""
+    result = {}
+    for obs_id, raw in data.items():
+        odef = lookup(kb, obs_id)
+        try:
+            value = parse_value(kb, odef, raw)
+        except AnswerError as exc:
+            raise UsageError(f"{where}: {exc}") from None
+        result[obs_id] = Observation(obs_id, value, 1.0, provenance)
+    return result
+
+
+def value_to_json(value: ObsValue) -> Any:
+    return list(value) if isinstance(value, tuple) else value

@@ -1,0 +1,205 @@
+"""The command line: one typer app, one place where errors become messages and exit codes.
+
+stdout carries results (tables, JSON); stderr carries the conversation (questions, progress, warnings, errors).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+from typing import Any, List, Optional
+
+import typer
+
+from photon_doctor import __version__
+from photon_doctor.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
+
+app = typer.Typer(
+    name="photon-doctor",
+    help="Find out why a Particle Photon will not reach the cloud, rank the causes, fix them, and explain why.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    pretty_exceptions_show_locals=False,
+    context_settings={"help_option_names": ["-h", "--help"]},
+)
+kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
+app.add_typer(kb_app, name="kb")
+
+_state: dict[str, Any] = {"knowledge": None, "traceback": False}
+
+
+def _version(value: bool) -> None:
+    if value:
+        typer.echo(f"photon-doctor {__version__}")
+        raise typer.Exit()
+
+
+@app.callback()
+def _root(
+    knowledge: Optional[Path] = typer.Option(
+        None, "--knowledge", envvar="PHOTON_DOCTOR_KNOWLEDGE", help="Use the knowledge files in this folder."
+    ),
+    traceback: bool = typer.Option(False, "--traceback", help="Show the Python traceback of an error."),
+    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+) -> None:
+    _state["knowledge"] = knowledge
+    _state["traceback"] = traceback
+
+
+def load_kb() -> Any:
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    return load_knowledge(_state["knowledge"])
+
+
+def emit_json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
+
+
+def say(text: str) -> None:
+    """Conversation goes to stderr."""
+    sys.stderr.write(text + "\n")
+    sys.stderr.flush()
+
+
+def use_color(stream: Any) -> bool:
+    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
+
+
+def print_result(text: str) -> None:
+    """Results to stdout: rich on a terminal, plain text when piped."""
+    if use_color(sys.stdout):
+        from rich.console import Console
+
+        Console(highlight=False).print(text, markup=False)
+    else:
+        sys.stdout.write(text + "\n")
+
+
+# ---------------------------------------------------------------------------------------------- diagnose
+@app.command()
+def diagnose(
+    answer: List[str] = typer.Option([], "--answer", "-a", help="An answer given up front: id=value (repeatable)."),
+    answers: Optional[Path] = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
+    no_input: bool = typer.Option(False, "--no-input", help="Never ask; diagnose from what is given and probed."),
+    as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
+    auto: bool = typer.Option(False, "--auto", help="Probe the device, its access point, the cloud and the host."),
+    port: Optional[str] = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
+    softap_url: Optional[str] = typer.Option(None, "--softap-url", help="SoftAP base URL (default http://192.168.0.1)."),
+    api_url: Optional[str] = typer.Option(None, "--api-url", help="Particle cloud API URL."),
+    token: Optional[str] = typer.Option(None, "--token", help="Particle access token (never printed)."),
+    device_id: Optional[str] = typer.Option(None, "--device", help="Device id, when several are around."),
+    ssid: Optional[str] = typer.Option(None, "--ssid", help="The Wi-Fi network the device should join."),
+    probe_timeout: float = typer.Option(8.0, "--probe-timeout", help="Seconds each probe may take."),
+    fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
+    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
+    resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
+) -> None:
+    """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
+    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+
+    options = DiagnoseOptions(
+        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto, port=port,
+        softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
+        probe_timeout=probe_timeout, fix=fix, yes=yes, yes_irreversible=yes_irreversible, dry_run=dry_run,
+        resume=resume,
+    )
+    raise typer.Exit(run_diagnose(load_kb(), options))
+
+
+# ---------------------------------------------------------------------------------------------- why
+@app.command()
+def why(
+    target: str = typer.Argument(..., help="A fix id, a cause id, or an observation id."),
+    session: Optional[Path] = typer.Option(None, "--session", help="A saved session file (default: the last one)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
+) -> None:
+    """Explain a saved diagnosis: HOW a cause was concluded, WHY a fix is where it is, WHY a question matters."""
+    from photon_doctor.engine.diagnosis import diagnose as run_core
+    from photon_doctor.engine.explain import (
+        how_cause, render_how_cause, render_why_fix, render_why_question, why_fix, why_question,
+    )
+    from photon_doctor.sessions import load_session, session_observations
+
+    kb = load_kb()
+    path, data = load_session(session)
+    observations = session_observations(kb, data, str(path))
+    d = run_core(kb, observations)
+    if target in kb.fixes:
+        result, text = why_fix(kb, d, target), render_why_fix
+    elif target in kb.causes:
+        result, text = how_cause(kb, d, target), render_how_cause
+    elif target in kb.observations:
+        result, text = why_question(kb, observations, d, target), render_why_question
+    else:
+        raise UsageError(
+            f"'{target}' is not a fix, a cause or an observation id; see 'photon-doctor kb show' for the ids"
+        )
+    if as_json:
+        emit_json({"schema_version": 1, "session": str(path), **result})
+    else:
+        print_result(text(result))  # type: ignore[operator]
+
+
+# ---------------------------------------------------------------------------------------------- evaluate
+@app.command()
+def evaluate(
+    files: List[Path] = typer.Argument(..., help="Case files (see docs/cases.md)."),
+    interactive: bool = typer.Option(False, "--interactive", help="Start from nothing; an oracle answers."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
+    strict: bool = typer.Option(False, "--strict", help="Exit 8 if any case's expected cause is not ranked first."),
+) -> None:
+    """Measure the knowledge base on case files: top-1/top-3, questions asked, where the working fix comes."""
+    from photon_doctor.evaluate import evaluate as run_eval
+    from photon_doctor.evaluate import evaluation_text, load_cases
+
+    kb = load_kb()
+    cases = load_cases(kb, list(files))
+    result = run_eval(kb, cases, interactive)
+    if as_json:
+        emit_json(result)
+    else:
+        print_result(evaluation_text(result))
+    if strict and any(r["expected_cause_rank"] != 1 for r in result["cases"]):
+        raise typer.Exit(ExitCode.EVALUATION_MISS)
+
+
+# ---------------------------------------------------------------------------------------------- kb
+@kb_app.command("show")
+def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowledge base as JSON.")) -> None:
+    """Print the validated knowledge base: observations, causes, rules, fixes."""
+    from photon_doctor.knowledge.export import knowledge_json, knowledge_text
+
+    kb = load_kb()
+    if as_json:
+        emit_json(knowledge_json(kb))
+    else:
+        print_result(knowledge_text(kb))
+
+
+def main(argv: Optional[List[str]] = None) -> None:
+    """Entry point: run the app; the one place where our errors become a message on stderr and an exit code.
+
+    typer (standalone mode) reports its own usage errors with exit code 2.
+    """
+    args = sys.argv[1:] if argv is None else argv
+    try:
+        app(args=args, prog_name="photon-doctor")
+    except PhotonDoctorError as exc:
+        if _state["traceback"] or "--traceback" in args:
+            raise
+        from photon_doctor.redact import redact
+
+        say(f"photon-doctor: {redact(exc.message)}")
+        sys.exit(int(exc.exit_code))
+    except (KeyboardInterrupt, EOFError):
+        say("photon-doctor: interrupted")
+        sys.exit(int(ExitCode.INTERRUPTED))
+
+
+__all__ = ["app", "main", "Interrupted"]

@@ -1,0 +1,125 @@
+"""The question-and-answer loop, independent of who answers: a person at a terminal or an oracle (evaluate).
+
+The loop asks the question the core says is worth most, one at a time, and takes "don't know", ``why``,
+``help``, ``back`` (undo the last answer) and ``quit``. It stops when the core says no question can pay for itself
+or the leading cause is clear. I/O happens only through the :class:`Answerer` port.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Callable, Protocol
+
+from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
+from photon_doctor.engine.diagnosis import Diagnosis, diagnose
+from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.engine.explain import render_why_question, why_question
+from photon_doctor.engine.questions import next_question
+from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
+
+
+class Answerer(Protocol):
+    """Who answers the questions. ``answer`` returns the raw reply: a value, a don't-know word, or one of the
+    commands ``why``, ``help``, ``back``, ``quit``. It may raise KeyboardInterrupt or EOFError."""
+
+    def answer(self, odef: ObservationDef, number: int) -> str:
+        ...
+
+    def tell(self, text: str) -> None:
+        """Show a message (an explanation, a re-ask hint)."""
+        ...
+
+
+@dataclass
+class Interview:
+    """The state of one interview: what is known, what the person could not tell, in the order given."""
+
+    kb: KnowledgeBase
+    observations: dict[str, Observation] = field(default_factory=dict)
+    skipped: set[str] = field(default_factory=set)
+    history: list[str] = field(default_factory=list)  # obs ids answered or skipped at the prompt, in order
+    asked: int = 0
+    quit: bool = False
+
+    def diagnosis(self) -> Diagnosis:
+        return diagnose(self.kb, self.observations)
+
+    def record(self, obs: Observation) -> None:
+        self.observations[obs.id] = obs
+        self.history.append(obs.id)
+
+    def skip(self, obs_id: str) -> None:
+        self.skipped.add(obs_id)
+        self.history.append(obs_id)
+
+    def back(self) -> str | None:
+        """Undo the last answer given at the prompt; returns its id (None if nothing to undo)."""
+        if not self.history:
+            return None
+        last = self.history.pop()
+        self.observations.pop(last, None)
+        self.skipped.discard(last)
+        return last
+
+
+#: Put before the adaptive questions when unknown: what was already tried is evidence against what it fixes.
+OPENING = "fixes_tried_failed"
+
+
+def run(
+    interview: Interview,
+    answerer: Answerer,
+    *,
+    source: str = "person",
+    max_questions: int = 60,
+    on_diagnosis: Callable[[Diagnosis], None] | None = None,
+) -> Diagnosis:
+    """Ask until the core says stop (or ``quit``); return the final diagnosis."""
+    kb = interview.kb
+    while not interview.quit and interview.asked < max_questions:
+        d = interview.diagnosis()
+        if on_diagnosis is not None:
+            on_diagnosis(d)
+        if OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
+            obs_id = OPENING
+        else:
+            q = next_question(kb, interview.observations, d, interview.skipped)
+            if q is None:
+                return d
+            obs_id = q.obs
+        _ask(interview, answerer, kb.observations[obs_id], d, source)
+    return interview.diagnosis()
+
+
+def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
+    kb = interview.kb
+    interview.asked += 1
+    while True:
+        raw = answerer.answer(odef, interview.asked)
+        text = raw.strip()
+        word = text.lower()
+        if word in {"why", "w"}:
+            answerer.tell(render_why_question(why_question(kb, interview.observations, d, odef.id)))
+            continue
+        if word in {"help", "h"}:
+            answerer.tell(odef.help)
+            continue
+        if word in {"quit", "q", "exit"}:
+            interview.quit = True
+            interview.asked -= 1
+            return
+        if word in {"back", "b", "undo"}:
+            undone = interview.back()
+            interview.asked -= 1
+            answerer.tell(f"Undid the answer to {undone}." if undone else "Nothing to undo yet.")
+            return
+        if word in DONT_KNOW or (word == "" and odef.kind.value != "fixes"):
+            interview.skip(odef.id)
+            return
+        try:
+            value = parse_value(kb, odef, text)
+        except AnswerError as exc:
+            answerer.tell(str(exc))
+            continue
+        interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
+        return

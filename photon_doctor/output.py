@@ -1,0 +1,128 @@
+"""Diagnoses as JSON (stable, versioned) and as text for the terminal (rich on a terminal, plain when piped)."""
+
+from __future__ import annotations
+
+from typing import Any, Iterable, Mapping
+
+from photon_doctor.answers import value_to_json
+from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.redact import redact, redact_obj
+
+JSON_SCHEMA_VERSION = 1
+
+
+def observation_json(o: Observation) -> dict[str, Any]:
+    return {
+        "id": o.id,
+        "value": value_to_json(o.value),
+        "confidence": o.confidence,
+        "provenance": {"source": o.provenance.source, "detail": o.provenance.detail},
+    }
+
+
+def trace_json(e: TraceEntry) -> dict[str, Any]:
+    return {
+        "kind": e.kind,
+        "id": e.source_id,
+        "cause": e.cause,
+        "cf": round(e.cf, 4),
+        "strength": round(e.strength, 4),
+        "contribution": round(e.contribution, 4),
+        "observations": [o.id for o in e.observations],
+    }
+
+
+def diagnosis_json(
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    *,
+    questions_asked: int | None = None,
+    unavailable: Iterable[Unavailable] = (),
+) -> dict[str, Any]:
+    """The diagnosis as one JSON object (see docs/json-output.md)."""
+    ranked_ids = {c.id for c in d.ranked}
+    data = {
+        "schema_version": JSON_SCHEMA_VERSION,
+        "observations": [observation_json(o) for o in d.observations],
+        "unavailable": [{"probe": u.probe, "id": u.id, "reason": u.reason} for u in unavailable],
+        "ranked_causes": [
+            {
+                "id": c.id,
+                "title": kb.causes[c.id].title,
+                "certainty": round(c.certainty, 4),
+                "probability": round(c.probability, 4),
+                "likely": c.likely,
+            }
+            for c in d.ranked
+        ],
+        "other_causes": [
+            {"id": c.id, "certainty": round(c.certainty, 4)} for c in d.causes if c.id not in ranked_ids
+        ],
+        "leading_cause_clear": d.leading_clear,
+        "plan": [
+            {
+                "fix": s.fix,
+                "title": kb.fixes[s.fix].title,
+                "p_success": round(s.p_success, 4),
+                "p_reach": round(s.p_reach, 4),
+                "cost_minutes": s.cost,
+                "ratio": round(s.ratio, 5),
+                "expected_cost": round(s.expected_cost, 3),
+                "risk": kb.fixes[s.fix].risk.value,
+                "reversible": kb.fixes[s.fix].reversible,
+                "automation": kb.fixes[s.fix].automation,
+                "addresses": [{"cause": c, "resolves_probability": q} for c, q in s.addresses],
+            }
+            for s in d.plan
+        ],
+        "ecr_minutes": round(d.ecr, 2),
+        "unresolved_probability": round(d.unresolved, 4),
+        "questions_asked": questions_asked,
+        "trace": [trace_json(e) for e in d.trace],
+    }
+    return redact_obj(data)  # type: ignore[no-any-return]
+
+
+def _bar(x: float, width: int = 10) -> str:
+    n = max(0, min(width, round(x * width)))
+    return "#" * n + "." * (width - n)
+
+
+def diagnosis_text(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable: Iterable[Unavailable] = ()) -> str:
+    """A plain-text rendering: likely causes, the fix plan, what could not be probed."""
+    lines: list[str] = []
+    ranked = d.ranked
+    if ranked:
+        lines.append("Likely causes:")
+        for i, c in enumerate(ranked[:top], 1):
+            lines.append(f"  {i}. {_bar(max(c.certainty, 0))} {c.certainty:.2f}  {kb.causes[c.id].title} [{c.id}]")
+        if len(ranked) > top:
+            lines.append(f"  ... and {len(ranked) - top} more with weaker support (--json shows all)")
+    else:
+        lines.append("No cause has support yet: answer more questions, or run with --auto to probe the device.")
+    if d.plan:
+        lines.append("")
+        lines.append(f"Fix plan (cheapest expected path first; expected cost about {d.ecr:.0f} min):")
+        for i, s in enumerate(d.plan[:top], 1):
+            fix = kb.fixes[s.fix]
+            auto = "" if fix.automation == "manual" else " (automatable)"
+            lines.append(
+                f"  {i}. {fix.title} [{s.fix}] - {s.p_success:.0%} chance, ~{s.cost:g} min, risk {fix.risk.value}{auto}"
+            )
+        lines.append("")
+        lines.append("Ask 'photon-doctor why <fix or cause>' for the reasoning behind any line.")
+    missing = list(unavailable)
+    if missing:
+        lines.append("")
+        lines.append("Not probed:")
+        for u in missing:
+            lines.append(f"  - {u.probe}: {u.reason}")
+    return redact("\n".join(lines))
+
+
+def observations_text(observations: Mapping[str, Observation]) -> str:
+    return "\n".join(
+        f"  {o.id} = {value_to_json(o.value)}  ({o.provenance.source})" for o in observations.values()
+    )

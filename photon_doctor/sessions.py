@@ -1,0 +1,111 @@
+"""Saved sessions: JSON files under the user's data directory, private (0600 files in a 0700 folder).
+
+The folder is ``$PHOTON_DOCTOR_HOME/sessions`` if that variable is set, else the platform's data directory:
+``$XDG_DATA_HOME/photon-doctor`` (default ``~/.local/share/photon-doctor``) on Linux,
+``~/Library/Application Support/photon-doctor`` on macOS, ``%APPDATA%\\photon-doctor`` on Windows.
+Secrets are redacted before anything is written.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+import time
+import uuid
+from pathlib import Path
+from typing import Any, Mapping
+
+from photon_doctor.answers import observations_from_mapping
+from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.redact import redact_obj
+
+SESSION_SCHEMA_VERSION = 1
+
+
+def data_dir(env: Mapping[str, str] | None = None) -> Path:
+    """The folder photon-doctor keeps its data in."""
+    env = os.environ if env is None else env
+    if env.get("PHOTON_DOCTOR_HOME"):
+        return Path(env["PHOTON_DOCTOR_HOME"])
+    home = Path(env.get("HOME") or Path.home())
+    if sys.platform == "darwin":
+        return home / "Library" / "Application Support" / "photon-doctor"
+    if sys.platform == "win32":
+        return Path(env.get("APPDATA") or home) / "photon-doctor"
+    return Path(env.get("XDG_DATA_HOME") or home / ".local" / "share") / "photon-doctor"
+
+
+def sessions_dir(env: Mapping[str, str] | None = None) -> Path:
+    return data_dir(env) / "sessions"
+
+
+def save_session(record: dict[str, Any], path: Path | None = None) -> Path:
+    """Write a session record (redacted) with private permissions; returns its path."""
+    folder = sessions_dir() if path is None else path.parent
+    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    try:
+        os.chmod(folder, 0o700)
+    except OSError:
+        pass
+    if path is None:
+        stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
+        path = folder / f"{stamp}-{uuid.uuid4().hex[:6]}.json"
+    record = dict(record)
+    record.setdefault("schema_version", SESSION_SCHEMA_VERSION)
+    record.setdefault("id", path.stem)
+    data = json.dumps(redact_obj(record), indent=2, sort_keys=False)
+    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        fh.write(data)
+    return path
+
+
+def last_session_path() -> Path:
+    """The most recent saved session. Raises SessionError if there is none."""
+    folder = sessions_dir()
+    files = sorted(folder.glob("*.json")) if folder.is_dir() else []
+    if not files:
+        raise SessionError(f"no saved session in {folder}: run 'photon-doctor diagnose' first")
+    return files[-1]
+
+
+def load_session(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
+    """Read a session file (the last one by default). Raises SessionError with the reason."""
+    path = last_session_path() if path is None else path
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SessionError(f"{path}: session file not found") from None
+    except (OSError, UnicodeDecodeError) as exc:
+        raise SessionError(f"{path}: cannot read: {exc}") from None
+    except json.JSONDecodeError as exc:
+        raise SessionError(f"{path}: not valid JSON: {exc}") from None
+    if not isinstance(data, dict) or data.get("schema_version") != SESSION_SCHEMA_VERSION:
+        raise SessionError(f"{path}: not a photon-doctor session (schema_version {SESSION_SCHEMA_VERSION})")
+    if not isinstance(data.get("observations"), list):
+        raise SessionError(f"{path}: field 'observations' missing or not a list")
+    return path, data
+
+
+def session_observations(kb: KnowledgeBase, data: Mapping[str, Any], where: str) -> dict[str, Observation]:
+    """Rebuild typed observations (with their provenance) from a session record."""
+    result: dict[str, Observation] = {}
+    for i, item in enumerate(data.get("observations", [])):
+        if not isinstance(item, dict) or "id" not in item or "value" not in item:
+            raise SessionError(f"{where}: observations[{i}] needs 'id' and 'value'")
+        try:
+            typed = observations_from_mapping(kb, {item["id"]: item["value"]}, Provenance(), where)
+        except UsageError as exc:
+            raise SessionError(str(exc)) from None
+        prov = item.get("provenance") or {}
+        obs = typed[item["id"]]
+        result[obs.id] = Observation(
+            obs.id,
+            obs.value,
+            float(item.get("confidence", 1.0)),
+            Provenance(str(prov.get("source", "person")), str(prov.get("detail", ""))),
+        )
+    return result
