@@ -110,7 +110,8 @@ def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diag
             return
         if word in {"back", "b", "undo"}:
             undone = interview.back()
-            interview.asked -= 1
+            # This question does not count, and neither does the one undone (it will be asked again).
+            interview.asked -= 2 if undone else 1
             answerer.tell(f"Undid the answer to {undone}." if undone else "Nothing to undo yet.")
             return
         if word in DONT_KNOW or (word == "" and odef.kind.value != "fixes"):

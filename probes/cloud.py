@@ -23,6 +23,7 @@ from photon_doctor.probes.cloud_client import (
     NotYourDevice,
     RateLimited,
 )
+
 from photon_doctor.redact import redact, redact_obj, register_secret
 
 __all__ = [
@@ -111,15 +112,23 @@ class CloudProbe:
         if not ctx.device_id:
             if len(devices) == 1:
                 found.facts["sole_device_id"] = str(devices[0]["id"])
-                found.facts["note"] = "no device id given; the account has exactly one device (not assumed to be it)"
+                found.facts["note"] = (
+                    "no device id given; the account has exactly one device (not assumed to be it)"
+                )
             found.skip(DEVICE_OBSERVATIONS, "no device id given: cannot tell which device to look up")
             return
         self._device(client, ctx.device_id.strip().lower(), devices, found)
 
-    def _device(self, client: CloudClient, device_id: str, devices: list[dict[str, Any]], found: _Findings) -> None:
+    def _device(
+        self, client: CloudClient, device_id: str, devices: list[dict[str, Any]], found: _Findings
+    ) -> None:
         entry = next((d for d in devices if str(d.get("id", "")).lower() == device_id), None)
-        found.add("cloud_lists_device", entry is not None, client,
-                  f"device {device_id} {'is' if entry else 'is not'} in the account's list")
+        found.add(
+            "cloud_lists_device",
+            entry is not None,
+            client,
+            f"device {device_id} {'is' if entry else 'is not'} in the account's list",
+        )
         try:
             info = client.get_device(device_id)
         except NotYourDevice:
@@ -128,7 +137,9 @@ class CloudProbe:
             return
         except NotFound:
             # 404 also answers an id with a typo: slightly less than certain.
-            found.add("cloud_ownership", "unclaimed", client, "no account owns this device id", confidence=0.8)
+            found.add(
+                "cloud_ownership", "unclaimed", client, "no account owns this device id", confidence=0.8
+            )
             found.skip(("cloud_online", "signal_rssi_dbm"), "the cloud has no owned device with this id")
             return
         except CloudError as exc:
@@ -144,9 +155,15 @@ class CloudProbe:
             found.add("cloud_online", online, client, f"online={str(online).lower()}", confidence=0.9)
         else:
             found.skip(("cloud_online",), "the cloud's device record has no 'online' flag")
-        found.facts.update({"device_id": device_id, "name": info.get("name"), "online": online,
-                            "last_heard": info.get("last_heard"),
-                            "system_firmware_version": info.get("system_firmware_version")})
+        found.facts.update(
+            {
+                "device_id": device_id,
+                "name": info.get("name"),
+                "online": online,
+                "last_heard": info.get("last_heard"),
+                "system_firmware_version": info.get("system_firmware_version"),
+            }
+        )
         self._signal(client, device_id, found)
 
     def _signal(self, client: CloudClient, device_id: str, found: _Findings) -> None:
@@ -160,8 +177,13 @@ class CloudProbe:
             found.skip(("signal_rssi_dbm",), "the device vitals carry no Wi-Fi signal in dBm")
             return
         # Vitals are the last ones the device published, possibly old: less than certain.
-        found.add("signal_rssi_dbm", rssi, client,
-                  f"vitals of {diagnostics.get('updated_at')}: strengthv {rssi} dBm", confidence=0.8)
+        found.add(
+            "signal_rssi_dbm",
+            rssi,
+            client,
+            f"vitals of {diagnostics.get('updated_at')}: strengthv {rssi} dBm",
+            confidence=0.8,
+        )
 
 
 class _Findings:

@@ -14,9 +14,9 @@ from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+from photon_doctor.probes.base import ProbeFailure
 
 from photon_doctor.errors import DeviceError
-from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import redact, register_secret
 
 DEFAULT_API_URL = "https://api.particle.io"
@@ -135,8 +135,9 @@ class CloudClient:
 
     def unclaim(self, device_id: str) -> None:
         """``DELETE /v1/devices/:id``: release the device from this account."""
-        body = self._object(self._call("DELETE", f"/v1/devices/{_segment(device_id)}", device_id=device_id),
-                            "unclaim")
+        body = self._object(
+            self._call("DELETE", f"/v1/devices/{_segment(device_id)}", device_id=device_id), "unclaim"
+        )
         if body.get("ok") is not True:
             raise CloudError(f"the Particle cloud did not unclaim {device_id}: {_error_text(body)}", 200)
 
@@ -151,8 +152,9 @@ class CloudClient:
 
     def ping(self, device_id: str) -> bool:
         """``PUT /v1/devices/:id/ping``: whether the device answered (``online``)."""
-        body = self._object(self._call("PUT", f"/v1/devices/{_segment(device_id)}/ping", device_id=device_id),
-                            "ping")
+        body = self._object(
+            self._call("PUT", f"/v1/devices/{_segment(device_id)}/ping", device_id=device_id), "ping"
+        )
         online = body.get("online")
         if not isinstance(online, bool):
             raise MalformedResponse("the Particle cloud's ping answer has no 'online' flag")
@@ -212,7 +214,9 @@ class CloudClient:
         if status >= 400:
             raise _http_error(status, line, body, response.headers.get("Retry-After"), device_id)
         if status >= 300:
-            raise CloudError(f"the Particle cloud answered {line} with an unexpected redirect ({status})", status)
+            raise CloudError(
+                f"the Particle cloud answered {line} with an unexpected redirect ({status})", status
+            )
         return body
 
 
@@ -232,7 +236,9 @@ def _why(exc: requests.ConnectionError) -> str:
     return "no connection"
 
 
-def _http_error(status: int, line: str, body: Any, retry_after: str | None, device_id: str | None) -> CloudError:
+def _http_error(
+    status: int, line: str, body: Any, retry_after: str | None, device_id: str | None
+) -> CloudError:
     said = _error_text(body)
     said = f" {said}" if said else ""
     what = f"device {device_id}" if device_id else "the request"

@@ -7,12 +7,13 @@ from __future__ import annotations
 import socket
 import subprocess
 import threading
+from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Protocol, Sequence
+from typing import Protocol
 
 import requests
-
 from photon_doctor.probes.base import ProbeFailure
+
 from photon_doctor.redact import redact
 
 #: Android's connectivity check: 204 with no body when there is plain internet access.
@@ -51,7 +52,12 @@ class SubprocessRunner:
         """Run ``argv``; see :class:`CommandRunner` for the errors."""
         try:
             done = subprocess.run(
-                list(argv), capture_output=True, text=True, errors="replace", timeout=timeout, check=False,
+                list(argv),
+                capture_output=True,
+                text=True,
+                errors="replace",
+                timeout=timeout,
+                check=False,
                 stdin=subprocess.DEVNULL,
             )
         except FileNotFoundError:
@@ -78,8 +84,9 @@ def check_captive_portal(url: str, timeout: float) -> PortalCheck:
     portal answered instead. Raises :class:`ProbeFailure` when there is no answer or the answer proves nothing
     (another status)."""
     try:
-        with requests.get(url, timeout=timeout, allow_redirects=False, stream=False,
-                          headers={"User-Agent": "photon-doctor"}) as response:
+        with requests.get(
+            url, timeout=timeout, allow_redirects=False, stream=False, headers={"User-Agent": "photon-doctor"}
+        ) as response:
             status = response.status_code
             location = response.headers.get("Location", "")
             body = response.content
@@ -99,7 +106,9 @@ def check_captive_portal(url: str, timeout: float) -> PortalCheck:
         return PortalCheck(True, f"GET {url} -> 200 with a {len(body)}-byte page instead of 204")
     if status == 200:
         return PortalCheck(False, f"GET {url} -> 200 with an empty body (treated as 204)")
-    raise ProbeFailure(f"the connectivity check {url} answered {status}: cannot tell whether there is a portal")
+    raise ProbeFailure(
+        f"the connectivity check {url} answered {status}: cannot tell whether there is a portal"
+    )
 
 
 def resolve(host: str, port: int, timeout: float) -> list[tuple[int, str]]:
@@ -151,8 +160,11 @@ def check_tcp(addresses: list[tuple[int, str]], host: str, port: int, timeout: f
             return TcpCheck(True, "connected", f"TCP connect to {host} ({address}) port {port}: connected")
         except ConnectionRefusedError:
             outcome, detail = "refused", f"TCP connect to {host} ({address}) port {port}: refused"
-        except (socket.timeout, TimeoutError):
-            outcome, detail = "timeout", f"TCP connect to {host} ({address}) port {port}: no answer in {timeout:g} s"
+        except TimeoutError:
+            outcome, detail = (
+                "timeout",
+                f"TCP connect to {host} ({address}) port {port}: no answer in {timeout:g} s",
+            )
         except OSError as exc:
             outcome = "unreachable"
             detail = f"TCP connect to {host} ({address}) port {port}: {exc.strerror or type(exc).__name__}"

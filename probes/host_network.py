@@ -39,6 +39,7 @@ from photon_doctor.probes.wifi_parsers import (
     parse_nmcli_scan,
     parse_wdutil,
 )
+
 from photon_doctor.redact import redact
 
 NAME = "host"
@@ -70,7 +71,9 @@ def _checked(runner: CommandRunner, argv: list[str], timeout: float) -> str:
     return result.stdout
 
 
-def read_wifi_link(platform: str, runner: CommandRunner, timeout: float) -> tuple[WifiLink | None, frozenset[str]]:
+def read_wifi_link(
+    platform: str, runner: CommandRunner, timeout: float
+) -> tuple[WifiLink | None, frozenset[str]]:
     """The host's current Wi-Fi link (None if it has none) and the bands on which its SSID was seen.
 
     Raises :class:`ProbeFailure` when no tool can be run or a tool fails, e.g. ``nmcli not found and iw not
@@ -79,7 +82,8 @@ def read_wifi_link(platform: str, runner: CommandRunner, timeout: float) -> tupl
     if platform.startswith("linux"):
         try:
             entries = parse_nmcli_scan(
-                _checked(runner, ["nmcli", "-t", "-f", "active,ssid,freq,security", "dev", "wifi"], timeout))
+                _checked(runner, ["nmcli", "-t", "-f", "active,ssid,freq,security", "dev", "wifi"], timeout)
+            )
         except CommandNotFound:
             return _read_iw(runner, timeout), frozenset()
         link = link_from_nmcli(entries)
@@ -95,7 +99,9 @@ def read_wifi_link(platform: str, runner: CommandRunner, timeout: float) -> tupl
             raise ProbeFailure(f"airport not found and wdutil not found: {NO_BAND}") from None
     if platform in ("win32", "cygwin"):
         try:
-            return parse_netsh(_checked(runner, ["netsh", "wlan", "show", "interfaces"], timeout)), frozenset()
+            return parse_netsh(
+                _checked(runner, ["netsh", "wlan", "show", "interfaces"], timeout)
+            ), frozenset()
         except CommandNotFound:
             raise ProbeFailure(f"netsh not found: {NO_BAND}") from None
     raise ProbeFailure(f"no Wi-Fi tool known for platform {platform!r}: {NO_BAND}")
@@ -150,8 +156,10 @@ class HostNetworkProbe:
             unavailable += [Unavailable(NAME, str(exc), i) for i in ("network_band", "network_security")]
         if link_known and link is None:
             reason = "this computer has no active Wi-Fi connection"
-            unavailable += [Unavailable(NAME, f"{reason}: {NO_BAND}", "network_band"),
-                            Unavailable(NAME, f"{reason}: cannot tell the Wi-Fi security", "network_security")]
+            unavailable += [
+                Unavailable(NAME, f"{reason}: {NO_BAND}", "network_band"),
+                Unavailable(NAME, f"{reason}: cannot tell the Wi-Fi security", "network_security"),
+            ]
         facts["wifi"] = {**asdict(link), "bands_seen": sorted(seen)} if link else None
 
         elsewhere = bool(link and ctx.target_ssid and link.ssid != ctx.target_ssid)
@@ -163,58 +171,102 @@ class HostNetworkProbe:
             self._security(link, observations, unavailable)
 
         # The internet path: evidence about the device's network only if this computer shares it.
-        same = link is not None and not elsewhere and (ctx.target_ssid is None or link.ssid == ctx.target_ssid)
+        same = (
+            link is not None and not elsewhere and (ctx.target_ssid is None or link.ssid == ctx.target_ssid)
+        )
         scale = 1.0 if same and ctx.target_ssid else 0.9 if same else 0.8
         note = "" if same else "; assuming this computer shares the device's network"
         path_obs: list[Observation] = []
         self._portal(ctx, scale, note, path_obs, unavailable, facts)
         self._port(ctx, scale, note, path_obs, unavailable, facts)
         if elsewhere:
-            unavailable += [Unavailable(NAME, f"this computer is on another network ({facts['wifi']['ssid']!r})",
-                                        o.id) for o in path_obs]
+            unavailable += [
+                Unavailable(NAME, f"this computer is on another network ({facts['wifi']['ssid']!r})", o.id)
+                for o in path_obs
+            ]
         else:
             observations += path_obs
         return ProbeReport(NAME, tuple(observations), tuple(unavailable), facts)
 
     @staticmethod
-    def _band(link: WifiLink, seen: frozenset[str], obs: list[Observation], unavailable: list[Unavailable]) -> None:
+    def _band(
+        link: WifiLink, seen: frozenset[str], obs: list[Observation], unavailable: list[Unavailable]
+    ) -> None:
         where = f"{link.tool}: {link.ssid!r} on {link.band or '?'} GHz"
         if link.freq_mhz:
             where += f" ({link.freq_mhz} MHz)"
         elif link.channel:
             where += f" (channel {link.channel})"
         if link.band in (BAND_2_4, BAND_5) and {BAND_2_4, BAND_5} <= (seen | {link.band}):
-            obs.append(_obs("network_band", "dual_band_same_name", 0.8,
-                            f"{where}; the host's scan sees the same name on 2.4 and 5 GHz"))
+            obs.append(
+                _obs(
+                    "network_band",
+                    "dual_band_same_name",
+                    0.8,
+                    f"{where}; the host's scan sees the same name on 2.4 and 5 GHz",
+                )
+            )
         elif link.band == BAND_2_4:
-            scan = "the host's scan sees it on 2.4 GHz only" if seen else "a 5 GHz twin with the same name " \
-                "cannot be seen from one host"
+            scan = (
+                "the host's scan sees it on 2.4 GHz only"
+                if seen
+                else "a 5 GHz twin with the same name cannot be seen from one host"
+            )
             obs.append(_obs("network_band", "band_2_4ghz", 0.9 if seen else 0.8, f"{where}; {scan}"))
         elif link.band == BAND_5:
-            scan = "the host's scan sees no 2.4 GHz access point with this name" if seen else \
-                "a 2.4 GHz radio with the same name cannot be ruled out from one host"
+            scan = (
+                "the host's scan sees no 2.4 GHz access point with this name"
+                if seen
+                else "a 2.4 GHz radio with the same name cannot be ruled out from one host"
+            )
             obs.append(_obs("network_band", "band_5ghz_only", 0.8 if seen else 0.7, f"{where}; {scan}"))
         elif link.band is None:
-            unavailable.append(Unavailable(NAME, f"{link.tool} did not report the frequency: {NO_BAND}",
-                                           "network_band"))
+            unavailable.append(
+                Unavailable(NAME, f"{link.tool} did not report the frequency: {NO_BAND}", "network_band")
+            )
         else:
-            unavailable.append(Unavailable(NAME, f"this computer is on {link.band} GHz: the network's 2.4 GHz "
-                                           "radio, if any, is out of its view", "network_band"))
+            unavailable.append(
+                Unavailable(
+                    NAME,
+                    f"this computer is on {link.band} GHz: the network's 2.4 GHz "
+                    "radio, if any, is out of its view",
+                    "network_band",
+                )
+            )
 
     @staticmethod
     def _security(link: WifiLink, obs: list[Observation], unavailable: list[Unavailable]) -> None:
         if link.security is not None:
-            obs.append(_obs("network_security", link.security, 0.9,
-                            f"{link.tool}: {link.ssid!r} security {link.raw_security or 'none'!r}"))
+            obs.append(
+                _obs(
+                    "network_security",
+                    link.security,
+                    0.9,
+                    f"{link.tool}: {link.ssid!r} security {link.raw_security or 'none'!r}",
+                )
+            )
         elif link.tool == "iw":
-            unavailable.append(Unavailable(NAME, "iw does not report the Wi-Fi security (nmcli would)",
-                                           "network_security"))
+            unavailable.append(
+                Unavailable(NAME, "iw does not report the Wi-Fi security (nmcli would)", "network_security")
+            )
         else:
-            unavailable.append(Unavailable(
-                NAME, f"{link.tool} reported an unrecognised security {link.raw_security[:60]!r}", "network_security"))
+            unavailable.append(
+                Unavailable(
+                    NAME,
+                    f"{link.tool} reported an unrecognised security {link.raw_security[:60]!r}",
+                    "network_security",
+                )
+            )
 
-    def _portal(self, ctx: ProbeContext, scale: float, note: str, obs: list[Observation],
-                unavailable: list[Unavailable], facts: dict[str, Any]) -> None:
+    def _portal(
+        self,
+        ctx: ProbeContext,
+        scale: float,
+        note: str,
+        obs: list[Observation],
+        unavailable: list[Unavailable],
+        facts: dict[str, Any],
+    ) -> None:
         try:
             check = check_captive_portal(self.config.connectivity_url, ctx.timeout)
         except ProbeFailure as exc:
@@ -223,8 +275,15 @@ class HostNetworkProbe:
         facts["connectivity_check"] = check.detail
         obs.append(_obs("captive_portal", check.portal, round(0.9 * scale, 3), check.detail + note))
 
-    def _port(self, ctx: ProbeContext, scale: float, note: str, obs: list[Observation],
-              unavailable: list[Unavailable], facts: dict[str, Any]) -> None:
+    def _port(
+        self,
+        ctx: ProbeContext,
+        scale: float,
+        note: str,
+        obs: list[Observation],
+        unavailable: list[Unavailable],
+        facts: dict[str, Any],
+    ) -> None:
         host, port = self.config.cloud_host, self.config.cloud_port
         try:
             addresses = resolve(host, port, ctx.timeout)
@@ -242,7 +301,9 @@ class HostNetworkProbe:
             return
         # A silent drop (timeout) is likelier a firewall than a refusal is certain proof of one: both are "no".
         confidence = {"connected": 0.9, "refused": 0.9, "timeout": 0.8}[check.outcome]
-        obs.append(_obs("port_5683_reachable", check.reachable, round(confidence * scale, 3), check.detail + note))
+        obs.append(
+            _obs("port_5683_reachable", check.reachable, round(confidence * scale, 3), check.detail + note)
+        )
 
 
 def _obs(obs_id: str, value: Any, confidence: float, detail: str) -> Observation:

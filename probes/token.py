@@ -13,12 +13,14 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.cloud_client import DEFAULT_API_URL
+
 from photon_doctor.redact import register_secret
 
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
@@ -106,8 +108,10 @@ def config_path(env: Mapping[str, str]) -> tuple[Path, tuple[str, ...]]:
     is no home directory."""
     home = find_home(env)
     if home is None:
-        raise TokenNotFound("cannot find the home directory: none of home, HOME, HOMEPATH, USERPROFILE is set "
-                            "to an existing directory")
+        raise TokenNotFound(
+            "cannot find the home directory: none of home, HOME, HOMEPATH, USERPROFILE is set "
+            "to an existing directory"
+        )
     particle_dir = home / ".particle"
     name, notes = profile_name(particle_dir)
     return particle_dir / f"{name}.config.json", notes
@@ -143,11 +147,16 @@ def discover_token(
         file_problem = str(exc)
 
     username = config.get("username") if isinstance(config.get("username"), str) else None
-    api_url = explicit_api_url.rstrip("/") if explicit_api_url else (
-        _api_url(config, path, notes) if path is not None and config else DEFAULT_API_URL
+    api_url = (
+        explicit_api_url.rstrip("/")
+        if explicit_api_url
+        else (_api_url(config, path, notes) if path is not None and config else DEFAULT_API_URL)
     )
 
-    for token, source in ((explicit_token, "--token"), (env.get(TOKEN_ENV), f"environment variable {TOKEN_ENV}")):
+    for token, source in (
+        (explicit_token, "--token"),
+        (env.get(TOKEN_ENV), f"environment variable {TOKEN_ENV}"),
+    ):
         token = (token or "").strip()
         if token:
             register_secret(token)

@@ -148,7 +148,9 @@ def parse_nmcli_scan(text: str) -> list[ScanEntry]:
         if len(fields) < 4:
             continue
         active, ssid, freq, security = fields[0], fields[1], fields[2], ":".join(fields[3:])
-        entries.append(ScanEntry(active.strip().lower() in ("yes", "*"), ssid, _first_int(freq), security.strip()))
+        entries.append(
+            ScanEntry(active.strip().lower() in ("yes", "*"), ssid, _first_int(freq), security.strip())
+        )
     return entries
 
 
@@ -157,13 +159,22 @@ def link_from_nmcli(entries: list[ScanEntry]) -> WifiLink | None:
     active = next((e for e in entries if e.active), None)
     if active is None:
         return None
-    return WifiLink("nmcli", active.ssid, band_of_frequency(active.freq_mhz), active.freq_mhz, None,
-                    _nmcli_security(active.security), active.security)
+    return WifiLink(
+        "nmcli",
+        active.ssid,
+        band_of_frequency(active.freq_mhz),
+        active.freq_mhz,
+        None,
+        _nmcli_security(active.security),
+        active.security,
+    )
 
 
 def bands_seen(entries: list[ScanEntry], ssid: str) -> frozenset[str]:
     """Every band on which nmcli's scan saw ``ssid`` (several BSSIDs may share one name)."""
-    return frozenset(b for e in entries if e.ssid == ssid and (b := band_of_frequency(e.freq_mhz)) is not None)
+    return frozenset(
+        b for e in entries if e.ssid == ssid and (b := band_of_frequency(e.freq_mhz)) is not None
+    )
 
 
 def parse_iw_interfaces(text: str) -> list[str]:
@@ -182,8 +193,13 @@ def parse_iw_link(text: str) -> WifiLink | None:
     freq = re.search(r"^\s*freq:\s*([\d.]+)", text, flags=re.MULTILINE)
     signal = re.search(r"^\s*signal:\s*(-?\d+)", text, flags=re.MULTILINE)
     freq_mhz = int(float(freq.group(1))) if freq else None
-    return WifiLink("iw", ssid.group(1).rstrip() if ssid else "", band_of_frequency(freq_mhz), freq_mhz,
-                    rssi_dbm=int(signal.group(1)) if signal else None)
+    return WifiLink(
+        "iw",
+        ssid.group(1).rstrip() if ssid else "",
+        band_of_frequency(freq_mhz),
+        freq_mhz,
+        rssi_dbm=int(signal.group(1)) if signal else None,
+    )
 
 
 def _key_values(text: str) -> dict[str, str]:
@@ -205,8 +221,9 @@ def parse_airport(text: str) -> WifiLink | None:
     channel = _first_int(kv.get("channel", ""))
     raw = kv.get("link auth", "")
     rssi = _first_int(kv.get("agrCtlRSSI", ""))
-    return WifiLink("airport", kv["SSID"], band_of_channel(channel), None, channel, security_from_words(raw), raw,
-                    rssi)
+    return WifiLink(
+        "airport", kv["SSID"], band_of_channel(channel), None, channel, security_from_words(raw), raw, rssi
+    )
 
 
 def parse_wdutil(text: str) -> WifiLink | None:
@@ -221,8 +238,16 @@ def parse_wdutil(text: str) -> WifiLink | None:
     band = {"2": BAND_2_4, "5": BAND_5, "6": BAND_6}[match.group(1)] if match else None
     channel = int(match.group(2)) if match else _first_int(kv.get("Channel", ""))
     raw = kv.get("Security", "")
-    return WifiLink("wdutil", ssid, band or band_of_channel(channel), None, channel, security_from_words(raw), raw,
-                    _first_int(kv.get("RSSI", "")))
+    return WifiLink(
+        "wdutil",
+        ssid,
+        band or band_of_channel(channel),
+        None,
+        channel,
+        security_from_words(raw),
+        raw,
+        _first_int(kv.get("RSSI", "")),
+    )
 
 
 def parse_netsh(text: str) -> WifiLink | None:
@@ -233,8 +258,13 @@ def parse_netsh(text: str) -> WifiLink | None:
         return None
     channel = _first_int(kv.get("Channel", ""))
     band_text = kv.get("Band", "")
-    band = BAND_2_4 if band_text.startswith("2.4") else BAND_5 if band_text.startswith("5") else (
-        BAND_6 if band_text.startswith("6") else band_of_channel(channel))
+    band = (
+        BAND_2_4
+        if band_text.startswith("2.4")
+        else BAND_5
+        if band_text.startswith("5")
+        else (BAND_6 if band_text.startswith("6") else band_of_channel(channel))
+    )
     raw = kv.get("Authentication", "")
     security = security_from_words(raw)
     if security == "open" and kv.get("Cipher", "").upper() == "WEP":

@@ -22,9 +22,10 @@ from types import TracebackType
 from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
-from photon_doctor.redact import redact
 from photon_doctor.simulator import cloud_payloads as payloads
 from photon_doctor.simulator.world import Account, CloudDevice, World
+
+from photon_doctor.redact import redact
 
 #: Longest a hung request is held, so a forgotten ``stop()`` cannot keep a test process alive for ever.
 MAX_HANG_SECONDS = 30.0
@@ -82,20 +83,20 @@ class _Handler(BaseHTTPRequestHandler):
     timeout = 5.0  # an idle or half-sent request cannot hold a handler thread for long
     error_content_type = "application/json"
 
-    def log_message(self, format: str, *args: Any) -> None:  # noqa: A002 - the stdlib's name
+    def log_message(self, format: str, *args: Any) -> None:
         """Record instead of printing to stderr; tokens in query strings are masked."""
         self.server.sim.log.append(redact(format % args))
 
-    def do_GET(self) -> None:  # noqa: N802 - the stdlib's naming
+    def do_GET(self) -> None:
         self._dispatch("GET")
 
-    def do_POST(self) -> None:  # noqa: N802
+    def do_POST(self) -> None:
         self._dispatch("POST")
 
-    def do_PUT(self) -> None:  # noqa: N802
+    def do_PUT(self) -> None:
         self._dispatch("PUT")
 
-    def do_DELETE(self) -> None:  # noqa: N802
+    def do_DELETE(self) -> None:
         self._dispatch("DELETE")
 
     # --- plumbing ------------------------------------------------------------------------------------------
@@ -139,7 +140,9 @@ class _Handler(BaseHTTPRequestHandler):
             self._send(503, OUTAGE)
             return
         if body is None:
-            self._send(400, {"error": "bad_request", "error_description": "The request body is not valid JSON."})
+            self._send(
+                400, {"error": "bad_request", "error_description": "The request body is not valid JSON."}
+            )
             return
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         token = self._token(query, body)
@@ -261,8 +264,12 @@ def _claim(world: World, account: Account, body: dict[str, Any]) -> tuple[int, A
     if cd.owner is not None and cd.owner != account.username:
         if _truthy(body.get("request_transfer")):
             world.events.append(f"transfer of {device_id} requested by {account.username}")
-            return 200, {"ok": True, "deviceID": device_id, "claimed": False,
-                         "transfer_id": secrets.token_hex(12)}
+            return 200, {
+                "ok": True,
+                "deviceID": device_id,
+                "claimed": False,
+                "transfer_id": secrets.token_hex(12),
+            }
         return 403, BELONGS_TO_SOMEONE_ELSE
     cd.owner = account.username
     if world.device.device_id == device_id and cd.online:
@@ -302,7 +309,10 @@ class CloudApiSimulator:
         server.sim = self
         self._release.clear()
         self._server = server
-        self._thread = threading.Thread(target=server.serve_forever, name="cloud-api-sim", daemon=True)
+        # A short poll interval keeps stop() quick (shutdown waits for the serve loop's next poll).
+        self._thread = threading.Thread(
+            target=server.serve_forever, kwargs={"poll_interval": 0.05}, name="cloud-api-sim", daemon=True
+        )
         self._thread.start()
         return self
 

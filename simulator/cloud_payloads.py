@@ -184,4 +184,3 @@ def diagnostics_last(world: World, cd: CloudDevice) -> dict[str, Any]:
             "payload": payload,
         }
     }
-

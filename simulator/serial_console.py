@@ -50,6 +50,7 @@ class ConsoleFaults:
     ``garbage``: every byte the device sends is replaced by line noise. ``echo``: False makes a device that
     echoes nothing while reading a line (prompts still come). ``mute``: the console reads but never writes.
     ``truncate_json``: the `s`/`d` documents are cut off half way (no closing brace, no line end).
+    ``corrupt_json``: the `s`/`d` documents lose their second half but still end in ``}\r\n`` (invalid JSON).
     ``hang_up_after``: the port disappears this many seconds after it appears (a pulled cable; not re-offered).
     ``damaged_after``: with ``device.damaged``, the module drops off the bus this long after the port appears,
     or as soon as its radio is used (the silent scan of the `w` dialog), whichever comes first.
@@ -60,6 +61,7 @@ class ConsoleFaults:
     echo: bool = True
     mute: bool = False
     truncate_json: bool = False
+    corrupt_json: bool = False
     hang_up_after: float | None = None
     damaged_after: float = 0.5
     scan_seconds: float = 0.1
@@ -290,8 +292,11 @@ class SerialConsoleSimulator:
     def _write(self, data: bytes) -> None:
         if self.faults.mute:
             return
-        if self.faults.truncate_json and data.startswith(b"{") and data.endswith(b"}\r\n"):
-            data = data[: len(data) // 2]
+        if data.startswith(b"{") and data.endswith(b"}\r\n"):
+            if self.faults.truncate_json:
+                data = data[: len(data) // 2]
+            elif self.faults.corrupt_json:
+                data = data[: len(data) // 2] + b"}\r\n"
         if self.faults.garbage:
             data = bytes(self._noise.choice(b"\x00\x07\x1b\x80\x9f\xc3\xfe\xff") for _ in data)
         master = self._master

@@ -5,11 +5,10 @@ from __future__ import annotations
 import datetime as dt
 import socket
 import time
-from typing import Iterator
+from collections.abc import Iterator
 
 import pytest
 import requests
-
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 from photon_doctor.probes.cloud import (
@@ -25,10 +24,11 @@ from photon_doctor.probes.cloud import (
     NotYourDevice,
     RateLimited,
 )
-from photon_doctor.redact import MASK, redact
 from photon_doctor.simulator.cloud_api import CloudApiSimulator, Fault
 from photon_doctor.simulator.factory import ACCOUNT, account_token, healthy_world
 from photon_doctor.simulator.world import Account, CloudDevice, World
+
+from photon_doctor.redact import MASK, redact
 
 OTHER = "someone@example.org"
 OTHER_TOKEN = "0ther0ther0ther0ther0ther0ther0ther0ther"
@@ -112,10 +112,12 @@ def test_get_device_by_name(client: CloudClient, world: World) -> None:
     assert client.get_device("photon-on-the-desk")["id"] == world.device.device_id
 
 
-def test_someone_elses_device_is_403_permission_denied(sim: CloudApiSimulator, client: CloudClient,
-                                                       token: str) -> None:
-    raw = requests.get(f"{sim.url}/v1/devices/{OTHER_DEVICE}", headers={"Authorization": f"Bearer {token}"},
-                       timeout=2)
+def test_someone_elses_device_is_403_permission_denied(
+    sim: CloudApiSimulator, client: CloudClient, token: str
+) -> None:
+    raw = requests.get(
+        f"{sim.url}/v1/devices/{OTHER_DEVICE}", headers={"Authorization": f"Bearer {token}"}, timeout=2
+    )
     assert raw.status_code == 403 and raw.json()["error"] == "Permission Denied"
     assert token in raw.json()["info"]  # the real service echoes the token: the client must not
     with pytest.raises(NotYourDevice) as caught:
@@ -175,9 +177,12 @@ def test_transfer_request_does_not_change_the_owner(client: CloudClient, world: 
     assert world.cloud.devices[OTHER_DEVICE].owner == OTHER
 
 
-def test_claim_with_a_form_body_and_access_token_param(sim: CloudApiSimulator, token: str, world: World) -> None:
-    raw = requests.post(f"{sim.url}/v1/devices", data={"id": UNOWNED_DEVICE.upper(), "access_token": token},
-                        timeout=2)
+def test_claim_with_a_form_body_and_access_token_param(
+    sim: CloudApiSimulator, token: str, world: World
+) -> None:
+    raw = requests.post(
+        f"{sim.url}/v1/devices", data={"id": UNOWNED_DEVICE.upper(), "access_token": token}, timeout=2
+    )
     assert raw.json() == {"ok": True, "deviceID": UNOWNED_DEVICE, "claimed": True}
     assert world.cloud.devices[UNOWNED_DEVICE].owner == ACCOUNT
 
@@ -186,8 +191,12 @@ def test_claim_without_an_id_and_with_a_malformed_json_body(sim: CloudApiSimulat
     auth = {"Authorization": f"Bearer {token}"}
     missing = requests.post(f"{sim.url}/v1/devices", json={}, headers=auth, timeout=2)
     assert missing.status_code == 400 and missing.json()["ok"] is False and missing.json()["errors"]
-    garbled = requests.post(f"{sim.url}/v1/devices", data=b"{not json",
-                            headers={**auth, "Content-Type": "application/json"}, timeout=2)
+    garbled = requests.post(
+        f"{sim.url}/v1/devices",
+        data=b"{not json",
+        headers={**auth, "Content-Type": "application/json"},
+        timeout=2,
+    )
     assert garbled.status_code == 400 and garbled.json()["error"] == "bad_request"
 
 
@@ -221,7 +230,9 @@ def test_unknown_route_is_404(sim: CloudApiSimulator, token: str) -> None:
 
 
 # --- auth and failures --------------------------------------------------------------------------------------
-@pytest.mark.parametrize("headers", [{}, {"Authorization": "Bearer wrong-token-123"}, {"Authorization": "Basic x"}])
+@pytest.mark.parametrize(
+    "headers", [{}, {"Authorization": "Bearer wrong-token-123"}, {"Authorization": "Basic x"}]
+)
 def test_401_body_is_exact(sim: CloudApiSimulator, headers: dict[str, str]) -> None:
     raw = requests.get(f"{sim.url}/v1/devices", headers=headers, timeout=2)
     assert raw.status_code == 401
@@ -267,7 +278,10 @@ def test_outage_is_503(world: World, client: CloudClient) -> None:
 def test_hang_times_out_quickly(sim: CloudApiSimulator, token: str) -> None:
     sim.inject(Fault(hang=True))
     started = time.monotonic()
-    with CloudClient(sim.url, token, timeout=0.3) as c, pytest.raises(CloudUnreachable, match="did not answer"):
+    with (
+        CloudClient(sim.url, token, timeout=0.3) as c,
+        pytest.raises(CloudUnreachable, match="did not answer"),
+    ):
         c.list_devices()
     assert time.monotonic() - started < 2
 
@@ -279,14 +293,17 @@ def test_malformed_json(sim: CloudApiSimulator, client: CloudClient, world: Worl
 
 
 def test_connection_refused(token: str) -> None:
-    with CloudClient(f"http://127.0.0.1:{_free_port()}", token, timeout=1) as c, \
-            pytest.raises(CloudUnreachable, match="connection refused"):
+    with (
+        CloudClient(f"http://127.0.0.1:{_free_port()}", token, timeout=1) as c,
+        pytest.raises(CloudUnreachable, match="connection refused"),
+    ):
         c.list_devices()
 
 
 def test_cloud_error_is_a_probe_failure_and_a_device_error() -> None:
-    from photon_doctor.errors import DeviceError, ExitCode
     from photon_doctor.probes.base import ProbeFailure
+
+    from photon_doctor.errors import DeviceError, ExitCode
 
     error = NotFound("x")
     assert isinstance(error, ProbeFailure) and isinstance(error, DeviceError)
@@ -303,11 +320,16 @@ def test_probe_healthy(sim: CloudApiSimulator, token: str, world: World) -> None
     report = _probe(sim, token, world.device.device_id, username=ACCOUNT)
     obs = _by_id(report)
     assert {k: o.value for k, o in obs.items()} == {
-        "cli_login_ok": True, "cloud_lists_device": True, "cloud_ownership": "yours", "cloud_online": True,
+        "cli_login_ok": True,
+        "cloud_lists_device": True,
+        "cloud_ownership": "yours",
+        "cloud_online": True,
         "signal_rssi_dbm": -52,
     }
     assert all(o.provenance.source == "probe:cloud" for o in report.observations)
-    assert obs["cloud_ownership"].provenance.detail.startswith(f"GET /v1/devices/{world.device.device_id} -> 200")
+    assert obs["cloud_ownership"].provenance.detail.startswith(
+        f"GET /v1/devices/{world.device.device_id} -> 200"
+    )
     assert report.unavailable == ()
     assert report.facts["username"] == ACCOUNT and report.facts["online"] is True
     assert report.facts["last_heard"] and report.facts["devices"][0]["name"] == "photon-on-the-desk"
@@ -323,7 +345,12 @@ def test_probe_offline_device(sim: CloudApiSimulator, token: str, world: World) 
 def test_probe_bad_token_is_a_finding(sim: CloudApiSimulator, world: World) -> None:
     report = _probe(sim, "not-a-real-token-at-all", world.device.device_id)
     assert [(o.id, o.value) for o in report.observations] == [("cli_login_ok", False)]
-    assert _unavailable_ids(report) == {"cloud_lists_device", "cloud_ownership", "cloud_online", "signal_rssi_dbm"}
+    assert _unavailable_ids(report) == {
+        "cloud_lists_device",
+        "cloud_ownership",
+        "cloud_online",
+        "signal_rssi_dbm",
+    }
 
 
 @pytest.mark.parametrize("token", [None, "", "   "])
@@ -345,7 +372,9 @@ def test_probe_unclaimed_device(sim: CloudApiSimulator, token: str) -> None:
     assert obs["cloud_ownership"].value == "unclaimed" and obs["cloud_lists_device"].value is False
 
 
-def test_probe_without_device_id_notes_the_single_device(sim: CloudApiSimulator, token: str, world: World) -> None:
+def test_probe_without_device_id_notes_the_single_device(
+    sim: CloudApiSimulator, token: str, world: World
+) -> None:
     report = _probe(sim, token, None)
     assert [o.id for o in report.observations] == ["cli_login_ok"]
     assert report.facts["sole_device_id"] == world.device.device_id
@@ -381,8 +410,13 @@ def test_token_never_leaks(world: World) -> None:
     token = account_token(world)
     texts: list[str] = []
     with CloudApiSimulator(world) as sim:
-        faults = [None, Fault(status=429, retry_after=3), Fault(status=500), Fault(malformed=True),
-                  Fault(hang=True, times=1)]
+        faults = [
+            None,
+            Fault(status=429, retry_after=3),
+            Fault(status=500),
+            Fault(malformed=True),
+            Fault(hang=True, times=1),
+        ]
         for fault in faults:
             sim.clear_faults()
             if fault is not None:
@@ -391,8 +425,12 @@ def test_token_never_leaks(world: World) -> None:
                 texts.append(repr(_probe(sim, token, device_id, username=ACCOUNT)))
         sim.clear_faults()
         with CloudClient(sim.url, token, timeout=0.5) as c:
-            for call in (lambda: c.get_device(OTHER_DEVICE), lambda: c.claim_device(OTHER_DEVICE),
-                         lambda: c.unclaim(OTHER_DEVICE), lambda: c.ping(UNOWNED_DEVICE)):
+            for call in (
+                lambda: c.get_device(OTHER_DEVICE),
+                lambda: c.claim_device(OTHER_DEVICE),
+                lambda: c.unclaim(OTHER_DEVICE),
+                lambda: c.ping(UNOWNED_DEVICE),
+            ):
                 with pytest.raises(CloudError) as caught:
                     call()
                 texts.append(str(caught.value))

@@ -1,0 +1,151 @@
+"""`photon-doctor diagnose` end to end, in a subprocess as a person runs it: answers, why, back, bad input, JSON,
+exit codes, Ctrl-C / end of input, and `why` on the saved session."""
+
+from __future__ import annotations
+
+import json
+import os
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+from photon_doctor.errors import ExitCode
+from tests.conftest import KB_MINI, REPO, run_cli
+
+MINI = ["--knowledge", str(KB_MINI)]
+
+
+def test_answers_up_front_json() -> None:
+    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
+                "led_pattern=blinking_green")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["schema_version"] == 1
+    assert data["ranked_causes"][0]["id"] == "physical_damage"
+    assert data["plan"] and {"fix", "p_success", "cost_minutes", "expected_cost"} <= set(data["plan"][0])
+    assert {t["id"] for t in data["trace"]} == {"dent", "dent_and_green"}
+    assert "\x1b[" not in r.stdout
+    assert Path(data["session"]).exists()
+
+
+def test_answers_file(tmp_path: Path) -> None:
+    f = tmp_path / "answers.json"
+    f.write_text(json.dumps({"led_pattern": "breathing_white", "fixes_tried_failed": []}))
+    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "--answers", str(f))
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["ranked_causes"][0]["id"] == "user_firmware_blocks_connection"
+
+
+def test_unknown_id_or_value_is_a_usage_error_naming_the_valid_ones(tmp_path: Path) -> None:
+    r = run_cli(*MINI, "diagnose", "--no-input", "-a", "led=blinking_green")
+    assert r.returncode == ExitCode.USAGE
+    assert "unknown observation 'led'" in r.stderr and "led_pattern" in r.stderr
+    r = run_cli(*MINI, "diagnose", "--no-input", "-a", "led_pattern=purple")
+    assert r.returncode == ExitCode.USAGE
+    assert "breathing_cyan, blinking_green, breathing_white" in r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    r = run_cli(*MINI, "diagnose", "--no-input", "--answers", str(bad))
+    assert r.returncode == ExitCode.USAGE and "not valid JSON" in r.stderr
+
+
+def test_scripted_interactive_session_with_why_back_and_a_bad_answer() -> None:
+    # Q1 is "what was tried" (Enter = nothing); then the LED question: a bad answer is re-asked, 'why' explains,
+    # 'back' undoes Q1, which is asked again; then the LED; then the session decides by itself when to stop.
+    script = "\n" + "purple\n" + "why\n" + "back\n" + "flash_tinker_usb\n" + "breathing_white\n" + "?\n" * 10
+    r = run_cli(*MINI, "diagnose", "--json", input=script)
+    assert r.returncode == 0, r.stderr
+    assert "not a valid answer for led_pattern; valid: breathing_cyan" in r.stderr
+    assert "Why I ask" in r.stderr and "Rules waiting on this answer" in r.stderr
+    assert "Undid the answer to fixes_tried_failed" in r.stderr
+    assert r.stderr.count("Q1. Tried?") == 2
+    data = json.loads(r.stdout)
+    values = {o["id"]: o["value"] for o in data["observations"]}
+    assert values["led_pattern"] == "breathing_white"
+    assert values["fixes_tried_failed"] == ["flash_tinker_usb"]
+    assert "flash_tinker_usb" not in [s["fix"] for s in data["plan"]]
+    assert data["questions_asked"] >= 2
+
+
+def test_quit_stops_asking_and_still_reports() -> None:
+    r = run_cli(*MINI, "diagnose", input="\nquit\n")
+    assert r.returncode == 0, r.stderr
+    assert "Fix plan" in r.stdout
+
+
+def test_end_of_input_exits_cleanly_with_the_interrupted_code_and_saves() -> None:
+    r = run_cli(*MINI, "diagnose", input="")
+    assert r.returncode == ExitCode.INTERRUPTED
+    assert "interrupted" in r.stderr and "--resume" in r.stderr
+    assert "Traceback" not in r.stderr
+
+
+def test_ctrl_c_at_a_prompt(tmp_path: Path) -> None:
+    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(tmp_path))
+    proc = subprocess.Popen([sys.executable, "-m", "photon_doctor", *MINI, "diagnose"], stdin=subprocess.PIPE,
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO), env=env)
+    assert proc.stderr is not None
+    seen = ""
+    deadline = time.monotonic() + 60
+    while "> " not in seen and time.monotonic() < deadline:
+        seen += proc.stderr.read(1)
+    proc.send_signal(signal.SIGINT)
+    out, err = proc.communicate(timeout=30)
+    assert proc.returncode == ExitCode.INTERRUPTED, err
+    assert "Traceback" not in err
+    assert list((tmp_path / "sessions").glob("*.json"))
+
+
+def test_resume_continues_the_last_session() -> None:
+    first = run_cli(*MINI, "diagnose", "--no-input", "-a", "visible_damage=yes")
+    assert first.returncode == 0
+    r = run_cli(*MINI, "diagnose", "--resume", "--no-input", "--json", "-a", "led_pattern=blinking_green")
+    values = {o["id"] for o in json.loads(r.stdout)["observations"]}
+    assert values == {"visible_damage", "led_pattern"}
+
+
+def test_why_fix_cause_and_question_on_the_saved_session() -> None:
+    assert run_cli(*MINI, "diagnose", "--no-input", "-a", "visible_damage=yes",
+                   "-a", "led_pattern=blinking_green").returncode == 0
+    r = run_cli(*MINI, "why", "physical_damage")
+    assert r.returncode == 0, r.stderr
+    assert "Evidence for" in r.stdout and "dent" in r.stdout and "visible_damage = yes" in r.stdout
+    r = run_cli(*MINI, "why", "contact_support_replace", "--json")
+    data = json.loads(r.stdout)
+    assert data["fix"] == "contact_support_replace" and data["addresses"][0]["cause"] == "physical_damage"
+    assert data["risk"] == "harmless" and data["position"] >= 1
+    r = run_cli(*MINI, "why", "signal_rssi_dbm", "--json")
+    assert json.loads(r.stdout)["rules_waiting"][0]["rule"] == "weak"
+    r = run_cli(*MINI, "why", "gremlins")
+    assert r.returncode == ExitCode.USAGE and "not a fix, a cause or an observation" in r.stderr
+
+
+def test_why_without_a_session_or_with_a_broken_one(tmp_path: Path) -> None:
+    r = run_cli(*MINI, "why", "physical_damage")
+    assert r.returncode == ExitCode.SESSION and "no saved session" in r.stderr
+    broken = tmp_path / "s.json"
+    broken.write_text("[1, 2")
+    r = run_cli(*MINI, "why", "physical_damage", "--session", str(broken))
+    assert r.returncode == ExitCode.SESSION and "not valid JSON" in r.stderr
+
+
+def test_saved_session_is_private() -> None:
+    assert run_cli(*MINI, "diagnose", "--no-input").returncode == 0
+    home = Path(os.environ["PHOTON_DOCTOR_HOME"])
+    files = list((home / "sessions").glob("*.json"))
+    assert files and all((f.stat().st_mode & 0o077) == 0 for f in files)
+    assert ((home / "sessions").stat().st_mode & 0o077) == 0
+
+
+def test_kb_show_json() -> None:
+    r = run_cli(*MINI, "kb", "show", "--json")
+    data = json.loads(r.stdout)
+    assert {o["id"] for o in data["observations"]} >= {"led_pattern", "visible_damage"}
+    assert data["rules"][0]["when"][0]["obs"] == "visible_damage"
+
+
+def test_no_arguments_shows_usage_with_the_usage_code() -> None:
+    r = run_cli()
+    assert r.returncode == ExitCode.USAGE

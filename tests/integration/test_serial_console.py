@@ -1,0 +1,469 @@
+"""The serial client and probe against the simulated Photon console on a real pty (reference §1, §2.1)."""
+
+from __future__ import annotations
+
+import errno
+import time
+from collections.abc import Iterator
+
+import pytest
+import serial
+
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
+from photon_doctor.probes.serial_client import open_error
+from photon_doctor.probes.serial_console import (
+    NoAnswer,
+    PortGone,
+    SerialConsole,
+    SerialProbe,
+    check_modules,
+    enter_dfu,
+    enter_listening,
+)
+from photon_doctor.redact import redact
+from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
+from photon_doctor.simulator.serial_console import ConsoleFaults, SerialConsoleSimulator
+from photon_doctor.simulator.world import (
+    CIPHER_AES,
+    SEC_WPA2,
+    AccessPoint,
+    Mode,
+    World,
+)
+
+FAST = ConsoleFaults(scan_seconds=0.02)
+SECRET = "S3cretDeviceKey"
+
+
+@pytest.fixture
+def world() -> World:
+    w = healthy_world()
+    w.enter_listening()
+    return w
+
+
+@pytest.fixture
+def sim(world: World) -> Iterator[SerialConsoleSimulator]:
+    with SerialConsoleSimulator(world, FAST) as s:
+        yield s
+
+
+def client(sim: SerialConsoleSimulator, timeout: float = 0.6) -> SerialConsole:
+    assert sim.port is not None
+    return SerialConsole(sim.port, timeout=timeout, idle=0.05)
+
+
+def raw_exchange(port: str, data: bytes, wait: float = 0.15) -> bytes:
+    """Send bytes on a plain pyserial port and return everything that comes back within ``wait``."""
+    with serial.serial_for_url(port, baudrate=9600, timeout=0.02) as ser:
+        ser.write(data)
+        out = bytearray()
+        deadline = time.monotonic() + wait
+        while time.monotonic() < deadline:
+            out += ser.read(256)
+        return bytes(out)
+
+
+def wait_for(predicate: object, timeout: float = 1.0) -> bool:
+    deadline = time.monotonic() + timeout
+    while time.monotonic() < deadline:
+        if predicate():  # type: ignore[operator]
+            return True
+        time.sleep(0.01)
+    return False
+
+
+def obs(report: ProbeReport) -> dict[str, Observation]:
+    return {o.id: o for o in report.observations}
+
+
+# --- the commands ------------------------------------------------------------------------------------------
+def test_i_m_v_c_answer_with_the_exact_strings(sim: SerialConsoleSimulator, world: World) -> None:
+    d = world.device
+    assert sim.port is not None
+    assert raw_exchange(sim.port, b"i") == f"Your device id is {d.device_id}\r\n".encode()
+    assert raw_exchange(sim.port, b"m") == f"Your device MAC address is\r\n{d.mac}\r\n".encode()
+    assert raw_exchange(sim.port, b"v") == b"system firmware version: 2.3.1\n\r\n"
+    assert raw_exchange(sim.port, b"c") == b"Device claimed: yes\r\n"
+    assert raw_exchange(sim.port, b"f") == b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
+    assert raw_exchange(sim.port, b"zq\r\n") == b""  # other bytes are ignored
+
+
+def test_client_reads_identity_mac_version_and_claim(sim: SerialConsoleSimulator, world: World) -> None:
+    with client(sim) as con:
+        assert con.identify() == world.device.device_id
+        assert con.mac() == world.device.mac
+        assert con.system_version() == "2.3.1"
+        assert con.claimed() is True
+        world.device.claimed_flag = False
+        assert con.claimed() is False
+
+
+def test_identity_with_serial_number_and_device_secret(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.serial_number = "PHHAAB812345678"
+    world.device.device_secret = SECRET
+    assert sim.port is not None
+    raw = raw_exchange(sim.port, b"i").decode()
+    assert raw.startswith(f"Device ID: {world.device.device_id}\r\nSerial Number: PHHAAB812345678\r\n")
+    with client(sim) as con:
+        ident = con.identity()
+    assert ident.device_id == world.device.device_id
+    assert ident.serial_number == "PHHAAB812345678"
+    assert ident.has_device_secret and SECRET not in repr(ident)
+    assert SECRET not in redact(f"the device said {raw}")  # registered where it entered
+
+
+def test_key_values_only_from_1_4_1(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.serial_number = "PHHAAB812345678"
+    world.device.device_os = "1.4.0"
+    with client(sim) as con:
+        assert con.identity().serial_number is None
+
+
+def test_module_info_and_dependency_check(sim: SerialConsoleSimulator, world: World) -> None:
+    with client(sim) as con:
+        info = con.module_info()
+        assert info["p"] == 6
+        assert [(m["f"], m["n"]) for m in info["m"]] == [("b", "0"), ("s", "1"), ("s", "2"), ("u", "1")]
+        assert check_modules(info).ok
+        world.device.modules_ok = False
+        check = check_modules(con.module_info())
+    assert not check.ok
+    assert "user part 1" in check.describe() and "needs system part 2" in check.describe()
+
+
+def test_diagnostics_uses_diag_source_names(sim: SerialConsoleSimulator, world: World) -> None:
+    with client(sim) as con:
+        diag = con.diagnostics()
+    assert {"net:stat", "net:rssi", "cloud:stat", "cloud:dconn", "sys:reset"} <= diag.keys()
+    assert diag["net:rssi"] == -52 and diag["cloud:stat"] == 0
+
+
+def test_no_d_command_before_1_0_1(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.device_os = "0.7.0"
+    with client(sim, timeout=0.2) as con, pytest.raises(NoAnswer, match="did not answer 'd'"):
+        con.diagnostics()
+
+
+def test_claim_code_dialog(sim: SerialConsoleSimulator, world: World) -> None:
+    code = "A" * 62 + "z"
+    with client(sim) as con:
+        con.set_claim_code(code)
+        with pytest.raises(ValueError) as bad:
+            con.set_claim_code("short-code")
+    assert world.device.claim_code == code
+    assert "short-code" not in str(bad.value)
+
+
+def test_claim_code_raw_rules(sim: SerialConsoleSimulator, world: World) -> None:
+    assert sim.port is not None
+    out = raw_exchange(sim.port, b"C" + b"abc\r")
+    assert out == (b"Enter 63-digit claim code: abc\r\n"
+                   b"Sorry, claim code is not 63 characters long. Claim code unchanged.\r\n")
+    # The 64th byte ends the line and is dropped: 63 characters are taken.
+    out = raw_exchange(sim.port, b"C" + b"B" * 64 + b"\n")
+    assert world.device.claim_code == "B" * 63
+    assert out.endswith(b"Claim code set to: " + b"B" * 63 + b"\r\n")
+
+
+def test_x_exits_listening_and_L_resets_into_safe_listening(sim: SerialConsoleSimulator, world: World) -> None:
+    assert sim.port is not None
+    raw_exchange(sim.port, b"L", wait=0.05)
+    assert world.device.mode is Mode.LISTENING and "reset into safe listening mode" in world.events
+    with client(sim) as con:
+        con.exit_listening()
+    assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
+
+
+# --- read_line and the w dialog ------------------------------------------------------------------------------
+def test_read_line_echo_backspace_and_discard(sim: SerialConsoleSimulator, world: World) -> None:
+    assert sim.port is not None
+    with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.1) as ser:
+        ser.write(b"w")
+        assert ser.read(100) == b"SSID: "
+        ser.write(b"\r")  # empty: asked again
+        assert ser.read(100) == b"\r\nSSID: "
+        ser.write(b"HomeX\x08Y\x7fNet\r\nleftover")  # DEL, BS edit; the rest of the input is discarded
+        assert ser.read(100) == b"HomeX\x08Y\x7fNet\r\nPassword: "
+        ser.write(HOME_PASSWORD.encode() + b"\n")
+        rest = ser.read(2000)
+    assert rest.startswith(HOME_PASSWORD.encode() + b"\r\nThanks! Wait while I save those credentials...\r\n\r\n")
+    assert rest.endswith(b"    Particle <3 you!\r\n\r\n")
+    assert world.device.credentials[0].ssid == "HomeNet"
+
+
+def test_wifi_ssid_found_by_the_device(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.credentials = []
+    with client(sim) as con:
+        result = con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert result.saved and result.found_by_device
+    assert result.prompts == ("ssid", "password", "saved")
+    cred = world.device.credentials[0]
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (HOME_SSID, HOME_PASSWORD, SEC_WPA2, CIPHER_AES)
+    assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
+
+
+def test_wifi_ssid_not_found_asks_security_and_cipher(sim: SerialConsoleSimulator, world: World) -> None:
+    world.networks.append(AccessPoint("Attic", password="pw-attic-123", hidden=True))
+    assert sim.port is not None
+    with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.1) as ser:
+        ser.write(b"w")
+        ser.read(100)
+        ser.write(b"Attic\n")
+        out = ser.read(300)
+        assert out == (b"Attic\r\nSecurity 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, "
+                       b"5=WPA2 Enterprise: ")
+        ser.write(b"9\n")  # out of range: asked again
+        assert ser.read(300).endswith(b"5=WPA2 Enterprise: ")
+        ser.write(b"3\n")
+        assert ser.read(300) == b"3\r\nSecurity Cipher 1=AES, 2=TKIP, 3=AES+TKIP: "
+        ser.write(b"1\n")
+        assert ser.read(300) == b"1\r\nPassword: "
+        ser.write(b"pw-attic-123\n")
+        assert b"Particle <3 you!" in ser.read(2000)
+    assert world.device.credentials[0].ssid == "Attic"
+
+
+def test_client_answers_the_security_menu(sim: SerialConsoleSimulator, world: World) -> None:
+    world.networks.append(AccessPoint("Attic", password="pw-attic-123", hidden=True))
+    with client(sim) as con:
+        result = con.set_wifi("Attic", "pw-attic-123", security=2, cipher=2)
+    assert result.saved and not result.found_by_device
+    assert result.prompts == ("ssid", "security", "cipher", "password", "saved")
+    cred = world.device.credentials[0]
+    assert (cred.security, cred.cipher) == (2, 2)
+
+
+def test_open_network_found_in_scan_is_still_asked_the_cipher(sim: SerialConsoleSimulator) -> None:
+    with client(sim) as con:
+        result = con.set_wifi("CoffeeShop", None)
+    assert result.prompts == ("ssid", "cipher", "saved")
+
+
+def test_wrong_password_leaves_device_not_connected(sim: SerialConsoleSimulator, world: World) -> None:
+    with client(sim) as con:
+        result = con.set_wifi(HOME_SSID, "not the password")
+    assert result.saved  # the device saves whatever it is given...
+    assert world.device.mode is not Mode.CONNECTED  # ...and then cannot join: back to listening
+    assert world.device.led == "green_then_blinking_blue"
+
+
+def test_enterprise_peap_and_failure_without_identity(sim: SerialConsoleSimulator, world: World) -> None:
+    world.networks.append(AccessPoint("Campus", password="eap-pass", security=0x02400004))
+    with client(sim) as con:
+        failed = con.set_wifi("Campus", "eap-pass")
+    assert not failed.saved
+    assert failed.prompts == ("ssid", "eap", "username", "password", "outer_identity", "root_ca", "not_saved")
+    with client(sim) as con:
+        ok = con.set_wifi("Campus", "eap-pass", eap_username="student")
+    assert ok.saved and world.device.credentials[0].ssid == "Campus"
+
+
+def test_saving_fails_on_a_corrupt_dct(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.dct_corrupt = True
+    with client(sim) as con:
+        result = con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert not result.saved and result.prompts[-1] == "not_saved"
+
+
+def test_device_stuck_in_another_dialog_times_out(sim: SerialConsoleSimulator) -> None:
+    assert sim.port is not None
+    raw_exchange(sim.port, b"C", wait=0.05)  # the device now waits for a claim code line
+    with client(sim, timeout=0.2) as con, pytest.raises(ProbeFailure, match="stopped answering during the 'w'"):
+        con.set_wifi(HOME_SSID, HOME_PASSWORD)
+
+
+# --- modes and magic baud rates ---------------------------------------------------------------------------
+def test_silent_outside_listening_mode(world: World) -> None:
+    world.boot()
+    assert world.device.mode is Mode.CONNECTED
+    with SerialConsoleSimulator(world, FAST) as sim:
+        assert sim.port is not None
+        assert raw_exchange(sim.port, b"i", wait=0.1) == b""
+        world.enter_listening()
+        time.sleep(0.02)
+        # The byte sent before was consumed and ignored, not kept for the console.
+        assert raw_exchange(sim.port, b"", wait=0.1) == b""
+        with client(sim, timeout=0.2) as con:
+            assert con.identify() == world.device.device_id
+
+
+def test_28800_baud_enters_listening_mode(world: World) -> None:
+    world.boot()
+    with SerialConsoleSimulator(world, FAST) as sim:
+        assert sim.port is not None
+        enter_listening(sim.port, hold=0.05)
+        assert wait_for(lambda: world.device.mode is Mode.LISTENING)
+
+
+def test_14400_baud_reboots_to_dfu_and_the_port_vanishes(world: World) -> None:
+    world.boot()
+    with SerialConsoleSimulator(world, FAST) as sim:
+        port, generation = sim.port, sim.generation
+        assert port is not None
+        with client(sim) as con:
+            enter_dfu(port, hold=0.05)
+            assert wait_for(lambda: world.device.mode is Mode.DFU)
+            assert wait_for(lambda: sim.port is None)
+            with pytest.raises(PortGone, match="vanished"):
+                con.identify()
+        world.boot()  # leaves DFU: a new CDC port is offered
+        new_port = sim.wait_for_port(1.0, newer_than=generation)
+        assert new_port is not None and sim.generation == generation + 1
+        enter_listening(new_port, hold=0.05)
+        assert wait_for(lambda: world.device.mode is Mode.LISTENING)
+
+
+def test_no_port_while_in_dfu(world: World) -> None:
+    world.enter_dfu()
+    with SerialConsoleSimulator(world, FAST) as sim:
+        assert sim.port is None
+
+
+# --- faults ------------------------------------------------------------------------------------------------
+def test_garbage_is_reported_as_garbled(world: World) -> None:
+    with SerialConsoleSimulator(world, ConsoleFaults(garbage=True)) as sim:
+        with client(sim) as con, pytest.raises(ProbeFailure, match="garbled answer to 'i'"):
+            con.identify()
+        with client(sim) as con, pytest.raises(ProbeFailure, match="garbled") as err:
+            con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert HOME_PASSWORD not in str(err.value)
+
+
+def test_device_that_echoes_nothing(world: World) -> None:
+    with SerialConsoleSimulator(world, ConsoleFaults(echo=False, scan_seconds=0.02)) as sim:
+        assert sim.port is not None
+        with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.1) as ser:
+            ser.write(b"w")
+            assert ser.read(100) == b"SSID: "
+            ser.write(b"HomeNet\n")
+            assert ser.read(100) == b"\r\nPassword: "
+            ser.write(b"\n")
+            ser.read(2000)
+        with client(sim) as con:
+            result = con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert result.saved and world.device.credentials[0].password == HOME_PASSWORD
+
+
+def test_truncated_and_invalid_json(world: World) -> None:
+    with SerialConsoleSimulator(world, ConsoleFaults(truncate_json=True)) as sim:
+        with client(sim) as con, pytest.raises(ProbeFailure, match="truncated answer to 's'"):
+            con.module_info()
+    with SerialConsoleSimulator(world, ConsoleFaults(corrupt_json=True)) as sim:
+        with client(sim) as con, pytest.raises(ProbeFailure, match="answer to 'd' is not valid JSON"):
+            con.diagnostics()
+
+
+def test_damaged_module_drops_off_the_bus_mid_dialog(world: World) -> None:
+    world.device.damaged = True
+    with SerialConsoleSimulator(world, ConsoleFaults(damaged_after=5.0, scan_seconds=0.02)) as sim:
+        with client(sim) as con:
+            assert con.identify() == world.device.device_id
+            with pytest.raises(PortGone, match="vanished during the 'w' dialog") as err:
+                con.set_wifi(HOME_SSID, HOME_PASSWORD)
+        assert world.device.mode is Mode.OFF and sim.port is None
+    assert HOME_PASSWORD not in str(err.value)
+
+
+def test_damaged_module_drops_off_after_a_short_while(world: World) -> None:
+    world.device.damaged = True
+    with SerialConsoleSimulator(world, ConsoleFaults(damaged_after=0.1)) as sim:
+        port = sim.port
+        assert port is not None
+        assert wait_for(lambda: sim.port is None)
+        with pytest.raises(ProbeFailure, match="no such device"):
+            SerialConsole(port, timeout=0.2).open()
+
+
+def test_unplugged_mid_command(sim: SerialConsoleSimulator) -> None:
+    with client(sim) as con:
+        assert con.identify()
+        sim.unplug()
+        assert wait_for(lambda: sim.port is None)
+        with pytest.raises(PortGone):
+            con.mac()
+
+
+def test_open_errors_are_one_line() -> None:
+    assert str(open_error("/dev/ttyACM0", serial.SerialException(errno.EACCES, "could not open port"))) == (
+        "port /dev/ttyACM0: permission denied (see udev rules in docs)")
+    assert "busy" in str(open_error("/dev/ttyACM0", serial.SerialException(errno.EBUSY, "x")))
+    with pytest.raises(ProbeFailure, match="cannot open"):
+        SerialConsole("nosuchscheme://x", timeout=0.1).open()
+
+
+# --- the probe ----------------------------------------------------------------------------------------------
+def ctx(port: str | None, **extra: object) -> ProbeContext:
+    return ProbeContext(serial_port=port, timeout=0.5, extra={"serial_idle": 0.05, "listen_hold": 0.05, **extra})
+
+
+def test_probe_in_listening_mode(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.modules_ok = False
+    report = SerialProbe().run(ctx(sim.port))
+    o = obs(report)
+    assert o["usb_serial_responds"].value is True and o["listening_mode_enters"].value is True
+    assert o["device_os_version"].value == "2.3.1"
+    assert o["module_dependencies_ok"].value is False
+    assert all(x.provenance.source == "probe:serial" and "\n" not in x.provenance.detail for x in o.values())
+    assert o["device_os_version"].provenance.detail == "sent 'v', device said 'system firmware version: 2.3.1'"
+    assert report.facts["device_id"] == world.device.device_id and report.facts["mac"] == world.device.mac
+    assert report.facts["claimed"] is True and "net:stat" in report.facts["diagnostics"]
+    assert len(report.facts["modules"]) == 4 and report.unavailable == ()
+    assert world.device.mode is Mode.LISTENING  # found there, left there
+
+
+def test_probe_enters_listening_and_leaves_it(world: World) -> None:
+    world.boot()
+    with SerialConsoleSimulator(world, FAST) as sim:
+        report = SerialProbe().run(ctx(sim.port, enter_listening=True))
+        o = obs(report)
+        assert o["usb_serial_responds"].value is True and o["listening_mode_enters"].value is True
+        assert "28800" in o["listening_mode_enters"].provenance.detail
+        assert report.facts["entered_listening"] is True
+        assert wait_for(lambda: world.device.mode is Mode.CONNECTED)  # left as found
+
+
+def test_probe_silent_device(world: World) -> None:
+    world.boot()
+    with SerialConsoleSimulator(world, FAST) as sim:
+        report = SerialProbe().run(ctx(sim.port))
+    assert report.observations == ()
+    assert report.unavailable[0].reason.startswith("device did not answer in listening mode within 0.5 s")
+
+
+def test_probe_mute_console_even_after_28800(world: World) -> None:
+    world.boot()
+    with SerialConsoleSimulator(world, ConsoleFaults(mute=True)) as sim:
+        report = SerialProbe().run(ctx(sim.port, enter_listening=True))
+        assert obs(report)["usb_serial_responds"].value is False
+        assert [u.id for u in report.unavailable] == ["listening_mode_enters"]
+        assert wait_for(lambda: world.device.mode is Mode.CONNECTED)  # `x` still sent
+
+
+def test_probe_without_port_or_with_a_missing_one() -> None:
+    assert SerialProbe().run(ctx(None)).unavailable[0].reason == "no serial port given"
+    report = SerialProbe().run(ctx("/dev/ttyDOESNOTEXIST"))
+    assert report.unavailable[0].reason == "port /dev/ttyDOESNOTEXIST: no such device (is the Photon plugged in?)"
+
+
+def test_probe_on_a_pyserial_url_that_is_not_a_photon() -> None:
+    report = SerialProbe().run(ctx("loop://"))  # a loopback: the command comes back as the answer
+    assert report.unavailable[0].reason == "unexpected answer to 'i': 'i'"
+
+
+def test_probe_device_dropping_off_mid_probe(world: World) -> None:
+    world.device.damaged = True
+    with SerialConsoleSimulator(world, ConsoleFaults(damaged_after=0.15)) as sim:
+        assert sim.port is not None
+        report = SerialProbe().run(ProbeContext(serial_port=sim.port, timeout=0.5, extra={"serial_idle": 0.2}))
+    assert any("vanished" in u.reason for u in report.unavailable)
+
+
+def test_probe_never_leaks_the_device_secret(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.serial_number = "PHHAAB812345678"
+    world.device.device_secret = SECRET
+    report = SerialProbe().run(ctx(sim.port))
+    assert obs(report)["usb_serial_responds"].value is True
+    assert SECRET not in repr(report)
+    assert report.facts["serial_number"] == "PHHAAB812345678"
