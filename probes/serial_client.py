@@ -19,6 +19,12 @@ from typing import Any
 
 import serial
 
+try:  # POSIX only; pyserial lets termios.error (not an OSError) escape from tcflush and friends
+    from termios import error as _TermiosError
+except ImportError:  # pragma: no cover - Windows
+    class _TermiosError(Exception):  # type: ignore[no-redef]
+        """Never raised: there is no termios here."""
+
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import MASK, redact, register_secret
 
@@ -75,12 +81,16 @@ _DIALOG: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
         ("not_saved", re.escape(b"Derp. Sorry, we couldn't save the credentials.")),
     )
 )
+#: What pyserial may raise once a port is open.
+SERIAL_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, _TermiosError)
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
 
 
 def open_error(port: str, exc: Exception) -> ProbeFailure:
     """Translate an exception from opening a port into a one-line ProbeFailure (permission, missing, busy)."""
     code = getattr(exc, "errno", None)
+    if code is None and exc.args and isinstance(exc.args[0], int):
+        code = exc.args[0]  # termios.error carries (errno, message)
     if code in (errno.EACCES, errno.EPERM):
         return ProbeFailure(f"port {port}: permission denied (see udev rules in docs)")
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
@@ -95,7 +105,7 @@ def open_port(port: str, baudrate: int = 9600, read_timeout: float = 0.02) -> se
     """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL)."""
     try:
         return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0)
-    except (serial.SerialException, OSError, ValueError) as exc:
+    except (*SERIAL_ERRORS, ValueError) as exc:
         raise open_error(port, exc) from exc
 
 
@@ -105,12 +115,12 @@ def _switch_baud(port: str, baudrate: int, hold: float) -> None:
     try:
         ser.baudrate = baudrate
         time.sleep(hold)
-    except (serial.SerialException, OSError):
+    except SERIAL_ERRORS:
         pass  # the device may already have left the bus (DFU): that is the point
     finally:
         try:
             ser.close()
-        except (serial.SerialException, OSError):
+        except SERIAL_ERRORS:
             pass
 
 
@@ -153,7 +163,7 @@ class SerialConsole:
         if ser is not None:
             try:
                 ser.close()
-            except (serial.SerialException, OSError):
+            except SERIAL_ERRORS:
                 pass
 
     def __enter__(self) -> SerialConsole:
@@ -182,7 +192,7 @@ class SerialConsole:
     def _write(self, data: bytes, what: str) -> None:
         try:
             self._port().write(data)
-        except (serial.SerialException, OSError) as exc:
+        except SERIAL_ERRORS as exc:
             raise PortGone(f"port {self.port} vanished while sending {what} (device reset, unplugged or in DFU)"
                            ) from exc
 
@@ -190,14 +200,14 @@ class SerialConsole:
         ser = self._port()
         try:
             return bytes(ser.read(max(1, ser.in_waiting)))
-        except (serial.SerialException, OSError) as exc:
+        except SERIAL_ERRORS as exc:
             raise PortGone(f"port {self.port} vanished during {what} (device reset, unplugged or in DFU)"
                            ) from exc
 
     def _flush_input(self, what: str) -> None:
         try:
             self._port().reset_input_buffer()
-        except (serial.SerialException, OSError) as exc:
+        except SERIAL_ERRORS as exc:
             raise PortGone(f"port {self.port} vanished before {what}") from exc
 
     def _collect(self, what: str, done: Callable[[bytes], bool] | None, idle_ends: bool = True,

@@ -151,7 +151,7 @@ class _Handler(BaseHTTPRequestHandler):
             if account is None:
                 self._send(401, payloads.INVALID_TOKEN)
                 return
-            status, answer = _route(sim.world, account, token, method, path, body)
+            status, answer = _route(sim.world, account, token or "", method, path, body)
         self._send(status, answer)
 
     def _token(self, query: dict[str, str], body: dict[str, Any]) -> str | None:
@@ -300,8 +300,7 @@ class CloudApiSimulator:
         """The base URL; raises ``RuntimeError`` before :meth:`start`."""
         if self._server is None:
             raise RuntimeError("the cloud API simulator is not running")
-        host, port = self._server.server_address[:2]
-        return f"http://{host}:{port}"
+        return f"http://{self._address[0]}:{self._server.server_address[1]}"
 
     def start(self) -> CloudApiSimulator:
         """Bind and serve in a background thread."""

@@ -406,10 +406,25 @@ def test_probe_survives_a_hang_and_garbage(sim: CloudApiSimulator, token: str, w
 
 
 def test_token_never_leaks(world: World) -> None:
-    """Every report and error text across the failure paths is free of the token and claim codes."""
+    """Every report, error text, trace and server log line across the failure paths is free of the token and
+    of claim codes."""
     token = account_token(world)
     texts: list[str] = []
     with CloudApiSimulator(world) as sim:
+        with CloudClient(sim.url, token, timeout=0.5) as c:
+            code = c.create_claim_code()
+            calls = (
+                (c.get_device, OTHER_DEVICE),
+                (c.claim_device, OTHER_DEVICE),
+                (c.unclaim, OTHER_DEVICE),
+                (c.ping, UNOWNED_DEVICE),
+            )
+            for call, device_id in calls:
+                with pytest.raises(CloudError) as caught:
+                    call(device_id)
+                texts.append(str(caught.value))
+            texts.extend(c.trace)
+        requests.get(f"{sim.url}/v1/devices", params={"access_token": token, "claim_code": code}, timeout=2)
         faults = [
             None,
             Fault(status=429, retry_after=3),
@@ -422,21 +437,10 @@ def test_token_never_leaks(world: World) -> None:
             if fault is not None:
                 sim.inject(fault)
             for device_id in (world.device.device_id, OTHER_DEVICE, UNOWNED_DEVICE, None):
-                texts.append(repr(_probe(sim, token, device_id, username=ACCOUNT)))
-        sim.clear_faults()
-        with CloudClient(sim.url, token, timeout=0.5) as c:
-            for call in (
-                lambda: c.get_device(OTHER_DEVICE),
-                lambda: c.claim_device(OTHER_DEVICE),
-                lambda: c.unclaim(OTHER_DEVICE),
-                lambda: c.ping(UNOWNED_DEVICE),
-            ):
-                with pytest.raises(CloudError) as caught:
-                    call()
-                texts.append(str(caught.value))
-            code = c.create_claim_code()
-            texts.extend(c.trace)
+                report = _probe(sim, token, device_id, username=ACCOUNT)
+                texts.append(repr(report))
+                texts.extend(o.provenance.detail for o in report.observations)
         texts.extend(sim.log)
     joined = "\n".join(texts)
-    assert "Permission Denied" in joined  # the 403 path was exercised
+    assert "Permission Denied" in joined and "access_token=" in joined  # the risky paths were exercised
     assert token not in joined and code not in joined

@@ -212,7 +212,8 @@ def test_tool_failure_names_the_error() -> None:
 
 def test_macos_prefers_airport_then_wdutil() -> None:
     airport = FakeRunner({AIRPORT: "  state: running\n   SSID: Net\n  link auth: wpa2-psk\n  channel: 11\n"})
-    assert read_wifi_link("darwin", airport, 1)[0].tool == "airport"  # type: ignore[union-attr]
+    first = read_wifi_link("darwin", airport, 1)[0]
+    assert first is not None and first.tool == "airport"
     wdutil = FakeRunner({"wdutil info": "WIFI\n    SSID : Net\n    Channel : 5g36/80\n    Security : None\n"})
     link = read_wifi_link("darwin", wdutil, 1)[0]
     assert link is not None and (link.tool, link.band, link.security) == ("wdutil", "5", "open")
@@ -286,9 +287,8 @@ def test_probe_without_tools_or_wifi_still_checks_the_path(
 ) -> None:
     report = _probe(http_server(NO_PORTAL), listener, FakeRunner({}))
     assert _values(report) == {"captive_portal": False, "port_5683_reachable": True}
-    assert [u.reason for u in report.unavailable][
-        0
-    ] == "nmcli not found and iw not found: cannot tell the Wi-Fi band"
+    reasons = [u.reason for u in report.unavailable]
+    assert reasons[0] == "nmcli not found and iw not found: cannot tell the Wi-Fi band"
     assert all("assuming this computer shares" in o.provenance.detail for o in report.observations)
     wired = _probe(http_server(NO_PORTAL), listener, FakeRunner({"nmcli": "no:Other:2412 MHz:WPA2\n"}))
     assert "no active Wi-Fi connection" in wired.unavailable[0].reason
