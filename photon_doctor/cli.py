@@ -112,6 +112,91 @@ def diagnose(
     raise typer.Exit(run_diagnose(load_kb(), options))
 
 
+# ---------------------------------------------------------------------------------------------- demo
+@app.command()
+def demo(
+    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Fault scenario (default: the thread's dented photon)."),
+    list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios, one a line."),
+    no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
+    as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
+    fix: bool = typer.Option(False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."),
+    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
+    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
+) -> None:
+    """Diagnose a simulated Photon that speaks the real protocols: no hardware needed."""
+    from photon_doctor.simulator.scenarios import DEFAULT_SCENARIO, SCENARIOS, get_scenario
+
+    if list_scenarios:
+        if as_json:
+            emit_json([{"name": s.name, "description": s.description, "causes": list(s.causes)} for s in SCENARIOS])
+        else:
+            width = max(len(s.name) for s in SCENARIOS)
+            print_result("\n".join(f"{s.name:{width}}  {s.description}" for s in SCENARIOS))
+        return
+    try:
+        chosen = get_scenario(scenario or DEFAULT_SCENARIO)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.wiring import simulated_targets
+
+    kb = load_kb()
+    with SimulatedPhoton(chosen) as sim:
+        say(f"Simulated Photon '{chosen.name}': {chosen.description}")
+        options = DiagnoseOptions(
+            no_input=no_input, as_json=as_json, auto=True, fix=fix, yes=yes, yes_irreversible=yes_irreversible,
+            dry_run=dry_run, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
+            scenario=chosen.name, ssid=chosen.ssid, title="demo",
+        )
+        options.simulation = sim  # type: ignore[attr-defined]
+        code = run_diagnose(kb, options)
+    raise typer.Exit(code)
+
+
+@app.command()
+def simulate(
+    scenario: str = typer.Option("thread-dented-photon", "--scenario", "-s", help="Fault scenario."),
+    seconds: float = typer.Option(0.0, "--seconds", help="Stop after this long (0: until Ctrl-C)."),
+) -> None:
+    """Run a simulated Photon in the foreground and print where each part listens."""
+    import time
+
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    try:
+        chosen = get_scenario(scenario)
+    except KeyError as exc:
+        raise UsageError(str(exc.args[0])) from None
+    with SimulatedPhoton(chosen) as sim:
+        ep = sim.endpoints()
+        # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
+        lines = [
+            f"scenario:      {chosen.name} ({', '.join(chosen.causes)})",
+            f"serial port:   {ep.serial_port}   (listening-mode console; 28800 baud: listen, 14400: DFU)",
+            f"softap http:   {ep.softap_url}   (the device's {ep.softap_ssid} access point)",
+            f"softap tcp:    {ep.softap_tcp[0]}:{ep.softap_tcp[1]}",
+            f"cloud api:     {ep.api_url}",
+            f"token:         {ep.token}",
+            f"device id:     {ep.device_id}",
+            f"connectivity:  {ep.connectivity_url}",
+            f"device cloud:  {ep.cloud_host}:{ep.cloud_port}",
+            "",
+            "Try: photon-doctor diagnose --auto --port PORT --softap-url URL --api-url URL --token TOKEN",
+            "Ctrl-C stops the simulator.",
+        ]
+        sys.stdout.write("\n".join(lines) + "\n")
+        sys.stdout.flush()
+        deadline = time.monotonic() + seconds if seconds > 0 else None
+        try:
+            while deadline is None or time.monotonic() < deadline:
+                time.sleep(0.2)
+        except KeyboardInterrupt:
+            say("simulator stopped")
+
+
 # ---------------------------------------------------------------------------------------------- why
 @app.command()
 def why(

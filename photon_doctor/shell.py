@@ -40,13 +40,21 @@ class DiagnoseOptions:
     dry_run: bool = False
     resume: bool = False
     title: str = "diagnose"
+    # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
+    targets: Any = None
+    scenario_answers: Optional[dict[str, Any]] = None
+    scenario: Optional[str] = None
 
 
 class TerminalAnswerer:
-    """Asks on stderr, reads stdin. EOF or Ctrl-C raise, and the caller saves the session first."""
+    """Asks on stderr, reads stdin. EOF or Ctrl-C raise, and the caller saves the session first.
 
-    def __init__(self, kb: KnowledgeBase) -> None:
+    ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
+    """
+
+    def __init__(self, kb: KnowledgeBase, hints: Optional[dict[str, Any]] = None) -> None:
         self.kb = kb
+        self.hints = hints or {}
 
     def tell(self, text: str) -> None:
         sys.stderr.write(text + "\n")
@@ -68,6 +76,10 @@ class TerminalAnswerer:
         else:
             hint = valid_values(self.kb, odef)
         self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
+        if odef.id in self.hints:
+            shown = self.hints[odef.id]
+            shown = ", ".join(shown) if isinstance(shown, list) else shown
+            self.tell(f"  [demo] the owner of this simulated Photon would answer: {shown}")
         sys.stderr.write("> ")
         sys.stderr.flush()
         line = sys.stdin.readline()
@@ -107,19 +119,45 @@ def session_record(
     return record
 
 
+def probe_observations(kb: KnowledgeBase, options: DiagnoseOptions) -> tuple[dict[str, Observation], list[Unavailable]]:
+    """Run the probes (`--auto`): progress on stderr, observations in the contract's terms."""
+    from photon_doctor.autoprobe import run_probes
+    from photon_doctor.wiring import real_targets
+
+    targets = options.targets if options.targets is not None else real_targets(options)
+    say = TerminalAnswerer(kb).tell
+    result = run_probes(targets, progress=lambda m: say(m))
+    say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
+    known = {k: v for k, v in result.observations.items() if k in kb.observations}
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
+    return known, unique
+
+
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
-    if options.auto or options.fix:
-        raise UsageError("--auto and --fix need the probes and the executor, which are not built yet")
+    if options.fix:
+        raise UsageError("--fix needs the executor, which is not built yet")
     interview = Interview(kb)
     session_path: Path | None = None
     if options.resume:
         session_path, data = load_session()
         interview.observations.update(session_observations(kb, data, str(session_path)))
         interview.skipped.update(s for s in data.get("skipped", []) if s in kb.observations)
-    interview.observations.update(collect_answers(kb, options))
     unavailable: list[Unavailable] = []
-    answerer = TerminalAnswerer(kb)
+    if options.auto:
+        probed, unavailable = probe_observations(kb, options)
+        interview.observations.update(probed)
+    if options.scenario_answers is not None and options.no_input:
+        from photon_doctor.answers import observations_from_mapping
+        from photon_doctor.engine.evidence import Provenance
+
+        given = observations_from_mapping(
+            kb, options.scenario_answers, Provenance("scenario", f"what the owner in '{options.scenario}' would answer"),
+            f"scenario {options.scenario}")
+        for k, v in given.items():
+            interview.observations.setdefault(k, v)
+    interview.observations.update(collect_answers(kb, options))
+    answerer = TerminalAnswerer(kb, options.scenario_answers)
     try:
         if not options.no_input:
             d = run(interview, answerer)

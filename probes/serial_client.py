@@ -1,9 +1,10 @@
 """The host side of a Photon's listening-mode USB serial console (reference §2.1), like ``particle serial``.
 
-:class:`SerialConsole` opens a port name or a pyserial URL at 9600 baud, writes one command byte and collects the
-answer until an expected string or an idle gap (the CLI waits 250 ms), within an overall timeout. Every pyserial
-error, timeout and garbled or truncated answer becomes a :class:`ProbeFailure` with one line for the person;
-secrets (Wi-Fi password, claim code, device secret) are registered where they enter and never appear in one.
+:class:`SerialConsole` opens a port name or a pyserial URL at 9600 baud, writes one command byte and collects
+the answer until an expected string or an idle gap (the CLI waits 250 ms), within an overall timeout. Every
+pyserial error, timeout and garbled or truncated answer becomes a :class:`ProbeFailure` with one line for the
+person; secrets (Wi-Fi password, claim code, device secret) are registered where they enter and never appear
+in one.
 """
 
 from __future__ import annotations
@@ -22,8 +23,10 @@ import serial
 try:  # POSIX only; pyserial lets termios.error (not an OSError) escape from tcflush and friends
     from termios import error as _TermiosError
 except ImportError:  # pragma: no cover - Windows
+
     class _TermiosError(Exception):  # type: ignore[no-redef]
         """Never raised: there is no termios here."""
+
 
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import MASK, redact, register_secret
@@ -82,8 +85,17 @@ _DIALOG: tuple[tuple[str, re.Pattern[bytes]], ...] = tuple(
     )
 )
 #: What pyserial may raise once a port is open.
-SERIAL_ERRORS: tuple[type[BaseException], ...] = (serial.SerialException, OSError, _TermiosError)
+SERIAL_ERRORS: tuple[type[Exception], ...] = (serial.SerialException, OSError, _TermiosError)
+_OPEN_ERRORS: tuple[type[Exception], ...] = (*SERIAL_ERRORS, ValueError)  # ValueError: a bad URL
 _CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+
+
+def _matches(pattern: re.Pattern[str]) -> Callable[[bytes], bool]:
+    return lambda b: pattern.search(b.decode("utf-8", "replace")) is not None
+
+
+def _longer_than(size: int) -> Callable[[bytes], bool]:
+    return lambda b: len(b) > size
 
 
 def open_error(port: str, exc: Exception) -> ProbeFailure:
@@ -105,7 +117,7 @@ def open_port(port: str, baudrate: int = 9600, read_timeout: float = 0.02) -> se
     """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL)."""
     try:
         return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0)
-    except (*SERIAL_ERRORS, ValueError) as exc:
+    except _OPEN_ERRORS as exc:
         raise open_error(port, exc) from exc
 
 
@@ -125,7 +137,10 @@ def _switch_baud(port: str, baudrate: int, hold: float) -> None:
 
 
 def enter_listening(port: str, hold: float = 0.1) -> None:
-    """Put the device in listening mode by setting the port to 28800 baud. Raises ProbeFailure if it cannot open."""
+    """Put the device in listening mode by setting the port to 28800 baud.
+
+    Raises ProbeFailure if the port cannot be opened.
+    """
     _switch_baud(port, LISTEN_BAUD, hold)
 
 
@@ -140,10 +155,12 @@ def enter_dfu(port: str, hold: float = 0.1) -> None:
 class SerialConsole:
     """A client for the listening-mode console; a context manager (opening the port happens in ``open``).
 
-    ``timeout``: how long to wait for an answer or the next prompt; ``idle``: the quiet gap that ends an answer.
+    ``timeout``: how long to wait for an answer or the next prompt; ``idle``: the quiet gap ending an answer.
     """
 
-    def __init__(self, port_or_url: str, timeout: float = 2.0, idle: float = 0.25, baudrate: int = 9600) -> None:
+    def __init__(
+        self, port_or_url: str, timeout: float = 2.0, idle: float = 0.25, baudrate: int = 9600
+    ) -> None:
         self.port = port_or_url
         self.timeout = timeout
         self.idle = idle
@@ -170,8 +187,9 @@ class SerialConsole:
         self.open()
         return self
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.close()
 
     def _secret(self, value: str) -> None:
@@ -193,16 +211,18 @@ class SerialConsole:
         try:
             self._port().write(data)
         except SERIAL_ERRORS as exc:
-            raise PortGone(f"port {self.port} vanished while sending {what} (device reset, unplugged or in DFU)"
-                           ) from exc
+            raise PortGone(
+                f"port {self.port} vanished while sending {what} (device reset, unplugged or in DFU)"
+            ) from exc
 
     def _read_chunk(self, what: str) -> bytes:
         ser = self._port()
         try:
             return bytes(ser.read(max(1, ser.in_waiting)))
         except SERIAL_ERRORS as exc:
-            raise PortGone(f"port {self.port} vanished during {what} (device reset, unplugged or in DFU)"
-                           ) from exc
+            raise PortGone(
+                f"port {self.port} vanished during {what} (device reset, unplugged or in DFU)"
+            ) from exc
 
     def _flush_input(self, what: str) -> None:
         try:
@@ -210,8 +230,13 @@ class SerialConsole:
         except SERIAL_ERRORS as exc:
             raise PortGone(f"port {self.port} vanished before {what}") from exc
 
-    def _collect(self, what: str, done: Callable[[bytes], bool] | None, idle_ends: bool = True,
-                 buf: bytearray | None = None) -> bytes:
+    def _collect(
+        self,
+        what: str,
+        done: Callable[[bytes], bool] | None,
+        idle_ends: bool = True,
+        buf: bytearray | None = None,
+    ) -> bytes:
         """Read until ``done(buffer)``, an idle gap after some data (if ``idle_ends``) or the timeout.
 
         Raises NoAnswer if nothing at all came, PortGone if the port vanished.
@@ -241,8 +266,9 @@ class SerialConsole:
         except UnicodeDecodeError:
             text = ""
         if not text or _CONTROL.search(text):
-            raise ProbeFailure(f"garbled answer to {what} ({len(raw)} bytes that are not text): "
-                               "is this the Photon's port?")
+            raise ProbeFailure(
+                f"garbled answer to {what} ({len(raw)} bytes that are not text): is this the Photon's port?"
+            )
         return text
 
     def _unexpected(self, what: str, text: str) -> ProbeFailure:
@@ -254,10 +280,7 @@ class SerialConsole:
         what = f"'{cmd}'"
         self._flush_input(what)
         self._write(cmd.encode("ascii"), what)
-        done: Callable[[bytes], bool] | None = None
-        if pattern is not None:
-            done = lambda b: pattern.search(b.decode("utf-8", "replace")) is not None  # noqa: E731
-        text = self._text(self._collect(what, done), what)
+        text = self._text(self._collect(what, None if pattern is None else _matches(pattern)), what)
         return text, (pattern.search(text) if pattern is not None else None)
 
     # --- the commands -----------------------------------------------------------------------------------
@@ -269,7 +292,7 @@ class SerialConsole:
         m = re.search(r"Device ID: ([0-9A-Fa-f]{24})\r?\n", text)
         if not m:
             raise self._unexpected("'i'", text)
-        props = dict(re.findall(r"^([A-Za-z][A-Za-z ]*): ([^\r\n]*)\r?$", text[m.end():], re.MULTILINE))
+        props = dict(re.findall(r"^([A-Za-z][A-Za-z ]*): ([^\r\n]*)\r?$", text[m.end() :], re.MULTILINE))
         secret = props.get("Device Secret")
         if secret:
             self._secret(secret)
@@ -282,7 +305,8 @@ class SerialConsole:
     def mac(self) -> str:
         """`m`: the Wi-Fi MAC address, ``xx:xx:xx:xx:xx:xx``. Raises ProbeFailure."""
         text, m = self._command(
-            "m", re.compile(r"Your device MAC address is\r?\n([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\r?\n"))
+            "m", re.compile(r"Your device MAC address is\r?\n([0-9A-Fa-f]{2}(?::[0-9A-Fa-f]{2}){5})\r?\n")
+        )
         if not m:
             raise self._unexpected("'m'", text)
         return m.group(1).lower()
@@ -312,7 +336,9 @@ class SerialConsole:
         try:
             doc = json.loads(line)
         except json.JSONDecodeError as exc:
-            raise ProbeFailure(f"answer to '{cmd}' is not valid JSON ({exc.msg} at character {exc.pos})") from None
+            raise ProbeFailure(
+                f"answer to '{cmd}' is not valid JSON ({exc.msg} at character {exc.pos})"
+            ) from None
         if not isinstance(doc, dict):
             raise ProbeFailure(f"answer to '{cmd}' is JSON but not an object")
         return doc
@@ -351,14 +377,22 @@ class SerialConsole:
             raise ProbeFailure("device refused the claim code (not 63 characters long, it says)")
         raise self._unexpected("'C'", text)
 
-    def set_wifi(self, ssid: str, password: str | None, security: int | None = None, cipher: int | None = None,
-                 *, eap_username: str | None = None) -> WifiResult:
+    def set_wifi(
+        self,
+        ssid: str,
+        password: str | None,
+        security: int | None = None,
+        cipher: int | None = None,
+        *,
+        eap_username: str | None = None,
+    ) -> WifiResult:
         """`w`: give the device Wi-Fi credentials, answering the prompts it actually shows.
 
-        ``security`` (0..5) and ``cipher`` (1..3) are used only if the device asks (it asks for the security when
-        its own scan does not find the SSID); when not given the answer is WPA2 (3), or unsecured (0) without a
-        password, and AES (1). Enterprise networks are answered with PEAP and ``eap_username``. Returns whether the
-        device saved them. Raises ValueError for bad arguments, ProbeFailure if the dialog breaks down.
+        ``security`` (0..5) and ``cipher`` (1..3) are used only if the device asks (it asks for the security
+        when its own scan does not find the SSID); when not given the answer is WPA2 (3), or unsecured (0)
+        without a password, and AES (1). Enterprise networks are answered with PEAP and ``eap_username``.
+        Returns whether the device saved them. Raises ValueError for bad arguments, ProbeFailure if the dialog
+        breaks down.
         """
         password = password or ""
         self._secret(password)
@@ -372,9 +406,14 @@ class SerialConsole:
         if cipher is not None and not 1 <= cipher <= 3:
             raise ValueError("cipher must be 1..3")
         answers = {
-            "ssid": ssid, "password": password, "eap": "0", "username": eap_username or "",
+            "ssid": ssid,
+            "password": password,
+            "eap": "0",
+            "username": eap_username or "",
             "security": str(security if security is not None else (3 if password else 0)),
-            "cipher": str(cipher if cipher is not None else 1), "outer_identity": "", "root_ca": "",
+            "cipher": str(cipher if cipher is not None else 1),
+            "outer_identity": "",
+            "root_ca": "",
         }
         self._flush_input("'w'")
         self._write(b"w", "'w'")
@@ -397,7 +436,7 @@ class SerialConsole:
                 step = f"the 'w' dialog (after {prompts[-1] if prompts else 'w'})"
                 before = len(buf)
                 try:
-                    self._collect(step, lambda b: len(b) > before, idle_ends=False, buf=buf)
+                    self._collect(step, _longer_than(before), idle_ends=False, buf=buf)
                 except NoAnswer:
                     if echo:
                         echo = b""

@@ -2,9 +2,9 @@
 
 It asks for the device id (`i`), MAC (`m`), Device OS version (`v`), claim flag (`c`), module info (`s`) and,
 from Device OS 1.0.1, diagnostics (`d`), and answers in the contract's terms: ``usb_serial_responds``,
-``listening_mode_enters``, ``device_os_version`` and ``module_dependencies_ok``. When the console is silent and
-``ctx.extra["enter_listening"]`` is true, it puts the device in listening mode with the 28800-baud trick and
-takes it out again with `x` afterwards, so the device is left as found.
+``listening_mode_enters``, ``device_os_version`` and ``module_dependencies_ok``. When the console is silent
+and ``ctx.extra["enter_listening"]`` is true, it puts the device in listening mode with the 28800-baud trick
+and takes it out again with `x` afterwards, so the device is left as found.
 
 The client lives in :mod:`~photon_doctor.probes.serial_client` and the dependency check in
 :mod:`~photon_doctor.probes.module_check`; they are re-exported here so callers need one import.
@@ -84,18 +84,24 @@ class SerialProbe:
                 try:
                     ident = console.identity()
                 except NoAnswer:
-                    detail = f"silent at 9600 baud, and still silent after switching the port to {LISTEN_BAUD} baud"
+                    detail = f"silent at 9600 baud, still silent after switching to {LISTEN_BAUD} baud"
                     obs.append(self._obs("usb_serial_responds", False, detail, confidence=0.6))
-                    unavailable.append(Unavailable(self.name, silent + " even after the 28800-baud switch",
-                                                   "listening_mode_enters"))
+                    unavailable.append(
+                        Unavailable(
+                            self.name, silent + " even after the 28800-baud switch", "listening_mode_enters"
+                        )
+                    )
                     return ProbeReport(self.name, tuple(obs), tuple(unavailable), facts)
                 how = f"silent at first; after switching the port to {LISTEN_BAUD} baud it answered 'i'"
             facts["device_id"] = ident.device_id
             if ident.serial_number:
                 facts["serial_number"] = ident.serial_number
             facts["entered_listening"] = entered
-            said = f"Your device id is {ident.device_id}" if ident.serial_number is None and not \
-                ident.has_device_secret else f"Device ID: {ident.device_id} (+ key/values)"
+            said = (
+                f"Your device id is {ident.device_id}"
+                if ident.serial_number is None and not ident.has_device_secret
+                else f"Device ID: {ident.device_id} (+ key/values)"
+            )
             obs.append(self._obs("usb_serial_responds", True, f"sent 'i', device said '{said}'"))
             obs.append(self._obs("listening_mode_enters", True, how))
             self._details(console, obs, unavailable, facts)
@@ -107,9 +113,14 @@ class SerialProbe:
             console.close()
         return ProbeReport(self.name, tuple(obs), tuple(unavailable), facts)
 
-    def _details(self, console: SerialConsole, obs: list[Observation], unavailable: list[Unavailable],
-                 facts: dict[str, Any]) -> None:
-        """The commands after `i`; each failure is recorded and the next one tried, unless the port is gone."""
+    def _details(
+        self,
+        console: SerialConsole,
+        obs: list[Observation],
+        unavailable: list[Unavailable],
+        facts: dict[str, Any],
+    ) -> None:
+        """The commands after `i`: each failure is recorded and the next tried, unless the port is gone."""
         try:
             facts["mac"] = console.mac()
         except PortGone:
@@ -120,8 +131,13 @@ class SerialProbe:
         try:
             version = console.system_version()
             facts["device_os_version"] = version
-            obs.append(self._obs("device_os_version", version,
-                                 f"sent 'v', device said 'system firmware version: {version}'"))
+            obs.append(
+                self._obs(
+                    "device_os_version",
+                    version,
+                    f"sent 'v', device said 'system firmware version: {version}'",
+                )
+            )
         except PortGone:
             raise
         except ProbeFailure as exc:
@@ -142,7 +158,9 @@ class SerialProbe:
         except (ProbeFailure, ValueError) as exc:
             unavailable.append(Unavailable(self.name, str(exc), "module_dependencies_ok"))
         if version is not None and _version_tuple(version) < (1, 0, 1):
-            unavailable.append(Unavailable(self.name, f"Device OS {version} has no 'd' (diagnostics) command"))
+            unavailable.append(
+                Unavailable(self.name, f"Device OS {version} has no 'd' (diagnostics) command")
+            )
             return
         try:
             facts["diagnostics"] = console.diagnostics()
@@ -156,10 +174,14 @@ class SerialProbe:
         try:
             console.exit_listening()
         except ProbeFailure as exc:
-            unavailable.append(Unavailable(self.name, f"could not take the device out of listening mode: {exc}"))
+            unavailable.append(
+                Unavailable(self.name, f"could not take the device out of listening mode: {exc}")
+            )
 
     def _fail(self, reason: str, facts: dict[str, Any] | None = None) -> ProbeReport:
-        return ProbeReport(self.name, unavailable=(Unavailable(self.name, redact(reason)),), facts=facts or {})
+        return ProbeReport(
+            self.name, unavailable=(Unavailable(self.name, redact(reason)),), facts=facts or {}
+        )
 
     def _obs(self, obs_id: str, value: ObsValue, detail: str, confidence: float = 1.0) -> Observation:
         return Observation(obs_id, value, confidence, Provenance(SOURCE, redact(detail)))

@@ -1,7 +1,7 @@
 """USB discovery: which Particle devices are plugged in, in which mode, on which port (reference §1).
 
-Serial (CDC) mode is found with pyserial's port list, DFU mode with Linux sysfs (``/sys/bus/usb/devices``). Both
-sources are parameters, so tests give a list of ``ListPortInfo`` objects and a fake sysfs tree.
+Serial (CDC) mode is found with pyserial's port list, DFU mode with Linux sysfs (``/sys/bus/usb/devices``).
+Both sources are parameters, so tests give a list of ``ListPortInfo`` objects and a fake sysfs tree.
 The device id comes from the USB serial number (the CLI's ``/[0-9A-Fa-f]{24}/``).
 """
 
@@ -63,7 +63,7 @@ class UsbDevice:
     """One Particle device on USB.
 
     ``port`` is the serial port (``/dev/ttyACM0``) in serial mode, or the sysfs bus path (``1-1.2``, what
-    ``dfu-util -p`` takes) in DFU mode. ``device_id`` is None when the USB serial number holds no id (≤ 0.5.x).
+    ``dfu-util -p`` takes) in DFU mode. ``device_id`` is None when the USB serial number holds no id (0.5.x).
     """
 
     device_id: str | None
@@ -108,8 +108,17 @@ def serial_devices(ports: Sequence[ListPortInfo]) -> list[UsbDevice]:
         if hit is None or hit[1] is not UsbMode.SERIAL:
             continue
         platform, mode = hit
-        found.append(UsbDevice(device_id_from_serial(info.serial_number), mode, platform.name,
-                               platform.platform_id, info.device, info.vid, info.pid))
+        found.append(
+            UsbDevice(
+                device_id_from_serial(info.serial_number),
+                mode,
+                platform.name,
+                platform.platform_id,
+                info.device,
+                info.vid,
+                info.pid,
+            )
+        )
     return found
 
 
@@ -139,16 +148,26 @@ def dfu_devices(sysfs_root: Path) -> list[UsbDevice]:
         if hit is None or hit[1] is not UsbMode.DFU:
             continue
         platform, mode = hit
-        found.append(UsbDevice(device_id_from_serial(_read(entry / "serial")), mode, platform.name,
-                               platform.platform_id, entry.name, vid, pid))
+        found.append(
+            UsbDevice(
+                device_id_from_serial(_read(entry / "serial")),
+                mode,
+                platform.name,
+                platform.platform_id,
+                entry.name,
+                vid,
+                pid,
+            )
+        )
     return found
 
 
 def discover(ports: Sequence[ListPortInfo] | None = None, sysfs_root: Path | None = None) -> list[UsbDevice]:
     """All Particle devices on USB: serial ones first, then DFU ones.
 
-    ``ports`` defaults to ``serial.tools.list_ports.comports()`` and ``sysfs_root`` to ``/sys/bus/usb/devices``,
-    both read at call time. Raises OSError only if pyserial's port listing itself fails.
+    ``ports`` defaults to ``serial.tools.list_ports.comports()`` and ``sysfs_root`` to
+    ``/sys/bus/usb/devices``, both read at call time. Raises OSError only if pyserial's port listing itself
+    fails.
     """
     if ports is None:
         from serial.tools.list_ports import comports
@@ -187,7 +206,11 @@ class UsbProbe:
             if photons[0].device_id:
                 facts["device_id"] = photons[0].device_id
         elif not photons:
-            unavailable = (Unavailable(self.name, "no Photon found on USB (check the cable: it must carry data)"),)
+            unavailable = (
+                Unavailable(self.name, "no Photon found on USB (check the cable: it must carry data)"),
+            )
         else:
-            unavailable = (Unavailable(self.name, f"{len(photons)} Photons found on USB; unplug all but one"),)
+            unavailable = (
+                Unavailable(self.name, f"{len(photons)} Photons found on USB; unplug all but one"),
+            )
         return ProbeReport(self.name, facts=facts, unavailable=unavailable)

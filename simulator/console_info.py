@@ -1,8 +1,8 @@
 """What the simulated listening-mode console prints for `s` (module info) and `d` (diagnostics).
 
 Both are built from the :class:`~photon_doctor.simulator.world.World` so that they agree with the rest of the
-simulation. The JSON shapes and key names follow reference §2.1 (DOS ``system_info.cpp``); the numbers in them
-are simulator choices, documented on each function.
+simulation. The JSON shapes and key names follow reference §2.1 (DOS ``system_info.cpp``); the numbers in
+them are simulator choices, documented on each function.
 """
 
 from __future__ import annotations
@@ -23,15 +23,15 @@ def module_version(device_os: str) -> int:
     """The module version number that a Device OS release puts in its module headers.
 
     UNCONFIRMED: the real numbers come from a table in Device OS (``system_version.h``). The simulator uses
-    ``major*1000 + minor*100 + patch`` (2.3.1 -> 2301), which keeps the one property that matters here: a later
-    release has a larger number.
+    ``major*1000 + minor*100 + patch`` (2.3.1 -> 2301), which keeps the one property that matters here: a
+    later release has a larger number.
     """
     parts = (list(version_tuple(device_os)) + [0, 0, 0])[:3]
     return parts[0] * 1000 + parts[1] * 100 + parts[2]
 
 
 def bootloader_version(device_os: str) -> int:
-    """The bootloader module version shipped with a Device OS release (a simulator choice: half the system one)."""
+    """The bootloader module version of a Device OS release (a simulator choice: half the system one)."""
     return module_version(device_os) // 2
 
 
@@ -51,12 +51,22 @@ def module_info(world: World) -> dict[str, Any]:
         platform = d.platform_id
 
     def module(size: int, func: str, index: str, version: int, deps: list[dict[str, Any]]) -> dict[str, Any]:
-        return {"s": size, "l": "m", "vc": _VALIDITY, "vv": _VALIDITY, "f": func, "n": index, "v": version,
-                "d": deps}
+        return {
+            "s": size,
+            "l": "m",
+            "vc": _VALIDITY,
+            "vv": _VALIDITY,
+            "f": func,
+            "n": index,
+            "v": version,
+            "d": deps,
+        }
 
     user = module(PHOTON_USER_PART_SIZE, "u", "1", 6, [{"f": "s", "n": "2", "v": user_dep}])
     # Key order as the device prints it: "u" (the user part's hash) comes before "f".
-    user = {k: user[k] for k in ("s", "l", "vc", "vv")} | {"u": sha} | {k: user[k] for k in ("f", "n", "v", "d")}
+    user = (
+        {k: user[k] for k in ("s", "l", "vc", "vv")} | {"u": sha} | {k: user[k] for k in ("f", "n", "v", "d")}
+    )
     return {
         "p": platform,
         "m": [
@@ -71,7 +81,7 @@ def module_info(world: World) -> dict[str, Any]:
 def diagnostics(world: World) -> dict[str, Any]:
     """The `d` command's document: diagnostic source names (DOS ``diagnostics.h``) to values.
 
-    Values are plain integers. ``net:rssi`` is the signal of the first stored network the device can see, in dBm;
+    Values are plain integers. ``net:rssi`` is the signal of the first stored network the device sees, in dBm;
     when there is none the source fails and is rendered ``{"err": -210}`` (the error number is a simulator
     choice; the ``{"err": N}`` form is the reference's).
     """

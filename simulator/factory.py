@@ -52,7 +52,7 @@ def healthy_world(seed: int = 6) -> World:
         AccessPoint("Neighbours-5G", password="x" * 12, channel=44, rssi=-60),
         AccessPoint("CoffeeShop", password=None, security=0, channel=1, rssi=-78),
     ]
-    world = World(device=device, cloud=cloud, networks=networks)
+    world = World(device=device, cloud=cloud, networks=networks, host_ssid=HOME_SSID)
     world.boot()
     return world
 

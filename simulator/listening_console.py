@@ -32,7 +32,9 @@ SOH, STX, BS, LF, CR, DEL = 0x01, 0x02, 0x08, 0x0A, 0x0D, 0x7F
 
 SECURITY_PROMPT = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2: "
 # Photon/P1 have Wiring_WpaEnterprise == 1 from 0.7.0, so they print the enterprise variant.
-SECURITY_PROMPT_ENTERPRISE = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, 5=WPA2 Enterprise: "
+SECURITY_PROMPT_ENTERPRISE = (
+    "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, 5=WPA2 Enterprise: "
+)
 CIPHER_PROMPT = "Security Cipher 1=AES, 2=TKIP, 3=AES+TKIP: "
 EAP_PROMPT = "EAP Type 0=PEAP/MSCHAPv2, 1=EAP-TLS: "
 THANKS = "Thanks! Wait while I save those credentials...\r\n\r\n"
@@ -46,7 +48,9 @@ SUCCESS = (
 )
 FAILURE = "Derp. Sorry, we couldn't save the credentials.\r\n\r\n"
 FLASH_TEXT = "Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
-PEM_LINE_MAX = 1024  # UNCONFIRMED: the device's PEM buffer handling; one long line is plenty for the simulator
+PEM_LINE_MAX = (
+    1024  # UNCONFIRMED: the device's PEM buffer handling; one long line is plenty for the simulator
+)
 
 
 @dataclass(frozen=True)
@@ -70,8 +74,15 @@ class ListeningConsole:
     nothing while reading a line; ``scan_seconds`` is how long the silent Wi-Fi scan of `w` takes.
     """
 
-    def __init__(self, world: World, inbuf: deque[int], hooks: ConsoleHooks, *, echo: bool = True,
-                 scan_seconds: float = 0.1) -> None:
+    def __init__(
+        self,
+        world: World,
+        inbuf: deque[int],
+        hooks: ConsoleHooks,
+        *,
+        echo: bool = True,
+        scan_seconds: float = 0.1,
+    ) -> None:
         self.world = world
         self.inbuf = inbuf
         self.hooks = hooks

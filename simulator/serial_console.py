@@ -1,17 +1,17 @@
 """A Photon's USB CDC serial port, simulated on a pseudo-terminal (Linux).
 
-The slave side of a pty stands in for ``/dev/ttyACM0``; a client opens :attr:`SerialConsoleSimulator.port` with
-pyserial exactly as it would open the real device. One daemon thread owns the master side. It:
+The slave side of a pty stands in for ``/dev/ttyACM0``; a client opens :attr:`SerialConsoleSimulator.port`
+with pyserial exactly as it would open the real device. One daemon thread owns the master side. It:
 
 * offers the port while the device runs system firmware and hangs it up (closes the master, so a client sees
-  the device vanish: reads and writes fail with EIO) when the device goes to DFU or drops off the bus. When the
-  world later leaves DFU (``world.boot()``), a **new** pty is offered: read :attr:`port` again (or call
+  the device vanish: reads and writes fail with EIO) when the device goes to DFU or drops off the bus. When
+  the world later leaves DFU (``world.boot()``), a **new** pty is offered: read :attr:`port` again (or call
   :meth:`wait_for_port`), since its path usually differs; :attr:`generation` counts the ports offered.
-* watches the baud rate the client sets (reference §1): 14400 reboots the device to DFU, 28800 enters listening
-  mode. pyserial sets such non-standard rates with the TCSETS2/BOTHER ioctl, so the speed is read back with
-  TCGETS2 on the slave. After acting on a magic rate the simulator puts the line back to 9600, so that each
-  setting of a magic rate is seen once. (A real Linux cdc-acm host only sends SET_LINE_CODING when the rate
-  changes; the client helpers therefore open at 9600 and then switch, which works on both.)
+* watches the baud rate the client sets (reference §1): 14400 reboots the device to DFU, 28800 enters
+  listening mode. pyserial sets such non-standard rates with the TCSETS2/BOTHER ioctl, so the speed is read
+  back with TCGETS2 on the slave. After acting on a magic rate the simulator puts the line back to 9600, so
+  that each setting of a magic rate is seen once. (A real Linux cdc-acm host only sends SET_LINE_CODING when
+  the rate changes; the client helpers therefore open at 9600 and then switch, which works on both.)
 * runs the listening-mode console (:mod:`photon_doctor.simulator.listening_console`) while the device is in
   listening mode; in any other mode whatever the host sends is read and ignored.
 """
@@ -37,7 +37,7 @@ from photon_doctor.simulator.world import Mode, World
 
 DFU_BAUD = 14400  # START_DFU_FLASHER_SERIAL_SPEED
 LISTEN_BAUD = 28800  # START_YMODEM_FLASHER_SERIAL_SPEED
-# TCGETS2 = _IOR('T', 0x2A, struct termios2) on x86/arm; struct termios2 is 44 bytes with c_ospeed at offset 40.
+# TCGETS2 = _IOR('T', 0x2A, struct termios2) on x86/arm; struct termios2 is 44 bytes, c_ospeed at offset 40.
 TCGETS2 = getattr(termios, "TCGETS2", 0x802C542A)
 _OSPEED_OFFSET = 40
 _POLL = 0.005
@@ -51,9 +51,10 @@ class ConsoleFaults:
     echoes nothing while reading a line (prompts still come). ``mute``: the console reads but never writes.
     ``truncate_json``: the `s`/`d` documents are cut off half way (no closing brace, no line end).
     ``corrupt_json``: the `s`/`d` documents lose their second half but still end in ``}\r\n`` (invalid JSON).
-    ``hang_up_after``: the port disappears this many seconds after it appears (a pulled cable; not re-offered).
+    ``hang_up_after``: the port disappears this many seconds after it appears (pulled cable; not re-offered).
     ``damaged_after``: with ``device.damaged``, the module drops off the bus this long after the port appears,
     or as soon as its radio is used (the silent scan of the `w` dialog), whichever comes first.
+    ``hang_up_on``: the port vanishes as soon as the host sends this byte (a command that makes it drop).
     ``scan_seconds``: how long the device's silent scan in the `w` dialog takes.
     """
 
@@ -64,11 +65,12 @@ class ConsoleFaults:
     corrupt_json: bool = False
     hang_up_after: float | None = None
     damaged_after: float = 0.5
+    hang_up_on: bytes | None = None
     scan_seconds: float = 0.1
 
 
 def read_speed(fd: int) -> int:
-    """The output baud rate set on a tty, including non-standard rates (TCGETS2). Raises OSError on failure."""
+    """The output baud rate set on a tty, non-standard rates included (TCGETS2). Raises OSError on failure."""
     buf = array.array("i", [0] * 16)  # 64 bytes, more than struct termios2
     fcntl.ioctl(fd, TCGETS2, buf)
     return int(struct.unpack_from("I", buf.tobytes(), _OSPEED_OFFSET)[0])
@@ -107,7 +109,7 @@ class SerialConsoleSimulator:
     # --- public -----------------------------------------------------------------------------------------
     @property
     def port(self) -> str | None:
-        """The slave path a client should open (e.g. ``/dev/pts/7``), or None while the device has no CDC port."""
+        """The slave path a client should open (``/dev/pts/7``), or None while the device has no CDC port."""
         return self._port
 
     @property
@@ -149,8 +151,9 @@ class SerialConsoleSimulator:
     def __enter__(self) -> SerialConsoleSimulator:
         return self.start()
 
-    def __exit__(self, exc_type: type[BaseException] | None, exc: BaseException | None,
-                 tb: TracebackType | None) -> None:
+    def __exit__(
+        self, exc_type: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
         self.stop()
 
     # --- the thread ---------------------------------------------------------------------------------------
@@ -164,9 +167,14 @@ class SerialConsoleSimulator:
             readable, _, _ = select.select([master], [], [], _POLL)
             if readable:
                 try:
-                    self._inbuf.extend(os.read(master, 4096))
+                    data = os.read(master, 4096)
                 except OSError:
-                    pass  # nothing there after all (EAGAIN) or the pty is going away
+                    data = b""  # nothing there after all (EAGAIN) or the pty is going away
+                if self.faults.hang_up_on and self.faults.hang_up_on in data:
+                    self._unplugged = True
+                    self._hang_up()
+                    continue
+                self._inbuf.extend(data)
             self._check_speed()
             self._drive_console()
 
@@ -253,9 +261,12 @@ class SerialConsoleSimulator:
             self._reset_console()  # outside listening mode the console is silent: input is dropped
             return
         if self._steps is None:
-            hooks = ConsoleHooks(write=self._write, discard_input=self._discard_input, radio_used=self._radio_used)
-            console = ListeningConsole(self.world, self._inbuf, hooks, echo=self.faults.echo,
-                                       scan_seconds=self.faults.scan_seconds)
+            hooks = ConsoleHooks(
+                write=self._write, discard_input=self._discard_input, radio_used=self._radio_used
+            )
+            console = ListeningConsole(
+                self.world, self._inbuf, hooks, echo=self.faults.echo, scan_seconds=self.faults.scan_seconds
+            )
             self._steps = console.run()
             self._wait = next(self._steps)
         while not self._dropping:
@@ -306,7 +317,7 @@ class SerialConsoleSimulator:
         flushed = False
         while view:
             try:
-                view = view[os.write(master, view):]
+                view = view[os.write(master, view) :]
             except BlockingIOError:
                 if flushed or self._slave is None:
                     return  # nobody is reading: the bytes are lost, as on a USB CDC port with no host reader

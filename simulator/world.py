@@ -119,6 +119,7 @@ class Device:
     device_code: str = "7GXQ2B"
     damaged: bool = False  # the P0 module: radio dead, USB drops off the bus under load
     external_antenna_fitted: bool = False
+    marginal_module: bool = False  # a slightly damaged P0: joins Wi-Fi, but a weak link never carries the cloud
     interference: bool = False  # busy 2.4 GHz transmitters nearby
     weak_power: bool = False  # brown-outs on Wi-Fi current peaks
     os_bug: bool = False  # a Device OS bug that a newer release fixes
@@ -190,6 +191,7 @@ class World:
     lock: threading.RLock = field(default_factory=threading.RLock)
     clock: float = field(default_factory=time.time)
     events: list[str] = field(default_factory=list)  # what happened, for tests and the simulate command
+    host_ssid: str = ""  # the network the person's laptop is on (what the host-network probe sees)
 
     # --- the physics -------------------------------------------------------------------------------------
     def visible_networks(self) -> list[AccessPoint]:
@@ -208,11 +210,11 @@ class World:
         return result
 
     def effective_rssi(self, ap: AccessPoint) -> int:
-        """RSSI at the device: an external antenna selected with none fitted loses about 40 dB."""
+        """RSSI at the device: an external antenna selected with none fitted loses about 45 dB."""
         d = self.device
         rssi = ap.rssi
         if d.antenna == "external" and not d.external_antenna_fitted:
-            rssi -= 40
+            rssi -= 45
         if d.interference:
             rssi -= 12
         return rssi
@@ -362,6 +364,8 @@ class World:
             cd = self.cloud.devices.get(d.device_id)
             if cd is None or cd.public_key_der != public_key_der(d.private_key):
                 return "cyan_then_red", Mode.CONNECTING
+            if d.marginal_module and self.effective_rssi(ap) < -60:
+                return "blinking_cyan", Mode.CONNECTING
             if d.os_bug:
                 return "fast_blinking_cyan", Mode.CONNECTING
             return "breathing_cyan", Mode.CONNECTED

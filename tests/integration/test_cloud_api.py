@@ -436,8 +436,8 @@ def test_token_never_leaks(world: World) -> None:
             sim.clear_faults()
             if fault is not None:
                 sim.inject(fault)
-            for device_id in (world.device.device_id, OTHER_DEVICE, UNOWNED_DEVICE, None):
-                report = _probe(sim, token, device_id, username=ACCOUNT)
+            for wanted in (world.device.device_id, OTHER_DEVICE, UNOWNED_DEVICE, None):
+                report = _probe(sim, token, wanted, username=ACCOUNT)
                 texts.append(repr(report))
                 texts.extend(o.provenance.detail for o in report.observations)
         texts.extend(sim.log)

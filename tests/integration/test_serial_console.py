@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import errno
+import os
+import threading
 import time
+import tty
 from collections.abc import Iterator
 
 import pytest
@@ -86,7 +89,9 @@ def test_i_m_v_c_answer_with_the_exact_strings(sim: SerialConsoleSimulator, worl
     assert raw_exchange(sim.port, b"m") == f"Your device MAC address is\r\n{d.mac}\r\n".encode()
     assert raw_exchange(sim.port, b"v") == b"system firmware version: 2.3.1\n\r\n"
     assert raw_exchange(sim.port, b"c") == b"Device claimed: yes\r\n"
-    assert raw_exchange(sim.port, b"f") == b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
+    assert (
+        raw_exchange(sim.port, b"f") == b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
+    )
     assert raw_exchange(sim.port, b"zq\r\n") == b""  # other bytes are ignored
 
 
@@ -159,15 +164,19 @@ def test_claim_code_dialog(sim: SerialConsoleSimulator, world: World) -> None:
 def test_claim_code_raw_rules(sim: SerialConsoleSimulator, world: World) -> None:
     assert sim.port is not None
     out = raw_exchange(sim.port, b"C" + b"abc\r")
-    assert out == (b"Enter 63-digit claim code: abc\r\n"
-                   b"Sorry, claim code is not 63 characters long. Claim code unchanged.\r\n")
+    assert out == (
+        b"Enter 63-digit claim code: abc\r\n"
+        b"Sorry, claim code is not 63 characters long. Claim code unchanged.\r\n"
+    )
     # The 64th byte ends the line and is dropped: 63 characters are taken.
     out = raw_exchange(sim.port, b"C" + b"B" * 64 + b"\n")
     assert world.device.claim_code == "B" * 63
     assert out.endswith(b"Claim code set to: " + b"B" * 63 + b"\r\n")
 
 
-def test_x_exits_listening_and_L_resets_into_safe_listening(sim: SerialConsoleSimulator, world: World) -> None:
+def test_x_exits_listening_and_L_resets_into_safe_listening(
+    sim: SerialConsoleSimulator, world: World
+) -> None:
     assert sim.port is not None
     raw_exchange(sim.port, b"L", wait=0.05)
     assert world.device.mode is Mode.LISTENING and "reset into safe listening mode" in world.events
@@ -176,7 +185,7 @@ def test_x_exits_listening_and_L_resets_into_safe_listening(sim: SerialConsoleSi
     assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
 
 
-# --- read_line and the w dialog ------------------------------------------------------------------------------
+# --- read_line and the w dialog -------------------------------------------------------------------------
 def test_read_line_echo_backspace_and_discard(sim: SerialConsoleSimulator, world: World) -> None:
     assert sim.port is not None
     with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.1) as ser:
@@ -188,7 +197,9 @@ def test_read_line_echo_backspace_and_discard(sim: SerialConsoleSimulator, world
         assert ser.read(100) == b"HomeX\x08Y\x7fNet\r\nPassword: "
         ser.write(HOME_PASSWORD.encode() + b"\n")
         rest = ser.read(2000)
-    assert rest.startswith(HOME_PASSWORD.encode() + b"\r\nThanks! Wait while I save those credentials...\r\n\r\n")
+    assert rest.startswith(
+        HOME_PASSWORD.encode() + b"\r\nThanks! Wait while I save those credentials...\r\n\r\n"
+    )
     assert rest.endswith(b"    Particle <3 you!\r\n\r\n")
     assert world.device.credentials[0].ssid == "HomeNet"
 
@@ -200,7 +211,12 @@ def test_wifi_ssid_found_by_the_device(sim: SerialConsoleSimulator, world: World
     assert result.saved and result.found_by_device
     assert result.prompts == ("ssid", "password", "saved")
     cred = world.device.credentials[0]
-    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (HOME_SSID, HOME_PASSWORD, SEC_WPA2, CIPHER_AES)
+    assert (cred.ssid, cred.password, cred.security, cred.cipher) == (
+        HOME_SSID,
+        HOME_PASSWORD,
+        SEC_WPA2,
+        CIPHER_AES,
+    )
     assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
 
 
@@ -212,8 +228,9 @@ def test_wifi_ssid_not_found_asks_security_and_cipher(sim: SerialConsoleSimulato
         ser.read(100)
         ser.write(b"Attic\n")
         out = ser.read(300)
-        assert out == (b"Attic\r\nSecurity 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, "
-                       b"5=WPA2 Enterprise: ")
+        assert out == (
+            b"Attic\r\nSecurity 0=unsecured, 1=WEP, 2=WPA, 3=WPA2, 4=WPA Enterprise, 5=WPA2 Enterprise: "
+        )
         ser.write(b"9\n")  # out of range: asked again
         assert ser.read(300).endswith(b"5=WPA2 Enterprise: ")
         ser.write(b"3\n")
@@ -270,7 +287,10 @@ def test_saving_fails_on_a_corrupt_dct(sim: SerialConsoleSimulator, world: World
 def test_device_stuck_in_another_dialog_times_out(sim: SerialConsoleSimulator) -> None:
     assert sim.port is not None
     raw_exchange(sim.port, b"C", wait=0.05)  # the device now waits for a claim code line
-    with client(sim, timeout=0.2) as con, pytest.raises(ProbeFailure, match="stopped answering during the 'w'"):
+    with (
+        client(sim, timeout=0.2) as con,
+        pytest.raises(ProbeFailure, match="stopped answering during the 'w'"),
+    ):
         con.set_wifi(HOME_SSID, HOME_PASSWORD)
 
 
@@ -347,12 +367,16 @@ def test_device_that_echoes_nothing(world: World) -> None:
 
 
 def test_truncated_and_invalid_json(world: World) -> None:
-    with SerialConsoleSimulator(world, ConsoleFaults(truncate_json=True)) as sim:
-        with client(sim) as con, pytest.raises(ProbeFailure, match="truncated answer to 's'"):
-            con.module_info()
-    with SerialConsoleSimulator(world, ConsoleFaults(corrupt_json=True)) as sim:
-        with client(sim) as con, pytest.raises(ProbeFailure, match="answer to 'd' is not valid JSON"):
-            con.diagnostics()
+    truncated = SerialConsoleSimulator(world, ConsoleFaults(truncate_json=True))
+    with truncated as sim, client(sim) as con, pytest.raises(ProbeFailure, match="truncated answer to 's'"):
+        con.module_info()
+    corrupt = SerialConsoleSimulator(world, ConsoleFaults(corrupt_json=True))
+    with (
+        corrupt as sim,
+        client(sim) as con,
+        pytest.raises(ProbeFailure, match="answer to 'd' is not valid JSON"),
+    ):
+        con.diagnostics()
 
 
 def test_damaged_module_drops_off_the_bus_mid_dialog(world: World) -> None:
@@ -387,7 +411,8 @@ def test_unplugged_mid_command(sim: SerialConsoleSimulator) -> None:
 
 def test_open_errors_are_one_line() -> None:
     assert str(open_error("/dev/ttyACM0", serial.SerialException(errno.EACCES, "could not open port"))) == (
-        "port /dev/ttyACM0: permission denied (see udev rules in docs)")
+        "port /dev/ttyACM0: permission denied (see udev rules in docs)"
+    )
     assert "busy" in str(open_error("/dev/ttyACM0", serial.SerialException(errno.EBUSY, "x")))
     with pytest.raises(ProbeFailure, match="cannot open"):
         SerialConsole("nosuchscheme://x", timeout=0.1).open()
@@ -395,7 +420,9 @@ def test_open_errors_are_one_line() -> None:
 
 # --- the probe ----------------------------------------------------------------------------------------------
 def ctx(port: str | None, **extra: object) -> ProbeContext:
-    return ProbeContext(serial_port=port, timeout=0.5, extra={"serial_idle": 0.05, "listen_hold": 0.05, **extra})
+    return ProbeContext(
+        serial_port=port, timeout=0.5, extra={"serial_idle": 0.05, "listen_hold": 0.05, **extra}
+    )
 
 
 def test_probe_in_listening_mode(sim: SerialConsoleSimulator, world: World) -> None:
@@ -406,7 +433,9 @@ def test_probe_in_listening_mode(sim: SerialConsoleSimulator, world: World) -> N
     assert o["device_os_version"].value == "2.3.1"
     assert o["module_dependencies_ok"].value is False
     assert all(x.provenance.source == "probe:serial" and "\n" not in x.provenance.detail for x in o.values())
-    assert o["device_os_version"].provenance.detail == "sent 'v', device said 'system firmware version: 2.3.1'"
+    assert (
+        o["device_os_version"].provenance.detail == "sent 'v', device said 'system firmware version: 2.3.1'"
+    )
     assert report.facts["device_id"] == world.device.device_id and report.facts["mac"] == world.device.mac
     assert report.facts["claimed"] is True and "net:stat" in report.facts["diagnostics"]
     assert len(report.facts["modules"]) == 4 and report.unavailable == ()
@@ -444,7 +473,10 @@ def test_probe_mute_console_even_after_28800(world: World) -> None:
 def test_probe_without_port_or_with_a_missing_one() -> None:
     assert SerialProbe().run(ctx(None)).unavailable[0].reason == "no serial port given"
     report = SerialProbe().run(ctx("/dev/ttyDOESNOTEXIST"))
-    assert report.unavailable[0].reason == "port /dev/ttyDOESNOTEXIST: no such device (is the Photon plugged in?)"
+    assert (
+        report.unavailable[0].reason
+        == "port /dev/ttyDOESNOTEXIST: no such device (is the Photon plugged in?)"
+    )
 
 
 def test_probe_on_a_pyserial_url_that_is_not_a_photon() -> None:
@@ -453,11 +485,14 @@ def test_probe_on_a_pyserial_url_that_is_not_a_photon() -> None:
 
 
 def test_probe_device_dropping_off_mid_probe(world: World) -> None:
-    world.device.damaged = True
-    with SerialConsoleSimulator(world, ConsoleFaults(damaged_after=0.15)) as sim:
-        assert sim.port is not None
-        report = SerialProbe().run(ProbeContext(serial_port=sim.port, timeout=0.5, extra={"serial_idle": 0.2}))
-    assert any("vanished" in u.reason for u in report.unavailable)
+    with SerialConsoleSimulator(world, ConsoleFaults(hang_up_on=b"s")) as sim:
+        report = SerialProbe().run(ctx(sim.port))
+    o = obs(report)
+    assert o["usb_serial_responds"].value is True and o["device_os_version"].value == "2.3.1"
+    assert "module_dependencies_ok" not in o
+    assert [u.reason for u in report.unavailable] == [
+        f"port {report.facts['port']} vanished during 's' (device reset, unplugged or in DFU)"
+    ]
 
 
 def test_probe_never_leaks_the_device_secret(sim: SerialConsoleSimulator, world: World) -> None:
@@ -467,3 +502,37 @@ def test_probe_never_leaks_the_device_secret(sim: SerialConsoleSimulator, world:
     assert obs(report)["usb_serial_responds"].value is True
     assert SECRET not in repr(report)
     assert report.facts["serial_number"] == "PHHAAB812345678"
+
+
+def test_probe_garbled_console(world: World) -> None:
+    with SerialConsoleSimulator(world, ConsoleFaults(garbage=True)) as sim:
+        report = SerialProbe().run(ctx(sim.port))
+    assert report.observations == ()
+    assert report.unavailable[0].reason.startswith("garbled answer to 'i'")
+
+
+def test_secrets_are_scrubbed_from_unexpected_answers() -> None:
+    """A console that echoes the claim code and then says something odd: the error must not show the code."""
+    code = "Q" * 63
+    master, slave = os.openpty()
+    tty.setraw(slave)
+
+    def device() -> None:
+        os.read(master, 1)  # 'C'
+        os.write(master, b"Enter 63-digit claim code: ")
+        got = b""
+        while not got.endswith(b"\n"):
+            got += os.read(master, 128)
+        os.write(master, got.rstrip(b"\n") + b"\r\nClaim code refused: " + got.rstrip(b"\n") + b"\r\n")
+
+    responder = threading.Thread(target=device, daemon=True)
+    responder.start()
+    try:
+        with SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05) as con:
+            with pytest.raises(ProbeFailure, match="unexpected answer to 'C'") as err:
+                con.set_claim_code(code)
+    finally:
+        responder.join(timeout=2)
+        os.close(master)
+        os.close(slave)
+    assert code not in str(err.value) and "[redacted]" in str(err.value)

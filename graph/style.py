@@ -1,0 +1,57 @@
+"""How the rule graph looks, shared by every renderer: the layer and the colours of each kind of node and edge."""
+
+from __future__ import annotations
+
+from typing import Any, Mapping
+
+#: Node kinds, left to right: the order of the layers in every drawing.
+KINDS: tuple[str, ...] = ("observation", "value", "rule", "cause", "fix")
+LAYER: dict[str, int] = {kind: i for i, kind in enumerate(KINDS)}
+
+#: Plural titles for legends and Mermaid subgraphs.
+TITLES: dict[str, str] = {
+    "observation": "Observations",
+    "value": "Values tested",
+    "rule": "Rules",
+    "cause": "Causes",
+    "fix": "Fixes",
+}
+
+#: (fill, border) colour of each kind of node.
+NODE_COLOURS: dict[str, tuple[str, str]] = {
+    "observation": ("#d0e2ff", "#3b6fb6"),
+    "value": ("#eef4fc", "#7f9cc4"),
+    "rule": ("#fff3bf", "#b08900"),
+    "cause": ("#ffd8cc", "#c0502b"),
+    "fix": ("#d3f9d8", "#2b8a3e"),
+}
+
+POSITIVE = "#2b8a3e"  # evidence for a cause
+NEGATIVE = "#c92a2a"  # evidence against a cause
+NEUTRAL = "#868e96"  # structure: observation -> value, value -> rule
+FIXES = "#1c7ed6"  # cause -> fix
+HIGHLIGHT = "#7048e8"  # border of a node a session highlights
+
+
+def edge_colour(attrs: Mapping[str, Any]) -> str:
+    """The colour of an edge: green for evidence for a cause, red for evidence against, blue to a fix."""
+    kind = attrs.get("kind")
+    if kind == "concludes":
+        return POSITIVE if attrs.get("sign") == "+" else NEGATIVE
+    if kind == "fixed_by":
+        return FIXES
+    if kind == "condition" and attrs.get("negate"):
+        return NEGATIVE
+    return NEUTRAL
+
+
+def edge_label(attrs: Mapping[str, Any]) -> str:
+    """A short label for an edge: the signed CF of a rule, the probability of a fix, 'not' for a negated test."""
+    kind = attrs.get("kind")
+    if kind == "concludes":
+        return f"{float(attrs['cf']):+.2f}"
+    if kind == "fixed_by":
+        return f"p={float(attrs['p']):.2f}"
+    if kind == "condition" and attrs.get("negate"):
+        return "not"
+    return ""

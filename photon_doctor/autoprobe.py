@@ -1,0 +1,145 @@
+"""`diagnose --auto`: run the probes, each bounded in time, and merge what they saw.
+
+Order, and why: the host-network probe runs from the start, in parallel with everything. The device is then put
+in listening mode with the 28800-baud switch (only possible with a serial port; harmless: it is the mode a person
+enters with the SETUP button) so that the serial console and the SoftAP can be probed together; then it is sent
+back to normal operation (`x`) and the cloud is asked about it, with the device id the console gave.
+A probe that hangs is abandoned after its timeout; a probe that cannot run says why in one line.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport
+
+#: Which probe's word counts when two report the same observation with the same confidence.
+PRIORITY = ("serial", "softap", "cloud", "host", "usb")
+
+
+@dataclass
+class AutoTargets:
+    """Where the probes look. ``probes`` maps probe names to instances (the composition root decides)."""
+
+    probes: Mapping[str, Probe]
+    context: ProbeContext
+    switch_listening: Callable[[str], None] | None = None  # enter listening mode via the magic baud rate
+    leave_listening: Callable[[str], None] | None = None  # send `x`
+    settle: float = 0.0  # seconds to let the device settle after leaving listening mode
+
+
+@dataclass
+class AutoResult:
+    observations: dict[str, Observation] = field(default_factory=dict)
+    unavailable: list[Unavailable] = field(default_factory=list)
+    reports: list[ProbeReport] = field(default_factory=list)
+    seconds: float = 0.0
+
+    def facts(self, probe: str) -> Mapping[str, Any]:
+        for r in self.reports:
+            if r.probe == probe:
+                return r.facts
+        return {}
+
+
+def _run_bounded(probe: Probe, ctx: ProbeContext, limit: float) -> ProbeReport:
+    box: list[ProbeReport] = []
+
+    def target() -> None:
+        try:
+            box.append(probe.run(ctx))
+        except Exception as exc:  # a probe must not raise; if one does, it is reported, not fatal
+            box.append(ProbeReport(probe.name, unavailable=(Unavailable(probe.name, f"probe failed: {exc}"),)))
+
+    thread = threading.Thread(target=target, name=f"probe-{probe.name}", daemon=True)
+    thread.start()
+    thread.join(limit)
+    if box:
+        return box[0]
+    return ProbeReport(probe.name, unavailable=(Unavailable(probe.name, f"no answer within {limit:.0f} s"),))
+
+
+def _start(probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport],
+           progress: Callable[[str], None]) -> threading.Thread:
+    def target() -> None:
+        progress(f"probing {probe.name} ...")
+        report = _run_bounded(probe, ctx, limit)
+        results.append(report)
+        got = f"{len(report.observations)} observation(s)"
+        missing = f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
+        progress(f"  {probe.name}: {got}{missing}")
+
+    thread = threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True)
+    thread.start()
+    return thread
+
+
+def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m: None) -> AutoResult:
+    """Run every probe in ``targets``; never raises for a probe's failure."""
+    started = time.monotonic()
+    ctx = targets.context
+    limit = max(ctx.timeout * 3, ctx.timeout + 2)
+    results: list[ProbeReport] = []
+    threads = []
+    probes = dict(targets.probes)
+
+    if "host" in probes:
+        threads.append(_start(probes.pop("host"), ctx, limit, results, progress))
+    if "usb" in probes:
+        usb = _run_bounded(probes.pop("usb"), ctx, limit)
+        results.append(usb)
+        port = usb.facts.get("port")
+        if port and not ctx.serial_port:
+            ctx = _with(ctx, serial_port=str(port))
+        if usb.facts.get("device_id") and not ctx.device_id:
+            ctx = _with(ctx, device_id=str(usb.facts["device_id"]))
+
+    switched = False
+    if ctx.serial_port and targets.switch_listening is not None and ("serial" in probes or "softap" in probes):
+        try:
+            progress("putting the device in listening mode (28800-baud switch) ...")
+            targets.switch_listening(ctx.serial_port)
+            switched = True
+        except Exception as exc:  # the probes below will say what they can and cannot see
+            progress(f"  could not switch to listening mode: {exc}")
+    device_phase = [_start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes]
+    for t in device_phase:
+        t.join(limit + 1)
+    if switched and targets.leave_listening is not None and ctx.serial_port:
+        try:
+            targets.leave_listening(ctx.serial_port)
+            time.sleep(targets.settle)
+        except Exception as exc:
+            progress(f"  could not leave listening mode: {exc}")
+    serial_facts = next((r.facts for r in results if r.probe == "serial"), {})
+    if serial_facts.get("device_id") and not ctx.device_id:
+        ctx = _with(ctx, device_id=str(serial_facts["device_id"]))
+    threads += [_start(p, ctx, limit, results, progress) for p in probes.values()]
+    for t in threads:
+        t.join(limit + 1)
+
+    merged = merge(results)
+    unavailable = [u for r in results for u in r.unavailable]
+    return AutoResult(merged, unavailable, results, time.monotonic() - started)
+
+
+def merge(reports: list[ProbeReport]) -> dict[str, Observation]:
+    """One observation per id: the most confident, then the probe earliest in PRIORITY."""
+    rank = {name: i for i, name in enumerate(PRIORITY)}
+    best: dict[str, tuple[tuple[float, int], Observation]] = {}
+    for report in reports:
+        for obs in report.observations:
+            key = (-obs.confidence, rank.get(report.probe, len(PRIORITY)))
+            if obs.id not in best or key < best[obs.id][0]:
+                best[obs.id] = (key, obs)
+    return {k: v[1] for k, v in sorted(best.items())}
+
+
+def _with(ctx: ProbeContext, **changes: Any) -> ProbeContext:
+    from dataclasses import replace
+
+    return replace(ctx, **changes)

@@ -1,0 +1,83 @@
+"""The composition root for probes: which probe instances, pointed where, for real hardware or the simulator."""
+
+from __future__ import annotations
+
+import os
+from typing import TYPE_CHECKING, Any
+
+from photon_doctor.autoprobe import AutoTargets
+from photon_doctor.probes.base import Probe, ProbeContext
+
+if TYPE_CHECKING:
+    from photon_doctor.shell import DiagnoseOptions
+    from photon_doctor.simulator.photon import SimulatedPhoton
+
+DEFAULT_SOFTAP_URL = "http://192.168.0.1"
+
+
+def _switch(port: str) -> None:
+    from photon_doctor.probes.serial_console import enter_listening
+
+    enter_listening(port)
+
+
+def _leave(port: str) -> None:
+    from photon_doctor.probes.serial_console import SerialConsole
+
+    console = SerialConsole(port, timeout=2.0)
+    try:
+        console.open()
+        console.exit_listening()
+    finally:
+        console.close()
+
+
+def real_targets(options: "DiagnoseOptions") -> AutoTargets:
+    """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+    from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.host_network import HostNetworkProbe
+    from photon_doctor.probes.serial_console import SerialProbe
+    from photon_doctor.probes.softap import SoftAPProbe
+    from photon_doctor.probes.token import TokenNotFound, discover_token
+    from photon_doctor.probes.usb import UsbProbe
+
+    token = api_url = None
+    extra: dict[str, Any] = {"enter_listening": False}
+    try:
+        creds = discover_token(os.environ, options.token, options.api_url)
+        token, api_url = creds.token, creds.api_url
+        if creds.username:
+            extra["username"] = creds.username
+    except TokenNotFound:
+        api_url = options.api_url  # the cloud probe will say that there is no token
+    probes: dict[str, Probe] = {
+        "usb": UsbProbe(), "serial": SerialProbe(), "softap": SoftAPProbe(), "cloud": CloudProbe(),
+        "host": HostNetworkProbe(),
+    }
+    ctx = ProbeContext(
+        serial_port=options.port, softap_url=options.softap_url or DEFAULT_SOFTAP_URL, api_url=api_url, token=token,
+        device_id=options.device_id, target_ssid=options.ssid, timeout=options.probe_timeout, extra=extra,
+    )
+    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0)
+
+
+def simulated_targets(sim: "SimulatedPhoton", timeout: float = 3.0) -> AutoTargets:
+    """The same probes, pointed at a running simulated Photon."""
+    from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.host_network import HostNetworkConfig, HostNetworkProbe
+    from photon_doctor.probes.serial_console import SerialProbe
+    from photon_doctor.probes.softap import SoftAPProbe
+
+    ep = sim.endpoints()
+    host = HostNetworkProbe(
+        HostNetworkConfig(connectivity_url=ep.connectivity_url, cloud_host=ep.cloud_host, cloud_port=ep.cloud_port,
+                          platform="linux"),
+        runner=sim.host_runner,
+    )
+    probes: dict[str, Probe] = {"serial": SerialProbe(), "softap": SoftAPProbe(), "cloud": CloudProbe(), "host": host}
+    ctx = ProbeContext(
+        serial_port=ep.serial_port, softap_url=ep.softap_url, softap_tcp=ep.softap_tcp, api_url=ep.api_url,
+        token=ep.token, target_ssid=sim.scenario.ssid, timeout=timeout,
+        extra={"serial_idle": 0.05, "listen_hold": 0.05},
+    )
+    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=0.05)

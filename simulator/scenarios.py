@@ -1,0 +1,262 @@
+"""Fault scenarios: a healthy simulated world with one thing (sometimes two) broken, and the truth behind it.
+
+Each scenario states its true cause ids (``causes``), what the person would answer to questions no probe can see
+(``answers``; the LED pattern is read off the simulated device itself), the network the device should join, the
+token the person's CLI holds, and the fix that really resolves it — so tests can check the diagnosis and the repair.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any, Callable, Mapping
+
+from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, HOME_SSID, healthy_world
+from photon_doctor.simulator.serial_console import ConsoleFaults
+from photon_doctor.simulator.world import (
+    SEC_NOT_SET,
+    WICED_WPA2_MIXED,
+    Account,
+    AccessPoint,
+    Firmware,
+    StoredCredential,
+    World,
+    new_device_key,
+    public_key_der,
+)
+
+TRIED_IN_THE_THREAD = ["relogin_cli", "flash_tinker_usb", "flash_reset_settings_firmware"]
+
+
+@dataclass(frozen=True)
+class Scenario:
+    """One way a Photon fails to reach the cloud."""
+
+    name: str
+    description: str
+    causes: tuple[str, ...]
+    setup: Callable[[World], None]
+    answers: Mapping[str, Any] = field(default_factory=dict)
+    fix: str | None = None  # the fix that resolves it
+    console: ConsoleFaults = field(default_factory=ConsoleFaults)
+    token: str = "valid"  # "valid": the owner's token; "invalid": a stale one
+    ssid: str = HOME_SSID
+    wifi_password: str = HOME_PASSWORD  # what the person would type when asked (a secret)
+
+    def build(self, seed: int = 6) -> World:
+        """A new world with this scenario's fault, booted."""
+        world = healthy_world(seed)
+        with world.lock:
+            self.setup(world)
+        world.boot()
+        return world
+
+
+def _home(world: World) -> AccessPoint:
+    return next(ap for ap in world.networks if ap.ssid == HOME_SSID)
+
+
+def _nothing(world: World) -> None:
+    pass
+
+
+def _damaged(world: World) -> None:
+    world.device.damaged = True
+
+
+def _marginal(world: World) -> None:
+    world.device.marginal_module = True
+    _home(world).rssi = -66
+
+
+def _app_wifi_off(world: World) -> None:
+    world.device.firmware = Firmware(app="user", wifi_off=True, requires_device_os="1.5.2")
+
+
+def _semi_automatic(world: World) -> None:
+    world.device.firmware = Firmware(app="user", system_mode="SEMI_AUTOMATIC", requires_device_os="1.5.2")
+
+
+def _static_ip(world: World) -> None:
+    world.device.ip_mode = "static"
+    world.device.static_ip = ("10.0.0.50", "255.255.255.0", "10.0.0.1", "10.0.0.1")
+
+
+def _external_antenna(world: World) -> None:
+    world.device.antenna = "external"
+    world.device.external_antenna_fitted = False
+
+
+def _5ghz(world: World) -> None:
+    _home(world).channel = 44
+
+
+def _hidden(world: World) -> None:
+    _home(world).hidden = True
+    world.device.credentials = [StoredCredential(HOME_SSID, HOME_PASSWORD, security=SEC_NOT_SET, cipher=0)]
+
+
+def _wrong_password(world: World) -> None:
+    world.device.credentials = [StoredCredential(HOME_SSID, "old password 2019")]
+
+
+def _wep_mixed(world: World) -> None:
+    home = _home(world)
+    home.mixed_wep = True
+    home.security = 0x00400005  # WPA2 with WEP also enabled
+
+
+def _unusual_ssid(world: World) -> None:
+    home = _home(world)
+    home.ssid = 'Café & "Bar"'
+    world.host_ssid = home.ssid
+    # The setup tool mangled the name on its way to the device.
+    world.device.credentials = [StoredCredential("Caf? & Bar", HOME_PASSWORD)]
+
+
+def _captive_portal(world: World) -> None:
+    _home(world).captive_portal = True
+
+
+def _unclaimed(world: World) -> None:
+    world.cloud.devices[world.device.device_id].owner = None
+    world.device.claimed_flag = False
+
+
+def _someone_else(world: World) -> None:
+    world.cloud.accounts["previous-owner@example.com"] = Account("previous-owner@example.com", {"f" * 40})
+    world.cloud.devices[world.device.device_id].owner = "previous-owner@example.com"
+
+
+def _key_mismatch(world: World) -> None:
+    world.cloud.devices[world.device.device_id].public_key_der = public_key_der(new_device_key())
+
+
+def _firmware_mismatch(world: World) -> None:
+    world.device.modules_ok = False
+    world.device.device_os = "1.4.4"
+    world.device.firmware = Firmware(app="user", requires_device_os="2.3.1")
+
+
+def _outage(world: World) -> None:
+    world.cloud.outage = True
+
+
+def _blocked_port(world: World) -> None:
+    _home(world).port_5683_open = False
+
+
+def _n_only(world: World) -> None:
+    _home(world).n_only = True
+
+
+def _dhcp(world: World) -> None:
+    _home(world).dhcp_ok = False
+
+
+def _weak_signal(world: World) -> None:
+    _home(world).rssi = -88
+
+
+SCENARIOS: tuple[Scenario, ...] = (
+    Scenario(
+        "thread-dented-photon",
+        "The thread's photon with a dented P0: blinks green, lists no access points, Tinker and the reset "
+        "firmware changed nothing.",
+        ("physical_damage",), _damaged,
+        {"visible_damage": True, "fixes_tried_failed": TRIED_IN_THE_THREAD, "tinker_fixes": False,
+         "history_non_automatic_mode": False},
+        fix="contact_support_replace", console=ConsoleFaults(damaged_after=3600.0),
+    ),
+    Scenario(
+        "thread-owner-prompt-photon",
+        "The thread's other unrepaired photon: its SoftAP shows up and the app offers to change the owner, "
+        "but it never joins Wi-Fi, lists no networks, and Tinker changed nothing.",
+        ("physical_damage",), _damaged,
+        {"app_offers_owner_change": True, "setup_stalls_at": "connecting_to_wifi", "tinker_fixes": False,
+         "fixes_tried_failed": TRIED_IN_THE_THREAD, "history_non_automatic_mode": False},
+        fix="contact_support_replace", console=ConsoleFaults(damaged_after=3600.0),
+    ),
+    Scenario(
+        "thread-tinker-photon",
+        "The thread's first two photons: stuck at 'Verifying product ownership', breathing white after a reboot; "
+        "safe mode connects; Tinker fixed them.",
+        ("user_firmware_blocks_connection",), _app_wifi_off,
+        {"setup_stalls_at": "verifying_ownership", "safe_mode_connects": True, "fixes_tried_failed": ["relogin_cli"],
+         "history_static_ip": True, "history_external_antenna": True},
+        fix="flash_tinker_usb",
+    ),
+    Scenario(
+        "thread-second-poster",
+        "The second poster's unit: joins the WLAN but never the cloud there, works on another WLAN, has a small "
+        "dent, and reboots when the P0 is pressed.",
+        ("physical_damage",), _marginal,
+        {"visible_damage": True, "reboots_when_pressed": True, "other_network_works": True,
+         "other_devices_same_network_work": True},
+        fix="contact_support_replace",
+    ),
+    Scenario("static-ip", "A static IP for another network, left by old firmware.", ("static_ip_misconfigured",),
+             _static_ip, {"history_static_ip": True}, fix="use_dynamic_ip"),
+    Scenario("external-antenna", "The external antenna is selected, but none is fitted.",
+             ("external_antenna_selected",), _external_antenna,
+             {"history_external_antenna": True, "external_antenna_fitted": False}, fix="select_internal_antenna"),
+    Scenario("network-5ghz", "The home network is 5 GHz only.", ("network_5ghz",), _5ghz, {},
+             fix="use_2_4ghz_network"),
+    Scenario("hidden-ssid", "The network is hidden, so the device never learned its security and cipher.",
+             ("hidden_ssid",), _hidden, {"network_hidden": True}, fix="broadcast_ssid_or_set_security_manually"),
+    Scenario("wrong-password", "The router's password changed; the device keeps the old one.",
+             ("wifi_credentials_wrong",), _wrong_password, {"recent_router_change": True},
+             fix="set_wifi_credentials"),
+    Scenario("wep-mixed-security", "The router runs WPA2 with WEP mixed in.", ("unsupported_security",),
+             _wep_mixed, {}, fix="change_router_security"),
+    Scenario("unusual-ssid", "The network name has an accent, an ampersand and quotes, mangled on the way.",
+             ("ssid_or_password_characters",), _unusual_ssid, {"ssid_unusual_chars": True},
+             fix="rename_ssid_or_password", ssid='Café & "Bar"'),
+    Scenario("captive-portal", "The network needs a browser login first.", ("captive_portal",), _captive_portal,
+             {}, fix="use_other_network"),
+    Scenario("unclaimed-device", "The device is claimed by nobody: setup stalls at verifying ownership.",
+             ("ownership_mismatch",), _unclaimed, {"setup_stalls_at": "verifying_ownership"}, fix="claim_device"),
+    Scenario("someone-elses-device", "Another account owns the device (bought second-hand).",
+             ("ownership_mismatch",), _someone_else,
+             {"setup_stalls_at": "verifying_ownership", "app_offers_owner_change": True}, fix="claim_device"),
+    Scenario("invalid-token", "The command-line login has expired: listing and claiming fail.",
+             ("cli_session_invalid",), _nothing, {}, fix="relogin_cli", token="invalid"),
+    Scenario("key-mismatch", "The device key does not match the one the cloud holds.", ("device_keys_mismatch",),
+             _key_mismatch, {}, fix="reset_keys"),
+    Scenario("firmware-mismatch", "The app needs a newer Device OS than the device runs: safe mode.",
+             ("system_firmware_mismatch",), _firmware_mismatch, {"recent_device_os_update": False},
+             fix="update_device_os_usb"),
+    Scenario("cloud-outage", "The Particle device cloud has an incident.", ("cloud_outage",), _outage,
+             {"many_devices_failed_at_once": True, "other_devices_same_network_work": False},
+             fix="wait_for_cloud_recovery"),
+    Scenario("blocked-port", "The network's firewall blocks outbound TCP 5683.", ("port_blocked",), _blocked_port,
+             {}, fix="open_port_5683"),
+    Scenario("module-drops-off-bus", "A damaged module that drops off the USB bus moments after it appears.",
+             ("physical_damage",), _damaged, {"visible_damage": True, "reboots_when_pressed": True},
+             fix="contact_support_replace", console=ConsoleFaults(damaged_after=0.3)),
+    Scenario("n-only-router", "The router's 2.4 GHz radio is in 802.11n-only mode.", ("router_n_only_mode",),
+             _n_only, {"network_n_only": True}, fix="enable_router_bgn_mode"),
+    Scenario("dhcp-exhausted", "The router's DHCP pool is full.", ("dhcp_problem",), _dhcp, {},
+             fix="fix_dhcp_or_mac_filter"),
+    Scenario("semi-automatic-app", "The app runs SEMI_AUTOMATIC and never calls Particle.connect().",
+             ("user_firmware_blocks_connection",), _semi_automatic,
+             {"history_non_automatic_mode": True, "safe_mode_connects": True}, fix="flash_tinker_usb"),
+    Scenario("weak-signal", "The device sits too far from the access point.", ("weak_signal",), _weak_signal,
+             {}, fix="improve_signal"),
+)
+
+DEFAULT_SCENARIO = "thread-dented-photon"
+
+
+def scenario_names() -> list[str]:
+    return [s.name for s in SCENARIOS]
+
+
+def get_scenario(name: str) -> Scenario:
+    """The scenario called ``name``. Raises KeyError listing the valid names."""
+    for s in SCENARIOS:
+        if s.name == name:
+            return s
+    raise KeyError(f"unknown scenario '{name}'; valid: {', '.join(scenario_names())}")
+
+
+__all__ = ["ACCOUNT", "DEFAULT_SCENARIO", "SCENARIOS", "Scenario", "get_scenario", "scenario_names"]
