@@ -195,8 +195,13 @@ document.getElementById('find').addEventListener('change', ev => {
   const id = DATA.nodes[q] ? q : Object.keys(DATA.nodes).find(k => k.includes(q));
   if (id) { select(id); document.querySelector(`.node[data-id="${CSS.escape(id)}"]`).scrollIntoView({block: 'center', inline: 'center'}); }
 });
+const SVG = document.getElementById('graph');
+const BASE = [SVG.width.baseVal.value, SVG.height.baseVal.value];
 let scale = 1;
-function zoom(f) { scale = Math.min(3, Math.max(0.2, scale * f)); document.getElementById('graph').style.zoom = scale; }
+function zoom(f) {
+  scale = Math.min(3, Math.max(0.2, scale * f));
+  SVG.setAttribute('width', BASE[0] * scale); SVG.setAttribute('height', BASE[1] * scale);
+}
 document.getElementById('zoom-in').onclick = () => zoom(1.25);
 document.getElementById('zoom-out').onclick = () => zoom(0.8);
 """

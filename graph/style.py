@@ -34,15 +34,13 @@ HIGHLIGHT = "#7048e8"  # border of a node a session highlights
 
 
 def edge_colour(attrs: Mapping[str, Any]) -> str:
-    """The colour of an edge: green for evidence for a cause, red for evidence against, blue to a fix."""
+    """The colour of an edge: green for evidence for a cause, red for evidence against, blue to a fix, else grey."""
     kind = attrs.get("kind")
     if kind == "concludes":
         return POSITIVE if attrs.get("sign") == "+" else NEGATIVE
     if kind == "fixed_by":
         return FIXES
-    if kind == "condition" and attrs.get("negate"):
-        return NEGATIVE
-    return NEUTRAL
+    return NEUTRAL  # a negated test is drawn dashed, not red: red is reserved for evidence against
 
 
 def edge_label(attrs: Mapping[str, Any]) -> str:

@@ -528,11 +528,19 @@ def test_secrets_are_scrubbed_from_unexpected_answers() -> None:
     responder = threading.Thread(target=device, daemon=True)
     responder.start()
     try:
-        with SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05) as con:
-            with pytest.raises(ProbeFailure, match="unexpected answer to 'C'") as err:
-                con.set_claim_code(code)
+        console = SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05)
+        with console as con, pytest.raises(ProbeFailure, match="unexpected answer to 'C'") as err:
+            con.set_claim_code(code)
     finally:
         responder.join(timeout=2)
         os.close(master)
         os.close(slave)
     assert code not in str(err.value) and "[redacted]" in str(err.value)
+
+
+def test_pulled_cable_is_not_offered_again(world: World) -> None:
+    with SerialConsoleSimulator(world, ConsoleFaults(hang_up_after=0.05)) as sim:
+        assert sim.port is not None and sim.generation == 1
+        assert wait_for(lambda: sim.port is None)
+        time.sleep(0.05)
+        assert sim.port is None and sim.generation == 1

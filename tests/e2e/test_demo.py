@@ -1,0 +1,66 @@
+"""`photon-doctor demo` end to end against the simulated Photon: every scenario ranks its true cause first."""
+
+from __future__ import annotations
+
+import json
+import time
+
+import pytest
+
+from photon_doctor.errors import ExitCode
+from photon_doctor.simulator.scenarios import SCENARIOS
+from tests.conftest import run_cli
+
+
+@pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
+def test_every_scenario_ranks_its_true_cause_first(scenario) -> None:  # type: ignore[no-untyped-def]
+    r = run_cli("demo", "--scenario", scenario.name, "--no-input", "--json")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    ranked = [c["id"] for c in data["ranked_causes"]]
+    assert ranked and ranked[0] == scenario.causes[0], (ranked[:3], data["unavailable"])
+    sources = {o["provenance"]["source"] for o in data["observations"]}
+    assert {"probe:serial", "probe:softap", "probe:host"} & sources, sources
+    # Secrets of the simulated world never reach the output.
+    assert scenario.wifi_password not in r.stdout + r.stderr
+
+
+def test_default_demo_is_the_thread_dented_photon_and_reads_well() -> None:
+    r = run_cli("demo", "--no-input")
+    assert r.returncode == 0, r.stderr
+    assert "thread-dented-photon" in r.stderr
+    assert r.stdout.startswith("Likely causes:")
+    assert "physical" in r.stdout.splitlines()[1]
+    assert "Fix plan" in r.stdout
+
+
+def test_list_scenarios_text_and_json() -> None:
+    r = run_cli("demo", "--list-scenarios")
+    assert r.returncode == 0
+    assert len(r.stdout.strip().splitlines()) == len(SCENARIOS)
+    r = run_cli("demo", "--list-scenarios", "--json")
+    items = json.loads(r.stdout)
+    assert [i["name"] for i in items] == [s.name for s in SCENARIOS]
+    assert all(set(i) == {"name", "description", "causes"} and i["causes"] for i in items)
+
+
+def test_unknown_scenario_is_a_usage_error() -> None:
+    r = run_cli("demo", "--scenario", "gremlins")
+    assert r.returncode == ExitCode.USAGE
+    assert "unknown scenario 'gremlins'" in r.stderr and "static-ip" in r.stderr
+
+
+def test_interactive_demo_shows_the_owner_answers_as_hints() -> None:
+    r = run_cli("demo", "--scenario", "static-ip", input="?\n" * 30)
+    assert r.returncode == 0, r.stderr
+    assert "[demo] the owner of this simulated Photon would answer" in r.stderr
+
+
+def test_simulate_prints_where_each_part_listens() -> None:
+    started = time.monotonic()
+    r = run_cli("simulate", "--scenario", "static-ip", "--seconds", "0.5")
+    assert r.returncode == 0, r.stderr
+    for label in ("serial port:   /dev/pts/", "softap http:   http://127.0.0.1:", "cloud api:     http://127.0.0.1:",
+                  "token:"):
+        assert label in r.stdout
+    assert time.monotonic() - started < 30

@@ -1,0 +1,69 @@
+"""The --auto orchestration with fake probes (fakes of the Probe protocol): bounded time, merging, ordering."""
+
+from __future__ import annotations
+
+import threading
+import time
+
+from photon_doctor.autoprobe import AutoTargets, merge, run_probes
+from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
+from photon_doctor.probes.base import ProbeContext, ProbeReport
+
+
+class Fake:
+    def __init__(self, name: str, obs: tuple[Observation, ...] = (), delay: float = 0.0,
+                 facts: dict | None = None) -> None:  # type: ignore[type-arg]
+        self.name = name
+        self.obs = obs
+        self.delay = delay
+        self.facts = facts or {}
+        self.seen: list[ProbeContext] = []
+
+    def run(self, ctx: ProbeContext) -> ProbeReport:
+        self.seen.append(ctx)
+        time.sleep(self.delay)
+        return ProbeReport(self.name, self.obs, (), self.facts)
+
+
+def test_a_hanging_probe_is_abandoned_and_the_run_stays_bounded() -> None:
+    hang = Fake("softap", delay=30)
+    ok = Fake("cloud", (Observation("cloud_online", False),))
+    started = time.monotonic()
+    result = run_probes(AutoTargets({"softap": hang, "cloud": ok}, ProbeContext(timeout=0.2)))
+    assert time.monotonic() - started < 5
+    assert result.observations["cloud_online"].value is False
+    assert any(u.probe == "softap" and "no answer within" in u.reason for u in result.unavailable)
+
+
+def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_left() -> None:
+    calls: list[str] = []
+    serial = Fake("serial", (Observation("usb_serial_responds", True),), facts={"device_id": "abc"})
+    cloud = Fake("cloud")
+    targets = AutoTargets({"serial": serial, "cloud": cloud}, ProbeContext(serial_port="/dev/x", timeout=1),
+                          switch_listening=lambda p: calls.append("listen " + p),
+                          leave_listening=lambda p: calls.append("leave " + p))
+    run_probes(targets)
+    assert calls == ["listen /dev/x", "leave /dev/x"]
+    assert cloud.seen[0].device_id == "abc"
+
+
+def test_merge_prefers_confidence_then_probe_priority() -> None:
+    a = ProbeReport("host", (Observation("network_security", "wpa2_psk", 0.9, Provenance("probe:host")),))
+    b = ProbeReport("softap", (Observation("network_security", "wpa_wpa2_mixed", 0.9, Provenance("probe:softap")),))
+    c = ProbeReport("cloud", (Observation("signal_rssi_dbm", -70.0, 0.8),))
+    d = ProbeReport("softap", (Observation("signal_rssi_dbm", -60.0, 1.0),))
+    merged = merge([a, b, c, d])
+    assert merged["network_security"].value == "wpa_wpa2_mixed"
+    assert merged["signal_rssi_dbm"].value == -60.0
+
+
+def test_a_probe_that_raises_is_reported_not_fatal() -> None:
+    class Boom:
+        name = "usb"
+
+        def run(self, ctx: ProbeContext) -> ProbeReport:
+            raise RuntimeError("kaboom")
+
+    result = run_probes(AutoTargets({"usb": Boom()}, ProbeContext(timeout=0.5)))
+    assert result.unavailable == [Unavailable("usb", "probe failed: kaboom")]
+    assert threading.active_count() >= 1
