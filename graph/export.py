@@ -127,6 +127,8 @@ def to_dot(g: nx.DiGraph) -> str:
             attrs["penwidth"] = "2.5"
         elif highlighted:
             attrs["color"] = "#dee2e6"
+            if label:
+                attrs["fontcolor"] = "#ced4da"
         lines.append(f"  {dot_quote(u)} -> {dot_quote(v)} {_dot_attrs(attrs)};")
     lines.append("}")
     return "\n".join(lines) + "\n"

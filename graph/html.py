@@ -90,6 +90,12 @@ def svg_drawing(g: nx.DiGraph) -> str:
             f'd="M{x1:.1f},{uy:.1f} C{x1 + bend:.1f},{uy:.1f} {x2 - bend:.1f},{vy:.1f} {x2:.1f},{vy:.1f}">'
             f"<title>{escape(str(title))}</title></path>"
         )
+        text = edge_label(data)
+        if text and data["kind"] != "condition":
+            out.append(
+                f'<text class="edge-label" data-src="{escape(u)}" data-dst="{escape(v)}" x="{x1 + 6:.1f}" '
+                f'y="{uy - 3:.1f}" font-size="9" fill="{colour}">{escape(text)}</text>'
+            )
     out.append("</g>")
     out.append('<g class="nodes">')
     for node, (left, cy, w) in boxes.items():
@@ -97,18 +103,19 @@ def svg_drawing(g: nx.DiGraph) -> str:
         kind = str(data["kind"])
         fill, border = NODE_COLOURS[kind]
         classes = f"node kind-{kind}"
-        stroke_w = 1.0
+        stroke_w, ink = 1.0, "#212529"
         if highlighted and data.get("highlight"):
             classes += " hl"
             border, stroke_w = HIGHLIGHT, 3.0
         elif highlighted:
             classes += " faded"
+            fill, border, ink = "#f8f9fa", "#dee2e6", "#adb5bd"
         label = str(data["label"])
         out.append(
             f'<g class="{classes}" data-id="{escape(node)}" transform="translate({left:.1f},{cy - NODE_HEIGHT / 2:.1f})">'
             f'<rect width="{w:.1f}" height="{NODE_HEIGHT}" rx="6" fill="{fill}" stroke="{border}" '
             f'stroke-width="{stroke_w}"/>'
-            f'<text x="{w / 2:.1f}" y="14" text-anchor="middle">{escape(_short(label))}</text>'
+            f'<text x="{w / 2:.1f}" y="14" text-anchor="middle" fill="{ink}">{escape(_short(label))}</text>'
             f"<title>{escape(node)}</title></g>"
         )
     out.append("</g></svg>")
@@ -137,6 +144,7 @@ body { margin: 0; font: 14px/1.4 Helvetica, Arial, sans-serif; color: #212529; d
 .node { cursor: pointer; }
 .node.faded rect { fill: #f8f9fa; stroke: #dee2e6; }
 .node.faded text { fill: #adb5bd; }
+.edge-label { pointer-events: none; }
 .dim { opacity: 0.12; }
 .node.selected rect { stroke: #000; stroke-width: 3; }
 """
@@ -181,7 +189,7 @@ function select(id) {
     el.classList.toggle('dim', !keep.has(el.dataset.id));
     el.classList.toggle('selected', el.dataset.id === id);
   });
-  document.querySelectorAll('.edge').forEach(el =>
+  document.querySelectorAll('.edge, .edge-label').forEach(el =>
     el.classList.toggle('dim', !(keep.has(el.dataset.src) && keep.has(el.dataset.dst))));
 }
 function clearSelection() {

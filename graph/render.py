@@ -16,7 +16,7 @@ import networkx as nx
 from photon_doctor.errors import DeviceError
 from photon_doctor.graph.export import to_dot
 from photon_doctor.graph.layout import layered_positions
-from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour
+from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
 
 RENDERERS = ("auto", "graphviz", "matplotlib")
 DOT_TIMEOUT = 120.0
@@ -58,6 +58,10 @@ def render_image(g: nx.DiGraph, fmt: str, renderer: str = "auto") -> bytes:
     raise DeviceError(f"cannot draw {fmt}: neither Graphviz nor matplotlib is available; {_INSTALL_HINT}")
 
 
+def _short(label: str) -> str:
+    return label if len(label) <= 34 else label[:33] + "…"
+
+
 def render_with_graphviz(g: nx.DiGraph, fmt: str, program: str) -> bytes:
     """Run ``dot -T<fmt>`` on the DOT text of ``g``. Raises DeviceError if it cannot run or fails."""
     try:
@@ -89,14 +93,20 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
     ax.axis("off")
     for x, kind in enumerate(KINDS):
         ax.text(x, -0.35, TITLES[kind], ha="center", va="center", fontsize=9, fontweight="bold")
+    labels = {n: _short(str(d["label"])) for n, d in g.nodes(data=True)}
+    # Half the width of a node's box in axis units: a 6.5 pt character is about 0.0165 units at this scale.
+    half = {n: len(text) * 0.0083 + 0.03 for n, text in labels.items()}
     for u, v, data in g.edges(data=True):
         (x1, y1), (x2, y2) = pos[u], pos[v]
         colour = edge_colour(data)
         width = 0.6
         if highlighted:
             colour, width = (colour, 1.8) if data.get("highlight") else ("#dee2e6", 0.5)
+        text = edge_label(data)
+        if text and data["kind"] != "condition":
+            ax.text(x1 + half[u] + 0.02, y1 - 0.12, text, fontsize=5, color=colour, va="bottom")
         ax.annotate(
-            "", xy=(x2 - 0.32, y2), xytext=(x1 + 0.32, y1),
+            "", xy=(x2 - half[v], y2), xytext=(x1 + half[u], y1),
             arrowprops={"arrowstyle": "-|>", "color": colour, "lw": width, "mutation_scale": 6,
                         "linestyle": "--" if data.get("negate") else "-", "shrinkA": 0, "shrinkB": 0},
         )
@@ -108,9 +118,8 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
             border, width = HIGHLIGHT, 2.0
         elif highlighted:
             fill, border, text_colour = "#f8f9fa", "#dee2e6", "#adb5bd"
-        label = str(data["label"])
         ax.text(
-            x, y, label if len(label) <= 34 else label[:32] + "…", ha="center", va="center", fontsize=6.5,
+            x, y, labels[node], ha="center", va="center", fontsize=6.5,
             color=text_colour,
             bbox={"boxstyle": "round,pad=0.25", "facecolor": fill, "edgecolor": border, "linewidth": width},
         )
