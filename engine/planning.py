@@ -39,22 +39,32 @@ def plan_fixes(
 ) -> tuple[tuple[PlanStep, ...], float, float]:
     """Return (steps, ECR in minutes, probability left unresolved after the whole plan)."""
     remaining = {c: p for c, p in probabilities.items() if p > 0}
-    candidates = {fid: f for fid, f in kb.fixes.items() if fid not in exclude}
+    candidates = {
+        fid: tuple(f.resolves.items())
+        for fid, f in kb.fixes.items()
+        if fid not in exclude and any(c in remaining for c in f.resolves)
+    }
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
     while candidates and reach > 1e-12:
-        best = None
-        for fid, fix in candidates.items():
-            gain = sum(remaining.get(c, 0.0) * q for c, q in fix.resolves.items())
+        best: tuple[tuple[float, float, str], str, float] | None = None
+        for fid, resolves in candidates.items():
+            gain = 0.0
+            for c, q in resolves:
+                r = remaining.get(c)
+                if r:
+                    gain += r * q
+            cost = kb.fixes[fid].cost
             p = gain / reach
-            key = (p / fix.cost, -fix.cost, fid)
+            key = (p / cost, -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
         assert best is not None
         _, fid, p = best
         if p < MIN_P:
             break
-        fix = candidates.pop(fid)
+        del candidates[fid]
+        fix = kb.fixes[fid]
         steps.append(
             PlanStep(
                 fix=fid,

@@ -84,25 +84,43 @@ def _around_version(v: str) -> list[str]:
     return [below, f"{major}.{minor}.{patch}", f"{major}.{minor + 1}.0"]
 
 
+def _base_rates(kb: KnowledgeBase, odef: ObservationDef, values: tuple[ObsValue, ...]) -> list[float]:
+    """How common each answer is before the causes are considered. For yes/no questions the answer that argues
+    for a cause is the unusual finding (a dent, a cloud incident, Bluetooth nearby): it gets 1/4, the other 3/4.
+    Other kinds start uniform."""
+    if odef.kind is not Kind.BOOL:
+        return [1.0] * len(values)
+    supports = [
+        any(r.cf > 0 and all(c.holds(v) for c in r.conditions if c.obs == odef.id) for r in kb.rules_using(odef.id))
+        for v in values
+    ]
+    if any(supports) and not all(supports):
+        return [0.25 if s else 0.75 for s in supports]
+    return [0.5] * len(values)
+
+
 def answer_distribution(
     kb: KnowledgeBase, diagnosis: Diagnosis, odef: ObservationDef, values: tuple[ObsValue, ...]
 ) -> tuple[float, ...]:
-    """P(o = k | evidence) for each candidate k, from the rules and the current cause probabilities."""
+    """P(o = k | evidence) for each candidate k: a base rate per answer, shaped under each cause by the rules
+    for that cause (answers they count as evidence for it more likely, as evidence against less likely), mixed
+    over the current cause probabilities."""
+    base = _base_rates(kb, odef, values)
     mix = [0.0] * len(values)
     for belief in diagnosis.causes:
         if belief.probability <= 0:
             continue
         scores = []
-        for v in values:
-            score = 1.0
+        for v, b in zip(values, base):
+            score = b
             for rule in kb.rules_for_cause(belief.id):
                 conds = [c for c in rule.conditions if c.obs == odef.id]
                 if conds and all(c.holds(v) for c in conds):
                     score *= 1.0 + _ANSWER_WEIGHT * rule.cf if rule.cf > 0 else 1.0 / (1.0 - _ANSWER_WEIGHT * rule.cf)
             scores.append(score)
         total = sum(scores)
-        for i, s in enumerate(scores):
-            mix[i] += belief.probability * s / total
+        for i, sc in enumerate(scores):
+            mix[i] += belief.probability * sc / total
     total = sum(mix) or 1.0
     return tuple(m / total for m in mix)
 
@@ -143,8 +161,11 @@ def value_of(
     current_plan = [s.fix for s in diagnosis.plan]
     outcomes = []
     expected = baseline = 0.0
+    rules = kb.rules_using(obs_id)
     for v, p in zip(values, probs):
-        d = what_if(kb, observations, firings, obs_id, v)
+        # An answer no rule reacts to leaves the beliefs as they are: no need to recompute them.
+        reacts = any(all(c.holds(v) for c in r.conditions if c.obs == obs_id) for r in rules)
+        d = what_if(kb, observations, firings, obs_id, v) if reacts else diagnosis
         outcomes.append(Outcome(v, p, d.ecr, d))
         expected += p * d.ecr
         probabilities = {c.id: c.probability for c in d.causes}

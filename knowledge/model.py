@@ -221,11 +221,22 @@ class KnowledgeBase:
     fixes: Mapping[str, FixDef]
     source_dir: str = ""
 
+    def __post_init__(self) -> None:
+        # Indexes for the lookups the question selection makes thousands of times.
+        by_cause: dict[str, list[RuleDef]] = {}
+        by_obs: dict[str, list[RuleDef]] = {}
+        for r in self.rules:
+            by_cause.setdefault(r.cause, []).append(r)
+            for o in r.observations:
+                by_obs.setdefault(o, []).append(r)
+        object.__setattr__(self, "_by_cause", {k: tuple(v) for k, v in by_cause.items()})
+        object.__setattr__(self, "_by_obs", {k: tuple(v) for k, v in by_obs.items()})
+
     def rules_for_cause(self, cause: str) -> tuple[RuleDef, ...]:
-        return tuple(r for r in self.rules if r.cause == cause)
+        return self._by_cause.get(cause, ())  # type: ignore[attr-defined,no-any-return]
 
     def rules_using(self, obs: str) -> tuple[RuleDef, ...]:
-        return tuple(r for r in self.rules if obs in r.observations)
+        return self._by_obs.get(obs, ())  # type: ignore[attr-defined,no-any-return]
 
     def fixes_for_cause(self, cause: str) -> tuple[FixDef, ...]:
         return tuple(f for f in self.fixes.values() if cause in f.resolves)
