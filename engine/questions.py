@@ -27,6 +27,9 @@ from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 
 #: How strongly a rule's CF shapes the expected answer distribution under its cause.
 _ANSWER_WEIGHT = 4.0
+#: Minutes every question costs on top of finding the answer: reading it, thinking, typing. It keeps the
+#: interview from asking questions that would save only seconds ("dumb questions", in EMYCIN's words).
+QUESTION_OVERHEAD = 1.0
 
 
 @dataclass(frozen=True)
@@ -170,7 +173,7 @@ def value_of(
         expected += p * d.ecr
         probabilities = {c.id: c.probability for c in d.causes}
         baseline += p * evaluate_plan(kb, probabilities, current_plan)
-    return QuestionValue(obs_id, odef.cost + expected, baseline, diagnosis.ecr, tuple(outcomes))
+    return QuestionValue(obs_id, odef.cost + QUESTION_OVERHEAD + expected, baseline, diagnosis.ecr, tuple(outcomes))
 
 
 def rank_questions(

@@ -6,9 +6,10 @@ Nodes (attribute ``kind``), left to right:
 - ``val:<obs>=<value>`` the values (or thresholds, e.g. ``val:signal_rssi_dbm=<-80``) a rule tests;
 - ``rule:<id>`` rules; ``cause:<id>`` causes; ``fix:<id>`` fixes.
 
-Edges: ``obs -> val`` (``kind="value"``), ``val -> rule`` (``kind="condition"``, the condition text and ``negate``:
-the rule needs the observation *not* to have that value), ``rule -> cause`` (``kind="concludes"``, ``cf``, ``sign``)
-and ``cause -> fix`` (``kind="fixed_by"``, ``p``: the probability that the fix resolves the cause).
+Edges: ``obs -> val`` (``kind="value"``), ``val -> rule`` (``kind="condition"``, the condition text and
+``negate``: the rule needs the observation *not* to have that value), ``rule -> cause``
+(``kind="concludes"``, ``cf``, ``sign``) and ``cause -> fix`` (``kind="fixed_by"``, ``p``: the probability
+that the fix resolves the cause).
 
 Every attribute is a string, a number or a bool, so the graph can be written as GraphML unchanged.
 The graph is pure data: building it reads nothing but the knowledge base.
@@ -21,7 +22,6 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import networkx as nx
-
 from photon_doctor.engine.evidence import ObsValue
 from photon_doctor.graph.style import LAYER
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op
@@ -56,8 +56,8 @@ def fix_node(fix_id: str) -> str:
 class ValueTest:
     """One value node a condition points from: the observation has ``value`` (or passes the threshold).
 
-    ``op`` and ``value`` rebuild a positive :class:`Condition` that holds exactly for the observed values the node
-    stands for; ``negate`` says that the condition needs the opposite.
+    ``op`` and ``value`` rebuild a positive :class:`Condition` that holds exactly for the observed values the
+    node stands for; ``negate`` says that the condition needs the opposite.
     """
 
     obs: str
@@ -83,7 +83,7 @@ def _fmt(value: Any) -> str:
 
 
 def value_tests(cond: Condition, odef: ObservationDef) -> list[ValueTest]:
-    """The value nodes of one condition: one per enum value in ``in``/``not_in``, one threshold per comparison."""
+    """The value nodes of one condition: one per value in ``in``/``not_in``, one threshold per comparison."""
     op, neg, obs = cond.op, cond.negate, cond.obs
     if op in _SYMBOL:
         text = f"{_SYMBOL[op]}{_fmt(cond.value)}"
@@ -108,7 +108,9 @@ def value_tests(cond: Condition, odef: ObservationDef) -> list[ValueTest]:
 
 def build_graph(kb: KnowledgeBase) -> nx.DiGraph:
     """The rule graph of ``kb`` (see the module docstring for its nodes, edges and attributes)."""
-    g = nx.DiGraph(name="photon-doctor rule graph", schema_version=kb.schema_version, source_dir=kb.source_dir)
+    g = nx.DiGraph(
+        name="photon-doctor rule graph", schema_version=kb.schema_version, source_dir=kb.source_dir
+    )
     for o in kb.observations.values():
         attrs: dict[str, Any] = {
             "question": o.question, "help": o.help, "obs_kind": o.kind.value, "cost": o.cost,
@@ -137,7 +139,8 @@ def build_graph(kb: KnowledgeBase) -> nx.DiGraph:
     for f in kb.fixes.values():
         fnode = fix_node(f.id)
         _add_node(g, fnode, "fix", f.id, f.id, title=f.title, description=f.description, cost=f.cost,
-                  risk=f.risk.value, reversible=f.reversible, automation=f.automation, source="; ".join(f.sources))
+                  risk=f.risk.value, reversible=f.reversible, automation=f.automation,
+                  source="; ".join(f.sources))
         for cause_id, p in f.resolves.items():
             g.add_edge(cause_node(cause_id), fnode, kind="fixed_by", p=p)
     return g
@@ -165,7 +168,7 @@ def _jsonable(value: Any) -> Any:
 
 
 def value_condition(g: nx.DiGraph, node: str) -> Condition:
-    """The positive condition a value node stands for (it holds for the observed values the node represents)."""
+    """The positive condition a value node stands for (it holds for the observed values it represents)."""
     data = g.nodes[node]
     return Condition(obs=str(data["obs"]), op=Op(data["op"]), value=_tupled(json.loads(data["value_json"])))
 
@@ -190,12 +193,12 @@ def subgraph_around(g: nx.DiGraph, node: str) -> nx.DiGraph:
 def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
     """A copy of ``g`` that marks what a saved session saw and concluded.
 
-    Every node and edge gets ``highlight`` (bool) and every node ``role``: ``observed`` for the observations given,
-    ``observed_value`` for the value nodes those observations match, ``fired`` for exactly the rules of the
-    diagnosis trace (entries of kind ``rule``), ``ranked`` for the ranked causes (with ``rank``, 1 = first) and
-    ``planned`` for the fixes of the plan (with ``step``). An edge is highlighted when both its ends are and, into
-    a cause, when its rule fired. Ids of the session that are not in ``g`` (another knowledge base, or a filtered
-    graph) are listed in the graph attribute ``missing``.
+    Every node and edge gets ``highlight`` (bool) and every node ``role``: ``observed`` for the observations
+    given, ``observed_value`` for the value nodes those observations match, ``fired`` for exactly the rules of
+    the diagnosis trace (entries of kind ``rule``), ``ranked`` for the ranked causes (with ``rank``, 1 =
+    first) and ``planned`` for the fixes of the plan (with ``step``). An edge is highlighted when both its ends
+    are and, into a cause, when its rule fired. Ids of the session that are not in ``g`` (another knowledge
+    base, or a filtered graph) are listed in the graph attribute ``missing``.
     """
     h: nx.DiGraph = g.copy()
     for _, data in h.nodes(data=True):
@@ -215,9 +218,10 @@ def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
             observed[item["id"]] = _tupled(item.get("value"))
             mark(obs_node(item["id"]), "observed")
     for node, data in h.nodes(data=True):
-        if data["kind"] == "value" and data["obs"] in observed:
-            if value_condition(h, node).holds(observed[data["obs"]]):
-                data.update(highlight=True, role="observed_value")
+        if data["kind"] == "value" and data["obs"] in observed and value_condition(h, node).holds(
+            observed[data["obs"]]
+        ):
+            data.update(highlight=True, role="observed_value")
     diagnosis = session_data.get("diagnosis") or {}
     fired = {
         e["id"] for e in diagnosis.get("trace") or []

@@ -13,7 +13,6 @@ import re
 from typing import Any, Callable
 
 import networkx as nx
-
 from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
 
 FORMATS: tuple[str, ...] = ("dot", "graphml", "json", "mermaid", "svg", "png", "html")
@@ -54,7 +53,10 @@ def to_graphml(g: nx.DiGraph) -> str:
 
 
 def to_json(g: nx.DiGraph) -> str:
-    """networkx node-link JSON (``nodes`` and ``edges``); read it back with ``nx.node_link_graph(data, edges="edges")``."""
+    """networkx node-link JSON (``nodes`` and ``edges``).
+
+    Read it back with ``nx.node_link_graph(data, edges="edges")``.
+    """
     data = node_link_data(g)
     return json.dumps(data, indent=2, ensure_ascii=False) + "\n"
 
@@ -139,7 +141,7 @@ _MERMAID_PREFIX = {"observation": "O", "value": "V", "rule": "R", "cause": "C", 
 
 
 def mermaid_ids(g: nx.DiGraph) -> dict[str, str]:
-    """A safe, unique Mermaid id for every node: a kind letter and the id's letters, digits and underscores."""
+    """A safe, unique Mermaid id for every node: a kind letter, then the id's letters, digits, underscores."""
     ids: dict[str, str] = {}
     used: set[str] = set()
     for node, data in g.nodes(data=True):
@@ -155,7 +157,7 @@ def mermaid_ids(g: nx.DiGraph) -> dict[str, str]:
 
 
 def mermaid_text(text: Any) -> str:
-    """Text safe inside a quoted Mermaid label: quotes, angle brackets, ``#``, ``|`` and ``;`` as entity codes."""
+    """Text safe inside a quoted Mermaid label: quotes, ``<``, ``>``, ``#``, ``|``, ``;`` as entity codes."""
     out = []
     for ch in str(text).replace("\n", " "):
         out.append(f"#{ord(ch)};" if ch in '"<>#|;&`' else ch)

@@ -2,7 +2,8 @@
 
 Clicking a node shows its label, rationale or description, source and the rest of its attributes in the panel,
 and dims everything that does not lead to it or follow from it. The layout is the layered one of
-:mod:`photon_doctor.graph.layout`; a highlighted graph (from a session) shows what the session saw and concluded.
+:mod:`photon_doctor.graph.layout`; a highlighted graph (from a session) shows what the session saw and
+concluded.
 """
 
 from __future__ import annotations
@@ -12,7 +13,6 @@ from html import escape
 from typing import Any
 
 import networkx as nx
-
 from photon_doctor.graph.layout import layered_positions
 from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
 
@@ -58,13 +58,15 @@ def svg_drawing(g: nx.DiGraph) -> str:
         boxes[node] = (lefts[i] + (widths[i] - w) / 2, TOP + y * ROW, w)
     out = [
         f'<svg id="graph" xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" height="{total_h:.0f}" '
-        f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="Helvetica, Arial, sans-serif" font-size="11">',
+        f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="Helvetica, Arial, sans-serif" '
+        'font-size="11">',
         "<defs>",
     ]
     colours = sorted({edge_colour(d) for _, _, d in g.edges(data=True)} | {"#dee2e6"})
     for c in colours:
         out.append(
-            f'<marker id="arrow-{c[1:]}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" markerHeight="6" '
+            f'<marker id="arrow-{c[1:]}" viewBox="0 0 10 10" refX="10" refY="5" markerWidth="6" '
+            'markerHeight="6" '
             f'orient="auto-start-reverse"><path d="M0,0 L10,5 L0,10 z" fill="{c}"/></marker>'
         )
     out.append("</defs>")
@@ -91,7 +93,7 @@ def svg_drawing(g: nx.DiGraph) -> str:
             f"<title>{escape(str(title))}</title></path>"
         )
         text = edge_label(data)
-        if text and data["kind"] != "condition":
+        if text and data["kind"] == "concludes":  # one per rule; a fix's p is in the edge's tooltip
             out.append(
                 f'<text class="edge-label" data-src="{escape(u)}" data-dst="{escape(v)}" x="{x1 + 6:.1f}" '
                 f'y="{uy - 3:.1f}" font-size="9" fill="{colour}">{escape(text)}</text>'
@@ -112,7 +114,8 @@ def svg_drawing(g: nx.DiGraph) -> str:
             fill, border, ink = "#f8f9fa", "#dee2e6", "#adb5bd"
         label = str(data["label"])
         out.append(
-            f'<g class="{classes}" data-id="{escape(node)}" transform="translate({left:.1f},{cy - NODE_HEIGHT / 2:.1f})">'
+            f'<g class="{classes}" data-id="{escape(node)}" '
+            f'transform="translate({left:.1f},{cy - NODE_HEIGHT / 2:.1f})">'
             f'<rect width="{w:.1f}" height="{NODE_HEIGHT}" rx="6" fill="{fill}" stroke="{border}" '
             f'stroke-width="{stroke_w}"/>'
             f'<text x="{w / 2:.1f}" y="14" text-anchor="middle" fill="{ink}">{escape(_short(label))}</text>'
@@ -133,7 +136,8 @@ def page_data(g: nx.DiGraph) -> dict[str, Any]:
 _CSS = """
 body { margin: 0; font: 14px/1.4 Helvetica, Arial, sans-serif; color: #212529; display: flex; height: 100vh; }
 #canvas { flex: 1; overflow: auto; background: #fff; }
-#panel { width: 360px; border-left: 1px solid #dee2e6; padding: 12px 16px; overflow: auto; background: #f8f9fa; }
+#panel { width: 360px; border-left: 1px solid #dee2e6; padding: 12px 16px; overflow: auto;
+         background: #f8f9fa; }
 #panel h2 { font-size: 16px; margin: 4px 0 8px; word-break: break-all; }
 #panel dt { font-weight: bold; margin-top: 8px; color: #495057; }
 #panel dd { margin: 2px 0 0 0; white-space: pre-wrap; word-break: break-word; }
@@ -151,9 +155,9 @@ body { margin: 0; font: 14px/1.4 Helvetica, Arial, sans-serif; color: #212529; d
 
 _JS = """
 const DATA = JSON.parse(document.getElementById('graph-data').textContent);
-const ORDER = ['label', 'title', 'question', 'rationale', 'description', 'source', 'conditions', 'cf', 'cause',
-               'prior', 'cost', 'risk', 'reversible', 'automation', 'help', 'obs_kind', 'unit', 'probes',
-               'askable', 'file', 'role', 'rank', 'step'];
+const ORDER = ['label', 'title', 'question', 'rationale', 'description', 'source', 'conditions', 'cf',
+               'cause', 'prior', 'cost', 'risk', 'reversible', 'automation', 'help', 'obs_kind', 'unit',
+               'probes', 'askable', 'file', 'role', 'rank', 'step'];
 const HIDDEN = new Set(['kind', 'layer', 'ref', 'value_json', 'op', 'highlight', 'sign', 'obs']);
 const succ = {}, pred = {};
 for (const id in DATA.nodes) { succ[id] = []; pred[id] = []; }
@@ -201,7 +205,10 @@ document.getElementById('graph').addEventListener('click', clearSelection);
 document.getElementById('find').addEventListener('change', ev => {
   const q = ev.target.value.trim(); if (!q) return;
   const id = DATA.nodes[q] ? q : Object.keys(DATA.nodes).find(k => k.includes(q));
-  if (id) { select(id); document.querySelector(`.node[data-id="${CSS.escape(id)}"]`).scrollIntoView({block: 'center', inline: 'center'}); }
+  if (!id) return;
+  select(id);
+  document.querySelector(`.node[data-id="${CSS.escape(id)}"]`)
+    .scrollIntoView({block: 'center', inline: 'center'});
 });
 const SVG = document.getElementById('graph');
 const BASE = [SVG.width.baseVal.value, SVG.height.baseVal.value];
@@ -218,7 +225,8 @@ document.getElementById('zoom-out').onclick = () => zoom(0.8);
 def to_html(g: nx.DiGraph, title: str = "photon-doctor rule graph") -> str:
     """The page: the drawing on the left, a panel on the right; everything inline, nothing fetched."""
     legend = "".join(
-        f'<span style="background:{NODE_COLOURS[k][0]};border-color:{NODE_COLOURS[k][1]}">{escape(TITLES[k])}</span>'
+        f'<span style="background:{NODE_COLOURS[k][0]};border-color:{NODE_COLOURS[k][1]}">'
+        f"{escape(TITLES[k])}</span>"
         for k in KINDS
     )
     counts = {k: sum(1 for _, d in g.nodes(data=True) if d["kind"] == k) for k in KINDS}
@@ -226,8 +234,8 @@ def to_html(g: nx.DiGraph, title: str = "photon-doctor rule graph") -> str:
     session_note = ""
     if g.graph.get("highlighted"):
         session_note = (
-            f'<p>Highlighted (<span style="color:{HIGHLIGHT}">thick border</span>): the observations given, the rules '
-            "that fired, the ranked causes and the planned fixes of the session.</p>"
+            f'<p>Highlighted (<span style="color:{HIGHLIGHT}">thick border</span>): the observations given, '
+            "the rules that fired, the ranked causes and the planned fixes of the session.</p>"
         )
     return f"""<!DOCTYPE html>
 <html lang="en">
@@ -245,7 +253,8 @@ def to_html(g: nx.DiGraph, title: str = "photon-doctor rule graph") -> str:
 <button id="zoom-out" title="zoom out">-</button><button id="zoom-in" title="zoom in">+</button></div>
 <div class="legend">{legend}</div>
 <p>{escape(summary)}. Edges: <span style="color:#2b8a3e">green</span> evidence for a cause,
-<span style="color:#c92a2a">red</span> evidence against (dashed: the rule needs the value <em>not</em> to hold),
+<span style="color:#c92a2a">red</span> evidence against (dashed: the rule needs the value
+<em>not</em> to hold),
 <span style="color:#1c7ed6">blue</span> a fix and its chance of resolving the cause.</p>
 {session_note}
 <p id="kind">Click a node to see its rationale or description and its source.</p>

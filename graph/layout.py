@@ -1,9 +1,9 @@
 """A layered left-to-right layout of the rule graph, computed here so no drawing program is needed.
 
-x is the layer of a node's kind (observations, values, rules, causes, fixes). Within a layer the nodes are ordered
-by the barycenter heuristic (Sugiyama et al. 1981): sweeping right then left, each node moves to the mean position
-of its neighbours in the layer before, which removes most edge crossings. y spreads each layer evenly over the
-height of the tallest one.
+x is the layer of a node's kind (observations, values, rules, causes, fixes). Within a layer the nodes are
+ordered by the barycenter heuristic (Sugiyama et al. 1981): sweeping right then left, each node moves to the
+mean position of its neighbours in the layer before, which removes most edge crossings. y spreads each layer
+evenly over the height of the tallest one.
 """
 
 from __future__ import annotations
@@ -11,7 +11,6 @@ from __future__ import annotations
 from itertools import combinations
 
 import networkx as nx
-
 from photon_doctor.graph.style import KINDS, LAYER
 
 SWEEPS = 8
@@ -26,7 +25,7 @@ def layers(g: nx.DiGraph) -> list[list[str]]:
 
 
 def order_layers(g: nx.DiGraph, sweeps: int = SWEEPS) -> list[list[str]]:
-    """The layers, each ordered to reduce edge crossings (barycenter sweeps; the best ordering seen is kept)."""
+    """The layers, each ordered to reduce edge crossings (barycenter sweeps; the best order seen is kept)."""
     order = layers(g)
     best, best_crossings = [list(layer) for layer in order], count_crossings(g, order)
     for sweep in range(sweeps):

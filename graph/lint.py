@@ -1,7 +1,7 @@
 """``kb check``: static verification of the knowledge base (expert-systems.md §5).
 
-The anomaly classes of Preece & Shinghal (1994) — deficiency, redundancy, ambivalence, circularity — checked on
-the knowledge and its rule graph:
+The anomaly classes of Preece & Shinghal (1994) — deficiency, redundancy, ambivalence, circularity — checked
+on the knowledge and its rule graph:
 
 =====================  ========  ====================================================================
 code                   severity  finding
@@ -31,7 +31,6 @@ from enum import Enum
 from typing import Any
 
 import networkx as nx
-
 from photon_doctor.graph.build import build_graph, cause_node, fix_node, obs_node, rule_node
 from photon_doctor.graph.values import implies, satisfiable
 from photon_doctor.knowledge.model import Condition, KnowledgeBase, RuleDef
@@ -175,7 +174,7 @@ def subsumes(kb: KnowledgeBase, general: RuleDef, specific: RuleDef) -> bool:
 
 
 def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
-    """Subsumed, duplicate and conflicting rules among ``rules`` (rules for the same cause, compared pairwise)."""
+    """Subsumed, duplicate and conflicting rules among ``rules`` (same cause, compared pairwise)."""
     findings: list[Finding] = []
     by_cause: dict[str, list[RuleDef]] = {}
     for r in rules:
@@ -206,7 +205,8 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                 findings.append(Finding(
                     Severity.WARNING, "rule-subsumed",
                     (rule_node(specific.id), rule_node(general.id), cause_node(cause)),
-                    f"rule '{specific.id}' ({specific.cf:+g}) is subsumed by '{general.id}' ({general.cf:+g}): "
+                    f"rule '{specific.id}' ({specific.cf:+g}) is subsumed by '{general.id}' "
+                    f"({general.cf:+g}): "
                     f"whenever it fires, '{general.id}' fires too, so MYCIN combination counts the shared "
                     f"evidence for '{cause}' twice (fine only if meant as an extra boost)",
                 ))

@@ -12,11 +12,11 @@ import shutil
 import subprocess
 
 import networkx as nx
-
-from photon_doctor.errors import DeviceError
 from photon_doctor.graph.export import to_dot
 from photon_doctor.graph.layout import layered_positions
 from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
+
+from photon_doctor.errors import DeviceError
 
 RENDERERS = ("auto", "graphviz", "matplotlib")
 DOT_TIMEOUT = 120.0
@@ -37,7 +37,8 @@ def matplotlib_available() -> bool:
 
 
 def render_image(g: nx.DiGraph, fmt: str, renderer: str = "auto") -> bytes:
-    """``g`` drawn as ``svg`` or ``png`` bytes by ``renderer`` (``auto``: Graphviz if on PATH, else matplotlib).
+    """``g`` drawn as ``svg`` or ``png`` bytes by ``renderer`` (``auto``: Graphviz if on PATH, else
+    matplotlib).
 
     Raises DeviceError when the renderer asked for (or, with ``auto``, both) is not available or fails,
     and ValueError for an unknown format or renderer.
@@ -54,7 +55,9 @@ def render_image(g: nx.DiGraph, fmt: str, renderer: str = "auto") -> bytes:
     if matplotlib_available():
         return render_with_matplotlib(g, fmt)
     if renderer == "matplotlib":
-        raise DeviceError(f"cannot draw {fmt}: matplotlib is not installed; run: pip install 'photon-doctor[draw]'")
+        raise DeviceError(
+            f"cannot draw {fmt}: matplotlib is not installed; run: pip install 'photon-doctor[draw]'"
+        )
     raise DeviceError(f"cannot draw {fmt}: neither Graphviz nor matplotlib is available; {_INSTALL_HINT}")
 
 
@@ -73,7 +76,8 @@ def render_with_graphviz(g: nx.DiGraph, fmt: str, program: str) -> bytes:
         raise DeviceError(f"cannot run Graphviz ({program}): {exc}") from None
     if done.returncode != 0 or not done.stdout:
         detail = done.stderr.decode("utf-8", "replace").strip().splitlines()
-        raise DeviceError(f"Graphviz failed (exit {done.returncode}): {detail[-1] if detail else 'no output'}")
+        last = detail[-1] if detail else "no output"
+        raise DeviceError(f"Graphviz failed (exit {done.returncode}): {last}")
     return done.stdout
 
 
@@ -103,7 +107,7 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
         if highlighted:
             colour, width = (colour, 1.8) if data.get("highlight") else ("#dee2e6", 0.5)
         text = edge_label(data)
-        if text and data["kind"] != "condition":
+        if text and data["kind"] == "concludes":  # one per rule: readable; a cause's many p labels are not
             ax.text(x1 + half[u] + 0.02, y1 - 0.12, text, fontsize=5, color=colour, va="bottom")
         ax.annotate(
             "", xy=(x2 - half[v], y2), xytext=(x1 + half[u], y1),

@@ -1,4 +1,4 @@
-"""How the rule graph looks, shared by every renderer: the layer and the colours of each kind of node and edge."""
+"""How the rule graph looks, shared by every renderer: the layer and colours of each kind of node and edge."""
 
 from __future__ import annotations
 
@@ -34,7 +34,7 @@ HIGHLIGHT = "#7048e8"  # border of a node a session highlights
 
 
 def edge_colour(attrs: Mapping[str, Any]) -> str:
-    """The colour of an edge: green for evidence for a cause, red for evidence against, blue to a fix, else grey."""
+    """An edge's colour: green for evidence for a cause, red against it, blue to a fix, else grey."""
     kind = attrs.get("kind")
     if kind == "concludes":
         return POSITIVE if attrs.get("sign") == "+" else NEGATIVE
@@ -44,7 +44,7 @@ def edge_colour(attrs: Mapping[str, Any]) -> str:
 
 
 def edge_label(attrs: Mapping[str, Any]) -> str:
-    """A short label for an edge: the signed CF of a rule, the probability of a fix, 'not' for a negated test."""
+    """A short edge label: the signed CF of a rule, the probability of a fix, 'not' for a negated test."""
     kind = attrs.get("kind")
     if kind == "concludes":
         return f"{float(attrs['cf']):+.2f}"

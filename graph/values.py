@@ -1,15 +1,16 @@
-"""Candidate values for reasoning about conditions without solving them: one value from every region that matters.
+"""Candidate values for reasoning about conditions without solving them: one value from every region that
+matters.
 
-For a set of conditions on one observation, the candidates include a value from every region of the value space
-in which all those conditions are constant (each threshold, each gap between thresholds, each end), so "some value
-satisfies all of them" and "every value accepted by these is accepted by those" are decided exactly by testing the
-candidates with :meth:`Condition.holds`:
+For a set of conditions on one observation, the candidates include a value from every region of the value
+space in which all those conditions are constant (each threshold, each gap between thresholds, each end),
+so "some value satisfies all of them" and "every value accepted by these is accepted by those" are decided
+exactly by testing the candidates with :meth:`Condition.holds`:
 
 - enum: the observation's choices; bool: yes and no;
 - number: every constant, the midpoints between them, and one beyond each end;
 - version: every constant, the next version after each (in ``version_key`` order) and the lowest version;
-- fixes tried: every subset of the fixes the conditions name (with and without one more fix), and the exact lists
-  of ``is`` conditions.
+- fixes tried: every subset of the fixes the conditions name (with and without one more fix), and the exact
+  lists of ``is`` conditions.
 """
 
 from __future__ import annotations
@@ -45,14 +46,15 @@ def _numbers(conds: list[Condition]) -> tuple[ObsValue, ...]:
     if not points:
         return (0.0,)
     values = [points[0] - 1.0, *points, points[-1] + 1.0]
-    values += [(a + b) / 2 for a, b in zip(points, points[1:])]
+    values += [(a + b) / 2 for a, b in zip(points, points[1:], strict=False)]
     return tuple(values)
 
 
 def _versions(conds: list[Condition]) -> tuple[ObsValue, ...]:
     texts = list(dict.fromkeys(str(c.value) for c in conds))
     keys = {version_key(t) for t in texts}
-    # Each threshold, the next version after each (so every gap between thresholds is represented), the lowest.
+    # Each threshold, the next version after each (so every gap between thresholds is represented), the
+    # lowest.
     regions = keys | {_successor(k) for k in keys} | {LOWEST_VERSION_KEY}
     values: list[ObsValue] = list(texts)
     for key in sorted(regions):
@@ -65,7 +67,7 @@ LOWEST_VERSION_KEY = (0, 0, 0, 0)
 
 
 def spellings(key: tuple[int, ...]) -> list[str]:
-    """Two different version strings with the same ``key``: ``is``/``is_not`` compare the text, not the key."""
+    """Two version strings with the same ``key``: ``is``/``is_not`` compare the text, not the key."""
     canonical = key_to_version(key)
     return [canonical, canonical + "+lint" if key[-1] else canonical[:-1] + "1"]
 
@@ -114,7 +116,7 @@ def satisfiable(odef: ObservationDef, conditions: Iterable[Condition]) -> bool:
 
 
 def implies(odef: ObservationDef, specific: Iterable[Condition], general: Iterable[Condition]) -> bool:
-    """True if every value of ``odef`` that satisfies all of ``specific`` also satisfies all of ``general``."""
+    """True if every value of ``odef`` satisfying all of ``specific`` also satisfies all of ``general``."""
     spec, gen = list(specific), list(general)
     return all(
         all(c.holds(v) for c in gen)

@@ -1,4 +1,5 @@
-"""The shell side of ``photon-doctor graph`` and ``photon-doctor kb check``: options in, output and an exit code out.
+"""The shell side of ``photon-doctor graph`` and ``photon-doctor kb check``: options in; output and an exit
+code out.
 
 The graph, its exports and the lint are pure (:mod:`photon_doctor.graph`); reading sessions, choosing what to
 show, and writing to stdout or a file happen here.
@@ -63,7 +64,8 @@ def focus_node(kb: KnowledgeBase, options: GraphOptions) -> str | None:
         if value is not None
     ]
     if len(given) > 1:
-        raise UsageError(f"give at most one of --cause, --fix, --observation (got {', '.join(g[0] for g in given)})")
+        flags = ", ".join(g[0] for g in given)
+        raise UsageError(f"give at most one of --cause, --fix, --observation (got {flags})")
     if not given:
         return None
     flag, value, ids, make = given[0]

@@ -13,8 +13,8 @@ from typing import Any
 
 import networkx as nx
 import pytest
-
 from photon_doctor.graph.render import matplotlib_available
+
 from tests.conftest import KB_MINI
 
 SCRIPT = Path(sys.executable).with_name("photon-doctor")

@@ -181,6 +181,8 @@ def test_the_operators_are_all_in_use(kb: KnowledgeBase) -> None:
     ops = {c.op for r in kb.rules for c in r.conditions}
     assert {Op.IS, Op.IN, Op.NOT_IN, Op.LT, Op.GE, Op.VERSION_LT, Op.VERSION_GE, Op.CONTAINS} <= ops
     assert any(c.obs == "fixes_tried_failed" and c.op is Op.CONTAINS for r in kb.rules for c in r.conditions)
+    assert any(c.negate for r in kb.rules for c in r.conditions), "no rule uses negation"
+    assert any(len(r.conditions) > 1 for r in kb.rules), "no rule uses a conjunction"
 
 
 def test_no_two_rules_share_conditions_and_cause(kb: KnowledgeBase) -> None:

@@ -12,11 +12,11 @@ import networkx as nx
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from photon_doctor.graph.lint import Finding, LintReport, cycle_findings, lint
 from photon_doctor.graph.values import _successor, implies, key_to_version, satisfiable
 from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op, version_key
+from photon_doctor.knowledge.model import Condition, Kind, ObservationDef, Op, version_key
+
 from tests.conftest import KB_MINI
 
 OBSERVATIONS = """schema_version = 1

@@ -1,0 +1,276 @@
+"""Shareable reports of a saved session: what was observed and how, the ranked causes and HOW they were concluded,
+the fix plan, and the fixes tried with their results — as JSON, Markdown (for a forum) or one HTML page.
+
+:func:`build_report` re-runs the pure core on the session's observations (so the explanations are the engine's
+own) and returns a JSON-ready dictionary; the renderers in :mod:`photon_doctor.report_render` turn it into text.
+Every string of a report goes through :func:`photon_doctor.report_scrub.scrub`, and every rendered page through
+:func:`photon_doctor.report_scrub.scrub_text` once more: tokens, Wi-Fi passwords and claim codes never get out.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Any, Mapping
+
+from photon_doctor import __version__
+from photon_doctor.answers import value_to_json
+from photon_doctor.engine.diagnosis import Diagnosis, diagnose
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.engine.explain import how_cause, why_fix
+from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.report_render import to_html, to_markdown
+from photon_doctor.report_scrub import scrub, scrub_text
+from photon_doctor.sessions import session_observations
+
+REPORT_SCHEMA_VERSION = 1
+#: The output formats, and the names (or file suffixes) that mean them.
+FORMATS = ("md", "html", "json")
+_FORMAT_NAMES = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "json": "json"}
+
+#: How each provenance source is said in a report.
+SOURCE_WORDS = {
+    "person": "answered by the person",
+    "scenario": "the demo scenario's owner (simulated answer)",
+    "probe:serial": "USB serial probe",
+    "probe:softap": "SoftAP (device access point) probe",
+    "probe:cloud": "Particle cloud probe",
+    "probe:host": "host network probe",
+    "probe:usb": "USB discovery probe",
+}
+#: The fields of an action record (see the executor); other fields are kept in the JSON, scrubbed.
+ACTION_FIELDS = (
+    "fix", "title", "automation", "risk", "reversible", "commands", "consent", "result", "message",
+    "verified_connected", "seconds",
+)
+_STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})")
+
+
+def source_words(source: str) -> str:
+    """How an observation was obtained, in words (``probe:serial`` -> ``USB serial probe``)."""
+    if source in SOURCE_WORDS:
+        return SOURCE_WORDS[source]
+    if source.startswith("probe:"):
+        return f"{source[len('probe:'):]} probe"
+    return source or "unknown"
+
+
+def value_text(value: Any, unit: str | None = None) -> str:
+    """An observation value for a person: yes/no, comma-separated lists, the unit after numbers."""
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (list, tuple)):
+        return ", ".join(str(v) for v in value) if value else "none"
+    return f"{value} {unit}" if unit and isinstance(value, (int, float)) else str(value)
+
+
+def _observation(kb: KnowledgeBase, o: Observation) -> dict[str, Any]:
+    odef = kb.observations[o.id]
+    value = value_to_json(o.value)
+    meaning = odef.choices.get(value) if isinstance(value, str) else None
+    return {
+        "id": o.id,
+        "question": odef.question,
+        "value": value,
+        "value_text": value_text(value, odef.unit),
+        "meaning": meaning,
+        "confidence": o.confidence,
+        "source": o.provenance.source,
+        "obtained_by": source_words(o.provenance.source),
+        "evidence": o.provenance.detail,
+    }
+
+
+def _unavailable(saved: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """What the probes could not tell, grouped by probe and reason (one reason often covers several ids)."""
+    groups: dict[tuple[str, str], list[str]] = {}
+    for u in saved.get("unavailable") or []:
+        if isinstance(u, dict):
+            key = (str(u.get("probe", "")), str(u.get("reason", "")))
+            groups.setdefault(key, [])
+            if u.get("id") and str(u["id"]) not in groups[key]:
+                groups[key].append(str(u["id"]))
+    return [{"probe": p, "reason": r, "ids": ids} for (p, r), ids in groups.items()]
+
+
+def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
+    """Causes the evidence argues against (negative certainty), most firmly ruled out first."""
+    against = [c for c in d.causes if c.certainty < 0 and any(e.contribution < 0 for e in c.evidence)]
+    against.sort(key=lambda c: c.certainty)
+    return [how_cause(kb, d, c.id) for c in against]
+
+
+def _action(kb: KnowledgeBase, i: int, item: Any, where: str) -> dict[str, Any]:
+    if not isinstance(item, dict):
+        raise SessionError(f"{where}: actions[{i}] is not an object")
+    fix = str(item.get("fix") or "")
+    commands = item.get("commands") or []
+    if isinstance(commands, str):
+        commands = [commands]
+    if not isinstance(commands, list):
+        raise SessionError(f"{where}: actions[{i}].commands is not a list")
+    action = dict(item)  # unknown fields are kept (and scrubbed): the executor may add some
+    action.update({k: item.get(k) for k in ACTION_FIELDS})
+    action.update({
+        "fix": fix,
+        "title": item.get("title") or (kb.fixes[fix].title if fix in kb.fixes else fix),
+        "commands": [str(c) for c in commands],
+        "message": str(item.get("message") or ""),
+    })
+    return action
+
+
+def _actions_and_outcome(
+    kb: KnowledgeBase, data: Mapping[str, Any], where: str
+) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
+    outcome = data.get("outcome")
+    if outcome is not None and not isinstance(outcome, dict):
+        raise SessionError(f"{where}: field 'outcome' is not an object")
+    raw = data.get("actions")
+    if raw is None or raw == []:
+        raw = (outcome or {}).get("actions") or []
+    if not isinstance(raw, list):
+        raise SessionError(f"{where}: field 'actions' is not a list")
+    actions = [_action(kb, i, a, where) for i, a in enumerate(raw)]
+    if outcome is None:
+        return actions, None
+    result = {k: v for k, v in outcome.items() if k != "actions"}
+    result["verified_connected"] = outcome.get("verified_connected")
+    result["fixed_by"] = outcome.get("fixed_by")
+    if result["fixed_by"] in kb.fixes:
+        result["fixed_by_title"] = kb.fixes[result["fixed_by"]].title
+    return actions, result
+
+
+def _saved_at(session_id: str) -> str | None:
+    """The time a session was saved, from its id (``20261124T215728-7e8591``), as ISO 8601 UTC."""
+    m = _STAMP.match(session_id)
+    if not m:
+        return None
+    y, mo, day, h, mi, s = m.groups()
+    return f"{y}-{mo}-{day}T{h}:{mi}:{s}Z"
+
+
+def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
+    if causes:
+        top = causes[0]
+        text = f"Most likely cause: {top['title']} (certainty {top['certainty']:.2f}, {top['in_words']})."
+    else:
+        text = "No cause has support yet: more observations are needed."
+    if outcome is not None:
+        if outcome.get("verified_connected"):
+            fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
+            text += f" Verified connected to the cloud{f' after: {fixed}' if fixed else ''}."
+        else:
+            text += " The device was not verified connected at the end."
+    return text
+
+
+def build_report(
+    kb: KnowledgeBase, session_data: Mapping[str, Any], *, generated_at: datetime | None = None
+) -> dict[str, Any]:
+    """The report of one saved session as a JSON-ready dictionary (``schema_version`` 1), already scrubbed.
+
+    Raises :class:`SessionError` when the session's observations, actions or outcome are malformed, or name
+    observations this knowledge base does not know.
+    """
+    session_id = str(session_data.get("id") or "")
+    where = f"session {session_id}" if session_id else "session"
+    observations = session_observations(kb, session_data, where)
+    d = diagnose(kb, observations)
+    saved = session_data.get("diagnosis") if isinstance(session_data.get("diagnosis"), dict) else {}
+    causes = []
+    for c in d.ranked:
+        how = how_cause(kb, d, c.id)
+        how["probability"] = round(c.probability, 4)
+        causes.append(how)
+    actions, outcome = _actions_and_outcome(kb, session_data, where)
+    notes = []
+    saved_ranked = [c.get("id") for c in saved.get("ranked_causes") or [] if isinstance(c, dict)]
+    if saved and saved_ranked != [c.id for c in d.ranked]:
+        notes.append(
+            "The knowledge base has changed since this session was saved: the causes and the plan below are "
+            "recomputed from the session's observations with the current knowledge."
+        )
+    skipped = session_data.get("skipped")
+    when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
+    report: dict[str, Any] = {
+        "schema_version": REPORT_SCHEMA_VERSION,
+        "summary": _summary(causes, outcome),
+        "session": {
+            "id": session_id or None,
+            "command": session_data.get("command"),
+            "scenario": session_data.get("scenario"),
+            "saved_at": _saved_at(session_id),
+            "questions_asked": session_data.get("questions_asked"),
+            "skipped": [str(s) for s in skipped] if isinstance(skipped, list) else [],
+        },
+        "observations": [_observation(kb, o) for o in observations.values()],
+        "unavailable": _unavailable(saved),
+        "causes": causes,
+        "ruled_out": _ruled_out(kb, d),
+        "leading_cause_clear": d.leading_clear,
+        "plan": [why_fix(kb, d, s.fix) for s in d.plan],
+        "ecr_minutes": round(d.ecr, 2),
+        "unresolved_probability": round(d.unresolved, 4),
+        "actions": actions,
+        "outcome": outcome,
+        "notes": notes,
+        "generator": {
+            "name": "photon-doctor",
+            "version": __version__,
+            "generated_at": when.strftime("%Y-%m-%dT%H:%M:%SZ"),
+            "knowledge_schema_version": kb.schema_version,
+        },
+    }
+    return scrub(report)  # type: ignore[no-any-return]
+
+
+def format_name(fmt: str | None, output: Path | None = None) -> str:
+    """The format to write: ``fmt`` if given, else the ``--output`` file's suffix, else Markdown.
+
+    Raises :class:`UsageError` naming the valid formats.
+    """
+    if fmt is None:
+        suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        return _FORMAT_NAMES.get(suffix, "md")
+    name = _FORMAT_NAMES.get(fmt.lower())
+    if name is None:
+        raise UsageError(f"unknown report format '{fmt}'; valid: {', '.join(FORMATS)}")
+    return name
+
+
+def render(report: Mapping[str, Any], fmt: str) -> str:
+    """The report as text in format ``fmt`` (md, html or json), scrubbed once more as a whole."""
+    name = format_name(fmt)
+    if name == "json":
+        text = json.dumps(scrub(report), indent=2, ensure_ascii=False) + "\n"
+    elif name == "html":
+        text = to_html(report)
+    else:
+        text = to_markdown(report)
+    return scrub_text(text)
+
+
+def write_private(path: Path, text: str) -> None:
+    """Write ``text`` to ``path`` readable by the owner only (0600), replacing what was there.
+
+    Raises :class:`UsageError` when the file cannot be written (a missing folder, no permission).
+    """
+    try:
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file that already exists
+            fh.write(text)
+    except OSError as exc:
+        raise UsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+
+
+__all__ = [
+    "FORMATS", "REPORT_SCHEMA_VERSION", "build_report", "format_name", "render", "source_words", "to_html",
+    "to_markdown", "value_text", "write_private",
+]
