@@ -193,12 +193,12 @@ def subgraph_around(g: nx.DiGraph, node: str) -> nx.DiGraph:
 def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
     """A copy of ``g`` that marks what a saved session saw and concluded.
 
-    Every node and edge gets ``highlight`` (bool) and every node ``role``: ``observed`` for the observations
-    given, ``observed_value`` for the value nodes those observations match, ``fired`` for exactly the rules of
-    the diagnosis trace (entries of kind ``rule``), ``ranked`` for the ranked causes (with ``rank``, 1 =
-    first) and ``planned`` for the fixes of the plan (with ``step``). An edge is highlighted when both its ends
-    are and, into a cause, when its rule fired. Ids of the session that are not in ``g`` (another knowledge
-    base, or a filtered graph) are listed in the graph attribute ``missing``.
+    Every node and edge gets ``highlight`` (bool) and every node ``role``: ``observed`` for the
+    observations given, ``observed_value`` for the value nodes those observations match, ``fired`` for
+    exactly the rules of the diagnosis trace (entries of kind ``rule``), ``ranked`` for the ranked causes
+    (with ``rank``, 1 = first) and ``planned`` for the fixes of the plan (with ``step``). An edge is
+    highlighted when both its ends are and, into a cause, when its rule fired. Ids of the session that are
+    not in ``g`` (another knowledge base, or a filtered graph) are listed in the graph attribute ``missing``.
     """
     h: nx.DiGraph = g.copy()
     for _, data in h.nodes(data=True):

@@ -267,21 +267,25 @@ def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowle
         print_result(knowledge_text(kb))
 
 
-# ---------------------------------------------------------------------------------------------- graph, kb check
+# ---------------------------------------------------------------------------------------------- graph, check
 @app.command("graph")
 def graph_command(
     fmt: Optional[str] = typer.Option(
         None, "--format", "-f",
         help="dot, graphml, json, mermaid, svg, png or html (default: from --output's suffix, else dot).",
     ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (needed for png)."),
+    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (png needs one)."),
     cause: Optional[str] = typer.Option(None, "--cause", help="Only what leads to this cause and its fixes."),
     fix: Optional[str] = typer.Option(None, "--fix", help="Only what leads to this fix."),
-    observation: Optional[str] = typer.Option(None, "--observation", help="Only what follows from this observation."),
-    session: Optional[Path] = typer.Option(None, "--session", help="Highlight what this saved session saw and concluded."),
+    observation: Optional[str] = typer.Option(
+        None, "--observation", help="Only what follows from this observation."
+    ),
+    session: Optional[Path] = typer.Option(
+        None, "--session", help="Highlight what this saved session saw and concluded."
+    ),
     last_session: bool = typer.Option(False, "--last-session", help="Highlight the last saved session."),
 ) -> None:
-    """Draw the rule graph: observations -> values -> rules -> causes -> fixes (see docs/rule-graph.md)."""
+    """Draw the rule graph: observations -> values -> rules -> causes -> fixes (docs/rule-graph.md)."""
     from photon_doctor.graphing import GraphOptions, run_graph
 
     options = GraphOptions(fmt=fmt, output=output, cause=cause, fix=fix, observation=observation,
@@ -291,10 +295,10 @@ def graph_command(
 
 @kb_app.command("check")
 def kb_check(
-    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too; subsumed rules become errors."),
+    strict: bool = typer.Option(False, "--strict", help="Fail on warnings too; subsumed rules are errors."),
     as_json: bool = typer.Option(False, "--json", help="Print the findings as JSON."),
 ) -> None:
-    """Lint the knowledge base: unreachable causes, unfixable causes, dead or redundant or conflicting rules."""
+    """Lint the knowledge base: unreachable or unfixable causes, dead, redundant or conflicting rules."""
     from photon_doctor.graphing import run_kb_check
 
     raise typer.Exit(run_kb_check(load_kb(), strict=strict, as_json=as_json))

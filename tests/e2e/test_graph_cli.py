@@ -1,4 +1,4 @@
-"""`photon-doctor graph` and `photon-doctor kb check` as a person runs them: the installed script in a subprocess."""
+"""`photon-doctor graph` and `kb check` as a person runs them: the installed script, in a subprocess."""
 
 from __future__ import annotations
 
@@ -26,7 +26,9 @@ def home(tmp_path: Path) -> Path:
     return tmp_path / "home"
 
 
-def cli(home: Path, *args: str, knowledge: Path = KB_MINI, path: str | None = None) -> subprocess.CompletedProcess[str]:
+def cli(
+    home: Path, *args: str, knowledge: Path = KB_MINI, path: str | None = None
+) -> subprocess.CompletedProcess[str]:
     env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1")
     if path is not None:
         env["PATH"] = path
@@ -62,7 +64,8 @@ def test_kb_check_errors_exit_9(home: Path, tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(KB_MINI, kb)
     with (kb / "causes.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[[cause]]\nid = "lonely"\ntitle = "T"\ndescription = "D."\nprior = 0.1\nsources = ["t"]\n')
+        fh.write('\n[[cause]]\nid = "lonely"\ntitle = "T"\ndescription = "D."\nprior = 0.1\n'
+                 'sources = ["t"]\n')
     done = cli(home, "kb", "check", "--json", knowledge=kb)
     assert done.returncode == 9
     errors = json.loads(done.stdout)["errors"]
@@ -121,7 +124,8 @@ def test_filter_by_cause_fix_and_observation(home: Path) -> None:
                               "user_firmware_blocks_connection, weak_signal"),
         (["--fix", "nope"], "valid fix ids: contact_support_replace, flash_tinker_usb, improve_signal"),
         (["--observation", "nope"], "unknown observation id 'nope'"),
-        (["--cause", "weak_signal", "--fix", "improve_signal"], "give at most one of --cause, --fix, --observation"),
+        (["--cause", "weak_signal", "--fix", "improve_signal"],
+         "give at most one of --cause, --fix, --observation"),
         (["--format", "png"], "--format png writes binary data: give a file with --output"),
         (["--format", "pdf"], "unknown graph format 'pdf'"),
         (["--session", "x.json", "--last-session"], "not both"),

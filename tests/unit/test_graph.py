@@ -1,4 +1,4 @@
-"""The rule graph: its nodes and edges, the filters, the session highlight, the layout and every export format."""
+"""The rule graph: nodes and edges, the filters, the session highlight, the layout and every export format."""
 
 from __future__ import annotations
 
@@ -147,7 +147,8 @@ def test_value_nodes_of_a_condition(kind: Kind, cond: Condition, expected: list[
 def test_subgraph_around_a_cause(g: nx.DiGraph) -> None:
     sub = subgraph_around(g, "cause:weak_signal")
     assert set(sub) == {
-        "obs:signal_rssi_dbm", "val:signal_rssi_dbm=<-80", "obs:led_pattern", "val:led_pattern=breathing_cyan",
+        "obs:signal_rssi_dbm", "val:signal_rssi_dbm=<-80",
+        "obs:led_pattern", "val:led_pattern=breathing_cyan",
         "rule:weak", "cause:weak_signal", "fix:improve_signal",
     }
     assert sub.nodes["rule:weak"]["rationale"] == g.nodes["rule:weak"]["rationale"]
@@ -159,7 +160,8 @@ def test_subgraph_around_a_fix_and_an_observation(g: nx.DiGraph) -> None:
     assert {n for n in fix if n.startswith("rule:")} == {"rule:dent", "rule:dent_and_green"}
     assert "fix:improve_signal" not in fix
     obs = subgraph_around(g, "obs:visible_damage")
-    assert {n for n in obs if n.startswith(("cause:", "fix:"))} == {"cause:physical_damage", "fix:contact_support_replace"}
+    downstream = {n for n in obs if n.startswith(("cause:", "fix:"))}
+    assert downstream == {"cause:physical_damage", "fix:contact_support_replace"}
     assert "obs:led_pattern" not in obs  # an observation's other rules' inputs are not its ancestors
     with pytest.raises(KeyError):
         subgraph_around(g, "cause:nope")
@@ -167,7 +169,8 @@ def test_subgraph_around_a_fix_and_an_observation(g: nx.DiGraph) -> None:
 
 # ---------------------------------------------------------------------------------------------- highlight
 def test_highlight_marks_exactly_the_rules_of_the_trace(kb: KnowledgeBase, g: nx.DiGraph) -> None:
-    session = session_for(kb, {"visible_damage": True, "led_pattern": "blinking_green", "signal_rssi_dbm": -85.0})
+    answers = {"visible_damage": True, "led_pattern": "blinking_green", "signal_rssi_dbm": -85.0}
+    session = session_for(kb, answers)
     traced = {e["id"] for e in session["diagnosis"]["trace"] if e["kind"] == "rule"}
     assert traced == {"dent", "dent_and_green", "weak"}
     h = highlight(g, session)
@@ -289,7 +292,9 @@ def test_html_is_self_contained_and_has_every_node(g: nx.DiGraph) -> None:
         assert f'data-id="{node.replace("<", "&lt;").replace(">", "&gt;")}"' in page, node
     assert not re.search(r"""(src|href)\s*=\s*["']?\s*(https?:)?//""", page)
     assert "<link" not in page and "@import" not in page
-    data = json.loads(re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S)[1])
+    block = re.search(r'<script type="application/json" id="graph-data">(.*?)</script>', page, re.S)
+    assert block is not None
+    data = json.loads(block[1])
     assert set(data["nodes"]) == set(g)
     assert data["nodes"]["rule:weak"]["rationale"] == "Below -80 dBm the link drops."
 
@@ -303,7 +308,7 @@ def test_html_text_cannot_break_out_of_the_script(kb: KnowledgeBase) -> None:
     assert data["nodes"]["rule:x"]["rationale"] == "</script><script>alert(1)</script>"
 
 
-@pytest.mark.skipif(shutil.which("node") is None, reason="node (to syntax-check the page's script) is not installed")
+@pytest.mark.skipif(shutil.which("node") is None, reason="node (to check the page's script) is not installed")
 def test_html_script_is_valid_javascript(g: nx.DiGraph, tmp_path: Path) -> None:
     script = re.findall(r"<script>(.*?)</script>", to_html(g), re.S)[0]
     (tmp_path / "page.js").write_text(script, encoding="utf-8")
@@ -341,14 +346,18 @@ def test_matplotlib_draws_svg_and_png(g: nx.DiGraph) -> None:
     assert render_image(g, "png", renderer="matplotlib").startswith(b"\x89PNG\r\n\x1a\n")
 
 
-def test_graphviz_missing_is_a_clear_error(g: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_graphviz_missing_is_a_clear_error(
+    g: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))  # an empty folder: no dot program
     with pytest.raises(DeviceError, match=r"Graphviz.*pip install 'photon-doctor\[draw\]'"):
         render_image(g, "svg", renderer="graphviz")
 
 
 @pytest.mark.skipif(matplotlib_available(), reason="matplotlib is installed, so there is always a renderer")
-def test_no_renderer_at_all_is_a_clear_error(g: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+def test_no_renderer_at_all_is_a_clear_error(
+    g: nx.DiGraph, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
     monkeypatch.setenv("PATH", str(tmp_path))
     with pytest.raises(DeviceError, match=r"neither Graphviz nor matplotlib.*photon-doctor\[draw\]"):
         export(g, "png")

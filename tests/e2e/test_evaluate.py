@@ -1,0 +1,106 @@
+"""`photon-doctor evaluate` on the shipped cases (no case may fall from first place) and on bad case files."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from photon_doctor.errors import CaseFileError, ExitCode
+from photon_doctor.evaluate import evaluate, load_cases
+from photon_doctor.knowledge.loader import load_knowledge
+from tests.conftest import REPO, run_cli
+
+CASE_FILES = sorted((REPO / "tests" / "cases").glob("*.json"))
+KB = load_knowledge()
+CASES = load_cases(KB, CASE_FILES)
+
+
+def test_there_are_thread_and_reference_cases() -> None:
+    ids = {c.id for c in CASES}
+    assert sum(i.startswith("thread") for i in ids) >= 4
+    assert len(ids) >= 16
+
+
+@pytest.mark.parametrize("case", CASES, ids=lambda c: c.id)
+def test_each_case_ranks_its_expected_cause_first(case) -> None:  # type: ignore[no-untyped-def]
+    result = evaluate(KB, [case])["cases"][0]
+    assert result["expected_cause_rank"] == 1, (case.id, result["ranked_causes"][:3])
+    assert result["first_accepted_fix_position"] is not None, (case.id, result["proposed_fixes"][:5])
+
+
+def test_batch_json_matches_the_contract() -> None:
+    r = run_cli("evaluate", *map(str, CASE_FILES), "--json", "--strict")
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    assert data["schema_version"] == 1 and data["mode"] == "batch"
+    assert data["summary"]["top1"] == 1.0 and data["summary"]["cases"] == len(CASES)
+    assert data["summary"]["mean_questions"] is None
+    case = data["cases"][0]
+    assert set(case) == {"id", "ranked_causes", "expected_cause_rank", "questions_asked", "proposed_fixes",
+                         "first_accepted_fix_position"}
+
+
+def test_interactive_asks_questions_and_stays_near_the_batch_result() -> None:
+    thread = [c for c in CASES if c.id.startswith("thread")]
+    result = evaluate(KB, thread, interactive=True)
+    assert result["mode"] == "interactive"
+    assert all(c["questions_asked"] and c["questions_asked"] > 0 for c in result["cases"])
+    assert result["summary"]["top3"] >= 0.75
+    assert result["summary"]["mean_questions"] is not None
+
+
+def test_text_output_lists_misses(tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    f.write_text(json.dumps({"schema_version": 1, "cases": [
+        {"id": "deliberately-wrong", "observations": {"led_pattern": "breathing_white"},
+         "expected_causes": ["cloud_outage"], "accepted_fixes": []}]}))
+    r = run_cli("evaluate", str(f))
+    assert r.returncode == 0
+    assert "Misses" in r.stdout and "deliberately-wrong" in r.stdout
+    r = run_cli("evaluate", str(f), "--strict")
+    assert r.returncode == ExitCode.EVALUATION_MISS
+
+
+BAD = [
+    ({"schema_version": 2, "cases": []}, "schema_version"),
+    ({"schema_version": 1}, "field 'cases'"),
+    ({"schema_version": 1, "cases": [{"id": "a", "observations": {"led": "x"}, "expected_causes": ["cloud_outage"],
+                                      "accepted_fixes": []}]}, "case 'a': field 'observations.led'"),
+    ({"schema_version": 1, "cases": [{"id": "b", "observations": {"led_pattern": "purple"},
+                                      "expected_causes": ["cloud_outage"], "accepted_fixes": []}]},
+     "case 'b': field 'observations.led_pattern'"),
+    ({"schema_version": 1, "cases": [{"id": "c", "observations": {}, "accepted_fixes": []}]},
+     "case 'c': field 'expected_causes': missing"),
+    ({"schema_version": 1, "cases": [{"id": "d", "observations": {}, "expected_causes": ["gremlins"],
+                                      "accepted_fixes": []}]}, "case 'd': field 'expected_causes': unknown cause"),
+    ({"schema_version": 1, "cases": [{"id": "e", "observations": {}, "expected_causes": ["cloud_outage"],
+                                      "accepted_fixes": ["hope"]}]}, "case 'e': field 'accepted_fixes'"),
+    ({"schema_version": 1, "cases": [{"observations": {}}]}, "cases[1]: field 'id'"),
+]
+
+
+@pytest.mark.parametrize(("doc", "expected"), BAD)
+def test_bad_case_file_is_rejected_whole(tmp_path: Path, doc: dict, expected: str) -> None:  # type: ignore[type-arg]
+    good = {"id": "fine", "observations": {"visible_damage": True}, "expected_causes": ["physical_damage"],
+            "accepted_fixes": []}
+    if "cases" in doc:
+        doc = dict(doc, cases=[good, *doc["cases"]])
+    f = tmp_path / "bad.json"
+    f.write_text(json.dumps(doc))
+    with pytest.raises(CaseFileError, match="bad.json"):
+        load_cases(KB, [f])
+    r = run_cli("evaluate", str(f), "--json")
+    assert r.returncode == ExitCode.CASES
+    assert expected in r.stderr and "bad.json" in r.stderr
+    assert r.stdout == ""  # nothing half-evaluated
+
+
+def test_not_json_and_missing_file(tmp_path: Path) -> None:
+    f = tmp_path / "x.json"
+    f.write_text("{")
+    r = run_cli("evaluate", str(f))
+    assert r.returncode == ExitCode.CASES and "not valid JSON" in r.stderr
+    r = run_cli("evaluate", str(tmp_path / "none.json"))
+    assert r.returncode == ExitCode.CASES and "file not found" in r.stderr
