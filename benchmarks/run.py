@@ -10,8 +10,8 @@ import argparse
 import statistics
 import sys
 import time
+from collections.abc import Callable
 from pathlib import Path
-from typing import Callable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -35,11 +35,12 @@ def main() -> None:
     from photon_doctor.engine.diagnosis import diagnose, matcher_for
     from photon_doctor.engine.evidence import Observation
     from photon_doctor.engine.questions import next_question
-    from photon_doctor.evaluate import evaluate, load_cases
     from photon_doctor.knowledge.loader import load_knowledge
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import SCENARIOS, get_scenario
+
     from photon_doctor.autoprobe import run_probes
+    from photon_doctor.evaluate import evaluate, load_cases
     from photon_doctor.wiring import simulated_targets
 
     rows: list[tuple[str, float, float]] = []

@@ -5,8 +5,8 @@ Pure functions; no state. See docs/knowledge-format.md for how the engine uses t
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from functools import reduce
-from typing import Iterable
 
 #: A premise counts as true only when its strength is above this (EMYCIN's 0.2 cut-off).
 THRESHOLD = 0.2

@@ -8,8 +8,8 @@ from __future__ import annotations
 
 import threading
 import weakref
+from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
-from typing import Iterable, Mapping
 
 from photon_doctor.engine.certainty import THRESHOLD, combine, combine_all, conclusion
 from photon_doctor.engine.evidence import Observation

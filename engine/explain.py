@@ -5,7 +5,8 @@ Pure functions returning plain dictionaries (stable, JSON-ready) and their text 
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry

@@ -12,8 +12,8 @@ that leaves a likely cause uncovered is not mistaken for a cheap one.
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from photon_doctor.knowledge.model import KnowledgeBase
 

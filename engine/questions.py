@@ -16,13 +16,13 @@ condition semantics as the experta network), because only the rules that test ``
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Mapping
 
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
-from photon_doctor.engine.rete import Firing
 from photon_doctor.engine.planning import evaluate_plan
+from photon_doctor.engine.rete import Firing
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 
 #: How strongly a rule's CF shapes the expected answer distribution under its cause.

@@ -18,10 +18,11 @@ import collections
 import collections.abc
 import logging
 import threading
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
 from types import ModuleType
-from typing import Any, Callable, Mapping, Sequence
+from typing import Any
 
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.knowledge.model import RuleDef

@@ -198,9 +198,9 @@ def to_mermaid(g: nx.DiGraph) -> str:
     for colour, indices in styles.items():
         lines.append(f"  linkStyle {','.join(map(str, indices))} stroke:{colour}")
     for kind in KINDS:
-        members = [ids[n] for n, d in g.nodes(data=True) if d["kind"] == kind]
-        if members:
-            lines.append(f"  class {','.join(members)} {kind}")
+        of_kind = [ids[n] for n, d in g.nodes(data=True) if d["kind"] == kind]
+        if of_kind:
+            lines.append(f"  class {','.join(of_kind)} {kind}")
     if highlighted:
         on = [ids[n] for n, d in g.nodes(data=True) if d.get("highlight")]
         off = [ids[n] for n, d in g.nodes(data=True) if not d.get("highlight")]

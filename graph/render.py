@@ -95,8 +95,8 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
     ax.set_xlim(-0.6, len(KINDS) - 0.4)
     ax.set_ylim(height, -0.6)
     ax.axis("off")
-    for x, kind in enumerate(KINDS):
-        ax.text(x, -0.35, TITLES[kind], ha="center", va="center", fontsize=9, fontweight="bold")
+    for column, kind in enumerate(KINDS):
+        ax.text(column, -0.35, TITLES[kind], ha="center", va="center", fontsize=9, fontweight="bold")
     labels = {n: _short(str(d["label"])) for n, d in g.nodes(data=True)}
     # Half the width of a node's box in axis units: a 6.5 pt character is about 0.0165 units at this scale.
     half = {n: len(text) * 0.0083 + 0.03 for n, text in labels.items()}

@@ -17,7 +17,6 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from photon_doctor.errors import KnowledgeError
 from photon_doctor.knowledge.model import (
     CauseDef,
     Condition,
@@ -30,6 +29,8 @@ from photon_doctor.knowledge.model import (
     RuleDef,
     version_key,
 )
+
+from photon_doctor.errors import KnowledgeError
 
 if sys.version_info >= (3, 11):
     import tomllib

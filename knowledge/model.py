@@ -6,10 +6,11 @@ there; everything downstream (the engine, the graph, the shell) reads these obje
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 from enum import Enum
 from types import MappingProxyType
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor.engine.evidence import ObsValue
 

@@ -4,8 +4,9 @@ from __future__ import annotations
 
 import difflib
 import json
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.errors import UsageError

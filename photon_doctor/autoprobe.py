@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import threading
 import time
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, List, Optional
+from typing import Any
 
 import typer
 
@@ -39,7 +39,7 @@ def _version(value: bool) -> None:
 
 @app.callback()
 def _root(
-    knowledge: Optional[Path] = typer.Option(
+    knowledge: Path | None = typer.Option(
         None, "--knowledge", envvar="PHOTON_DOCTOR_KNOWLEDGE", help="Use the knowledge files in this folder."
     ),
     traceback: bool = typer.Option(False, "--traceback", help="Show the Python traceback of an error."),
@@ -82,17 +82,17 @@ def print_result(text: str) -> None:
 # ---------------------------------------------------------------------------------------------- diagnose
 @app.command()
 def diagnose(
-    answer: List[str] = typer.Option([], "--answer", "-a", help="An answer given up front: id=value (repeatable)."),
-    answers: Optional[Path] = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
+    answer: list[str] = typer.Option([], "--answer", "-a", help="An answer given up front: id=value (repeatable)."),
+    answers: Path | None = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
     no_input: bool = typer.Option(False, "--no-input", help="Never ask; diagnose from what is given and probed."),
     as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
     auto: bool = typer.Option(False, "--auto", help="Probe the device, its access point, the cloud and the host."),
-    port: Optional[str] = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
-    softap_url: Optional[str] = typer.Option(None, "--softap-url", help="SoftAP base URL (default http://192.168.0.1)."),
-    api_url: Optional[str] = typer.Option(None, "--api-url", help="Particle cloud API URL."),
-    token: Optional[str] = typer.Option(None, "--token", help="Particle access token (never printed)."),
-    device_id: Optional[str] = typer.Option(None, "--device", help="Device id, when several are around."),
-    ssid: Optional[str] = typer.Option(None, "--ssid", help="The Wi-Fi network the device should join."),
+    port: str | None = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
+    softap_url: str | None = typer.Option(None, "--softap-url", help="SoftAP base URL (default http://192.168.0.1)."),
+    api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
+    token: str | None = typer.Option(None, "--token", help="Particle access token (never printed)."),
+    device_id: str | None = typer.Option(None, "--device", help="Device id, when several are around."),
+    ssid: str | None = typer.Option(None, "--ssid", help="The Wi-Fi network the device should join."),
     probe_timeout: float = typer.Option(8.0, "--probe-timeout", help="Seconds each probe may take."),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
@@ -115,7 +115,7 @@ def diagnose(
 # ---------------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(
-    scenario: Optional[str] = typer.Option(None, "--scenario", "-s", help="Fault scenario (default: the thread's dented photon)."),
+    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Fault scenario (default: the thread's dented photon)."),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios, one a line."),
     no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
@@ -201,13 +201,18 @@ def simulate(
 @app.command()
 def why(
     target: str = typer.Argument(..., help="A fix id, a cause id, or an observation id."),
-    session: Optional[Path] = typer.Option(None, "--session", help="A saved session file (default: the last one)."),
+    session: Path | None = typer.Option(None, "--session", help="A saved session file (default: the last one)."),
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Explain a saved diagnosis: HOW a cause was concluded, WHY a fix is where it is, WHY a question matters."""
     from photon_doctor.engine.diagnosis import diagnose as run_core
     from photon_doctor.engine.explain import (
-        how_cause, render_how_cause, render_why_fix, render_why_question, why_fix, why_question,
+        how_cause,
+        render_how_cause,
+        render_why_fix,
+        render_why_question,
+        why_fix,
+        why_question,
     )
     from photon_doctor.sessions import load_session, session_observations
 
@@ -234,7 +239,7 @@ def why(
 # ---------------------------------------------------------------------------------------------- evaluate
 @app.command()
 def evaluate(
-    files: List[Path] = typer.Argument(..., help="Case files (see docs/cases.md)."),
+    files: list[Path] = typer.Argument(..., help="Case files (see docs/cases.md)."),
     interactive: bool = typer.Option(False, "--interactive", help="Start from nothing; an oracle answers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     strict: bool = typer.Option(False, "--strict", help="Exit 8 if any case's expected cause is not ranked first."),
@@ -270,17 +275,17 @@ def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowle
 # ---------------------------------------------------------------------------------------------- graph, check
 @app.command("graph")
 def graph_command(
-    fmt: Optional[str] = typer.Option(
+    fmt: str | None = typer.Option(
         None, "--format", "-f",
         help="dot, graphml, json, mermaid, svg, png or html (default: from --output's suffix, else dot).",
     ),
-    output: Optional[Path] = typer.Option(None, "--output", "-o", help="Write to this file (png needs one)."),
-    cause: Optional[str] = typer.Option(None, "--cause", help="Only what leads to this cause and its fixes."),
-    fix: Optional[str] = typer.Option(None, "--fix", help="Only what leads to this fix."),
-    observation: Optional[str] = typer.Option(
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (png needs one)."),
+    cause: str | None = typer.Option(None, "--cause", help="Only what leads to this cause and its fixes."),
+    fix: str | None = typer.Option(None, "--fix", help="Only what leads to this fix."),
+    observation: str | None = typer.Option(
         None, "--observation", help="Only what follows from this observation."
     ),
-    session: Optional[Path] = typer.Option(
+    session: Path | None = typer.Option(
         None, "--session", help="Highlight what this saved session saw and concluded."
     ),
     last_session: bool = typer.Option(False, "--last-session", help="Highlight the last saved session."),
@@ -304,7 +309,7 @@ def kb_check(
     raise typer.Exit(run_kb_check(load_kb(), strict=strict, as_json=as_json))
 
 
-def main(argv: Optional[List[str]] = None) -> None:
+def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; the one place where our errors become a message on stderr and an exit code.
 
     typer (standalone mode) reports its own usage errors with exit code 2.
@@ -324,4 +329,4 @@ def main(argv: Optional[List[str]] = None) -> None:
         sys.exit(int(ExitCode.INTERRUPTED))
 
 
-__all__ = ["app", "main", "Interrupted"]
+__all__ = ["Interrupted", "app", "main"]

@@ -7,9 +7,10 @@ from __future__ import annotations
 
 import json
 import statistics
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose

@@ -72,7 +72,7 @@ def focus_node(kb: KnowledgeBase, options: GraphOptions) -> str | None:
     if value not in ids:
         noun = flag.lstrip("-")
         raise UsageError(f"unknown {noun} id '{value}'; valid {noun} ids: {', '.join(sorted(ids))}")
-    return make(value)  # type: ignore[no-any-return]
+    return make(value)
 
 
 def session_graph(g: nx.DiGraph, options: GraphOptions) -> nx.DiGraph:

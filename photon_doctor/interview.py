@@ -7,8 +7,9 @@ or the leading cause is clear. I/O happens only through the :class:`Answerer` po
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Callable, Protocol
+from typing import Protocol
 
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose

@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Iterable, Mapping
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry

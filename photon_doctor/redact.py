@@ -45,7 +45,7 @@ def redact(text: str) -> str:
 def redact_obj(obj: Any) -> Any:
     """Redact a JSON-like structure: values under secret keys are masked, every string is scrubbed."""
     if isinstance(obj, dict):
-        return {k: (MASK if str(k).lower() in SECRET_KEYS and obj[k] not in (None, "") else redact_obj(v))
+        return {k: (MASK if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact_obj(v))
                 for k, v in obj.items()}
     if isinstance(obj, (list, tuple)):
         return [redact_obj(v) for v in obj]

@@ -12,9 +12,10 @@ from __future__ import annotations
 import json
 import os
 import re
+from collections.abc import Mapping
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor import __version__
 from photon_doctor.answers import value_to_json
@@ -97,11 +98,22 @@ def _unavailable(saved: Mapping[str, Any]) -> list[dict[str, Any]]:
     return [{"probe": p, "reason": r, "ids": ids} for (p, r), ids in groups.items()]
 
 
+def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
+    """The engine's HOW explanation, with each piece of evidence's observations said in words."""
+    how = how_cause(kb, d, cause_id)
+    for entry in how["for"] + how["against"]:
+        for o in entry["observations"]:
+            odef = kb.observations.get(o["id"])
+            o["value_text"] = value_text(o["value"], odef.unit if odef else None)
+            o["obtained_by"] = source_words(o["source"])
+    return how
+
+
 def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
     """Causes the evidence argues against (negative certainty), most firmly ruled out first."""
     against = [c for c in d.causes if c.certainty < 0 and any(e.contribution < 0 for e in c.evidence)]
     against.sort(key=lambda c: c.certainty)
-    return [how_cause(kb, d, c.id) for c in against]
+    return [_how(kb, d, c.id) for c in against]
 
 
 def _action(kb: KnowledgeBase, i: int, item: Any, where: str) -> dict[str, Any]:
@@ -185,7 +197,7 @@ def build_report(
     saved = session_data.get("diagnosis") if isinstance(session_data.get("diagnosis"), dict) else {}
     causes = []
     for c in d.ranked:
-        how = how_cause(kb, d, c.id)
+        how = _how(kb, d, c.id)
         how["probability"] = round(c.probability, 4)
         causes.append(how)
     actions, outcome = _actions_and_outcome(kb, session_data, where)

@@ -29,15 +29,17 @@ _SECRET_WORDS = (
     r"device_secret|mobile_secret)"
 )
 _NOT_MASKED = r"(?!" + re.escape(MASK) + r")"  # so that scrubbing twice changes nothing
+# A guessed value stops at quotes and markup, so that scrubbing a rendered page cannot eat a table border.
+_VALUE = r"[^\s\"'<>|`&]+"
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Command-line options: --token X, --password=X, --claim-code X (-p X is too ambiguous to guess at).
     (re.compile(r"(--(?:access-)?(?:token|password|passphrase|claim-code)(?:=|\s+))" + _NOT_MASKED
-                + r"(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE), r"\1" + MASK),
+                + r"(\"[^\"]*\"|'[^']*'|" + _VALUE + ")", re.IGNORECASE), r"\1" + MASK),
     # key=value and "key": "value" pairs (JSON, form bodies, log lines).
-    (re.compile(r"(\b" + _SECRET_WORDS + r"[\"']?\s*[:=]\s*[\"']?)" + _NOT_MASKED + r"([^\s\"'&,;}\]]+)",
+    (re.compile(r"(\b" + _SECRET_WORDS + r"[\"']?\s*[:=]\s*[\"']?)" + _NOT_MASKED + r"([^\s\"'&,;}\]<>|`]+)",
                 re.IGNORECASE), r"\1" + MASK),
     (re.compile(r"(Authorization:\s*(?:(?:Basic|Bearer|Token)\s+)?)" + _NOT_MASKED
-                + r"(?!(?:Basic|Bearer|Token)\b)([^\s\"']+)", re.IGNORECASE), r"\1" + MASK),
+                + r"(?!(?:Basic|Bearer|Token)\b)" + _VALUE, re.IGNORECASE), r"\1" + MASK),
     # A Particle access token is 40 hex digits; a claim code 63 characters of the base64 alphabet.
     (re.compile(r"(?<![0-9A-Fa-f])[0-9a-f]{40}(?![0-9A-Fa-f])"), MASK),
     (re.compile(r"(?<![A-Za-z0-9+/=])[A-Za-z0-9+/]{63}(?![A-Za-z0-9+/=])"), MASK),

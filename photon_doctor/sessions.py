@@ -13,8 +13,9 @@ import os
 import sys
 import time
 import uuid
+from collections.abc import Mapping
 from pathlib import Path
-from typing import Any, Mapping
+from typing import Any
 
 from photon_doctor.answers import observations_from_mapping
 from photon_doctor.engine.evidence import Observation, Provenance

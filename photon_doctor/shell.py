@@ -8,7 +8,7 @@ from __future__ import annotations
 import sys
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
@@ -23,16 +23,16 @@ from photon_doctor.sessions import load_session, save_session, session_observati
 @dataclass
 class DiagnoseOptions:
     answers: list[str] = field(default_factory=list)
-    answers_file: Optional[Path] = None
+    answers_file: Path | None = None
     no_input: bool = False
     as_json: bool = False
     auto: bool = False
-    port: Optional[str] = None
-    softap_url: Optional[str] = None
-    api_url: Optional[str] = None
-    token: Optional[str] = None
-    device_id: Optional[str] = None
-    ssid: Optional[str] = None
+    port: str | None = None
+    softap_url: str | None = None
+    api_url: str | None = None
+    token: str | None = None
+    device_id: str | None = None
+    ssid: str | None = None
     probe_timeout: float = 8.0
     fix: bool = False
     yes: bool = False
@@ -42,8 +42,8 @@ class DiagnoseOptions:
     title: str = "diagnose"
     # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
     targets: Any = None
-    scenario_answers: Optional[dict[str, Any]] = None
-    scenario: Optional[str] = None
+    scenario_answers: dict[str, Any] | None = None
+    scenario: str | None = None
 
 
 class TerminalAnswerer:
@@ -52,7 +52,7 @@ class TerminalAnswerer:
     ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
     """
 
-    def __init__(self, kb: KnowledgeBase, hints: Optional[dict[str, Any]] = None) -> None:
+    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None) -> None:
         self.kb = kb
         self.hints = hints or {}
 

@@ -32,7 +32,7 @@ def _leave(port: str) -> None:
         console.close()
 
 
-def real_targets(options: "DiagnoseOptions") -> AutoTargets:
+def real_targets(options: DiagnoseOptions) -> AutoTargets:
     """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
     from photon_doctor.probes.cloud import CloudProbe
     from photon_doctor.probes.host_network import HostNetworkProbe
@@ -61,7 +61,7 @@ def real_targets(options: "DiagnoseOptions") -> AutoTargets:
     return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0)
 
 
-def simulated_targets(sim: "SimulatedPhoton", timeout: float = 3.0) -> AutoTargets:
+def simulated_targets(sim: SimulatedPhoton, timeout: float = 3.0) -> AutoTargets:
     """The same probes, pointed at a running simulated Photon."""
     from photon_doctor.probes.cloud import CloudProbe
     from photon_doctor.probes.host_network import HostNetworkConfig, HostNetworkProbe

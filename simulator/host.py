@@ -11,8 +11,9 @@ from __future__ import annotations
 
 import socket
 import threading
+from collections.abc import Sequence
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
-from typing import Any, Sequence
+from typing import Any
 
 from photon_doctor.probes.host_checks import CommandNotFound, CommandResult
 from photon_doctor.simulator.world import AccessPoint, World
@@ -62,7 +63,7 @@ class SimulatedHostRunner:
 
 
 class _PortalHandler(BaseHTTPRequestHandler):
-    server: "_PortalServer"
+    server: _PortalServer
 
     def log_message(self, format: str, *args: Any) -> None:  # quiet: tests and the demo own the terminal
         pass
@@ -121,7 +122,7 @@ class InternetSimulator:
         """Where the device cloud listens; a closed port when the world blocks 5683."""
         return "127.0.0.1", self._cloud_port
 
-    def start(self) -> "InternetSimulator":
+    def start(self) -> InternetSimulator:
         self._http = _PortalServer(self.world)
         self._http_thread = threading.Thread(target=self._http.serve_forever, name="sim-internet", daemon=True)
         self._http_thread.start()
@@ -149,7 +150,7 @@ class InternetSimulator:
         while not self._stop.is_set():
             try:
                 conn, _ = self._cloud.accept()
-            except (socket.timeout, OSError):
+            except (TimeoutError, OSError):
                 continue
             conn.close()
 
@@ -167,7 +168,7 @@ class InternetSimulator:
             self._cloud.close()
             self._cloud = None
 
-    def __enter__(self) -> "InternetSimulator":
+    def __enter__(self) -> InternetSimulator:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

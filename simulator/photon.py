@@ -10,13 +10,14 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from photon_doctor.redact import register_secret
 from photon_doctor.simulator.cloud_api import CloudApiSimulator
 from photon_doctor.simulator.factory import account_token
 from photon_doctor.simulator.host import InternetSimulator, SimulatedHostRunner
 from photon_doctor.simulator.scenarios import Scenario
 from photon_doctor.simulator.serial_console import SerialConsoleSimulator
 from photon_doctor.simulator.softap import SoftAPSimulator
+
+from photon_doctor.redact import register_secret
 
 #: The stale token of the "invalid-token" scenario: well-formed, but the simulated cloud does not know it.
 STALE_TOKEN = "0123456789abcdef0123456789abcdef01234567"
@@ -54,7 +55,7 @@ class SimulatedPhoton:
         register_secret(scenario.wifi_password)
         self._started: list[Any] = []
 
-    def start(self) -> "SimulatedPhoton":
+    def start(self) -> SimulatedPhoton:
         try:
             for part in (self.serial, self.softap, self.cloud, self.internet):
                 part.start()
@@ -68,7 +69,7 @@ class SimulatedPhoton:
         while self._started:
             self._started.pop().stop()
 
-    def __enter__(self) -> "SimulatedPhoton":
+    def __enter__(self) -> SimulatedPhoton:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -7,16 +7,16 @@ token the person's CLI holds, and the fix that really resolves it — so tests c
 
 from __future__ import annotations
 
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
-from typing import Any, Callable, Mapping
+from typing import Any
 
 from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, HOME_SSID, healthy_world
 from photon_doctor.simulator.serial_console import ConsoleFaults
 from photon_doctor.simulator.world import (
     SEC_NOT_SET,
-    WICED_WPA2_MIXED,
-    Account,
     AccessPoint,
+    Account,
     Firmware,
     StoredCredential,
     World,

@@ -6,9 +6,9 @@ import json
 import time
 
 import pytest
+from photon_doctor.simulator.scenarios import SCENARIOS
 
 from photon_doctor.errors import ExitCode
-from photon_doctor.simulator.scenarios import SCENARIOS
 from tests.conftest import run_cli
 
 

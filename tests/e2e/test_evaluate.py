@@ -6,10 +6,10 @@ import json
 from pathlib import Path
 
 import pytest
+from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.errors import CaseFileError, ExitCode
 from photon_doctor.evaluate import evaluate, load_cases
-from photon_doctor.knowledge.loader import load_knowledge
 from tests.conftest import REPO, run_cli
 
 CASE_FILES = sorted((REPO / "tests" / "cases").glob("*.json"))

@@ -5,9 +5,10 @@ from __future__ import annotations
 import threading
 import time
 
-from photon_doctor.autoprobe import AutoTargets, merge, run_probes
 from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
 from photon_doctor.probes.base import ProbeContext, ProbeReport
+
+from photon_doctor.autoprobe import AutoTargets, merge, run_probes
 
 
 class Fake:

@@ -5,7 +5,6 @@ from __future__ import annotations
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-
 from photon_doctor.engine.certainty import THRESHOLD, combine, combine_all, conclusion, in_words
 
 cf = st.floats(min_value=-0.99, max_value=0.99, allow_nan=False)

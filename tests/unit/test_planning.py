@@ -6,7 +6,6 @@ import itertools
 from types import MappingProxyType
 
 import pytest
-
 from photon_doctor.engine.planning import evaluate_plan, plan_fixes
 from photon_doctor.knowledge.model import CauseDef, FixDef, KnowledgeBase, Risk
 
