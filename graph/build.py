@@ -185,8 +185,11 @@ def subgraph_around(g: nx.DiGraph, node: str) -> nx.DiGraph:
     if node not in g:
         raise KeyError(node)
     keep = nx.ancestors(g, node) | nx.descendants(g, node) | {node}
-    sub: nx.DiGraph = g.subgraph(keep).copy()
-    sub.graph["focus"] = node
+    # Built in g's own order (not the set's), so the output is the same on every run.
+    sub = nx.DiGraph()
+    sub.graph.update(g.graph, focus=node)
+    sub.add_nodes_from((n, dict(d)) for n, d in g.nodes(data=True) if n in keep)
+    sub.add_edges_from((u, v, dict(d)) for u, v, d in g.edges(data=True) if u in keep and v in keep)
     return sub
 
 
@@ -196,9 +199,10 @@ def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
     Every node and edge gets ``highlight`` (bool) and every node ``role``: ``observed`` for the
     observations given, ``observed_value`` for the value nodes those observations match, ``fired`` for
     exactly the rules of the diagnosis trace (entries of kind ``rule``), ``ranked`` for the ranked causes
-    (with ``rank``, 1 = first) and ``planned`` for the fixes of the plan (with ``step``). An edge is
-    highlighted when both its ends are and, into a cause, when its rule fired. Ids of the session that are
-    not in ``g`` (another knowledge base, or a filtered graph) are listed in the graph attribute ``missing``.
+    (with ``rank``, 1 = first) and ``planned`` for the plan's fixes for those causes (with ``step``). An
+    edge is highlighted when both its ends are and, into a cause, when its rule fired. Ids of the session
+    that are not in ``g`` (another knowledge base, or a filtered graph) are listed in the graph attribute
+    ``missing``.
     """
     h: nx.DiGraph = g.copy()
     for _, data in h.nodes(data=True):
@@ -229,11 +233,13 @@ def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
     }
     for rule_id in sorted(fired):
         mark(rule_node(rule_id), "fired")
+    ranked: set[str] = set()
     for rank, c in enumerate(diagnosis.get("ranked_causes") or [], 1):
         if isinstance(c, Mapping) and isinstance(c.get("id"), str):
+            ranked.add(c["id"])
             mark(cause_node(c["id"]), "ranked", rank=rank)
     for step, s in enumerate(diagnosis.get("plan") or [], 1):
-        if isinstance(s, Mapping) and isinstance(s.get("fix"), str):
+        if isinstance(s, Mapping) and isinstance(s.get("fix"), str) and _for_ranked(s, ranked):
             mark(fix_node(s["fix"]), "planned", step=step)
     for u, v, data in h.edges(data=True):
         both = bool(h.nodes[u]["highlight"] and h.nodes[v]["highlight"])
@@ -243,6 +249,14 @@ def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
     h.graph["highlighted"] = True
     h.graph["missing"] = ", ".join(missing)
     return h
+
+
+def _for_ranked(step: Mapping[str, Any], ranked: set[str]) -> bool:
+    """True if a plan step addresses a ranked cause (the plan also lists fixes for unlikely causes)."""
+    addresses = step.get("addresses")
+    if not isinstance(addresses, list):
+        return True  # a session without the detail: show the whole plan
+    return any(isinstance(a, Mapping) and a.get("cause") in ranked for a in addresses)
 
 
 def fired_rules(g: nx.DiGraph) -> set[str]:

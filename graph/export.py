@@ -13,7 +13,15 @@ import re
 from typing import Any, Callable
 
 import networkx as nx
-from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
+from photon_doctor.graph.style import (
+    HIGHLIGHT,
+    KINDS,
+    NODE_COLOURS,
+    TITLES,
+    count_text,
+    edge_colour,
+    edge_label,
+)
 
 FORMATS: tuple[str, ...] = ("dot", "graphml", "json", "mermaid", "svg", "png", "html")
 #: Formats that are not text and so must go to a file.
@@ -87,6 +95,20 @@ def _tooltip(data: dict[str, Any]) -> str:
     return str(text)
 
 
+def _legend(g: nx.DiGraph) -> str:
+    counts = {k: sum(1 for _, d in g.nodes(data=True) if d["kind"] == k) for k in KINDS}
+    columns = " -> ".join(count_text(k, counts[k]) for k in KINDS)
+    text = (
+        f"{columns}\nEdges into a cause: green = evidence for it, red = against it (signed CF); "
+        "dashed = the rule needs the value NOT to hold; blue = a fix, with p(it resolves the cause)"
+    )
+    if g.graph.get("focus"):
+        text = f"Around {g.graph['focus']}: {text}"
+    if g.graph.get("highlighted"):
+        text += "\nThick violet border: what the session saw, the rules that fired, its causes and fixes"
+    return text
+
+
 def to_dot(g: nx.DiGraph) -> str:
     """Graphviz DOT: left to right, one rank per kind, coloured by kind, edges coloured by sign."""
     highlighted = bool(g.graph.get("highlighted"))
@@ -96,7 +118,8 @@ def to_dot(g: nx.DiGraph) -> str:
         'bgcolor="white", newrank="true"];',
         '  node [shape="box", style="rounded,filled", fontname="Helvetica", fontsize="10", height="0.22", '
         'margin="0.08,0.02"];',
-        '  edge [arrowsize="0.5", penwidth="0.7"];',
+        '  edge [arrowsize="0.5", penwidth="0.7", fontname="Helvetica"];',
+        f"  graph [label={dot_quote(_legend(g))}, labelloc=\"t\", fontsize=\"12\"];",
     ]
     for kind in KINDS:
         members = [(n, d) for n, d in g.nodes(data=True) if d["kind"] == kind]

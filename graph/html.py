@@ -14,7 +14,15 @@ from typing import Any
 
 import networkx as nx
 from photon_doctor.graph.layout import layered_positions
-from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
+from photon_doctor.graph.style import (
+    HIGHLIGHT,
+    KINDS,
+    NODE_COLOURS,
+    TITLES,
+    count_text,
+    edge_colour,
+    edge_label,
+)
 
 ROW = 26  # pixels per slot of the tallest layer
 NODE_HEIGHT = 20
@@ -230,7 +238,7 @@ def to_html(g: nx.DiGraph, title: str = "photon-doctor rule graph") -> str:
         for k in KINDS
     )
     counts = {k: sum(1 for _, d in g.nodes(data=True) if d["kind"] == k) for k in KINDS}
-    summary = ", ".join(f"{counts[k]} {TITLES[k].lower()}" for k in KINDS)
+    summary = ", ".join(count_text(k, counts[k]) for k in KINDS)
     session_note = ""
     if g.graph.get("highlighted"):
         session_note = (

@@ -17,6 +17,21 @@ TITLES: dict[str, str] = {
     "fix": "Fixes",
 }
 
+#: One of each kind, for counts ("1 cause").
+SINGULAR: dict[str, str] = {
+    "observation": "observation",
+    "value": "value tested",
+    "rule": "rule",
+    "cause": "cause",
+    "fix": "fix",
+}
+
+
+def count_text(kind: str, n: int) -> str:
+    """``n`` nodes of ``kind`` in words: "1 cause", "3 values tested"."""
+    return f"{n} {SINGULAR[kind] if n == 1 else TITLES[kind].lower()}"
+
+
 #: (fill, border) colour of each kind of node.
 NODE_COLOURS: dict[str, tuple[str, str]] = {
     "observation": ("#d0e2ff", "#3b6fb6"),

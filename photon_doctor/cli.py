@@ -309,6 +309,29 @@ def kb_check(
     raise typer.Exit(run_kb_check(load_kb(), strict=strict, as_json=as_json))
 
 
+# ---------------------------------------------------------------------------------------------- report
+@app.command()
+def report(
+    session: Path | None = typer.Argument(
+        None, metavar="SESSION", help="A saved session file (default: the last one)."
+    ),
+    fmt: str | None = typer.Option(
+        None, "--format", "-f", help="md, html or json (default: from --output's suffix, else md)."
+    ),
+    output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (private: 0600)."),
+) -> None:
+    """A shareable report of a saved session: what was observed and how, the causes and their evidence, the fix
+    plan, the fixes tried and their results. Tokens, Wi-Fi passwords and claim codes are redacted."""
+    from photon_doctor.report import run_report
+
+    text, _name = run_report(load_kb(), session, fmt, output, os.environ)
+    if output is not None:
+        say(f"report written to {output}")
+    else:
+        # Written as is (not through rich): a pasted report must keep its table rows and code blocks whole.
+        sys.stdout.write(text)
+
+
 def main(argv: list[str] | None = None) -> None:
     """Entry point: run the app; the one place where our errors become a message on stderr and an exit code.
 

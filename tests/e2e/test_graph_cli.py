@@ -108,6 +108,12 @@ def test_output_file_and_format_from_suffix(home: Path, tmp_path: Path) -> None:
     assert page.startswith("<!DOCTYPE html>") and 'data-id="cause:weak_signal"' in page
 
 
+def test_output_is_the_same_on_every_run(home: Path) -> None:
+    # Each subprocess has its own string-hash seed: nothing may depend on set order.
+    runs = {cli(home, "graph", "-f", "mermaid", "--cause", "physical_damage").stdout for _ in range(3)}
+    assert len(runs) == 1
+
+
 def test_filter_by_cause_fix_and_observation(home: Path) -> None:
     by_cause = graph_json(cli(home, "graph", "-f", "json", "--cause", "weak_signal").stdout)
     assert {n for n in by_cause if n.startswith("rule:")} == {"rule:weak"}

@@ -152,7 +152,10 @@ def test_subgraph_around_a_cause(g: nx.DiGraph) -> None:
         "rule:weak", "cause:weak_signal", "fix:improve_signal",
     }
     assert sub.nodes["rule:weak"]["rationale"] == g.nodes["rule:weak"]["rationale"]
-    assert sub.graph["focus"] == "cause:weak_signal"
+    assert sub.graph["focus"] == "cause:weak_signal" and "focus" not in g.graph
+    # Same order as the whole graph (the knowledge's order), whatever the hash seed: stable output.
+    assert list(sub) == [n for n in g if n in sub]
+    assert list(sub.edges()) == [e for e in g.edges() if e in sub.edges()]
 
 
 def test_subgraph_around_a_fix_and_an_observation(g: nx.DiGraph) -> None:
@@ -184,6 +187,10 @@ def test_highlight_marks_exactly_the_rules_of_the_trace(kb: KnowledgeBase, g: nx
     ranked = [c["id"] for c in session["diagnosis"]["ranked_causes"]]
     assert [h.nodes[f"cause:{c}"]["rank"] for c in ranked] == list(range(1, len(ranked) + 1))
     assert h.nodes["rule:white"]["highlight"] is False and h.nodes["rule:white"]["role"] == ""
+    # The plan lists every fix; only those for a ranked cause are marked.
+    assert "flash_tinker_usb" in [s["fix"] for s in session["diagnosis"]["plan"]]
+    planned = {n for n, d in h.nodes(data=True) if d["role"] == "planned"}
+    assert planned == {"fix:contact_support_replace", "fix:improve_signal"}
     assert h.edges["rule:weak", "cause:weak_signal"]["highlight"] is True
     assert h.edges["rule:white", "cause:user_firmware_blocks_connection"]["highlight"] is False
     assert h.graph["missing"] == "" and "highlight" not in g.nodes["rule:weak"]  # g itself is untouched
