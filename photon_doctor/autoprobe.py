@@ -93,7 +93,7 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     if "usb" in probes:
         usb = _run_bounded(probes.pop("usb"), ctx, limit)
         results.append(usb)
-        port = usb.facts.get("port")
+        port = usb.facts.get("serial_port")
         if port and not ctx.serial_port:
             ctx = _with(ctx, serial_port=str(port))
         if usb.facts.get("device_id") and not ctx.device_id:

@@ -68,3 +68,12 @@ def test_a_probe_that_raises_is_reported_not_fatal() -> None:
     result = run_probes(AutoTargets({"usb": Boom()}, ProbeContext(timeout=0.5)))
     assert result.unavailable == [Unavailable("usb", "probe failed: kaboom")]
     assert threading.active_count() >= 1
+
+
+def test_usb_discovery_gives_the_port_and_device_id_to_the_console_and_cloud_probes() -> None:
+    usb = Fake("usb", facts={"serial_port": "/dev/ttyACM0", "device_id": "0123456789abcdef01234567"})
+    serial = Fake("serial")
+    cloud = Fake("cloud")
+    run_probes(AutoTargets({"usb": usb, "serial": serial, "cloud": cloud}, ProbeContext(timeout=1)))
+    assert serial.seen[0].serial_port == "/dev/ttyACM0"
+    assert cloud.seen[0].device_id == "0123456789abcdef01234567"
