@@ -20,12 +20,13 @@ def combine(a: float, b: float) -> float:
     ``a + b - ab`` when both are positive, ``a + b + ab`` when both are negative,
     ``(a + b) / (1 - min(|a|, |b|))`` otherwise. The result stays in [-1, 1].
     """
-    a = max(-_LIMIT, min(_LIMIT, a))
-    b = max(-_LIMIT, min(_LIMIT, b))
     if a >= 0 and b >= 0:
         return a + b - a * b
     if a < 0 and b < 0:
         return a + b + a * b
+    # Only the mixed formula can divide by zero (true combined with false): keep both inside the bound there.
+    a = max(-_LIMIT, min(_LIMIT, a))
+    b = max(-_LIMIT, min(_LIMIT, b))
     return (a + b) / (1 - min(abs(a), abs(b)))
 
 

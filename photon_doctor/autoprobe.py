@@ -31,6 +31,7 @@ class AutoTargets:
     switch_listening: Callable[[str], None] | None = None  # enter listening mode via the magic baud rate
     leave_listening: Callable[[str], None] | None = None  # send `x`
     settle: float = 0.0  # seconds to let the device settle after leaving listening mode
+    notes: list[Unavailable] = field(default_factory=list)  # probes deliberately not run, and why
 
 
 @dataclass
@@ -124,7 +125,7 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
         t.join(limit + 1)
 
     merged = merge(results)
-    unavailable = [u for r in results for u in r.unavailable]
+    unavailable = list(targets.notes) + [u for r in results for u in r.unavailable]
     return AutoResult(merged, unavailable, results, time.monotonic() - started)
 
 

@@ -4,7 +4,7 @@ the fix plan, and the fixes tried with their results — as JSON, Markdown (for 
 :func:`build_report` re-runs the pure core on the session's observations (so the explanations are the engine's
 own) and returns a JSON-ready dictionary; the renderers in :mod:`photon_doctor.report_render` turn it into text.
 Every string of a report goes through :func:`photon_doctor.report_scrub.scrub`, and every rendered page through
-:func:`photon_doctor.report_scrub.scrub_text` once more: tokens, Wi-Fi passwords and claim codes never get out.
+:func:`photon_doctor.report_scrub.scrub_page` once more: tokens, Wi-Fi passwords and claim codes never get out.
 """
 
 from __future__ import annotations
@@ -25,7 +25,7 @@ from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.errors import SessionError, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.report_render import to_html, to_markdown
-from photon_doctor.report_scrub import scrub, scrub_text
+from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.sessions import session_observations
 
 REPORT_SCHEMA_VERSION = 1
@@ -36,6 +36,8 @@ _FORMAT_NAMES = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "j
 #: How each provenance source is said in a report.
 SOURCE_WORDS = {
     "person": "answered by the person",
+    "cli": "given by the person on the command line",
+    "case": "from a case file",
     "scenario": "the demo scenario's owner (simulated answer)",
     "probe:serial": "USB serial probe",
     "probe:softap": "SoftAP (device access point) probe",
@@ -66,7 +68,8 @@ def value_text(value: Any, unit: str | None = None) -> str:
         return "yes" if value else "no"
     if isinstance(value, (list, tuple)):
         return ", ".join(str(v) for v in value) if value else "none"
-    return f"{value} {unit}" if unit and isinstance(value, (int, float)) else str(value)
+    text = f"{value:g}" if isinstance(value, float) else str(value)
+    return f"{text} {unit}" if unit and isinstance(value, (int, float)) else text
 
 
 def _observation(kb: KnowledgeBase, o: Observation) -> dict[str, Any]:
@@ -100,7 +103,7 @@ def _unavailable(saved: Mapping[str, Any]) -> list[dict[str, Any]]:
 
 def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
     """The engine's HOW explanation, with each piece of evidence's observations said in words."""
-    how = how_cause(kb, d, cause_id)
+    how: dict[str, Any] = how_cause(kb, d, cause_id)
     for entry in how["for"] + how["against"]:
         for o in entry["observations"]:
             odef = kb.observations.get(o["id"])
@@ -194,7 +197,8 @@ def build_report(
     where = f"session {session_id}" if session_id else "session"
     observations = session_observations(kb, session_data, where)
     d = diagnose(kb, observations)
-    saved = session_data.get("diagnosis") if isinstance(session_data.get("diagnosis"), dict) else {}
+    stored = session_data.get("diagnosis")
+    saved: Mapping[str, Any] = stored if isinstance(stored, dict) else {}
     causes = []
     for c in d.ranked:
         how = _how(kb, d, c.id)
@@ -260,12 +264,8 @@ def render(report: Mapping[str, Any], fmt: str) -> str:
     """The report as text in format ``fmt`` (md, html or json), scrubbed once more as a whole."""
     name = format_name(fmt)
     if name == "json":
-        text = json.dumps(scrub(report), indent=2, ensure_ascii=False) + "\n"
-    elif name == "html":
-        text = to_html(report)
-    else:
-        text = to_markdown(report)
-    return scrub_text(text)
+        return scrub_page(json.dumps(scrub(report), indent=2, ensure_ascii=False) + "\n")
+    return to_html(report) if name == "html" else to_markdown(report)
 
 
 def write_private(path: Path, text: str) -> None:
@@ -282,7 +282,37 @@ def write_private(path: Path, text: str) -> None:
         raise UsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
 
 
+def register_local_secrets(env: Mapping[str, str]) -> None:
+    """Register the secrets this computer knows, as the program does where they enter: the Particle access token
+    (``PARTICLE_ACCESS_TOKEN`` or the particle CLI's settings), so that a stray copy is masked in any report."""
+    from photon_doctor.probes.base import ProbeFailure
+    from photon_doctor.probes.token import discover_token
+
+    try:
+        discover_token(env)
+    except ProbeFailure:
+        pass  # no token on this computer: nothing to register
+
+
+def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output: Path | None,
+               env: Mapping[str, str]) -> tuple[str, str]:
+    """The ``report`` command: load the session (the last one by default), build the report, render it.
+
+    Returns ``(text, format)``; the text is written to ``output`` (0600) when given, else left to the caller to
+    print. Raises :class:`UsageError` (a bad format, an unwritable file) or :class:`SessionError`.
+    """
+    from photon_doctor.sessions import load_session
+
+    name = format_name(fmt, output)
+    register_local_secrets(env)
+    _path, data = load_session(session)
+    text = render(build_report(kb, data), name)
+    if output is not None:
+        write_private(output, text)
+    return text, name
+
+
 __all__ = [
-    "FORMATS", "REPORT_SCHEMA_VERSION", "build_report", "format_name", "render", "source_words", "to_html",
-    "to_markdown", "value_text", "write_private",
+    "FORMATS", "REPORT_SCHEMA_VERSION", "build_report", "format_name", "register_local_secrets", "render",
+    "run_report", "source_words", "to_html", "to_markdown", "value_text", "write_private",
 ]

@@ -3,7 +3,7 @@
 Markdown is for pasting into a forum post or a support ticket: headings, tables, lists; ``|`` and ``<``/``>`` in
 content are escaped so that content cannot break a table or inject markup. HTML is one self-contained page: inline
 CSS, no scripts, no external resources (a Content-Security-Policy forbids loading any), every piece of content
-escaped. Both pass through :func:`photon_doctor.report_scrub.scrub_text` before they are returned.
+escaped. Both scrub the report first and the rendered page last (:mod:`photon_doctor.report_scrub`).
 """
 
 from __future__ import annotations
@@ -13,7 +13,10 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.report_scrub import scrub_text
+from photon_doctor.report_scrub import scrub, scrub_page
+
+#: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
+MD_PLAN_STEPS = 3
 
 _CSS = """
 body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
@@ -37,7 +40,9 @@ def _num(x: Any, spec: str = ".2f") -> str:
 
 
 def _yes_no(x: Any) -> str:
-    return {True: "yes", False: "no"}.get(x, "unknown") if isinstance(x, bool) or x is None else str(x)
+    if isinstance(x, bool):
+        return "yes" if x else "no"
+    return "unknown" if x is None else str(x)
 
 
 def _when(iso: Any) -> str:
@@ -117,7 +122,9 @@ def _md_cause(i: int, c: Mapping[str, Any]) -> list[str]:
             kind = "fix tried" if e["kind"] == "tried_fix" else e["kind"]
             out.append(f"- {kind} {_code(e['id'])} ({e['contribution']:+.2f}): {_md(e['rationale'])}")
             for o in e["observations"]:
-                out.append(f"  - seen: {_md(_seen(o))}")
+                detail = f": {_code(o['detail'])}" if o.get("detail") else ""
+                out.append(f"  - seen: {_code(o['id'])} = {_md(o.get('value_text', o.get('value')))} "
+                           f"({_md(o.get('obtained_by') or o.get('source'))}{detail})")
             out.append(f"  - source: {_md(e['source'])}")
         out.append("")
     if c["fixes"]:
@@ -156,11 +163,12 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
 
 def to_markdown(report: Mapping[str, Any]) -> str:
     """The report as Markdown, readable when pasted into a forum post."""
+    report = scrub(report)
     out = ["# photon-doctor report", "", f"**{_md(report['summary'])}**", "", _md(_session_line(report)), ""]
     out += ["## What was observed", ""]
     rows = [
         [_code(o["id"]), _md(o["value_text"] + (f" ({o['meaning']})" if o.get("meaning") else "")),
-         _md(o["obtained_by"]), _num(o["confidence"]), _md(o["evidence"]) if o["evidence"] else ""]
+         _md(o["obtained_by"]), _num(o["confidence"]), _code(o["evidence"]) if o["evidence"] else ""]
         for o in report["observations"]
     ]
     out += _md_table(["Observation", "Value", "How it was obtained", "Confidence", "Evidence"], rows) + [""]
@@ -179,14 +187,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     if report["ruled_out"]:
         out += ["## Ruled out or unlikely", ""]
         for c in report["ruled_out"]:
-            why = "; ".join(_md(e["rationale"]) for e in c["against"][:2])
+            why = " ".join(_md(e["rationale"]) for e in c["against"][:2])
             out.append(f"- {_md(c['title'])} ({_code(c['cause'])}): certainty {_num(c['certainty'])} "
                        f"({_md(c['in_words'])}): {why}")
         out.append("")
     out += ["## Fix plan", ""]
     if report["plan"]:
-        out += [f"Cheapest expected path first; expected cost about {_num(report['ecr_minutes'], '.0f')} min, "
-                f"{_pct(report['unresolved_probability'])} chance that no step resolves it.", ""]
+        out += [(f"Cheapest expected path first; expected cost about {_num(report['ecr_minutes'], '.0f')} min, "
+                 f"{_pct(report['unresolved_probability'])} chance that no step resolves it."), ""]
         rows = [
             [str(s["position"]), f"{_md(s['title'])} ({_code(s['fix'])})", _pct(s.get("p_success")),
              _num(s["cost_minutes"], "g"), _md(s["risk"]), _yes_no(s["reversible"]),
@@ -194,16 +202,18 @@ def to_markdown(report: Mapping[str, Any]) -> str:
             for s in report["plan"]
         ]
         out += _md_table(["#", "Fix", "Chance", "Minutes", "Risk", "Reversible", "How"], rows) + [""]
-        for s in report["plan"]:
+        for s in report["plan"][:MD_PLAN_STEPS]:
             out += [f"**{s['position']}. {_md(s['title'])}**: {_md(_why_here(s))}.", ""]
             out += [f"{n}. {_md(step)}" for n, step in enumerate(s["steps"], 1)] + [""]
+        if len(report["plan"]) > MD_PLAN_STEPS:
+            out += ["The steps of the other fixes: `photon-doctor why <fix>`, or the HTML or JSON report.", ""]
     else:
         out += ["No fix is proposed yet.", ""]
     out += _md_actions(report)
     if report["notes"]:
         out += ["## Notes", "", *(f"- {_md(n)}" for n in report["notes"]), ""]
     out += ["---", "", f"_{_md(_footer(report))}_", ""]
-    return scrub_text("\n".join(out))
+    return scrub_page("\n".join(out))
 
 
 # ------------------------------------------------------------------------------------------------ HTML
@@ -220,8 +230,8 @@ def _html_table(head: list[str], rows: list[list[str]]) -> str:
 def _html_cause(i: int, c: Mapping[str, Any]) -> str:
     prob = f"; probability among the causes {_pct(c['probability'])}" if "probability" in c else ""
     parts = [f"<h3>{i}. {_h(c['title'])} <code>{_h(c['cause'])}</code></h3>",
-             f"<p>Certainty <strong>{_num(c['certainty'])}</strong> ({_h(c['in_words'])}); "
-             f"prior {_num(c['prior'])}{prob}.</p>"]
+             (f"<p>Certainty <strong>{_num(c['certainty'])}</strong> ({_h(c['in_words'])}); "
+              f"prior {_num(c['prior'])}{prob}.</p>")]
     for label, key in (("Evidence for", "for"), ("Evidence against", "against")):
         if not c[key]:
             continue
@@ -262,6 +272,7 @@ def _html_actions(report: Mapping[str, Any]) -> str:
 
 def to_html(report: Mapping[str, Any]) -> str:
     """The report as one self-contained HTML page (inline CSS, no scripts, no external resources)."""
+    report = scrub(report)
     obs_rows = [
         [f"<code>{_h(o['id'])}</code>", _h(o["value_text"]) + (f"<br><small>{_h(o['meaning'])}</small>"
                                                               if o.get("meaning") else ""),
@@ -284,7 +295,7 @@ def to_html(report: Mapping[str, Any]) -> str:
     if report["ruled_out"]:
         items = "".join(
             f"<li>{_h(c['title'])} <code>{_h(c['cause'])}</code>: certainty {_num(c['certainty'])} "
-            f"({_h(c['in_words'])}): {_h('; '.join(e['rationale'] for e in c['against'][:2]))}</li>"
+            f"({_h(c['in_words'])}): {_h(' '.join(e['rationale'] for e in c['against'][:2]))}</li>"
             for c in report["ruled_out"])
         body.append(f"<h2>Ruled out or unlikely</h2><ul>{items}</ul>")
     body.append("<h2>Fix plan</h2>")
@@ -293,8 +304,8 @@ def to_html(report: Mapping[str, Any]) -> str:
                     f"min, {_pct(report['unresolved_probability'])} chance that no step resolves it.</p>")
         rows = [[str(s["position"]), f"{_h(s['title'])} <code>{_h(s['fix'])}</code>", _pct(s.get("p_success")),
                  _num(s["cost_minutes"], "g"), _h(s["risk"]), _yes_no(s["reversible"]),
-                 _h(s["automation"]), _h(_why_here(s))
-                 + "<ol>" + "".join(f"<li>{_h(step)}</li>" for step in s["steps"]) + "</ol>"]
+                 _h(s["automation"]), _h(_why_here(s)) + "<details><summary>steps</summary><ol>"
+                 + "".join(f"<li>{_h(step)}</li>" for step in s["steps"]) + "</ol></details>"]
                 for s in report["plan"]]
         body.append(_html_table(["#", "Fix", "Chance", "Minutes", "Risk", "Reversible", "How", "Why here; steps"],
                                 rows))
@@ -311,4 +322,4 @@ def to_html(report: Mapping[str, Any]) -> str:
         f"<title>photon-doctor report {_h(report['session'].get('id') or '')}</title>\n"
         f"<style>{_CSS}</style>\n</head>\n<body>\n" + "\n".join(body) + "\n</body>\n</html>\n"
     )
-    return scrub_text(page)
+    return scrub_page(page)

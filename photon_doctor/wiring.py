@@ -6,6 +6,7 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from photon_doctor.autoprobe import AutoTargets
+from photon_doctor.engine.evidence import Unavailable
 from photon_doctor.probes.base import Probe, ProbeContext
 
 if TYPE_CHECKING:
@@ -51,14 +52,21 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     except TokenNotFound:
         api_url = options.api_url  # the cloud probe will say that there is no token
     probes: dict[str, Probe] = {
-        "usb": UsbProbe(), "serial": SerialProbe(), "softap": SoftAPProbe(), "cloud": CloudProbe(),
-        "host": HostNetworkProbe(),
+        "usb": UsbProbe(), "serial": SerialProbe(), "cloud": CloudProbe(), "host": HostNetworkProbe(),
     }
+    notes = []
+    if options.softap_url:
+        # Only on request: 192.168.0.1 is the device's address on its own access point, but on a home network it
+        # is usually the router, which must not be sent setup commands.
+        probes["softap"] = SoftAPProbe()
+    else:
+        notes.append(Unavailable("softap", "not probed: join the device's Photon-XXXXXX Wi-Fi while it blinks dark "
+                                           f"blue, then add --softap-url {DEFAULT_SOFTAP_URL}"))
     ctx = ProbeContext(
-        serial_port=options.port, softap_url=options.softap_url or DEFAULT_SOFTAP_URL, api_url=api_url, token=token,
+        serial_port=options.port, softap_url=options.softap_url, api_url=api_url, token=token,
         device_id=options.device_id, target_ssid=options.ssid, timeout=options.probe_timeout, extra=extra,
     )
-    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0)
+    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0, notes=notes)
 
 
 def simulated_targets(sim: SimulatedPhoton, timeout: float = 3.0) -> AutoTargets:

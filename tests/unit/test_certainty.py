@@ -52,3 +52,9 @@ def test_more_support_never_lowers_belief(values: list[float], extra: float) -> 
 def test_words() -> None:
     assert in_words(0.9) == "strongly suggestive"
     assert in_words(-0.6) == "evidence against"
+
+
+def test_more_support_near_certainty_still_does_not_lower_belief() -> None:
+    # Found by hypothesis: a clamp near 1 once made extra support lower a nearly certain belief.
+    values = [0.96875] * 4
+    assert combine_all([*values, 0.03125]) >= combine_all(values)

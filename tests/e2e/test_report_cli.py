@@ -1,0 +1,138 @@
+"""`photon-doctor report` end to end, in a subprocess: sessions made by the real CLI (demo, diagnose) and by hand
+(with planted secrets), every format, --output, and the errors with their exit codes."""
+
+from __future__ import annotations
+
+import html
+import json
+import stat
+from pathlib import Path
+from typing import Any
+
+import pytest
+from photon_doctor.simulator.scenarios import get_scenario
+
+from photon_doctor.errors import ExitCode
+from photon_doctor.redact import MASK
+from tests.conftest import KB_MINI, run_cli
+
+MINI = ["--knowledge", str(KB_MINI)]
+FORMATS = ("md", "html", "json")
+TOKEN = "tok-from-the-environment-8c7b"  # no pattern matches it: only registration can mask it
+
+
+def sessions(home: Path) -> list[Path]:
+    return sorted((home / "sessions").glob("*.json"))
+
+
+def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
+    r = run_cli("demo", "--scenario", "invalid-token", "--no-input")
+    assert r.returncode == 0, r.stderr
+    md = run_cli("report")  # the last session by default
+    assert md.returncode == 0, md.stderr
+    assert md.stdout.startswith("# photon-doctor report\n")
+    assert "Most likely cause: The command-line or app login has expired" in md.stdout
+    assert "| `cli_login_ok` | no | Particle cloud probe | 1.00 | `GET /v1/devices -> 401" in md.stdout
+    assert "(`cli_session_invalid`)" in md.stdout and "- rule `login_invalid` (+0.85)" in md.stdout
+    assert "| 1 | Log in to the Particle CLI again" in md.stdout
+    assert "\x1b[" not in md.stdout
+
+    js = run_cli("report", "--format", "json", str(sessions(_private_home)[-1]))
+    assert js.returncode == 0, js.stderr
+    data = json.loads(js.stdout)
+    assert data["causes"][0]["cause"] == "cli_session_invalid"
+    assert {o["source"] for o in data["observations"]} >= {"probe:serial", "probe:softap", "probe:cloud", "scenario"}
+    assert data["plan"][0]["fix"] == "relogin_cli" and data["actions"] == []
+
+    page = run_cli("report", "-f", "html")
+    assert page.returncode == 0 and page.stdout.startswith("<!DOCTYPE html>")
+    password = get_scenario("invalid-token").wifi_password
+    for out in (md.stdout, js.stdout, page.stdout, html.unescape(page.stdout)):
+        assert password not in out
+
+
+def test_report_of_a_diagnose_session_given_by_path(_private_home: Path) -> None:
+    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
+                "led_pattern=blinking_green")
+    assert r.returncode == 0, r.stderr
+    path = json.loads(r.stdout)["session"]
+    rep = run_cli(*MINI, "report", path, "-f", "json")
+    assert rep.returncode == 0, rep.stderr
+    data = json.loads(rep.stdout)
+    assert data["causes"][0]["cause"] == "physical_damage"
+    assert {o["obtained_by"] for o in data["observations"]} == {"given by the person on the command line"}
+    assert {o["evidence"] for o in data["observations"]} == {
+        "--answer visible_damage=yes", "--answer led_pattern=blinking_green"}
+    assert data["session"]["id"] == Path(path).stem
+
+
+def secret_session(path: Path) -> Path:
+    """A hand-written session with secrets in provenance details, action commands, messages and secret keys."""
+    data: dict[str, Any] = {
+        "schema_version": 1,
+        "id": "20260301T101112-feed01",
+        "command": "diagnose",
+        "observations": [
+            {"id": "led_pattern", "value": "blinking_green", "confidence": 1.0,
+             "provenance": {"source": "probe:cloud", "detail": f"GET /v1/devices?access_token=url-tok-1&x=1 ({TOKEN})",
+                            "token": "key-tok-2"}},
+            {"id": "visible_damage", "value": True, "confidence": 1.0,
+             "provenance": {"source": "person", "detail": "Authorization: Bearer bearer-tok-3"}},
+        ],
+        "actions": [{
+            "fix": "flash_tinker_usb", "title": "Flash Tinker", "automation": "flash_tinker", "risk": "erases_data",
+            "reversible": False, "consent": "given", "result": "done", "verified_connected": True, "seconds": 12.0,
+            "commands": ["particle serial wifi --password wifi-pass-4", f"particle token list  # {TOKEN}"],
+            "message": "claim_code=claim-5 requested", "password": "key-pass-6",
+        }],
+        "outcome": {"verified_connected": True, "fixed_by": "flash_tinker_usb", "actions": []},
+    }
+    path.write_text(json.dumps(data))
+    return path
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_no_secret_from_a_hand_written_session_in_any_format(tmp_path: Path, fmt: str) -> None:
+    path = secret_session(tmp_path / "s.json")
+    r = run_cli(*MINI, "report", str(path), "--format", fmt, env={"PARTICLE_ACCESS_TOKEN": TOKEN})
+    assert r.returncode == 0, r.stderr
+    text = r.stdout + html.unescape(r.stdout) + r.stderr
+    for secret in (TOKEN, "url-tok-1", "key-tok-2", "bearer-tok-3", "wifi-pass-4", "claim-5", "key-pass-6"):
+        assert secret not in text, (fmt, secret)
+    assert f"particle token list  # {MASK}" in html.unescape(r.stdout)  # the token was masked, not dropped
+    assert "Verified connected to the cloud after: " in r.stdout
+
+
+def test_output_file_is_private_and_its_suffix_picks_the_format(tmp_path: Path) -> None:
+    path = secret_session(tmp_path / "s.json")
+    out = tmp_path / "report.html"
+    r = run_cli(*MINI, "report", str(path), "--output", str(out))
+    assert r.returncode == 0, r.stderr
+    assert r.stdout == "" and f"report written to {out}" in r.stderr
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600
+    assert out.read_text(encoding="utf-8").startswith("<!DOCTYPE html>")
+    md = tmp_path / "report.html.txt"
+    r = run_cli(*MINI, "report", str(path), "-o", str(md))
+    assert r.returncode == 0 and md.read_text(encoding="utf-8").startswith("# photon-doctor report")
+
+
+def test_bad_inputs_are_clear_errors_with_their_exit_codes(tmp_path: Path, _private_home: Path) -> None:
+    r = run_cli("report")
+    assert r.returncode == ExitCode.SESSION and "no saved session in" in r.stderr
+    r = run_cli("report", str(tmp_path / "missing.json"))
+    assert r.returncode == ExitCode.SESSION and "missing.json: session file not found" in r.stderr
+    bad = tmp_path / "bad.json"
+    bad.write_text("{not json")
+    r = run_cli("report", str(bad))
+    assert r.returncode == ExitCode.SESSION and "bad.json: not valid JSON" in r.stderr
+    wrong = tmp_path / "wrong.json"
+    wrong.write_text(json.dumps({"schema_version": 1, "observations": [], "actions": "all of them"}))
+    r = run_cli("report", str(wrong))
+    assert r.returncode == ExitCode.SESSION and "field 'actions' is not a list" in r.stderr
+    path = secret_session(tmp_path / "s.json")
+    r = run_cli(*MINI, "report", str(path), "--format", "xml")
+    assert r.returncode == ExitCode.USAGE
+    assert "unknown report format 'xml'; valid: md, html, json" in r.stderr
+    r = run_cli(*MINI, "report", str(path), "-o", str(tmp_path / "no" / "such" / "dir.md"))
+    assert r.returncode == ExitCode.USAGE and "cannot write the report to" in r.stderr
+    assert "Traceback" not in r.stderr
