@@ -88,7 +88,7 @@ def diagnose(
     as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
     auto: bool = typer.Option(False, "--auto", help="Probe the device, its access point, the cloud and the host."),
     port: str | None = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
-    softap_url: str | None = typer.Option(None, "--softap-url", help="SoftAP base URL (default http://192.168.0.1)."),
+    softap_url: str | None = typer.Option(None, "--softap-url", help="Probe the device's SoftAP at this URL (http://192.168.0.1 once you joined its Photon-XXXXXX Wi-Fi)."),
     api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
     token: str | None = typer.Option(None, "--token", help="Particle access token (never printed)."),
     device_id: str | None = typer.Option(None, "--device", help="Device id, when several are around."),
