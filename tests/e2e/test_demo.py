@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import json
 import time
+from pathlib import Path
 
 import pytest
 from photon_doctor.simulator.scenarios import SCENARIOS
 
 from photon_doctor.errors import ExitCode
+from photon_doctor.simulator.factory import account_token, healthy_world
 from tests.conftest import run_cli
 
 
@@ -21,8 +23,11 @@ def test_every_scenario_ranks_its_true_cause_first(scenario) -> None:  # type: i
     assert ranked and ranked[0] == scenario.causes[0], (ranked[:3], data["unavailable"])
     sources = {o["provenance"]["source"] for o in data["observations"]}
     assert {"probe:serial", "probe:softap", "probe:host"} & sources, sources
-    # Secrets of the simulated world never reach the output.
-    assert scenario.wifi_password not in r.stdout + r.stderr
+    # Secrets of the simulated world never reach the output or the saved session.
+    token = account_token(healthy_world())
+    saved = Path(data["session"]).read_text()
+    for secret in (scenario.wifi_password, token):
+        assert secret not in r.stdout + r.stderr + saved
 
 
 def test_default_demo_is_the_thread_dented_photon_and_reads_well() -> None:
