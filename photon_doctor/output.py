@@ -127,3 +127,49 @@ def observations_text(observations: Mapping[str, Observation]) -> str:
     return "\n".join(
         f"  {o.id} = {value_to_json(o.value)}  ({o.provenance.source})" for o in observations.values()
     )
+
+
+_RISK_STYLE = {"harmless": "green", "changes_settings": "yellow", "erases_data": "red", "irreversible": "bold red"}
+
+
+def diagnosis_rich(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable: Iterable[Unavailable] = ()) -> Any:
+    """The same content as :func:`diagnosis_text`, as rich tables for a terminal (colour by certainty and risk)."""
+    from rich.console import Group
+    from rich.table import Table
+    from rich.text import Text
+
+    parts: list[Any] = []
+    ranked = d.ranked
+    if ranked:
+        causes = Table(title="Likely causes", title_justify="left", show_edge=False, header_style="bold")
+        causes.add_column("#", justify="right")
+        causes.add_column("certainty")
+        causes.add_column("cause")
+        causes.add_column("id", style="dim")
+        for i, c in enumerate(ranked[:top], 1):
+            colour = "bold red" if c.certainty > 0.7 else "yellow" if c.certainty > 0.4 else "white"
+            causes.add_row(str(i), Text(f"{_bar(max(c.certainty, 0))} {c.certainty:.2f}", style=colour),
+                           kb.causes[c.id].title, c.id)
+        parts.append(causes)
+    else:
+        parts.append(Text("No cause has support yet: answer more questions, or run with --auto to probe the device."))
+    if d.plan:
+        plan = Table(title=f"Fix plan (expected cost about {d.ecr:.0f} min)", title_justify="left", show_edge=False,
+                     header_style="bold")
+        for col, just in (("#", "right"), ("fix", "left"), ("chance", "right"), ("min", "right"), ("risk", "left"),
+                          ("how", "left")):
+            plan.add_column(col, justify=just)  # type: ignore[arg-type]
+        for i, s in enumerate(d.plan[:top], 1):
+            fix = kb.fixes[s.fix]
+            plan.add_row(str(i), f"{fix.title} [dim]{s.fix}[/dim]", f"{s.p_success:.0%}", f"{s.cost:g}",
+                         Text(fix.risk.value, style=_RISK_STYLE[fix.risk.value]),
+                         "manual" if fix.automation == "manual" else "automatable")
+        parts.append(Text(""))
+        parts.append(plan)
+        parts.append(Text("Ask 'photon-doctor why <fix or cause>' for the reasoning behind any line.", style="dim"))
+    missing = list(unavailable)
+    if missing:
+        parts.append(Text("\nNot probed:", style="bold"))
+        for u in missing:
+            parts.append(Text(f"  - {u.probe}: {redact(u.reason)}", style="dim"))
+    return Group(*parts)
