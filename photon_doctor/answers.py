@@ -3,13 +3,13 @@
 from __future__ import annotations
 
 import difflib
-import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.errors import UsageError
+from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
 
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
@@ -106,14 +106,7 @@ def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Obser
 
 def load_answers_file(kb: KnowledgeBase, path: Path) -> dict[str, Observation]:
     """Read ``--answers FILE.json``: an object of id -> value (the case-file ``observations`` shape)."""
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise UsageError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise UsageError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise UsageError(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path, UsageError)
     if isinstance(data, dict) and isinstance(data.get("observations"), dict):
         data = data["observations"]
     if not isinstance(data, dict):

@@ -5,7 +5,6 @@ A bad file is rejected whole, naming the file, the case id and the field; nothin
 
 from __future__ import annotations
 
-import json
 import statistics
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -17,6 +16,7 @@ from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.errors import CaseFileError
 from photon_doctor.interview import Interview, run
+from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 
 CASE_SCHEMA_VERSION = 1
@@ -46,14 +46,7 @@ def load_cases(kb: KnowledgeBase, paths: list[Path]) -> list[Case]:
 
 
 def _load_file(kb: KnowledgeBase, path: Path) -> list[Case]:
-    try:
-        doc = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise CaseFileError(f"{path}: file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise CaseFileError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise CaseFileError(f"{path}: not valid JSON: {exc}") from None
+    doc = read_json(path, CaseFileError)
     if not isinstance(doc, dict):
         raise CaseFileError(f"{path}: expected a JSON object with schema_version and cases")
     if doc.get("schema_version") != CASE_SCHEMA_VERSION:

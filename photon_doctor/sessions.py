@@ -20,6 +20,7 @@ from typing import Any
 from photon_doctor.answers import observations_from_mapping
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.redact import redact_obj
 
@@ -76,14 +77,7 @@ def last_session_path() -> Path:
 def load_session(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
     """Read a session file (the last one by default). Raises SessionError with the reason."""
     path = last_session_path() if path is None else path
-    try:
-        data = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise SessionError(f"{path}: session file not found") from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise SessionError(f"{path}: cannot read: {exc}") from None
-    except json.JSONDecodeError as exc:
-        raise SessionError(f"{path}: not valid JSON: {exc}") from None
+    data = read_json(path, SessionError, "session file")
     if not isinstance(data, dict) or data.get("schema_version") != SESSION_SCHEMA_VERSION:
         raise SessionError(f"{path}: not a photon-doctor session (schema_version {SESSION_SCHEMA_VERSION})")
     if not isinstance(data.get("observations"), list):
