@@ -111,7 +111,11 @@ def matcher_for(kb: KnowledgeBase) -> RuleMatcher:
         if entry is not None and entry[0]() is kb:
             return entry[1]
         matcher = RuleMatcher(kb.rules)
-        _matchers[key] = (weakref.ref(kb, lambda _ref, k=key: _matchers.pop(k, None)), matcher)
+
+        def forget(_ref: weakref.ref[KnowledgeBase], k: int = key) -> None:
+            _matchers.pop(k, None)
+
+        _matchers[key] = (weakref.ref(kb, forget), matcher)
         return matcher
 
 
@@ -152,17 +156,19 @@ def assess(kb: KnowledgeBase, observations: Mapping[str, Observation], firings: 
         evidence[rule.cause].append(entry)
         trace.append(entry)
     tried = observations.get("fixes_tried_failed")
-    tried_ids: tuple[str, ...] = tuple(tried.value) if tried is not None and isinstance(tried.value, tuple) else ()
-    for fix_id in tried_ids:
-        fix = kb.fixes.get(fix_id)
-        if fix is None:
-            continue
-        for cause_id, q in fix.resolves.items():
-            cf = -TRIED_FIX_WEIGHT * q
-            entry = TraceEntry("tried_fix", fix_id, cause_id, cf, float(tried.confidence), cf * tried.confidence,
-                               (tried,) if tried is not None else ())
-            evidence[cause_id].append(entry)
-            trace.append(entry)
+    tried_ids: tuple[str, ...] = ()
+    if tried is not None and isinstance(tried.value, tuple):
+        tried_ids = tried.value
+        for fix_id in tried_ids:
+            fix = kb.fixes.get(fix_id)
+            if fix is None:
+                continue
+            for cause_id, q in fix.resolves.items():
+                cf = -TRIED_FIX_WEIGHT * q
+                entry = TraceEntry("tried_fix", fix_id, cause_id, cf, float(tried.confidence),
+                                   cf * tried.confidence, (tried,))
+                evidence[cause_id].append(entry)
+                trace.append(entry)
 
     # MYCIN keeps belief and disbelief apart and combines them last, so the result does not depend on the
     # order in which evidence arrived (the mixed-sign formula is not associative).

@@ -67,17 +67,16 @@ def why_question(
     answers = []
     for v in candidate_values(kb, odef):
         after = what_if(kb, observations, firings, obs_id, v)
-        changes = [
-            {"cause": c.id, "before": round(before[c.id], 4), "after": round(c.certainty, 4)}
-            for c in after.causes
-            if abs(c.certainty - before[c.id]) > 0.005
-        ]
-        changes.sort(key=lambda ch: -abs(ch["after"] - ch["before"]))
+        moved = [(c.id, before[c.id], c.certainty) for c in after.causes if abs(c.certainty - before[c.id]) > 0.005]
+        moved.sort(key=lambda m: -abs(m[2] - m[1]))
+        changes = [{"cause": cid, "before": round(b, 4), "after": round(a, 4)} for cid, b, a in moved]
         first = after.plan[0].fix if after.plan else None
         answers.append({"value": v, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
-    waiting = []
+    waiting: list[dict[str, Any]] = []
     for rule in kb.rules_using(obs_id):
-        known, needed, contradicted = [], [], False
+        known: list[str] = []
+        needed: list[str] = []
+        contradicted = False
         for cond in rule.conditions:
             if cond.obs == obs_id:
                 continue

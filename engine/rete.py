@@ -50,7 +50,8 @@ def experta_module() -> ModuleType:
         if handler not in handlers:
             root.removeHandler(handler)
     root.setLevel(level)
-    return experta
+    module: ModuleType = experta
+    return module
 
 
 class RuleMatcher:

@@ -121,7 +121,7 @@ class _Item:
     def fail(self, field: str | None, problem: str) -> KnowledgeError:
         return KnowledgeError(self.path, self.id, field, problem)
 
-    def str(self, name: str, *, required: bool = True, default: str = "") -> str:
+    def text(self, name: str, *, required: bool = True, default: str = "") -> str:
         value = self.table.get(name, None)
         if value is None:
             if required:
@@ -143,7 +143,7 @@ class _Item:
             raise self.fail(name, f"must be between {lo} and {hi}, found {value!r}")
         return float(value)
 
-    def str_list(self, name: str, *, required: bool = True) -> tuple[str, ...]:
+    def texts(self, name: str, *, required: bool = True) -> tuple[str, ...]:
         value = self.table.get(name, None)
         if value is None:
             if required:
@@ -169,7 +169,7 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
         item = _Item(path, table, i, "observation")
         if item.id in result:
             raise item.fail("id", "duplicate observation id")
-        kind_raw = item.str("kind")
+        kind_raw = item.text("kind")
         try:
             kind = Kind(kind_raw)
         except ValueError:
@@ -186,12 +186,12 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
         result[item.id] = ObservationDef(
             id=item.id,
             kind=kind,
-            question=item.str("question"),
-            help=item.str("help"),
+            question=item.text("question"),
+            help=item.text("help"),
             cost=item.num("cost", 0.0, 1440.0),
             choices=MappingProxyType(dict(choices_raw)),
-            unit=item.str("unit", required=False) or None,
-            probes=item.str_list("probes", required=False),
+            unit=item.text("unit", required=False) or None,
+            probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
         )
     return result
@@ -205,10 +205,10 @@ def _causes(path: Path, doc: dict[str, Any]) -> dict[str, CauseDef]:
             raise item.fail("id", "duplicate cause id")
         result[item.id] = CauseDef(
             id=item.id,
-            title=item.str("title"),
-            description=item.str("description"),
+            title=item.text("title"),
+            description=item.text("description"),
             prior=item.num("prior", 0.0, 0.5),
-            sources=item.str_list("sources"),
+            sources=item.texts("sources"),
         )
     return result
 
@@ -229,7 +229,7 @@ def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict
             if isinstance(p, bool) or not isinstance(p, (int, float)) or not 0.0 < p <= 1.0:
                 raise item.fail(f"resolves.{cause}", f"probability must be in (0, 1], found {p!r}")
             resolves[cause] = float(p)
-        risk_raw = item.str("risk")
+        risk_raw = item.text("risk")
         try:
             risk = Risk(risk_raw)
         except ValueError:
@@ -239,16 +239,16 @@ def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict
             raise item.fail("reversible", f"must be true or false, found {reversible!r}")
         result[item.id] = FixDef(
             id=item.id,
-            title=item.str("title"),
-            description=item.str("description"),
+            title=item.text("title"),
+            description=item.text("description"),
             resolves=MappingProxyType(resolves),
             cost=item.num("cost", 0.1, 10080.0),
             risk=risk,
             reversible=reversible,
-            steps=item.str_list("steps"),
-            automation=item.str("automation", required=False, default="manual"),
-            changes=item.str("changes"),
-            sources=item.str_list("sources", required=False),
+            steps=item.texts("steps"),
+            automation=item.text("automation", required=False, default="manual"),
+            changes=item.text("changes"),
+            sources=item.texts("sources", required=False),
         )
     return result
 
@@ -263,7 +263,7 @@ def _rules(
     result = []
     for i, table in enumerate(_tables(path, doc, "rule")):
         item = _Item(path, table, i, "rule")
-        cause = item.str("cause")
+        cause = item.text("cause")
         if cause not in causes:
             raise item.fail("cause", f"unknown cause {cause!r}")
         cf = item.num("cf", -1.0, 1.0)
@@ -281,8 +281,8 @@ def _rules(
                 cause=cause,
                 cf=cf,
                 conditions=conditions,
-                rationale=item.str("rationale"),
-                source=item.str("source"),
+                rationale=item.text("rationale"),
+                source=item.text("source"),
                 file=path.name,
             )
         )

@@ -94,18 +94,18 @@ class Condition:
         op, v = self.op, self.value
         try:
             if op is Op.IS:
-                return _norm(actual) == _norm(v)
+                return bool(_norm(actual) == _norm(v))
             if op is Op.IS_NOT:
-                return _norm(actual) != _norm(v)
+                return bool(_norm(actual) != _norm(v))
             if op is Op.IN:
-                return actual in v
+                return bool(actual in v)
             if op is Op.NOT_IN:
-                return actual not in v
+                return bool(actual not in v)
             if op in (Op.LT, Op.LE, Op.GT, Op.GE):
                 if isinstance(actual, bool) or not isinstance(actual, (int, float)):
                     return False
                 a = float(actual)
-                return {Op.LT: a < v, Op.LE: a <= v, Op.GT: a > v, Op.GE: a >= v}[op]
+                return bool({Op.LT: a < v, Op.LE: a <= v, Op.GT: a > v, Op.GE: a >= v}[op])
             if op in (Op.VERSION_LT, Op.VERSION_LE, Op.VERSION_GT, Op.VERSION_GE):
                 a_key, v_key = version_key(str(actual)), version_key(str(v))
                 return {
@@ -115,9 +115,9 @@ class Condition:
                     Op.VERSION_GE: a_key >= v_key,
                 }[op]
             if op is Op.CONTAINS:
-                return isinstance(actual, (tuple, list)) and v in actual
+                return isinstance(actual, (tuple, list)) and bool(v in actual)
             if op is Op.NOT_CONTAINS:
-                return isinstance(actual, (tuple, list)) and v not in actual
+                return isinstance(actual, (tuple, list)) and bool(v not in actual)
         except (TypeError, ValueError):
             return False
         raise AssertionError(f"unhandled operator {op}")  # pragma: no cover - Op is closed

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any
+from typing import Callable, Mapping, Any
 
 import typer
 
@@ -220,6 +220,7 @@ def why(
     path, data = load_session(session)
     observations = session_observations(kb, data, str(path))
     d = run_core(kb, observations)
+    text: Callable[[Mapping[str, Any]], str]
     if target in kb.fixes:
         result, text = why_fix(kb, d, target), render_why_fix
     elif target in kb.causes:
@@ -233,7 +234,7 @@ def why(
     if as_json:
         emit_json({"schema_version": 1, "session": str(path), **result})
     else:
-        print_result(text(result))  # type: ignore[operator]
+        print_result(text(result))
 
 
 # ---------------------------------------------------------------------------------------------- evaluate
