@@ -16,7 +16,7 @@ from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.errors import ExitCode, Interrupted, UsageError
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
-from photon_doctor.output import diagnosis_json, diagnosis_text, observation_json
+from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
 from photon_doctor.sessions import load_session, save_session, session_observations
 
 
@@ -119,9 +119,13 @@ def session_record(
     return record
 
 
-def probe_observations(kb: KnowledgeBase, options: DiagnoseOptions) -> tuple[dict[str, Observation], list[Unavailable]]:
-    """Run the probes (`--auto`): progress on stderr, observations in the contract's terms."""
+def probe_observations(
+    kb: KnowledgeBase, options: DiagnoseOptions
+) -> tuple[dict[str, Observation], list[Unavailable], dict[str, Any]]:
+    """Run the probes (`--auto`): progress on stderr, observations in the contract's terms, and the facts
+    the fixes need (device id, port, the device's scan, this computer's network)."""
     from photon_doctor.autoprobe import run_probes
+    from photon_doctor.fixing import probe_facts
     from photon_doctor.wiring import real_targets
 
     targets = options.targets if options.targets is not None else real_targets(options)
@@ -130,13 +134,15 @@ def probe_observations(kb: KnowledgeBase, options: DiagnoseOptions) -> tuple[dic
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
     unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
-    return known, unique
+    return known, unique, probe_facts(result)
 
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
-    if options.fix:
-        raise UsageError("--fix needs the executor, which is not built yet")
+    if options.dry_run:
+        options.fix = True  # --dry-run shows what --fix would do
+    if (options.yes or options.yes_irreversible) and not options.fix:
+        raise UsageError("--yes and --yes-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb)
     session_path: Path | None = None
     if options.resume:
@@ -144,8 +150,9 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         interview.observations.update(session_observations(kb, data, str(session_path)))
         interview.skipped.update(s for s in data.get("skipped", []) if s in kb.observations)
     unavailable: list[Unavailable] = []
+    facts: dict[str, Any] = {}
     if options.auto:
-        probed, unavailable = probe_observations(kb, options)
+        probed, unavailable, facts = probe_observations(kb, options)
         interview.observations.update(probed)
     if options.scenario_answers is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
@@ -167,6 +174,8 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d = diagnose(kb, interview.observations)
         path = save_session(session_record(kb, interview, d, unavailable), session_path)
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+    if options.fix:
+        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
     path = save_session(session_record(kb, interview, d, unavailable), session_path)
     if options.as_json:
         data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
@@ -175,8 +184,58 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
 
         emit_json(data)
     else:
-        from photon_doctor.cli import print_result
+        from photon_doctor.cli import print_result, use_color
 
-        print_result(diagnosis_text(kb, d, unavailable=unavailable))
+        if use_color(sys.stdout):
+            from rich.console import Console
+
+            Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
+        else:
+            print_result(diagnosis_text(kb, d, unavailable=unavailable))
         answerer.tell(f"(session saved: {path})")
     return int(ExitCode.OK)
+
+
+def _fix(
+    kb: KnowledgeBase,
+    options: DiagnoseOptions,
+    interview: Interview,
+    d: Diagnosis,
+    unavailable: list[Unavailable],
+    facts: dict[str, Any],
+    session_path: Path | None,
+    answerer: TerminalAnswerer,
+) -> int:
+    """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
+    from photon_doctor.actions.executor import summary_text
+    from photon_doctor.cli import emit_json, print_result, use_color
+    from photon_doctor.fixing import changes_text, run_fix_session
+
+    if not options.as_json:
+        if use_color(sys.stdout):
+            from rich.console import Console
+
+            Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
+        else:
+            print_result(diagnosis_text(kb, d, unavailable=unavailable))
+    session = run_fix_session(kb, options, interview.observations, facts)
+    interview.observations.clear()
+    interview.observations.update(session.observations)
+    outcome = session.outcome
+    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json()}
+    path = save_session(session_record(kb, interview, session.diagnosis, unavailable, extra), session_path)
+    if options.as_json:
+        data = diagnosis_json(kb, session.diagnosis, questions_asked=interview.asked, unavailable=unavailable)
+        data["session"] = str(path)
+        data["outcome"] = outcome.to_json()
+        data.update(session.notes)
+        emit_json(data)
+    else:
+        changes = changes_text(session.notes)
+        print_result(summary_text(outcome) + (f"\n{changes}" if changes else ""))
+        answerer.tell(f"(session saved: {path})")
+    if outcome.interrupted:
+        return int(ExitCode.INTERRUPTED)
+    if outcome.dry_run or outcome.verified_connected:
+        return int(ExitCode.OK)
+    return int(ExitCode.NOT_VERIFIED)

@@ -1,0 +1,376 @@
+"""The fix loop: walk the plan in its decision-theoretic order, with consent; run; verify; re-plan.
+
+For each step the person is shown why it comes now (:func:`~photon_doctor.engine.explain.why_fix`), what it does
+and changes, its risk and whether it can be undone, and the exact commands. ``--yes`` consents to every fix but
+irreversible ones (``--yes-irreversible``); without consent and without anyone to ask, a fix is skipped.
+After a fix the device is verified (the cloud's ping, or the person's eyes). A fix that ran and did not help is
+evidence: it joins the ``fixes_tried_failed`` observation, the probes are run again, the core re-plans
+(Breese & Heckerman; expert-systems.md §3), and the loop goes on with the new plan's first untried step.
+A fix that could not run (the device gone, a command failing) is no evidence: it is passed over; a fix whose tool is
+not installed becomes a guided manual step. The loop stops when the device is verified connected, when the person
+stops, at a manual step nobody can confirm, when a fix waits on someone else, or when nothing is left.
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from typing import Any
+
+from photon_doctor.actions.automations import Automation, automation_for
+from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
+from photon_doctor.actions.person import Person
+from photon_doctor.actions.records import ActionRecord, Consent, Outcome, Result
+from photon_doctor.actions.rig import Rig, Workbench
+from photon_doctor.actions.verify import Verdict, trouble, verify_connected
+from photon_doctor.engine.diagnosis import Diagnosis, diagnose
+from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.engine.explain import render_why_fix, why_fix
+from photon_doctor.knowledge.model import FixDef, KnowledgeBase, Risk
+
+from photon_doctor.redact import redact
+
+#: Re-runs the probes after a fix that did not help: (new observations, new facts).
+Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
+TRIED = "fixes_tried_failed"
+RISK_WORDS = {
+    Risk.HARMLESS: "harmless",
+    Risk.CHANGES_SETTINGS: "changes settings",
+    Risk.ERASES_DATA: "erases data",
+    Risk.IRREVERSIBLE: "IRREVERSIBLE",
+}
+
+
+@dataclass(frozen=True)
+class Policy:
+    """What the command line allows: ``yes`` (all but irreversible), ``yes_irreversible``, ``dry_run``."""
+
+    yes: bool = False
+    yes_irreversible: bool = False
+    dry_run: bool = False
+
+
+@dataclass
+class FixSession:
+    """The outcome, and the observations and diagnosis the session ended with. ``notes``: more JSON-ready facts
+    the composition root adds for the output (the demo: the simulated device before and after)."""
+
+    outcome: Outcome
+    observations: dict[str, Observation]
+    diagnosis: Diagnosis
+    notes: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class _Step:
+    record: ActionRecord
+    then: str  # "connected" | "replan" | "next" | "stop" | "interrupted"
+    reason: str = ""
+
+
+class Executor:
+    """Runs one fix session; see the module docstring. ``refresh`` re-probes (None: re-plan on the evidence only)."""
+
+    def __init__(
+        self, kb: KnowledgeBase, rig: Rig, person: Person, policy: Policy, refresh: Refresh | None = None
+    ) -> None:
+        self.kb = kb
+        self.rig = rig
+        self.person = person
+        self.policy = policy
+        self.refresh = refresh
+        self.observations: dict[str, Observation] = {}
+        self.tried_here: list[str] = []
+        self.online_before = False  # the device answered the cloud before any fix: a ping proves nothing
+        self.fresh = False  # the probes ran since the last fix (no need to run them again to re-plan)
+
+    # --- the loop -----------------------------------------------------------------------------------------
+    def run(self, observations: Mapping[str, Observation]) -> FixSession:
+        """Walk the plan for ``observations``; never raises for a failed fix or Ctrl-C (see ``Outcome``)."""
+        self.observations = dict(observations)
+        online = self.observations.get("cloud_online")
+        self.online_before = online is not None and online.value is True
+        d = self._diagnose()
+        outcome = Outcome(dry_run=self.policy.dry_run)
+        if self.policy.dry_run:
+            self._dry_run(d, outcome)
+            return FixSession(outcome, self.observations, d)
+        self.person.tell(f"\nFixing, in the plan's order ({len(d.plan)} fix(es) planned; each is verified):")
+        try:
+            d = self._loop(d, outcome)
+        except (KeyboardInterrupt, EOFError):  # between steps: no fix was under way
+            outcome.stop_reason, outcome.interrupted = "interrupted", True
+            d = self._diagnose()
+        return FixSession(outcome, self.observations, d)
+
+    def _loop(self, d: Diagnosis, outcome: Outcome) -> Diagnosis:
+        seen: set[str] = set()
+        for _ in range(len(self.kb.fixes)):
+            plan_step = next((s for s in d.plan if s.fix not in seen), None)
+            if plan_step is None:
+                outcome.stop_reason = "nothing is left in the plan"
+                return d
+            fix = self.kb.fixes[plan_step.fix]
+            seen.add(fix.id)
+            self._introduce(d, fix, len(outcome.actions) + 1)
+            step = self._one(d, fix)
+            outcome.actions.append(step.record)
+            if step.then == "connected":
+                outcome.verified_connected, outcome.fixed_by = True, fix.id
+                outcome.stop_reason = f"verified: {step.record.message}"
+                return d
+            if step.then in ("stop", "interrupted"):
+                outcome.stop_reason = step.reason
+                outcome.interrupted = step.then == "interrupted"
+                return d
+            if step.then == "replan":
+                d = self._replan(fix)
+        outcome.stop_reason = "stopped after trying every fix once"
+        return d
+
+    def _diagnose(self) -> Diagnosis:
+        d = diagnose(self.kb, self.observations)
+        self.rig.observations = {k: o.value for k, o in self.observations.items()}
+        return d
+
+    def _missing_tool(self, automation: Automation | None) -> str | None:
+        """Why the automation cannot run here (a program it drives is not installed), or None."""
+        for name in automation.requires if automation is not None else ():
+            try:
+                self.rig.tools.find(name)
+            except ToolMissing as exc:
+                return str(exc.message)
+        return None
+
+    def _one(self, d: Diagnosis, fix: FixDef) -> _Step:
+        automation = automation_for(fix.automation)
+        self.fresh = False  # whatever the probes saw before this step may be out of date after it
+        try:
+            if automation is None:
+                return self._manual(fix)
+            missing = self._missing_tool(automation)
+            if missing is not None:
+                return self._manual(fix, f"{missing}; so this is done by hand")
+            return self._automated(d, fix, automation)
+        except (KeyboardInterrupt, EOFError):  # at a question: nothing was started
+            record = self._record(fix, (), Consent.REFUSED, Result.SKIPPED, "stopped at the question", None, None)
+            return _Step(record, "interrupted", "interrupted at a question")
+
+    # --- one step ------------------------------------------------------------------------------------------
+    def _introduce(self, d: Diagnosis, fix: FixDef, number: int) -> None:
+        w = why_fix(self.kb, d, fix.id)
+        tell = self.person.tell
+        tell("")
+        tell(f"Fix {number}: {fix.title} [{fix.id}]")
+        if w.get("position"):
+            causes = ", ".join(
+                f"{a['cause']} ({a['certainty']:.2f})" for a in w["addresses"] if a["probability"] > 0
+            ) or "none with belief left"
+            tell(f"  Why now: step {w['position']} of the plan: {w['p_success']:.0%} chance it resolves the problem "
+                 f"if the earlier steps failed, about {fix.cost:g} min; it addresses {causes}.")
+        tell(f"  What it does: {fix.description}")
+        tell(f"  What it changes: {fix.changes}")
+        tell(f"  Risk: {RISK_WORDS[fix.risk]}; {'it can be undone' if fix.reversible else 'it cannot be undone'}.")
+
+    def _consent(self, d: Diagnosis, fix: FixDef) -> tuple[Consent | None, str]:
+        """(consent, why); consent None means the person wants to stop."""
+        irreversible = fix.risk is Risk.IRREVERSIBLE
+        if self.policy.yes_irreversible or (self.policy.yes and not irreversible):
+            return Consent.AUTO, ("--yes-irreversible" if irreversible else "--yes")
+        if not self.person.interactive:
+            return Consent.REFUSED, ("not run: irreversible, needs --yes-irreversible" if irreversible
+                                     else "not run: needs consent (--yes), and nobody can be asked")
+        while True:
+            answer = self.person.choose(
+                "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"})
+            if answer == "w":
+                self.person.tell(render_why_fix(why_fix(self.kb, d, fix.id)))
+                continue
+            if answer == "y":
+                return Consent.GIVEN, "yes"
+            if answer == "n":
+                return Consent.REFUSED, "not run: the person said no"
+            return None, "stopped by the person"
+
+    def _automated(self, d: Diagnosis, fix: FixDef, automation: Automation) -> _Step:
+        preview = automation.preview(self.rig)
+        self.person.tell("  It will run:")
+        for line in preview:
+            self.person.tell(f"    {redact(line)}")
+        consent, why = self._consent(d, fix)
+        if consent is None or consent is Consent.REFUSED:
+            record = self._record(fix, tuple(preview), consent or Consent.REFUSED, Result.SKIPPED, why, None, None)
+            return _Step(record, "stop" if consent is None else "next", why)
+        self.person.tell(f"  Consent: {why}.")
+        bench = Workbench(self.rig, self.person)
+        started = time.monotonic()
+        try:
+            try:
+                message = automation.run(bench)
+            except ActionFailed as exc:
+                self.person.tell(f"  Failed: {exc.message}")
+                message = self._put_back(bench, exc.message)
+                record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+                if isinstance(exc, Pending):
+                    return _Step(record, "stop", "the fix now waits on someone else")
+                return _Step(record, "next")
+            self.person.tell(f"  Done: {redact(message)}")
+            verdict = self._verify(automation)
+        except (KeyboardInterrupt, EOFError):
+            message = self._put_back(bench, "interrupted (Ctrl-C)")
+            record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+            return _Step(record, "interrupted", "interrupted (Ctrl-C) during a fix")
+        commands = tuple(bench.commands) + verdict.steps
+        message = f"{message}; {verdict.detail}"
+        if verdict.connected:
+            return _Step(self._record(fix, commands, consent, Result.DONE, message, True, started), "connected")
+        message = self._put_back(bench, message)
+        record = self._record(fix, commands, consent, Result.DONE, message, verdict.connected, started)
+        if verdict.connected is None:
+            return _Step(record, "stop", "the fix ran, but whether the device reaches the cloud could not be checked")
+        return _Step(record, "replan")
+
+    def _verify(self, automation: Automation) -> Verdict:
+        if not automation.verifies:
+            return Verdict(False, "not connected: in listening mode the device stays off the cloud")
+        self.person.tell("  Checking that the device reaches the cloud ...")
+        verdict = verify_connected(self.rig, self.person, self._recheck())
+        self.person.tell(f"  {'Verified' if verdict.connected else 'Not verified'}: {verdict.detail}")
+        return verdict
+
+    def _put_back(self, bench: Workbench, message: str) -> str:
+        """Restore the device's mode; say so in the message."""
+        was = "DFU" if bench.in_dfu else "listening" if bench.in_listening else None
+        dialog = bench.in_dialog
+        problems = bench.restore()
+        if problems:
+            return f"{message}; could not put the device back: {'; '.join(problems)}"
+        if dialog:
+            return f"{message}; the device was reset to end the console dialog (nothing half-saved)"
+        return f"{message}; the device was taken out of {was} mode again" if was else message
+
+    def _manual(self, fix: FixDef, note: str | None = None) -> _Step:
+        self.person.tell(f"  {note}:" if note else "  This one is done by hand:")
+        for i, line in enumerate(fix.steps, 1):
+            self.person.tell(f"    {i}. {line}")
+        said = f"{note}; " if note else ""
+        if not self.person.interactive:
+            record = self._record(fix, fix.steps, Consent.AUTO, Result.MANUAL_UNCONFIRMED,
+                                  f"{said}shown; not confirmed (nobody can be asked): do the steps, then check the "
+                                  "LED or run photon-doctor again", None, None)
+            return _Step(record, "stop", "a manual step is needed, and nobody here can confirm it")
+        started = time.monotonic()
+        answer = self.person.choose("Have you done these steps?",
+                                    {"y": "yes, done", "n": "no, skip this one", "q": "quit"})
+        if answer != "y":
+            why = "skipped by the person" if answer == "n" else "stopped by the person"
+            record = self._record(fix, fix.steps, Consent.REFUSED, Result.SKIPPED, said + why, None, started)
+            return _Step(record, "next" if answer == "n" else "stop", why)
+        verdict = verify_connected(self.rig, self.person, self._recheck())
+        self.person.tell(f"  {'Verified' if verdict.connected else 'Not verified'}: {verdict.detail}")
+        record = self._record(fix, tuple(fix.steps) + verdict.steps, Consent.GIVEN, Result.MANUAL_CONFIRMED,
+                              said + verdict.detail, verdict.connected, started)
+        if verdict.connected:
+            return _Step(record, "connected")
+        if verdict.connected is None:
+            return _Step(record, "stop", "whether the device reaches the cloud could not be checked")
+        return _Step(record, "replan")
+
+    # --- probing again and re-planning ------------------------------------------------------------------------
+    def _probe_again(self) -> bool:
+        """Run the probes again (if there are probes); True if they ran."""
+        if self.refresh is None:
+            return False
+        self.person.tell("  Probing again ...")
+        fresh, facts = self.refresh()
+        self.observations.update(fresh)
+        self.rig.facts.update(facts)
+        self.fresh = True
+        return True
+
+    def _recheck(self) -> Callable[[], list[str] | None] | None:
+        """When the device answered the cloud before any fix, the check after a fix probes again too."""
+        if not self.online_before:
+            return None
+
+        def recheck() -> list[str] | None:
+            if not self._probe_again():
+                return None
+            signs: list[str] = trouble({k: o.value for k, o in self.observations.items()})
+            return signs
+
+        return recheck
+
+    def _replan(self, fix: FixDef) -> Diagnosis:
+        """The fix did not help: evidence. Probe again, add it to ``fixes_tried_failed``, diagnose again."""
+        if not self.fresh:
+            self._probe_again()
+        self.fresh = False
+        old = self.observations.get(TRIED)
+        tried = tuple(old.value) if old is not None and isinstance(old.value, tuple) else ()
+        if fix.id not in tried:
+            tried += (fix.id,)
+        self.tried_here.append(fix.id)
+        self.observations[TRIED] = Observation(
+            TRIED, tried, 1.0, Provenance("executor", f"photon-doctor carried out {', '.join(self.tried_here)}; "
+                                                      "the device still did not reach the cloud"))
+        d = self._diagnose()
+        nxt = ", ".join(s.fix for s in d.plan[:4]) or "nothing"
+        self.person.tell(f"  '{fix.title}' did not help: evidence against the causes it resolves. "
+                         f"Re-planned; next: {nxt}.")
+        return d
+
+    # --- dry run ---------------------------------------------------------------------------------------------
+    def _dry_run(self, d: Diagnosis, outcome: Outcome) -> None:
+        self.person.tell(f"\nDry run: the plan and the exact commands ({len(d.plan)} fix(es)); nothing is changed.")
+        for number, step in enumerate(d.plan, 1):
+            fix = self.kb.fixes[step.fix]
+            self._introduce(d, fix, number)
+            automation = automation_for(fix.automation)
+            missing = self._missing_tool(automation)
+            if automation is None or missing is not None:
+                lines = list(fix.steps)
+                note = f"{missing + '; ' if missing else ''}a manual step: the person would be guided through it"
+                automation = None
+            else:
+                lines = automation.preview(self.rig)
+                irreversible = fix.risk is Risk.IRREVERSIBLE
+                note = f"would run after consent ({'--yes-irreversible' if irreversible else '--yes'} or a yes)"
+            if missing is not None:
+                self.person.tell(f"  {missing}; so this would be done by hand.")
+            self.person.tell("  Would run:" if automation else "  Steps:")
+            for line in lines:
+                self.person.tell(f"    {redact(line)}")
+            outcome.actions.append(
+                self._record(fix, tuple(lines), Consent.DRY_RUN, Result.PLANNED, f"not run (--dry-run); {note}",
+                             None, None))
+        outcome.stop_reason = "dry run: nothing was changed"
+
+    def _record(self, fix: FixDef, commands: tuple[str, ...] | list[str], consent: Consent, result: Result,
+                message: str, verified: bool | None, started: float | None) -> ActionRecord:
+        seconds = time.monotonic() - started if started is not None else 0.0
+        return ActionRecord(fix.id, fix.title, fix.automation, fix.risk.value, fix.reversible,
+                            tuple(redact(c) for c in commands), consent, result, redact(message), verified, seconds)
+
+
+def summary_text(outcome: Outcome) -> str:
+    """The session's end, for stdout: each action, then the verdict."""
+    lines = ["Fixes:" if not outcome.dry_run else "Fix plan (dry run, nothing changed):"]
+    for i, a in enumerate(outcome.actions, 1):
+        verified = {True: ", verified connected", False: ", not connected", None: ""}[a.verified_connected]
+        lines.append(f"  {i}. {a.title} [{a.fix}]: {a.result.value} ({a.consent.value}{verified}, {a.seconds:.1f} s)")
+        if a.message:
+            lines.append(f"       {redact(a.message)}")
+        by_hand = a.automation == "manual" or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
+        for command in a.commands:
+            lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
+    if not outcome.actions:
+        lines.append("  (none)")
+    if outcome.dry_run:
+        lines.append("Not verified: this was a dry run.")
+    elif outcome.verified_connected:
+        lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by {outcome.fixed_by}).")
+    else:
+        lines.append(f"Not verified connected: {redact(outcome.stop_reason)}.")
+    return "\n".join(lines)

@@ -1,0 +1,175 @@
+"""Fixes in DFU mode: configuration-area writes with ``dfu-util`` (antenna, DHCP, claim code), and the Particle
+CLI's ``flash --usb``, ``keys`` and ``update`` (reference §5, §7, §8).
+
+Each one checks its tool first (nothing is touched when it is missing; the executor then guides the person through
+the fix by hand), puts the device in DFU mode with the 14400-baud switch, shows every command before running it, and ends with the device reset out of DFU; when a
+step fails, the executor's restore takes the device out of DFU again.
+"""
+
+from __future__ import annotations
+
+from photon_doctor.actions import dct
+from photon_doctor.actions.errors import DeviceGone
+from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
+from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
+from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
+
+#: The settings-reset firmware (the rickkas7/photonreset pattern, reference §8). SEMI_AUTOMATIC so that setup()
+#: runs without the cloud, which the device cannot reach.
+RESET_SETTINGS_SOURCE = """\
+// photon-doctor: reset the persistent settings (pattern of rickkas7/photonreset)
+#include "Particle.h"
+
+SYSTEM_MODE(SEMI_AUTOMATIC);
+STARTUP(WiFi.selectAntenna(ANT_INTERNAL));
+
+void setup() {
+    EEPROM.clear();
+    WiFi.useDynamicIP();
+    WiFi.clearCredentials();
+    pinMode(D7, OUTPUT);
+    digitalWrite(D7, HIGH);  // done
+}
+
+void loop() {
+}
+"""
+
+
+def _port(rig: Rig) -> str:
+    return rig.serial_port or "<serial port>"
+
+
+def _dfu_preview(rig: Rig) -> list[str]:
+    lines = [dfu_step(_port(rig))]
+    if rig.tools.available(DFU_UTIL) is not None:
+        lines.append(dfu_wait_step())
+    return lines
+
+
+# --- DCT writes -----------------------------------------------------------------------------------------------
+def write_dct(wb: Workbench, write: dct.DctWrite) -> str:
+    """dfu-util must be installed; DFU mode; write; leave (the device resets)."""
+    wb.require(DFU_UTIL)
+    wb.enter_dfu()
+    wb.dct_write(write)
+    wb.pause(wb.rig.timing.settle)
+    return f"wrote {write.what} into the device's configuration (DCT); the device restarted"
+
+
+def preview_dct(rig: Rig, write: dct.DctWrite) -> list[str]:
+    """The DFU switch, the wait for DFU and the dfu-util write, with the file's bytes."""
+    command = Toolbox.command_line(DFU_UTIL, dct.dct_write_args(write, write.filename))
+    return [*_dfu_preview(rig), f"{command}   ({write.describe_file()})"]
+
+
+def select_internal_antenna(wb: Workbench) -> str:
+    """DCT ``antenna_selection`` = 0 (internal)."""
+    return write_dct(wb, dct.ANTENNA_INTERNAL)
+
+
+def use_dynamic_ip(wb: Workbench) -> str:
+    """DCT ``ip_config`` mode = 0 (DHCP)."""
+    return write_dct(wb, dct.USE_DYNAMIC_IP)
+
+
+def clear_claim_code(wb: Workbench) -> str:
+    """DCT ``claim_code`` cleared and ``claimed`` reset (for a stale claim code)."""
+    return write_dct(wb, dct.CLEAR_CLAIM_CODE)
+
+
+# --- the Particle CLI -----------------------------------------------------------------------------------------
+def flash_tinker(wb: Workbench) -> str:
+    """``particle flash --usb tinker`` in DFU mode (the CLI leaves DFU after the application write)."""
+    wb.require(PARTICLE)
+    wb.enter_dfu()
+    wb.tool(PARTICLE, ["flash", "--usb", "tinker"])
+    wb.device_reset()
+    wb.pause(wb.rig.timing.reboot_wait)
+    return "Tinker flashed over USB; the device restarted with it"
+
+
+def preview_flash_tinker(rig: Rig) -> list[str]:
+    """The commands of :func:`flash_tinker`."""
+    return [*_dfu_preview(rig), Toolbox.command_line(PARTICLE, ["flash", "--usb", "tinker"])]
+
+
+def flash_reset_settings(wb: Workbench) -> str:
+    """Build and flash the settings-reset firmware, let it run, flash Tinker back, then set the Wi-Fi up again.
+
+    The network and password are asked first: the reset clears every stored credential.
+    """
+    wb.require(PARTICLE)
+    plan = gather_wifi(wb)
+    source = wb.rig.workdir / "resetsettings.ino"
+    binary = wb.rig.workdir / "resetsettings.bin"
+    source.write_text(RESET_SETTINGS_SOURCE, encoding="utf-8")
+    wb.say(f"{source.name}: STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
+           "WiFi.clearCredentials();")
+    wb.tool(PARTICLE, ["compile", "photon", str(source), "--saveTo", str(binary)])
+    wb.enter_dfu()
+    wb.tool(PARTICLE, ["flash", "--usb", str(binary)])
+    wb.device_reset()
+    wb.say("the settings-reset firmware runs: internal antenna, DHCP, EEPROM and Wi-Fi credentials cleared")
+    wb.pause(wb.rig.timing.reboot_wait)
+    wb.enter_dfu()
+    wb.tool(PARTICLE, ["flash", "--usb", "tinker"])
+    wb.device_reset()
+    wb.pause(wb.rig.timing.reboot_wait)
+    said = serial_wifi(wb, plan)
+    return ("settings reset (antenna internal, DHCP, EEPROM and Wi-Fi credentials cleared), Tinker flashed back; "
+            f"{said}. If it still fails, unplug it for a few minutes")
+
+
+def preview_flash_reset_settings(rig: Rig) -> list[str]:
+    """The commands of :func:`flash_reset_settings`."""
+    port = _port(rig)
+    return [
+        ("write resetsettings.ino (STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
+         "WiFi.clearCredentials();)"),
+        Toolbox.command_line(PARTICLE, ["compile", "photon", "resetsettings.ino", "--saveTo", "resetsettings.bin"]),
+        *_dfu_preview(rig),
+        Toolbox.command_line(PARTICLE, ["flash", "--usb", "resetsettings.bin"]),
+        *_dfu_preview(rig),
+        Toolbox.command_line(PARTICLE, ["flash", "--usb", "tinker"]),
+        listening_step(port),
+        wifi_step(port, rig.ssid or "<the network, asked>", None),
+    ]
+
+
+def reset_keys(wb: Workbench) -> str:
+    """``particle keys server`` then ``particle keys doctor <id>`` in DFU mode (a new device key, uploaded)."""
+    wb.require(PARTICLE)
+    device_id = wb.rig.device_id
+    if not device_id:
+        raise DeviceGone("the device id is unknown (pass --device): keys doctor needs it")
+    wb.enter_dfu()
+    wb.tool(PARTICLE, ["keys", "server"])
+    wb.tool(PARTICLE, ["keys", "doctor", device_id])
+    wb.device_reset()
+    wb.pause(wb.rig.timing.reboot_wait)
+    return "server key written, new device key made and its public key sent to the cloud; the device restarted"
+
+
+def preview_reset_keys(rig: Rig) -> list[str]:
+    """The commands of :func:`reset_keys`."""
+    return [
+        *_dfu_preview(rig),
+        Toolbox.command_line(PARTICLE, ["keys", "server"]),
+        Toolbox.command_line(PARTICLE, ["keys", "doctor", rig.device_id or "<device id>"]),
+    ]
+
+
+def update_device_os(wb: Workbench) -> str:
+    """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2."""
+    wb.require(PARTICLE)
+    wb.enter_dfu()
+    wb.tool(PARTICLE, ["update"])
+    wb.device_reset()
+    wb.pause(wb.rig.timing.reboot_wait)
+    return "Device OS updated over USB; the device restarted"
+
+
+def preview_update_device_os(rig: Rig) -> list[str]:
+    """The commands of :func:`update_device_os`."""
+    return [*_dfu_preview(rig), Toolbox.command_line(PARTICLE, ["update"])]

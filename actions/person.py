@@ -1,0 +1,150 @@
+"""The person the executor talks to: a port with three implementations.
+
+:class:`TerminalPerson` asks on stderr and reads stdin (secrets without echo on a terminal); :class:`SilentPerson`
+(``--no-input``) never asks, so every question is answered with None; :class:`ScriptedSecrets` wraps either and
+answers the secret questions it knows (the demo: the simulated owner types the Wi-Fi password). The end of input
+or Ctrl-C at a question raise EOFError / KeyboardInterrupt, and the executor ends the session.
+"""
+
+from __future__ import annotations
+
+import getpass
+import sys
+from collections.abc import Callable, Mapping
+from typing import Protocol, TextIO
+
+from photon_doctor.redact import register_secret
+
+#: The secrets a fix may ask for, by kind, in words.
+SECRET_KINDS = {"wifi_password": "Wi-Fi password", "access_token": "Particle access token"}
+
+
+class Person(Protocol):
+    """Someone who can be told things and, perhaps, asked. ``interactive`` is False when nobody answers."""
+
+    interactive: bool
+
+    def tell(self, text: str) -> None:
+        """Say something (stderr: the conversation, never a result)."""
+        ...
+
+    def choose(self, question: str, options: Mapping[str, str]) -> str | None:
+        """One of ``options``' keys, or None when nobody can be asked."""
+        ...
+
+    def ask(self, question: str) -> str | None:
+        """A line of text (not secret), or None when nobody can be asked."""
+        ...
+
+    def secret(self, kind: str, prompt: str) -> str | None:
+        """A secret (``kind`` in :data:`SECRET_KINDS`), registered for redaction; None when nobody can be asked."""
+        ...
+
+
+class TerminalPerson:
+    """Asks on ``out`` (stderr) and reads ``inp`` (stdin). Raises EOFError at the end of input."""
+
+    interactive = True
+
+    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None) -> None:
+        self.out = out if out is not None else sys.stderr
+        self.inp = inp if inp is not None else sys.stdin
+
+    def tell(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def _line(self, prompt: str) -> str:
+        self.out.write(prompt)
+        self.out.flush()
+        line = self.inp.readline()
+        if line == "":
+            raise EOFError
+        return line.strip()
+
+    def choose(self, question: str, options: Mapping[str, str]) -> str | None:
+        menu = " / ".join(f"[{k}] {v}" for k, v in options.items())
+        while True:
+            answer = self._line(f"{question} {menu}\n> ").lower()
+            for key, meaning in options.items():
+                if answer in (key.lower(), meaning.lower()) or (answer and meaning.lower().startswith(answer)):
+                    return key
+            self.tell(f"  please answer one of: {', '.join(options)}")
+
+    def ask(self, question: str) -> str | None:
+        return self._line(f"{question}\n> ")
+
+    def secret(self, kind: str, prompt: str) -> str | None:
+        if getattr(self.inp, "isatty", lambda: False)():
+            value = getpass.getpass(f"{prompt} (input hidden): ", stream=self.out)
+        else:
+            value = self._line(f"{prompt}: ")
+        register_secret(value)
+        return value
+
+
+class SilentPerson:
+    """``--no-input``: tells (on stderr), never asks."""
+
+    interactive = False
+
+    def __init__(self, out: TextIO | None = None) -> None:
+        self.out = out if out is not None else sys.stderr
+
+    def tell(self, text: str) -> None:
+        self.out.write(text + "\n")
+        self.out.flush()
+
+    def choose(self, question: str, options: Mapping[str, str]) -> str | None:
+        return None
+
+    def ask(self, question: str) -> str | None:
+        return None
+
+    def secret(self, kind: str, prompt: str) -> str | None:
+        return None
+
+
+class ScriptedSecrets:
+    """Wraps a person and answers the secret questions in ``secrets`` (kind -> value) without asking.
+
+    The demo uses it: the simulated device's owner knows the Wi-Fi password and can log in again. ``hint``
+    returns a line to show before a question (what the simulated device shows), or None; ``who`` names the one
+    who answers, in what is said.
+    """
+
+    def __init__(
+        self,
+        inner: Person,
+        secrets: Mapping[str, str],
+        hint: Callable[[str], str | None] | None = None,
+        who: str = "[scripted] the person",
+    ) -> None:
+        self.inner = inner
+        self.secrets = dict(secrets)
+        self.hint = hint
+        self.who = who
+        self.interactive = inner.interactive
+        for value in self.secrets.values():
+            register_secret(value)
+
+    def tell(self, text: str) -> None:
+        self.inner.tell(text)
+
+    def _hint(self, question: str) -> None:
+        shown = self.hint(question) if self.hint is not None else None
+        if shown and self.inner.interactive:
+            self.inner.tell(f"  {shown}")
+
+    def choose(self, question: str, options: Mapping[str, str]) -> str | None:
+        self._hint(question)
+        return self.inner.choose(question, options)
+
+    def ask(self, question: str) -> str | None:
+        return self.inner.ask(question)
+
+    def secret(self, kind: str, prompt: str) -> str | None:
+        if kind in self.secrets:
+            self.inner.tell(f"  {self.who} enters the {SECRET_KINDS.get(kind, kind)} (not shown)")
+            return self.secrets[kind]
+        return self.inner.secret(kind, prompt)

@@ -1,0 +1,198 @@
+"""The composition root of ``--fix``: the rig (real hardware or the simulator), the person, the re-probing,
+and the executor, wired from the command line's options.
+
+For a real Photon the tools are whatever ``particle`` and ``dfu-util`` are on the PATH, the serial port is found
+again on USB after a reset, and a new login is read from the Particle CLI's configuration. For the demo the same
+executor gets stand-in tools (:class:`~photon_doctor.simulator.control.SimulatedTools`), the simulated device's
+endpoints, short time limits, and a person who knows the scenario's Wi-Fi password; it cannot tell the difference.
+"""
+
+from __future__ import annotations
+
+import os
+import tempfile
+import time
+from collections.abc import Mapping
+from contextlib import ExitStack
+from dataclasses import replace
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photon_doctor.actions.executor import Executor, FixSession, Policy, Refresh
+from photon_doctor.actions.person import Person, ScriptedSecrets, SilentPerson, TerminalPerson
+from photon_doctor.actions.rig import Rig, Timing
+from photon_doctor.actions.tools import Toolbox
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.knowledge.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    from photon_doctor.autoprobe import AutoResult, AutoTargets
+    from photon_doctor.shell import DiagnoseOptions
+    from photon_doctor.simulator.photon import SimulatedPhoton
+
+#: The simulated device answers at once: short waits keep the demo quick.
+DEMO_TIMING = Timing(serial_timeout=3.0, serial_idle=0.05, baud_hold=0.05, settle=0.05, dfu_wait=5.0,
+                     port_wait=1.0, reboot_wait=0.05, verify_wait=0.5, poll=0.1, network_timeout=3.0,
+                     tool_timeout=60.0)
+
+
+def probe_facts(result: AutoResult) -> dict[str, Any]:
+    """What the fixes need from the probes' facts: the device id, the serial port, the device's Wi-Fi scan and
+    this computer's network."""
+    facts: dict[str, Any] = {}
+    for probe in ("usb", "cloud", "softap", "serial"):  # later ones win: the device's own word is best
+        f = result.facts(probe)
+        if f.get("device_id"):
+            facts["device_id"] = str(f["device_id"])
+    serial = result.facts("serial")
+    if serial.get("device_id") and serial.get("port"):
+        facts["port"] = serial["port"]
+    if result.facts("softap").get("scan") is not None:
+        facts["scan"] = result.facts("softap")["scan"]
+    if result.facts("host").get("wifi") is not None:
+        facts["wifi"] = result.facts("host")["wifi"]
+    return facts
+
+
+def _locate_real(device_id: str | None, last: str | None) -> Any:
+    missed = [False]  # once the device could not be found, later looks are short: it is probably unplugged
+
+    def locate(timeout: float) -> str | None:
+        from photon_doctor.probes.usb import UsbMode, discover
+
+        deadline = time.monotonic() + (min(timeout, 2.0) if missed[0] else timeout)
+        while True:
+            try:
+                found = [d for d in discover() if d.platform_id == 6 and d.mode is UsbMode.SERIAL
+                         and (device_id is None or d.device_id in (None, device_id))]
+            except OSError:
+                found = []
+            if len(found) == 1:
+                return str(found[0].port)
+            if not found and last and os.path.exists(last):
+                return last
+            if time.monotonic() >= deadline:
+                missed[0] = True
+                return None
+            time.sleep(0.5)
+
+    return locate
+
+
+def real_rig(options: DiagnoseOptions, facts: Mapping[str, Any], workdir: Path) -> Rig:
+    """The rig for a real Photon on USB, the real cloud and this computer's tools."""
+    from photon_doctor.probes.token import TokenNotFound, discover_token
+
+    token = api_url = None
+    try:
+        creds = discover_token(os.environ, options.token, options.api_url)
+        token, api_url = creds.token, creds.api_url
+    except TokenNotFound:
+        api_url = options.api_url
+
+    def relogin() -> str | None:
+        try:
+            token: str | None = discover_token(os.environ, None, options.api_url).token
+            return token
+        except TokenNotFound:
+            return None
+
+    device_id = options.device_id or facts.get("device_id")
+    port = options.port or facts.get("port")
+    return Rig(
+        tools=Toolbox(), workdir=workdir, timing=Timing(serial_timeout=max(options.probe_timeout, 10.0)),
+        device_id=device_id, serial_port=port, softap_url=options.softap_url,
+        api_url=api_url, token=token, ssid=options.ssid, facts=dict(facts),
+        locate_port=_locate_real(device_id, port), relogin=relogin,
+    )
+
+
+def simulated_rig(sim: SimulatedPhoton, tools: Toolbox, facts: Mapping[str, Any], workdir: Path) -> Rig:
+    """The rig for the demo: the simulated device's endpoints, what the person's CLI holds, stand-in tools."""
+    ep = sim.endpoints()
+    return Rig(
+        tools=tools, workdir=workdir, timing=DEMO_TIMING, device_id=facts.get("device_id"),
+        serial_port=sim.serial.port, softap_url=ep.softap_url, api_url=ep.api_url, token=ep.token,
+        ssid=sim.scenario.ssid, facts=dict(facts), locate_port=lambda timeout: sim.serial.wait_for_port(timeout),
+    )
+
+
+def demo_person(sim: SimulatedPhoton, inner: Person) -> Person:
+    """The simulated device's owner: knows the Wi-Fi password and can log in again; shows the LED as a hint."""
+    from photon_doctor.simulator.factory import account_token
+
+    def hint(question: str) -> str | None:
+        if "LED" not in question:
+            return None
+        with sim.world.lock:
+            return f"[demo] the simulated Photon's LED: {sim.world.device.led}"
+
+    secrets = {"wifi_password": sim.scenario.wifi_password, "access_token": account_token(sim.world)}
+    return ScriptedSecrets(inner, secrets, hint, who="[demo] the owner of the simulated Photon")
+
+
+def refresher(kb: KnowledgeBase, targets: AutoTargets, rig: Rig, person: Person) -> Refresh:
+    """Re-run the probes with what the fixes changed (the serial port, the login, the device id)."""
+    from photon_doctor.autoprobe import run_probes
+
+    def refresh() -> tuple[dict[str, Observation], dict[str, Any]]:
+        port = rig.serial_port
+        if port is None and rig.locate_port is not None:
+            port = rig.locate_port(rig.timing.port_wait)
+            rig.serial_port = port
+        ctx = replace(targets.context, serial_port=port or targets.context.serial_port, token=rig.token,
+                      device_id=rig.device_id or targets.context.device_id)
+        result = run_probes(replace(targets, context=ctx), progress=lambda m: person.tell(f"    {m}"))
+        known = {k: v for k, v in result.observations.items() if k in kb.observations}
+        return known, probe_facts(result)
+
+    return refresh
+
+
+def run_fix_session(
+    kb: KnowledgeBase, options: DiagnoseOptions, observations: Mapping[str, Observation], facts: Mapping[str, Any]
+) -> FixSession:
+    """Build everything ``--fix`` needs and run the executor."""
+    sim: SimulatedPhoton | None = getattr(options, "simulation", None)
+    policy = Policy(yes=options.yes, yes_irreversible=options.yes_irreversible, dry_run=options.dry_run)
+    inner: Person = SilentPerson() if options.no_input else TerminalPerson()
+    with ExitStack() as stack:
+        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))
+        if sim is not None:
+            from photon_doctor.simulator.control import SimulatedTools
+
+            tools = stack.enter_context(SimulatedTools(sim.world))
+            rig = simulated_rig(sim, Toolbox(path=tools.path, env=tools.env()), facts, workdir)
+            person = demo_person(sim, inner)
+        else:
+            rig = real_rig(options, facts, workdir)
+            person = inner
+        targets = options.targets
+        if targets is None and options.auto:
+            from photon_doctor.wiring import real_targets
+
+            targets = real_targets(options)
+        refresh = refresher(kb, targets, rig, person) if targets is not None else None
+        before = sim.state() if sim is not None else None
+        session = Executor(kb, rig, person, policy, refresh).run(observations)
+        if sim is not None and before is not None:
+            session.notes["simulated_device"] = simulated_changes(before, sim.state())
+        return session
+    raise AssertionError("unreachable")  # pragma: no cover - the with block returns
+
+
+def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
+    """The demo's device state before and after the fixes, and what changed (no secrets: see ``state()``)."""
+    changed = [{"field": k, "before": before[k], "after": after.get(k)} for k in before if before[k] != after.get(k)]
+    return {"before": dict(before), "after": dict(after), "changed": changed}
+
+
+def changes_text(notes: Mapping[str, Any]) -> str | None:
+    """One line per change of the simulated device, or None outside the demo."""
+    sim = notes.get("simulated_device")
+    if not sim:
+        return None
+    if not sim["changed"]:
+        return "Simulated Photon: nothing changed."
+    return "Simulated Photon, what changed:\n" + "\n".join(
+        f"  {c['field']}: {c['before']} -> {c['after']}" for c in sim["changed"])

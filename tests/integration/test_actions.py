@@ -1,0 +1,457 @@
+"""The executor and its automations against a running simulated Photon: a real pty, real HTTP servers, and the
+stand-in dfu-util and particle run as real subprocesses. The person is a scripted fake (the Person protocol);
+mock.patch is used only to inject Ctrl-C."""
+
+from __future__ import annotations
+
+import dataclasses
+import io
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+from unittest import mock
+
+import pytest
+from photon_doctor.actions.executor import Executor, FixSession, Policy
+from photon_doctor.actions.fix_device import flash_reset_settings
+from photon_doctor.actions.person import ScriptedSecrets, SilentPerson
+from photon_doctor.actions.records import Consent, Result
+from photon_doctor.actions.rig import Rig, Workbench
+from photon_doctor.actions.tools import Toolbox
+from photon_doctor.actions.verify import verify_connected
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import KnowledgeBase, Risk
+from photon_doctor.probes.serial_client import SerialConsole
+from photon_doctor.simulator.cloud_api import Fault
+from photon_doctor.simulator.control import SimulatedTools
+from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, account_token
+from photon_doctor.simulator.photon import SimulatedPhoton
+from photon_doctor.simulator.scenarios import get_scenario
+from photon_doctor.simulator.standin import simulated_binary
+
+from photon_doctor.answers import observations_from_mapping
+from photon_doctor.autoprobe import run_probes
+from photon_doctor.fixing import DEMO_TIMING, probe_facts, refresher, simulated_rig
+from photon_doctor.wiring import simulated_targets
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(None)
+
+
+class ScriptedPerson:
+    """A person who gives the answers in ``answers`` in order (one per choose/ask) and knows ``secrets``."""
+
+    interactive = True
+
+    def __init__(self, answers: list[str] | None = None, secrets: dict[str, str] | None = None) -> None:
+        self.answers = list(answers or [])
+        self.secrets = secrets if secrets is not None else {"wifi_password": HOME_PASSWORD}
+        self.questions: list[str] = []
+        self.told: list[str] = []
+
+    def tell(self, text: str) -> None:
+        self.told.append(text)
+
+    def choose(self, question: str, options: Any) -> str | None:
+        self.questions.append(question)
+        answer = self.answers.pop(0)
+        assert answer in options, (answer, question, options)
+        return answer
+
+    def ask(self, question: str) -> str | None:
+        self.questions.append(question)
+        return self.answers.pop(0)
+
+    def secret(self, kind: str, prompt: str) -> str | None:
+        self.questions.append(prompt)
+        return self.secrets.get(kind)
+
+    @property
+    def transcript(self) -> str:
+        return "\n".join(self.told)
+
+
+@dataclass
+class Bench:
+    sim: SimulatedPhoton
+    tools: SimulatedTools
+    rig: Rig
+    observations: dict[str, Observation]
+    refresh: Any
+
+    def run(self, kb: KnowledgeBase, person: Any, policy: Policy) -> FixSession:
+        return Executor(kb, self.rig, person, policy, self.refresh).run(self.observations)
+
+
+@contextmanager
+def bench(kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | None = None) -> Iterator[Bench]:
+    """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it."""
+    with SimulatedPhoton(get_scenario(scenario)) as sim, SimulatedTools(sim.world) as tools:
+        targets = simulated_targets(sim)
+        result = run_probes(targets)
+        observations = {k: v for k, v in result.observations.items() if k in kb.observations}
+        given = observations_from_mapping(kb, sim.person_answers(), Provenance("scenario", "test"), "test")
+        for k, v in given.items():
+            observations.setdefault(k, v)
+        rig = simulated_rig(sim, toolbox or Toolbox(path=tools.path, env=tools.env()), probe_facts(result), tmp_path)
+        quiet = SilentPerson(io.StringIO())
+        yield Bench(sim, tools, rig, observations, refresher(kb, targets, rig, quiet))
+
+
+def silent() -> SilentPerson:
+    return SilentPerson(io.StringIO())
+
+
+def owner() -> ScriptedSecrets:
+    """Nobody to ask, but the Wi-Fi password is known (as in `demo --no-input`)."""
+    return ScriptedSecrets(silent(), {"wifi_password": HOME_PASSWORD})
+
+
+YES = Policy(yes=True)
+
+
+# --- consent -----------------------------------------------------------------------------------------------
+def test_consent_given_at_the_prompt_runs_the_fix_and_verifies_it(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        person = ScriptedPerson(["w", "y"])
+        session = b.run(kb, person, Policy())
+        state = b.sim.state()
+    outcome = session.outcome
+    assert outcome.verified_connected and outcome.fixed_by == "use_dynamic_ip"
+    (action,) = outcome.actions
+    assert (action.consent, action.result, action.verified_connected) == (Consent.GIVEN, Result.DONE, True)
+    assert "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D" in " ".join(action.commands)
+    assert state["ip_mode"] == "dynamic" and state["online"] and state["mode"] == "connected"
+    # Before asking: why now, what it changes, the risk, whether it can be undone, the exact commands.
+    text = person.transcript
+    for part in ("Why now: step 1 of the plan", "What it changes:", "Risk: changes settings; it can be undone",
+                 "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin"):
+        assert part in text, part
+    assert "Step 1 of the plan" in text  # the answer 'w' showed the why-fix explanation
+
+
+def test_a_refused_fix_is_skipped_and_quit_stops(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        before = b.sim.state()
+        person = ScriptedPerson(["n"] + ["q"] * 5)
+        session = b.run(kb, person, Policy())
+        after = b.sim.state()
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("use_dynamic_ip", Consent.REFUSED, Result.SKIPPED)
+    assert session.outcome.actions[-1].message == "stopped by the person"
+    assert not session.outcome.verified_connected and session.outcome.stop_reason == "stopped by the person"
+    assert before == after
+
+
+def test_without_consent_and_without_input_nothing_runs(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        before = b.sim.state()
+        session = b.run(kb, silent(), Policy())
+        after = b.sim.state()
+    assert before == after
+    automated = [a for a in session.outcome.actions if a.automation != "manual"]
+    assert automated and all(a.consent is Consent.REFUSED and a.result is Result.SKIPPED for a in automated)
+    assert "needs consent (--yes)" in automated[0].message
+    assert session.outcome.actions[-1].result is Result.MANUAL_UNCONFIRMED
+
+
+def test_an_irreversible_fix_needs_yes_irreversible(kb: KnowledgeBase, tmp_path: Path) -> None:
+    fixes = dict(kb.fixes)
+    fixes["use_dynamic_ip"] = dataclasses.replace(fixes["use_dynamic_ip"], risk=Risk.IRREVERSIBLE)
+    risky = dataclasses.replace(kb, fixes=fixes)
+    with bench(risky, "static-ip", tmp_path) as b:
+        session = b.run(risky, silent(), Policy(yes=True))
+        assert b.sim.state()["ip_mode"] == "static"
+    first = session.outcome.actions[0]
+    assert first.result is Result.SKIPPED and "needs --yes-irreversible" in first.message
+    with bench(risky, "static-ip", tmp_path) as b:
+        session = b.run(risky, silent(), Policy(yes_irreversible=True))
+        assert b.sim.state()["ip_mode"] == "dynamic"
+    assert session.outcome.fixed_by == "use_dynamic_ip"
+
+
+def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before, events = b.sim.state(), list(b.sim.world.events)
+        session = b.run(kb, silent(), Policy(yes=True, yes_irreversible=True, dry_run=True))
+        after = b.sim.state()
+        assert b.sim.world.events == events
+    assert before == after
+    actions = session.outcome.actions
+    assert actions and all(a.consent is Consent.DRY_RUN and a.result is Result.PLANNED for a in actions)
+    assert actions[0].fix == "reset_keys"
+    assert actions[0].commands[-2:] == ("particle keys server", f"particle keys doctor {b.rig.device_id}")
+
+
+# --- failures ----------------------------------------------------------------------------------------------
+def test_a_missing_tool_turns_the_fix_into_a_guided_step(kb: KnowledgeBase, tmp_path: Path) -> None:
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    with bench(kb, "static-ip", tmp_path, toolbox=Toolbox(path=str(empty))) as b:
+        before = b.sim.state()
+        session = b.run(kb, silent(), YES)
+        after = b.sim.state()
+    (first,) = session.outcome.actions
+    assert (first.fix, first.result) == ("use_dynamic_ip", Result.MANUAL_UNCONFIRMED)
+    assert first.message.startswith("dfu-util is not installed (not found on the PATH): install dfu-util")
+    assert first.commands == kb.fixes["use_dynamic_ip"].steps
+    assert before == after
+    # Not evidence: a fix that was not carried out says nothing about the cause.
+    assert "fixes_tried_failed" not in session.observations
+    # With someone to ask, the person is guided through it and says whether it helped.
+    with bench(kb, "static-ip", tmp_path, toolbox=Toolbox(path=str(empty))) as b:
+        person = ScriptedPerson(["n", "q"])
+        session = b.run(kb, person, YES)
+    first = session.outcome.actions[0]
+    assert (first.result, first.consent) == (Result.SKIPPED, Consent.REFUSED)
+    assert "dfu-util is not installed" in person.transcript and "Have you done these steps?" in person.questions
+
+
+def test_a_too_old_tool_is_refused(tmp_path: Path) -> None:
+    fake = tmp_path / "dfu-util"
+    fake.write_text("#!/bin/sh\necho 'dfu-util 0.5'\n", encoding="utf-8")
+    fake.chmod(0o755)
+    tools = Toolbox(path=str(tmp_path))
+    assert tools.available("dfu-util") is None
+    with pytest.raises(Exception, match=r"dfu-util 0\.5 .* is too old: 0\.8 or newer"):
+        tools.find("dfu-util")
+
+
+def test_the_device_gone_ends_the_step_with_a_clear_message(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        b.sim.serial.unplug()
+        deadline = time.monotonic() + 2
+        while b.sim.serial.port is not None and time.monotonic() < deadline:
+            time.sleep(0.01)
+        session = b.run(kb, silent(), YES)
+        state = b.sim.state()
+    first = session.outcome.actions[0]
+    assert first.result is Result.FAILED and "DFU mode" in first.message, first.message
+    # The port is gone ("no such device"); if another pty took its name meanwhile, the device never shows up.
+    assert any(why in first.message for why in ("no such device", "no serial port", "did not show up")), first.message
+    assert state["ip_mode"] == "static" and state["mode"] != "dfu"
+
+
+def test_a_failing_command_leaves_the_device_out_of_dfu(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        b.tools.control.fail_next("dfu/write")
+        session = b.run(kb, silent(), YES)
+        state = b.sim.state()
+        events = list(b.sim.world.events)
+    first = session.outcome.actions[0]
+    assert first.result is Result.FAILED
+    assert "failed (exit 74)" in first.message and "taken out of DFU mode again" in first.message
+    assert any("-s 0:1:leave -U" in c for c in first.commands)  # the harmless read that leaves DFU
+    assert state["ip_mode"] == "static" and state["mode"] != "dfu"
+    assert events.index("DFU mode") < max(i for i, e in enumerate(events) if e.startswith("boot"))
+
+
+def test_ctrl_c_mid_action_puts_the_device_back_and_stops(kb: KnowledgeBase, tmp_path: Path) -> None:
+    real_run = Toolbox.run
+
+    def interrupted(self: Toolbox, name: str, args: list[str], **kw: Any) -> Any:
+        if "-D" in args:
+            raise KeyboardInterrupt
+        return real_run(self, name, args, **kw)
+
+    with bench(kb, "static-ip", tmp_path) as b:
+        with mock.patch.object(Toolbox, "run", interrupted):
+            session = b.run(kb, silent(), YES)
+        state = b.sim.state()
+    outcome = session.outcome
+    assert outcome.interrupted and not outcome.verified_connected
+    (action,) = outcome.actions
+    assert action.result is Result.FAILED and action.message.startswith("interrupted (Ctrl-C)")
+    assert "taken out of DFU mode again" in action.message
+    assert state["mode"] != "dfu" and state["ip_mode"] == "static"
+
+
+def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(kb: KnowledgeBase, tmp_path: Path) -> None:
+    def broken_off(self: SerialConsole, answers: Any) -> Any:
+        raise KeyboardInterrupt  # after 'w' was sent: the device waits for the SSID
+
+    with bench(kb, "wrong-password", tmp_path) as b:
+        with mock.patch.object(SerialConsole, "_dialog", broken_off):
+            session = b.run(kb, owner(), YES)
+        with b.sim.world.lock:
+            creds = [(c.ssid, c.password) for c in b.sim.world.device.credentials]
+        state = b.sim.state()
+    (action,) = session.outcome.actions
+    assert action.fix == "set_wifi_credentials" and action.result is Result.FAILED
+    assert "reset to end the console dialog" in action.message
+    assert state["mode"] not in ("listening", "dfu")
+    assert creds == [("HomeNet", "old password 2019")]
+
+
+# --- verification and re-planning ----------------------------------------------------------------------------
+def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "wep-mixed-security", tmp_path) as b:
+        session = b.run(kb, owner(), YES)
+    first, second = session.outcome.actions[:2]
+    assert (first.fix, first.result, first.verified_connected) == ("set_wifi_credentials", Result.DONE, False)
+    assert second.fix != "set_wifi_credentials"
+    tried = session.observations["fixes_tried_failed"]
+    assert "set_wifi_credentials" in tried.value and tried.provenance.source == "executor"
+    assert session.diagnosis.step("set_wifi_credentials") is None  # out of the new plan
+
+
+def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:
+    # firmware-mismatch: safe mode answers the cloud too; a fix that leaves the modules broken is not verified.
+    with bench(kb, "firmware-mismatch", tmp_path) as b:
+        assert b.observations["cloud_online"].value is True
+        plan = diagnose(kb, b.observations).plan
+        first_other = next(i for i, s in enumerate(plan) if s.fix != "update_device_os_usb"
+                           and kb.fixes[s.fix].automation in ("use_dynamic_ip", "select_internal_antenna",
+                                                               "reset_keys", "flash_tinker"))
+        answers = ["n"] * first_other + ["y", "q"]
+        ordered = [s.fix for s in plan]
+        person = ScriptedPerson(answers + ["q"] * 10)
+        session = b.run(kb, person, Policy())
+    done = [a for a in session.outcome.actions if a.result is Result.DONE]
+    assert done and done[0].fix == ordered[first_other]
+    assert done[0].verified_connected is False
+    assert "modules' dependencies still fail" in done[0].message
+
+
+def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "static-ip", tmp_path) as b:
+        b.rig.token = None
+        person = ScriptedPerson(["y", "y"])  # run it; yes, it breathes cyan
+        session = b.run(kb, person, Policy())
+    assert session.outcome.verified_connected
+    assert any("LED breathe cyan" in q for q in person.questions)
+    assert "the person sees the LED breathing cyan" in session.outcome.actions[0].message
+
+
+def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "captive-portal", tmp_path) as b:
+        person = ScriptedPerson(["y"] + ["q"] * 10)  # "I did it" (but nothing changed), then quit
+        session = b.run(kb, person, YES)
+    first = session.outcome.actions[0]
+    assert first.automation == "manual" and first.result is Result.MANUAL_CONFIRMED
+    assert first.verified_connected is False and first.commands[0] == kb.fixes[first.fix].steps[0]
+    assert "fixes_tried_failed" in session.observations
+
+
+# --- the automations ---------------------------------------------------------------------------------------
+def test_wifi_over_the_softap_when_there_is_no_serial_port(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.rig.serial_port, b.rig.locate_port = None, None
+        b.sim.world.enter_listening()  # the person held SETUP and joined the device's Photon-XXXXXX network
+        session = b.run(kb, owner(), YES)
+        state = b.sim.state()
+    action = session.outcome.actions[0]
+    assert action.fix == "set_wifi_credentials" and action.verified_connected
+    commands = " ".join(action.commands)
+    assert "POST /configure-ap" in commands and "POST /connect-ap" in commands and "(RSA-encrypted)" in commands
+    assert HOME_PASSWORD not in commands + action.message
+    assert state["mode"] == "connected"
+
+
+def test_logging_in_again_when_the_token_is_rejected(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "invalid-token", tmp_path) as b:
+        fresh = account_token(b.sim.world)
+        b.rig.relogin = lambda: fresh  # `particle login` was run in another terminal
+        person = ScriptedPerson(["y"], secrets={"access_token": ""})  # pressed Enter
+        session = b.run(kb, person, Policy())
+        assert b.rig.token == fresh
+    action = session.outcome.actions[0]
+    assert action.fix == "relogin_cli" and action.verified_connected
+    assert any("read the Particle CLI's login again" in c for c in action.commands)
+    assert fresh not in " ".join(action.commands) + action.message + person.transcript
+
+
+def test_a_claim_code_goes_over_serial_when_the_cloud_cannot_claim_by_id(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "unclaimed-device", tmp_path) as b:
+        b.sim.cloud.inject(Fault(status=500, path_prefix="/v1/devices", times=1))
+        session = b.run(kb, silent(), YES)
+        state = b.sim.state()
+    action = session.outcome.actions[0]
+    assert action.fix == "claim_device" and action.verified_connected
+    assert any(c.endswith("C -> claim code [redacted]") for c in action.commands)
+    assert state["owner"] == ACCOUNT and not state["has_claim_code"]
+
+
+def test_the_settings_reset_firmware_and_wifi_again(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "external-antenna", tmp_path) as b:
+        bench_ = Workbench(b.rig, owner())
+        message = flash_reset_settings(bench_)
+        verdict = verify_connected(b.rig, silent())
+        state = b.sim.state()
+    assert "settings reset" in message and verdict.connected
+    assert (state["antenna"], state["ip_mode"], state["app"]) == ("internal", "dynamic", "tinker")
+    assert state["credentials"] == [("HomeNet", 3, 1)]
+    shown = " ".join(bench_.commands)
+    assert "particle compile photon" in shown and "particle flash --usb tinker" in shown
+
+
+# --- the stand-ins -----------------------------------------------------------------------------------------
+def _standin(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False)
+
+
+def test_the_stand_ins_take_the_real_command_lines(tmp_path: Path) -> None:
+    with SimulatedPhoton(get_scenario("external-antenna")) as sim, SimulatedTools(sim.world) as tools:
+        assert Toolbox(path=tools.path, env=tools.env()).find("dfu-util").version == "0.11"
+        assert _standin(tools, "particle", "--version").stdout.strip() == "2.16.0"
+        listing = _standin(tools, "dfu-util", "-l")
+        assert listing.returncode == 0 and "Found DFU" not in listing.stdout
+        file = tmp_path / "ant.bin"
+        file.write_bytes(b"\x00")
+        write = ["dfu-util", "-d", "2b04:d006", "-a", "1", "-s", "2976:leave", "-D", str(file)]
+        refused = _standin(tools, *write)
+        assert refused.returncode == 74 and "No DFU capable USB device available" in refused.stderr
+        assert _standin(tools, "particle", "flash", "--usb", "tinker").returncode == 1
+        sim.world.enter_dfu()
+        listing = _standin(tools, "dfu-util", "-l")
+        assert "Found DFU: [2b04:d006]" in listing.stdout and sim.world.device.device_id in listing.stdout
+        done = _standin(tools, *write)
+        assert done.returncode == 0 and "File downloaded successfully" in done.stdout
+        assert sim.state()["antenna"] == "internal" and sim.state()["mode"] == "connected"
+
+
+def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
+    with SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim, SimulatedTools(sim.world) as tools:
+        assert _standin(tools, "particle", "usb", "dfu").returncode == 0 and sim.state()["mode"] == "dfu"
+        tinker = tmp_path / "tinker.bin"
+        tinker.write_bytes(simulated_binary("tinker"))
+        done = _standin(tools, "dfu-util", "-d", "2b04:d006", "-a", "0", "-i", "0", "-s", "0x080A0000:leave",
+                        "-D", str(tinker))
+        assert done.returncode == 0 and "File downloaded successfully" in done.stdout
+        assert sim.state()["app"] == "tinker" and sim.state()["mode"] == "connected"
+        with sim.world.lock:
+            sim.world.device.modules_ok, sim.world.device.device_os = False, "1.4.4"
+        assert "unable to detect any devices in DFU mode" in _standin(tools, "particle", "update").stderr
+        _standin(tools, "particle", "usb", "dfu")
+        assert "update successfully completed" in _standin(tools, "particle", "update").stdout
+        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.3.1", True)
+        with sim.world.lock:
+            old_key = sim.world.cloud.devices[sim.world.device.device_id].public_key_der
+        _standin(tools, "particle", "usb", "dfu")
+        assert _standin(tools, "particle", "keys", "server").returncode == 0
+        keys = _standin(tools, "particle", "keys", "doctor", sim.world.device.device_id)
+        assert keys.returncode == 0 and "New keys in place, your device should restart" in keys.stdout
+        with sim.world.lock:
+            assert sim.world.cloud.devices[sim.world.device.device_id].public_key_der != old_key
+        assert sim.state()["mode"] == "connected"
+        _standin(tools, "particle", "usb", "dfu")
+        assert _standin(tools, "particle", "usb", "reset").returncode == 0 and sim.state()["mode"] == "connected"
+
+
+def test_the_stand_ins_refuse_without_a_simulator() -> None:
+    done = subprocess.run([sys.executable, "-m", "photon_doctor.simulator.standin", "dfu-util", "-l"],
+                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=30, check=False)
+    assert done.returncode != 0 and "simulated stand-in" in done.stderr
+
+
+def test_timing_of_the_demo_is_short() -> None:
+    assert DEMO_TIMING.verify_wait <= 1 and DEMO_TIMING.tool_timeout >= 30
