@@ -124,7 +124,7 @@ class InternetSimulator:
 
     def start(self) -> InternetSimulator:
         self._http = _PortalServer(self.world)
-        self._http_thread = threading.Thread(target=self._http.serve_forever, name="sim-internet", daemon=True)
+        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-internet", daemon=True)
         self._http_thread.start()
         with self.world.lock:
             ap = next((a for a in self.world.networks if a.ssid == self.world.host_ssid), None)
@@ -139,7 +139,7 @@ class InternetSimulator:
             self._cloud = socket.socket()
             self._cloud.bind(("127.0.0.1", 0))
             self._cloud.listen(8)
-            self._cloud.settimeout(0.2)
+            self._cloud.settimeout(0.05)
             self._cloud_port = self._cloud.getsockname()[1]
             self._cloud_thread = threading.Thread(target=self._accept, name="sim-cloud-5683", daemon=True)
             self._cloud_thread.start()
