@@ -70,8 +70,10 @@ class TerminalAnswerer:
         elif odef.kind is Kind.BOOL:
             hint = "yes or no"
         elif odef.kind is Kind.FIXES:
-            for i, fid in enumerate(self.kb.fixes, 1):
-                self.tell(f"   {fid}")
+            import textwrap
+
+            self.tell(textwrap.fill(", ".join(self.kb.fixes), width=100, initial_indent="   ",
+                                    subsequent_indent="   "))
             hint = "fix ids separated by commas, or press Enter for none"
         else:
             hint = valid_values(self.kb, odef)
