@@ -44,7 +44,7 @@ def valid_values(kb: KnowledgeBase, odef: ObservationDef) -> str:
         return f"a number{' in ' + odef.unit if odef.unit else ''}"
     if odef.kind is Kind.VERSION:
         return "a version such as 1.5.2"
-    return "a comma-separated list of fix ids, or 'none': " + ", ".join(kb.fixes)
+    return "fix numbers or ids separated by commas, or 'none': " + ", ".join(kb.fixes)
 
 
 def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
@@ -83,6 +83,10 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
         elif isinstance(text, str):
             items = [] if text.lower() in {"", "none", "nothing"} else [t.strip() for t in text.split(",") if t.strip()]
         if items is not None:
+            ids = list(kb.fixes)
+            # At the prompt the fixes are numbered: accept "3, 5" as well as ids.
+            items = [ids[int(i) - 1] if isinstance(i, str) and i.isdigit() and 1 <= int(i) <= len(ids) else i
+                     for i in items]
             unknown = [i for i in items if i not in kb.fixes]
             if not unknown:
                 return tuple(dict.fromkeys(items))

@@ -70,11 +70,9 @@ class TerminalAnswerer:
         elif odef.kind is Kind.BOOL:
             hint = "yes or no"
         elif odef.kind is Kind.FIXES:
-            import textwrap
-
-            self.tell(textwrap.fill(", ".join(self.kb.fixes), width=100, initial_indent="   ",
-                                    subsequent_indent="   "))
-            hint = "fix ids separated by commas, or press Enter for none"
+            for i, fix in enumerate(self.kb.fixes.values(), 1):
+                self.tell(f"   {i:2}) {fix.title}")
+            hint = "numbers separated by commas, e.g. 1,4; or press Enter for none"
         else:
             hint = valid_values(self.kb, odef)
         self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")

@@ -149,3 +149,11 @@ def test_kb_show_json() -> None:
 def test_no_arguments_shows_usage_with_the_usage_code() -> None:
     r = run_cli()
     assert r.returncode == ExitCode.USAGE
+
+
+def test_tried_fixes_can_be_given_by_number() -> None:
+    r = run_cli(*MINI, "diagnose", "--json", input="1, 3\n" + "?\n" * 10)
+    assert r.returncode == 0, r.stderr
+    assert " 1) Flash Tinker" in r.stderr
+    values = {o["id"]: o["value"] for o in json.loads(r.stdout)["observations"]}
+    assert values["fixes_tried_failed"] == ["flash_tinker_usb", "improve_signal"]
