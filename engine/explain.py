@@ -184,11 +184,12 @@ def render_why_question(w: Mapping[str, Any]) -> str:
     for a in w["answers"]:
         if not a["changes"]:
             continue
-        moves = ", ".join(
-            f"{c['cause']} {'up' if c['after'] > c['before'] else 'down'} {c['before']:.2f} -> {c['after']:.2f}"
-            for c in a["changes"][:4]
-        )
-        lines.append(f"  if '{_value_text(a['value'])}': {moves}")
+        # What the answer would point to first, then what it would rule out.
+        ups = sorted((c for c in a["changes"] if c["after"] > c["before"]), key=lambda c: c["before"] - c["after"])
+        downs = [c for c in a["changes"] if c["after"] < c["before"]]
+        moves = [f"{c['cause']} up {c['before']:.2f} -> {c['after']:.2f}" for c in ups[:3]]
+        moves += [f"{c['cause']} down {c['before']:.2f} -> {c['after']:.2f}" for c in downs[: max(0, 4 - len(moves))]]
+        lines.append(f"  if '{_value_text(a['value'])}': {', '.join(moves)}")
     if w["rules_waiting"]:
         lines.append("  Rules waiting on this answer:")
         for r in w["rules_waiting"][:5]:

@@ -78,7 +78,10 @@ class TerminalAnswerer:
         self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
         if odef.id in self.hints:
             shown = self.hints[odef.id]
-            shown = ", ".join(shown) if isinstance(shown, list) else shown
+            if isinstance(shown, bool):
+                shown = "yes" if shown else "no"
+            elif isinstance(shown, list):
+                shown = ", ".join(shown) or "none"
             self.tell(f"  [demo] the owner of this simulated Photon would answer: {shown}")
         sys.stderr.write("> ")
         sys.stderr.flush()
