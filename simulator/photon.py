@@ -93,8 +93,18 @@ class SimulatedPhoton:
     def person_answers(self) -> dict[str, Any]:
         """What the person would answer to questions no probe sees: the scenario's answers and the LED as it is."""
         answers = dict(self.scenario.answers)
-        with self.world.lock:
-            answers.setdefault("led_pattern", self.world.device.led)
+        w = self.world
+        with w.lock:
+            answers.setdefault("led_pattern", w.device.led)
+            home = next((ap for ap in w.networks if ap.ssid == self.scenario.ssid), None)
+            if home is not None:
+                # What the owner can see from a phone or a laptop on that network, or in the router's settings.
+                answers.setdefault("internet_works_on_network", home.internet)
+                answers.setdefault("network_hidden", home.hidden)
+                answers.setdefault("network_n_only", home.n_only)
+            answers.setdefault("many_devices_failed_at_once", w.cloud.outage)
+            answers.setdefault("external_antenna_fitted", w.device.external_antenna_fitted)
+            answers.setdefault("power_source", "usb_computer")
         return answers
 
     def state(self) -> dict[str, Any]:
