@@ -94,6 +94,10 @@ def diagnose(
     device_id: str | None = typer.Option(None, "--device", help="Device id, when several are around."),
     ssid: str | None = typer.Option(None, "--ssid", help="The Wi-Fi network the device should join."),
     probe_timeout: float = typer.Option(8.0, "--probe-timeout", help="Seconds each probe may take."),
+    connectivity_url: str | None = typer.Option(
+        None, "--connectivity-url", help="Captive-portal check URL (default: Android's generate_204)."),
+    cloud_endpoint: str | None = typer.Option(
+        None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
     yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
     yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
@@ -106,7 +110,7 @@ def diagnose(
     options = DiagnoseOptions(
         answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
-        probe_timeout=probe_timeout, fix=fix, yes=yes, yes_irreversible=yes_irreversible, dry_run=dry_run,
+        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, yes_irreversible=yes_irreversible, dry_run=dry_run,
         resume=resume,
     )
     raise typer.Exit(run_diagnose(load_kb(), options))
@@ -184,7 +188,11 @@ def simulate(
             f"connectivity:  {ep.connectivity_url}",
             f"device cloud:  {ep.cloud_host}:{ep.cloud_port}",
             "",
-            "Try: photon-doctor diagnose --auto --port PORT --softap-url URL --api-url URL --token TOKEN",
+            "Try (in another terminal):",
+            f"  photon-doctor diagnose --auto --port {ep.serial_port} --softap-url {ep.softap_url} \\",
+            f"    --api-url {ep.api_url} --token {ep.token} \\",
+            f"    --connectivity-url {ep.connectivity_url} --cloud-endpoint {ep.cloud_host}:{ep.cloud_port} \\",
+            f"    --ssid '{chosen.ssid}'",
             "Ctrl-C stops the simulator.",
         ]
         sys.stdout.write("\n".join(lines) + "\n")

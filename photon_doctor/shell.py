@@ -34,6 +34,8 @@ class DiagnoseOptions:
     device_id: str | None = None
     ssid: str | None = None
     probe_timeout: float = 8.0
+    connectivity_url: Optional[str] = None
+    cloud_endpoint: Optional[str] = None
     fix: bool = False
     yes: bool = False
     yes_irreversible: bool = False

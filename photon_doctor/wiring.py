@@ -33,6 +33,23 @@ def _leave(port: str) -> None:
         console.close()
 
 
+def host_config(options: DiagnoseOptions) -> Any:
+    """Where the host-network checks go: the defaults, or `--connectivity-url` / `--cloud-endpoint HOST:PORT`
+    (to test against another endpoint, such as a simulator's)."""
+    from photon_doctor.errors import UsageError
+    from photon_doctor.probes.host_network import HostNetworkConfig
+
+    changes: dict[str, Any] = {}
+    if options.connectivity_url:
+        changes["connectivity_url"] = options.connectivity_url
+    if options.cloud_endpoint:
+        host, _, port = options.cloud_endpoint.rpartition(":")
+        if not host or not port.isdigit():
+            raise UsageError(f"--cloud-endpoint expects HOST:PORT, got '{options.cloud_endpoint}'")
+        changes["cloud_host"], changes["cloud_port"] = host, int(port)
+    return HostNetworkConfig(**changes)
+
+
 def real_targets(options: DiagnoseOptions) -> AutoTargets:
     """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
     from photon_doctor.probes.cloud import CloudProbe
@@ -52,7 +69,7 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     except TokenNotFound:
         api_url = options.api_url  # the cloud probe will say that there is no token
     probes: dict[str, Probe] = {
-        "usb": UsbProbe(), "serial": SerialProbe(), "cloud": CloudProbe(), "host": HostNetworkProbe(),
+        "usb": UsbProbe(), "serial": SerialProbe(), "cloud": CloudProbe(), "host": HostNetworkProbe(host_config(options)),
     }
     notes = []
     if options.softap_url:
