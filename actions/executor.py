@@ -215,6 +215,12 @@ class Executor:
                 if isinstance(exc, Pending):
                     return _Step(record, "stop", "the fix now waits on someone else")
                 return _Step(record, "next")
+            except Exception as exc:  # a bug or an unexpected OS error: end this step cleanly, never half-done
+                reason = redact(f"unexpected error: {type(exc).__name__}: {exc}").splitlines()[0]
+                self.person.tell(f"  Failed: {reason}")
+                message = self._put_back(bench, reason)
+                record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+                return _Step(record, "stop", "an unexpected error ended the fix")
             self.person.tell(f"  Done: {redact(message)}")
             verdict = self._verify(automation)
         except (KeyboardInterrupt, EOFError):

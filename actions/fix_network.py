@@ -177,6 +177,8 @@ def softap_wifi(wb: Workbench, plan: WifiPlan) -> str:
         client.configure_ap(plan.ssid, plan.password, sec.wiced, sec.channel)
         wb.note(f'SoftAP {url}: POST /connect-ap {{"idx": 0}}')
         client.connect_ap()
+    except ValueError as exc:  # refused before it was sent (too long, control characters, not text)
+        raise ActionFailed(f"the device cannot take these credentials: {exc}") from None
     except SoftAPUnreachable as exc:
         raise DeviceGone(str(exc)) from None
     except ProbeFailure as exc:

@@ -17,6 +17,7 @@ from typing import Any
 
 from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport
+from photon_doctor.redact import redact
 
 #: Which probe's word counts when two report the same observation with the same confidence.
 PRIORITY = ("serial", "softap", "cloud", "host", "usb")
@@ -55,7 +56,8 @@ def _run_bounded(probe: Probe, ctx: ProbeContext, limit: float) -> ProbeReport:
         try:
             box.append(probe.run(ctx))
         except Exception as exc:  # a probe must not raise; if one does, it is reported, not fatal
-            box.append(ProbeReport(probe.name, unavailable=(Unavailable(probe.name, f"probe failed: {exc}"),)))
+            reason = redact(f"probe failed: {exc}")
+            box.append(ProbeReport(probe.name, unavailable=(Unavailable(probe.name, reason),)))
 
     thread = threading.Thread(target=target, name=f"probe-{probe.name}", daemon=True)
     thread.start()
@@ -108,15 +110,18 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
             switched = True
         except Exception as exc:  # the probes below will say what they can and cannot see
             progress(f"  could not switch to listening mode: {exc}")
-    device_phase = [_start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes]
-    for t in device_phase:
-        t.join(limit + 1)
-    if switched and targets.leave_listening is not None and ctx.serial_port:
-        try:
-            targets.leave_listening(ctx.serial_port)
-            time.sleep(targets.settle)
-        except Exception as exc:
-            progress(f"  could not leave listening mode: {exc}")
+    try:
+        device_phase = [_start(probes.pop(n), ctx, limit, results, progress)
+                        for n in ("serial", "softap") if n in probes]
+        for t in device_phase:
+            t.join(limit + 1)
+    finally:  # Ctrl-C too: the device is not left in the listening mode the probes put it in
+        if switched and targets.leave_listening is not None and ctx.serial_port:
+            try:
+                targets.leave_listening(ctx.serial_port)
+                time.sleep(targets.settle)
+            except Exception as exc:
+                progress(f"  could not leave listening mode: {exc}")
     serial_facts = next((r.facts for r in results if r.probe == "serial"), {})
     if serial_facts.get("device_id") and not ctx.device_id:
         ctx = _with(ctx, device_id=str(serial_facts["device_id"]))

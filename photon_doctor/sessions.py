@@ -96,11 +96,17 @@ def session_observations(kb: KnowledgeBase, data: Mapping[str, Any], where: str)
         except UsageError as exc:
             raise SessionError(str(exc)) from None
         prov = item.get("provenance") or {}
+        if not isinstance(prov, dict):
+            raise SessionError(f"{where}: observations[{i}].provenance is not an object")
+        confidence = item.get("confidence", 1.0)
+        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
+            raise SessionError(f"{where}: observations[{i}].confidence must be a number from 0 to 1, "
+                               f"not {json.dumps(confidence)[:40]}")
         obs = typed[item["id"]]
         result[obs.id] = Observation(
             obs.id,
             obs.value,
-            float(item.get("confidence", 1.0)),
+            float(confidence),
             Provenance(str(prov.get("source", "person")), str(prov.get("detail", ""))),
         )
     return result

@@ -13,7 +13,7 @@ from typing import Any
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import ExitCode, Interrupted, UsageError
+from photon_doctor.errors import ExitCode, Interrupted, SessionError, UsageError
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
@@ -34,8 +34,8 @@ class DiagnoseOptions:
     device_id: str | None = None
     ssid: str | None = None
     probe_timeout: float = 8.0
-    connectivity_url: Optional[str] = None
-    cloud_endpoint: Optional[str] = None
+    connectivity_url: str | None = None
+    cloud_endpoint: str | None = None
     fix: bool = False
     yes: bool = False
     yes_irreversible: bool = False
@@ -153,7 +153,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     if options.resume:
         session_path, data = load_session()
         interview.observations.update(session_observations(kb, data, str(session_path)))
-        interview.skipped.update(s for s in data.get("skipped", []) if s in kb.observations)
+        skipped = data.get("skipped", [])
+        if not isinstance(skipped, list):
+            raise SessionError(f"{session_path}: field 'skipped' is not a list")
+        interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
     if options.auto:

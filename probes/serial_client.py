@@ -397,7 +397,11 @@ class SerialConsole:
         password = password or ""
         self._secret(password)
         for name, value, limit in (("SSID", ssid, 32), ("password", password, 64)):
-            if len(value.encode("utf-8")) > limit or _CONTROL.search(value) or "\r" in value or "\n" in value:
+            try:
+                size = len(value.encode("utf-8"))
+            except UnicodeEncodeError:  # its message quotes the character: part of a password
+                raise ValueError(f"the {name} is not valid text (an invalid byte was typed?)") from None
+            if size > limit or _CONTROL.search(value) or "\r" in value or "\n" in value:
                 raise ValueError(f"the {name} must be at most {limit} bytes without control characters")
         if not ssid:
             raise ValueError("the SSID must not be empty")

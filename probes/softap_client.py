@@ -50,6 +50,17 @@ def encrypt_password(key: rsa.RSAPublicKey, password: str) -> str:
     return key.encrypt(password.encode("utf-8"), padding.PKCS1v15()).hex()
 
 
+def check_text(name: str, value: str, limit: int) -> None:
+    """Raise ValueError (naming ``name``, never quoting ``value``: it may be a password) unless ``value`` is
+    UTF-8 text of at most ``limit`` bytes without control characters, as the device's setup accepts."""
+    try:
+        size = len(value.encode("utf-8"))
+    except UnicodeEncodeError:  # its message quotes the character: not the place for part of a password
+        raise ValueError(f"the {name} is not valid text (an invalid byte was typed?)") from None
+    if size > limit or any(ord(c) < 32 or ord(c) == 127 for c in value):
+        raise ValueError(f"the {name} must be at most {limit} bytes without control characters")
+
+
 def _snippet(raw: bytes | str) -> str:
     """A short, redacted, printable excerpt of a bad reply for an error message."""
     return redact(repr(raw[:40]))
@@ -137,9 +148,12 @@ class _SoftAPCommands:
         """Store Wi-Fi credentials on the device (it joins only after :meth:`connect_ap`).
 
         The password is encrypted with the device's public key (fetched first if needed) and omitted for an
-        open network (``security_wiced == 0``). Raises ProbeFailure if the device refuses (``r != 0``).
+        open network (``security_wiced == 0``). Raises ValueError for an SSID or password the device cannot
+        take (too long, control characters, not text), ProbeFailure if the device refuses (``r != 0``).
         """
         register_secret(password)
+        for name, value, limit in (("SSID", ssid, 32), ("password", password or "", 64)):
+            check_text(name, value, limit)
         payload: dict[str, Any] = {"idx": index, "ssid": ssid}
         if security_wiced != 0:
             if not password:

@@ -212,6 +212,9 @@ class _Handler(BaseHTTPRequestHandler):
         except ValueError:
             self._send(400, {"error": "bad JSON"})
             return
+        if not isinstance(body, dict):
+            self._send(400, {"error": "the body must be a JSON object"})
+            return
         ops = self.server.ops
         with ops.world.lock:
             if ops.failures.get(op, 0) > 0:

@@ -143,11 +143,15 @@ def dfu_util(argv: list[str]) -> int:
     if opts.get("device", "2b04:d006").lower() != "2b04:d006" or not in_dfu:
         sys.stderr.write("dfu-util: No DFU capable USB device available\n")
         return EX_IOERR
-    alt = int(opts.get("alt", "0"))
     if "address" not in opts or not ("download" in opts or "upload" in opts):
         sys.stderr.write("dfu-util: You need to specify one of -D or -U\n")
         return EX_USAGE
-    address, length, leave = _address(opts["address"])
+    try:
+        alt = int(opts.get("alt", "0"))
+        address, length, leave = _address(opts["address"])
+    except ValueError:
+        sys.stderr.write(f"dfu-util: invalid alternate setting or address: {opts.get('alt')} {opts['address']}\n")
+        return EX_USAGE
     out("Opening DFU capable USB device...\nID 2b04:d006\nRun-time device DFU version 011a\n"
         f"Claiming USB DFU Interface...\nSetting Alternate Setting #{alt} ...\n"
         "Determining device status: state = dfuIDLE, status = 0\ndfuIDLE, continuing\n"
@@ -211,7 +215,7 @@ def _flash(target: str) -> int:
 
 
 def _compile(args: list[str]) -> int:
-    if len(args) < 2 or "--saveTo" not in args:
+    if len(args) < 2 or "--saveTo" not in args or args.index("--saveTo") == len(args) - 1:
         sys.stderr.write("Usage: particle compile <deviceType> [files...] --saveTo <filename>\n")
         return 1
     target = args[args.index("--saveTo") + 1]

@@ -106,6 +106,18 @@ def test_resume_continues_the_last_session() -> None:
     assert values == {"visible_damage", "led_pattern"}
 
 
+def test_resume_of_a_damaged_session_is_a_session_error(tmp_path: Path) -> None:
+    first = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes")
+    path = Path(json.loads(first.stdout)["session"])
+    data = json.loads(path.read_text())
+    for skipped, observation in ((5, {}), (["x"], {"confidence": "high"})):
+        path.write_text(json.dumps({**data, "skipped": skipped,
+                                    "observations": [{**data["observations"][0], **observation}]}))
+        r = run_cli(*MINI, "diagnose", "--resume", "--no-input")
+        assert r.returncode == ExitCode.SESSION, r.stderr
+        assert "Traceback" not in r.stderr and str(path) in r.stderr
+
+
 def test_why_fix_cause_and_question_on_the_saved_session() -> None:
     assert run_cli(*MINI, "diagnose", "--no-input", "-a", "visible_damage=yes",
                    "-a", "led_pattern=blinking_green").returncode == 0

@@ -336,8 +336,9 @@ def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path)
     with bench(kb, "captive-portal", tmp_path) as b:
         person = ScriptedPerson(["y"] + ["q"] * 10)  # "I did it" (but nothing changed), then quit
         session = b.run(kb, person, YES)
-    first = session.outcome.actions[0]
-    assert first.automation == "manual" and first.result is Result.MANUAL_CONFIRMED
+    # The plan may start with a cheap automated step (use_dynamic_ip): the first manual one is the point here.
+    first = next(a for a in session.outcome.actions if a.automation == "manual")
+    assert first.result is Result.MANUAL_CONFIRMED
     assert first.verified_connected is False and first.commands[0] == kb.fixes[first.fix].steps[0]
     assert "fixes_tried_failed" in session.observations
 
@@ -355,6 +356,38 @@ def test_wifi_over_the_softap_when_there_is_no_serial_port(kb: KnowledgeBase, tm
     assert "POST /configure-ap" in commands and "POST /connect-ap" in commands and "(RSA-encrypted)" in commands
     assert HOME_PASSWORD not in commands + action.message
     assert state["mode"] == "connected"
+
+
+@pytest.mark.parametrize("password", ["x" * 120, "caf\udcc3 horse battery"])
+def test_a_password_the_softap_cannot_take_fails_the_step_not_the_session(
+    kb: KnowledgeBase, tmp_path: Path, password: str
+) -> None:
+    # Too long for the device (and for RSA-1024), or text that is not UTF-8 (an invalid byte typed at the prompt).
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.rig.serial_port, b.rig.locate_port = None, None
+        b.sim.world.enter_listening()
+        before = b.sim.state()
+        person = ScriptedSecrets(silent(), {"wifi_password": password})
+        session = b.run(kb, person, YES)
+        after = b.sim.state()
+    action = session.outcome.actions[0]
+    assert action.fix == "set_wifi_credentials" and action.result is Result.FAILED
+    assert "the device cannot take these credentials" in action.message
+    assert "\udcc3" not in action.message and "horse" not in action.message
+    assert after["credentials"] == before["credentials"]
+
+
+def test_a_password_that_is_not_text_is_refused_over_serial_without_quoting_it(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    with bench(kb, "wrong-password", tmp_path) as b:
+        before = b.sim.state()
+        session = b.run(kb, ScriptedSecrets(silent(), {"wifi_password": "caf\udcc3 horse battery"}), YES)
+        after = b.sim.state()
+    action = session.outcome.actions[0]
+    assert action.fix == "set_wifi_credentials" and action.result is Result.FAILED
+    assert "the password is not valid text" in action.message and "\udcc3" not in action.message
+    assert after["credentials"] == before["credentials"] and after["mode"] not in ("listening", "dfu")
 
 
 def test_logging_in_again_when_the_token_is_rejected(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -447,6 +480,32 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
         assert _standin(tools, "particle", "usb", "reset").returncode == 0 and sim.state()["mode"] == "connected"
 
 
+def test_the_stand_ins_answer_bad_command_lines_with_a_usage_error(tmp_path: Path) -> None:
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        sim.world.enter_dfu()
+        file = tmp_path / "x.bin"
+        file.write_bytes(b"\x00")
+        for bad in (["-a", "one", "-s", "1634:leave"], ["-a", "1", "-s", "ip_config:leave"]):
+            done = _standin(tools, "dfu-util", "-d", "2b04:d006", *bad, "-D", str(file))
+            assert done.returncode == 64 and "Traceback" not in done.stderr, done.stderr
+        done = _standin(tools, "particle", "compile", "photon", str(file), "--saveTo")
+        assert done.returncode == 1 and "Usage: particle compile" in done.stderr
+        assert sim.state()["ip_mode"] == "static"
+
+
+def test_the_control_endpoint_answers_a_body_that_is_not_an_object_with_400() -> None:
+    import urllib.error
+    import urllib.request
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        sim.world.enter_dfu()
+        request = urllib.request.Request(f"{tools.control.url}/dfu/write", data=b"[1, 2]", method="POST")
+        with pytest.raises(urllib.error.HTTPError) as err:
+            urllib.request.urlopen(request, timeout=10)
+        with err.value:
+            assert err.value.code == 400 and b"JSON object" in err.value.read()
+
+
 def test_the_stand_ins_refuse_without_a_simulator() -> None:
     done = subprocess.run([sys.executable, "-m", "photon_doctor.simulator.standin", "dfu-util", "-l"],
                           capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=30, check=False)
@@ -455,3 +514,18 @@ def test_the_stand_ins_refuse_without_a_simulator() -> None:
 
 def test_timing_of_the_demo_is_short() -> None:
     assert DEMO_TIMING.verify_wait <= 1 and DEMO_TIMING.tool_timeout >= 30
+
+
+def test_an_unexpected_error_in_a_fix_ends_that_step_and_leaves_the_device_as_it_was(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    blocker = tmp_path / "not-a-folder"
+    blocker.write_text("the work folder cannot be created here")
+    with bench(kb, "static-ip", blocker / "work") as b:
+        session = b.run(kb, silent(), YES)
+        state = b.sim.state()
+    first = session.outcome.actions[0]
+    assert first.fix == "use_dynamic_ip" and first.result is Result.FAILED
+    assert "unexpected error" in first.message
+    assert state["mode"] != "dfu" and state["ip_mode"] == "static"
+    assert session.outcome.verified_connected is False

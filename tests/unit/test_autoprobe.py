@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+import _thread
 import threading
 import time
 
+import pytest
 from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 
 from photon_doctor.autoprobe import AutoTargets, merge, run_probes
+from photon_doctor.redact import register_secret
 
 
 class Fake:
@@ -48,6 +51,25 @@ def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_lef
     assert cloud.seen[0].device_id == "abc"
 
 
+class CtrlC(Fake):
+    """A probe during which the person presses Ctrl-C (KeyboardInterrupt in the main thread)."""
+
+    def run(self, ctx: ProbeContext) -> ProbeReport:
+        _thread.interrupt_main()
+        return super().run(ctx)
+
+
+def test_ctrl_c_while_probing_still_takes_the_device_out_of_listening_mode() -> None:
+    calls: list[str] = []
+    targets = AutoTargets({"serial": CtrlC("serial", delay=0.5), "cloud": Fake("cloud")},
+                          ProbeContext(serial_port="/dev/x", timeout=1),
+                          switch_listening=lambda p: calls.append("listen " + p),
+                          leave_listening=lambda p: calls.append("leave " + p))
+    with pytest.raises(KeyboardInterrupt):
+        run_probes(targets)
+    assert calls == ["listen /dev/x", "leave /dev/x"]
+
+
 def test_merge_prefers_confidence_then_probe_priority() -> None:
     a = ProbeReport("host", (Observation("network_security", "wpa2_psk", 0.9, Provenance("probe:host")),))
     b = ProbeReport("softap", (Observation("network_security", "wpa_wpa2_mixed", 0.9, Provenance("probe:softap")),))
@@ -68,6 +90,19 @@ def test_a_probe_that_raises_is_reported_not_fatal() -> None:
     result = run_probes(AutoTargets({"usb": Boom()}, ProbeContext(timeout=0.5)))
     assert result.unavailable == [Unavailable("usb", "probe failed: kaboom")]
     assert threading.active_count() >= 1
+
+
+def test_a_probe_that_raises_with_a_secret_in_its_message_does_not_pass_it_on() -> None:
+    register_secret("tok-in-an-exception-8e1f")
+
+    class Leaky:
+        name = "cloud"
+
+        def run(self, ctx: ProbeContext) -> ProbeReport:
+            raise RuntimeError("GET /v1/devices with tok-in-an-exception-8e1f failed")
+
+    result = run_probes(AutoTargets({"cloud": Leaky()}, ProbeContext(timeout=0.5)))
+    assert result.unavailable == [Unavailable("cloud", "probe failed: GET /v1/devices with [redacted] failed")]
 
 
 def test_usb_discovery_gives_the_port_and_device_id_to_the_console_and_cloud_probes() -> None:

@@ -231,6 +231,13 @@ def test_a_changed_knowledge_base_is_noted(kb: KnowledgeBase) -> None:
     ({"actions": [action(commands=7)]}, "actions[0].commands is not a list"),
     ({"outcome": "fixed"}, "field 'outcome' is not an object"),
     ({"observations": [obs("led", "blinking_green")]}, "unknown observation 'led'"),
+    ({"observations": [obs("visible_damage", True, confidence="high")]},  # type: ignore[arg-type]
+     "observations[0].confidence must be a number from 0 to 1"),
+    ({"observations": [obs("visible_damage", True, confidence=None)]},  # type: ignore[arg-type]
+     "observations[0].confidence must be a number from 0 to 1"),
+    ({"observations": [obs("visible_damage", True, confidence=7)]}, "observations[0].confidence must be"),
+    ({"observations": [{"id": "visible_damage", "value": True, "provenance": "person"}]},
+     "observations[0].provenance is not an object"),
 ])
 def test_malformed_sessions_are_session_errors(kb: KnowledgeBase, extra: dict[str, Any], message: str) -> None:
     with pytest.raises(SessionError) as err:
