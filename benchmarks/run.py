@@ -32,7 +32,8 @@ def main() -> None:
     args = parser.parse_args()
     n = 3 if args.quick else 10
 
-    from photon_doctor.engine.diagnosis import diagnose, matcher_for
+    from photon_doctor.engine.diagnosis import diagnose
+    from photon_doctor.engine.rete import RuleMatcher
     from photon_doctor.engine.evidence import Observation
     from photon_doctor.engine.questions import next_question
     from photon_doctor.knowledge.loader import load_knowledge
@@ -46,11 +47,7 @@ def main() -> None:
     rows: list[tuple[str, float, float]] = []
     rows.append(("load and validate the knowledge base", *timed(load_knowledge, n)))
     kb = load_knowledge()
-    rows.append(("compile the rules into experta (first use)", *timed(lambda: matcher_for.__wrapped__(kb)
-                                                                      if hasattr(matcher_for, "__wrapped__")
-                                                                      else __import__("photon_doctor.engine.rete",
-                                                                      fromlist=["RuleMatcher"]).RuleMatcher(kb.rules),
-                                                                      n)))
+    rows.append(("compile the rules into experta (first use)", *timed(lambda: RuleMatcher(kb.rules), n)))
     obs = {
         "led_pattern": Observation("led_pattern", "blinking_green"),
         "visible_damage": Observation("visible_damage", True),

@@ -74,11 +74,6 @@ class Diagnosis:
         return tuple(c for c in self.causes if c.supported and c.certainty > 0)
 
     @property
-    def leading(self) -> CauseBelief | None:
-        ranked = self.ranked
-        return ranked[0] if ranked else None
-
-    @property
     def leading_clear(self) -> bool:
         """True when the leading cause is clear: certain enough and well ahead of the next."""
         ranked = self.ranked

@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Callable, Mapping, Any
+from typing import Any, Callable, Mapping
 
 import typer
 
@@ -152,9 +152,8 @@ def demo(
         options = DiagnoseOptions(
             no_input=no_input, as_json=as_json, auto=True, fix=fix, yes=yes, yes_irreversible=yes_irreversible,
             dry_run=dry_run, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
-            scenario=chosen.name, ssid=chosen.ssid, title="demo",
+            scenario=chosen.name, ssid=chosen.ssid, title="demo", simulation=sim,
         )
-        options.simulation = sim  # type: ignore[attr-defined]
         code = run_diagnose(kb, options)
     raise typer.Exit(code)
 

@@ -153,7 +153,7 @@ def run_fix_session(
     kb: KnowledgeBase, options: DiagnoseOptions, observations: Mapping[str, Observation], facts: Mapping[str, Any]
 ) -> FixSession:
     """Build everything ``--fix`` needs and run the executor."""
-    sim: SimulatedPhoton | None = getattr(options, "simulation", None)
+    sim: SimulatedPhoton | None = options.simulation
     policy = Policy(yes=options.yes, yes_irreversible=options.yes_irreversible, dry_run=options.dry_run)
     inner: Person = SilentPerson() if options.no_input else TerminalPerson()
     with ExitStack() as stack:

@@ -7,7 +7,6 @@ or the leading cause is clear. I/O happens only through the :class:`Answerer` po
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Protocol
 
@@ -73,14 +72,11 @@ def run(
     *,
     source: str = "person",
     max_questions: int = 60,
-    on_diagnosis: Callable[[Diagnosis], None] | None = None,
 ) -> Diagnosis:
     """Ask until the core says stop (or ``quit``); return the final diagnosis."""
     kb = interview.kb
     while not interview.quit and interview.asked < max_questions:
         d = interview.diagnosis()
-        if on_diagnosis is not None:
-            on_diagnosis(d)
         if OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
             obs_id = OPENING
         else:

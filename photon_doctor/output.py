@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable
 from typing import Any
 
 from photon_doctor.answers import value_to_json
@@ -121,12 +121,6 @@ def diagnosis_text(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable
         for u in missing:
             lines.append(f"  - {u.probe}: {u.reason}")
     return redact("\n".join(lines))
-
-
-def observations_text(observations: Mapping[str, Observation]) -> str:
-    return "\n".join(
-        f"  {o.id} = {value_to_json(o.value)}  ({o.provenance.source})" for o in observations.values()
-    )
 
 
 _RISK_STYLE = {"harmless": "green", "changes_settings": "yellow", "erases_data": "red", "irreversible": "bold red"}

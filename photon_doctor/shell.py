@@ -44,6 +44,7 @@ class DiagnoseOptions:
     title: str = "diagnose"
     # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
     targets: Any = None
+    simulation: Any = None  # the running SimulatedPhoton (demo): the executor's tools act on it
     scenario_answers: dict[str, Any] | None = None
     scenario: str | None = None
 
@@ -142,6 +143,18 @@ def probe_observations(
     return known, unique, probe_facts(result)
 
 
+def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable]) -> None:
+    """The diagnosis on stdout: rich tables on a terminal, plain text when piped."""
+    from photon_doctor.cli import print_result, use_color
+
+    if use_color(sys.stdout):
+        from rich.console import Console
+
+        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
+    else:
+        print_result(diagnosis_text(kb, d, unavailable=unavailable))
+
+
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
     if options.dry_run:
@@ -192,14 +205,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
 
         emit_json(data)
     else:
-        from photon_doctor.cli import print_result, use_color
-
-        if use_color(sys.stdout):
-            from rich.console import Console
-
-            Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
-        else:
-            print_result(diagnosis_text(kb, d, unavailable=unavailable))
+        show_diagnosis(kb, d, unavailable)
         answerer.tell(f"(session saved: {path})")
     return int(ExitCode.OK)
 
@@ -216,16 +222,11 @@ def _fix(
 ) -> int:
     """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
     from photon_doctor.actions.executor import summary_text
-    from photon_doctor.cli import emit_json, print_result, use_color
+    from photon_doctor.cli import emit_json, print_result
     from photon_doctor.fixing import changes_text, run_fix_session
 
     if not options.as_json:
-        if use_color(sys.stdout):
-            from rich.console import Console
-
-            Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
-        else:
-            print_result(diagnosis_text(kb, d, unavailable=unavailable))
+        show_diagnosis(kb, d, unavailable)
     session = run_fix_session(kb, options, interview.observations, facts)
     interview.observations.clear()
     interview.observations.update(session.observations)

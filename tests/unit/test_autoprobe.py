@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import _thread
-import threading
 import time
 
 import pytest
@@ -89,7 +88,6 @@ def test_a_probe_that_raises_is_reported_not_fatal() -> None:
 
     result = run_probes(AutoTargets({"usb": Boom()}, ProbeContext(timeout=0.5)))
     assert result.unavailable == [Unavailable("usb", "probe failed: kaboom")]
-    assert threading.active_count() >= 1
 
 
 def test_a_probe_that_raises_with_a_secret_in_its_message_does_not_pass_it_on() -> None:
