@@ -152,6 +152,8 @@ class CloudDevice:
     last_ip_address: str | None = None
     system_firmware_version: str = "2.3.1"
     vitals: dict[str, object] = field(default_factory=dict)
+    product_id: int | None = None  # a product the device is in; None: a developer device (reports platform 6)
+    variables: dict[str, object] = field(default_factory=dict)  # cloud variables the firmware registers
 
 
 @dataclass
