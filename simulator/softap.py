@@ -138,10 +138,12 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self._send(200, b"Soft AP Setup", "text/plain")
         else:
             result = run_command(state.world, command, body) if path.count("/") == 1 else None
-            if result is None or result.body is None:
+            if result is None:
                 self._send(404, b"", "text/plain")
             else:
-                self._send(200, encode_json(result.body), "application/json")
+                # The 200 header goes out before the command runs: an unparsable request gets an empty body.
+                body_out = encode_json(result.body) if result.body is not None else b""
+                self._send(200, body_out, "application/json")
                 self._after(result)
 
     def _after(self, result: CommandResult) -> None:
@@ -220,8 +222,9 @@ class _TCPHandler(socketserver.StreamRequestHandler):
                 self.wfile.write(b'\n\n{"scans":[')
             return  # HTTP_STATUS: no status line on TCP, so just close
         result = run_command(state.world, command, body, tcp=True)
-        if result is None:
+        if result is None or result.silent:
             return
+        # "\n\n" precedes every command the dispatcher runs, even one whose request does not parse.
         reply = b"\n\n" + (encode_json(result.body) if result.body is not None else b"")
         self.wfile.write(reply)
         self.wfile.flush()

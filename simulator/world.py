@@ -107,6 +107,7 @@ class Device:
     credentials: list[StoredCredential] = field(default_factory=list)
     credentials_changed_in_listening: bool = False
     antenna: str = "internal"  # internal | external | auto (DCT antenna_selection)
+    radio_antenna: str | None = None  # SoftAP ant-*: the radio's antenna until the next reset, not saved
     ip_mode: str = "dynamic"  # dynamic | static (DCT ip_config)
     static_ip: tuple[str, str, str, str] = ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
     claim_code: str | None = None  # DCT claim_code (a secret: never printed by photon-doctor)
@@ -215,7 +216,7 @@ class World:
         """RSSI at the device: an external antenna selected with none fitted loses about 45 dB."""
         d = self.device
         rssi = ap.rssi
-        if d.antenna == "external" and not d.external_antenna_fitted:
+        if (d.radio_antenna or d.antenna) == "external" and not d.external_antenna_fitted:
             rssi -= 45
         if d.interference:
             rssi -= 12
@@ -284,6 +285,7 @@ class World:
 
     def _settle(self) -> None:
         d = self.device
+        d.radio_antenna = None  # a reset or a new connection applies the DCT's antenna_selection again
         self._go_offline()
         if d.mode is Mode.OFF and d.damaged:
             return
