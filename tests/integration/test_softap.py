@@ -18,6 +18,7 @@ from photon_doctor.engine.evidence import Observation
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.softap import SoftAPClient, SoftAPProbe, SoftAPTcpClient, SoftAPUnreachable
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
+from photon_doctor.simulator.scenarios import softap_setup_js_body
 from photon_doctor.simulator.softap import Fault, SoftAPSimulator
 from photon_doctor.simulator.world import (
     CIPHER_AES,
@@ -638,3 +639,15 @@ def test_probe_against_a_device_with_a_bad_id(scripted: tuple[str, dict[str, byt
     report = SoftAPProbe().run(ProbeContext(softap_url=url, timeout=T))
     assert report.observations == ()
     assert report.unavailable[0].reason.startswith("SoftAP device-id: 'id' is not 24 hex digits")
+
+
+def test_the_unusual_ssid_scenario_is_stored_as_softap_setup_js_leaves_it(
+    sim: SoftAPSimulator, world: World
+) -> None:
+    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP."""
+    world.clear_credentials()
+    body = softap_setup_js_body(world, 'Café & "Bar"', HOME_PASSWORD, WICED_WPA2_AES, 6)
+    assert body.endswith(b'"')  # the closing brace is past the declared length
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
+    cred = world.device.credentials[0]
+    assert (cred.ssid, cred.password) == ('Café & \\"Bar\\"', HOME_PASSWORD)
