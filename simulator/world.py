@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -195,6 +196,12 @@ class World:
     clock: float = field(default_factory=time.time)
     events: list[str] = field(default_factory=list)  # what happened, for tests and the simulate command
     host_ssid: str = ""  # the network the person's laptop is on (what the host-network probe sees)
+    #: Called (under the lock) after every mode change, e.g. to bring the SoftAP's ports up at once.
+    watchers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def _changed(self) -> None:
+        for watcher in list(self.watchers):
+            watcher()
 
     # --- the physics -------------------------------------------------------------------------------------
     def visible_networks(self) -> list[AccessPoint]:
@@ -227,6 +234,7 @@ class World:
         with self.lock:
             self._settle()
             self.events.append(f"boot -> {self.device.mode.value} ({self.device.led})")
+            self._changed()
 
     def enter_listening(self) -> None:
         with self.lock:
@@ -235,6 +243,7 @@ class World:
             self.device.led = "blinking_blue"
             self.device.credentials_changed_in_listening = False
             self.events.append("listening mode")
+            self._changed()
 
     def exit_listening(self) -> None:
         """Leave listening mode: connect if there are credentials (reference §2.1)."""
@@ -247,6 +256,7 @@ class World:
                 d.led = "green_then_blinking_blue"
             d.credentials_changed_in_listening = False
             self.events.append(f"exit listening -> {d.mode.value} ({d.led})")
+            self._changed()
 
     def enter_dfu(self) -> None:
         with self.lock:
@@ -254,6 +264,7 @@ class World:
             self.device.mode = Mode.DFU
             self.device.led = "blinking_yellow"
             self.events.append("DFU mode")
+            self._changed()
 
     def drop_off_bus(self) -> None:
         """The module falls off the USB bus (a damaged P0 browning out): the device is gone until powered again."""
@@ -262,6 +273,7 @@ class World:
             self.device.mode = Mode.OFF
             self.device.led = "off"
             self.events.append("dropped off the USB bus")
+            self._changed()
 
     def set_credentials(self, cred: StoredCredential) -> None:
         """Store credentials: same SSID replaced, newest first, at most five (reference §7)."""

@@ -356,10 +356,14 @@ def test_client_reports_refusal_without_the_secret(client: Client, world: World)
 
 
 def test_not_in_listening_mode_is_unreachable(client: Client, world: World) -> None:
+    """Outside listening mode the access point does not exist: nothing listens, the connection is refused."""
     world.boot()
     assert world.device.mode is Mode.CONNECTED
-    with pytest.raises(SoftAPUnreachable, match="not reachable.*Photon-XXXXXX.*listening mode"):
+    refused = r"not reachable \(connection refused\).*Photon-XXXXXX.*listening"
+    with pytest.raises(SoftAPUnreachable, match=refused):
         client.device_id()
+    world.enter_listening()  # the access point is back at once, on the same port
+    assert client.version() == 2
 
 
 @pytest.mark.parametrize("transport", ["http", "tcp"])
@@ -374,7 +378,7 @@ def test_probe_when_not_in_listening_mode(sim: SoftAPSimulator, world: World, tr
     assert report.observations == ()
     (miss,) = report.unavailable
     assert miss.probe == "softap" and miss.id is None
-    assert "not reachable (connection closed without an answer)" in miss.reason
+    assert "not reachable (connection refused)" in miss.reason
     assert "join the device's Photon-XXXXXX Wi-Fi" in miss.reason
 
 
