@@ -34,10 +34,18 @@ _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _MAX_REPLY = 256 * 1024
 
 
+#: Why a connection failed when nothing listens at the address: no access point, or not yet.
+REFUSED = "connection refused"
+
+
 class SoftAPUnreachable(ProbeFailure):
     """Raised when nothing answers at the SoftAP address: the computer is not on the device's
     ``Photon-XXXXXX`` network, or the device is not in listening mode (connection refused, timed out or
-    closed unanswered)."""
+    closed unanswered). ``refused`` is True when the connection was refused: no access point (yet)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:
@@ -103,7 +111,8 @@ class _SoftAPCommands:
     def _unreachable(self, why: str) -> SoftAPUnreachable:
         return SoftAPUnreachable(
             f"SoftAP at {self.where} not reachable ({why}): join the device's Photon-XXXXXX Wi-Fi first, "
-            "with the device blinking dark blue (listening mode)"
+            "with the device blinking dark blue (listening mode)",
+            refused=why == REFUSED,
         )
 
     def version(self) -> int:
@@ -225,7 +234,7 @@ class SoftAPClient(_SoftAPCommands):
             return ProbeFailure(f"SoftAP {command}: the reply was cut off")
         if isinstance(exc, requests.ConnectionError):
             if "refused" in text:
-                return self._unreachable("connection refused")
+                return self._unreachable(REFUSED)
             if "without response" in text or "reset by peer" in text or "Connection aborted" in text:
                 return self._unreachable("connection closed without an answer")
             return self._unreachable("cannot connect")
@@ -263,7 +272,7 @@ class SoftAPTcpClient(_SoftAPCommands):
         except TimeoutError:
             raise self._unreachable(f"no connection within {self.timeout:g} s") from None
         except ConnectionRefusedError:
-            raise self._unreachable("connection refused") from None
+            raise self._unreachable(REFUSED) from None
         except OSError as exc:
             raise self._unreachable(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
         deadline = time.monotonic() + self.timeout

@@ -655,3 +655,15 @@ def test_the_unusual_ssid_scenario_is_stored_as_softap_setup_js_leaves_it(
     assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
     cred = world.device.credentials[0]
     assert (cred.ssid, cred.password) == ('Café & \\"Bar\\"', HOME_PASSWORD)
+
+
+def test_probe_waits_for_the_access_point_to_come_up(sim: SoftAPSimulator, world: World) -> None:
+    """Right after the switch to listening mode the access point is not up yet: the probe asks again."""
+    world.boot()
+    came_up = threading.Timer(0.2, world.enter_listening)
+    came_up.start()
+    try:
+        report = SoftAPProbe().run(ProbeContext(softap_tcp=sim.tcp_address, timeout=2.0))
+    finally:
+        came_up.join()
+    assert obs(report)["softap_visible"].value is True
