@@ -176,7 +176,7 @@ class CloudProbe:
         """403 Permission Denied: the real cloud's answer for an unknown id, an unclaimed device and someone
         else's device alike. Which one it is comes from the device's own claimed flag
         (``ctx.extra["device_claimed"]``, read over serial ``c`` or SoftAP ``device-id``), not the cloud."""
-        after = ("cloud_online", "signal_rssi_dbm")
+        after: tuple[str, ...] = ("cloud_online", "signal_rssi_dbm")
         found.facts["cloud_access_denied"] = True
         if claimed is True:
             why = "the cloud denies access to the device, and the device says it is claimed: another account"
