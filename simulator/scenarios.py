@@ -13,7 +13,6 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding
-
 from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, HOME_SSID, healthy_world
 from photon_doctor.simulator.serial_console import ConsoleFaults
 from photon_doctor.simulator.softap_commands import configure_ap
