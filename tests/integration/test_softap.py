@@ -297,6 +297,11 @@ def test_non_ascii_ssid_with_the_length_in_characters_is_accepted(sim: SoftAPSim
     body = text.encode("utf-8")
     assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body, len(text))) == b'\n\n{"r":0}'
     assert world.device.credentials[0].ssid == "Café"
+    world.clear_credentials()  # HTTP: the Content-Length is body.length too (lib/HttpSoftAP.js)
+    head = b"POST /configure-ap HTTP/1.1\r\nHost: 192.168.0.1\r\nContent-Length: %d\r\n\r\n" % len(text)
+    http = head + body
+    assert raw_exchange(http_address(sim), http).endswith(b'7\r\n{"r":0}\r\n0\r\n\r\n')
+    assert world.device.credentials[0].ssid == "Café"
 
 
 def test_quotes_in_an_ssid_are_stored_raw(sim: SoftAPSimulator, world: World) -> None:
