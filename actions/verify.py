@@ -65,9 +65,10 @@ def cloud_verdict(rig: Rig, wait: float | None = None) -> Verdict | None:
                 if c.ping(rig.device_id):
                     return Verdict(True, "the cloud's ping reached the device: it is online", step)
             except NotYourDevice:
-                return Verdict(False, "the cloud says the device belongs to another account", step)
+                # The real cloud's 403 covers unclaimed and someone else's devices alike; not yet, perhaps: a
+                # device handed a claim code is claimed when it connects (docs/protocols-cloud.md).
+                why_not = f"the cloud says the device is not on this account (still, after {wait:g} s)"
             except NotFound:
-                # Not yet, perhaps: a device handed a claim code is claimed when it connects.
                 why_not = f"the cloud says no account owns the device (still, after {wait:g} s)"
             except (BadToken, CloudUnreachable):
                 return None

@@ -125,6 +125,10 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     serial_facts = next((r.facts for r in results if r.probe == "serial"), {})
     if serial_facts.get("device_id") and not ctx.device_id:
         ctx = _with(ctx, device_id=str(serial_facts["device_id"]))
+    claimed = device_claimed(results)
+    if claimed is not None and "device_claimed" not in ctx.extra:
+        # The cloud answers 403 for unclaimed and someone else's devices alike: the device's flag tells which.
+        ctx = _with(ctx, extra={**ctx.extra, "device_claimed": claimed})
     threads += [_start(p, ctx, limit, results, progress) for p in probes.values()]
     for t in threads:
         t.join(limit + 1)
@@ -132,6 +136,14 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     merged = merge(results)
     unavailable = list(targets.notes) + [u for r in results for u in r.unavailable]
     return AutoResult(merged, unavailable, results, time.monotonic() - started)
+
+
+def device_claimed(reports: list[ProbeReport]) -> bool | None:
+    """The device's own claimed flag as the serial (``c``) or SoftAP (``device-id``) probe read it, if any."""
+    for report in reports:
+        if report.probe in ("serial", "softap") and isinstance(report.facts.get("claimed"), bool):
+            return bool(report.facts["claimed"])
+    return None
 
 
 def merge(reports: list[ProbeReport]) -> dict[str, Observation]:

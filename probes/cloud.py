@@ -117,10 +117,16 @@ class CloudProbe:
                 )
             found.skip(DEVICE_OBSERVATIONS, "no device id given: cannot tell which device to look up")
             return
-        self._device(client, ctx.device_id.strip().lower(), devices, found)
+        claimed = ctx.extra.get("device_claimed")
+        self._device(client, ctx.device_id.strip().lower(), devices, claimed, found)
 
     def _device(
-        self, client: CloudClient, device_id: str, devices: list[dict[str, Any]], found: _Findings
+        self,
+        client: CloudClient,
+        device_id: str,
+        devices: list[dict[str, Any]],
+        claimed: object,
+        found: _Findings,
     ) -> None:
         entry = next((d for d in devices if str(d.get("id", "")).lower() == device_id), None)
         found.add(
@@ -132,11 +138,10 @@ class CloudProbe:
         try:
             info = client.get_device(device_id)
         except NotYourDevice:
-            found.add("cloud_ownership", "someone_else", client, "the device belongs to another account")
-            found.skip(("cloud_online", "signal_rssi_dbm"), "the device belongs to another account")
+            self._denied(client, claimed, found)
             return
         except NotFound:
-            # 404 also answers an id with a typo: slightly less than certain.
+            # The real cloud answers 403 for every device that is not yours; a 404 comes from other servers.
             found.add(
                 "cloud_ownership", "unclaimed", client, "no account owns this device id", confidence=0.8
             )
@@ -165,6 +170,27 @@ class CloudProbe:
             }
         )
         self._signal(client, device_id, found)
+
+    @staticmethod
+    def _denied(client: CloudClient, claimed: object, found: _Findings) -> None:
+        """403 Permission Denied: the real cloud's answer for an unknown id, an unclaimed device and someone
+        else's device alike. Which one it is comes from the device's own claimed flag
+        (``ctx.extra["device_claimed"]``, read over serial ``c`` or SoftAP ``device-id``), not the cloud."""
+        after: tuple[str, ...] = ("cloud_online", "signal_rssi_dbm")
+        found.facts["cloud_access_denied"] = True
+        if claimed is True:
+            why = "the cloud denies access to the device, and the device says it is claimed: another account"
+            found.add("cloud_ownership", "someone_else", client, why, confidence=0.8)
+        elif claimed is False:
+            why = "the cloud denies access to the device, and the device says it is not claimed"
+            found.add("cloud_ownership", "unclaimed", client, why, confidence=0.8)
+        else:
+            after = ("cloud_ownership", *after)
+        found.skip(
+            after,
+            "the cloud denies access to this device id (not on this account: someone else's, unclaimed, or a "
+            "wrong id); the device's own claimed flag, read in listening mode, tells which",
+        )
 
     def _signal(self, client: CloudClient, device_id: str, found: _Findings) -> None:
         try:

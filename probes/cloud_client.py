@@ -35,7 +35,8 @@ class BadToken(CloudError):
 
 
 class NotYourDevice(CloudError):
-    """Raised on 403: the device exists but belongs to another account (or the token may not touch it)."""
+    """Raised on 403: the device is not on this account. The real cloud says so for someone else's device, an
+    unclaimed one and an unknown id alike (docs/protocols-cloud.md)."""
 
 
 class NotFound(CloudError):
@@ -245,7 +246,7 @@ def _http_error(
     if status == 401:
         return BadToken(f"the access token was rejected (401{said}): run particle login or pass --token", 401)
     if status == 403:
-        return NotYourDevice(f"{what} is not yours: the cloud denied {line} (403{said})", 403)
+        return NotYourDevice(f"{what} is not on this account: the cloud denied {line} (403{said})", 403)
     if status == 404:
         return NotFound(f"{what} was not found in the Particle cloud (404{said})", 404)
     if status == 429:

@@ -13,6 +13,7 @@ The client lives in :mod:`~photon_doctor.probes.serial_client` and the dependenc
 from __future__ import annotations
 
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance, Unavailable
@@ -34,6 +35,22 @@ from photon_doctor.redact import redact
 
 SOURCE = "probe:serial"
 DEFAULT_IDLE = 0.25  # the CLI's quiet gap that ends an answer
+
+
+def rssi_from_diagnostics(diag: Mapping[str, Any]) -> int | float | None:
+    """The Wi-Fi RSSI in dBm from a `d` document of any Device OS generation, or None when it has none.
+
+    1.5.1 and later: ``net:sigstrv``, signed Q16.16 (dBm x 65536). 1.0.1 to 1.5.0 also print ``net:rssi``,
+    signed Q8.8 (dBm x 256). A source that failed is ``{"err": N}`` (no link, e.g. in listening mode).
+    See docs/protocols-serial.md for the Device OS source.
+    """
+    for key, scale in (("net:sigstrv", 65536), ("net:rssi", 256)):
+        value = diag.get(key)
+        if isinstance(value, int) and not isinstance(value, bool):
+            dbm = value / scale
+            if -127 <= dbm <= -1:  # a plain, unscaled dBm value would land near 0: not a reading
+                return int(dbm) if dbm.is_integer() else round(dbm, 1)
+    return None
 
 
 def _version_tuple(version: str) -> tuple[int, ...]:
@@ -163,11 +180,17 @@ class SerialProbe:
             )
             return
         try:
-            facts["diagnostics"] = console.diagnostics()
+            facts["diagnostics"] = diag = console.diagnostics()
         except PortGone:
             raise
         except ProbeFailure as exc:
             unavailable.append(Unavailable(self.name, str(exc)))
+            return
+        rssi = rssi_from_diagnostics(diag)
+        # In listening mode the device has left its network, so its signal sources usually report an error:
+        # then the signal comes from the SoftAP scan or the cloud's vitals instead.
+        if rssi is not None:
+            obs.append(self._obs("signal_rssi_dbm", rssi, f"sent 'd': {rssi} dBm", confidence=0.8))
 
     def _leave(self, console: SerialConsole, unavailable: list[Unavailable]) -> None:
         """Leave listening mode again (`x`): the probe put the device there, so it takes it out."""
@@ -204,4 +227,5 @@ __all__ = [
     "enter_dfu",
     "enter_listening",
     "open_port",
+    "rssi_from_diagnostics",
 ]

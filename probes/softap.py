@@ -11,6 +11,7 @@ The clients and the pure helpers live in :mod:`~photon_doctor.probes.softap_clie
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance, Unavailable
@@ -34,6 +35,21 @@ from photon_doctor.redact import redact
 
 SOURCE = "probe:softap"
 _TARGET_IDS = ("target_network_in_scan", "signal_rssi_dbm", "network_security")
+_RETRY_SECONDS = 0.05
+
+
+def _first_contact(client: SoftAPClient | SoftAPTcpClient, timeout: float) -> tuple[str, bool]:
+    """``device-id``, asked again while the connection is refused, for at most ``timeout`` seconds: right
+    after the switch to listening mode the device is still bringing its access point up. Raises
+    ProbeFailure."""
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            return client.device_id()
+        except SoftAPUnreachable as exc:
+            if not exc.refused or time.monotonic() >= deadline:
+                raise
+            time.sleep(_RETRY_SECONDS)
 
 
 class SoftAPProbe:
@@ -70,7 +86,7 @@ class SoftAPProbe:
         facts: dict[str, Any] = {"softap": client.where}
 
         try:
-            device_id, claimed = client.device_id()
+            device_id, claimed = _first_contact(client, ctx.timeout)
         except ProbeFailure as exc:
             # Nothing else can be learned if the first command fails; the reason says how to get on the AP.
             return ProbeReport(self.name, unavailable=(Unavailable(self.name, str(exc)),), facts=facts)

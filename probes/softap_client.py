@@ -34,10 +34,18 @@ _FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 _MAX_REPLY = 256 * 1024
 
 
+#: Why a connection failed when nothing listens at the address: no access point, or not yet.
+REFUSED = "connection refused"
+
+
 class SoftAPUnreachable(ProbeFailure):
     """Raised when nothing answers at the SoftAP address: the computer is not on the device's
     ``Photon-XXXXXX`` network, or the device is not in listening mode (connection refused, timed out or
-    closed unanswered)."""
+    closed unanswered). ``refused`` is True when the connection was refused: no access point (yet)."""
+
+    def __init__(self, message: str, refused: bool = False) -> None:
+        super().__init__(message)
+        self.refused = refused
 
 
 def encode_body(payload: dict[str, Any]) -> bytes:
@@ -68,6 +76,9 @@ def _snippet(raw: bytes | str) -> str:
 
 def _decode_reply(command: str, raw: bytes) -> dict[str, Any]:
     """Parse a JSON object reply; raises ProbeFailure on anything else."""
+    if not raw.strip():
+        # The device answers a request it cannot parse with no JSON at all (an empty body or a bare "\n\n").
+        raise ProbeFailure(f"SoftAP {command}: the device sent no answer (it could not read the request)")
     try:
         obj = json.loads(raw.decode("utf-8"))
     except (UnicodeDecodeError, ValueError):
@@ -100,7 +111,8 @@ class _SoftAPCommands:
     def _unreachable(self, why: str) -> SoftAPUnreachable:
         return SoftAPUnreachable(
             f"SoftAP at {self.where} not reachable ({why}): join the device's Photon-XXXXXX Wi-Fi first, "
-            "with the device blinking dark blue (listening mode)"
+            "with the device blinking dark blue (listening mode)",
+            refused=why == REFUSED,
         )
 
     def version(self) -> int:
@@ -154,7 +166,8 @@ class _SoftAPCommands:
         register_secret(password)
         for name, value, limit in (("SSID", ssid, 32), ("password", password or "", 64)):
             check_text(name, value, limit)
-        payload: dict[str, Any] = {"idx": index, "ssid": ssid}
+        # softap-setup-js 4.1.0's order (lib/SoftAP.js configure): idx, ssid, sec, ch, then pwd last.
+        payload: dict[str, Any] = {"idx": index, "ssid": ssid, "sec": security_wiced, "ch": channel}
         if security_wiced != 0:
             if not password:
                 raise ProbeFailure(
@@ -162,8 +175,6 @@ class _SoftAPCommands:
                 )
             key = self._public_key or self.public_key()
             payload["pwd"] = encrypt_password(key, password)
-        payload["sec"] = security_wiced
-        payload["ch"] = channel
         _check_r("configure-ap", self._call("configure-ap", payload))
 
     def connect_ap(self, index: int = 0) -> None:
@@ -171,8 +182,11 @@ class _SoftAPCommands:
         _check_r("connect-ap", self._call("connect-ap", {"idx": index}))
 
     def set_claim_code(self, code: str) -> None:
-        """Hand the device a claim code (``set`` ``cc``); it is a secret. Raises ProbeFailure if refused."""
+        """Hand the device a claim code (``set`` ``cc``); it is a secret. Raises ValueError for a code the
+        device would cut short (over 63 bytes: it truncates and accepts), ProbeFailure if refused."""
         register_secret(code)
+        if not code or len(code.encode("utf-8")) > 63:
+            raise ValueError("a claim code must be 1 to 63 characters (the device cuts a longer one short)")
         _check_r("set", self._call("set", {"k": "cc", "v": code}))
 
 
@@ -220,7 +234,7 @@ class SoftAPClient(_SoftAPCommands):
             return ProbeFailure(f"SoftAP {command}: the reply was cut off")
         if isinstance(exc, requests.ConnectionError):
             if "refused" in text:
-                return self._unreachable("connection refused")
+                return self._unreachable(REFUSED)
             if "without response" in text or "reset by peer" in text or "Connection aborted" in text:
                 return self._unreachable("connection closed without an answer")
             return self._unreachable("cannot connect")
@@ -237,17 +251,20 @@ class SoftAPTcpClient(_SoftAPCommands):
         self.timeout = timeout
 
     def select_antenna(self, external: bool) -> None:
-        """TCP-only ``ant-external``/``ant-internal``: choose the antenna (no reply). Raises ProbeFailure."""
-        command = "ant-external" if external else "ant-internal"
-        raw = self._exchange(command, b"")
+        """TCP-only: point the radio at the u.FL connector (``external``) or the chip antenna until the next
+        reset; nothing is saved. The HAL's names are swapped on the Photon (``WICED_ANTENNA_1`` is the u.FL),
+        so the external antenna is ``ant-internal``. The device writes nothing back. Raises ProbeFailure."""
+        command = "ant-internal" if external else "ant-external"
+        raw = self._exchange(command, b"", reply=False)
         if raw.strip():
             raise ProbeFailure(f"SoftAP {command}: unexpected reply {_snippet(raw)}")
 
     def _call(self, command: str, body: dict[str, Any] | None) -> dict[str, Any]:
         return _decode_reply(command, self._exchange(command, encode_body(body) if body is not None else b""))
 
-    def _exchange(self, command: str, body: bytes) -> bytes:
-        """Send one request and return the reply after its ``\\n\\n`` header. Raises ProbeFailure."""
+    def _exchange(self, command: str, body: bytes, reply: bool = True) -> bytes:
+        """Send one request and return the reply after its ``\\n\\n`` header (``reply`` False: a command the
+        device answers with nothing, whose connection just closes). Raises ProbeFailure."""
         # The length is in bytes: the device reads that many bytes (softap-setup-js counts UTF-16 units).
         request = b"%s\n%d\n\n%s" % (command.encode("ascii"), len(body), body)
         try:
@@ -255,7 +272,7 @@ class SoftAPTcpClient(_SoftAPCommands):
         except TimeoutError:
             raise self._unreachable(f"no connection within {self.timeout:g} s") from None
         except ConnectionRefusedError:
-            raise self._unreachable("connection refused") from None
+            raise self._unreachable(REFUSED) from None
         except OSError as exc:
             raise self._unreachable(f"cannot connect ({exc.strerror or type(exc).__name__})") from None
         deadline = time.monotonic() + self.timeout
@@ -278,6 +295,8 @@ class SoftAPTcpClient(_SoftAPCommands):
                 f"SoftAP {command}: connection lost ({exc.strerror or type(exc).__name__})"
             ) from None
         raw = b"".join(chunks)
+        if not raw and not reply:
+            return raw
         if not raw:
             raise self._unreachable("connection closed without an answer")
         if not raw.startswith(b"\n\n"):

@@ -1,8 +1,11 @@
 """The Particle cloud REST API (the subset photon-doctor uses), served on 127.0.0.1 over the shared :class:`World`.
 
-Endpoints (reference §4): ``GET /v1/devices``, ``GET /v1/devices/:id``, ``POST /v1/devices`` (claim),
-``DELETE /v1/devices/:id`` (unclaim), ``POST /v1/device_claims``, ``PUT /v1/devices/:id/ping`` and
-``GET /v1/diagnostics/:id/last``. The token goes in ``Authorization: Bearer <token>`` or in an ``access_token``
+Endpoints (reference §4): ``GET /v1/devices``, ``GET /v1/devices/:id``, ``PUT /v1/devices/:id`` (rename,
+signal), ``GET /v1/devices/:id/:variable``, ``POST /v1/devices`` (claim), ``DELETE /v1/devices/:id``
+(unclaim), ``POST /v1/device_claims``, ``PUT /v1/devices/:id/ping``, ``GET /v1/diagnostics/:id/last``,
+``GET /v1/user`` and ``GET /v1/products/:product/devices``. A device that is not the caller's (unknown,
+unclaimed or someone else's) gets one answer, 403 Permission Denied, as on the real cloud (see
+docs/protocols-cloud.md). The token goes in ``Authorization: Bearer <token>`` or in an ``access_token``
 query, form or JSON parameter. Bodies may be JSON or form-encoded; answers are JSON.
 
 Faults for tests and scenarios: :meth:`CloudApiSimulator.inject` a :class:`Fault` (a forced status such as 429 or
@@ -31,24 +34,19 @@ from photon_doctor.redact import redact
 MAX_HANG_SECONDS = 30.0
 
 # Error bodies. The 401 body is fixed by the brief; the others are this simulator's choices (see docs).
-NOT_FOUND = {"ok": False, "error": "Device not found."}
 RATE_LIMITED = {"ok": False, "error": "Too many requests", "error_description": "Rate limit exceeded."}
 SERVER_ERROR = {"error": "server_error", "error_description": "Internal server error."}
 OUTAGE = {"error": "service_unavailable", "error_description": "The Particle cloud is having an incident."}
 BELONGS_TO_SOMEONE_ELSE = {"ok": False, "errors": ["That belongs to someone else."]}
 
 
-def permission_denied(token: str) -> dict[str, Any]:
-    """The 403 body for a device owned by someone else.
-
-    ``error`` is evidenced (reference §4); ``info`` is the real service's hint as remembered (UNCONFIRMED). It
-    echoes the caller's token in a URL, which is exactly why clients must never print response bodies raw.
-    """
-    return {
-        "error": "Permission Denied",
-        "info": "I didn't recognize that device name or ID, try opening "
-        f"https://api.particle.io/v1/devices?access_token={token}",
-    }
+#: The 403 body for any device id that is not the caller's: unknown, unclaimed or someone else's alike.
+#: The real cloud's recorded reply to a Bearer request; its ``info`` says ``access_token=undefined``, never the token.
+PERMISSION_DENIED = {
+    "error": "Permission Denied",
+    "info": "I didn't recognize that device name or ID, try opening "
+    "https://api.particle.io/v1/devices?access_token=undefined",
+}
 
 
 @dataclass(frozen=True)
@@ -98,6 +96,14 @@ class _Handler(BaseHTTPRequestHandler):
 
     def do_DELETE(self) -> None:
         self._dispatch("DELETE")
+
+    def do_PATCH(self) -> None:
+        self._dispatch("PATCH")
+
+    def send_error(self, code: int, message: str | None = None, explain: str | None = None) -> None:
+        """http.server's own errors (a bad request line, an unknown method) as JSON, not HTML labelled JSON."""
+        self.close_connection = True
+        self._send(code, {"error": message or self.responses.get(code, ("error",))[0]})
 
     # --- plumbing ------------------------------------------------------------------------------------------
     def _send(self, status: int, body: Any, headers: dict[str, str] | None = None) -> None:
@@ -149,9 +155,9 @@ class _Handler(BaseHTTPRequestHandler):
         with sim.world.lock:
             account = sim.world.cloud.account_for_token(token) if token else None
             if account is None:
-                self._send(401, payloads.INVALID_TOKEN)
+                self._send(*((401, payloads.INVALID_TOKEN) if token else (400, payloads.NO_TOKEN)))
                 return
-            status, answer = _route(sim.world, account, token or "", method, path, body)
+            status, answer = _route(sim.world, account, method, path, body)
         self._send(status, answer)
 
     def _token(self, query: dict[str, str], body: dict[str, Any]) -> str | None:
@@ -180,59 +186,65 @@ class _Handler(BaseHTTPRequestHandler):
 
 _DEVICE = re.compile(r"^/v1/devices/([^/]+)$")
 _PING = re.compile(r"^/v1/devices/([^/]+)/ping$")
+_VARIABLE = re.compile(r"^/v1/devices/([^/]+)/([^/]+)$")
 _VITALS = re.compile(r"^/v1/diagnostics/([^/]+)/last$")
+_PRODUCT_DEVICES = re.compile(r"^/v1/products/([^/]+)/devices$")
+#: (pattern, method, action) for the per-device endpoints; the first match wins (``ping`` before variables).
+_DEVICE_ROUTES = (
+    (_DEVICE, "GET", "info"),
+    (_DEVICE, "PUT", "update"),
+    (_DEVICE, "DELETE", "unclaim"),
+    (_PING, "PUT", "ping"),
+    (_VITALS, "GET", "vitals"),
+    (_VARIABLE, "GET", "variable"),
+)
 
 
-def _route(
-    world: World, account: Account, token: str, method: str, path: str, body: dict[str, Any]
-) -> tuple[int, Any]:
+def _route(world: World, account: Account, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
     """Answer one authenticated request (the caller holds ``world.lock``)."""
     cloud = world.cloud
+    owned = [cd for cd in cloud.devices.values() if cd.owner == account.username]
     if path == "/v1/devices" and method == "GET":
-        owned = [cd for cd in cloud.devices.values() if cd.owner == account.username]
         return 200, [payloads.device_summary(world, cd) for cd in owned]
     if path == "/v1/devices" and method == "POST":
         return _claim(world, account, body)
     if path == "/v1/device_claims" and method == "POST":
         code = cloud.new_claim_code(account.username)
-        owned_ids = [cd.device_id for cd in cloud.devices.values() if cd.owner == account.username]
         world.events.append(f"claim code issued to {account.username}")
-        return 200, {"claim_code": code, "device_ids": owned_ids}
-    for pattern, verb, action in (
-        (_DEVICE, "GET", "info"),
-        (_DEVICE, "DELETE", "unclaim"),
-        (_PING, "PUT", "ping"),
-        (_VITALS, "GET", "vitals"),
-    ):
+        return 200, {"claim_code": code, "device_ids": [cd.device_id for cd in owned]}
+    if path == "/v1/user" and method == "GET":
+        return 200, payloads.user_info(account, owned)
+    product = _PRODUCT_DEVICES.match(path)
+    if product and method == "GET":
+        return payloads.product_devices(world, owned, product.group(1))
+    for pattern, verb, action in _DEVICE_ROUTES:
         match = pattern.match(path)
         if match and method == verb:
-            found = _owned_device(world, account, token, match.group(1))
-            if isinstance(found, tuple):
-                return found
-            return _device_action(world, found, action)
+            found = _owned_device(world, account, match.group(1))
+            if found is None:
+                return 403, PERMISSION_DENIED
+            if action == "variable":
+                return payloads.variable(found, match.group(2))
+            return _device_action(world, found, action, body)
     return 404, {"ok": False, "error": "Not found."}
 
 
-def _owned_device(
-    world: World, account: Account, token: str, id_or_name: str
-) -> CloudDevice | tuple[int, dict[str, Any]]:
-    """The caller's device by id (any case) or by name, else the 404 or 403 answer."""
+def _owned_device(world: World, account: Account, id_or_name: str) -> CloudDevice | None:
+    """The caller's device by id (any case) or by name; None for any other id (the cloud's 403 for all)."""
     cd = world.cloud.devices.get(id_or_name.lower())
     if cd is None:
         cd = next(
             (c for c in world.cloud.devices.values() if c.owner == account.username and c.name == id_or_name),
             None,
         )
-    if cd is None or cd.owner is None:
-        return 404, NOT_FOUND
-    if cd.owner != account.username:
-        return 403, permission_denied(token)
-    return cd
+    return cd if cd is not None and cd.owner == account.username else None
 
 
-def _device_action(world: World, cd: CloudDevice, action: str) -> tuple[int, Any]:
+def _device_action(world: World, cd: CloudDevice, action: str, body: dict[str, Any]) -> tuple[int, Any]:
     if action == "info":
         return 200, payloads.device_detail(world, cd)
+    if action == "update":
+        return _update(world, cd, body)
     if action == "unclaim":
         world.events.append(f"device {cd.device_id} unclaimed by {cd.owner}")
         cd.owner = None
@@ -248,13 +260,30 @@ def _device_action(world: World, cd: CloudDevice, action: str) -> tuple[int, Any
     return 200, payloads.diagnostics_last(world, cd)
 
 
+def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, Any]:
+    """``PUT /v1/devices/:id``: ``signal`` ("1"/"0", PAJS ``updateDevice``) or ``name`` (rename)."""
+    if "signal" in body:
+        if not cd.online:
+            return 404, payloads.NOT_CONNECTED
+        on = _truthy(body["signal"])
+        world.events.append(f"device {cd.device_id} signaling {'on' if on else 'off'}")
+        return 200, {"id": cd.device_id, "connected": True, "signaling": on}
+    name = body.get("name")
+    if isinstance(name, str) and name.strip():
+        cd.name = name.strip()
+        world.events.append(f"device {cd.device_id} renamed")
+        return 200, {"id": cd.device_id, "name": cd.name, "updated_at": payloads.iso8601(time.time())}
+    return 400, {"ok": False, "errors": ["Nothing to update: give name or signal."]}
+
+
 def _truthy(value: Any) -> bool:
     return value is True or str(value).lower() in ("true", "1", "yes")
 
 
 def _claim(world: World, account: Account, body: dict[str, Any]) -> tuple[int, Any]:
-    """``POST /v1/devices``: claim by id. Claiming does not require the device to be online (a choice: the
-    reference leaves it UNCONFIRMED); an online device gets its DCT ``claimed`` flag set at once."""
+    """``POST /v1/devices``: claim by id. Someone else's device answers "That belongs to someone else." (the
+    words particle-cli looks for to offer a transfer); an unowned device must be online to be claimed, as
+    on the real cloud; an online device gets its DCT ``claimed`` flag set at once."""
     device_id = str(body.get("id") or "").strip().lower()
     if not device_id:
         return 400, {"ok": False, "errors": ["A device ID is required (parameter 'id')."]}
@@ -271,6 +300,8 @@ def _claim(world: World, account: Account, body: dict[str, Any]) -> tuple[int, A
                 "transfer_id": secrets.token_hex(12),
             }
         return 403, BELONGS_TO_SOMEONE_ELSE
+    if cd.owner is None and not cd.online:
+        return 400, payloads.CLAIM_OFFLINE
     cd.owner = account.username
     if world.device.device_id == device_id and cd.online:
         world.device.claimed_flag = True

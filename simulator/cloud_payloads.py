@@ -11,7 +11,7 @@ from __future__ import annotations
 import datetime as _dt
 from typing import Any
 
-from photon_doctor.simulator.world import CloudDevice, World
+from photon_doctor.simulator.world import Account, CloudDevice, World
 
 #: The Photon's platform id; the cloud also reports it as ``product_id`` for devices outside a product.
 PHOTON_PLATFORM_ID = 6
@@ -21,6 +21,12 @@ TINKER_FUNCTIONS = ("digitalread", "digitalwrite", "analogread", "analogwrite")
 
 #: Error bodies. The 401 body is the brief's (reference §4 evidences its two strings, not the whole body).
 INVALID_TOKEN = {"error": "invalid_token", "error_description": "The access token provided is invalid."}
+#: No token at all: the real words (particle-cli v3.9.0 test/e2e/usb.e2e.js, library.e2e.js) with OAuth 2.0's
+#: ``invalid_request`` and its status 400 (RFC 6750 §3.1; the status is UNCONFIRMED).
+NO_TOKEN = {"error": "invalid_request", "error_description": "The access token was not found"}
+#: Signal, variable or claim of a device that is offline (the words are this simulator's, UNCONFIRMED).
+NOT_CONNECTED = {"ok": False, "error": "Device is not connected"}
+CLAIM_OFFLINE = {"ok": False, "errors": ["Device is not connected"]}
 
 
 def iso8601(timestamp: float | None) -> str | None:
@@ -50,7 +56,7 @@ def device_summary(world: World, cd: CloudDevice) -> dict[str, Any]:
         "last_heard": iso8601(cd.last_heard),
         # The simulator does not track handshakes separately: a device is heard right after its handshake.
         "last_handshake_at": iso8601(cd.last_heard),
-        "product_id": PHOTON_PLATFORM_ID,
+        "product_id": cd.product_id if cd.product_id is not None else PHOTON_PLATFORM_ID,
         "online": cd.online,
         "connected": cd.online,
         "platform_id": PHOTON_PLATFORM_ID,
@@ -72,7 +78,7 @@ def device_detail(world: World, cd: CloudDevice) -> dict[str, Any]:
     body.update(
         {
             "functions": list(TINKER_FUNCTIONS) if tinker else [],
-            "variables": {},
+            "variables": {k: _variable_type(v) for k, v in cd.variables.items()} if cd.online else {},
             "owner": cd.owner,
             "mac_wifi": device.mac if device is not None else None,
             "firmware_updates_enabled": True,
@@ -80,6 +86,45 @@ def device_detail(world: World, cd: CloudDevice) -> dict[str, Any]:
         }
     )
     return body
+
+
+def _variable_type(value: object) -> str:
+    if isinstance(value, bool):
+        return "bool"
+    return {int: "int32", float: "double"}.get(type(value), "string")
+
+
+def variable(cd: CloudDevice, name: str) -> tuple[int, dict[str, Any]]:
+    """``GET /v1/devices/:id/:name``: a cloud variable of an online device (404 when offline or unknown)."""
+    if not cd.online:
+        return 404, NOT_CONNECTED
+    if name not in cd.variables:
+        return 404, {"ok": False, "error": "Variable not found"}
+    info = {"connected": True, "deviceID": cd.device_id, "last_heard": iso8601(cd.last_heard)}
+    return 200, {"cmd": "VarReturn", "name": name, "result": cd.variables[name], "coreInfo": info}
+
+
+def user_info(account: Account, owned: list[CloudDevice]) -> dict[str, Any]:
+    """``GET /v1/user`` (PAJS ``getUserInfo``): the account; fields beyond ``username`` are UNCONFIRMED."""
+    return {
+        "username": account.username,
+        "subscription_ids": [],
+        "account_info": {"first_name": "", "last_name": "", "business_account": False},
+        "team_invites": [],
+        "wifi_device_count": len(owned),
+        "cellular_device_count": 0,
+    }
+
+
+def product_devices(world: World, owned: list[CloudDevice], product: str) -> tuple[int, dict[str, Any]]:
+    """``GET /v1/products/:product/devices`` (PAJS ``listDevices({product})``): ``{devices, meta}``, one page.
+
+    The simulated account reaches a product through its own devices in it: no such device means no product.
+    """
+    members = [cd for cd in owned if cd.product_id is not None and str(cd.product_id) == product]
+    if not members:
+        return 404, {"ok": False, "error": "Product not found"}
+    return 200, {"devices": [device_summary(world, cd) for cd in members], "meta": {"total_pages": 1}}
 
 
 def current_rssi(world: World) -> int | None:

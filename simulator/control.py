@@ -32,6 +32,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
+from photon_doctor.simulator import standin
 from photon_doctor.simulator.standin import CONTROL_ENV, app_of
 from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, public_key_der, version_tuple
 
@@ -304,6 +305,17 @@ class ControlServer:
             self.ops.failures[op] = self.ops.failures.get(op, 0) + times
 
 
+def standin_script(program: str) -> str:
+    """The wrapper script for one stand-in. It runs the installed ``standin.py`` by its absolute path in
+    isolated mode (``-I``): the working directory is never on ``sys.path``, so a clone's ``photon_doctor/``
+    folder cannot shadow the installed package (the stand-in itself needs only the standard library)."""
+    return (
+        "#!/bin/sh\n# photon-doctor demo: a simulated stand-in for the real program\n"
+        f"exec {shlex.quote(sys.executable)} -I {shlex.quote(str(Path(standin.__file__).resolve()))} "
+        f'{program} "$@"\n'
+    )
+
+
 class SimulatedTools:
     """Stand-in ``dfu-util`` and ``particle`` for a world: the control endpoint and a folder of wrapper scripts.
 
@@ -324,11 +336,7 @@ class SimulatedTools:
             self.bindir = Path(tempfile.mkdtemp(prefix="photon-doctor-tools-"))
             for program in self.PROGRAMS:
                 script = self.bindir / program
-                script.write_text(
-                    "#!/bin/sh\n# photon-doctor demo: a simulated stand-in for the real program\n"
-                    f"exec {shlex.quote(sys.executable)} -m photon_doctor.simulator.standin {program} \"$@\"\n",
-                    encoding="utf-8",
-                )
+                script.write_text(standin_script(program), encoding="utf-8")
                 script.chmod(0o755)
         except BaseException:
             self.stop()

@@ -185,11 +185,12 @@ class ListeningConsole:
             d = self.world.device
             props: list[tuple[str, str]] = []
             if version_tuple(d.device_os) >= (1, 4, 1):
-                # UNCONFIRMED: the order of the keys; the HAL fetches the serial number, then the secret.
-                if d.serial_number:
-                    props.append(("Serial Number", d.serial_number))
+                # The HAL's order: "ms" (Device Secret) then "sn" (Serial Number), fetch_system_properties()
+                # in hal/src/stm32f2xx/ota_flash_hal_stm32f2xx.cpp (v2.3.1).
                 if d.device_secret:
                     props.append(("Device Secret", d.device_secret))
+                if d.serial_number:
+                    props.append(("Serial Number", d.serial_number))
             device_id = d.device_id.lower()
         if not props:
             return f"Your device id is {device_id}\r\n"
@@ -216,10 +217,11 @@ class ListeningConsole:
         yield time.monotonic() + self.scan_seconds
         security, cipher = SEC_NOT_SET, CIPHER_NOT_SET
         with self.world.lock:
+            # Every matching AP overwrites the last one (the wlan_scan callback in system_setup.cpp): the last
+            # AP the scan reports with this SSID decides security and cipher.
             for ap in self.world.visible_networks():
                 if ap.ssid == ssid:
                     security, cipher = wiced_to_console_security(ap.security), wiced_to_cipher(ap.security)
-                    break
 
         if security == SEC_NOT_SET:
             security = yield from self._read_digit(SECURITY_PROMPT_ENTERPRISE, 0, 5)

@@ -7,12 +7,15 @@ token the person's CLI holds, and the fix that really resolves it — so tests c
 
 from __future__ import annotations
 
+import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
+from cryptography.hazmat.primitives.asymmetric import padding
 from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, HOME_SSID, healthy_world
 from photon_doctor.simulator.serial_console import ConsoleFaults
+from photon_doctor.simulator.softap_commands import configure_ap
 from photon_doctor.simulator.world import (
     SEC_NOT_SET,
     AccessPoint,
@@ -109,8 +112,21 @@ def _unusual_ssid(world: World) -> None:
     home = _home(world)
     home.ssid = 'Café & "Bar"'
     world.host_ssid = home.ssid
-    # The setup tool mangled the name on its way to the device.
-    world.device.credentials = [StoredCredential("Caf? & Bar", HOME_PASSWORD)]
+    # Set up over the SoftAP's TCP protocol as softap-setup-js 4.1.0 sends it: JSON.stringify() escapes the
+    # quotes and the length counts characters, so the "}" is cut off. The device accepts that, stores the SSID
+    # raw, backslashes and all (docs/protocols-softap.md): it then never finds 'Café & \\"Bar\\"'.
+    world.device.credentials = []
+    configure_ap(world, softap_setup_js_body(world, home.ssid, HOME_PASSWORD, home.security, home.channel))
+
+
+def softap_setup_js_body(world: World, ssid: str, password: str, sec: int, channel: int) -> bytes:
+    """The ``configure-ap`` body as the device reads it from softap-setup-js 4.1.0 over TCP: fields in its
+    order (``lib/SoftAP.js`` configure), the password RSA-encrypted to hex, cut to the declared length in
+    characters."""
+    pwd = world.device.private_key.public_key().encrypt(password.encode("utf-8"), padding.PKCS1v15()).hex()
+    text = json.dumps({"idx": 0, "ssid": ssid, "sec": sec, "ch": channel, "pwd": pwd}, separators=(",", ":"),
+                      ensure_ascii=False)
+    return text.encode("utf-8")[: len(text)]
 
 
 def _captive_portal(world: World) -> None:
@@ -155,6 +171,12 @@ def _dhcp(world: World) -> None:
 
 def _weak_signal(world: World) -> None:
     _home(world).rssi = -88
+
+
+def _weak_signal_1_4_4(world: World) -> None:
+    # Device OS 1.4.4 prints module versions 1406/501 and still has net:rssi (dBm x 256) in `d`.
+    _weak_signal(world)
+    world.device.device_os = "1.4.4"
 
 
 SCENARIOS: tuple[Scenario, ...] = (
@@ -208,7 +230,8 @@ SCENARIOS: tuple[Scenario, ...] = (
              fix="set_wifi_credentials"),
     Scenario("wep-mixed-security", "The router runs WPA2 with WEP mixed in.", ("unsupported_security",),
              _wep_mixed, {}, fix="change_router_security"),
-    Scenario("unusual-ssid", "The network name has an accent, an ampersand and quotes, mangled on the way.",
+    Scenario("unusual-ssid", "The network name has an accent, an ampersand and quotes; set up over the "
+             "SoftAP, the device stored its quotes still escaped.",
              ("ssid_or_password_characters",), _unusual_ssid, {"ssid_unusual_chars": True},
              fix="rename_ssid_or_password", ssid='Café & "Bar"'),
     Scenario("captive-portal", "The network needs a browser login first.", ("captive_portal",), _captive_portal,
@@ -242,6 +265,9 @@ SCENARIOS: tuple[Scenario, ...] = (
              {"history_non_automatic_mode": True, "safe_mode_connects": True}, fix="flash_tinker_usb"),
     Scenario("weak-signal", "The device sits too far from the access point.", ("weak_signal",), _weak_signal,
              {}, fix="improve_signal"),
+    Scenario("weak-signal-device-os-1.4.4", "Too far from the access point, on a Photon still running "
+             "Device OS 1.4.4 (the older signal readings).", ("weak_signal",), _weak_signal_1_4_4, {},
+             fix="improve_signal"),
 )
 
 DEFAULT_SCENARIO = "thread-dented-photon"

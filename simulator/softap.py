@@ -7,8 +7,9 @@ caching disabled (``Cache-Control: no-cache, no-store, must-revalidate`` and ``P
 request per connection, like the device's small server). TCP replies are ``"\\n\\n" + JSON``, then the socket
 is closed.
 
-The SoftAP exists only while the device is in listening mode. Otherwise both servers accept a connection, read
-the request and close it without a word: to a client that is the same as not being on the device's network.
+The SoftAP exists only while the device is in listening mode. Otherwise nothing listens on either port, as no
+access point exists (:mod:`photon_doctor.simulator.access_point`); a connection caught in the moment the
+device leaves listening mode is read and closed without a word.
 
 Fault injection for tests (:meth:`SoftAPSimulator.inject`): invalid JSON, a hang, an HTTP error status, a
 reply cut off in the middle.
@@ -24,6 +25,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
 from typing import Any
 
+from photon_doctor.simulator.access_point import ListeningOnly
 from photon_doctor.simulator.softap_commands import (
     CommandResult,
     encode_json,
@@ -138,10 +140,12 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self._send(200, b"Soft AP Setup", "text/plain")
         else:
             result = run_command(state.world, command, body) if path.count("/") == 1 else None
-            if result is None or result.body is None:
+            if result is None:
                 self._send(404, b"", "text/plain")
             else:
-                self._send(200, encode_json(result.body), "application/json")
+                # The 200 header goes out before the command runs: an unparsable request gets an empty body.
+                body_out = encode_json(result.body) if result.body is not None else b""
+                self._send(200, body_out, "application/json")
                 self._after(result)
 
     def _after(self, result: CommandResult) -> None:
@@ -220,8 +224,9 @@ class _TCPHandler(socketserver.StreamRequestHandler):
                 self.wfile.write(b'\n\n{"scans":[')
             return  # HTTP_STATUS: no status line on TCP, so just close
         result = run_command(state.world, command, body, tcp=True)
-        if result is None:
+        if result is None or result.silent:
             return
+        # "\n\n" precedes every command the dispatcher runs, even one whose request does not parse.
         reply = b"\n\n" + (encode_json(result.body) if result.body is not None else b"")
         self.wfile.write(reply)
         self.wfile.flush()
@@ -255,30 +260,34 @@ class SoftAPSimulator:
         self._http: _HTTPServer | None = None
         self._tcp: _TCPServer | None = None
         self._threads: list[threading.Thread] = []
+        self._presence: list[ListeningOnly] = []
 
     def start(self) -> SoftAPSimulator:
-        """Bind both servers to ephemeral ports on 127.0.0.1 and serve them from daemon threads."""
+        """Bind both servers to ephemeral ports on 127.0.0.1 and serve them from daemon threads while the
+        device is in listening mode (the ports stay reserved to this simulator's addresses)."""
         self._state.stopping.clear()
         self._http = _HTTPServer(self._state)
         self._tcp = _TCPServer(self._state)
         for server, name in ((self._http, "softap-http"), (self._tcp, "softap-tcp")):
-            thread = threading.Thread(
-                target=server.serve_forever, kwargs={"poll_interval": 0.05}, name=name, daemon=True
-            )
+            presence = ListeningOnly(self.world, server, self._state.stopping)
+            self._presence.append(presence)
+            thread = threading.Thread(target=presence.serve, name=name, daemon=True)
             thread.start()
             self._threads.append(thread)
         return self
 
     def stop(self) -> None:
-        """Release hung handlers, stop both servers, close their sockets and join every thread."""
+        """Release hung handlers, stop serving, close both sockets and join every thread."""
         self._state.stopping.set()
-        for server in (self._http, self._tcp):
-            if server is not None:
-                server.shutdown()
-                server.server_close()
         for thread in self._threads:
             thread.join(timeout=5)
         self._threads.clear()
+        for presence in self._presence:
+            presence.close()
+        self._presence.clear()
+        for server in (self._http, self._tcp):
+            if server is not None:
+                server.server_close()  # joins the handler threads (block_on_close)
         self._http = self._tcp = None
 
     def __enter__(self) -> SoftAPSimulator:

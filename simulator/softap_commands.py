@@ -8,11 +8,13 @@ Choices where the reference is silent or UNCONFIRMED (also in docs/protocols-sof
 
 * ``public-key`` pads the 162-byte SubjectPublicKeyInfo to 294 bytes with ``0xFF`` (erased flash, as the
   rest of an unwritten DCT area reads).
-* ``configure-ap`` answers ``{"r":-1}`` for a malformed request (not JSON, not an object, no or a
-  non-string ``ssid``, non-integer ``sec``/``ch``/``idx``, ``pwd`` not hex) and ``{"r":-2}`` when ``pwd``
-  does not decrypt with the device key or is not UTF-8. Enterprise keys (``eap``, ``oi``, ``ii``, ``crt``,
-  ``ek``, ``key``, ``ca``) are accepted and ignored: the world does not model enterprise joins.
-* ``set`` answers ``{"r":-1}`` for an unknown key, a key longer than 3 characters or a value longer than 64.
+* A request the device cannot parse (not a JSON object, an unknown key, a value of the wrong kind) gets no
+  JSON at all, as ``JSONCommand::execute`` skips the response when ``parse_request`` fails
+  (:mod:`photon_doctor.simulator.softap_json`).
+* ``configure-ap`` answers ``{"r":-1}`` without an SSID and ``{"r":-2}`` when ``pwd`` is not hex, does not
+  decrypt with the device key or is not UTF-8 (the device's codes there are its RSA error numbers).
+  Enterprise keys are parsed and ignored: the world does not model enterprise joins.
+* ``set`` cuts the key to 2 and the value to 63 bytes and answers ``{"r":-1}`` unless the key is ``cc``.
 """
 
 from __future__ import annotations
@@ -23,6 +25,7 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding
 
+from photon_doctor.simulator.softap_json import atoi, parse_request
 from photon_doctor.simulator.world import (
     Mode,
     StoredCredential,
@@ -52,11 +55,13 @@ _MAX_PASSWORD_BYTES = 64
 
 @dataclass(frozen=True)
 class CommandResult:
-    """The reply to one command: ``body`` is the JSON object to send (``None``: no body at all) and
-    ``after`` says what the device does once the reply has gone out (``"exit_listening"`` or ``None``)."""
+    """The reply to one command: ``body`` is the JSON object to send (``None``: the command ran but sends no
+    JSON, as after a request it cannot parse) and ``after`` says what the device does once the reply has
+    gone out (``"exit_listening"`` or ``None``)."""
 
     body: dict[str, Any] | None
     after: str | None = None
+    silent: bool = False  # not even the TCP "\n\n" preamble: a command the dispatcher does not run
 
 
 def is_listening(world: World) -> bool:
@@ -87,18 +92,25 @@ def run_command(world: World, command: str, body: bytes, *, tcp: bool = False) -
     if command == "public-key":
         return CommandResult({"b": public_key_blob(world).hex().upper(), "r": R_OK})
     if command == "configure-ap":
-        return CommandResult({"r": configure_ap(world, body)})
+        return _result(configure_ap(world, body))
     if command == "connect-ap":
         # The index is ignored on the device too ("todo - parse index").
         return CommandResult({"r": R_OK}, after="exit_listening")
     if command == "set":
-        return CommandResult({"r": set_value(world, body)})
+        return _result(set_value(world, body))
     if tcp and command in TCP_ONLY_COMMANDS:
+        # wwd_wifi_select_antenna() on the radio only, nothing saved in the DCT; and on the Photon
+        # WICED_ANTENNA_1 is the u.FL connector, so "ant-internal" selects the external one (wlan_hal.cpp).
         with world.lock:
-            world.device.antenna = "external" if command == "ant-external" else "internal"
-            world.events.append(f"softap: antenna -> {world.device.antenna}")
-        return CommandResult(None)
+            world.device.radio_antenna = "external" if command == "ant-internal" else "internal"
+            world.events.append(f"softap: radio antenna -> {world.device.radio_antenna} until reset")
+        return CommandResult(None, silent=True)
     return None
+
+
+def _result(r: int | None) -> CommandResult:
+    """A command's reply: ``{"r": r}``, or no JSON when the request did not parse."""
+    return CommandResult(None) if r is None else CommandResult({"r": r})
 
 
 def scan_entries(world: World) -> list[dict[str, Any]]:
@@ -124,37 +136,34 @@ def public_key_blob(world: World) -> bytes:
     return der + bytes([PUBLIC_KEY_PAD_BYTE]) * (PUBLIC_KEY_BLOB_LENGTH - len(der))
 
 
-def _parse_object(body: bytes) -> dict[str, Any] | None:
-    try:
-        obj = json.loads(body.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
-        return None
-    return obj if isinstance(obj, dict) else None
+#: The keys each JSON-request command knows, True for a string value, False for a primitive (softap.cpp).
+CONFIGURE_KEYS = {"idx": False, "ssid": True, "pwd": True, "ch": False, "sec": False, "eap": False,
+                  "oi": True, "ii": True, "crt": True, "ek": True, "key": True, "ca": True}
+SET_KEYS = {"k": True, "v": True}
+#: ``SetValueCommand``: ``strncpy`` into 3- and 64-byte buffers, then the last byte is cut: 2 and 63 bytes.
+_SET_KEY_BYTES, _SET_VALUE_BYTES = 2, 63
 
 
 def _truncate_utf8(text: str, limit: int) -> str:
     return text.encode("utf-8")[:limit].decode("utf-8", errors="ignore")
 
 
-def configure_ap(world: World, body: bytes) -> int:
-    """Decrypt and store the credentials of a ``configure-ap`` request; return the device's ``r`` code."""
-    req = _parse_object(body)
+def configure_ap(world: World, body: bytes) -> int | None:
+    """Decrypt and store the credentials of a ``configure-ap`` request; return the device's ``r`` code, or
+    None when the request does not parse (the device then sends no JSON at all)."""
+    req = parse_request(body, CONFIGURE_KEYS)
     if req is None:
-        return R_BAD_REQUEST
-    ssid, sec, pwd_hex = req.get("ssid"), req.get("sec", 0), req.get("pwd")
-    if not isinstance(ssid, str) or not ssid or type(sec) is not int:
-        return R_BAD_REQUEST
-    for field in ("idx", "ch"):
-        if field in req and type(req[field]) is not int:
-            return R_BAD_REQUEST
-    password = ""
-    if pwd_hex is not None:
-        if not isinstance(pwd_hex, str):
-            return R_BAD_REQUEST
+        return None
+    ssid = req["ssid"].text if "ssid" in req else ""
+    sec = atoi(req["sec"].text) if "sec" in req else 0
+    if not ssid:
+        return R_BAD_REQUEST  # wlan_set_credentials() refuses an empty SSID
+    password = req["pwd"].text if "pwd" in req else ""
+    if len(password) // 2:  # the device decrypts any pwd of two characters or more
         try:
-            ciphertext = bytes.fromhex(pwd_hex)  # accepts both cases, like the device's hex_nibble()
+            ciphertext = bytes.fromhex(password)  # accepts both cases, like the device's hex_nibble()
         except ValueError:
-            return R_BAD_REQUEST
+            return R_DECRYPT_FAILED
         with world.lock:
             device_key = world.device.private_key
         try:
@@ -162,7 +171,7 @@ def configure_ap(world: World, body: bytes) -> int:
         except (ValueError, UnicodeDecodeError):
             return R_DECRYPT_FAILED
     cred = StoredCredential(
-        ssid=_truncate_utf8(ssid, _MAX_SSID_BYTES),
+        ssid=_truncate_utf8(ssid, _MAX_SSID_BYTES),  # raw: a \" stays a backslash and a quote
         password=_truncate_utf8(password, _MAX_PASSWORD_BYTES),
         security=wiced_to_console_security(sec),
         cipher=wiced_to_cipher(sec),
@@ -171,13 +180,15 @@ def configure_ap(world: World, body: bytes) -> int:
     return R_OK
 
 
-def set_value(world: World, body: bytes) -> int:
-    """Handle ``set``: only ``cc`` (the claim code) is known; return the device's ``r`` code."""
-    req = _parse_object(body)
+def set_value(world: World, body: bytes) -> int | None:
+    """Handle ``set``: key cut to 2 bytes and value to 63, then only ``cc`` (the claim code) is known.
+    Returns the device's ``r`` code, or None when the request does not parse (no JSON sent)."""
+    req = parse_request(body, SET_KEYS)
     if req is None:
-        return R_BAD_REQUEST
-    key, value = req.get("k"), req.get("v")
-    if key != "cc" or not isinstance(value, str) or len(value) > 64:
+        return None
+    key = _truncate_utf8(req["k"].text, _SET_KEY_BYTES) if "k" in req else ""
+    value = _truncate_utf8(req["v"].text, _SET_VALUE_BYTES) if "v" in req else ""
+    if key != "cc" or not value:
         return R_BAD_REQUEST
     with world.lock:
         world.device.claim_code = value

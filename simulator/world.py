@@ -11,6 +11,7 @@ from __future__ import annotations
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass, field
 from enum import Enum
 
@@ -107,6 +108,7 @@ class Device:
     credentials: list[StoredCredential] = field(default_factory=list)
     credentials_changed_in_listening: bool = False
     antenna: str = "internal"  # internal | external | auto (DCT antenna_selection)
+    radio_antenna: str | None = None  # SoftAP ant-*: the radio's antenna until the next reset, not saved
     ip_mode: str = "dynamic"  # dynamic | static (DCT ip_config)
     static_ip: tuple[str, str, str, str] = ("0.0.0.0", "0.0.0.0", "0.0.0.0", "0.0.0.0")
     claim_code: str | None = None  # DCT claim_code (a secret: never printed by photon-doctor)
@@ -152,6 +154,8 @@ class CloudDevice:
     last_ip_address: str | None = None
     system_firmware_version: str = "2.3.1"
     vitals: dict[str, object] = field(default_factory=dict)
+    product_id: int | None = None  # a product the device is in; None: a developer device (reports platform 6)
+    variables: dict[str, object] = field(default_factory=dict)  # cloud variables the firmware registers
 
 
 @dataclass
@@ -192,6 +196,12 @@ class World:
     clock: float = field(default_factory=time.time)
     events: list[str] = field(default_factory=list)  # what happened, for tests and the simulate command
     host_ssid: str = ""  # the network the person's laptop is on (what the host-network probe sees)
+    #: Called (under the lock) after every mode change, e.g. to bring the SoftAP's ports up at once.
+    watchers: list[Callable[[], None]] = field(default_factory=list, repr=False, compare=False)
+
+    def _changed(self) -> None:
+        for watcher in list(self.watchers):
+            watcher()
 
     # --- the physics -------------------------------------------------------------------------------------
     def visible_networks(self) -> list[AccessPoint]:
@@ -213,7 +223,7 @@ class World:
         """RSSI at the device: an external antenna selected with none fitted loses about 45 dB."""
         d = self.device
         rssi = ap.rssi
-        if d.antenna == "external" and not d.external_antenna_fitted:
+        if (d.radio_antenna or d.antenna) == "external" and not d.external_antenna_fitted:
             rssi -= 45
         if d.interference:
             rssi -= 12
@@ -224,6 +234,7 @@ class World:
         with self.lock:
             self._settle()
             self.events.append(f"boot -> {self.device.mode.value} ({self.device.led})")
+            self._changed()
 
     def enter_listening(self) -> None:
         with self.lock:
@@ -232,6 +243,7 @@ class World:
             self.device.led = "blinking_blue"
             self.device.credentials_changed_in_listening = False
             self.events.append("listening mode")
+            self._changed()
 
     def exit_listening(self) -> None:
         """Leave listening mode: connect if there are credentials (reference §2.1)."""
@@ -244,6 +256,7 @@ class World:
                 d.led = "green_then_blinking_blue"
             d.credentials_changed_in_listening = False
             self.events.append(f"exit listening -> {d.mode.value} ({d.led})")
+            self._changed()
 
     def enter_dfu(self) -> None:
         with self.lock:
@@ -251,6 +264,7 @@ class World:
             self.device.mode = Mode.DFU
             self.device.led = "blinking_yellow"
             self.events.append("DFU mode")
+            self._changed()
 
     def drop_off_bus(self) -> None:
         """The module falls off the USB bus (a damaged P0 browning out): the device is gone until powered again."""
@@ -259,6 +273,7 @@ class World:
             self.device.mode = Mode.OFF
             self.device.led = "off"
             self.events.append("dropped off the USB bus")
+            self._changed()
 
     def set_credentials(self, cred: StoredCredential) -> None:
         """Store credentials: same SSID replaced, newest first, at most five (reference §7)."""
@@ -282,6 +297,7 @@ class World:
 
     def _settle(self) -> None:
         d = self.device
+        d.radio_antenna = None  # a reset or a new connection applies the DCT's antenna_selection again
         self._go_offline()
         if d.mode is Mode.OFF and d.damaged:
             return

@@ -432,6 +432,23 @@ def _standin(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[s
     return subprocess.run(list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False)
 
 
+def test_standins_run_isolated_from_the_working_directory(tmp_path: Path) -> None:
+    """Started from a clone, its photon_doctor/ folder (here one without the simulator) must not shadow the
+    installed package, nor may PYTHONPATH or a stray module in the folder change what the stand-in runs."""
+    shadow = tmp_path / "photon_doctor"
+    shadow.mkdir()
+    (shadow / "__init__.py").write_text("raise SystemExit('the clone shadowed the installed package')\n")
+    (tmp_path / "urllib.py").write_text("raise SystemExit('a stray module shadowed the standard library')\n")
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        env = {**tools.env(), "PYTHONPATH": str(tmp_path)}
+        for program, version in (("particle", "2.16.0"), ("dfu-util", "dfu-util 0.11")):
+            ran = subprocess.run(
+                [program, "--version" if program == "particle" else "-V"],
+                capture_output=True, text=True, env=env, cwd=tmp_path, timeout=30, check=False,
+            )
+            assert ran.returncode == 0 and ran.stdout.startswith(version), ran.stderr
+
+
 def test_the_stand_ins_take_the_real_command_lines(tmp_path: Path) -> None:
     with SimulatedPhoton(get_scenario("external-antenna")) as sim, SimulatedTools(sim.world) as tools:
         assert Toolbox(path=tools.path, env=tools.env()).find("dfu-util").version == "0.11"

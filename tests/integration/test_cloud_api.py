@@ -35,6 +35,12 @@ OTHER_TOKEN = "0ther0ther0ther0ther0ther0ther0ther0ther"
 OTHER_DEVICE = "0123456789abcdef01234567"
 UNOWNED_DEVICE = "fedcba9876543210fedcba98"
 INVALID_TOKEN_BODY = {"error": "invalid_token", "error_description": "The access token provided is invalid."}
+#: The real cloud's recorded 403 (docs/protocols-cloud.md): one body for unknown, unclaimed and foreign ids.
+PERMISSION_DENIED_BODY = {
+    "error": "Permission Denied",
+    "info": "I didn't recognize that device name or ID, try opening "
+    "https://api.particle.io/v1/devices?access_token=undefined",
+}
 
 
 def _world() -> World:
@@ -112,25 +118,22 @@ def test_get_device_by_name(client: CloudClient, world: World) -> None:
     assert client.get_device("photon-on-the-desk")["id"] == world.device.device_id
 
 
-def test_someone_elses_device_is_403_permission_denied(
-    sim: CloudApiSimulator, client: CloudClient, token: str
+@pytest.mark.parametrize("device_id", [OTHER_DEVICE, UNOWNED_DEVICE, "aaaaaaaaaaaaaaaaaaaaaaaa", "nobodys"])
+@pytest.mark.parametrize("method", ["GET", "PUT", "DELETE"])
+def test_any_device_not_yours_is_the_same_403(
+    sim: CloudApiSimulator, client: CloudClient, token: str, device_id: str, method: str
 ) -> None:
-    raw = requests.get(
-        f"{sim.url}/v1/devices/{OTHER_DEVICE}", headers={"Authorization": f"Bearer {token}"}, timeout=2
+    """Someone else's, unclaimed and unknown ids get one answer, and its info never carries the token."""
+    raw = requests.request(
+        method, f"{sim.url}/v1/devices/{device_id}", headers={"Authorization": f"Bearer {token}"}, timeout=2
     )
-    assert raw.status_code == 403 and raw.json()["error"] == "Permission Denied"
-    assert token in raw.json()["info"]  # the real service echoes the token: the client must not
+    assert raw.status_code == 403 and raw.json() == PERMISSION_DENIED_BODY
+    query = requests.get(f"{sim.url}/v1/devices/{device_id}", params={"access_token": token}, timeout=2)
+    assert query.status_code == 403 and token not in query.text
     with pytest.raises(NotYourDevice) as caught:
-        client.get_device(OTHER_DEVICE)
+        client.get_device(device_id)
     assert caught.value.status == 403
     assert "Permission Denied" in str(caught.value) and token not in str(caught.value)
-
-
-@pytest.mark.parametrize("device_id", [UNOWNED_DEVICE, "aaaaaaaaaaaaaaaaaaaaaaaa", "../devices"])
-def test_unowned_or_unknown_device_is_404(client: CloudClient, device_id: str) -> None:
-    with pytest.raises(NotFound, match="was not found") as caught:
-        client.get_device(device_id)
-    assert caught.value.status == 404
 
 
 def test_unclaim_then_claim_by_id(client: CloudClient, world: World) -> None:
@@ -138,7 +141,7 @@ def test_unclaim_then_claim_by_id(client: CloudClient, world: World) -> None:
     client.unclaim(device_id)
     assert world.cloud.devices[device_id].owner is None and world.device.claimed_flag is False
     assert client.list_devices() == []
-    with pytest.raises(NotFound):
+    with pytest.raises(NotYourDevice):
         client.get_device(device_id)
     answer = client.claim_device(device_id.upper())
     assert answer == {"ok": True, "deviceID": device_id, "claimed": True}
@@ -177,9 +180,17 @@ def test_transfer_request_does_not_change_the_owner(client: CloudClient, world: 
     assert world.cloud.devices[OTHER_DEVICE].owner == OTHER
 
 
+def test_claiming_an_offline_unowned_device_fails(client: CloudClient, world: World) -> None:
+    assert world.cloud.devices[UNOWNED_DEVICE].online is False
+    with pytest.raises(CloudError, match="not connected") as caught:
+        client.claim_device(UNOWNED_DEVICE)
+    assert caught.value.status == 400 and world.cloud.devices[UNOWNED_DEVICE].owner is None
+
+
 def test_claim_with_a_form_body_and_access_token_param(
     sim: CloudApiSimulator, token: str, world: World
 ) -> None:
+    world.cloud.devices[UNOWNED_DEVICE].online = True
     raw = requests.post(
         f"{sim.url}/v1/devices", data={"id": UNOWNED_DEVICE.upper(), "access_token": token}, timeout=2
     )
@@ -229,14 +240,59 @@ def test_unknown_route_is_404(sim: CloudApiSimulator, token: str) -> None:
     assert raw.status_code == 404
 
 
+def test_patch_and_unknown_methods_answer_json(sim: CloudApiSimulator, token: str, world: World) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    patched = requests.patch(f"{sim.url}/v1/devices/{world.device.device_id}", headers=auth, timeout=2)
+    assert patched.status_code == 404 and patched.json()["ok"] is False
+    odd = requests.request("BREW", f"{sim.url}/v1/devices", headers=auth, timeout=2)
+    assert odd.status_code == 501 and odd.headers["Content-Type"].startswith("application/json")
+    assert odd.json()["error"]
+
+
+def test_rename_and_signal(sim: CloudApiSimulator, token: str, world: World) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{sim.url}/v1/devices/{world.device.device_id}"
+    renamed = requests.put(url, json={"name": "bench-photon"}, headers=auth, timeout=2)
+    assert renamed.status_code == 200 and renamed.json()["name"] == "bench-photon"
+    assert world.cloud.devices[world.device.device_id].name == "bench-photon"
+    signal = requests.put(url, data={"signal": "1"}, headers=auth, timeout=2)
+    assert signal.json() == {"id": world.device.device_id, "connected": True, "signaling": True}
+    world.cloud.devices[world.device.device_id].online = False
+    offline = requests.put(url, data={"signal": "1"}, headers=auth, timeout=2)
+    assert offline.status_code == 404 and offline.json()["error"] == "Device is not connected"
+
+
+def test_user_products_and_variables(sim: CloudApiSimulator, token: str, world: World) -> None:
+    auth = {"Authorization": f"Bearer {token}"}
+    user = requests.get(f"{sim.url}/v1/user", headers=auth, timeout=2).json()
+    assert user["username"] == ACCOUNT and user["wifi_device_count"] == 1
+    assert requests.get(f"{sim.url}/v1/products/4242/devices", headers=auth, timeout=2).status_code == 404
+    cd = world.cloud.devices[world.device.device_id]
+    cd.product_id, cd.variables = 4242, {"temp": 21.5}
+    listed = requests.get(f"{sim.url}/v1/products/4242/devices", headers=auth, timeout=2).json()
+    assert [d["id"] for d in listed["devices"]] == [cd.device_id] and listed["meta"] == {"total_pages": 1}
+    assert listed["devices"][0]["product_id"] == 4242
+    var = requests.get(f"{sim.url}/v1/devices/{cd.device_id}/temp", headers=auth, timeout=2).json()
+    assert var["name"] == "temp" and var["result"] == 21.5
+    missing = requests.get(f"{sim.url}/v1/devices/{cd.device_id}/nope", headers=auth, timeout=2)
+    assert missing.status_code == 404
+    foreign = requests.get(f"{sim.url}/v1/devices/{OTHER_DEVICE}/temp", headers=auth, timeout=2)
+    assert foreign.status_code == 403
+
+
 # --- auth and failures --------------------------------------------------------------------------------------
-@pytest.mark.parametrize(
-    "headers", [{}, {"Authorization": "Bearer wrong-token-123"}, {"Authorization": "Basic x"}]
-)
-def test_401_body_is_exact(sim: CloudApiSimulator, headers: dict[str, str]) -> None:
-    raw = requests.get(f"{sim.url}/v1/devices", headers=headers, timeout=2)
+def test_401_body_is_exact(sim: CloudApiSimulator) -> None:
+    wrong = {"Authorization": "Bearer wrong-token-123"}
+    raw = requests.get(f"{sim.url}/v1/devices", headers=wrong, timeout=2)
     assert raw.status_code == 401
     assert raw.json() == INVALID_TOKEN_BODY
+
+
+@pytest.mark.parametrize("headers", [{}, {"Authorization": "Basic x"}, {"Authorization": "Bearer "}])
+def test_no_token_is_400_with_the_real_words(sim: CloudApiSimulator, headers: dict[str, str]) -> None:
+    raw = requests.get(f"{sim.url}/v1/devices", headers=headers, timeout=2)
+    assert raw.status_code == 400
+    assert raw.json() == {"error": "invalid_request", "error_description": "The access token was not found"}
 
 
 def test_token_in_query_param_is_accepted(sim: CloudApiSimulator, token: str) -> None:
@@ -360,16 +416,30 @@ def test_probe_without_token(sim: CloudApiSimulator, token: str | None) -> None:
     assert [(u.probe, u.reason, u.id) for u in report.unavailable] == [("cloud", NO_TOKEN, None)]
 
 
-def test_probe_someone_elses_device(sim: CloudApiSimulator, token: str) -> None:
-    report = _probe(sim, token, OTHER_DEVICE)
+@pytest.mark.parametrize(
+    ("device_id", "flag", "expected"),
+    [(OTHER_DEVICE, True, "someone_else"), (UNOWNED_DEVICE, False, "unclaimed")],
+)
+def test_probe_tells_owner_from_the_devices_claimed_flag(
+    sim: CloudApiSimulator, token: str, device_id: str, flag: bool, expected: str
+) -> None:
+    """The 403 is the same for both; the device's own flag (serial `c`, SoftAP `device-id`) decides."""
+    extra = {"device_claimed": flag}
+    report = CloudProbe().run(
+        ProbeContext(api_url=sim.url, token=token, device_id=device_id, timeout=1.0, extra=extra)
+    )
     obs = _by_id(report)
-    assert obs["cloud_ownership"].value == "someone_else" and obs["cloud_lists_device"].value is False
+    assert obs["cloud_ownership"].value == expected and obs["cloud_lists_device"].value is False
     assert {"cloud_online", "signal_rssi_dbm"} <= _unavailable_ids(report)
 
 
-def test_probe_unclaimed_device(sim: CloudApiSimulator, token: str) -> None:
-    obs = _by_id(_probe(sim, token, UNOWNED_DEVICE))
-    assert obs["cloud_ownership"].value == "unclaimed" and obs["cloud_lists_device"].value is False
+@pytest.mark.parametrize("device_id", [OTHER_DEVICE, UNOWNED_DEVICE])
+def test_probe_without_the_claimed_flag_does_not_guess(
+    sim: CloudApiSimulator, token: str, device_id: str
+) -> None:
+    report = _probe(sim, token, device_id)
+    assert "cloud_ownership" not in _by_id(report) and "cloud_ownership" in _unavailable_ids(report)
+    assert report.facts["cloud_access_denied"] is True
 
 
 def test_probe_without_device_id_notes_the_single_device(

@@ -29,7 +29,10 @@ from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_wo
 from photon_doctor.simulator.serial_console import ConsoleFaults, SerialConsoleSimulator
 from photon_doctor.simulator.world import (
     CIPHER_AES,
+    CIPHER_TKIP,
+    SEC_WPA,
     SEC_WPA2,
+    WICED_WPA_TKIP,
     AccessPoint,
     Mode,
     World,
@@ -110,7 +113,9 @@ def test_identity_with_serial_number_and_device_secret(sim: SerialConsoleSimulat
     world.device.device_secret = SECRET
     assert sim.port is not None
     raw = raw_exchange(sim.port, b"i").decode()
-    assert raw.startswith(f"Device ID: {world.device.device_id}\r\nSerial Number: PHHAAB812345678\r\n")
+    # The HAL lists "ms" (Device Secret) before "sn" (Serial Number).
+    assert raw.startswith(f"Device ID: {world.device.device_id}\r\nDevice Secret: ")
+    assert raw.index("Device Secret: ") < raw.index("Serial Number: PHHAAB812345678\r\n")
     with client(sim) as con:
         ident = con.identity()
     assert ident.device_id == world.device.device_id
@@ -138,11 +143,47 @@ def test_module_info_and_dependency_check(sim: SerialConsoleSimulator, world: Wo
     assert "user part 1" in check.describe() and "needs system part 2" in check.describe()
 
 
+SIGNAL_KEYS = {"net:sigstr", "net:sigstrv", "net:sigqual", "net:sigqualv", "net:at"}
+
+
 def test_diagnostics_uses_diag_source_names(sim: SerialConsoleSimulator, world: World) -> None:
     with client(sim) as con:
         diag = con.diagnostics()
-    assert {"net:stat", "net:rssi", "cloud:stat", "cloud:dconn", "sys:reset"} <= diag.keys()
-    assert diag["net:rssi"] == -52 and diag["cloud:stat"] == 0
+    assert {"net:stat", "cloud:stat", "cloud:dconn", "sys:reset", "sys:uram", "sys:tram"} <= diag.keys()
+    assert not {"mem:used", "mem:total", "net:rssi"} & diag.keys()  # net:rssi is gone from 1.5.1
+    assert SIGNAL_KEYS <= diag.keys() and diag["cloud:stat"] == 0
+    # Listening mode has dropped the Wi-Fi link: every signal source fails, the access technology stays Wi-Fi.
+    assert diag["net:sigstrv"] == {"err": -100} and diag["net:at"] == 1
+
+
+def test_diagnostics_of_1_4_4_still_have_net_rssi(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.device_os = "1.4.4"
+    with client(sim) as con:
+        diag = con.diagnostics()
+    assert SIGNAL_KEYS | {"net:rssi"} <= diag.keys() and diag["net:rssi"] == {"err": -100}
+
+
+@pytest.mark.parametrize(
+    ("device_os", "system", "bootloader"), [("2.3.1", 2302, 1006), ("1.4.4", 1406, 501), ("1.5.2", 1512, 502)]
+)
+def test_module_versions_are_the_releases_own(
+    sim: SerialConsoleSimulator, world: World, device_os: str, system: int, bootloader: int
+) -> None:
+    world.device.device_os = device_os
+    with client(sim) as con:
+        modules = con.module_info()["m"]
+    assert [m["v"] for m in modules[:3]] == [bootloader, system, system]
+    assert modules[1]["d"] == [{"f": "b", "n": "0", "v": bootloader}]
+
+
+def test_wifi_scan_keeps_the_last_matching_access_point(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.credentials = []
+    world.networks.append(AccessPoint(HOME_SSID, password=HOME_PASSWORD, security=WICED_WPA_TKIP, rssi=-70))
+    with client(sim) as con:
+        result = con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert result.found_by_device
+    cred = world.device.credentials[0]
+    assert (cred.security, cred.cipher) == (SEC_WPA, CIPHER_TKIP)  # the second "HomeNet" the scan reported
 
 
 def test_no_d_command_before_1_0_1(sim: SerialConsoleSimulator, world: World) -> None:

@@ -12,11 +12,13 @@ from http.server import BaseHTTPRequestHandler, HTTPServer
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import rsa
 
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.softap import SoftAPClient, SoftAPProbe, SoftAPTcpClient, SoftAPUnreachable
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
+from photon_doctor.simulator.scenarios import softap_setup_js_body
 from photon_doctor.simulator.softap import Fault, SoftAPSimulator
 from photon_doctor.simulator.world import (
     CIPHER_AES,
@@ -36,6 +38,7 @@ CLAIM_CODE = "Zq3" + "x" * 57 + "abc"  # 63 characters, like a real claim code
 SPKI_RSA1024_HEADER = bytes.fromhex("30819f300d06092a864886f70d010101050003818d00")
 
 Client = SoftAPClient | SoftAPTcpClient
+FORM = {"Content-Type": "application/x-www-form-urlencoded"}
 
 
 @pytest.fixture
@@ -237,12 +240,84 @@ def test_set_claim_code(client: Client, world: World) -> None:
     assert not any(CLAIM_CODE in e for e in world.events)
 
 
-def test_tcp_antenna_commands(sim: SoftAPSimulator, world: World) -> None:
+def test_tcp_antenna_commands_answer_nothing_save_nothing_and_are_swapped(
+    sim: SoftAPSimulator, world: World
+) -> None:
+    """softap.cpp selects the antenna for ant-* and replies nothing; WICED_ANTENNA_1 is the Photon's u.FL."""
+    assert raw_exchange(sim.tcp_address, b"ant-internal\n0\n\n") == b""  # not even the "\n\n" preamble
+    assert world.device.radio_antenna == "external" and world.device.antenna == "internal"  # DCT unchanged
+    home = world.networks[0]
+    assert world.effective_rssi(home) == home.rssi - 45  # the radio listens on an empty u.FL connector
     tcp = SoftAPTcpClient(sim.tcp_address, timeout=T)
-    tcp.select_antenna(external=True)
-    assert world.device.antenna == "external"
     tcp.select_antenna(external=False)
-    assert world.device.antenna == "internal"
+    assert world.device.radio_antenna == "internal"
+    tcp.select_antenna(external=True)
+    world.exit_listening()  # a new connection applies the DCT's antenna_selection again
+    assert world.device.radio_antenna is None and world.effective_rssi(home) == home.rssi
+
+
+def tcp_request(command: str, body: bytes, length: int | None = None) -> bytes:
+    """A raw TCP request; ``length`` overrides the declared length (softap-setup-js counts characters)."""
+    return b"%s\n%d\n\n%s" % (command.encode(), len(body) if length is None else length, body)
+
+
+@pytest.mark.parametrize(
+    ("path", "body"),
+    [
+        ("/configure-ap", b"{not json"),
+        ("/configure-ap", b'["a list"]'),
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":"4194308","ch":6}'),  # sec must be a primitive
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","extra":1}'),  # a key the device does not know
+        ("/configure-ap", b'{"idx":0,"ssid":"Home'),  # cut inside a string
+        ("/set", b'{"k":"cc","v":{"x":1}}'),
+    ],
+)
+def test_unparsable_requests_get_no_json_at_all(
+    sim: SoftAPSimulator, world: World, path: str, body: bytes
+) -> None:
+    """JSONCommand::execute writes no response when parse_request fails: an empty 200, or a bare "\n\n"."""
+    before = list(world.device.credentials)
+    reply = requests.post(sim.url + path, data=body, timeout=2, headers=FORM)
+    assert reply.status_code == 200 and reply.content == b""
+    assert raw_exchange(sim.tcp_address, tcp_request(path[1:], body)) == b"\n\n"
+    assert world.device.credentials == before
+
+
+def test_client_says_the_device_did_not_answer_an_unparsable_request(sim: SoftAPSimulator) -> None:
+    for client in (SoftAPClient(sim.url, timeout=T), SoftAPTcpClient(sim.tcp_address, timeout=T)):
+        with pytest.raises(ProbeFailure, match="the device sent no answer"):
+            client._call("set", {"k": "cc", "v": 5})  # a number where the device takes a string
+
+
+def test_non_ascii_ssid_with_the_length_in_characters_is_accepted(sim: SoftAPSimulator, world: World) -> None:
+    """softap-setup-js declares body.length in characters: one byte short per "é", the "}" never arrives."""
+    world.clear_credentials()
+    request = {"idx": 0, "ssid": "Café", "sec": 0, "ch": 6}
+    text = json.dumps(request, ensure_ascii=False, separators=(",", ":"))
+    body = text.encode("utf-8")
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body, len(text))) == b'\n\n{"r":0}'
+    assert world.device.credentials[0].ssid == "Café"
+    world.clear_credentials()  # HTTP: the Content-Length is body.length too (lib/HttpSoftAP.js)
+    head = b"POST /configure-ap HTTP/1.1\r\nHost: 192.168.0.1\r\nContent-Length: %d\r\n\r\n" % len(text)
+    http = head + body
+    assert raw_exchange(http_address(sim), http).endswith(b'7\r\n{"r":0}\r\n0\r\n\r\n')
+    assert world.device.credentials[0].ssid == "Café"
+
+
+def test_quotes_in_an_ssid_are_stored_raw(sim: SoftAPSimulator, world: World) -> None:
+    world.clear_credentials()
+    body = b'{"idx":0,"ssid":"Bob\\"s \\u00e9","sec":0,"ch":6}'
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
+    assert world.device.credentials[0].ssid == 'Bob\\"s \\u00e9'  # jsmn cuts the token out, unescaped
+
+
+def test_set_truncates_key_and_value_and_accepts(sim: SoftAPSimulator, world: World) -> None:
+    long_code = "c" * 70
+    body = json.dumps({"k": "ccx", "v": long_code}).encode()
+    assert raw_exchange(sim.tcp_address, tcp_request("set", body)) == b'\n\n{"r":0}'
+    assert world.device.claim_code == "c" * 63
+    with pytest.raises(ValueError, match="1 to 63"):
+        SoftAPTcpClient(sim.tcp_address, timeout=T).set_claim_code(long_code)  # refused before it is cut
 
 
 # --- the simulator refusing bad requests --------------------------------------------------------------------
@@ -251,45 +326,49 @@ def test_tcp_antenna_commands(sim: SoftAPSimulator, world: World) -> None:
 @pytest.mark.parametrize(
     ("path", "body", "r"),
     [
-        ("/configure-ap", b"{not json", -1),
-        ("/configure-ap", b'["a list"]', -1),
         ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
-        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","pwd":"zz","sec":4194308,"ch":6}', -1),  # pwd not hex
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"zz"}', -2),  # not hex
         (
             "/configure-ap",
-            b'{"idx":0,"ssid":"HomeNet","pwd":"' + b"ab" * 128 + b'","sec":4194308,"ch":6}',
+            # 64 bytes for a 128-byte key: refused for certain (a full-size wrong ciphertext can pass
+            # OpenSSL's implicit rejection as random bytes, so it would not be a reliable example).
+            b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"' + b"ab" * 64 + b'"}',
             -2,
         ),
         ("/set", b'{"k":"xx","v":"1"}', -1),
-        ("/set", b'{"k":"cc","v":"' + b"c" * 65 + b'"}', -1),
+        ("/set", b'{"k":"cc","v":""}', -1),
     ],
 )
 def test_bad_requests_get_nonzero_r(
     sim: SoftAPSimulator, world: World, path: str, body: bytes, r: int
 ) -> None:
     before = list(world.device.credentials)
-    reply = requests.post(
-        sim.url + path, data=body, timeout=2, headers={"Content-Type": "application/x-www-form-urlencoded"}
-    )
+    reply = requests.post(sim.url + path, data=body, timeout=2, headers=FORM)
     assert reply.status_code == 200 and reply.json() == {"r": r}
     assert world.device.credentials == before
 
 
-def test_client_reports_refusal_without_the_secret(client: Client) -> None:
-    too_long = "C" * 65
-    with pytest.raises(ProbeFailure, match=r"^SoftAP set: the device refused it \(r=-1\)$") as info:
-        client.set_claim_code(too_long)
-    assert too_long not in str(info.value)
+def test_client_reports_refusal_without_the_secret(client: Client, world: World) -> None:
+    client.public_key()
+    # A key of another size: the client's ciphertext cannot decrypt with it (always; see above).
+    world.device.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
+    with pytest.raises(ProbeFailure, match=r"^SoftAP configure-ap: the device refused it \(r=-2\)$") as info:
+        client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
+    assert HOME_PASSWORD not in str(info.value)
 
 
 # --- no listening mode, unreachable -------------------------------------------------------------------------
 
 
 def test_not_in_listening_mode_is_unreachable(client: Client, world: World) -> None:
+    """Outside listening mode the access point does not exist: nothing listens, the connection is refused."""
     world.boot()
     assert world.device.mode is Mode.CONNECTED
-    with pytest.raises(SoftAPUnreachable, match="not reachable.*Photon-XXXXXX.*listening mode"):
+    refused = r"not reachable \(connection refused\).*Photon-XXXXXX.*listening"
+    with pytest.raises(SoftAPUnreachable, match=refused):
         client.device_id()
+    world.enter_listening()  # the access point is back at once, on the same port
+    assert client.version() == 2
 
 
 @pytest.mark.parametrize("transport", ["http", "tcp"])
@@ -304,7 +383,7 @@ def test_probe_when_not_in_listening_mode(sim: SoftAPSimulator, world: World, tr
     assert report.observations == ()
     (miss,) = report.unavailable
     assert miss.probe == "softap" and miss.id is None
-    assert "not reachable (connection closed without an answer)" in miss.reason
+    assert "not reachable (connection refused)" in miss.reason
     assert "join the device's Photon-XXXXXX Wi-Fi" in miss.reason
 
 
@@ -569,3 +648,27 @@ def test_probe_against_a_device_with_a_bad_id(scripted: tuple[str, dict[str, byt
     report = SoftAPProbe().run(ProbeContext(softap_url=url, timeout=T))
     assert report.observations == ()
     assert report.unavailable[0].reason.startswith("SoftAP device-id: 'id' is not 24 hex digits")
+
+
+def test_the_unusual_ssid_scenario_is_stored_as_softap_setup_js_leaves_it(
+    sim: SoftAPSimulator, world: World
+) -> None:
+    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP."""
+    world.clear_credentials()
+    body = softap_setup_js_body(world, 'Café & "Bar"', HOME_PASSWORD, WICED_WPA2_AES, 6)
+    assert body.endswith(b'"')  # the closing brace is past the declared length
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
+    cred = world.device.credentials[0]
+    assert (cred.ssid, cred.password) == ('Café & \\"Bar\\"', HOME_PASSWORD)
+
+
+def test_probe_waits_for_the_access_point_to_come_up(sim: SoftAPSimulator, world: World) -> None:
+    """Right after the switch to listening mode the access point is not up yet: the probe asks again."""
+    world.boot()
+    came_up = threading.Timer(0.2, world.enter_listening)
+    came_up.start()
+    try:
+        report = SoftAPProbe().run(ProbeContext(softap_tcp=sim.tcp_address, timeout=2.0))
+    finally:
+        came_up.join()
+    assert obs(report)["softap_visible"].value is True
