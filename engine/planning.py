@@ -17,8 +17,13 @@ from dataclasses import dataclass
 
 from photon_doctor.knowledge.model import KnowledgeBase
 
-#: Fixes whose chance of helping is below this are left out of the plan.
-MIN_P = 0.005
+#: The plan stops at the first fix whose chance of helping (given the earlier ones failed) is below this, or once
+#: the chance that the problem is still there has fallen below MIN_REACH: no "support ticket" after 17 steps at 1 %.
+MIN_P = 0.01
+MIN_REACH = 0.01
+#: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
+#: (ties and near-ties go to the harmless, reversible step): a 10 % handicap per risk level, 10 % if irreversible.
+RISK_HANDICAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,7 +51,8 @@ def plan_fixes(
     }
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
-    while candidates and reach > 1e-12:
+    start = reach
+    while candidates and reach > 1e-12 and reach > MIN_REACH * start:
         best: tuple[tuple[float, float, str], str, float] | None = None
         for fid, resolves in candidates.items():
             gain = 0.0
@@ -54,9 +60,11 @@ def plan_fixes(
                 r = remaining.get(c)
                 if r:
                     gain += r * q
-            cost = kb.fixes[fid].cost
+            fix = kb.fixes[fid]
+            cost = fix.cost
             p = gain / reach
-            key = (p / cost, -cost, fid)
+            handicap = 1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1))
+            key = (p / cost / handicap, -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
         assert best is not None
