@@ -11,7 +11,7 @@ from typing import Any
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
 from photon_doctor.engine.evidence import Observation
-from photon_doctor.engine.questions import candidate_values, current_firings, what_if
+from photon_doctor.engine.questions import candidate_values, current_firings, question_def, what_if
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
@@ -61,7 +61,7 @@ def why_question(
     kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str
 ) -> dict[str, Any]:
     """WHY is ``obs_id`` asked: what each answer would raise or lower, and the rules that wait on it."""
-    odef = kb.observations[obs_id]
+    odef = question_def(kb, observations, obs_id)
     before = {c.id: c.certainty for c in diagnosis.causes}
     firings = current_firings(kb, diagnosis)
     answers = []

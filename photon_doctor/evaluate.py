@@ -14,6 +14,7 @@ from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.belief import base_rates
 from photon_doctor.engine.diagnosis import Diagnosis, assess, diagnose, matcher_for
 from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
 from photon_doctor.errors import CaseFileError
 from photon_doctor.interview import Interview, run
 from photon_doctor.evaluate_metrics import summarise, summary_lines
@@ -112,7 +113,15 @@ class Oracle:
         self.case = case
 
     def answer(self, odef: ObservationDef, number: int) -> str:
-        obs = self.case.observations.get(odef.id)
+        observations = self.case.observations
+        if odef.id.startswith(TRIED_PREFIX):
+            tried = observations.get("fixes_tried_failed")
+            if tried is None or not isinstance(tried.value, tuple):
+                return "?"
+            return "yes" if odef.id[len(TRIED_PREFIX):] in tried.value else "no"
+        if odef.id == LED_COLOUR and LED_COLOUR not in observations and LED_PATTERN in observations:
+            return led_colour_of(str(observations[LED_PATTERN].value))
+        obs = observations.get(odef.id)
         if obs is None:
             return "?"
         v = obs.value

@@ -14,7 +14,7 @@ from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import render_why_question, why_question
-from photon_doctor.engine.questions import next_question
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, next_question, question_def
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 
 
@@ -47,10 +47,28 @@ class Interview:
     def record(self, obs: Observation) -> None:
         self.observations[obs.id] = obs
         self.history.append(obs.id)
+        if obs.id.startswith(TRIED_PREFIX):
+            self._fold_tried()
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)
         self.history.append(obs_id)
+        if obs_id == LED_COLOUR:
+            self.skipped.add(LED_PATTERN)  # who cannot tell the colour cannot tell the pattern
+
+    def _fold_tried(self) -> None:
+        """The yes/no answers to "already tried <fix>?" as the fixes_tried_failed observation."""
+        yes = tuple(k[len(TRIED_PREFIX):] for k, o in self.observations.items()
+                    if k.startswith(TRIED_PREFIX) and o.value is True)
+        earlier = self.observations.get("fixes_tried_failed")
+        if earlier is not None and earlier.provenance.source != "interview":
+            before = earlier.value if isinstance(earlier.value, tuple) else ()
+            yes = tuple(dict.fromkeys((*before, *yes)))
+        if yes:
+            self.observations["fixes_tried_failed"] = Observation(
+                "fixes_tried_failed", yes, 1.0, Provenance("interview", "yes/no answers about fixes tried"))
+        elif earlier is not None and earlier.provenance.source == "interview":
+            del self.observations["fixes_tried_failed"]
 
     def back(self) -> str | None:
         """Undo the last answer given at the prompt; returns its id (None if nothing to undo)."""
@@ -59,11 +77,11 @@ class Interview:
         last = self.history.pop()
         self.observations.pop(last, None)
         self.skipped.discard(last)
+        if last == LED_COLOUR:
+            self.skipped.discard(LED_PATTERN)
+        if last.startswith(TRIED_PREFIX):
+            self._fold_tried()
         return last
-
-
-#: Put before the adaptive questions when unknown: what was already tried is evidence against what it fixes.
-OPENING = "fixes_tried_failed"
 
 
 def run(
@@ -77,14 +95,10 @@ def run(
     kb = interview.kb
     while not interview.quit and interview.asked < max_questions:
         d = interview.diagnosis()
-        if OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
-            obs_id = OPENING
-        else:
-            q = next_question(kb, interview.observations, d, interview.skipped)
-            if q is None:
-                return d
-            obs_id = q.obs
-        _ask(interview, answerer, kb.observations[obs_id], d, source)
+        q = next_question(kb, interview.observations, d, interview.skipped)
+        if q is None:
+            return d
+        _ask(interview, answerer, question_def(kb, interview.observations, q.obs), d, source)
     return interview.diagnosis()
 
 
