@@ -39,7 +39,7 @@ from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
 #: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
-MIN_GAIN_PER_MINUTE = 0.008
+MIN_GAIN_PER_MINUTE = 0.015
 #: The observation asked before the LED pattern, and the colour words pattern names start with.
 LED_PATTERN = "led_pattern"
 LED_COLOUR = "led_colour"
