@@ -1,4 +1,4 @@
-"""Record each case's rank and first-fix position in tests/cases/ranks.json (run after improving the knowledge).
+"""Record each case's rank and first-fix position in tests/data/case-ranks.json (run after improving the knowledge).
 
     .venv/bin/python benchmarks/record_ranks.py
 """
@@ -24,7 +24,7 @@ def main() -> None:
                   for r in result["cases"]},
         "device_doctor_ahead": result["summary"]["device_doctor"]["cases_ours_needs_more_steps"],
     }
-    (REPO / "tests" / "cases" / "ranks.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
+    (REPO / "tests" / "data" / "case-ranks.json").write_text(json.dumps(doc, indent=1) + "\n", encoding="utf-8")
     print(json.dumps(result["summary"]["device_doctor"]))
 
 

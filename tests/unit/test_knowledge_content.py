@@ -313,7 +313,7 @@ def test_case_files_are_there() -> None:
 def test_every_case_keeps_its_recorded_rank_and_plan(kb: KnowledgeBase) -> None:
     """No case may fall below the rank recorded in tests/cases/ranks.json, nor need more plan steps to its first
     accepted fix than recorded (recorded: what the knowledge achieved when the case was added or last improved)."""
-    recorded = json.loads((REPO / "tests" / "cases" / "ranks.json").read_text(encoding="utf-8"))["cases"]
+    recorded = json.loads((REPO / "tests" / "data" / "case-ranks.json").read_text(encoding="utf-8"))["cases"]
     misses = []
     cases = _cases(kb)
     assert {c.id for c in cases} == set(recorded), "every case needs a recorded rank (and no stale entries)"
@@ -331,5 +331,5 @@ def test_every_case_keeps_its_recorded_rank_and_plan(kb: KnowledgeBase) -> None:
 def test_the_plan_never_needs_more_steps_than_device_doctor(kb: KnowledgeBase) -> None:
     """On every case both fix, the plan reaches a working fix in no more steps than Particle's Device Doctor."""
     worse = evaluate(kb, _cases(kb))["summary"]["device_doctor"]["cases_ours_needs_more_steps"]
-    known = json.loads((REPO / "tests" / "cases" / "ranks.json").read_text(encoding="utf-8"))["device_doctor_ahead"]
+    known = json.loads((REPO / "tests" / "data" / "case-ranks.json").read_text(encoding="utf-8"))["device_doctor_ahead"]
     assert set(worse) <= set(known), sorted(set(worse) - set(known))
