@@ -8,8 +8,9 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from photon_doctor.evaluate import evaluate, load_cases
 from photon_doctor.knowledge.loader import load_knowledge
+
+from photon_doctor.evaluate import evaluate, load_cases
 
 REPO = Path(__file__).resolve().parent.parent
 

@@ -16,8 +16,8 @@ from photon_doctor.engine.diagnosis import Diagnosis, assess, diagnose, matcher_
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
 from photon_doctor.errors import CaseFileError
-from photon_doctor.interview import Interview, run
 from photon_doctor.evaluate_metrics import summarise, summary_lines
+from photon_doctor.interview import Interview, run
 from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.baseline import load_device_doctor
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
@@ -120,7 +120,7 @@ class Oracle:
                 return "?"
             return "yes" if odef.id[len(TRIED_PREFIX):] in tried.value else "no"
         if odef.id == LED_COLOUR and LED_COLOUR not in observations and LED_PATTERN in observations:
-            return led_colour_of(str(observations[LED_PATTERN].value))
+            return str(led_colour_of(str(observations[LED_PATTERN].value)))
         obs = observations.get(odef.id)
         if obs is None:
             return "?"

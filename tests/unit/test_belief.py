@@ -7,7 +7,6 @@ from typing import Any
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
-
 from photon_doctor.engine.diagnosis import assess
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.rete import Firing
