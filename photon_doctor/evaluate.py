@@ -223,9 +223,8 @@ def _counted(kb: KnowledgeBase, case: Case) -> bool:
 
 
 def evaluation_text(result: Mapping[str, Any]) -> str:
-    s = result["summary"]
-    lines = [f"{'case':30} {'rank':>4} {'P(true)':>7} {'questions':>9} {'fix at':>6} {'min':>5} {'DD at':>5}  "
-             "leading cause"]
+    header = f"{'case':30} {'rank':>4} {'P(true)':>7} {'questions':>9} {'fix at':>6} {'min':>5} {'DD at':>5}"
+    lines = [f"{header}  leading cause"]
     for r in result["cases"]:
         q = "-" if r["questions_asked"] is None else str(r["questions_asked"])
         rank = "-" if r["expected_cause_rank"] is None else str(r["expected_cause_rank"])

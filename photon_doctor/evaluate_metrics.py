@@ -69,8 +69,9 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
     """The summary in sentences, for the human table."""
     s = result["summary"]
     dd = s["device_doctor"]
-    lines = [f"{s['cases']} cases ({result['mode']}{', leave-one-out' if result.get('leave_one_out') else ''}): "
-             f"true cause first in {_pct(s['top1'])}, in the top three in {_pct(s['top3'])}."]
+    mode = f"{result['mode']}{', leave-one-out' if result.get('leave_one_out') else ''}"
+    first = f"{s['cases']} cases ({mode}): true cause first in {_pct(s['top1'])}, "
+    lines = [first + f"in the top three in {_pct(s['top3'])}."]
     if s["mean_first_accepted_fix_position"] is not None:
         lines.append(f"A fix that worked was proposed in {s['accepted_fix_proposed']} of {s['cases']} cases, on "
                      f"average as step {s['mean_first_accepted_fix_position']:g} after "
