@@ -31,7 +31,7 @@ UNKNOWN_CAUSE = "unknown_cause"
 THRESHOLD = 0.2
 #: How many cases the author's base rates are worth when blended with the counts of real cases (a Dirichlet
 #: prior): the author's estimate and the 26 public real cases weigh the same.
-PRIOR_WEIGHT = 26.0
+PRIOR_WEIGHT = 52.0
 #: A failed fix never makes a cause impossible: the person may have done it wrong (1 - q is kept above this).
 MIN_FAILED_FACTOR = 0.05
 
