@@ -102,7 +102,7 @@ def plan_fixes(
 
 def _handicap(kb: KnowledgeBase, fix_id: str) -> float:
     fix = kb.fixes[fix_id]
-    return 1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1))
+    return float(1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1)))
 
 
 def _safer(kb: KnowledgeBase, fix_id: str, p: float, chances: Mapping[str, float]) -> tuple[str, float]:

@@ -1,9 +1,10 @@
 """Choosing the next question: the one whose answer is worth most per minute of the owner's time.
 
 Value of a question o: the expected drop in the entropy of the cause distribution (nats) once o is answered,
-times the chance the owner can answer at all (``p_know``: "don't know" answers so far count against every
-further question), per minute it costs (its ``cost`` plus :data:`QUESTION_OVERHEAD`). Ask the best question
-while its value per minute is at least :data:`MIN_GAIN_PER_MINUTE` and the leading cause is not yet clear.
+times the chance the owner can answer it at all (:func:`answerability`: how often owners reported it in the
+public real cases, smoothed; a "don't know" is worth nothing), per minute it costs (its ``cost`` plus
+:data:`QUESTION_OVERHEAD`). Ask the best question while its value per minute is at least
+:data:`MIN_GAIN_PER_MINUTE` and the leading cause is not yet clear.
 
 With likelihood ratios a what-if answer is a multiplication: only the rules that test o can change, each one
 multiplies its cause's odds by its ratio. Nothing is re-matched, re-assessed or re-planned per hypothetical
@@ -39,7 +40,7 @@ from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
 #: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
-MIN_GAIN_PER_MINUTE = 0.015
+MIN_GAIN_PER_MINUTE = 0.005
 #: The observation asked before the LED pattern, and the colour words pattern names start with.
 LED_PATTERN = "led_pattern"
 LED_COLOUR = "led_colour"
@@ -49,6 +50,10 @@ TRIED_PREFIX = "tried:"
 TRIED_CANDIDATES = 3
 #: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
 P_TRIED = 0.3
+#: Answerability smoothing: an observation no real case reported still counts as ANSWER_PRIOR, worth
+#: ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
+ANSWER_PRIOR = 0.15
+ANSWER_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
@@ -68,7 +73,7 @@ class QuestionValue:
     outcomes: tuple[Outcome, ...]
     information_gain: float = 0.0  # expected drop in the entropy of the cause distribution (nats)
     cost: float = 1.0  # minutes, overhead included
-    p_know: float = 1.0  # chance the owner can answer
+    p_know: float = 1.0  # chance the owner can answer (answerability)
 
     @property
     def gain_per_minute(self) -> float:
@@ -229,10 +234,19 @@ def value_of(
                   p_know)
 
 
-def p_know(observations: Mapping[str, Observation], skip: frozenset[str] | set[str]) -> float:
-    """The chance the owner can answer the next question: (answers + 1) / (answers + don't-knows + 2)."""
-    answered = len(observations)
-    return (answered + 1.0) / (answered + len(skip) + 2.0)
+def answerability(kb: KnowledgeBase, obs_id: str) -> float:
+    """The chance an owner can answer ``obs_id``: (reported + ANSWER_WEIGHT x ANSWER_PRIOR) / (cases +
+    ANSWER_WEIGHT), where ``reported`` is how many of the public real cases reported it (observations.toml) and
+    ``cases`` how many real cases were counted (the sum of the causes' ``real_cases``). The LED colour is as
+    answerable as the pattern; a fix already tried as the list of tried fixes."""
+    if obs_id.startswith(TRIED_PREFIX):
+        obs_id = "fixes_tried_failed"
+    if obs_id == LED_COLOUR:
+        obs_id = LED_PATTERN
+    odef = kb.observations.get(obs_id)
+    reported = odef.reported if odef is not None else 0
+    cases = sum(c.real_cases for c in kb.causes.values())
+    return float((reported + ANSWER_WEIGHT * ANSWER_PRIOR) / (cases + ANSWER_WEIGHT))
 
 
 def rank_questions(
@@ -242,14 +256,13 @@ def rank_questions(
     skip: frozenset[str] | set[str] = frozenset(),
 ) -> list[QuestionValue]:
     """Every askable, unanswered question with its value, best (most information per minute) first."""
-    know = p_know(observations, skip)
     result = []
     for obs_id, odef in kb.observations.items():
         if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
             continue
         if obs_id == LED_COLOUR:
             continue  # asked only as the first half of the LED pattern question
-        qv = value_of(kb, observations, diagnosis, obs_id, know)
+        qv = value_of(kb, observations, diagnosis, obs_id, answerability(kb, obs_id))
         if qv is not None:
             result.append(qv)
     tried = set(tried_fixes(observations))
@@ -257,7 +270,7 @@ def rank_questions(
         qid = TRIED_PREFIX + step.fix
         if step.fix in tried or qid in observations or qid in skip:
             continue
-        qv = value_of(kb, observations, diagnosis, qid, know)
+        qv = value_of(kb, observations, diagnosis, qid, answerability(kb, qid))
         if qv is not None:
             result.append(qv)
     result.sort(key=lambda q: (-q.gain_per_minute, q.obs))

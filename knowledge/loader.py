@@ -194,6 +194,7 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
             unit=item.text("unit", required=False) or None,
             probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
+            reported=int(item.num("reported", 0, 100000, required=False, default=0)),
         )
     return result
 

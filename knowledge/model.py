@@ -161,6 +161,7 @@ class ObservationDef:
     unit: str | None = None
     probes: tuple[str, ...] = ()  # probes that can observe it (serial, softap, cloud, host, usb)
     askable: bool = True  # False for what only a probe can tell
+    reported: int = 0  # in how many of the public real cases (tests/cases/real-*.json) the owner reported it
 
 
 @dataclass(frozen=True)

@@ -5,14 +5,15 @@ A bad file is rejected whole, naming the file, the case id and the field; nothin
 
 from __future__ import annotations
 
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from photon_doctor.answers import AnswerError, parse_value
-from photon_doctor.engine.belief import base_rates
-from photon_doctor.engine.diagnosis import Diagnosis, assess, diagnose, matcher_for
+from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
 from photon_doctor.errors import CaseFileError
@@ -156,16 +157,11 @@ def _first_fix(steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, 
     return None, None
 
 
-def evaluate_case(
-    kb: KnowledgeBase, case: Case, interactive: bool, priors: Mapping[str, float] | None = None
-) -> dict[str, Any]:
+def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str, Any]:
     if interactive:
         interview = Interview(kb)
         d: Diagnosis = run(interview, Oracle(kb, case), source="case")
         asked: int | None = interview.asked
-    elif priors is not None:
-        d = assess(kb, case.observations, matcher_for(kb).match(case.observations), priors)
-        asked = None
     else:
         d = diagnose(kb, case.observations)
         asked = None
@@ -200,13 +196,12 @@ def evaluate(
 ) -> dict[str, Any]:
     """The evaluation result object of contract/cases.md, with the added fields of docs/evaluation.md.
 
-    ``leave_one_out``: each case is diagnosed with base rates that do not count that case itself
-    (engine/belief.py ``base_rates(held_out=...)``), so the figures are not a fit on the case being scored.
+    ``leave_one_out``: each real case is diagnosed with a knowledge base whose counts do not include that case
+    (:func:`held_out`), so the figures are not a fit on the case being scored.
     """
     results = []
     for c in cases:
-        priors = base_rates(kb, {c.expected_causes[0]: 1}) if leave_one_out and _counted(kb, c) else None
-        results.append(evaluate_case(kb, c, interactive, priors))
+        results.append(evaluate_case(held_out(kb, c) if leave_one_out and _counted(kb, c) else kb, c, interactive))
     summary = summarise(results)
     return {
         "schema_version": CASE_SCHEMA_VERSION,
@@ -215,6 +210,17 @@ def evaluate(
         "summary": summary,
         "cases": results,
     }
+
+
+def held_out(kb: KnowledgeBase, case: Case) -> KnowledgeBase:
+    """``kb`` without ``case`` in its counts: one real case fewer for its cause (base rates) and one report fewer
+    for each observation it holds (answerability)."""
+    cause = case.expected_causes[0]
+    causes = {cid: (dataclasses.replace(c, real_cases=max(c.real_cases - 1, 0)) if cid == cause else c)
+              for cid, c in kb.causes.items()}
+    observations = {oid: (dataclasses.replace(o, reported=max(o.reported - 1, 0)) if oid in case.observations else o)
+                    for oid, o in kb.observations.items()}
+    return dataclasses.replace(kb, causes=MappingProxyType(causes), observations=MappingProxyType(observations))
 
 
 def _counted(kb: KnowledgeBase, case: Case) -> bool:
