@@ -24,11 +24,6 @@ MIN_REACH = 0.01
 #: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
 #: (ties and near-ties go to the harmless, reversible step): a 10 % handicap per risk level, 10 % if irreversible.
 RISK_HANDICAP = 0.1
-#: A step that erases data yields to a safer step that is about as likely to work (its chance
-#: at most SAFER_MARGIN lower) and costs at most SAFER_COST_FACTOR times as much: flashing Tinker over the owner's
-#: application goes after fixing the application when both are about as likely to help.
-SAFER_MARGIN = 0.1
-SAFER_COST_FACTOR = 3.0
 
 
 @dataclass(frozen=True)
@@ -59,7 +54,6 @@ def plan_fixes(
     start = reach
     while candidates and reach > 1e-12 and reach > MIN_REACH * start:
         best: tuple[tuple[float, float, str], str, float] | None = None
-        chances: dict[str, float] = {}
         for fid, resolves in candidates.items():
             gain = 0.0
             for c, q in resolves:
@@ -69,13 +63,11 @@ def plan_fixes(
             fix = kb.fixes[fid]
             cost = fix.cost
             p = gain / reach
-            chances[fid] = p
             key = (p / cost / _handicap(kb, fid), -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
         assert best is not None
         _, fid, p = best
-        fid, p = _safer(kb, fid, p, chances)
         if p < MIN_P:
             break
         del candidates[fid]
@@ -103,25 +95,6 @@ def plan_fixes(
 def _handicap(kb: KnowledgeBase, fix_id: str) -> float:
     fix = kb.fixes[fix_id]
     return float(1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1)))
-
-
-def _safer(kb: KnowledgeBase, fix_id: str, p: float, chances: Mapping[str, float]) -> tuple[str, float]:
-    """``fix_id`` or, if it erases data (the owner's application, settings, keys), the best safer step about as
-    likely to work. An irreversible step that loses nothing of the owner's (a Device OS update) keeps its place."""
-    fix = kb.fixes[fix_id]
-    if fix.risk.rank < 2:
-        return fix_id, p
-    safer = [
-        (q / kb.fixes[other].cost / _handicap(kb, other), other, q)
-        for other, q in chances.items()
-        if _handicap(kb, other) < _handicap(kb, fix_id)
-        and q >= p - SAFER_MARGIN
-        and kb.fixes[other].cost <= SAFER_COST_FACTOR * fix.cost
-    ]
-    if not safer:
-        return fix_id, p
-    _, other, q = max(safer)
-    return other, q
 
 
 def residual_cost(kb: KnowledgeBase) -> float:
