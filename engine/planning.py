@@ -17,8 +17,9 @@ from dataclasses import dataclass
 
 from photon_doctor.knowledge.model import KnowledgeBase
 
-#: The plan stops at the first fix whose chance of helping (given the earlier ones failed) is below this, or once
-#: the chance that the problem is still there has fallen below MIN_REACH: no "support ticket" after 17 steps at 1 %.
+#: Fixes whose chance of helping (given the earlier ones failed) is below MIN_P are left out; the plan stops when
+#: none is left or once the chance that the problem is still there has fallen below MIN_REACH of what it was at
+#: the start: no "support ticket" after 17 steps at 1 %.
 MIN_P = 0.01
 MIN_REACH = 0.01
 #: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
@@ -60,16 +61,16 @@ def plan_fixes(
                 r = remaining.get(c)
                 if r:
                     gain += r * q
-            fix = kb.fixes[fid]
-            cost = fix.cost
             p = gain / reach
+            if p < MIN_P:
+                continue  # too unlikely to help now; a likelier (if slower) step may still be worth it
+            cost = kb.fixes[fid].cost
             key = (p / cost / _handicap(kb, fid), -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
-        assert best is not None
-        _, fid, p = best
-        if p < MIN_P:
+        if best is None:
             break
+        _, fid, p = best
         del candidates[fid]
         fix = kb.fixes[fid]
         steps.append(

@@ -64,8 +64,7 @@ def kb() -> KnowledgeBase:
 
 
 def test_every_cause_has_a_positive_rule(kb: KnowledgeBase) -> None:
-    # unknown_cause is the leak: no rule concludes it, it holds what the evidence leaves unexplained.
-    lacking = [c for c in kb.causes if c != "unknown_cause" and not any(r.cf > 0 for r in kb.rules_for_cause(c))]
+    lacking = [c for c in kb.causes if not any(r.cf > 0 for r in kb.rules_for_cause(c))]
     assert not lacking, f"causes no rule can conclude: {lacking}"
 
 
@@ -254,7 +253,9 @@ def test_thread_fixes(kb: KnowledgeBase) -> None:
     assert f["relogin_cli"].resolves["cli_session_invalid"] >= 0.8
     assert f["enter_safe_mode"].resolves
     assert f["use_other_network"].resolves["network_5ghz"] > 0
-    assert f["flash_tinker_usb"].resolves["user_firmware_blocks_connection"] >= 0.8
+    # Tinker got the thread's photons online; owners with an application of their own fix that instead about half
+    # the time (issue 8, real cases), so its chance is 0.5, still Tinker's best.
+    assert f["flash_tinker_usb"].resolves["user_firmware_blocks_connection"] >= 0.5
     reset = f["flash_reset_settings_firmware"]
     for cause in ("static_ip_misconfigured", "external_antenna_selected", "wifi_credentials_wrong"):
         assert cause in reset.resolves, cause
