@@ -1,9 +1,10 @@
 """Interview speed (issue 8): answer -> next question on the shipped knowledge, and question choice at scale.
 
-    .venv/bin/python benchmarks/questions.py
+    .venv/bin/python benchmarks/questions.py [RUNS]
 
-1. Every interactive evaluation of tests/cases/*.json, timing each step from an answer to the next question
-   (diagnose with the new answer + choose the next question): median and p95 in ms.
+1. Every interactive evaluation of tests/cases/*.json through the real interview loop, timing each step from an
+   answer to the next question (diagnose with the new answer + choose the next question): median and p95 in ms.
+   Uses only interfaces that main a9ba474 also has, so the same file measures the code before issue 8.
 2. Question choice on synthetic knowledge bases of 100, 1,000 and 5,000 rules (random single- and two-condition
    rules over the shipped observations and causes, fixed seed): ms per choice, and ms per 1,000 rules.
 """
@@ -13,35 +14,44 @@ from __future__ import annotations
 import dataclasses
 import random
 import statistics
+import sys
 import time
 from pathlib import Path
 
-from photon_doctor.engine.diagnosis import assess, diagnose
+from photon_doctor.engine.diagnosis import assess
 from photon_doctor.engine.evidence import Observation
-from photon_doctor.engine.questions import candidate_values, next_question, question_def
+from photon_doctor.engine.questions import candidate_values, next_question
 from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, Op, RuleDef
+from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op, RuleDef
 
-from photon_doctor.evaluate import Oracle, load_cases
-from photon_doctor.interview import Interview, _ask
+from photon_doctor.evaluate import Case, Oracle, load_cases
+from photon_doctor.interview import Interview, run
 
 REPO = Path(__file__).resolve().parent.parent
 
 
+class TimingOracle(Oracle):
+    """The evaluate oracle, noting the time from each answer it gives to the next question it is asked."""
+
+    def __init__(self, kb: KnowledgeBase, case: Case, times: list[float]) -> None:
+        super().__init__(kb, case)
+        self.times = times
+        self.answered_at: float | None = None
+
+    def answer(self, odef: ObservationDef, number: int) -> str:
+        if self.answered_at is not None:
+            self.times.append((time.perf_counter() - self.answered_at) * 1000)
+        reply = super().answer(odef, number)
+        self.answered_at = time.perf_counter()
+        return reply
+
+
 def step_times(kb: KnowledgeBase) -> list[float]:
+    """Answer -> next question, through the real interview loop, for every interactive evaluation step."""
     cases = load_cases(kb, sorted((REPO / "tests" / "cases").glob("*.json")))
-    times = []
+    times: list[float] = []
     for case in cases:
-        interview = Interview(kb)
-        oracle = Oracle(kb, case)
-        for _ in range(60):
-            t0 = time.perf_counter()
-            d = diagnose(kb, interview.observations)
-            q = next_question(kb, interview.observations, d, interview.skipped)
-            times.append((time.perf_counter() - t0) * 1000)
-            if q is None:
-                break
-            _ask(interview, oracle, question_def(kb, interview.observations, q.obs), d, "case")
+        run(Interview(kb), TimingOracle(kb, case, times), source="case")
     return times
 
 
@@ -59,23 +69,24 @@ def synthetic(kb: KnowledgeBase, n: int, seed: int = 8) -> KnowledgeBase:
 
 
 def main() -> None:
+    runs = int(sys.argv[1]) if len(sys.argv) > 1 else 5
     kb = load_knowledge()
     times = sorted(step_times(kb))
     p95 = times[int(0.95 * (len(times) - 1))]
     print(f"answer -> next question, shipped knowledge ({len(kb.rules)} rules), {len(times)} steps: "
           f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms")
-    print("| rules | ms per question choice (median of 5) | ms per 1,000 rules |")
+    print(f"| rules | ms per question choice (median of {runs}) | ms per 1,000 rules |")
     print("|---:|---:|---:|")
     for n in (100, 1000, 5000):
         big = synthetic(kb, n)
         known = {"power_source": Observation("power_source", "battery")}
         d = assess(big, known, [])
-        runs = []
-        for _ in range(5):
+        samples = []
+        for _ in range(runs):
             t0 = time.perf_counter()
             next_question(big, known, d)
-            runs.append((time.perf_counter() - t0) * 1000)
-        ms = statistics.median(runs)
+            samples.append((time.perf_counter() - t0) * 1000)
+        ms = statistics.median(samples)
         print(f"| {n:,} | {ms:.1f} | {ms / n * 1000:.1f} |")
 
 
