@@ -260,9 +260,8 @@ def evaluate(
 ) -> None:
     """Measure the knowledge base on case files: top-1/top-3, questions asked, where the working fix comes."""
     from photon_doctor.evaluate import evaluate as run_eval
-    from photon_doctor.evaluate import evaluation_text, load_cases
+    from photon_doctor.evaluate import evaluation_text, load_cases, misses_text
     from photon_doctor.evaluate import explain_misses as blame
-    from photon_doctor.evaluate import misses_text
 
     kb = load_kb()
     cases = load_cases(kb, list(files))
