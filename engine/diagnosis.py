@@ -1,67 +1,86 @@
 """The pure diagnosis core: knowledge + observations in; ranked causes, a fix plan and a trace out.
 
 No prompts, printing, sleeping or I/O happen here. The rules are matched by the experta network
-(:mod:`photon_doctor.engine.rete`); the certainty arithmetic and the ranking are plain Python.
+(:mod:`photon_doctor.engine.rete`, compiled once per knowledge base); the belief arithmetic
+(:mod:`photon_doctor.engine.belief`: prior x likelihood ratios, single fault) and the ranking are plain Python.
 """
 
 from __future__ import annotations
 
+import math
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
-from photon_doctor.engine.certainty import THRESHOLD, combine, combine_all, conclusion
+from photon_doctor.engine.belief import base_rates, failed_fix_factor, normalise, rule_factor
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.planning import PlanStep, plan_fixes
 from photon_doctor.engine.rete import Firing, RuleMatcher
 from photon_doctor.knowledge.model import KnowledgeBase, RuleDef
 
-#: A fix that was tried and did not help is evidence against each cause it resolves, scaled by this weight.
-TRIED_FIX_WEIGHT = 0.8
-#: The leading cause is "clear" when its certainty reaches this and leads the next one by LEAD_MARGIN.
-CLEAR_CERTAINTY = 0.8
-LEAD_MARGIN = 0.3
+#: The leading cause is "clear" when its probability reaches this and it is LEAD_RATIO times the next one.
+CLEAR_PROBABILITY = 0.7
+LEAD_RATIO = 4.0
+#: Causes at or above this probability are shown as likely (``Diagnosis.ranked``).
+SHOWN_PROBABILITY = 0.02
+#: A cause is "likely" (worth saying so in words) from this probability on.
+LIKELY_PROBABILITY = 0.15
 
 
 @dataclass(frozen=True)
 class TraceEntry:
-    """One piece of evidence for or against a cause: a rule that fired, a prior, or a fix that failed."""
+    """One piece of evidence for or against a cause: a rule that fired, a prior, or a fix that failed.
+
+    ``lr`` is the likelihood ratio it applied (after the premise strength), ``contribution`` its natural log
+    (positive: evidence for, negative: against). ``cf`` is the same strength as a certainty factor, for renderers
+    written for the older model.
+    """
 
     kind: str  # "prior" | "rule" | "tried_fix"
     source_id: str  # the rule id, the cause id (prior) or the fix id
     cause: str
-    cf: float  # the rule's CF (or the prior, or -weight*q)
+    cf: float  # the rule's CF (or the prior probability, or -q for a failed fix)
     strength: float  # the weakest matched premise (1.0 for priors)
-    contribution: float  # what it added: cf x strength
+    contribution: float  # log of the likelihood ratio applied (the log prior for a prior)
     observations: tuple[Observation, ...] = ()
+    lr: float = 1.0  # the likelihood ratio applied (the prior odds for a prior)
 
 
 @dataclass(frozen=True)
 class CauseBelief:
-    """A cause's combined certainty and the evidence behind it."""
+    """A cause's posterior probability and the evidence behind it."""
 
     id: str
-    certainty: float
-    prior: float
-    probability: float  # normalised belief used for planning (single-fault assumption)
+    probability: float  # P(cause | evidence), single fault; sums to 1 over all causes
+    prior: float  # P(cause) before any evidence (the base rate)
     evidence: tuple[TraceEntry, ...]
 
     @property
+    def certainty(self) -> float:
+        """The posterior probability (kept under this name for renderers written for the older model)."""
+        return self.probability
+
+    @property
+    def odds_ratio(self) -> float:
+        """How much the evidence multiplied this cause's odds (1: unchanged)."""
+        return math.exp(sum(e.contribution for e in self.evidence if e.kind != "prior"))
+
+    @property
     def supported(self) -> bool:
-        """True when at least one rule argued for it: only supported causes are shown as likely."""
+        """True when at least one rule argued for it."""
         return any(e.kind == "rule" and e.contribution > 0 for e in self.evidence)
 
     @property
     def likely(self) -> bool:
-        return self.supported and self.certainty > THRESHOLD
+        return self.probability >= LIKELY_PROBABILITY
 
 
 @dataclass(frozen=True)
 class Diagnosis:
     """The result of one diagnosis step."""
 
-    causes: tuple[CauseBelief, ...]  # every cause, ranked by certainty (highest first)
+    causes: tuple[CauseBelief, ...]  # every cause, ranked by posterior (highest first)
     plan: tuple[PlanStep, ...]  # fixes in decision-theoretic order
     ecr: float  # expected cost (minutes) of repair following the plan
     unresolved: float  # probability that no fix in the plan resolves the problem
@@ -70,16 +89,21 @@ class Diagnosis:
 
     @property
     def ranked(self) -> tuple[CauseBelief, ...]:
-        """The causes with support, best first (what a person is shown as likely)."""
-        return tuple(c for c in self.causes if c.supported and c.certainty > 0)
+        """The causes shown as likely, best first: every cause with at least SHOWN_PROBABILITY."""
+        return tuple(c for c in self.causes if c.probability >= SHOWN_PROBABILITY)
+
+    @property
+    def probabilities(self) -> dict[str, float]:
+        return {c.id: c.probability for c in self.causes}
 
     @property
     def leading_clear(self) -> bool:
-        """True when the leading cause is clear: certain enough and well ahead of the next."""
-        ranked = self.ranked
-        if not ranked or ranked[0].certainty < CLEAR_CERTAINTY:
+        """True when the leading cause is clear: probable enough and well ahead of the next."""
+        top = self.causes[0] if self.causes else None
+        if top is None or top.probability < CLEAR_PROBABILITY:
             return False
-        return len(ranked) == 1 or ranked[0].certainty - ranked[1].certainty >= LEAD_MARGIN
+        second = self.causes[1].probability if len(self.causes) > 1 else 0.0
+        return top.probability >= LEAD_RATIO * second
 
     def cause(self, cause_id: str) -> CauseBelief:
         for c in self.causes:
@@ -131,54 +155,56 @@ def match_rule(rule: RuleDef, observations: Mapping[str, Observation]) -> Firing
     return Firing(rule.id, tuple(strengths))
 
 
-def assess(kb: KnowledgeBase, observations: Mapping[str, Observation], firings: Iterable[Firing]) -> Diagnosis:
-    """Turn rule firings into beliefs, a ranking and a plan (no matching here)."""
+def assess(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    firings: Iterable[Firing],
+    priors: Mapping[str, float] | None = None,
+) -> Diagnosis:
+    """Turn rule firings into the posterior, a ranking and a plan (no matching here).
+
+    ``priors`` replaces the knowledge base's base rates (leave-one-out evaluation); by default
+    :func:`~photon_doctor.engine.belief.base_rates`.
+    """
+    rates = base_rates(kb) if priors is None else priors
     rules = {r.id: r for r in kb.rules}
-    evidence: dict[str, list[TraceEntry]] = {
-        cid: [TraceEntry("prior", cid, cid, c.prior, 1.0, c.prior)] for cid, c in kb.causes.items()
-    }
+    evidence: dict[str, list[TraceEntry]] = {}
+    for cid in kb.causes:
+        p = rates.get(cid, 0.0)
+        evidence[cid] = [TraceEntry("prior", cid, cid, p, 1.0, math.log(p) if p > 0 else -1e9, (), p)]
     trace: list[TraceEntry] = []
     order = {r.id: i for i, r in enumerate(kb.rules)}
     for firing in sorted(firings, key=lambda f: order[f.rule_id]):
         rule = rules[firing.rule_id]
-        contribution = conclusion(rule.cf, (s for _, s in firing.strengths))
+        contribution = rule_factor(rule.lr, (s for _, s in firing.strengths))
         if contribution == 0.0:
             continue
         matched = tuple(observations[obs_id] for obs_id in dict(firing.strengths))
         entry = TraceEntry(
-            "rule", rule.id, rule.cause, rule.cf, min(s for _, s in firing.strengths), contribution, matched
+            "rule", rule.id, rule.cause, rule.cf, min(s for _, s in firing.strengths), contribution, matched,
+            math.exp(contribution),
         )
         evidence[rule.cause].append(entry)
         trace.append(entry)
+    tried_ids = tried_fixes(observations)
     tried = observations.get("fixes_tried_failed")
-    tried_ids: tuple[str, ...] = ()
-    if tried is not None and isinstance(tried.value, tuple):
-        tried_ids = tried.value
-        for fix_id in tried_ids:
-            fix = kb.fixes.get(fix_id)
-            if fix is None:
+    for fix_id in tried_ids:
+        fix = kb.fixes.get(fix_id)
+        if fix is None or tried is None:
+            continue
+        for cause_id, q in fix.resolves.items():
+            contribution = failed_fix_factor(q, float(tried.confidence))
+            if contribution == 0.0:
                 continue
-            for cause_id, q in fix.resolves.items():
-                cf = -TRIED_FIX_WEIGHT * q
-                entry = TraceEntry("tried_fix", fix_id, cause_id, cf, float(tried.confidence),
-                                   cf * tried.confidence, (tried,))
-                evidence[cause_id].append(entry)
-                trace.append(entry)
-
-    # MYCIN keeps belief and disbelief apart and combines them last, so the result does not depend on the
-    # order in which evidence arrived (the mixed-sign formula is not associative).
-    certainties = {}
-    for cid, entries in evidence.items():
-        belief = combine_all(e.contribution for e in entries if e.contribution > 0)
-        disbelief = combine_all(e.contribution for e in entries if e.contribution < 0)
-        certainties[cid] = combine(belief, disbelief)
-    probabilities = _probabilities(kb, certainties)
-    beliefs = [
-        CauseBelief(cid, round(certainties[cid], 6), kb.causes[cid].prior, probabilities[cid], tuple(evidence[cid]))
-        for cid in kb.causes
-    ]
-    # Rank by certainty; ties by prior, then id, so the order never depends on the order of the answers.
-    beliefs.sort(key=lambda b: (-b.certainty, -b.prior, b.id))
+            entry = TraceEntry("tried_fix", fix_id, cause_id, -q, float(tried.confidence), contribution, (tried,),
+                               math.exp(contribution))
+            evidence[cause_id].append(entry)
+            trace.append(entry)
+    log_weights = {cid: sum(e.contribution for e in entries) for cid, entries in evidence.items()}
+    probabilities = normalise(log_weights)
+    beliefs = [CauseBelief(cid, probabilities[cid], rates.get(cid, 0.0), tuple(evidence[cid])) for cid in kb.causes]
+    # Rank by posterior; ties by prior, then id, so the order never depends on the order of the answers.
+    beliefs.sort(key=lambda b: (-round(b.probability, 12), -b.prior, b.id))
     plan, ecr, unresolved = plan_fixes(kb, probabilities, exclude=set(tried_ids))
     return Diagnosis(
         causes=tuple(beliefs),
@@ -190,11 +216,9 @@ def assess(kb: KnowledgeBase, observations: Mapping[str, Observation], firings: 
     )
 
 
-def _probabilities(kb: KnowledgeBase, certainties: Mapping[str, float]) -> dict[str, float]:
-    """Single-fault beliefs for planning: positive certainties normalised to sum to one (priors if none)."""
-    weights = {cid: max(cf, 0.0) for cid, cf in certainties.items()}
-    total = sum(weights.values())
-    if total <= 0:
-        weights = {cid: c.prior for cid, c in kb.causes.items()}
-        total = sum(weights.values()) or 1.0
-    return {cid: w / total for cid, w in weights.items()}
+def tried_fixes(observations: Mapping[str, Observation]) -> tuple[str, ...]:
+    """The fixes the observations say were tried without success."""
+    tried = observations.get("fixes_tried_failed")
+    if tried is not None and isinstance(tried.value, tuple):
+        return tried.value
+    return ()

@@ -11,7 +11,7 @@ from typing import Any
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
 from photon_doctor.engine.evidence import Observation
-from photon_doctor.engine.questions import candidate_values, current_firings, what_if
+from photon_doctor.engine.questions import candidate_values, current_firings, question_def, what_if
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
@@ -39,7 +39,8 @@ def _entry_dict(kb: KnowledgeBase, e: TraceEntry) -> dict[str, Any]:
         "id": e.source_id,
         "cf": round(e.cf, 4),
         "strength": round(e.strength, 4),
-        "contribution": round(e.contribution, 4),
+        "contribution": round(e.contribution, 4),  # natural log of the factor (negative: evidence against)
+        "factor": round(e.lr, 4),  # what it multiplied the cause's odds by (the prior odds, for a prior)
         "observations": [_obs_dict(o) for o in e.observations],
     }
     if e.kind == "rule":
@@ -61,7 +62,7 @@ def why_question(
     kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str
 ) -> dict[str, Any]:
     """WHY is ``obs_id`` asked: what each answer would raise or lower, and the rules that wait on it."""
-    odef = kb.observations[obs_id]
+    odef = question_def(kb, observations, obs_id)
     before = {c.id: c.certainty for c in diagnosis.causes}
     firings = current_firings(kb, diagnosis)
     answers = []
@@ -115,12 +116,13 @@ def how_cause(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str) -> dict[st
         "title": cause.title,
         "description": cause.description,
         "certainty": round(belief.certainty, 4),
+        "probability": round(belief.probability, 4),
         "in_words": in_words(belief.certainty),
         "rank": rank,
         "likely": belief.likely,
         "prior": belief.prior,
         "for": [_entry_dict(kb, e) for e in belief.evidence if e.kind != "prior" and e.contribution > 0],
-        "against": [_entry_dict(kb, e) for e in belief.evidence if e.contribution < 0],
+        "against": [_entry_dict(kb, e) for e in belief.evidence if e.kind != "prior" and e.contribution < 0],
         "fixes": [f.id for f in kb.fixes_for_cause(cause_id)],
     }
 

@@ -17,8 +17,14 @@ from dataclasses import dataclass
 
 from photon_doctor.knowledge.model import KnowledgeBase
 
-#: Fixes whose chance of helping is below this are left out of the plan.
-MIN_P = 0.005
+#: Fixes whose chance of helping (given the earlier ones failed) is below MIN_P are left out; the plan stops when
+#: none is left or once the chance that the problem is still there has fallen below MIN_REACH of what it was at
+#: the start: no "support ticket" after 17 steps at 1 %.
+MIN_P = 0.01
+MIN_REACH = 0.01
+#: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
+#: (ties and near-ties go to the harmless, reversible step): a 10 % handicap per risk level, 10 % if irreversible.
+RISK_HANDICAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -46,7 +52,8 @@ def plan_fixes(
     }
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
-    while candidates and reach > 1e-12:
+    start = reach
+    while candidates and reach > 1e-12 and reach > MIN_REACH * start:
         best: tuple[tuple[float, float, str], str, float] | None = None
         for fid, resolves in candidates.items():
             gain = 0.0
@@ -54,15 +61,16 @@ def plan_fixes(
                 r = remaining.get(c)
                 if r:
                     gain += r * q
-            cost = kb.fixes[fid].cost
             p = gain / reach
-            key = (p / cost, -cost, fid)
+            if p < MIN_P:
+                continue  # too unlikely to help now; a likelier (if slower) step may still be worth it
+            cost = kb.fixes[fid].cost
+            key = (p / cost / _handicap(kb, fid), -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
-        assert best is not None
-        _, fid, p = best
-        if p < MIN_P:
+        if best is None:
             break
+        _, fid, p = best
         del candidates[fid]
         fix = kb.fixes[fid]
         steps.append(
@@ -83,6 +91,11 @@ def plan_fixes(
     reach = max(reach, 0.0)
     ecr = sum(s.expected_cost for s in steps) + reach * residual_cost(kb)
     return tuple(steps), ecr, reach
+
+
+def _handicap(kb: KnowledgeBase, fix_id: str) -> float:
+    fix = kb.fixes[fix_id]
+    return float(1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1)))
 
 
 def residual_cost(kb: KnowledgeBase) -> float:

@@ -1,76 +1,117 @@
-"""Choosing the next question: the one whose answer is expected to lower the cost of repair the most.
+"""Choosing the next question: the one whose answer is worth most per minute of the owner's time.
 
-Which question: the one with the largest expected information gain about the cause (the drop in entropy of the
-single-fault cause distribution) per minute it costs. Whether to ask at all: decided by the expected cost of repair.
+Value of a question o: the expected drop in the entropy of the cause distribution (nats) once o is answered,
+times the chance the owner can answer it at all (:func:`answerability`: how often owners reported it in the
+public real cases, smoothed; a "don't know" is worth nothing), per minute it costs (its ``cost`` plus
+:data:`QUESTION_OVERHEAD`). Ask the best question while its value per minute is at least
+:data:`MIN_GAIN_PER_MINUTE` and the leading cause is not yet clear.
 
-Myopic value of information (Heckerman et al. 1995): for a question o with cost C_o and possible answers k,
-ECO(o) = C_o + sum_k P(o = k | evidence) x ECR_k(plan re-made after the answer k). It is compared with the cost of
-not asking, judged under the same post-answer beliefs: sum_k P(o = k) x ECR_k(the current plan). Certainty factors
-are not a probability model (an answer that matches no rule lowers nothing), so comparing with the ECR before the
-answer would wrongly penalise questions that can reveal an expensive cause; judging both plans under the same
-beliefs measures exactly what the answer is worth: how much better the plan becomes. Ask the question with the
-saving is positive for some question; otherwise asking cannot pay for itself and the session moves on to the fixes.
-The ECR saving alone is a poor guide to *which* question: with a flat belief it favours questions about rare,
-expensive causes; information gain asks first what separates the leading hypotheses (measured on the case files:
-interactive top-1 went from 0.68 to about 0.95, see docs/evaluation.md).
+With likelihood ratios a what-if answer is a multiplication: only the rules that test o can change, each one
+multiplies its cause's odds by its ratio. Nothing is re-matched, re-assessed or re-planned per hypothetical
+answer, so choosing a question is linear in the number of rules that test the candidate questions.
 
-P(o = k | evidence) comes from the rules: under each cause c, answers that rules for c treat as evidence for c are
-more likely, answers treated as evidence against less likely; mixed over the current cause probabilities.
-The lookahead matches rules in pure Python (:func:`~photon_doctor.engine.diagnosis.match_rule`, the same
-condition semantics as the experta network), because only the rules that test ``o`` can change.
+P(o = v | evidence) = sum over causes c of P(c) x P(v | c), with P(v | c) ∝ base(v) x λ_c(v): an answer a rule
+for c counts as evidence for c is that many times likelier under c (the definition of a likelihood ratio).
+
+Two question shapes come from the knowledge rather than from one observation:
+
+* **LED colour first, then pattern**: when the LED pattern is the best question and its colour is not known,
+  ``led_colour`` is asked first; the pattern question then offers only that colour's patterns
+  (:func:`question_def`).
+* **Fixes already tried, as yes/no**: ``tried:<fix id>`` asks whether one fix of the current plan was already
+  tried without success (a "yes" multiplies the causes it resolves by 1 - q). Only the first
+  :data:`TRIED_CANDIDATES` fixes of the plan are considered: the fixes that matter now.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+import dataclasses
 import math
+from collections.abc import Mapping
 from dataclasses import dataclass
+from types import MappingProxyType
 
-from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule
+from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
+from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
-from photon_doctor.engine.planning import evaluate_plan
 from photon_doctor.engine.rete import Firing
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 
-#: How strongly a rule's CF shapes the expected answer distribution under its cause.
-_ANSWER_WEIGHT = 4.0
-#: Minutes every question costs on top of finding the answer: reading it, thinking, typing. It keeps the
-#: interview from asking questions that would save only seconds ("dumb questions", in EMYCIN's words).
+#: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
-#: Below this expected information gain (nats per minute) a question is not worth the person's time.
-MIN_GAIN_PER_MINUTE = 0.01
+#: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
+MIN_GAIN_PER_MINUTE = 0.005
+#: The observation asked before the LED pattern, and the colour words pattern names start with.
+LED_PATTERN = "led_pattern"
+LED_COLOUR = "led_colour"
+_COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
+#: Prefix of the yes/no "did you already try this fix" questions, and how many plan fixes are considered.
+TRIED_PREFIX = "tried:"
+TRIED_CANDIDATES = 3
+#: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
+P_TRIED = 0.3
+#: Answerability smoothing: an observation no real case reported still counts as ANSWER_PRIOR, worth
+#: ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
+ANSWER_PRIOR = 0.15
+ANSWER_WEIGHT = 4.0
 
 
 @dataclass(frozen=True)
 class Outcome:
-    """One possible answer and what it would do."""
+    """One possible answer: how likely it is and the cause distribution it would leave."""
 
     value: ObsValue
     probability: float
-    ecr: float
-    diagnosis: Diagnosis
+    posterior: Mapping[str, float]
 
 
 @dataclass(frozen=True)
 class QuestionValue:
-    """The expected cost of asking ``obs`` (ECO) against the expected cost of carrying on without asking."""
+    """What asking ``obs`` is expected to teach, and what it costs."""
 
     obs: str
-    eco: float
-    baseline: float  # expected cost of the current plan, judged under the post-answer beliefs
-    ecr_now: float  # ECR of the current plan under the current beliefs
     outcomes: tuple[Outcome, ...]
     information_gain: float = 0.0  # expected drop in the entropy of the cause distribution (nats)
     cost: float = 1.0  # minutes, overhead included
+    p_know: float = 1.0  # chance the owner can answer (answerability)
 
     @property
     def gain_per_minute(self) -> float:
-        return self.information_gain / self.cost
+        return self.p_know * self.information_gain / self.cost
 
     @property
     def saving(self) -> float:
-        """Minutes the question is expected to save, net of its own cost (positive: worth asking)."""
-        return self.baseline - self.eco
+        """Positive when the question is worth its time (its value per minute exceeds the threshold)."""
+        return self.gain_per_minute - MIN_GAIN_PER_MINUTE
+
+
+def led_colour_of(pattern: str) -> str:
+    """The colour an LED pattern shows first (``cyan_then_red`` -> cyan; ``solid_color`` -> other)."""
+    words = pattern.split("_")
+    for w in words:
+        if w in _COLOURS:
+            return w
+    return "other"
+
+
+def question_def(kb: KnowledgeBase, observations: Mapping[str, Observation], obs_id: str) -> ObservationDef:
+    """The question to put for ``obs_id``: the LED pattern narrowed to the colour already given, a yes/no
+    question for ``tried:<fix>``, otherwise the knowledge's own definition."""
+    if obs_id.startswith(TRIED_PREFIX):
+        fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
+        return ObservationDef(
+            id=obs_id, kind=Kind.BOOL,
+            question=f"Have you already tried this, without success: {fix.title}?",
+            help="Answer yes only if you did it and the device still did not reach the cloud.",
+            cost=0.5,
+        )
+    odef = kb.observations[obs_id]
+    colour = observations.get(LED_COLOUR)
+    if obs_id == LED_PATTERN and colour is not None:
+        narrowed = {v: m for v, m in odef.choices.items() if led_colour_of(v) == colour.value}
+        if narrowed:
+            return dataclasses.replace(odef, choices=MappingProxyType(narrowed))
+    return odef
 
 
 def candidate_values(kb: KnowledgeBase, odef: ObservationDef) -> tuple[ObsValue, ...]:
@@ -102,45 +143,160 @@ def _around_version(v: str) -> list[str]:
     return [below, f"{major}.{minor}.{patch}", f"{major}.{minor + 1}.0"]
 
 
-def _base_rates(kb: KnowledgeBase, odef: ObservationDef, values: tuple[ObsValue, ...]) -> list[float]:
-    """How common each answer is before the causes are considered. For yes/no questions the answer that argues
-    for a cause is the unusual finding (a dent, a cloud incident, Bluetooth nearby): it gets 1/4, the other 3/4.
-    Other kinds start uniform."""
+def _log_factors(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], obs_id: str, values: tuple[ObsValue, ...]
+) -> list[dict[str, float]]:
+    """For each candidate value: the log-odds each cause would gain if ``obs_id`` were answered so."""
+    result: list[dict[str, float]] = [{} for _ in values]
+    for rule in kb.rules_using(obs_id):
+        own = [c for c in rule.conditions if c.obs == obs_id]
+        others_hold = True
+        for c in rule.conditions:
+            if c.obs == obs_id:
+                continue
+            o = observations.get(c.obs)
+            if o is None or not c.holds(o.value) or o.confidence <= 0.2:
+                others_hold = False
+                break
+        if not others_hold:
+            continue
+        step = math.log(rule.lr)
+        for i, v in enumerate(values):
+            if all(c.holds(v) for c in own):
+                result[i][rule.cause] = result[i].get(rule.cause, 0.0) + step
+    return result
+
+
+def _base_rates(odef: ObservationDef, factors: list[dict[str, float]]) -> list[float]:
+    """How common each answer is before the causes are considered: for yes/no, the answer that argues for a
+    cause is the unusual finding (1/4); otherwise uniform."""
     if odef.kind is not Kind.BOOL:
-        return [1.0] * len(values)
-    supports = [
-        any(r.cf > 0 and all(c.holds(v) for c in r.conditions if c.obs == odef.id) for r in kb.rules_using(odef.id))
-        for v in values
-    ]
+        return [1.0] * len(factors)
+    supports = [any(f > 0 for f in fac.values()) for fac in factors]
     if any(supports) and not all(supports):
         return [0.25 if s else 0.75 for s in supports]
-    return [0.5] * len(values)
+    return [0.5] * len(factors)
 
 
-def answer_distribution(
-    kb: KnowledgeBase, diagnosis: Diagnosis, odef: ObservationDef, values: tuple[ObsValue, ...]
-) -> tuple[float, ...]:
-    """P(o = k | evidence) for each candidate k: a base rate per answer, shaped under each cause by the rules
-    for that cause (answers they count as evidence for it more likely, as evidence against less likely), mixed
-    over the current cause probabilities."""
-    base = _base_rates(kb, odef, values)
-    mix = [0.0] * len(values)
-    for belief in diagnosis.causes:
-        if belief.probability <= 0:
+def _value(
+    obs_id: str, probs: Mapping[str, float], values: tuple[ObsValue, ...], factors: list[dict[str, float]],
+    base: list[float], cost: float, p_know: float,
+) -> QuestionValue | None:
+    if not any(factors):
+        return None
+    # P(v | c) ∝ base(v) x λ_c(v), normalised over v for each cause that any answer moves.
+    moved = {c for fac in factors for c in fac}
+    z = {c: sum(b * math.exp(fac.get(c, 0.0)) for b, fac in zip(base, factors)) for c in moved}
+    total_base = sum(base)
+    h_now = entropy(probs.values())
+    log_p = {c: math.log(p) for c, p in probs.items() if p > 0}
+    outcomes = []
+    expected_h = 0.0
+    for v, b, fac in zip(values, base, factors):
+        p_v = 0.0
+        for c, p in probs.items():
+            if c in moved:
+                p_v += p * b * math.exp(fac.get(c, 0.0)) / z[c]
+            else:
+                p_v += p * b / total_base
+        if p_v <= 0:
             continue
-        scores = []
-        for v, b in zip(values, base):
-            score = b
-            for rule in kb.rules_for_cause(belief.id):
-                conds = [c for c in rule.conditions if c.obs == odef.id]
-                if conds and all(c.holds(v) for c in conds):
-                    score *= 1.0 + _ANSWER_WEIGHT * rule.cf if rule.cf > 0 else 1.0 / (1.0 - _ANSWER_WEIGHT * rule.cf)
-            scores.append(score)
-        total = sum(scores)
-        for i, sc in enumerate(scores):
-            mix[i] += belief.probability * sc / total
-    total = sum(mix) or 1.0
-    return tuple(m / total for m in mix)
+        post = normalise({c: w + fac.get(c, 0.0) for c, w in log_p.items()}) if fac else dict(probs)
+        outcomes.append(Outcome(v, p_v, post))
+        expected_h += p_v * entropy(post.values())
+    norm = sum(o.probability for o in outcomes) or 1.0
+    gain = h_now - expected_h / norm
+    return QuestionValue(obs_id, tuple(outcomes), max(gain, 0.0), cost, p_know)
+
+
+def value_of(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str,
+    p_know: float = 1.0,
+) -> QuestionValue | None:
+    """The value of asking ``obs_id`` now, or None if no rule could use its answer."""
+    probs = diagnosis.probabilities
+    if obs_id.startswith(TRIED_PREFIX):
+        fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
+        yes = {c: failed_fix_factor(q) for c, q in fix.resolves.items()}
+        # A yes/no about the past: P(yes | c) does not depend on c here, so the posterior after "yes" is the
+        # engine's update and "no" leaves everything as it is.
+        outcomes = (Outcome(True, P_TRIED, normalise({c: math.log(p) + yes.get(c, 0.0)
+                                                      for c, p in probs.items() if p > 0})),
+                    Outcome(False, 1.0 - P_TRIED, probs))
+        gain = entropy(probs.values()) - sum(o.probability * entropy(o.posterior.values()) for o in outcomes)
+        return QuestionValue(obs_id, outcomes, max(gain, 0.0), 0.5 + QUESTION_OVERHEAD, p_know)
+    odef = question_def(kb, observations, obs_id)
+    values = candidate_values(kb, odef)
+    if not values or not kb.rules_using(obs_id):
+        return None
+    factors = _log_factors(kb, observations, obs_id, values)
+    return _value(obs_id, probs, values, factors, _base_rates(odef, factors), odef.cost + QUESTION_OVERHEAD,
+                  p_know)
+
+
+def answerability(kb: KnowledgeBase, obs_id: str) -> float:
+    """The chance an owner can answer ``obs_id``: (reported + ANSWER_WEIGHT x ANSWER_PRIOR) / (cases +
+    ANSWER_WEIGHT), where ``reported`` is how many of the public real cases reported it (observations.toml) and
+    ``cases`` how many real cases were counted (the sum of the causes' ``real_cases``). The LED colour is as
+    answerable as the pattern; a fix already tried as the list of tried fixes."""
+    if obs_id.startswith(TRIED_PREFIX):
+        obs_id = "fixes_tried_failed"
+    if obs_id == LED_COLOUR:
+        obs_id = LED_PATTERN
+    odef = kb.observations.get(obs_id)
+    reported = odef.reported if odef is not None else 0
+    cases = sum(c.real_cases for c in kb.causes.values())
+    return float((reported + ANSWER_WEIGHT * ANSWER_PRIOR) / (cases + ANSWER_WEIGHT))
+
+
+def rank_questions(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> list[QuestionValue]:
+    """Every askable, unanswered question with its value, best (most information per minute) first."""
+    result = []
+    for obs_id, odef in kb.observations.items():
+        if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
+            continue
+        if obs_id == LED_COLOUR:
+            continue  # asked only as the first half of the LED pattern question
+        qv = value_of(kb, observations, diagnosis, obs_id, answerability(kb, obs_id))
+        if qv is not None:
+            result.append(qv)
+    tried = set(tried_fixes(observations))
+    for step in diagnosis.plan[:TRIED_CANDIDATES]:
+        qid = TRIED_PREFIX + step.fix
+        if step.fix in tried or qid in observations or qid in skip:
+            continue
+        qv = value_of(kb, observations, diagnosis, qid, answerability(kb, qid))
+        if qv is not None:
+            result.append(qv)
+    result.sort(key=lambda q: (-q.gain_per_minute, q.obs))
+    return result
+
+
+def next_question(
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
+    skip: frozenset[str] | set[str] = frozenset(),
+) -> QuestionValue | None:
+    """The question to ask next, or None when the session should stop asking: the leading cause is clear, or
+    no question's expected information (discounted by the chance of "don't know") is worth its minutes.
+
+    When the LED pattern is the best question and its colour is not known, the colour is asked first."""
+    if diagnosis.leading_clear:
+        return None
+    ranked = rank_questions(kb, observations, diagnosis, skip)
+    if not ranked or ranked[0].saving < 0:
+        return None
+    best = ranked[0]
+    if (best.obs == LED_PATTERN and LED_COLOUR in kb.observations and LED_COLOUR not in observations
+            and LED_COLOUR not in skip):
+        return dataclasses.replace(best, obs=LED_COLOUR)
+    return best
 
 
 def what_if(
@@ -150,7 +306,8 @@ def what_if(
     obs_id: str,
     value: ObsValue,
 ) -> Diagnosis:
-    """The diagnosis if ``obs_id`` were answered ``value``, given the current firings."""
+    """The full diagnosis if ``obs_id`` were answered ``value`` (for explanations; question choice does not
+    need it)."""
     extended = dict(observations)
     extended[obs_id] = Observation(obs_id, value, 1.0, Provenance("what-if"))
     new = [f for r in kb.rules_using(obs_id) if (f := match_rule(r, extended)) is not None]
@@ -166,80 +323,13 @@ def current_firings(kb: KnowledgeBase, diagnosis: Diagnosis) -> tuple[Firing, ..
     )
 
 
-def value_of(
-    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str
-) -> QuestionValue | None:
-    """ECO of asking ``obs_id`` now, or None if no rule could use its answer."""
-    odef = kb.observations[obs_id]
-    values = candidate_values(kb, odef)
-    if not values or not kb.rules_using(obs_id):
-        return None
-    probs = answer_distribution(kb, diagnosis, odef, values)
-    firings = current_firings(kb, diagnosis)
-    current_plan = [s.fix for s in diagnosis.plan]
-    outcomes = []
-    expected = baseline = 0.0
-    rules = kb.rules_using(obs_id)
-    for v, p in zip(values, probs):
-        # An answer no rule reacts to leaves the beliefs as they are: no need to recompute them.
-        reacts = any(all(c.holds(v) for c in r.conditions if c.obs == obs_id) for r in rules)
-        d = what_if(kb, observations, firings, obs_id, v) if reacts else diagnosis
-        outcomes.append(Outcome(v, p, d.ecr, d))
-        expected += p * d.ecr
-        probabilities = {c.id: c.probability for c in d.causes}
-        baseline += p * evaluate_plan(kb, probabilities, current_plan)
-    gain = entropy(diagnosis) - sum(o.probability * entropy(o.diagnosis) for o in outcomes)
-    cost = odef.cost + QUESTION_OVERHEAD
-    return QuestionValue(obs_id, cost + expected, baseline, diagnosis.ecr, tuple(outcomes), gain, cost)
-
-
-def entropy(diagnosis: Diagnosis) -> float:
-    """Entropy (nats) of the single-fault cause distribution: how undecided the diagnosis still is."""
-    return -sum(c.probability * math.log(c.probability) for c in diagnosis.causes if c.probability > 0)
-
-
-def rank_questions(
-    kb: KnowledgeBase,
-    observations: Mapping[str, Observation],
-    diagnosis: Diagnosis,
-    skip: frozenset[str] | set[str] = frozenset(),
-) -> list[QuestionValue]:
-    """Every askable, unanswered question with its value, best (most information per minute) first."""
-    result = []
-    for obs_id, odef in kb.observations.items():
-        if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
-            continue
-        qv = value_of(kb, observations, diagnosis, obs_id)
-        if qv is not None:
-            result.append(qv)
-    result.sort(key=lambda q: (-q.gain_per_minute, -q.saving, q.obs))
-    return result
-
-
-def next_question(
-    kb: KnowledgeBase,
-    observations: Mapping[str, Observation],
-    diagnosis: Diagnosis,
-    skip: frozenset[str] | set[str] = frozenset(),
-) -> QuestionValue | None:
-    """The question to ask next, or None when the session should stop asking: the leading cause is clear, or
-    no question is expected to save more than it costs, or none would teach enough per minute."""
-    if diagnosis.leading_clear:
-        return None
-    ranked = rank_questions(kb, observations, diagnosis, skip)
-    if not ranked or max(q.saving for q in ranked) <= 1e-9:
-        return None  # no answer is expected to make the repair cheaper than the question costs
-    if ranked[0].gain_per_minute < MIN_GAIN_PER_MINUTE:
-        return None  # nothing left to learn that is worth the time
-    return ranked[0]
-
-
 __all__ = [
     "Outcome",
     "QuestionValue",
-    "answer_distribution",
     "candidate_values",
+    "led_colour_of",
     "next_question",
+    "question_def",
     "rank_questions",
     "value_of",
     "what_if",

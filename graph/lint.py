@@ -37,7 +37,7 @@ from photon_doctor.knowledge.model import Condition, KnowledgeBase, RuleDef
 
 JSON_SCHEMA_VERSION = 1
 #: Observations the engine reads itself rather than through rules (engine.diagnosis.assess: failed fixes).
-ENGINE_OBSERVATIONS = frozenset({"fixes_tried_failed"})
+ENGINE_OBSERVATIONS = frozenset({"fixes_tried_failed", "led_colour"})  # led_colour: asked before led_pattern
 #: At most this many cycles are reported.
 MAX_CYCLES = 20
 _STRICT_ERRORS = frozenset({"rule-subsumed", "rule-duplicate"})

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from photon_doctor.engine.belief import base_rates
 from photon_doctor.knowledge.model import Condition, KnowledgeBase
 
 
@@ -13,22 +14,25 @@ def condition_json(c: Condition) -> dict[str, Any]:
 
 
 def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
+    rates = base_rates(kb)
     return {
         "schema_version": kb.schema_version,
         "observations": [
             {
                 "id": o.id, "kind": o.kind.value, "question": o.question, "help": o.help, "cost": o.cost,
                 "choices": dict(o.choices), "unit": o.unit, "probes": list(o.probes), "askable": o.askable,
+                "reported": o.reported,
             }
             for o in kb.observations.values()
         ],
         "causes": [
-            {"id": c.id, "title": c.title, "description": c.description, "prior": c.prior, "sources": list(c.sources)}
+            {"id": c.id, "title": c.title, "description": c.description, "prior": c.prior, "sources": list(c.sources),
+             "real_cases": c.real_cases, "base_rate": round(rates[c.id], 6)}
             for c in kb.causes.values()
         ],
         "rules": [
             {
-                "id": r.id, "cause": r.cause, "cf": r.cf, "when": [condition_json(c) for c in r.conditions],
+                "id": r.id, "cause": r.cause, "cf": r.cf, "lr": r.lr, "when": [condition_json(c) for c in r.conditions],
                 "rationale": r.rationale, "source": r.source, "file": r.file,
             }
             for r in kb.rules
@@ -45,6 +49,7 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
 
 
 def knowledge_text(kb: KnowledgeBase) -> str:
+    rates = base_rates(kb)
     lines = [
         f"Knowledge base (schema {kb.schema_version}) from {kb.source_dir}:",
         f"  {len(kb.observations)} observations, {len(kb.causes)} causes, {len(kb.rules)} rules, {len(kb.fixes)} fixes",
@@ -53,7 +58,7 @@ def knowledge_text(kb: KnowledgeBase) -> str:
     ]
     for c in kb.causes.values():
         n = len(kb.rules_for_cause(c.id))
-        lines.append(f"  {c.id:34} prior {c.prior:.2f}  {n:2} rules  {c.title}")
+        lines.append(f"  {c.id:34} base rate {rates[c.id]:6.1%}  {n:2} rules  {c.title}")
     lines.append("")
     lines.append("Fixes:")
     for f in kb.fixes.values():

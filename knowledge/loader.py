@@ -27,6 +27,7 @@ from photon_doctor.knowledge.model import (
     Op,
     Risk,
     RuleDef,
+    lr_to_cf,
     version_key,
 )
 
@@ -193,6 +194,7 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
             unit=item.text("unit", required=False) or None,
             probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
+            reported=int(item.num("reported", 0, 100000, required=False, default=0)),
         )
     return result
 
@@ -209,6 +211,7 @@ def _causes(path: Path, doc: dict[str, Any]) -> dict[str, CauseDef]:
             description=item.text("description"),
             prior=item.num("prior", 0.0, 0.5),
             sources=item.texts("sources"),
+            real_cases=int(item.num("real_cases", 0, 10000, required=False, default=0)),
         )
     return result
 
@@ -266,9 +269,19 @@ def _rules(
         cause = item.text("cause")
         if cause not in causes:
             raise item.fail("cause", f"unknown cause {cause!r}")
-        cf = item.num("cf", -1.0, 1.0)
-        if cf == 0.0 or abs(cf) >= 1.0:
-            raise item.fail("cf", f"must be in (-1, 0) or (0, 1), found {cf!r}")
+        # A rule's strength: `lr` (likelihood ratio) or, in the older format, `cf` (certainty factor).
+        if "lr" in table:
+            if "cf" in table:
+                raise item.fail("lr", "give either lr or cf, not both")
+            lr = item.num("lr", 0.0, 1000.0)
+            if lr <= 0.0 or lr == 1.0:
+                raise item.fail("lr", f"must be above 0 and not 1 (1 would change nothing), found {lr!r}")
+            cf = lr_to_cf(lr)
+        else:
+            lr = 0.0
+            cf = item.num("cf", -1.0, 1.0)
+            if cf == 0.0 or abs(cf) >= 1.0:
+                raise item.fail("cf", f"must be in (-1, 0) or (0, 1), found {cf!r}")
         when = table.get("when")
         if not isinstance(when, list) or not when:
             raise item.fail("when", "needs a non-empty list of conditions")
@@ -284,6 +297,7 @@ def _rules(
                 rationale=item.text("rationale"),
                 source=item.text("source"),
                 file=path.name,
+                lr=lr,
             )
         )
     return result

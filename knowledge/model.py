@@ -161,6 +161,7 @@ class ObservationDef:
     unit: str | None = None
     probes: tuple[str, ...] = ()  # probes that can observe it (serial, softap, cloud, host, usb)
     askable: bool = True  # False for what only a probe can tell
+    reported: int = 0  # in how many of the public real cases (tests/cases/real-*.json) the owner reported it
 
 
 @dataclass(frozen=True)
@@ -170,13 +171,33 @@ class CauseDef:
     id: str
     title: str
     description: str
-    prior: float  # base belief (a certainty factor in [0, 1)) before any evidence
+    prior: float  # the knowledge author's base rate: how common the cause is among "won't reach the cloud" reports
     sources: tuple[str, ...]
+    real_cases: int = 0  # how many of the public real cases (tests/cases/real-*.json) had this as their cause
+
+
+CF_EXPONENT = 2.0
+
+
+def cf_to_lr(cf: float) -> float:
+    """Heckerman's (1986) transform of a certainty factor into a likelihood ratio: 1/(1 - CF) for evidence for,
+    1 + CF for evidence against. Under it MYCIN's parallel combination of same-sign CFs is exactly the product of
+    the ratios, so a rule written as ``cf = 0.5`` keeps the weight its author gave it (it doubles the odds)."""
+    return float((1.0 / (1.0 - cf) if cf > 0 else 1.0 + cf) ** CF_EXPONENT)
+
+
+def lr_to_cf(lr: float) -> float:
+    """The inverse of :func:`cf_to_lr`."""
+    return 1.0 - 1.0 / lr if lr >= 1.0 else lr - 1.0
 
 
 @dataclass(frozen=True)
 class RuleDef:
-    """If all ``conditions`` hold, ``cause`` gets certainty ``cf`` (negative: evidence against)."""
+    """If all ``conditions`` hold, the odds of ``cause`` are multiplied by ``lr`` (below 1: evidence against).
+
+    A rule is written either with ``lr`` (a likelihood ratio, the belief model's own unit) or, in the older
+    format, with ``cf`` (a certainty factor, mapped with :func:`cf_to_lr`); both fields are always filled.
+    """
 
     id: str
     cause: str
@@ -185,6 +206,11 @@ class RuleDef:
     rationale: str
     source: str
     file: str = ""
+    lr: float = 0.0  # 0: derived from cf
+
+    def __post_init__(self) -> None:
+        if self.lr <= 0.0:
+            object.__setattr__(self, "lr", cf_to_lr(self.cf))
 
     @property
     def observations(self) -> tuple[str, ...]:

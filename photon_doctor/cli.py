@@ -251,14 +251,28 @@ def evaluate(
     interactive: bool = typer.Option(False, "--interactive", help="Start from nothing; an oracle answers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
     strict: bool = typer.Option(False, "--strict", help="Exit 8 if any case's expected cause is not ranked first."),
+    explain_misses: bool = typer.Option(
+        False, "--explain-misses", help="For each miss, the priors and rules that lifted the wrong cause."
+    ),
+    leave_one_out: bool = typer.Option(
+        False, "--leave-one-out", help="Score each real case with base rates that do not count that case."
+    ),
 ) -> None:
     """Measure the knowledge base on case files: top-1/top-3, questions asked, where the working fix comes."""
     from photon_doctor.evaluate import evaluate as run_eval
-    from photon_doctor.evaluate import evaluation_text, load_cases
+    from photon_doctor.evaluate import evaluation_text, load_cases, misses_text
+    from photon_doctor.evaluate import explain_misses as blame
 
     kb = load_kb()
     cases = load_cases(kb, list(files))
-    result = run_eval(kb, cases, interactive)
+    if explain_misses:
+        misses = blame(kb, cases)
+        if as_json:
+            emit_json({"schema_version": 1, "misses": misses})
+        else:
+            print_result(misses_text(misses))
+        return
+    result = run_eval(kb, cases, interactive, leave_one_out)
     if as_json:
         emit_json(result)
     else:

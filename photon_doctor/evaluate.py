@@ -5,18 +5,22 @@ A bad file is rejected whole, naming the file, the case id and the field; nothin
 
 from __future__ import annotations
 
-import statistics
+import dataclasses
 from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any
 
 from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
 from photon_doctor.errors import CaseFileError
+from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.interview import Interview, run
 from photon_doctor.jsonfile import read_json
+from photon_doctor.knowledge.baseline import load_device_doctor
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 
 CASE_SCHEMA_VERSION = 1
@@ -110,7 +114,15 @@ class Oracle:
         self.case = case
 
     def answer(self, odef: ObservationDef, number: int) -> str:
-        obs = self.case.observations.get(odef.id)
+        observations = self.case.observations
+        if odef.id.startswith(TRIED_PREFIX):
+            tried = observations.get("fixes_tried_failed")
+            if tried is None or not isinstance(tried.value, tuple):
+                return "?"
+            return "yes" if odef.id[len(TRIED_PREFIX):] in tried.value else "no"
+        if odef.id == LED_COLOUR and LED_COLOUR not in observations and LED_PATTERN in observations:
+            return str(led_colour_of(str(observations[LED_PATTERN].value)))
+        obs = observations.get(odef.id)
         if obs is None:
             return "?"
         v = obs.value
@@ -124,6 +136,27 @@ class Oracle:
         pass
 
 
+#: Fixes that do what another fix does (and more): proposing the first counts as proposing the second.
+#: A Device OS update over USB installs the same Device OS as an over-the-air update (particle-protocols.md §5);
+#: the Device Doctor's first step is credited the same way (knowledge/data/device-doctor.toml).
+SAME_EFFECT: Mapping[str, frozenset[str]] = {"update_device_os_usb": frozenset({"update_device_os"})}
+
+
+def _counts_as(fix_id: str, accepted: tuple[str, ...]) -> bool:
+    return fix_id in accepted or bool(SAME_EFFECT.get(fix_id, frozenset()) & set(accepted))
+
+
+def _first_fix(steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, ...]) -> tuple[int | None, float | None]:
+    """1-based position and minutes (costs summed up to and including it) of the first step that performs an
+    accepted fix; (None, None) when none does."""
+    minutes = 0.0
+    for i, (fixes, cost) in enumerate(steps):
+        minutes += cost
+        if any(_counts_as(f, accepted) for f in fixes):
+            return i + 1, round(minutes, 2)
+    return None, None
+
+
 def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str, Any]:
     if interactive:
         interview = Interview(kb)
@@ -132,61 +165,121 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
     else:
         d = diagnose(kb, case.observations)
         asked = None
-    ranked = [{"id": c.id, "certainty": round(c.certainty, 4)} for c in d.ranked]
+    ranked = [{"id": c.id, "certainty": round(c.probability, 4), "probability": round(c.probability, 4)}
+              for c in d.ranked]
     ids = [c["id"] for c in ranked]
     rank = ids.index(case.expected_causes[0]) + 1 if case.expected_causes[0] in ids else None
     proposed = [s.fix for s in d.plan]
-    positions = [proposed.index(f) + 1 for f in case.accepted_fixes if f in proposed]
+    position, minutes = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes)
+    dd_position, dd_minutes = _first_fix([(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes)
+    truth = case.expected_causes[0]
     return {
         "id": case.id,
         "ranked_causes": ranked,
         "expected_cause_rank": rank,
         "questions_asked": asked,
         "proposed_fixes": proposed,
-        "first_accepted_fix_position": min(positions) if positions else None,
+        "first_accepted_fix_position": position,
+        "first_accepted_fix_minutes": minutes,
+        "device_doctor_position": dd_position,
+        "device_doctor_minutes": dd_minutes,
+        "expected_cause_probability": round(d.cause(truth).probability, 4),
+        "leading_cause": d.causes[0].id,
+        "leading_probability": round(d.causes[0].probability, 4),
+        "brier": round(sum((c.probability - (1.0 if c.id == truth else 0.0)) ** 2 for c in d.causes), 4),
+        "file": case.file,
     }
 
 
-def evaluate(kb: KnowledgeBase, cases: list[Case], interactive: bool = False) -> dict[str, Any]:
-    """The evaluation result object of contract/cases.md."""
-    results = [evaluate_case(kb, c, interactive) for c in cases]
-    n = len(results)
-    ranks = [r["expected_cause_rank"] for r in results]
-    questions = [r["questions_asked"] for r in results if r["questions_asked"] is not None]
-    fix_pos = [r["first_accepted_fix_position"] for r in results if r["first_accepted_fix_position"] is not None]
-    summary = {
-        "cases": n,
-        "top1": round(sum(1 for r in ranks if r is not None and r <= 1) / n, 4) if n else None,
-        "top3": round(sum(1 for r in ranks if r is not None and r <= 3) / n, 4) if n else None,
-        "mean_questions": round(statistics.mean(questions), 2) if questions else None,
-        "median_questions": statistics.median(questions) if questions else None,
-        "mean_first_accepted_fix_position": round(statistics.mean(fix_pos), 2) if fix_pos else None,
-    }
+def evaluate(
+    kb: KnowledgeBase, cases: list[Case], interactive: bool = False, leave_one_out: bool = False
+) -> dict[str, Any]:
+    """The evaluation result object of contract/cases.md, with the added fields of docs/evaluation.md.
+
+    ``leave_one_out``: each real case is diagnosed with a knowledge base whose counts do not include that case
+    (:func:`held_out`), so the figures are not a fit on the case being scored.
+    """
+    results = []
+    for c in cases:
+        results.append(evaluate_case(held_out(kb, c) if leave_one_out and _counted(kb, c) else kb, c, interactive))
+    summary = summarise(results)
     return {
         "schema_version": CASE_SCHEMA_VERSION,
         "mode": "interactive" if interactive else "batch",
+        "leave_one_out": leave_one_out,
         "summary": summary,
         "cases": results,
     }
 
 
+def held_out(kb: KnowledgeBase, case: Case) -> KnowledgeBase:
+    """``kb`` without ``case`` in its counts: one real case fewer for its cause (base rates) and one report fewer
+    for each observation it holds (answerability)."""
+    cause = case.expected_causes[0]
+    causes = {cid: (dataclasses.replace(c, real_cases=max(c.real_cases - 1, 0)) if cid == cause else c)
+              for cid, c in kb.causes.items()}
+    observations = {oid: (dataclasses.replace(o, reported=max(o.reported - 1, 0)) if oid in case.observations else o)
+                    for oid, o in kb.observations.items()}
+    return dataclasses.replace(kb, causes=MappingProxyType(causes), observations=MappingProxyType(observations))
+
+
+def _counted(kb: KnowledgeBase, case: Case) -> bool:
+    """True when ``case`` is one of the real cases counted in the base rates (causes.toml ``real_cases``)."""
+    return Path(case.file).name.startswith("real-") and kb.causes[case.expected_causes[0]].real_cases > 0
+
+
 def evaluation_text(result: Mapping[str, Any]) -> str:
-    s = result["summary"]
-    lines = [f"{'case':34} {'rank':>4} {'questions':>9} {'fix pos':>7}  leading cause"]
+    header = f"{'case':30} {'rank':>4} {'P(true)':>7} {'questions':>9} {'fix at':>6} {'min':>5} {'DD at':>5}"
+    lines = [f"{header}  leading cause"]
     for r in result["cases"]:
-        lead = r["ranked_causes"][0]["id"] if r["ranked_causes"] else "-"
         q = "-" if r["questions_asked"] is None else str(r["questions_asked"])
         rank = "-" if r["expected_cause_rank"] is None else str(r["expected_cause_rank"])
         pos = "-" if r["first_accepted_fix_position"] is None else str(r["first_accepted_fix_position"])
-        lines.append(f"{r['id'][:34]:34} {rank:>4} {q:>9} {pos:>7}  {lead}")
+        mins = "-" if r["first_accepted_fix_minutes"] is None else f"{r['first_accepted_fix_minutes']:g}"
+        dd = "-" if r["device_doctor_position"] is None else str(r["device_doctor_position"])
+        lines.append(f"{r['id'][:30]:30} {rank:>4} {r['expected_cause_probability']:>7.0%} {q:>9} {pos:>6} "
+                     f"{mins:>5} {dd:>5}  {r['leading_cause']} ({r['leading_probability']:.0%})")
     lines.append("")
-    lines.append(
-        f"{s['cases']} cases ({result['mode']}): top-1 {s['top1']}, top-3 {s['top3']}, "
-        f"mean questions {s['mean_questions']}, mean first accepted fix position {s['mean_first_accepted_fix_position']}"
-    )
+    lines.extend(summary_lines(result))
     misses = [r for r in result["cases"] if r["expected_cause_rank"] != 1]
     if misses:
         lines.append("Misses (expected cause not ranked first):")
         for r in misses:
-            lines.append(f"  - {r['id']}: expected at rank {r['expected_cause_rank']}")
+            where = "not shown" if r["expected_cause_rank"] is None else f"at rank {r['expected_cause_rank']}"
+            lines.append(f"  - {r['id']}: expected cause {where} ({r['expected_cause_probability']:.0%})")
     return "\n".join(lines)
+
+
+def explain_misses(kb: KnowledgeBase, cases: list[Case]) -> list[dict[str, Any]]:
+    """For each case whose expected cause is not ranked first: the prior and every rule or failed fix that moved
+    the cause ranked first and the expected one, as factors on the odds (the knowledge engineer's blame list)."""
+    result = []
+    for case in cases:
+        d = diagnose(kb, case.observations)
+        truth = case.expected_causes[0]
+        if d.causes[0].id == truth:
+            continue
+        rows = []
+        for belief in (d.causes[0], d.cause(truth)):
+            rows.append({
+                "cause": belief.id,
+                "probability": round(belief.probability, 4),
+                "evidence": [{"kind": e.kind, "id": e.source_id, "factor": round(e.lr, 4),
+                              "source": kb.rule(e.source_id).source if e.kind == "rule" else ""}
+                             for e in belief.evidence],
+            })
+        result.append({"id": case.id, "wrong": rows[0], "expected": rows[1]})
+    return result
+
+
+def misses_text(misses: list[dict[str, Any]]) -> str:
+    """The blame list in lines: for each miss, what lifted the wrong cause and what held the right one back."""
+    lines = []
+    for m in misses:
+        w, e = m["wrong"], m["expected"]
+        lines.append(f"{m['id']}: {w['cause']} ({w['probability']:.0%}) is ranked over {e['cause']} "
+                     f"({e['probability']:.0%})")
+        for label, row in (("lifted the wrong cause", w), ("held the expected cause", e)):
+            parts = [f"{'prior' if x['kind'] == 'prior' else x['id']} x{x['factor']:.3g}" for x in row["evidence"]]
+            lines.append(f"  {label}: {', '.join(parts)}")
+    return "\n".join(lines) if lines else "No misses."

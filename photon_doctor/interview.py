@@ -14,7 +14,7 @@ from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import render_why_question, why_question
-from photon_doctor.engine.questions import next_question
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, next_question, question_def
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 
 
@@ -32,7 +32,11 @@ class Answerer(Protocol):
 
 @dataclass
 class Interview:
-    """The state of one interview: what is known, what the person could not tell, in the order given."""
+    """The state of one interview: what is known, what the person could not tell, in the order given.
+
+    Yes/no answers to "already tried <fix>?" (``tried:<fix id>``) are kept in ``tried_answers`` and folded into
+    the ``fixes_tried_failed`` observation (the "yes" ones), so every observation keeps a knowledge-base id.
+    """
 
     kb: KnowledgeBase
     observations: dict[str, Observation] = field(default_factory=dict)
@@ -40,30 +44,60 @@ class Interview:
     history: list[str] = field(default_factory=list)  # obs ids answered or skipped at the prompt, in order
     asked: int = 0
     quit: bool = False
+    tried_answers: dict[str, bool] = field(default_factory=dict)  # fix id -> tried without success?
+    given_tried: Observation | None = None  # fixes_tried_failed as known before any yes/no answer
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
 
+    def settled(self) -> set[str]:
+        """Questions not to ask again: the skipped ones and the yes/no questions about tried fixes answered."""
+        return self.skipped | {TRIED_PREFIX + f for f in self.tried_answers}
+
     def record(self, obs: Observation) -> None:
-        self.observations[obs.id] = obs
         self.history.append(obs.id)
+        if obs.id.startswith(TRIED_PREFIX):
+            if not self.tried_answers:
+                self.given_tried = self.observations.get("fixes_tried_failed")
+            self.tried_answers[obs.id[len(TRIED_PREFIX):]] = obs.value is True
+            self._fold_tried()
+            return
+        self.observations[obs.id] = obs
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)
         self.history.append(obs_id)
+        if obs_id == LED_COLOUR:
+            self.skipped.add(LED_PATTERN)  # who cannot tell the colour cannot tell the pattern
+
+    def _fold_tried(self) -> None:
+        """The fixes known to have been tried before, and the "yes" answers, as fixes_tried_failed."""
+        given = self.given_tried
+        before = given.value if given is not None and isinstance(given.value, tuple) else ()
+        yes = tuple(dict.fromkeys((*before, *(f for f, tried in self.tried_answers.items() if tried))))
+        if yes != before:
+            self.observations["fixes_tried_failed"] = Observation(
+                "fixes_tried_failed", yes, 1.0, Provenance("interview", "yes/no answers about fixes tried"))
+        elif given is not None:
+            self.observations["fixes_tried_failed"] = given
+        else:
+            self.observations.pop("fixes_tried_failed", None)
 
     def back(self) -> str | None:
         """Undo the last answer given at the prompt; returns its id (None if nothing to undo)."""
         if not self.history:
             return None
         last = self.history.pop()
+        if last.startswith(TRIED_PREFIX):
+            self.tried_answers.pop(last[len(TRIED_PREFIX):], None)
+            self.skipped.discard(last)
+            self._fold_tried()
+            return last
         self.observations.pop(last, None)
         self.skipped.discard(last)
+        if last == LED_COLOUR:
+            self.skipped.discard(LED_PATTERN)
         return last
-
-
-#: Put before the adaptive questions when unknown: what was already tried is evidence against what it fixes.
-OPENING = "fixes_tried_failed"
 
 
 def run(
@@ -77,14 +111,10 @@ def run(
     kb = interview.kb
     while not interview.quit and interview.asked < max_questions:
         d = interview.diagnosis()
-        if OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
-            obs_id = OPENING
-        else:
-            q = next_question(kb, interview.observations, d, interview.skipped)
-            if q is None:
-                return d
-            obs_id = q.obs
-        _ask(interview, answerer, kb.observations[obs_id], d, source)
+        q = next_question(kb, interview.observations, d, interview.settled())
+        if q is None:
+            return d
+        _ask(interview, answerer, question_def(kb, interview.observations, q.obs), d, source)
     return interview.diagnosis()
 
 

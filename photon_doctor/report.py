@@ -113,9 +113,11 @@ def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
 
 
 def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
-    """Causes the evidence argues against (negative certainty), most firmly ruled out first."""
-    against = [c for c in d.causes if c.certainty < 0 and any(e.contribution < 0 for e in c.evidence)]
-    against.sort(key=lambda c: c.certainty)
+    """Causes the evidence argues against (now less probable than before any evidence), most firmly ruled out
+    first."""
+    against = [c for c in d.causes
+               if c.probability < c.prior and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")]
+    against.sort(key=lambda c: c.probability / c.prior if c.prior > 0 else 0.0)
     return [_how(kb, d, c.id) for c in against]
 
 

@@ -13,6 +13,7 @@ from typing import Any
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, led_colour_of
 from photon_doctor.errors import ExitCode, Interrupted, SessionError, UsageError
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
@@ -79,8 +80,11 @@ class TerminalAnswerer:
         else:
             hint = valid_values(self.kb, odef)
         self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
-        if odef.id in self.hints:
-            shown = self.hints[odef.id]
+        hints = self.hints
+        if odef.id == LED_COLOUR and LED_COLOUR not in hints and LED_PATTERN in hints:
+            hints = {LED_COLOUR: led_colour_of(str(hints[LED_PATTERN]))}  # the colour of the pattern they see
+        if odef.id in hints:
+            shown = hints[odef.id]
             if isinstance(shown, bool):
                 shown = "yes" if shown else "no"
             elif isinstance(shown, list):

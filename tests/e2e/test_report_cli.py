@@ -33,7 +33,8 @@ def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
     assert md.stdout.startswith("# photon-doctor report\n")
     assert "Most likely cause: The command-line or app login has expired" in md.stdout
     assert "| `cli_login_ok` | no | Particle cloud probe | 1.00 | `GET /v1/devices -> 401" in md.stdout
-    assert "(`cli_session_invalid`)" in md.stdout and "- rule `login_invalid` (+0.85)" in md.stdout
+    # issue 8: the figure is the log of the likelihood ratio (cf 0.85 maps to (1/0.15)^2 = 44)
+    assert "(`cli_session_invalid`)" in md.stdout and "- rule `login_invalid` (+3.79)" in md.stdout
     assert "| 1 | Log in to the Particle CLI again" in md.stdout
     assert "\x1b[" not in md.stdout
 

@@ -294,14 +294,16 @@ def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(kb: Knowledg
 
 # --- verification and re-planning ----------------------------------------------------------------------------
 def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeBase, tmp_path: Path) -> None:
-    with bench(kb, "wep-mixed-security", tmp_path) as b:
+    # The dented unit: its first automated step fails (issue 8's plan puts the router's security change, a manual
+    # step, first for wep-mixed-security, which this test used before).
+    with bench(kb, "thread-second-poster", tmp_path) as b:
         session = b.run(kb, owner(), YES)
     first, second = session.outcome.actions[:2]
-    assert (first.fix, first.result, first.verified_connected) == ("set_wifi_credentials", Result.DONE, False)
-    assert second.fix != "set_wifi_credentials"
+    assert (first.result, first.verified_connected) == (Result.DONE, False)
+    assert second.fix != first.fix
     tried = session.observations["fixes_tried_failed"]
-    assert "set_wifi_credentials" in tried.value and tried.provenance.source == "executor"
-    assert session.diagnosis.step("set_wifi_credentials") is None  # out of the new plan
+    assert first.fix in tried.value and tried.provenance.source == "executor"
+    assert session.diagnosis.step(first.fix) is None  # out of the new plan
 
 
 def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:

