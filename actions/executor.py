@@ -1,8 +1,10 @@
 """The fix loop: walk the plan in its decision-theoretic order, with consent; run; verify; re-plan.
 
 For each step the person is shown why it comes now (:func:`~photon_doctor.engine.explain.why_fix`), what it does
-and changes, its risk and whether it can be undone, and the exact commands. ``--yes`` consents to every fix but
-irreversible ones (``--yes-irreversible``); without consent and without anyone to ask, a fix is skipped.
+and changes, its risk and whether it can be undone, and the exact commands. ``--yes`` consents only to fixes that are
+harmless or change settings that can be changed back; a fix that erases data needs ``--allow-erase``, one that cannot
+be undone needs ``--allow-irreversible``, or, at a terminal, the person typing the word the prompt asks for (see
+:func:`needs_flag`). Without consent and without anyone to ask, a fix is skipped.
 After a fix the device is verified (the cloud's ping, or the person's eyes). A fix that ran and did not help is
 evidence: it joins the ``fixes_tried_failed`` observation, the probes are run again, the core re-plans
 (Breese & Heckerman; expert-systems.md §3), and the loop goes on with the new plan's first untried step.
@@ -44,11 +46,42 @@ RISK_WORDS = {
 
 @dataclass(frozen=True)
 class Policy:
-    """What the command line allows: ``yes`` (all but irreversible), ``yes_irreversible``, ``dry_run``."""
+    """What the command line allows: ``yes`` (harmless and settings-changing fixes that can be undone),
+    ``allow_erase`` (fixes that erase data), ``allow_irreversible`` (fixes that cannot be undone), ``dry_run``."""
 
     yes: bool = False
-    yes_irreversible: bool = False
+    allow_erase: bool = False
+    allow_irreversible: bool = False
     dry_run: bool = False
+
+
+#: The dedicated flag a fix needs beyond ``--yes``, and the word a person types at the prompt instead.
+ERASE_FLAG, IRREVERSIBLE_FLAG = "--allow-erase", "--allow-irreversible"
+
+
+def needs_flag(fix: FixDef) -> str | None:
+    """The flag that alone may consent to ``fix`` without asking, or None when ``--yes`` is enough.
+
+    ``--yes`` covers harmless fixes and settings changes that can be undone. Erasing data needs ``--allow-erase``;
+    anything else that cannot be undone (a Device OS update, a change of owner) needs ``--allow-irreversible``.
+    """
+    if fix.risk is Risk.ERASES_DATA:
+        return ERASE_FLAG
+    if fix.risk is Risk.IRREVERSIBLE or not fix.reversible:
+        return IRREVERSIBLE_FLAG
+    return None
+
+
+def allowed(policy: Policy, fix: FixDef) -> bool:
+    """Whether the command line's flags consent to ``fix`` (``--yes`` alone never runs an erase-data fix)."""
+    flag = needs_flag(fix)
+    if flag is None:
+        return policy.yes
+    return policy.allow_erase if flag == ERASE_FLAG else policy.allow_irreversible
+
+
+#: The word to type at the prompt for a fix that needs a dedicated flag.
+TYPED_WORD = {ERASE_FLAG: "erase", IRREVERSIBLE_FLAG: "proceed"}
 
 
 @dataclass
@@ -175,12 +208,16 @@ class Executor:
 
     def _consent(self, d: Diagnosis, fix: FixDef) -> tuple[Consent | None, str]:
         """(consent, why); consent None means the person wants to stop."""
-        irreversible = fix.risk is Risk.IRREVERSIBLE
-        if self.policy.yes_irreversible or (self.policy.yes and not irreversible):
-            return Consent.AUTO, ("--yes-irreversible" if irreversible else "--yes")
+        flag = needs_flag(fix)
+        if allowed(self.policy, fix):
+            return Consent.AUTO, flag or "--yes"
         if not self.person.interactive:
-            return Consent.REFUSED, ("not run: irreversible, needs --yes-irreversible" if irreversible
-                                     else "not run: needs consent (--yes), and nobody can be asked")
+            if flag is not None:
+                what = "it erases data" if flag == ERASE_FLAG else "it cannot be undone"
+                return Consent.REFUSED, f"not run: {what}, so it needs {flag} (--yes is not enough)"
+            return Consent.REFUSED, "not run: needs consent (--yes), and nobody can be asked"
+        if flag is not None:
+            return self._typed_consent(d, fix, flag)
         while True:
             answer = self.person.choose(
                 "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"})
@@ -192,6 +229,24 @@ class Executor:
             if answer == "n":
                 return Consent.REFUSED, "not run: the person said no"
             return None, "stopped by the person"
+
+    def _typed_consent(self, d: Diagnosis, fix: FixDef, flag: str) -> tuple[Consent | None, str]:
+        """A fix that erases data or cannot be undone runs only when the person types the word, not on a ``y``."""
+        word = TYPED_WORD[flag]
+        what = "erases data on the device" if flag == ERASE_FLAG else "cannot be undone"
+        while True:
+            answer = (self.person.ask(
+                f"This fix {what}. Type '{word}' to run it, or n to skip it, w why, q quit:") or "").strip().lower()
+            if answer == word:
+                return Consent.GIVEN, f"typed '{word}'"
+            if answer in ("w", "why"):
+                self.person.tell(render_why_fix(why_fix(self.kb, d, fix.id)))
+                continue
+            if answer in ("q", "quit"):
+                return None, "stopped by the person"
+            if answer in ("n", "no", "", "s", "skip"):
+                return Consent.REFUSED, "not run: the person said no"
+            self.person.tell(f"  Not run unless you type '{word}'.")
 
     def _automated(self, d: Diagnosis, fix: FixDef, automation: Automation) -> _Step:
         preview = automation.preview(self.rig)
@@ -341,8 +396,9 @@ class Executor:
                 automation = None
             else:
                 lines = automation.preview(self.rig)
-                irreversible = fix.risk is Risk.IRREVERSIBLE
-                note = f"would run after consent ({'--yes-irreversible' if irreversible else '--yes'} or a yes)"
+                flag = needs_flag(fix)
+                note = (f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')" if flag
+                        else "would run after consent (--yes or a yes)")
             if missing is not None:
                 self.person.tell(f"  {missing}; so this would be done by hand.")
             self.person.tell("  Would run:" if automation else "  Steps:")

@@ -99,8 +99,12 @@ def diagnose(
     cloud_endpoint: str | None = typer.Option(
         None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
-    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more."),
+    allow_erase: bool = typer.Option(
+        False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."),
+    allow_irreversible: bool = typer.Option(
+        False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
@@ -110,7 +114,8 @@ def diagnose(
     options = DiagnoseOptions(
         answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
-        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, yes_irreversible=yes_irreversible, dry_run=dry_run,
+        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,
+        allow_irreversible=allow_irreversible, dry_run=dry_run,
         resume=resume,
     )
     raise typer.Exit(run_diagnose(load_kb(), options))
@@ -124,8 +129,12 @@ def demo(
     no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     fix: bool = typer.Option(False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
-    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    yes: bool = typer.Option(
+        False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more."),
+    allow_erase: bool = typer.Option(
+        False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."),
+    allow_irreversible: bool = typer.Option(
+        False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim)."),
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
 ) -> None:
     """Diagnose a simulated Photon that speaks the real protocols: no hardware needed."""
@@ -150,7 +159,8 @@ def demo(
     with SimulatedPhoton(chosen) as sim:
         say(f"Simulated Photon '{chosen.name}': {chosen.description}")
         options = DiagnoseOptions(
-            no_input=no_input, as_json=as_json, auto=True, fix=fix, yes=yes, yes_irreversible=yes_irreversible,
+            no_input=no_input, as_json=as_json, auto=True, fix=fix, yes=yes, allow_erase=allow_erase,
+            allow_irreversible=allow_irreversible,
             dry_run=dry_run, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
             scenario=chosen.name, ssid=chosen.ssid, title="demo", simulation=sim,
         )

@@ -154,7 +154,8 @@ def run_fix_session(
 ) -> FixSession:
     """Build everything ``--fix`` needs and run the executor."""
     sim: SimulatedPhoton | None = options.simulation
-    policy = Policy(yes=options.yes, yes_irreversible=options.yes_irreversible, dry_run=options.dry_run)
+    policy = Policy(yes=options.yes, allow_erase=options.allow_erase, allow_irreversible=options.allow_irreversible,
+                    dry_run=options.dry_run)
     inner: Person = SilentPerson() if options.no_input else TerminalPerson()
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))

@@ -38,7 +38,8 @@ class DiagnoseOptions:
     cloud_endpoint: str | None = None
     fix: bool = False
     yes: bool = False
-    yes_irreversible: bool = False
+    allow_erase: bool = False
+    allow_irreversible: bool = False
     dry_run: bool = False
     resume: bool = False
     title: str = "diagnose"
@@ -159,8 +160,8 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
     if options.dry_run:
         options.fix = True  # --dry-run shows what --fix would do
-    if (options.yes or options.yes_irreversible) and not options.fix:
-        raise UsageError("--yes and --yes-irreversible go with --fix (or --dry-run)")
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
+        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb)
     session_path: Path | None = None
     if options.resume:

@@ -62,7 +62,8 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "demo", "--scenario", scenario.name, "--fix", "--yes", "--no-input", "--json")
+    code, out, err = cli(capsys, "demo", "--scenario", scenario.name, "--fix", "--yes", "--allow-erase",
+                         "--allow-irreversible", "--no-input", "--json")
     data = json.loads(out)
     outcome = data["outcome"]
     actions = outcome["actions"]
@@ -94,7 +95,8 @@ def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixtur
 
 
 def test_someone_elses_device_asks_for_a_transfer(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "demo", "--scenario", "someone-elses-device", "--fix", "--yes", "--no-input", "--json")
+    code, out, _ = cli(capsys, "demo", "--scenario", "someone-elses-device", "--fix", "--yes", "--allow-irreversible",
+                       "--no-input", "--json")
     first = json.loads(out)["outcome"]["actions"][0]
     assert code == ExitCode.NOT_VERIFIED
     assert first["fix"] == "claim_device" and first["result"] == "failed"
@@ -152,7 +154,7 @@ def test_a_failed_fix_joins_the_evidence_in_the_session(capsys: pytest.CaptureFi
 
 def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "diagnose", "--no-input", "--yes", "-a", "led_pattern=blinking_green")
-    assert code == ExitCode.USAGE and "--yes and --yes-irreversible go with --fix" in err
+    assert code == ExitCode.USAGE and "--yes, --allow-erase and --allow-irreversible go with --fix" in err
 
 
 def test_diagnose_dry_run_without_hardware() -> None:
@@ -163,8 +165,20 @@ def test_diagnose_dry_run_without_hardware() -> None:
 
 
 def test_demo_fix_as_a_person_would_run_it() -> None:
-    r = run_cli("demo", "--scenario", "key-mismatch", "--fix", "--yes", "--no-input", "--json")
+    r = run_cli("demo", "--scenario", "key-mismatch", "--fix", "--yes", "--allow-erase", "--no-input", "--json")
     assert r.returncode == ExitCode.OK, r.stderr
     action = json.loads(r.stdout)["outcome"]["actions"][-1]
     assert action["commands"][-3:-1] == ["particle keys server", f"particle keys doctor {action['commands'][-1].split('/')[3]}"]
     assert "New keys in place" in r.stderr
+
+
+@pytest.mark.parametrize("scenario", ["thread-tinker-photon", "key-mismatch", "firmware-mismatch"])
+def test_yes_alone_runs_no_fix_that_erases_or_cannot_be_undone(scenario: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "demo", "--scenario", scenario, "--fix", "--yes", "--no-input", "--json")
+    data = json.loads(out)
+    risky = [a for a in data["outcome"]["actions"] if a["risk"] in ("erases_data", "irreversible")]
+    assert code == ExitCode.NOT_VERIFIED
+    assert risky and all(a["result"] == "skipped" and a["consent"] == "refused" for a in risky)
+    changed = {c["field"] for c in data["simulated_device"]["changed"]}
+    assert not changed & {"app", "device_os", "modules_ok", "led", "owner"}, changed

@@ -164,7 +164,7 @@ def test_without_consent_and_without_input_nothing_runs(kb: KnowledgeBase, tmp_p
     assert session.outcome.actions[-1].result is Result.MANUAL_UNCONFIRMED
 
 
-def test_an_irreversible_fix_needs_yes_irreversible(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_an_irreversible_fix_needs_allow_irreversible(kb: KnowledgeBase, tmp_path: Path) -> None:
     fixes = dict(kb.fixes)
     fixes["use_dynamic_ip"] = dataclasses.replace(fixes["use_dynamic_ip"], risk=Risk.IRREVERSIBLE)
     risky = dataclasses.replace(kb, fixes=fixes)
@@ -172,17 +172,48 @@ def test_an_irreversible_fix_needs_yes_irreversible(kb: KnowledgeBase, tmp_path:
         session = b.run(risky, silent(), Policy(yes=True))
         assert b.sim.state()["ip_mode"] == "static"
     first = session.outcome.actions[0]
-    assert first.result is Result.SKIPPED and "needs --yes-irreversible" in first.message
+    assert first.result is Result.SKIPPED and "needs --allow-irreversible" in first.message
     with bench(risky, "static-ip", tmp_path) as b:
-        session = b.run(risky, silent(), Policy(yes_irreversible=True))
+        session = b.run(risky, silent(), Policy(allow_irreversible=True))
         assert b.sim.state()["ip_mode"] == "dynamic"
     assert session.outcome.fixed_by == "use_dynamic_ip"
+
+
+def test_yes_alone_never_runs_a_fix_that_erases_data(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before, events = b.sim.state(), list(b.sim.world.events)
+        session = b.run(kb, silent(), Policy(yes=True))
+        assert b.sim.state()["led"] == before["led"]
+        assert not any("keys" in str(e) for e in b.sim.world.events[len(events):])
+    erasing = [a for a in session.outcome.actions if a.risk == "erases_data"]
+    assert erasing and all(a.result is Result.SKIPPED and a.consent is Consent.REFUSED for a in erasing)
+    assert "needs --allow-erase (--yes is not enough)" in erasing[0].message
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        session = b.run(kb, silent(), Policy(yes=True, allow_erase=True))
+        assert b.sim.state()["led"] == "breathing_cyan"
+    assert session.outcome.fixed_by == "reset_keys" and session.outcome.actions[-1].consent is Consent.AUTO
+
+
+def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before = b.sim.state()
+        # 'y' is not enough: the prompt says so; then 'n' skips it, and 'q' ends the session.
+        session = b.run(kb, ScriptedPerson(["y", "n"] + ["q"] * 8), Policy())
+        assert b.sim.state()["led"] == before["led"]
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("reset_keys", Consent.REFUSED, Result.SKIPPED)
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        person = ScriptedPerson(["erase"])
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["led"] == "breathing_cyan"
+    assert "Type 'erase' to run it" in person.questions[0]
+    assert session.outcome.actions[0].consent is Consent.GIVEN
 
 
 def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "key-mismatch", tmp_path) as b:
         before, events = b.sim.state(), list(b.sim.world.events)
-        session = b.run(kb, silent(), Policy(yes=True, yes_irreversible=True, dry_run=True))
+        session = b.run(kb, silent(), Policy(yes=True, allow_erase=True, allow_irreversible=True, dry_run=True))
         after = b.sim.state()
         assert b.sim.world.events == events
     assert before == after
