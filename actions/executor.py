@@ -28,20 +28,15 @@ from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.explain import render_why_fix, why_fix
+from photon_doctor.engine.explain import why_fix
 from photon_doctor.knowledge.model import FixDef, KnowledgeBase, Risk
 
+from photon_doctor.plain import SMALL, likelihood, percent, risk_sentence, tag, why_fix_text
 from photon_doctor.redact import redact
 
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
 TRIED = "fixes_tried_failed"
-RISK_WORDS = {
-    Risk.HARMLESS: "harmless",
-    Risk.CHANGES_SETTINGS: "changes settings",
-    Risk.ERASES_DATA: "erases data",
-    Risk.IRREVERSIBLE: "IRREVERSIBLE",
-}
 
 
 @dataclass(frozen=True)
@@ -53,6 +48,7 @@ class Policy:
     allow_erase: bool = False
     allow_irreversible: bool = False
     dry_run: bool = False
+    verbose: bool = False  # show the knowledge's ids beside the titles
 
 
 #: The dedicated flag a fix needs beyond ``--yes``, and the word a person types at the prompt instead.
@@ -129,7 +125,7 @@ class Executor:
         if self.policy.dry_run:
             self._dry_run(d, outcome)
             return FixSession(outcome, self.observations, d)
-        self.person.tell(f"\nFixing, in the plan's order ({len(d.plan)} fix(es) planned; each is verified):")
+        self.person.tell(f"\nFixing, in the order of the plan ({len(d.plan)} steps at most; each fix is verified):")
         try:
             d = self._loop(d, outcome)
         except (KeyboardInterrupt, EOFError):  # between steps: no fix was under way
@@ -195,16 +191,15 @@ class Executor:
         w = why_fix(self.kb, d, fix.id)
         tell = self.person.tell
         tell("")
-        tell(f"Fix {number}: {fix.title} [{fix.id}]")
+        tell(f"Step {number}: {fix.title}{tag(fix.id, self.policy.verbose)}")
         if w.get("position"):
-            causes = ", ".join(
-                f"{a['cause']} ({a['certainty']:.2f})" for a in w["addresses"] if a["probability"] > 0
-            ) or "none with belief left"
-            tell(f"  Why now: step {w['position']} of the plan: {w['p_success']:.0%} chance it resolves the problem "
-                 f"if the earlier steps failed, about {fix.cost:g} min; it addresses {causes}.")
+            causes = [f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
+                      f"({likelihood(a['probability'])})" for a in w["addresses"] if a["probability"] >= SMALL]
+            tell(f"  Why now: {percent(w['p_success'])} chance it solves the problem if the earlier steps did not, "
+                 f"about {fix.cost:g} min" + (f"; it is for: {'; '.join(causes)}." if causes else "."))
         tell(f"  What it does: {fix.description}")
         tell(f"  What it changes: {fix.changes}")
-        tell(f"  Risk: {RISK_WORDS[fix.risk]}; {'it can be undone' if fix.reversible else 'it cannot be undone'}.")
+        tell(f"  Risk: {risk_sentence(fix)}")
 
     def _consent(self, d: Diagnosis, fix: FixDef) -> tuple[Consent | None, str]:
         """(consent, why); consent None means the person wants to stop."""
@@ -222,7 +217,7 @@ class Executor:
             answer = self.person.choose(
                 "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"})
             if answer == "w":
-                self.person.tell(render_why_fix(why_fix(self.kb, d, fix.id)))
+                self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
             if answer == "y":
                 return Consent.GIVEN, "yes"
@@ -240,7 +235,7 @@ class Executor:
             if answer == word:
                 return Consent.GIVEN, f"typed '{word}'"
             if answer in ("w", "why"):
-                self.person.tell(render_why_fix(why_fix(self.kb, d, fix.id)))
+                self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
             if answer in ("q", "quit"):
                 return None, "stopped by the person"
@@ -377,33 +372,26 @@ class Executor:
             TRIED, tried, 1.0, Provenance("executor", f"photon-doctor carried out {', '.join(self.tried_here)}; "
                                                       "the device still did not reach the cloud"))
         d = self._diagnose()
-        nxt = ", ".join(s.fix for s in d.plan[:4]) or "nothing"
-        self.person.tell(f"  '{fix.title}' did not help: evidence against the causes it resolves. "
-                         f"Re-planned; next: {nxt}.")
+        nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.tried_here), None)
+        self.person.tell(f"  '{fix.title}' did not help, so the causes it solves are now less likely. "
+                         + (f"Next: '{nxt}'." if nxt else "Nothing is left to try."))
         return d
 
     # --- dry run ---------------------------------------------------------------------------------------------
     def _dry_run(self, d: Diagnosis, outcome: Outcome) -> None:
-        self.person.tell(f"\nDry run: the plan and the exact commands ({len(d.plan)} fix(es)); nothing is changed.")
-        for number, step in enumerate(d.plan, 1):
+        """Record every step of the plan with its exact commands, once; :func:`summary_text` prints them."""
+        for step in d.plan:
             fix = self.kb.fixes[step.fix]
-            self._introduce(d, fix, number)
             automation = automation_for(fix.automation)
             missing = self._missing_tool(automation)
             if automation is None or missing is not None:
                 lines = list(fix.steps)
-                note = f"{missing + '; ' if missing else ''}a manual step: the person would be guided through it"
-                automation = None
+                note = f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
             else:
                 lines = automation.preview(self.rig)
                 flag = needs_flag(fix)
                 note = (f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')" if flag
                         else "would run after consent (--yes or a yes)")
-            if missing is not None:
-                self.person.tell(f"  {missing}; so this would be done by hand.")
-            self.person.tell("  Would run:" if automation else "  Steps:")
-            for line in lines:
-                self.person.tell(f"    {redact(line)}")
             outcome.actions.append(
                 self._record(fix, tuple(lines), Consent.DRY_RUN, Result.PLANNED, f"not run (--dry-run); {note}",
                              None, None))
@@ -416,15 +404,36 @@ class Executor:
                             tuple(redact(c) for c in commands), consent, result, redact(message), verified, seconds)
 
 
-def summary_text(outcome: Outcome) -> str:
-    """The session's end, for stdout: each action, then the verdict."""
-    lines = ["Fixes:" if not outcome.dry_run else "Fix plan (dry run, nothing changed):"]
+_RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "ERASES DATA",
+               "irreversible": "CANNOT BE UNDONE"}
+_RESULT_WORDS = {Result.DONE: "done", Result.FAILED: "failed", Result.SKIPPED: "not run",
+                 Result.MANUAL_CONFIRMED: "done by hand", Result.MANUAL_UNCONFIRMED: "shown, to be done by hand",
+                 Result.PLANNED: "planned"}
+
+
+def summary_text(outcome: Outcome, verbose: bool = False) -> str:
+    """The session's end, for stdout: what was done and the verdict; a dry run lists the plan's exact commands
+    once. Commands are listed only for fixes that ran (or would run): a refused fix ran nothing."""
+    if outcome.dry_run:
+        lines = ["The plan with its exact commands (dry run: nothing was changed):"]
+    else:
+        lines = ["What was done:"]
     for i, a in enumerate(outcome.actions, 1):
-        verified = {True: ", verified connected", False: ", not connected", None: ""}[a.verified_connected]
-        lines.append(f"  {i}. {a.title} [{a.fix}]: {a.result.value} ({a.consent.value}{verified}, {a.seconds:.1f} s)")
-        if a.message:
-            lines.append(f"       {redact(a.message)}")
         by_hand = a.automation == "manual" or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
+        head = f"  {i}. {a.title}{tag(a.fix, verbose)}"
+        if outcome.dry_run:
+            how = "by hand" if by_hand else "automatic"
+            lines.append(f"{head} ({_RISK_WORDS.get(a.risk, a.risk)}, {how})")
+        else:
+            verified = {True: "; verified connected", False: "; still not connected", None: ""}[a.verified_connected]
+            lines.append(f"{head}: {_RESULT_WORDS[a.result]}{verified}")
+            if a.message:
+                lines.append(f"       {redact(a.message)}")
+        if a.result is Result.SKIPPED and not by_hand:
+            continue  # nothing ran
+        if outcome.dry_run and by_hand:
+            lines.append(f"       by hand, {len(a.commands)} steps (photon-doctor why {i} shows them)")
+            continue
         for command in a.commands:
             lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
     if not outcome.actions:
@@ -432,7 +441,8 @@ def summary_text(outcome: Outcome) -> str:
     if outcome.dry_run:
         lines.append("Not verified: this was a dry run.")
     elif outcome.verified_connected:
-        lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by {outcome.fixed_by}).")
+        fixed = next((a.title for a in outcome.actions if a.fix == outcome.fixed_by), outcome.fixed_by)
+        lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by '{fixed}').")
     else:
         lines.append(f"Not verified connected: {redact(outcome.stop_reason)}.")
     return "\n".join(lines)

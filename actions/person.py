@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
+from photon_doctor.plain import columns, wrap_lines
 from photon_doctor.redact import register_secret
 
 #: The secrets a fix may ask for, by kind, in words.
@@ -42,19 +43,25 @@ class Person(Protocol):
 
 
 class TerminalPerson:
-    """Asks on ``out`` (stderr) and reads ``inp`` (stdin). Raises EOFError at the end of input."""
+    """Asks on ``out`` (stderr) and reads ``inp`` (stdin), word-wrapped to the terminal. Raises EOFError at the
+    end of input."""
 
     interactive = True
 
-    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None, width: int | None = None) -> None:
         self.out = out if out is not None else sys.stderr
         self.inp = inp if inp is not None else sys.stdin
+        self.width = width
 
     def tell(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(wrap_lines(text.splitlines() or [""], self.width or columns(self.out)) + "\n")
         self.out.flush()
 
     def _line(self, prompt: str) -> str:
+        *said, last = prompt.split("\n")
+        if said:
+            self.tell("\n".join(said))
+        prompt = last
         self.out.write(prompt)
         self.out.flush()
         line = self.inp.readline()

@@ -2,7 +2,9 @@
 
 The loop asks the question the core says is worth most, one at a time, and takes "don't know", ``why``,
 ``help``, ``back`` (undo the last answer) and ``quit``. It stops when the core says no question can pay for itself
-or the leading cause is clear. I/O happens only through the :class:`Answerer` port.
+or the leading cause is clear. I/O happens only through the :class:`Answerer` port. ``quit`` only sets
+:attr:`Interview.quit`: the caller asks whether to stop without a diagnosis. The question being asked is kept in
+:attr:`Interview.current`, so a session interrupted there resumes at the same question.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Protocol
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.explain import render_why_question, why_question
+from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import next_question
-from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
+from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.plain import why_question_text
 
 
 class Answerer(Protocol):
@@ -40,6 +43,8 @@ class Interview:
     history: list[str] = field(default_factory=list)  # obs ids answered or skipped at the prompt, in order
     asked: int = 0
     quit: bool = False
+    current: str | None = None  # the question being asked now (saved if the session is interrupted there)
+    verbose: bool = False  # show ids in explanations
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
@@ -77,7 +82,10 @@ def run(
     kb = interview.kb
     while not interview.quit and interview.asked < max_questions:
         d = interview.diagnosis()
-        if OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
+        pending = interview.current
+        if pending in kb.observations and pending not in interview.observations and pending not in interview.skipped:
+            obs_id = pending  # resumed: the question that was open when the session stopped
+        elif OPENING in kb.observations and OPENING not in interview.observations and OPENING not in interview.skipped:
             obs_id = OPENING
         else:
             q = next_question(kb, interview.observations, d, interview.skipped)
@@ -89,6 +97,24 @@ def run(
 
 
 def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
+    interview.current = odef.id
+    _ask_once(interview, answerer, odef, d, source)
+    if not interview.quit:
+        interview.current = None
+
+
+def short_reask(odef: ObservationDef, count: int) -> str:
+    """A one-line hint after an answer that does not fit (the choices are not listed again)."""
+    if odef.kind is Kind.ENUM:
+        return f"Please type a number from 1 to {count}, ? if you don't know, or help."
+    if odef.kind is Kind.BOOL:
+        return "Please answer yes or no (? if you don't know)."
+    if odef.kind is Kind.FIXES:
+        return "Please type the numbers of the fixes you tried, separated by commas, or press Enter for none."
+    return "That does not fit; type help for what is expected, or ? if you don't know."
+
+
+def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
     kb = interview.kb
     interview.asked += 1
     while True:
@@ -96,7 +122,8 @@ def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diag
         text = raw.strip()
         word = text.lower()
         if word in {"why", "w"}:
-            answerer.tell(render_why_question(why_question(kb, interview.observations, d, odef.id)))
+            answerer.tell(why_question_text(kb, d, why_question(kb, interview.observations, d, odef.id),
+                                            verbose=interview.verbose))
             continue
         if word in {"help", "h"}:
             answerer.tell(odef.help)
@@ -109,15 +136,19 @@ def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diag
             undone = interview.back()
             # This question does not count, and neither does the one undone (it will be asked again).
             interview.asked -= 2 if undone else 1
-            answerer.tell(f"Undid the answer to {undone}." if undone else "Nothing to undo yet.")
+            if undone:
+                answerer.tell(f"Undid your answer to: {kb.observations[undone].question}")
+            else:
+                answerer.tell("Nothing to undo yet.")
             return
         if word in DONT_KNOW or (word == "" and odef.kind.value != "fixes"):
             interview.skip(odef.id)
             return
         try:
             value = parse_value(kb, odef, text)
-        except AnswerError as exc:
-            answerer.tell(str(exc))
+        except AnswerError:
+            count = len(odef.choices) if odef.kind is Kind.ENUM else len(kb.fixes)
+            answerer.tell(f"'{text}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

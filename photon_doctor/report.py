@@ -295,21 +295,21 @@ def register_local_secrets(env: Mapping[str, str]) -> None:
 
 
 def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output: Path | None,
-               env: Mapping[str, str]) -> tuple[str, str]:
+               env: Mapping[str, str]) -> tuple[str, Path]:
     """The ``report`` command: load the session (the last one by default), build the report, render it.
 
-    Returns ``(text, format)``; the text is written to ``output`` (0600) when given, else left to the caller to
+    Returns ``(text, the session file read)``; the text is written to ``output`` (0600) when given, else left to the caller to
     print. Raises :class:`UsageError` (a bad format, an unwritable file) or :class:`SessionError`.
     """
     from photon_doctor.sessions import load_session
 
     name = format_name(fmt, output)
     register_local_secrets(env)
-    _path, data = load_session(session)
+    path, data = load_session(session)
     text = render(build_report(kb, data), name)
     if output is not None:
         write_private(output, text)
-    return text, name
+    return text, path
 
 
 __all__ = [

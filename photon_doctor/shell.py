@@ -6,17 +6,18 @@ Everything with effects lives here or below it (prompts, probes, files); the cor
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import ExitCode, Interrupted, SessionError, UsageError
+from photon_doctor.errors import ExitCode, Interrupted, NoTerminal, SessionError, UsageError
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
+from photon_doctor.plain import tag, wrap_lines
 from photon_doctor.sessions import load_session, save_session, session_observations
 
 
@@ -48,51 +49,106 @@ class DiagnoseOptions:
     simulation: Any = None  # the running SimulatedPhoton (demo): the executor's tools act on it
     scenario_answers: dict[str, Any] | None = None
     scenario: str | None = None
+    verbose: bool = False  # ids beside the titles
+    quiet: bool = False  # no progress or "saved" remarks
+    session_path: Path | None = None  # --resume of a given session (the demo's resume)
 
 
 class TerminalAnswerer:
-    """Asks on stderr, reads stdin. EOF or Ctrl-C raise, and the caller saves the session first.
+    """Asks on stderr, reads stdin; everything it says is wrapped to the terminal's width. EOF or Ctrl-C raise, and
+    the caller saves the session first. After a bad answer, ``why`` or ``help`` the question is asked again in one
+    short line, without the list of choices.
 
     ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
     """
 
-    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None) -> None:
+    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None, *, verbose: bool = False,
+                 quiet: bool = False, width: int | None = None) -> None:
         self.kb = kb
         self.hints = hints or {}
+        self.verbose = verbose
+        self.quiet = quiet
+        self.width = width
+        self._last: tuple[str, int] | None = None
+
+    def columns(self) -> int:
+        from photon_doctor.cli import terminal_width
+
+        return self.width or terminal_width(sys.stderr)
 
     def tell(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
+        sys.stderr.write(wrap_lines(text.splitlines() or [""], self.columns()) + "\n")
         sys.stderr.flush()
 
-    def answer(self, odef: ObservationDef, number: int) -> str:
-        self.tell("")
-        self.tell(f"Q{number}. {odef.question}")
+    def note(self, text: str) -> None:
+        """A remark that --quiet leaves out."""
+        if not self.quiet:
+            self.tell(text)
+
+    def _choices(self, odef: ObservationDef) -> list[str]:
         if odef.kind is Kind.ENUM:
-            for i, (value, meaning) in enumerate(odef.choices.items(), 1):
-                self.tell(f"   {i:2}) {value} - {meaning}")
-            hint = "a number or a value"
-        elif odef.kind is Kind.BOOL:
-            hint = "yes or no"
-        elif odef.kind is Kind.FIXES:
-            for i, fix in enumerate(self.kb.fixes.values(), 1):
-                self.tell(f"   {i:2}) {fix.title}")
-            hint = "numbers separated by commas, e.g. 1,4; or press Enter for none"
+            return [f"   {i:2}) {meaning}{tag(value, self.verbose)}"
+                    for i, (value, meaning) in enumerate(odef.choices.items(), 1)]
+        if odef.kind is Kind.FIXES:
+            return [f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}" for i, fix in enumerate(self.kb.fixes.values(), 1)]
+        return []
+
+    def _hint_text(self, odef: ObservationDef) -> str:
+        shown = self.hints[odef.id]
+        if isinstance(shown, bool):
+            return "yes" if shown else "no"
+        if odef.kind is Kind.ENUM and str(shown) in odef.choices:
+            number = list(odef.choices).index(str(shown)) + 1
+            return f"{number} ({odef.choices[str(shown)]})"
+        if isinstance(shown, list):
+            numbers = [str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes]
+            return ",".join(numbers) if numbers else "nothing (press Enter)"
+        return str(shown)
+
+    def answer(self, odef: ObservationDef, number: int) -> str:
+        if self._last == (odef.id, number):
+            sys.stderr.write(f"Q{number} again> ")
         else:
-            hint = valid_values(self.kb, odef)
-        self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
-        if odef.id in self.hints:
-            shown = self.hints[odef.id]
-            if isinstance(shown, bool):
-                shown = "yes" if shown else "no"
-            elif isinstance(shown, list):
-                shown = ", ".join(shown) or "none"
-            self.tell(f"  [demo] the owner of this simulated Photon would answer: {shown}")
-        sys.stderr.write("> ")
+            self._last = (odef.id, number)
+            self.tell("")
+            self.tell(f"Q{number}. {odef.question}{tag(odef.id, self.verbose)}")
+            for line in self._choices(odef):
+                self.tell(line)
+            if odef.kind is Kind.ENUM:
+                hint = f"a number from 1 to {len(odef.choices)}"
+            elif odef.kind is Kind.BOOL:
+                hint = "yes or no"
+            elif odef.kind is Kind.FIXES:
+                hint = "numbers separated by commas, e.g. 1,4; Enter for none"
+            else:
+                hint = valid_values(self.kb, odef)
+            self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
+            if odef.id in self.hints:
+                self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
+            sys.stderr.write("> ")
         sys.stderr.flush()
         line = sys.stdin.readline()
         if line == "":
             raise EOFError
         return line.rstrip("\r\n")
+
+    def confirm_quit(self) -> str:
+        """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
+        while True:
+            self.tell("Stop without a diagnosis? y = stop (the answers are saved), n = go on answering, "
+                      "d = show the diagnosis from the answers so far")
+            sys.stderr.write("> ")
+            sys.stderr.flush()
+            line = sys.stdin.readline()
+            if line == "":
+                raise EOFError
+            word = line.strip().lower()
+            if word in ("y", "yes", "stop", "q", "quit"):
+                return "stop"
+            if word in ("n", "no"):
+                return "go on"
+            if word in ("d", "diagnosis", "show"):
+                return "show"
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -119,6 +175,7 @@ def session_record(
         "answer_order": list(interview.history),
         "skipped": sorted(interview.skipped),
         "questions_asked": interview.asked,
+        "pending_question": interview.current,
         "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
         "actions": [],
     }
@@ -136,24 +193,87 @@ def probe_observations(
     from photon_doctor.wiring import real_targets
 
     targets = options.targets if options.targets is not None else real_targets(options)
-    say = TerminalAnswerer(kb).tell
+    say = TerminalAnswerer(kb, quiet=options.quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
+    # "Not probed" lists only probes that observed nothing at all, once each.
+    observed = {r.probe for r in result.reports if r.observations}
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable if u.probe not in observed}.values())
     return known, unique, probe_facts(result)
 
 
-def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable]) -> None:
-    """The diagnosis on stdout: rich tables on a terminal, plain text when piped."""
-    from photon_doctor.cli import print_result, use_color
+def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable], *, verbose: bool = False,
+                   plan: bool = True) -> None:
+    """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
+    out (a dry run lists it, with its commands, once)."""
+    from photon_doctor.cli import print_result, terminal_width, use_color
 
+    if not plan:
+        d = replace(d, plan=())
     if use_color(sys.stdout):
         from rich.console import Console
 
-        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
+        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
     else:
-        print_result(diagnosis_text(kb, d, unavailable=unavailable))
+        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose,
+                                    width=terminal_width(sys.stdout)))
+
+
+def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: dict[str, Any]) -> str:
+    """Put a saved session back into ``interview``: its answers, what was skipped, the order they were given in
+    (so ``back`` works) and the question that was open. Returns what to say ("resuming ..., 3 answers kept")."""
+    interview.observations.update(session_observations(kb, data, str(path)))
+    skipped = data.get("skipped", [])
+    if not isinstance(skipped, list):
+        raise SessionError(f"{path}: field 'skipped' is not a list")
+    interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
+    order = data.get("answer_order", [])
+    if isinstance(order, list):
+        interview.history.extend(o for o in order if isinstance(o, str)
+                                 and (o in interview.observations or o in interview.skipped))
+    asked = data.get("questions_asked")
+    interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
+    pending = data.get("pending_question")
+    interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
+    answers = len(interview.history)
+    kept = f"{answers} answer{'s' if answers != 1 else ''} kept"
+    where = "; going on with the open question" if interview.current else ""
+    return f"Resuming the session {path}: {kept}{where}."
+
+
+def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview, answerer: TerminalAnswerer,
+               unavailable: list[Unavailable], session_path: Path | None) -> tuple[Diagnosis, bool]:
+    """Ask until the core says stop; ``quit`` asks whether to stop without a diagnosis. Returns the diagnosis and
+    whether the person chose to see it after quitting (then no fix is carried out). Saves and raises on Ctrl-C,
+    on the end of input (no terminal: :class:`NoTerminal`), or when the person stops."""
+    try:
+        while True:
+            d = run(interview, answerer)
+            if not interview.quit:
+                return d, False
+            choice = answerer.confirm_quit()
+            if choice == "show":
+                interview.current = None
+                return d, True
+            if choice == "go on":
+                interview.quit = False
+                continue
+            path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+            raise Interrupted(f"stopped without a diagnosis; your answers are saved in {path} "
+                              "(continue with --resume)")
+    except (KeyboardInterrupt, EOFError) as exc:
+        d = diagnose(kb, interview.observations)
+        path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+        if isinstance(exc, EOFError) and not getattr(sys.stdin, "isatty", lambda: False)():
+            raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
+                             f"the session so far is saved in {path}") from None
+        raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+
+
+def _extra(options: DiagnoseOptions) -> dict[str, Any]:
+    """What a session keeps about how it ran: the demo's scenario, so that --resume starts a fresh simulator."""
+    return {"scenario": options.scenario} if options.scenario else {}
 
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
@@ -162,15 +282,12 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         options.fix = True  # --dry-run shows what --fix would do
     if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
-    interview = Interview(kb)
+    interview = Interview(kb, verbose=options.verbose)
+    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet)
     session_path: Path | None = None
     if options.resume:
-        session_path, data = load_session()
-        interview.observations.update(session_observations(kb, data, str(session_path)))
-        skipped = data.get("skipped", [])
-        if not isinstance(skipped, list):
-            raise SessionError(f"{session_path}: field 'skipped' is not a list")
-        interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
+        session_path, data = load_session(options.session_path)
+        answerer.tell(resume_interview(kb, interview, session_path, data))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
     if options.auto:
@@ -186,19 +303,14 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         for k, v in given.items():
             interview.observations.setdefault(k, v)
     interview.observations.update(collect_answers(kb, options))
-    answerer = TerminalAnswerer(kb, options.scenario_answers)
-    try:
-        if not options.no_input:
-            d = run(interview, answerer)
-        else:
-            d = diagnose(kb, interview.observations)
-    except (KeyboardInterrupt, EOFError):
+    stopped = False
+    if not options.no_input:
+        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
+    else:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable), session_path)
-        raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
-    if options.fix:
+    if options.fix and not stopped:
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
-    path = save_session(session_record(kb, interview, d, unavailable), session_path)
+    path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
     if options.as_json:
         data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
         data["session"] = str(path)
@@ -206,8 +318,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
 
         emit_json(data)
     else:
-        show_diagnosis(kb, d, unavailable)
-        answerer.tell(f"(session saved: {path})")
+        show_diagnosis(kb, d, unavailable, verbose=options.verbose)
+        if stopped and options.fix:
+            answerer.tell("No fix was carried out: you stopped the questions.")
+        answerer.note(f"(session saved: {path})")
     return int(ExitCode.OK)
 
 
@@ -227,12 +341,12 @@ def _fix(
     from photon_doctor.fixing import changes_text, run_fix_session
 
     if not options.as_json:
-        show_diagnosis(kb, d, unavailable)
+        show_diagnosis(kb, d, unavailable, verbose=options.verbose, plan=not options.dry_run)
     session = run_fix_session(kb, options, interview.observations, facts)
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json()}
+    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json(), **_extra(options)}
     path = save_session(session_record(kb, interview, session.diagnosis, unavailable, extra), session_path)
     if options.as_json:
         data = diagnosis_json(kb, session.diagnosis, questions_asked=interview.asked, unavailable=unavailable)
@@ -242,8 +356,11 @@ def _fix(
         emit_json(data)
     else:
         changes = changes_text(session.notes)
-        print_result(summary_text(outcome) + (f"\n{changes}" if changes else ""))
-        answerer.tell(f"(session saved: {path})")
+        print_result(summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else ""))
+        if outcome.interrupted:
+            answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
+        else:
+            answerer.note(f"(session saved: {path})")
     if outcome.interrupted:
         return int(ExitCode.INTERRUPTED)
     if outcome.dry_run or outcome.verified_connected:
