@@ -176,7 +176,8 @@ def why_question_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], ans
             parts.append(f"{_join(names)} become{'s' if len(names) == 1 else ''} more likely")
         if fall:
             names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
-            parts.append(f"{_join(names)} less likely")
+            verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
+            parts.append(f"{_join(names)}{verb} less likely")
         lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
     if len(lines) == 1:
         lines.append("No answer would change the ranking much now; you may skip it with '?'.")

@@ -61,7 +61,7 @@ def test_scripted_interactive_session_with_why_back_and_a_bad_answer() -> None:
     assert "'purple' is not an answer here. Please type a number from 1 to 3" in r.stderr
     # Listed: Q1, the LED, then both again after 'back'; not after the bad answer nor after 'why'.
     assert r.stderr.count("   1) ") == 4 and "Q2 again> " in r.stderr
-    assert "Why I ask: LED?" in r.stderr and "led_pattern" not in r.stderr
+    assert "Why I ask: What does the LED do?" in r.stderr and "led_pattern" not in r.stderr
     assert "Undid your answer to: Tried?" in r.stderr
     assert r.stderr.count("Q1. Tried?") == 2
     data = json.loads(r.stdout)
