@@ -42,6 +42,22 @@ class Person(Protocol):
         ...
 
 
+def read_answer(out: TextIO, inp: TextIO) -> str:
+    """One line from ``inp`` (without its end). At Ctrl-C or the end of input, the cursor is moved past the
+    prompt first, so that what is said next starts on a line of its own; then the exception goes on."""
+    try:
+        line = inp.readline()
+    except KeyboardInterrupt:
+        out.write("\n")
+        out.flush()
+        raise
+    if line == "":
+        out.write("\n")
+        out.flush()
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 class TerminalPerson:
     """Asks on ``out`` (stderr) and reads ``inp`` (stdin), word-wrapped to the terminal. Raises EOFError at the
     end of input."""
@@ -64,10 +80,7 @@ class TerminalPerson:
         prompt = last
         self.out.write(prompt)
         self.out.flush()
-        line = self.inp.readline()
-        if line == "":
-            raise EOFError
-        return line.strip()
+        return read_answer(self.out, self.inp).strip()
 
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:
         menu = " / ".join(f"[{k}] {v}" for k, v in options.items())

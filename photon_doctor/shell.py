@@ -10,6 +10,7 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
+from photon_doctor.actions.person import read_answer
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
@@ -127,10 +128,7 @@ class TerminalAnswerer:
                 self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
             sys.stderr.write("> ")
         sys.stderr.flush()
-        line = sys.stdin.readline()
-        if line == "":
-            raise EOFError
-        return line.rstrip("\r\n")
+        return read_answer(sys.stderr, sys.stdin)
 
     def confirm_quit(self) -> str:
         """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
@@ -139,10 +137,7 @@ class TerminalAnswerer:
                       "d = show the diagnosis from the answers so far")
             sys.stderr.write("> ")
             sys.stderr.flush()
-            line = sys.stdin.readline()
-            if line == "":
-                raise EOFError
-            word = line.strip().lower()
+            word = read_answer(sys.stderr, sys.stdin).strip().lower()
             if word in ("y", "yes", "stop", "q", "quit"):
                 return "stop"
             if word in ("n", "no"):
