@@ -310,8 +310,8 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})
     close = difflib.get_close_matches(text.lower(), list(candidates), n=3, cutoff=0.6)
     if close:
-        names = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
-        shown = " or ".join(names)
+        offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
+        shown = " or ".join(offered)
         raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}?")
     raise NoSuchTarget(f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
                        "cause's title (why \"static ip\"), or see 'photon-doctor kb show'")

@@ -24,6 +24,7 @@ from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.errors import SessionError, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.plain import likelihood
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.sessions import session_observations
@@ -173,13 +174,14 @@ def _saved_at(session_id: str) -> str | None:
 def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
     if causes:
         top = causes[0]
-        text = f"Most likely cause: {top['title']} (certainty {top['certainty']:.2f}, {top['in_words']})."
+        text = f"Most likely cause: {top['title']} ({likelihood(float(top.get('probability') or 0.0))})."
     else:
         text = "No cause has support yet: more observations are needed."
     if outcome is not None:
         if outcome.get("verified_connected"):
             fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
-            text += f" Verified connected to the cloud{f' after: {fixed}' if fixed else ''}."
+            text += (f" photon-doctor checked that the device reaches the Particle cloud"
+                     f"{f' after: {fixed}' if fixed else ''}.")
         else:
             text += " The device was not verified connected at the end."
     return text
