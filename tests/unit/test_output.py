@@ -7,11 +7,11 @@ import io
 import re
 
 import pytest
-from rich.console import Console
-
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.knowledge.loader import load_knowledge
+from rich.console import Console
+
 from photon_doctor.output import diagnosis_rich, diagnosis_text, plan_shown
 from photon_doctor.plain import likelihood, percent
 
