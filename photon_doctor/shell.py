@@ -128,7 +128,7 @@ class TerminalAnswerer:
                 self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
             sys.stderr.write("> ")
         sys.stderr.flush()
-        return read_answer(sys.stderr, sys.stdin)
+        return str(read_answer(sys.stderr, sys.stdin))
 
     def confirm_quit(self) -> str:
         """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
