@@ -323,6 +323,15 @@ class Executor:
             why = "skipped by the person" if answer == "n" else "stopped by the person"
             record = self._record(fix, fix.steps, Consent.REFUSED, Result.SKIPPED, said + why, None, started)
             return _Step(record, "next" if answer == "n" else "stop", why)
+        if self.rig.carry_out is not None:  # the demo: the simulated world does what the person says was done
+            changed = self.rig.carry_out(fix.id)
+            if changed is None:
+                why = "the demo cannot carry out this step on the simulated Photon, so it cannot help here"
+                self.person.tell(f"  [demo] {why}.")
+                record = self._record(fix, fix.steps, Consent.GIVEN, Result.SKIPPED, said + why, None, started)
+                return _Step(record, "next", why)
+            self.person.tell(f"  [demo] carried out on the simulated Photon: {changed}.")
+            said += f"[demo] carried out on the simulated Photon: {changed}; "
         verdict = verify_connected(self.rig, self.person, self._recheck())
         self.person.tell(f"  {'Verified' if verdict.connected else 'Not verified'}: {verdict.detail}")
         record = self._record(fix, tuple(fix.steps) + verdict.steps, Consent.GIVEN, Result.MANUAL_CONFIRMED,

@@ -351,7 +351,10 @@ def _fix(
         emit_json(data)
     else:
         changes = changes_text(session.notes)
-        print_result(summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else ""))
+        from photon_doctor.cli import terminal_width
+
+        text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
+        print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))
         if outcome.interrupted:
             answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
         else:

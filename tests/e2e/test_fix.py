@@ -112,7 +112,7 @@ def test_dry_run_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     actions = data["outcome"]["actions"]
     assert all(a["consent"] == "dry-run" and a["result"] == "planned" for a in actions)
     assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
-    assert "nothing is changed" in err
+    assert "Fixing" not in err
 
 
 def test_without_yes_and_without_input_nothing_is_changed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -129,9 +129,11 @@ def test_text_output_shows_the_commands_and_the_verdict(capsys: pytest.CaptureFi
     assert code == ExitCode.OK
     assert out.startswith("Likely causes:")
     assert "$ dfu-util -d 2b04:d006 -a 1 -s 2976:leave -D" in out
-    assert "Verified connected: the device reaches the Particle cloud (fixed by select_internal_antenna)." in out
+    assert ("Verified connected: the device reaches the Particle cloud (fixed by 'Select the internal antenna "
+            "again').") in out
     assert "antenna: external -> internal" in out
-    for part in ("Why now:", "What it changes:", "Risk: changes settings; it can be undone.", "Consent: --yes.",
+    for part in ("Why now:", "What it changes:", "Risk: It changes settings, which can be changed back.",
+                 "Consent: --yes.",
                  "File downloaded successfully", "Verified: the cloud's ping reached the device"):
         assert part in err, part
 
@@ -161,7 +163,11 @@ def test_diagnose_dry_run_without_hardware() -> None:
     r = run_cli("diagnose", "--dry-run", "--no-input", "-a", "led_pattern=cyan_then_orange_2",
                 "-a", "history_static_ip=true", env={"PATH": "/usr/bin:/bin"})
     assert r.returncode == ExitCode.OK, r.stderr
-    assert "Fix plan (dry run, nothing changed):" in r.stdout and "Not verified: this was a dry run." in r.stdout
+    assert "The plan with its exact commands (dry run: nothing was changed):" in r.stdout
+    assert "Not verified: this was a dry run." in r.stdout
+    # The plan once: no second table of the same steps, each command once.
+    assert "What to do, in this order" not in r.stdout
+    assert r.stdout.count("dfu-util -d 2b04:d006 -a 1 -s 1634:leave") == 1
 
 
 def test_demo_fix_as_a_person_would_run_it() -> None:

@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from photon_doctor.actions.executor import Executor, FixSession, Policy
+from photon_doctor.actions.executor import ERASE_FLAG, Executor, FixSession, Policy, needs_flag
 from photon_doctor.actions.fix_device import flash_reset_settings
 from photon_doctor.actions.person import ScriptedSecrets, SilentPerson
 from photon_doctor.actions.records import Consent, Result
@@ -133,10 +133,11 @@ def test_consent_given_at_the_prompt_runs_the_fix_and_verifies_it(kb: KnowledgeB
     assert state["ip_mode"] == "dynamic" and state["online"] and state["mode"] == "connected"
     # Before asking: why now, what it changes, the risk, whether it can be undone, the exact commands.
     text = person.transcript
-    for part in ("Why now: step 1 of the plan", "What it changes:", "Risk: changes settings; it can be undone",
+    for part in ("Why now: about ", "What it changes:", "Risk: It changes settings, which can be changed back.",
                  "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin"):
         assert part in text, part
-    assert "Step 1 of the plan" in text  # the answer 'w' showed the why-fix explanation
+    assert "Step 1 of " in text and " in the plan: " in text  # the answer 'w' showed the why-fix explanation
+    assert "use_dynamic_ip" not in text  # no ids
 
 
 def test_a_refused_fix_is_skipped_and_quit_stops(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -343,7 +344,8 @@ def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBa
         first_other = next(i for i, s in enumerate(plan) if s.fix != "update_device_os_usb"
                            and kb.fixes[s.fix].automation in ("use_dynamic_ip", "select_internal_antenna",
                                                                "reset_keys", "flash_tinker"))
-        answers = ["n"] * first_other + ["y", "q"]
+        consent = "erase" if needs_flag(kb.fixes[plan[first_other].fix]) == ERASE_FLAG else "y"
+        answers = ["n"] * first_other + [consent, "q"]
         ordered = [s.fix for s in plan]
         person = ScriptedPerson(answers + ["q"] * 10)
         session = b.run(kb, person, Policy())
@@ -365,6 +367,7 @@ def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp
 
 def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "captive-portal", tmp_path) as b:
+        b.rig.carry_out = None  # as with a real Photon: photon-doctor cannot see what the person did
         person = ScriptedPerson(["y"] + ["q"] * 10)  # "I did it" (but nothing changed), then quit
         session = b.run(kb, person, YES)
     # The plan may start with a cheap automated step (use_dynamic_ip): the first manual one is the point here.
@@ -437,7 +440,7 @@ def test_logging_in_again_when_the_token_is_rejected(kb: KnowledgeBase, tmp_path
 def test_a_claim_code_goes_over_serial_when_the_cloud_cannot_claim_by_id(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "unclaimed-device", tmp_path) as b:
         b.sim.cloud.inject(Fault(status=500, path_prefix="/v1/devices", times=1))
-        session = b.run(kb, silent(), YES)
+        session = b.run(kb, silent(), Policy(yes=True, allow_irreversible=True))
         state = b.sim.state()
     action = session.outcome.actions[0]
     assert action.fix == "claim_device" and action.verified_connected
@@ -560,3 +563,36 @@ def test_an_unexpected_error_in_a_fix_ends_that_step_and_leaves_the_device_as_it
     assert "unexpected error" in first.message
     assert state["mode"] != "dfu" and state["ip_mode"] == "static"
     assert session.outcome.verified_connected is False
+
+
+class DoesManualSteps(ScriptedPerson):
+    """Says yes to every question and every manual step; types no word for a fix that erases data."""
+
+    def choose(self, question: str, options: Any) -> str | None:
+        self.questions.append(question)
+        return "y"
+
+    def ask(self, question: str) -> str | None:
+        self.questions.append(question)
+        return "n"
+
+
+def test_the_demo_carries_out_a_manual_step_the_person_says_is_done(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "network-5ghz", tmp_path) as b:
+        person = DoesManualSteps()
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["online"] is True
+    first = session.outcome.actions[0]
+    assert (first.fix, first.result, first.verified_connected) == ("use_2_4ghz_network", Result.MANUAL_CONFIRMED, True)
+    assert "[demo] carried out on the simulated Photon: 'HomeNet' now also on 2.4 GHz" in person.transcript
+
+
+def test_the_demo_says_plainly_when_it_cannot_carry_out_a_manual_step(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "thread-dented-photon", tmp_path) as b:
+        person = DoesManualSteps()
+        session = b.run(kb, person, Policy())
+    ticket = next(a for a in session.outcome.actions if a.fix == "contact_support_replace")
+    assert ticket.result is Result.SKIPPED and ticket.verified_connected is None
+    assert "the demo cannot carry out this step on the simulated Photon" in ticket.message
+    assert "did not help" not in person.transcript.split("Open a support ticket")[-1]
+
