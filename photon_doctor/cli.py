@@ -106,7 +106,10 @@ def diagnose(
     answers: Path | None = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
     no_input: bool = typer.Option(False, "--no-input", help="Never ask; diagnose from what is given and probed."),
     as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
-    auto: bool = typer.Option(False, "--auto", help="Probe the device, its access point, the cloud and the host."),
+    auto: bool = typer.Option(
+        False, "--auto", help="Probe the device, its access point, the cloud and the host without asking first."),
+    no_probe: bool = typer.Option(
+        False, "--no-probe", help="Do not look for a Photon on USB, a login or the network; only ask."),
     port: str | None = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
     softap_url: str | None = typer.Option(None, "--softap-url", help="Probe the device's SoftAP at this URL (http://192.168.0.1 once you joined its Photon-XXXXXX Wi-Fi)."),
     api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
@@ -142,7 +145,8 @@ def diagnose(
                       resume=True, session_path=path)
             return
     options = DiagnoseOptions(
-        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto, port=port,
+        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
+        no_probe=no_probe, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
         probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,
         allow_irreversible=allow_irreversible, dry_run=dry_run,

@@ -29,6 +29,7 @@ class DiagnoseOptions:
     no_input: bool = False
     as_json: bool = False
     auto: bool = False
+    no_probe: bool = False  # --no-probe: not even the default look at what is at hand
     port: str | None = None
     softap_url: str | None = None
     api_url: str | None = None
@@ -130,6 +131,18 @@ class TerminalAnswerer:
         sys.stderr.flush()
         return str(read_answer(sys.stderr, sys.stdin))
 
+    def confirm(self, question: str) -> bool:
+        """A yes/no question; Enter means yes."""
+        while True:
+            self.tell(f"{question} [Y/n]")
+            sys.stderr.write("> ")
+            sys.stderr.flush()
+            word = read_answer(sys.stderr, sys.stdin).strip().lower()
+            if word in ("", "y", "yes"):
+                return True
+            if word in ("n", "no"):
+                return False
+
     def confirm_quit(self) -> str:
         """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
         while True:
@@ -179,21 +192,37 @@ def session_record(
 
 
 def probe_observations(
-    kb: KnowledgeBase, options: DiagnoseOptions
+    kb: KnowledgeBase, options: DiagnoseOptions, ask: TerminalAnswerer | None = None
 ) -> tuple[dict[str, Observation], list[Unavailable], dict[str, Any]]:
-    """Run the probes (`--auto`): progress on stderr, observations in the contract's terms, and the facts
-    the fixes need (device id, port, the device's scan, this computer's network)."""
+    """Run the probes: progress on stderr, observations in the contract's terms, and the facts the fixes need
+    (device id, port, the device's scan, this computer's network). With ``ask`` (probing by default, not
+    ``--auto``), the person is asked before the device is put in listening mode."""
+    from dataclasses import replace as with_changes
+
     from photon_doctor.autoprobe import run_probes
     from photon_doctor.fixing import probe_facts
     from photon_doctor.wiring import real_targets
 
     targets = options.targets if options.targets is not None else real_targets(options)
+    if ask is not None and targets.switch_listening is not None:
+        switch = targets.switch_listening
+
+        def switch_if_allowed(port: str) -> None:
+            if not ask.confirm(f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
+                               "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
+                               "Go ahead?"):
+                raise RuntimeError("you chose not to; its settings were not read")
+            switch(port)
+
+        targets = with_changes(targets, switch_listening=switch_if_allowed)
     say = TerminalAnswerer(kb, quiet=options.quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}
+    if "serial" in observed:
+        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
     unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable if u.probe not in observed}.values())
     return known, unique, probe_facts(result)
 
@@ -285,8 +314,17 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         answerer.tell(resume_interview(kb, interview, session_path, data))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
-    if options.auto:
-        probed, unavailable, facts = probe_observations(kb, options)
+    at_terminal = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    by_default = not options.auto and not options.no_probe and not options.no_input and at_terminal
+    if by_default:
+        answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
+                      "login and this computer's network. It asks before changing anything on the device. "
+                      "(--no-probe skips this.)")
+    elif not options.auto and not options.no_probe and options.targets is None:
+        answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
+                      "photon-doctor check the device, the cloud and this network by itself.")
+    if options.auto or by_default:
+        probed, unavailable, facts = probe_observations(kb, options, answerer if by_default else None)
         interview.observations.update(probed)
     if options.scenario_answers is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping

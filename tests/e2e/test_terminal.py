@@ -127,3 +127,31 @@ def test_ctrl_c_at_a_consent_prompt_says_how_to_resume(home: Path) -> None:
     assert code == ExitCode.INTERRUPTED
     assert "continue with --resume" in " ".join(rest.split())
     check_screen(seen + rest)
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: Path, allow: bool) -> None:
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim:
+        ep = sim.endpoints()
+        child = spawn(home, "diagnose", "--port", ep.serial_port, "--api-url", ep.api_url, "--token", ep.token,
+                      "--connectivity-url", ep.connectivity_url, "--cloud-endpoint",
+                      f"{ep.cloud_host}:{ep.cloud_port}")
+        child.expect("Go ahead\\? \\[Y/n\\]")
+        said = " ".join((child.before or "").split())
+        assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said
+        assert not any("listening" in e for e in sim.world.events)  # nothing changed before the answer
+        child.expect("> ")
+        child.sendline("y" if allow else "n")
+        child.expect("Q1\\. ")
+        probed = child.before or ""
+        child.sendcontrol("c")
+        rest, code = finish(child)
+        events = list(sim.world.events)
+    assert code == ExitCode.INTERRUPTED
+    assert any(e == "listening mode" for e in events) == allow
+    if not allow:
+        assert "you chose not to" in " ".join(probed.split())
+    check_screen(probed + rest)
