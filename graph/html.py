@@ -317,7 +317,7 @@ document.querySelectorAll('svg.drawing').forEach(svg => svg.addEventListener('cl
 function find(q) {
   q = q.trim().toLowerCase(); if (!q) return null;
   const shown = [...active().querySelectorAll('.node')].map(el => el.dataset.id);
-  const words = q.split(/\s+/);
+  const words = q.split(/ +/);
   const text = id => (labelOf(id) + ' ' + id + ' ' + (DATA.nodes[id].title || '') + ' ' +
                       (DATA.nodes[id].question || '')).toLowerCase();
   return shown.find(id => id.toLowerCase() === q) || shown.find(id => words.every(w => text(id).includes(w)));
