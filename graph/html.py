@@ -70,9 +70,9 @@ def svg_drawing(g: nx.DiGraph, svg_id: str = "graph", *, gap: float = GAP, numbe
         w = len(_short(str(g.nodes[node]["label"]))) * CHAR + 18
         boxes[node] = (lefts[i] + (widths[i] - w) / 2, TOP + y * ROW, w)
     out = [
-        f'<svg id="{svg_id}" class="drawing" xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" height="{total_h:.0f}" '
-        f'viewBox="0 0 {total_w:.0f} {total_h:.0f}" font-family="Helvetica, Arial, sans-serif" '
-        'font-size="11">',
+        (f'<svg id="{svg_id}" class="drawing" xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" '
+         f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
+         'font-family="Helvetica, Arial, sans-serif" font-size="11">'),
         "<defs>",
     ]
     colours = sorted({edge_colour(d) for _, _, d in g.edges(data=True)} | {"#dee2e6"})
