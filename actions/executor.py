@@ -447,6 +447,10 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
             lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
     if not outcome.actions:
         lines.append("  (none)")
+    needed = [flag for flag in (ERASE_FLAG, IRREVERSIBLE_FLAG)
+              if any(a.result is Result.SKIPPED and f"needs {flag}" in a.message for a in outcome.actions)]
+    if needed:
+        lines.append(f"Not run without your say-so: add {' and '.join(needed)} to allow them (see 'why').")
     if outcome.dry_run:
         lines.append("Not verified: this was a dry run.")
     elif outcome.verified_connected:

@@ -104,7 +104,7 @@ class TerminalPerson:
 
 
 class SilentPerson:
-    """``--no-input``: tells (on stderr), never asks."""
+    """``--no-input``: tells (on stderr, word-wrapped to the terminal), never asks."""
 
     interactive = False
 
@@ -112,7 +112,7 @@ class SilentPerson:
         self.out = out if out is not None else sys.stderr
 
     def tell(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(wrap_lines(text.splitlines() or [""], columns(self.out)) + "\n")
         self.out.flush()
 
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:

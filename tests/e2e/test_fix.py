@@ -188,3 +188,10 @@ def test_yes_alone_runs_no_fix_that_erases_or_cannot_be_undone(scenario: str,
     assert risky and all(a["result"] == "skipped" and a["consent"] == "refused" for a in risky)
     changed = {c["field"] for c in data["simulated_device"]["changed"]}
     assert not changed & {"app", "device_os", "modules_ok", "led", "owner"}, changed
+
+
+def test_the_summary_says_which_flag_would_allow_what_was_not_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "demo", "--scenario", "key-mismatch", "--fix", "--yes", "--no-input")
+    assert code == ExitCode.NOT_VERIFIED
+    assert "Repair the device keys and the server key: not run" in out
+    assert "Not run without your say-so: add --allow-erase to allow them" in out
