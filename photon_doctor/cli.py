@@ -99,6 +99,16 @@ def print_result(text: str) -> None:
         sys.stdout.write(text + "\n")
 
 
+#: Consent, the same for `diagnose` and `demo` (docs/fixes.md): --yes never covers a fix that erases data or
+#: cannot be undone; each of those has its own flag.
+YES_OPTION = typer.Option(
+    False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more.")
+ALLOW_ERASE_OPTION = typer.Option(
+    False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...).")
+ALLOW_IRREVERSIBLE_OPTION = typer.Option(
+    False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim).")
+
+
 # ---------------------------------------------------------------------------------------------- diagnose
 @app.command()
 def diagnose(
@@ -122,12 +132,9 @@ def diagnose(
     cloud_endpoint: str | None = typer.Option(
         None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
-    yes: bool = typer.Option(
-        False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more."),
-    allow_erase: bool = typer.Option(
-        False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."),
-    allow_irreversible: bool = typer.Option(
-        False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim)."),
+    yes: bool = YES_OPTION,
+    allow_erase: bool = ALLOW_ERASE_OPTION,
+    allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
@@ -163,12 +170,9 @@ def demo(
     no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     fix: bool = typer.Option(False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."),
-    yes: bool = typer.Option(
-        False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more."),
-    allow_erase: bool = typer.Option(
-        False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."),
-    allow_irreversible: bool = typer.Option(
-        False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim)."),
+    yes: bool = YES_OPTION,
+    allow_erase: bool = ALLOW_ERASE_OPTION,
+    allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
 ) -> None:
     """Diagnose a simulated Photon that speaks the real protocols: no hardware needed."""
