@@ -239,12 +239,23 @@ def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> di
     return {"before": dict(before), "after": dict(after), "changed": changed}
 
 
-def changes_text(notes: Mapping[str, Any]) -> str | None:
-    """One line per change of the simulated device, or None outside the demo."""
+def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> str | None:
+    """One line per change of the simulated device, or None outside the demo; the LED in words when ``kb``
+    knows its patterns."""
     sim = notes.get("simulated_device")
     if not sim:
         return None
     if not sim["changed"]:
         return "Simulated Photon: nothing changed."
+    led = kb.observations["led_pattern"].choices if kb is not None and "led_pattern" in kb.observations else {}
+
+    def said(field: str, value: Any) -> str:
+        if field == "led" and str(value) in led:
+            return str(led[str(value)]).split(":")[0]
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
     return "Simulated Photon, what changed:\n" + "\n".join(
-        f"  {c['field']}: {c['before']} -> {c['after']}" for c in sim["changed"])
+        f"  {c['field'].replace('_', ' ')}: {said(c['field'], c['before'])} -> {said(c['field'], c['after'])}"
+        for c in sim["changed"])

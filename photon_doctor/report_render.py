@@ -51,6 +51,7 @@ pre{padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}cod
 @media print{
  body{max-width:none;margin:0;font-size:11pt}.answer{border:1px solid #999}
  details>summary{display:none}details>*{display:block}
+ details::details-content{content-visibility:visible;display:block}
  a{color:inherit;text-decoration:none}
 }
 """

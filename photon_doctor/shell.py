@@ -388,7 +388,7 @@ def _fix(
         data.update(session.notes)
         emit_json(data)
     else:
-        changes = changes_text(session.notes)
+        changes = changes_text(session.notes, kb)
         from photon_doctor.cli import terminal_width
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")

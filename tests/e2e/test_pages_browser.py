@@ -172,3 +172,32 @@ def test_clicking_a_box_shows_why_and_search_finds_by_title(browser: Any, pages:
     assert browser.find_element(By.ID, "title").text == KB.rule("history_static_ip").rationale  # why it is there
     assert "conditions" in browser.find_element(By.ID, "details").text  # the full graph shows the detail
     assert not scrolls_sideways(browser)
+
+
+def test_the_report_prints_with_its_details_open(browser: Any, pages: dict[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["report"], 1200)
+    steps = browser.find_element(By.CSS_SELECTOR, "#plan ~ table details ol")
+    visible = lambda: bool(browser.execute_script("return arguments[0].checkVisibility()", steps))
+    assert not visible()  # folded on screen
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert visible()  # open on paper
+        assert not scrolls_sideways(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_zoom_changes_the_drawing_size(browser: Any, pages: dict[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["overview"], 1200)
+    width = lambda: float(browser.find_element(By.ID, "view").get_attribute("width"))
+    before = width()
+    browser.find_element(By.ID, "zoom-in").click()
+    assert width() > before
+    browser.find_element(By.ID, "zoom-out").click()
+    browser.find_element(By.ID, "zoom-out").click()
+    assert width() < before
+    assert not scrolls_sideways(browser)
