@@ -19,7 +19,9 @@ from photon_doctor.errors import ExitCode
 from tests.conftest import REPO
 
 KB = load_knowledge(None)
-IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations)
+#: The knowledge's snake_case ids: causes, fixes, observations and the values of the choices (blinking_green).
+IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations) | {
+    v for o in KB.observations.values() for v in o.choices if "_" in v}
 WIDTH = 80
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
