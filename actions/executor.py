@@ -21,15 +21,24 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photon_doctor.actions.automations import Automation, automation_for
+from photon_doctor.actions.consent import (
+    ERASE_FLAG,
+    IRREVERSIBLE_FLAG,
+    TYPED_WORD,
+    Policy,
+    allowed,
+    needs_flag,
+)
 from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
 from photon_doctor.actions.person import Person
 from photon_doctor.actions.records import ActionRecord, Consent, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
+from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import why_fix
-from photon_doctor.knowledge.model import FixDef, KnowledgeBase, Risk
+from photon_doctor.knowledge.model import FixDef, KnowledgeBase
 
 from photon_doctor.plain import SMALL, likelihood, percent, risk_sentence, tag, why_fix_text
 from photon_doctor.redact import redact
@@ -37,47 +46,6 @@ from photon_doctor.redact import redact
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
 TRIED = "fixes_tried_failed"
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the command line allows: ``yes`` (harmless and settings-changing fixes that can be undone),
-    ``allow_erase`` (fixes that erase data), ``allow_irreversible`` (fixes that cannot be undone), ``dry_run``."""
-
-    yes: bool = False
-    allow_erase: bool = False
-    allow_irreversible: bool = False
-    dry_run: bool = False
-    verbose: bool = False  # show the knowledge's ids beside the titles
-
-
-#: The dedicated flag a fix needs beyond ``--yes``, and the word a person types at the prompt instead.
-ERASE_FLAG, IRREVERSIBLE_FLAG = "--allow-erase", "--allow-irreversible"
-
-
-def needs_flag(fix: FixDef) -> str | None:
-    """The flag that alone may consent to ``fix`` without asking, or None when ``--yes`` is enough.
-
-    ``--yes`` covers harmless fixes and settings changes that can be undone. Erasing data needs ``--allow-erase``;
-    anything else that cannot be undone (a Device OS update, a change of owner) needs ``--allow-irreversible``.
-    """
-    if fix.risk is Risk.ERASES_DATA:
-        return ERASE_FLAG
-    if fix.risk is Risk.IRREVERSIBLE or not fix.reversible:
-        return IRREVERSIBLE_FLAG
-    return None
-
-
-def allowed(policy: Policy, fix: FixDef) -> bool:
-    """Whether the command line's flags consent to ``fix`` (``--yes`` alone never runs an erase-data fix)."""
-    flag = needs_flag(fix)
-    if flag is None:
-        return policy.yes
-    return policy.allow_erase if flag == ERASE_FLAG else policy.allow_irreversible
-
-
-#: The word to type at the prompt for a fix that needs a dedicated flag.
-TYPED_WORD = {ERASE_FLAG: "erase", IRREVERSIBLE_FLAG: "proceed"}
 
 
 @dataclass
@@ -413,49 +381,5 @@ class Executor:
                             tuple(redact(c) for c in commands), consent, result, redact(message), verified, seconds)
 
 
-_RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "ERASES DATA",
-               "irreversible": "CANNOT BE UNDONE"}
-_RESULT_WORDS = {Result.DONE: "done", Result.FAILED: "failed", Result.SKIPPED: "not run",
-                 Result.MANUAL_CONFIRMED: "done by hand", Result.MANUAL_UNCONFIRMED: "shown, to be done by hand",
-                 Result.PLANNED: "planned"}
-
-
-def summary_text(outcome: Outcome, verbose: bool = False) -> str:
-    """The session's end, for stdout: what was done and the verdict; a dry run lists the plan's exact commands
-    once. Commands are listed only for fixes that ran (or would run): a refused fix ran nothing."""
-    if outcome.dry_run:
-        lines = ["The plan with its exact commands (dry run: nothing was changed):"]
-    else:
-        lines = ["What was done:"]
-    for i, a in enumerate(outcome.actions, 1):
-        by_hand = a.automation == "manual" or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
-        head = f"  {i}. {a.title}{tag(a.fix, verbose)}"
-        if outcome.dry_run:
-            how = "by hand" if by_hand else "automatic"
-            lines.append(f"{head} ({_RISK_WORDS.get(a.risk, a.risk)}, {how})")
-        else:
-            verified = {True: "; verified connected", False: "; still not connected", None: ""}[a.verified_connected]
-            lines.append(f"{head}: {_RESULT_WORDS[a.result]}{verified}")
-            if a.message:
-                lines.append(f"       {redact(a.message)}")
-        if a.result is Result.SKIPPED and not by_hand:
-            continue  # nothing ran
-        if outcome.dry_run and by_hand:
-            lines.append(f"       by hand, {len(a.commands)} steps (photon-doctor why {i} shows them)")
-            continue
-        for command in a.commands:
-            lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
-    if not outcome.actions:
-        lines.append("  (none)")
-    needed = [flag for flag in (ERASE_FLAG, IRREVERSIBLE_FLAG)
-              if any(a.result is Result.SKIPPED and f"needs {flag}" in a.message for a in outcome.actions)]
-    if needed:
-        lines.append(f"Not run without your say-so: add {' and '.join(needed)} to allow them (see 'why').")
-    if outcome.dry_run:
-        lines.append("Not verified: this was a dry run.")
-    elif outcome.verified_connected:
-        fixed = next((a.title for a in outcome.actions if a.fix == outcome.fixed_by), outcome.fixed_by)
-        lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by '{fixed}').")
-    else:
-        lines.append(f"Not verified connected: {redact(outcome.stop_reason)}.")
-    return "\n".join(lines)
+__all__ = ["ERASE_FLAG", "IRREVERSIBLE_FLAG", "Executor", "FixSession", "Policy", "allowed", "needs_flag",
+           "summary_text"]
