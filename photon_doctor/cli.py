@@ -393,8 +393,9 @@ def report(
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (private: 0600)."),
 ) -> None:
-    """A shareable report of a saved session: what was observed and how, the causes and their evidence, the fix
-    plan, the fixes tried and their results. Tokens, Wi-Fi passwords and claim codes are redacted."""
+    """A shareable report of a saved session: the likely cause, what to do next, and the evidence.
+
+    Tokens, Wi-Fi passwords and claim codes are redacted."""
     from photon_doctor.report import run_report
 
     text, path = run_report(load_kb(), session, fmt, output, os.environ)
