@@ -302,6 +302,10 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
             if wanted and all(any(w2.startswith(w) for w2 in _words(title) + _words(i)) for w in wanted)]
     if len(hits) == 1:
         return hits[0]
+    # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
+    main = [h for h in hits if h.kind != "observation"]
+    if len(main) == 1:
+        return main[0]
     label = {i: names[i] for _, names in pools for i in names}
     if len(hits) > 1:
         shown = "; ".join(f"'{label[h.id]}'" for h in hits[:4])
