@@ -1,8 +1,10 @@
 """The fix loop: walk the plan in its decision-theoretic order, with consent; run; verify; re-plan.
 
 For each step the person is shown why it comes now (:func:`~photon_doctor.engine.explain.why_fix`), what it does
-and changes, its risk and whether it can be undone, and the exact commands. ``--yes`` consents to every fix but
-irreversible ones (``--yes-irreversible``); without consent and without anyone to ask, a fix is skipped.
+and changes, its risk and whether it can be undone, and the exact commands. ``--yes`` consents only to fixes that are
+harmless or change settings that can be changed back; a fix that erases data needs ``--allow-erase``, one that cannot
+be undone needs ``--allow-irreversible``, or, at a terminal, the person typing the word the prompt asks for (see
+:func:`needs_flag`). Without consent and without anyone to ask, a fix is skipped.
 After a fix the device is verified (the cloud's ping, or the person's eyes). A fix that ran and did not help is
 evidence: it joins the ``fixes_tried_failed`` observation, the probes are run again, the core re-plans
 (Breese & Heckerman; expert-systems.md §3), and the loop goes on with the new plan's first untried step.
@@ -19,36 +21,31 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from photon_doctor.actions.automations import Automation, automation_for
+from photon_doctor.actions.consent import (
+    ERASE_FLAG,
+    IRREVERSIBLE_FLAG,
+    TYPED_WORD,
+    Policy,
+    allowed,
+    needs_flag,
+)
 from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
 from photon_doctor.actions.person import Person
 from photon_doctor.actions.records import ActionRecord, Consent, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
+from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.explain import render_why_fix, why_fix
-from photon_doctor.knowledge.model import FixDef, KnowledgeBase, Risk
+from photon_doctor.engine.explain import why_fix
+from photon_doctor.knowledge.model import FixDef, KnowledgeBase
 
+from photon_doctor.plain import SMALL, likelihood, percent, risk_sentence, tag, why_fix_text
 from photon_doctor.redact import redact
 
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
 TRIED = "fixes_tried_failed"
-RISK_WORDS = {
-    Risk.HARMLESS: "harmless",
-    Risk.CHANGES_SETTINGS: "changes settings",
-    Risk.ERASES_DATA: "erases data",
-    Risk.IRREVERSIBLE: "IRREVERSIBLE",
-}
-
-
-@dataclass(frozen=True)
-class Policy:
-    """What the command line allows: ``yes`` (all but irreversible), ``yes_irreversible``, ``dry_run``."""
-
-    yes: bool = False
-    yes_irreversible: bool = False
-    dry_run: bool = False
 
 
 @dataclass
@@ -96,7 +93,7 @@ class Executor:
         if self.policy.dry_run:
             self._dry_run(d, outcome)
             return FixSession(outcome, self.observations, d)
-        self.person.tell(f"\nFixing, in the plan's order ({len(d.plan)} fix(es) planned; each is verified):")
+        self.person.tell(f"\nFixing, in the order of the plan ({len(d.plan)} steps at most; each fix is verified):")
         try:
             d = self._loop(d, outcome)
         except (KeyboardInterrupt, EOFError):  # between steps: no fix was under way
@@ -162,36 +159,57 @@ class Executor:
         w = why_fix(self.kb, d, fix.id)
         tell = self.person.tell
         tell("")
-        tell(f"Fix {number}: {fix.title} [{fix.id}]")
+        tell(f"Step {number}: {fix.title}{tag(fix.id, self.policy.verbose)}")
         if w.get("position"):
-            causes = ", ".join(
-                f"{a['cause']} ({a['certainty']:.2f})" for a in w["addresses"] if a["probability"] > 0
-            ) or "none with belief left"
-            tell(f"  Why now: step {w['position']} of the plan: {w['p_success']:.0%} chance it resolves the problem "
-                 f"if the earlier steps failed, about {fix.cost:g} min; it addresses {causes}.")
+            causes = [f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
+                      f"({likelihood(a['probability'])})" for a in w["addresses"] if a["probability"] >= SMALL]
+            tell(f"  Why now: {percent(w['p_success'])} chance it solves the problem if the earlier steps did not, "
+                 f"about {fix.cost:g} min" + (f"; it is for: {'; '.join(causes)}." if causes else "."))
         tell(f"  What it does: {fix.description}")
         tell(f"  What it changes: {fix.changes}")
-        tell(f"  Risk: {RISK_WORDS[fix.risk]}; {'it can be undone' if fix.reversible else 'it cannot be undone'}.")
+        tell(f"  Risk: {risk_sentence(fix)}")
 
     def _consent(self, d: Diagnosis, fix: FixDef) -> tuple[Consent | None, str]:
         """(consent, why); consent None means the person wants to stop."""
-        irreversible = fix.risk is Risk.IRREVERSIBLE
-        if self.policy.yes_irreversible or (self.policy.yes and not irreversible):
-            return Consent.AUTO, ("--yes-irreversible" if irreversible else "--yes")
+        flag = needs_flag(fix)
+        if allowed(self.policy, fix):
+            return Consent.AUTO, flag or "--yes"
         if not self.person.interactive:
-            return Consent.REFUSED, ("not run: irreversible, needs --yes-irreversible" if irreversible
-                                     else "not run: needs consent (--yes), and nobody can be asked")
+            if flag is not None:
+                what = "it erases data" if flag == ERASE_FLAG else "it cannot be undone"
+                return Consent.REFUSED, f"not run: {what}, so it needs {flag} (--yes is not enough)"
+            return Consent.REFUSED, "not run: needs consent (--yes), and nobody can be asked"
+        if flag is not None:
+            return self._typed_consent(d, fix, flag)
         while True:
             answer = self.person.choose(
                 "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"})
             if answer == "w":
-                self.person.tell(render_why_fix(why_fix(self.kb, d, fix.id)))
+                self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
             if answer == "y":
                 return Consent.GIVEN, "yes"
             if answer == "n":
                 return Consent.REFUSED, "not run: the person said no"
             return None, "stopped by the person"
+
+    def _typed_consent(self, d: Diagnosis, fix: FixDef, flag: str) -> tuple[Consent | None, str]:
+        """A fix that erases data or cannot be undone runs only when the person types the word, not on a ``y``."""
+        word = TYPED_WORD[flag]
+        what = "erases data on the device" if flag == ERASE_FLAG else "cannot be undone"
+        while True:
+            answer = (self.person.ask(
+                f"This fix {what}. Type '{word}' to run it, or n to skip it, w why, q quit:") or "").strip().lower()
+            if answer == word:
+                return Consent.GIVEN, f"typed '{word}'"
+            if answer in ("w", "why"):
+                self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
+                continue
+            if answer in ("q", "quit"):
+                return None, "stopped by the person"
+            if answer in ("n", "no", "", "s", "skip"):
+                return Consent.REFUSED, "not run: the person said no"
+            self.person.tell(f"  Not run unless you type '{word}'.")
 
     def _automated(self, d: Diagnosis, fix: FixDef, automation: Automation) -> _Step:
         preview = automation.preview(self.rig)
@@ -273,6 +291,15 @@ class Executor:
             why = "skipped by the person" if answer == "n" else "stopped by the person"
             record = self._record(fix, fix.steps, Consent.REFUSED, Result.SKIPPED, said + why, None, started)
             return _Step(record, "next" if answer == "n" else "stop", why)
+        if self.rig.carry_out is not None:  # the demo: the simulated world does what the person says was done
+            changed = self.rig.carry_out(fix.id)
+            if changed is None:
+                why = "the demo cannot carry out this step on the simulated Photon, so it cannot help here"
+                self.person.tell(f"  [demo] {why}.")
+                record = self._record(fix, fix.steps, Consent.GIVEN, Result.SKIPPED, said + why, None, started)
+                return _Step(record, "next", why)
+            self.person.tell(f"  [demo] carried out on the simulated Photon: {changed}.")
+            said += f"[demo] carried out on the simulated Photon: {changed}; "
         verdict = verify_connected(self.rig, self.person, self._recheck())
         self.person.tell(f"  {'Verified' if verdict.connected else 'Not verified'}: {verdict.detail}")
         record = self._record(fix, tuple(fix.steps) + verdict.steps, Consent.GIVEN, Result.MANUAL_CONFIRMED,
@@ -322,32 +349,26 @@ class Executor:
             TRIED, tried, 1.0, Provenance("executor", f"photon-doctor carried out {', '.join(self.tried_here)}; "
                                                       "the device still did not reach the cloud"))
         d = self._diagnose()
-        nxt = ", ".join(s.fix for s in d.plan[:4]) or "nothing"
-        self.person.tell(f"  '{fix.title}' did not help: evidence against the causes it resolves. "
-                         f"Re-planned; next: {nxt}.")
+        nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.tried_here), None)
+        self.person.tell(f"  '{fix.title}' did not help, so the causes it solves are now less likely. "
+                         + (f"Next: '{nxt}'." if nxt else "Nothing is left to try."))
         return d
 
     # --- dry run ---------------------------------------------------------------------------------------------
     def _dry_run(self, d: Diagnosis, outcome: Outcome) -> None:
-        self.person.tell(f"\nDry run: the plan and the exact commands ({len(d.plan)} fix(es)); nothing is changed.")
-        for number, step in enumerate(d.plan, 1):
+        """Record every step of the plan with its exact commands, once; :func:`summary_text` prints them."""
+        for step in d.plan:
             fix = self.kb.fixes[step.fix]
-            self._introduce(d, fix, number)
             automation = automation_for(fix.automation)
             missing = self._missing_tool(automation)
             if automation is None or missing is not None:
                 lines = list(fix.steps)
-                note = f"{missing + '; ' if missing else ''}a manual step: the person would be guided through it"
-                automation = None
+                note = f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
             else:
                 lines = automation.preview(self.rig)
-                irreversible = fix.risk is Risk.IRREVERSIBLE
-                note = f"would run after consent ({'--yes-irreversible' if irreversible else '--yes'} or a yes)"
-            if missing is not None:
-                self.person.tell(f"  {missing}; so this would be done by hand.")
-            self.person.tell("  Would run:" if automation else "  Steps:")
-            for line in lines:
-                self.person.tell(f"    {redact(line)}")
+                flag = needs_flag(fix)
+                note = (f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')" if flag
+                        else "would run after consent (--yes or a yes)")
             outcome.actions.append(
                 self._record(fix, tuple(lines), Consent.DRY_RUN, Result.PLANNED, f"not run (--dry-run); {note}",
                              None, None))
@@ -360,23 +381,5 @@ class Executor:
                             tuple(redact(c) for c in commands), consent, result, redact(message), verified, seconds)
 
 
-def summary_text(outcome: Outcome) -> str:
-    """The session's end, for stdout: each action, then the verdict."""
-    lines = ["Fixes:" if not outcome.dry_run else "Fix plan (dry run, nothing changed):"]
-    for i, a in enumerate(outcome.actions, 1):
-        verified = {True: ", verified connected", False: ", not connected", None: ""}[a.verified_connected]
-        lines.append(f"  {i}. {a.title} [{a.fix}]: {a.result.value} ({a.consent.value}{verified}, {a.seconds:.1f} s)")
-        if a.message:
-            lines.append(f"       {redact(a.message)}")
-        by_hand = a.automation == "manual" or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
-        for command in a.commands:
-            lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
-    if not outcome.actions:
-        lines.append("  (none)")
-    if outcome.dry_run:
-        lines.append("Not verified: this was a dry run.")
-    elif outcome.verified_connected:
-        lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by {outcome.fixed_by}).")
-    else:
-        lines.append(f"Not verified connected: {redact(outcome.stop_reason)}.")
-    return "\n".join(lines)
+__all__ = ["ERASE_FLAG", "IRREVERSIBLE_FLAG", "Executor", "FixSession", "Policy", "allowed", "needs_flag",
+           "summary_text"]

@@ -13,6 +13,7 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
+from photon_doctor.plain import columns, wrap_lines
 from photon_doctor.redact import register_secret
 
 #: The secrets a fix may ask for, by kind, in words.
@@ -41,26 +42,45 @@ class Person(Protocol):
         ...
 
 
+def read_answer(out: TextIO, inp: TextIO) -> str:
+    """One line from ``inp`` (without its end). At Ctrl-C or the end of input, the cursor is moved past the
+    prompt first, so that what is said next starts on a line of its own; then the exception goes on."""
+    try:
+        line = inp.readline()
+    except KeyboardInterrupt:
+        out.write("\n")
+        out.flush()
+        raise
+    if line == "":
+        out.write("\n")
+        out.flush()
+        raise EOFError
+    return line.rstrip("\r\n")
+
+
 class TerminalPerson:
-    """Asks on ``out`` (stderr) and reads ``inp`` (stdin). Raises EOFError at the end of input."""
+    """Asks on ``out`` (stderr) and reads ``inp`` (stdin), word-wrapped to the terminal. Raises EOFError at the
+    end of input."""
 
     interactive = True
 
-    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None) -> None:
+    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None, width: int | None = None) -> None:
         self.out = out if out is not None else sys.stderr
         self.inp = inp if inp is not None else sys.stdin
+        self.width = width
 
     def tell(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(wrap_lines(text.splitlines() or [""], self.width or columns(self.out)) + "\n")
         self.out.flush()
 
     def _line(self, prompt: str) -> str:
+        *said, last = prompt.split("\n")
+        if said:
+            self.tell("\n".join(said))
+        prompt = last
         self.out.write(prompt)
         self.out.flush()
-        line = self.inp.readline()
-        if line == "":
-            raise EOFError
-        return line.strip()
+        return read_answer(self.out, self.inp).strip()
 
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:
         menu = " / ".join(f"[{k}] {v}" for k, v in options.items())
@@ -84,7 +104,7 @@ class TerminalPerson:
 
 
 class SilentPerson:
-    """``--no-input``: tells (on stderr), never asks."""
+    """``--no-input``: tells (on stderr, word-wrapped to the terminal), never asks."""
 
     interactive = False
 
@@ -92,7 +112,7 @@ class SilentPerson:
         self.out = out if out is not None else sys.stderr
 
     def tell(self, text: str) -> None:
-        self.out.write(text + "\n")
+        self.out.write(wrap_lines(text.splitlines() or [""], columns(self.out)) + "\n")
         self.out.flush()
 
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:

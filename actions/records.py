@@ -18,7 +18,7 @@ class Consent(str, Enum):
 
     GIVEN = "given"  # the person said yes at the prompt
     REFUSED = "refused"  # the person said no, or could not be asked and gave no blanket consent
-    AUTO = "auto"  # --yes / --yes-irreversible, or a manual step shown without asking (--no-input)
+    AUTO = "auto"  # --yes / --allow-erase / --allow-irreversible, or a manual step shown without asking (--no-input)
     DRY_RUN = "dry-run"  # --dry-run: only shown
 
 

@@ -86,6 +86,9 @@ class Rig:
     observations: dict[str, Any] = field(default_factory=dict)
     locate_port: Callable[[float], str | None] | None = None
     relogin: Callable[[], str | None] | None = None
+    #: The demo only: carries out a manual step the person says is done, on the simulated world; returns what
+    #: changed, or None when the simulation cannot carry it out (the executor then says so plainly).
+    carry_out: Callable[[str], str | None] | None = None
 
     def __post_init__(self) -> None:
         register_secret(self.token)

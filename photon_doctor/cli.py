@@ -9,7 +9,7 @@ import json
 import os
 import sys
 from pathlib import Path
-from typing import Any, Callable, Mapping
+from typing import Any
 
 import typer
 
@@ -19,7 +19,7 @@ from photon_doctor.errors import ExitCode, Interrupted, PhotonDoctorError, Usage
 app = typer.Typer(
     name="photon-doctor",
     help="Find out why a Particle Photon will not reach the cloud, rank the causes, fix them, and explain why.",
-    add_completion=False,
+    add_completion=True,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
     pretty_exceptions_show_locals=False,
@@ -28,7 +28,7 @@ app = typer.Typer(
 kb_app = typer.Typer(help="Inspect and check the knowledge base.", no_args_is_help=True)
 app.add_typer(kb_app, name="kb")
 
-_state: dict[str, Any] = {"knowledge": None, "traceback": False}
+_state: dict[str, Any] = {"knowledge": None, "traceback": False, "verbose": False, "quiet": False}
 
 
 def _version(value: bool) -> None:
@@ -43,10 +43,15 @@ def _root(
         None, "--knowledge", envvar="PHOTON_DOCTOR_KNOWLEDGE", help="Use the knowledge files in this folder."
     ),
     traceback: bool = typer.Option(False, "--traceback", help="Show the Python traceback of an error."),
-    version: bool = typer.Option(False, "--version", callback=_version, is_eager=True, help="Show the version."),
+    version: bool = typer.Option(
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+    verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show the knowledge's ids and sources."),
+    quiet: bool = typer.Option(False, "--quiet", "-q", help="Say only what matters: results, questions, errors."),
 ) -> None:
     _state["knowledge"] = knowledge
     _state["traceback"] = traceback
+    _state["verbose"] = verbose
+    _state["quiet"] = quiet
 
 
 def load_kb() -> Any:
@@ -60,9 +65,24 @@ def emit_json(data: Any) -> None:
 
 
 def say(text: str) -> None:
-    """Conversation goes to stderr."""
-    sys.stderr.write(text + "\n")
+    """Conversation goes to stderr, word-wrapped to the terminal."""
+    from photon_doctor.plain import wrap_lines
+
+    sys.stderr.write(wrap_lines(text.splitlines() or [""], terminal_width(sys.stderr)) + "\n")
     sys.stderr.flush()
+
+
+def note(text: str) -> None:
+    """A remark on stderr that ``--quiet`` leaves out (progress, where a file was saved)."""
+    if not _state["quiet"]:
+        say(text)
+
+
+def terminal_width(stream: Any = None) -> int:
+    """Columns to wrap human output to: the terminal's; no wrapping when it is no terminal."""
+    from photon_doctor.plain import columns
+
+    return columns(stream if stream is not None else sys.stderr)
 
 
 def use_color(stream: Any) -> bool:
@@ -79,6 +99,16 @@ def print_result(text: str) -> None:
         sys.stdout.write(text + "\n")
 
 
+#: Consent, the same for `diagnose` and `demo` (docs/fixes.md): --yes never covers a fix that erases data or
+#: cannot be undone; each of those has its own flag.
+YES_OPTION = typer.Option(
+    False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more.")
+ALLOW_ERASE_OPTION = typer.Option(
+    False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...).")
+ALLOW_IRREVERSIBLE_OPTION = typer.Option(
+    False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim).")
+
+
 # ---------------------------------------------------------------------------------------------- diagnose
 @app.command()
 def diagnose(
@@ -86,7 +116,10 @@ def diagnose(
     answers: Path | None = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
     no_input: bool = typer.Option(False, "--no-input", help="Never ask; diagnose from what is given and probed."),
     as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
-    auto: bool = typer.Option(False, "--auto", help="Probe the device, its access point, the cloud and the host."),
+    auto: bool = typer.Option(
+        False, "--auto", help="Probe the device, its access point, the cloud and the host without asking first."),
+    no_probe: bool = typer.Option(
+        False, "--no-probe", help="Do not look for a Photon on USB, a login or the network; only ask."),
     port: str | None = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
     softap_url: str | None = typer.Option(None, "--softap-url", help="Probe the device's SoftAP at this URL (http://192.168.0.1 once you joined its Photon-XXXXXX Wi-Fi)."),
     api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
@@ -99,19 +132,32 @@ def diagnose(
     cloud_endpoint: str | None = typer.Option(
         None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
-    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    yes: bool = YES_OPTION,
+    allow_erase: bool = ALLOW_ERASE_OPTION,
+    allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
     from photon_doctor.shell import DiagnoseOptions, run_diagnose
 
+    if resume:
+        from photon_doctor.sessions import load_session
+
+        path, data = load_session()
+        if isinstance(data.get("scenario"), str):
+            # A demo session: it goes on against a fresh simulated Photon, never a real one.
+            _run_demo(str(data["scenario"]), no_input=no_input, as_json=as_json, fix=fix, yes=yes,
+                      allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run,
+                      resume=True, session_path=path)
+            return
     options = DiagnoseOptions(
-        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto, port=port,
+        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
+        no_probe=no_probe, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
-        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, yes_irreversible=yes_irreversible, dry_run=dry_run,
-        resume=resume,
+        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,
+        allow_irreversible=allow_irreversible, dry_run=dry_run,
+        resume=resume, verbose=_state["verbose"], quiet=_state["quiet"],
     )
     raise typer.Exit(run_diagnose(load_kb(), options))
 
@@ -124,12 +170,13 @@ def demo(
     no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
     fix: bool = typer.Option(False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."),
-    yes: bool = typer.Option(False, "--yes", "-y", help="Consent to every fix except irreversible ones."),
-    yes_irreversible: bool = typer.Option(False, "--yes-irreversible", help="Also consent to irreversible fixes."),
+    yes: bool = YES_OPTION,
+    allow_erase: bool = ALLOW_ERASE_OPTION,
+    allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
     dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
 ) -> None:
     """Diagnose a simulated Photon that speaks the real protocols: no hardware needed."""
-    from photon_doctor.simulator.scenarios import DEFAULT_SCENARIO, SCENARIOS, get_scenario
+    from photon_doctor.simulator.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
     if list_scenarios:
         if as_json:
@@ -138,8 +185,16 @@ def demo(
             width = max(len(s.name) for s in SCENARIOS)
             print_result("\n".join(f"{s.name:{width}}  {s.description}" for s in SCENARIOS))
         return
+    _run_demo(scenario or DEFAULT_SCENARIO, no_input=no_input, as_json=as_json, fix=fix, yes=yes,
+              allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run)
+
+
+def _run_demo(scenario: str, **choices: Any) -> None:
+    """Run ``scenario`` on a fresh simulated Photon; ``choices`` are DiagnoseOptions fields (resume included)."""
+    from photon_doctor.simulator.scenarios import get_scenario
+
     try:
-        chosen = get_scenario(scenario or DEFAULT_SCENARIO)
+        chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
     from photon_doctor.shell import DiagnoseOptions, run_diagnose
@@ -148,11 +203,12 @@ def demo(
 
     kb = load_kb()
     with SimulatedPhoton(chosen) as sim:
-        say(f"Simulated Photon '{chosen.name}': {chosen.description}")
+        fresh = " (a fresh one: the demo session goes on against it)" if choices.get("resume") else ""
+        say(f"Simulated Photon '{chosen.name}'{fresh}: {chosen.description}")
         options = DiagnoseOptions(
-            no_input=no_input, as_json=as_json, auto=True, fix=fix, yes=yes, yes_irreversible=yes_irreversible,
-            dry_run=dry_run, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
+            auto=True, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
             scenario=chosen.name, ssid=chosen.ssid, title="demo", simulation=sim,
+            verbose=_state["verbose"], quiet=_state["quiet"], **choices,
         )
         code = run_diagnose(kb, options)
     raise typer.Exit(code)
@@ -207,41 +263,50 @@ def simulate(
 # ---------------------------------------------------------------------------------------------- why
 @app.command()
 def why(
-    target: str = typer.Argument(..., help="A fix id, a cause id, or an observation id."),
+    target: str = typer.Argument(
+        ..., metavar="WHAT",
+        help="A plan step's number (2), words of a fix's, cause's or question's title (\"static ip\"), or an id."),
     session: Path | None = typer.Option(None, "--session", help="A saved session file (default: the last one)."),
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Explain a saved diagnosis: HOW a cause was concluded, WHY a fix is where it is, WHY a question matters."""
     from photon_doctor.engine.diagnosis import diagnose as run_core
-    from photon_doctor.engine.explain import (
-        how_cause,
-        render_how_cause,
-        render_why_fix,
-        render_why_question,
-        why_fix,
-        why_question,
+    from photon_doctor.engine.explain import how_cause, why_fix, why_question
+    from photon_doctor.plain import (
+        NoSuchTarget,
+        find_target,
+        how_cause_text,
+        why_fix_text,
+        why_question_text,
     )
     from photon_doctor.sessions import load_session, session_observations
 
     kb = load_kb()
     path, data = load_session(session)
+    note(f"(from the session {path})")
     observations = session_observations(kb, data, str(path))
     d = run_core(kb, observations)
-    text: Callable[[Mapping[str, Any]], str]
-    if target in kb.fixes:
-        result, text = why_fix(kb, d, target), render_why_fix
-    elif target in kb.causes:
-        result, text = how_cause(kb, d, target), render_how_cause
-    elif target in kb.observations:
-        result, text = why_question(kb, observations, d, target), render_why_question
+    try:
+        found = find_target(kb, d, target)
+    except NoSuchTarget as exc:
+        raise UsageError(str(exc)) from None
+    verbose = bool(_state["verbose"])
+    if found.kind == "fix":
+        result = why_fix(kb, d, found.id)
+        text = why_fix_text(kb, d, result, verbose)
+    elif found.kind == "cause":
+        result = how_cause(kb, d, found.id)
+        text = how_cause_text(kb, d, result, verbose)
     else:
-        raise UsageError(
-            f"'{target}' is not a fix, a cause or an observation id; see 'photon-doctor kb show' for the ids"
-        )
+        result = why_question(kb, observations, d, found.id)
+        answered = observations[found.id].value if found.id in observations else None
+        text = why_question_text(kb, d, result, answered, verbose)
     if as_json:
         emit_json({"schema_version": 1, "session": str(path), **result})
     else:
-        print_result(text(result))
+        from photon_doctor.plain import wrap_lines
+
+        print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))
 
 
 # ---------------------------------------------------------------------------------------------- evaluate
@@ -342,11 +407,13 @@ def report(
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (private: 0600)."),
 ) -> None:
-    """A shareable report of a saved session: what was observed and how, the causes and their evidence, the fix
-    plan, the fixes tried and their results. Tokens, Wi-Fi passwords and claim codes are redacted."""
+    """A shareable report of a saved session: the likely cause, what to do next, and the evidence.
+
+    Tokens, Wi-Fi passwords and claim codes are redacted."""
     from photon_doctor.report import run_report
 
-    text, _name = run_report(load_kb(), session, fmt, output, os.environ)
+    text, path = run_report(load_kb(), session, fmt, output, os.environ)
+    note(f"(from the session {path})")
     if output is not None:
         say(f"report written to {output}")
     else:
@@ -361,7 +428,9 @@ def main(argv: list[str] | None = None) -> None:
     """
     args = sys.argv[1:] if argv is None else argv
     try:
-        app(args=args, prog_name="photon-doctor")
+        from photon_doctor.helptypes import command
+
+        command(app)(args=args, prog_name="photon-doctor")
     except PhotonDoctorError as exc:
         if _state["traceback"] or "--traceback" in args:
             raise

@@ -22,6 +22,7 @@ class ExitCode(IntEnum):
     NOT_VERIFIED = 7
     EVALUATION_MISS = 8
     LINT = 9
+    NO_TERMINAL = 10
     INTERRUPTED = 130
 
 
@@ -81,3 +82,10 @@ class Interrupted(PhotonDoctorError):
     """Raised when the person presses Ctrl-C or closes the input at a prompt."""
 
     exit_code = ExitCode.INTERRUPTED
+
+
+class NoTerminal(PhotonDoctorError):
+    """Raised when a question must be asked but standard input is no terminal and has ended (a pipe, /dev/null,
+    a CI job): the hint is to add --no-input. The session so far is saved first."""
+
+    exit_code = ExitCode.NO_TERMINAL

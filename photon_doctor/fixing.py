@@ -12,7 +12,7 @@ from __future__ import annotations
 import os
 import tempfile
 import time
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
@@ -29,6 +29,7 @@ if TYPE_CHECKING:
     from photon_doctor.autoprobe import AutoResult, AutoTargets
     from photon_doctor.shell import DiagnoseOptions
     from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.world import World
 
 #: The simulated device answers at once: short waits keep the demo quick.
 DEMO_TIMING = Timing(serial_timeout=3.0, serial_idle=0.05, baud_hold=0.05, settle=0.05, dfu_wait=5.0,
@@ -114,7 +115,57 @@ def simulated_rig(sim: SimulatedPhoton, tools: Toolbox, facts: Mapping[str, Any]
         tools=tools, workdir=workdir, timing=DEMO_TIMING, device_id=facts.get("device_id"),
         serial_port=sim.serial.port, softap_url=ep.softap_url, api_url=ep.api_url, token=ep.token,
         ssid=sim.scenario.ssid, facts=dict(facts), locate_port=lambda timeout: sim.serial.wait_for_port(timeout),
+        carry_out=lambda fix_id: _manual_in_demo(sim.world, fix_id),
     )
+
+
+def _manual_in_demo(world: World, fix_id: str) -> str | None:
+    """What a person doing the manual step ``fix_id`` changes in the simulated world (then the device restarts);
+    None for a step the simulation cannot carry out (a support ticket, another phone)."""
+    d = world.device
+    home = next((ap for ap in world.networks if ap.ssid == world.host_ssid), None)
+    changes: dict[str, Callable[[], str]] = {
+        "power_cycle": lambda: "the device was powered down and up again",
+        "move_away_from_interference": lambda: _set(d, "interference", False, "no 2.4 GHz noise near it now"),
+        "fix_power_supply": lambda: _set(d, "weak_power", False, "a proper power supply"),
+        "fix_application_firmware": lambda: _app_connects(d.firmware),
+        "wait_for_cloud_recovery": lambda: _set(world.cloud, "outage", False, "the Particle cloud recovered"),
+    }
+    if home is not None:
+        changes.update({
+            "use_2_4ghz_network": lambda: _set(home, "channel", 6, f"'{home.ssid}' now also on 2.4 GHz (channel 6)"),
+            "enable_router_bgn_mode": lambda: _set(home, "n_only", False, "the router accepts b/g/n clients"),
+            "change_router_security": lambda: _wpa2(home),
+            "improve_signal": lambda: _set(home, "rssi", -55, "the signal at the device is good (-55 dBm)"),
+            "bypass_captive_portal": lambda: _set(home, "captive_portal", False, "the device is let past the portal"),
+            "restore_internet_access": lambda: _set(home, "internet", True, "the network reaches the internet"),
+            "open_port_5683": lambda: _set(home, "port_5683_open", True, "outbound TCP 5683 is allowed"),
+            "fix_dhcp_or_mac_filter": lambda: _set(home, "dhcp_ok", True, "the router gives the device an address"),
+        })
+    change = changes.get(fix_id)
+    if change is None:
+        return None
+    with world.lock:
+        said = change()
+        world.boot()
+    return said
+
+
+def _set(obj: Any, name: str, value: Any, said: str) -> str:
+    setattr(obj, name, value)
+    return said
+
+
+def _wpa2(ap: Any) -> str:
+    from photon_doctor.simulator.world import WICED_WPA2_AES
+
+    ap.security, ap.mixed_wep, ap.wpa3 = WICED_WPA2_AES, False, False
+    return "the router uses WPA2 personal with AES"
+
+
+def _app_connects(fw: Any) -> str:
+    fw.system_mode, fw.wifi_off, fw.blocks_loop = "AUTOMATIC", False, False
+    return "the application now lets the device connect"
 
 
 def demo_person(sim: SimulatedPhoton, inner: Person) -> Person:
@@ -154,7 +205,8 @@ def run_fix_session(
 ) -> FixSession:
     """Build everything ``--fix`` needs and run the executor."""
     sim: SimulatedPhoton | None = options.simulation
-    policy = Policy(yes=options.yes, yes_irreversible=options.yes_irreversible, dry_run=options.dry_run)
+    policy = Policy(yes=options.yes, allow_erase=options.allow_erase, allow_irreversible=options.allow_irreversible,
+                    dry_run=options.dry_run)
     inner: Person = SilentPerson() if options.no_input else TerminalPerson()
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))
@@ -187,12 +239,23 @@ def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> di
     return {"before": dict(before), "after": dict(after), "changed": changed}
 
 
-def changes_text(notes: Mapping[str, Any]) -> str | None:
-    """One line per change of the simulated device, or None outside the demo."""
+def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> str | None:
+    """One line per change of the simulated device, or None outside the demo; the LED in words when ``kb``
+    knows its patterns."""
     sim = notes.get("simulated_device")
     if not sim:
         return None
     if not sim["changed"]:
         return "Simulated Photon: nothing changed."
+    led = kb.observations["led_pattern"].choices if kb is not None and "led_pattern" in kb.observations else {}
+
+    def said(field: str, value: Any) -> str:
+        if field == "led" and str(value) in led:
+            return str(led[str(value)]).split(":")[0]
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        return str(value)
+
     return "Simulated Photon, what changed:\n" + "\n".join(
-        f"  {c['field']}: {c['before']} -> {c['after']}" for c in sim["changed"])
+        f"  {c['field'].replace('_', ' ')}: {said(c['field'], c['before'])} -> {said(c['field'], c['after'])}"
+        for c in sim["changed"])

@@ -88,6 +88,9 @@ def session_graph(g: nx.DiGraph, options: GraphOptions) -> nx.DiGraph:
     from photon_doctor.sessions import load_session
 
     path, data = load_session(options.session)
+    from photon_doctor.cli import note
+
+    note(f"(from the session {path})")
     h = highlight(g, data)
     if h.graph.get("missing"):
         _say(f"photon-doctor: session {path} names ids this graph lacks (ignored): {h.graph['missing']}")

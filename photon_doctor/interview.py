@@ -2,7 +2,9 @@
 
 The loop asks the question the core says is worth most, one at a time, and takes "don't know", ``why``,
 ``help``, ``back`` (undo the last answer) and ``quit``. It stops when the core says no question can pay for itself
-or the leading cause is clear. I/O happens only through the :class:`Answerer` port.
+or the leading cause is clear. I/O happens only through the :class:`Answerer` port. ``quit`` only sets
+:attr:`Interview.quit`: the caller asks whether to stop without a diagnosis. The question being asked is kept in
+:attr:`Interview.current`, so a session interrupted there resumes at the same question.
 """
 
 from __future__ import annotations
@@ -13,9 +15,10 @@ from typing import Protocol
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.explain import render_why_question, why_question
+from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, next_question, question_def
-from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
+from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.plain import why_question_text
 
 
 class Answerer(Protocol):
@@ -46,6 +49,8 @@ class Interview:
     quit: bool = False
     tried_answers: dict[str, bool] = field(default_factory=dict)  # fix id -> tried without success?
     given_tried: Observation | None = None  # fixes_tried_failed as known before any yes/no answer
+    current: str | None = None  # the question being asked now (saved if the session is interrupted there)
+    verbose: bool = False  # show ids in explanations
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
@@ -111,14 +116,46 @@ def run(
     kb = interview.kb
     while not interview.quit and interview.asked < max_questions:
         d = interview.diagnosis()
-        q = next_question(kb, interview.observations, d, interview.settled())
-        if q is None:
-            return d
-        _ask(interview, answerer, question_def(kb, interview.observations, q.obs), d, source)
+        pending = interview.current
+        settled = interview.settled()
+        if pending is not None and _askable(kb, pending) and pending not in interview.observations \
+                and pending not in settled:
+            obs_id = pending  # resumed: the question that was open when the session stopped
+        else:
+            q = next_question(kb, interview.observations, d, settled)
+            if q is None:
+                return d
+            obs_id = q.obs
+        _ask(interview, answerer, question_def(kb, interview.observations, obs_id), d, source)
     return interview.diagnosis()
 
 
+def _askable(kb: KnowledgeBase, obs_id: str) -> bool:
+    """True for a question this knowledge can put: an observation, or "already tried <fix>?"."""
+    if obs_id.startswith(TRIED_PREFIX):
+        return obs_id[len(TRIED_PREFIX):] in kb.fixes
+    return obs_id in kb.observations
+
+
 def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
+    interview.current = odef.id
+    _ask_once(interview, answerer, odef, d, source)
+    if not interview.quit:
+        interview.current = None
+
+
+def short_reask(odef: ObservationDef, count: int) -> str:
+    """A one-line hint after an answer that does not fit (the choices are not listed again)."""
+    if odef.kind is Kind.ENUM:
+        return f"Please type a number from 1 to {count}, ? if you don't know, or help."
+    if odef.kind is Kind.BOOL:
+        return "Please answer yes or no (? if you don't know)."
+    if odef.kind is Kind.FIXES:
+        return "Please type the numbers of the fixes you tried, separated by commas, or press Enter for none."
+    return "That does not fit; type help for what is expected, or ? if you don't know."
+
+
+def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
     kb = interview.kb
     interview.asked += 1
     while True:
@@ -126,7 +163,8 @@ def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diag
         text = raw.strip()
         word = text.lower()
         if word in {"why", "w"}:
-            answerer.tell(render_why_question(why_question(kb, interview.observations, d, odef.id)))
+            answerer.tell(why_question_text(kb, d, why_question(kb, interview.observations, d, odef.id),
+                                            verbose=interview.verbose))
             continue
         if word in {"help", "h"}:
             answerer.tell(odef.help)
@@ -139,15 +177,19 @@ def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diag
             undone = interview.back()
             # This question does not count, and neither does the one undone (it will be asked again).
             interview.asked -= 2 if undone else 1
-            answerer.tell(f"Undid the answer to {undone}." if undone else "Nothing to undo yet.")
+            if undone:
+                answerer.tell(f"Undid your answer to: {question_def(kb, interview.observations, undone).question}")
+            else:
+                answerer.tell("Nothing to undo yet.")
             return
         if word in DONT_KNOW or (word == "" and odef.kind.value != "fixes"):
             interview.skip(odef.id)
             return
         try:
             value = parse_value(kb, odef, text)
-        except AnswerError as exc:
-            answerer.tell(str(exc))
+        except AnswerError:
+            count = len(odef.choices) if odef.kind is Kind.ENUM else len(kb.fixes)
+            answerer.tell(f"'{text}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

@@ -9,6 +9,7 @@ from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
 from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.plain import NO_WRAP, SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
 from photon_doctor.redact import redact, redact_obj
 
 JSON_SCHEMA_VERSION = 1
@@ -86,48 +87,89 @@ def diagnosis_json(
     return redact_obj(data)  # type: ignore[no-any-return]
 
 
-def _bar(x: float, width: int = 10) -> str:
-    n = max(0, min(width, round(x * width)))
-    return "#" * n + "." * (width - n)
+def plan_shown(d: Diagnosis, top: int = 8) -> int:
+    """How many plan steps the table lists: the first ``top``, fewer when the rest have under 5 % to go on."""
+    shown = 0
+    for s in d.plan[:top]:
+        if shown and s.p_reach < SMALL:
+            break
+        shown += 1
+    return shown
 
 
-def diagnosis_text(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable: Iterable[Unavailable] = ()) -> str:
-    """A plain-text rendering: likely causes, the fix plan, what could not be probed."""
+def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
+    """What was not probed and why, once each: a probe that observed something is not listed."""
+    seen: dict[str, str] = {}
+    for u in unavailable:
+        seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
+    return list(seen.items())
+
+
+#: The probes, as an owner would name them.
+PROBE_NAMES = {
+    "usb": "a Photon on USB",
+    "serial": "the device over USB serial",
+    "softap": "the device's setup Wi-Fi (SoftAP)",
+    "cloud": "the Particle cloud",
+    "host": "this computer's network",
+}
+
+
+def diagnosis_text(
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    *,
+    top: int = 8,
+    unavailable: Iterable[Unavailable] = (),
+    verbose: bool = False,
+    width: int = NO_WRAP,
+) -> str:
+    """Plain text in sentences: the likely causes in words and percentages, the numbered fix plan, and what could
+    not be probed. Ids only with ``verbose``; every line fits ``width`` columns."""
     lines: list[str] = []
     ranked = d.ranked
     if ranked:
         lines.append("Likely causes:")
-        for i, c in enumerate(ranked[:top], 1):
-            lines.append(f"  {i}. {_bar(max(c.certainty, 0))} {c.certainty:.2f}  {kb.causes[c.id].title} [{c.id}]")
+        for c in ranked[:top]:
+            lines.append(f"  - {kb.causes[c.id].title}: {likelihood(c.probability)}{tag(c.id, verbose)}")
         if len(ranked) > top:
-            lines.append(f"  ... and {len(ranked) - top} more with weaker support (--json shows all)")
+            lines.append(f"  ... and {len(ranked) - top} more, each less likely")
     else:
-        lines.append("No cause has support yet: answer more questions, or run with --auto to probe the device.")
+        lines.append("No cause has support yet: answer more questions, or let photon-doctor probe the device.")
     if d.plan:
+        shown = plan_shown(d, top)
         lines.append("")
-        lines.append(f"Fix plan (cheapest expected path first; expected cost about {d.ecr:.0f} min):")
-        for i, s in enumerate(d.plan[:top], 1):
+        rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
+        lines.append(f"What to do, in this order (about {d.ecr:.0f} min expected{rest}):")
+        for i, s in enumerate(d.plan[:shown], 1):
             fix = kb.fixes[s.fix]
-            auto = "" if fix.automation == "manual" else " (automatable)"
-            lines.append(
-                f"  {i}. {fix.title} [{s.fix}] - {s.p_success:.0%} chance, ~{s.cost:g} min, risk {fix.risk.value}{auto}"
-            )
+            lines.append(f"  {i}. {fix.title}: {percent(s.p_success)} chance, about {s.cost:g} min, "
+                         f"{risk_short(fix)}, {how_short(fix)}{tag(s.fix, verbose)}")
         lines.append("")
-        lines.append("Ask 'photon-doctor why <fix or cause>' for the reasoning behind any line.")
-    missing = list(unavailable)
+        lines.append("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
+                     "for the reasoning.")
+    missing = _not_probed(unavailable)
     if missing:
         lines.append("")
         lines.append("Not probed:")
-        for u in missing:
-            lines.append(f"  - {u.probe}: {u.reason}")
-    return redact("\n".join(lines))
+        for name, reason in missing:
+            lines.append(f"  - {name}: {reason}")
+    return redact(wrap_lines(lines, width))
 
 
 _RISK_STYLE = {"harmless": "green", "changes_settings": "yellow", "erases_data": "red", "irreversible": "bold red"}
 
 
-def diagnosis_rich(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable: Iterable[Unavailable] = ()) -> Any:
-    """The same content as :func:`diagnosis_text`, as rich tables for a terminal (colour by certainty and risk)."""
+def diagnosis_rich(
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    *,
+    top: int = 8,
+    unavailable: Iterable[Unavailable] = (),
+    verbose: bool = False,
+) -> Any:
+    """The same content as :func:`diagnosis_text`, as rich tables for a terminal (colour by likelihood and risk);
+    rich wraps the cells to the terminal's width."""
     from rich.console import Group
     from rich.table import Table
     from rich.text import Text
@@ -136,34 +178,39 @@ def diagnosis_rich(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable
     ranked = d.ranked
     if ranked:
         causes = Table(title="Likely causes", title_justify="left", show_edge=False, header_style="bold")
-        causes.add_column("#", justify="right")
-        causes.add_column("certainty")
-        causes.add_column("cause")
-        causes.add_column("id", style="dim")
-        for i, c in enumerate(ranked[:top], 1):
-            colour = "bold red" if c.certainty > 0.7 else "yellow" if c.certainty > 0.4 else "white"
-            causes.add_row(str(i), Text(f"{_bar(max(c.certainty, 0))} {c.certainty:.2f}", style=colour),
-                           kb.causes[c.id].title, c.id)
+        causes.add_column("cause", ratio=3)
+        causes.add_column("how likely", ratio=1)
+        if verbose:
+            causes.add_column("id", style="dim")
+        for c in ranked[:top]:
+            colour = "bold red" if c.probability > 0.6 else "yellow" if c.probability > 0.3 else "white"
+            row = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
+            causes.add_row(*row, *([c.id] if verbose else []))
         parts.append(causes)
     else:
-        parts.append(Text("No cause has support yet: answer more questions, or run with --auto to probe the device."))
+        parts.append(Text("No cause has support yet: answer more questions, or let photon-doctor probe the device."))
     if d.plan:
-        plan = Table(title=f"Fix plan (expected cost about {d.ecr:.0f} min)", title_justify="left", show_edge=False,
-                     header_style="bold")
+        shown = plan_shown(d, top)
+        rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
+        plan = Table(title=f"What to do, in this order (about {d.ecr:.0f} min expected{rest})", title_justify="left",
+                     show_edge=False, header_style="bold")
         for col, just in (("#", "right"), ("fix", "left"), ("chance", "right"), ("min", "right"), ("risk", "left"),
                           ("how", "left")):
             plan.add_column(col, justify=just)  # type: ignore[arg-type]
-        for i, s in enumerate(d.plan[:top], 1):
+        if verbose:
+            plan.add_column("id", style="dim")
+        for i, s in enumerate(d.plan[:shown], 1):
             fix = kb.fixes[s.fix]
-            plan.add_row(str(i), f"{fix.title} [dim]{s.fix}[/dim]", f"{s.p_success:.0%}", f"{s.cost:g}",
-                         Text(fix.risk.value, style=_RISK_STYLE[fix.risk.value]),
-                         "manual" if fix.automation == "manual" else "automatable")
+            plan.add_row(str(i), fix.title, percent(s.p_success).replace("about ", ""), f"{s.cost:g}",
+                         Text(risk_short(fix), style=_RISK_STYLE[fix.risk.value]), how_short(fix),
+                         *([s.fix] if verbose else []))
         parts.append(Text(""))
         parts.append(plan)
-        parts.append(Text("Ask 'photon-doctor why <fix or cause>' for the reasoning behind any line.", style="dim"))
-    missing = list(unavailable)
+        parts.append(Text("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
+                          "for the reasoning.", style="dim"))
+    missing = _not_probed(unavailable)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))
-        for u in missing:
-            parts.append(Text(f"  - {u.probe}: {redact(u.reason)}", style="dim"))
+        for name, reason in missing:
+            parts.append(Text(f"  - {name}: {reason}", style="dim"))
     return Group(*parts)

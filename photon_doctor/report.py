@@ -24,6 +24,7 @@ from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.errors import SessionError, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.plain import likelihood
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.sessions import session_observations
@@ -175,13 +176,14 @@ def _saved_at(session_id: str) -> str | None:
 def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
     if causes:
         top = causes[0]
-        text = f"Most likely cause: {top['title']} (certainty {top['certainty']:.2f}, {top['in_words']})."
+        text = f"Most likely cause: {top['title']} ({likelihood(float(top.get('probability') or 0.0))})."
     else:
         text = "No cause has support yet: more observations are needed."
     if outcome is not None:
         if outcome.get("verified_connected"):
             fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
-            text += f" Verified connected to the cloud{f' after: {fixed}' if fixed else ''}."
+            text += (f" photon-doctor checked that the device reaches the Particle cloud"
+                     f"{f' after: {fixed}' if fixed else ''}.")
         else:
             text += " The device was not verified connected at the end."
     return text
@@ -297,21 +299,21 @@ def register_local_secrets(env: Mapping[str, str]) -> None:
 
 
 def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output: Path | None,
-               env: Mapping[str, str]) -> tuple[str, str]:
+               env: Mapping[str, str]) -> tuple[str, Path]:
     """The ``report`` command: load the session (the last one by default), build the report, render it.
 
-    Returns ``(text, format)``; the text is written to ``output`` (0600) when given, else left to the caller to
+    Returns ``(text, the session file read)``; the text is written to ``output`` (0600) when given, else left to the caller to
     print. Raises :class:`UsageError` (a bad format, an unwritable file) or :class:`SessionError`.
     """
     from photon_doctor.sessions import load_session
 
     name = format_name(fmt, output)
     register_local_secrets(env)
-    _path, data = load_session(session)
+    path, data = load_session(session)
     text = render(build_report(kb, data), name)
     if output is not None:
         write_private(output, text)
-    return text, name
+    return text, path
 
 
 __all__ = [

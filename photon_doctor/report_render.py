@@ -1,9 +1,15 @@
 """Rendering a report (the dictionary of :func:`photon_doctor.report.build_report`) as Markdown or as HTML.
 
+Both open with the answer: the likely cause in a sentence, what to do next, and what was verified; then the
+evidence in plain words, the other causes, the whole plan, what was observed and the fixes tried. They speak in
+titles, sentences and percentages: the knowledge's ids, raw certainty factors and the sources of the rules (files an
+owner does not have) stay in the JSON report.
+
 Markdown is for pasting into a forum post or a support ticket: headings, tables, lists; ``|`` and ``<``/``>`` in
 content are escaped so that content cannot break a table or inject markup. HTML is one self-contained page: inline
 CSS, no scripts, no external resources (a Content-Security-Policy forbids loading any), every piece of content
-escaped. Both scrub the report first and the rendered page last (:mod:`photon_doctor.report_scrub`).
+escaped, readable from 375 px to a desktop width without scrolling sideways, and printable. Both scrub the report
+first and the rendered page last (:mod:`photon_doctor.report_scrub`).
 """
 
 from __future__ import annotations
@@ -13,65 +19,157 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from photon_doctor.plain import likelihood, percent
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
 MD_PLAN_STEPS = 3
 
 _CSS = """
-body{font:15px/1.45 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:60rem;margin:2rem auto;padding:0 1rem;
-color:#1d1d1f;background:#fff}
-h1{font-size:1.6rem;margin-bottom:.2rem}h2{margin-top:2rem;border-bottom:1px solid #ddd;padding-bottom:.2rem}
-table{border-collapse:collapse;width:100%;margin:.6rem 0}th,td{border:1px solid #ddd;padding:.3rem .5rem;
-text-align:left;vertical-align:top}th{background:#f4f6f8}code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;
-font-size:.9em;background:#f4f6f8;border-radius:3px}pre{padding:.5rem;overflow-x:auto}code{padding:0 .2rem}
-.summary{font-size:1.1rem;background:#eef6fb;border-left:4px solid #1b8ccb;padding:.6rem .8rem}
-.for{color:#0a6b2d}.against{color:#a4262c}.meta,footer{color:#666;font-size:.9rem}
+*{box-sizing:border-box}
+body{font:16px/1.5 system-ui,-apple-system,"Segoe UI",sans-serif;max-width:56rem;margin:1.5rem auto;padding:0 1rem;
+color:#1d1d1f;background:#fff;overflow-wrap:anywhere}
+h1{font-size:1.5rem;margin:.2rem 0 .8rem}h2{font-size:1.2rem;margin-top:2rem;border-bottom:1px solid #ddd;
+padding-bottom:.2rem}h3{font-size:1.05rem;margin:1rem 0 .3rem}
+.answer{background:#eef6fb;border-left:5px solid #1b8ccb;padding:.8rem 1rem;margin:0 0 1rem}
+.answer h2{border:0;margin:1rem 0 .2rem;font-size:1.1rem}.answer p{margin:.3rem 0}
+.lead{font-size:1.2rem}.likely{font-weight:600}
+table{border-collapse:collapse;width:100%;margin:.6rem 0;table-layout:fixed}
+th,td{border:1px solid #ddd;padding:.35rem .5rem;text-align:left;vertical-align:top;overflow-wrap:anywhere}
+th{background:#f4f6f8}
+code,pre{font-family:ui-monospace,Menlo,Consolas,monospace;font-size:.88em;background:#f4f6f8;border-radius:3px}
+pre{padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}code{padding:0 .2rem}
+.for{color:#0a6b2d}.against{color:#a4262c}.risky{color:#a4262c;font-weight:600}
+.meta,footer,small{color:#555;font-size:.9rem}details{margin:.2rem 0}summary{cursor:pointer;color:#1b6ca8}
+@media (max-width:640px){
+ body{margin:.8rem auto;font-size:15px}
+ table.stack,table.stack tbody,table.stack tr,table.stack td{display:block;width:100%}
+ table.stack thead{display:none}table.stack tr{border:1px solid #ddd;margin:.5rem 0;padding:.2rem 0}
+ table.stack td{border:0;padding:.15rem .5rem}
+ table.stack td[data-label]::before{content:attr(data-label) ": ";font-weight:600}
+}
+@media print{
+ body{max-width:none;margin:0;font-size:11pt}.answer{border:1px solid #999}
+ details>summary{display:none}details>*{display:block}
+ details::details-content{content-visibility:visible;display:block}
+ a{color:inherit;text-decoration:none}
+}
 """
 
 
 # ------------------------------------------------------------------------------------------------ shared words
-def _pct(x: Any) -> str:
-    return f"{x:.0%}" if isinstance(x, (int, float)) else "?"
+#: The risk levels of the knowledge, as an owner reads them.
+RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "erases data",
+              "irreversible": "cannot be undone"}
+RESULT_WORDS = {"done": "done", "failed": "failed", "skipped": "not run", "manual-confirmed": "done by hand",
+                "manual-unconfirmed": "shown, to be done by hand", "planned": "planned (dry run)"}
+PROBE_WORDS = {"usb": "a Photon on USB", "serial": "the device over USB serial",
+               "softap": "the device's setup Wi-Fi (SoftAP)", "cloud": "the Particle cloud",
+               "host": "this computer's network"}
 
 
 def _num(x: Any, spec: str = ".2f") -> str:
     return format(x, spec) if isinstance(x, (int, float)) and not isinstance(x, bool) else "?"
 
 
+def _chance(x: Any) -> str:
+    return percent(float(x)) if isinstance(x, (int, float)) else "unknown"
+
+
 def _yes_no(x: Any) -> str:
     if isinstance(x, bool):
         return "yes" if x else "no"
-    return "unknown" if x is None else str(x)
+    return "not checked" if x is None else str(x)
 
 
 def _when(iso: Any) -> str:
     return str(iso).replace("T", " ").replace("Z", " UTC") if iso else "unknown"
 
 
-def _seen(o: Mapping[str, Any]) -> str:
+def _risk(step: Mapping[str, Any]) -> str:
+    words = RISK_WORDS.get(str(step.get("risk")), str(step.get("risk")))
+    if step.get("risk") in ("harmless", "changes_settings") and step.get("reversible") is False:
+        words += ", cannot be undone"
+    return words
+
+
+def _questions(report: Mapping[str, Any]) -> dict[str, str]:
+    """Observation id -> the question, shortened to a label."""
+    return {o["id"]: _label(o.get("question") or o["id"]) for o in report["observations"]}
+
+
+def _label(question: str) -> str:
+    q = re.split(r"[?(]", question, maxsplit=1)[0].strip()
+    return q[:80].rstrip() + ("..." if len(q) > 80 else "")
+
+
+def _answer_words(o: Mapping[str, Any]) -> str:
+    """An observation's value as its meaning when it has one ("joining Wi-Fi"), else its text."""
+    return str(o.get("meaning") or o.get("value_text", o.get("value")))
+
+
+def _seen_words(o: Mapping[str, Any], labels: Mapping[str, str]) -> str:
     how = o.get("obtained_by") or o.get("source") or ""
-    detail = f": {o['detail']}" if o.get("detail") else ""
-    return f"{o['id']} = {o.get('value_text', o.get('value'))} ({how}{detail})"
+    value = o.get("value_text", o.get("value"))
+    return f"{labels.get(o['id'], 'an observation')}: {value} ({how})"
 
 
-def _why_here(step: Mapping[str, Any]) -> str:
-    if "before_next" in step:
-        return f"before {step['before_next']['fix']}: {step['before_next']['reason']}"
-    return "last in the plan" if step.get("position") else str(step.get("reason") or "")
+def _probability(c: Mapping[str, Any]) -> float:
+    p = c.get("probability")
+    return float(p) if isinstance(p, (int, float)) else 0.0
+
+
+def _open_steps(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
+    """The plan's steps not yet tried in this session, in order."""
+    tried = {a["fix"] for a in report["actions"] if a.get("result") not in ("skipped", "planned")}
+    return [s for s in report["plan"] if s["fix"] not in tried]
+
+
+def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
+    """What the top of both pages says: the cause in a sentence, what to do next, what was verified."""
+    causes, outcome, actions = report["causes"], report["outcome"], report["actions"]
+    if causes:
+        top = causes[0]
+        lead = f"Most likely: {top['title']} ({likelihood(_probability(top))})."
+    else:
+        lead = "No cause stands out yet: answer more questions, or let photon-doctor probe the device."
+    verified_ok = bool(outcome and outcome.get("verified_connected"))
+    fixed = (outcome or {}).get("fixed_by_title") or (outcome or {}).get("fixed_by")
+    steps = _open_steps(report)
+    if verified_ok:
+        next_step = None
+        then: list[str] = []
+    else:
+        next_step = steps[0] if steps else None
+        then = [s["title"] for s in steps[1:3]]
+    ran = [a for a in actions if a.get("result") in ("done", "failed", "manual-confirmed")]
+    if verified_ok:
+        verified = (f"photon-doctor checked that the device reaches the Particle cloud after: {fixed}."
+                    if fixed else "photon-doctor checked that the device reaches the Particle cloud.")
+    elif ran:
+        verified = (f"{len(ran)} fix{'es' if len(ran) != 1 else ''} carried out; the device was not verified "
+                    "connected to the cloud at the end.")
+    else:
+        probed = sum(1 for o in report["observations"] if str(o.get("source", "")).startswith("probe:"))
+        told = len(report["observations"]) - probed
+        verified = (f"Nothing was changed on the device. This is a diagnosis from {probed} thing"
+                    f"{'s' if probed != 1 else ''} photon-doctor checked itself and {told} answer"
+                    f"{'s' if told != 1 else ''}.")
+    return {"lead": lead, "next": next_step, "then": then, "verified": verified}
 
 
 def _session_line(report: Mapping[str, Any]) -> str:
     s = report["session"]
-    parts = [f"Session {s.get('id') or '(no id)'}"]
+    parts = []
     if s.get("scenario"):
-        parts.append(f"demo scenario {s['scenario']}")
+        parts.append(f"A demo on a simulated Photon (scenario {s['scenario']})")
     if s.get("saved_at"):
         parts.append(f"saved {_when(s['saved_at'])}")
-    parts.append(f"{len(report['observations'])} observation(s)")
     if s.get("questions_asked") is not None:
         parts.append(f"{s['questions_asked']} question(s) asked")
-    return ", ".join(parts) + "."
+    if s.get("id"):
+        parts.append(f"session {s['id']}")
+    return (", ".join(parts) or "A saved session") + "."
 
 
 def _footer(report: Mapping[str, Any]) -> str:
@@ -80,6 +178,13 @@ def _footer(report: Mapping[str, Any]) -> str:
         f"Generated by {g['name']} {g['version']} on {_when(g['generated_at'])} (report schema "
         f"{report['schema_version']}). Access tokens, Wi-Fi passwords and claim codes are redacted."
     )
+
+
+def _not_probed(report: Mapping[str, Any]) -> list[tuple[str, str]]:
+    seen: dict[str, str] = {}
+    for u in report["unavailable"]:
+        seen.setdefault(PROBE_WORDS.get(u["probe"], u["probe"]), u["reason"])
+    return list(seen.items())
 
 
 # ------------------------------------------------------------------------------------------------ Markdown
@@ -109,26 +214,16 @@ def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
     return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
 
 
-def _md_cause(i: int, c: Mapping[str, Any]) -> list[str]:
-    out = [f"### {i}. {_md(c['title'])} ({_code(c['cause'])})", ""]
-    prob = f"; probability among the causes {_pct(c['probability'])}" if "probability" in c else ""
-    out += [f"Certainty **{_num(c['certainty'])}** ({_md(c['in_words'])}); prior {_num(c['prior'])}{prob}.", ""]
-    for label, key in (("Evidence for", "for"), ("Evidence against", "against")):
+def _md_evidence(c: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
+    out: list[str] = []
+    for label, key in (("What points to it", "for"), ("What speaks against it", "against")):
         if not c[key]:
             continue
-        out.append(f"**{label}:**")
-        out.append("")
+        out += [f"**{label}:**", ""]
         for e in c[key]:
-            kind = "fix tried" if e["kind"] == "tried_fix" else e["kind"]
-            out.append(f"- {kind} {_code(e['id'])} ({e['contribution']:+.2f}): {_md(e['rationale'])}")
-            for o in e["observations"]:
-                detail = f": {_code(o['detail'])}" if o.get("detail") else ""
-                out.append(f"  - seen: {_code(o['id'])} = {_md(o.get('value_text', o.get('value')))} "
-                           f"({_md(o.get('obtained_by') or o.get('source'))}{detail})")
-            out.append(f"  - source: {_md(e['source'])}")
+            seen = "; ".join(_seen_words(o, labels) for o in e["observations"])
+            out.append(f"- {_md(e['rationale'])}" + (f" (seen: {_md(seen)})" if seen else ""))
         out.append("")
-    if c["fixes"]:
-        out += ["Fixes for it: " + ", ".join(_code(f) for f in c["fixes"]), ""]
     return out
 
 
@@ -138,17 +233,14 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
     if not actions and outcome is None:
         return out + ["No fix was carried out with photon-doctor in this session.", ""]
     if actions:
-        rows = [
-            [str(i), f"{_md(a['title'])} ({_code(a['fix'])})", _md(a.get("consent") or ""),
-             _md(a.get("result") or ""), _yes_no(a.get("verified_connected")),
-             f"{_num(a.get('seconds'), '.1f')} s" if a.get("seconds") is not None else ""]
-            for i, a in enumerate(actions, 1)
-        ]
-        out += _md_table(["#", "Fix", "Consent", "Result", "Verified connected", "Time"], rows) + [""]
+        rows = [[str(i), _md(a["title"]), _md(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
+                 _yes_no(a.get("verified_connected"))] for i, a in enumerate(actions, 1)]
+        out += _md_table(["#", "Fix", "Result", "Connected afterwards"], rows) + [""]
         for i, a in enumerate(actions, 1):
-            if a["message"] or a["commands"]:
+            ran = a.get("result") not in ("skipped",) or a.get("automation") == "manual"
+            if a["message"] or (a["commands"] and ran):
                 out.append(f"{i}. {_md(a['title'])}" + (f": {_md(a['message'])}" if a["message"] else ""))
-                if a["commands"]:
+                if a["commands"] and ran:
                     out += ["", *("   " + line for line in _fenced(a["commands"]))]
                 out.append("")
     if outcome is not None:
@@ -162,54 +254,59 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
 
 
 def to_markdown(report: Mapping[str, Any]) -> str:
-    """The report as Markdown, readable when pasted into a forum post."""
+    """The report as Markdown, readable when pasted into a forum post: the answer first, then the evidence."""
     report = scrub(report)
-    out = ["# photon-doctor report", "", f"**{_md(report['summary'])}**", "", _md(_session_line(report)), ""]
-    out += ["## What was observed", ""]
-    rows = [
-        [_code(o["id"]), _md(o["value_text"] + (f" ({o['meaning']})" if o.get("meaning") else "")),
-         _md(o["obtained_by"]), _num(o["confidence"]), _code(o["evidence"]) if o["evidence"] else ""]
-        for o in report["observations"]
-    ]
-    out += _md_table(["Observation", "Value", "How it was obtained", "Confidence", "Evidence"], rows) + [""]
-    if report["unavailable"]:
-        out += ["**Not probed:**", ""]
-        out += [f"- {_md(u['probe'])}: {_md(u['reason'])}" + (f" ({', '.join(_code(i) for i in u['ids'])})"
-                                                             if u["ids"] else "") for u in report["unavailable"]]
-        out.append("")
-    if report["session"]["skipped"]:
-        out += ["Questions skipped: " + ", ".join(_code(s) for s in report["session"]["skipped"]), ""]
-    out += ["## Likely causes", ""]
-    if not report["causes"]:
-        out += ["No cause has support yet.", ""]
-    for i, c in enumerate(report["causes"], 1):
-        out += _md_cause(i, c)
+    labels = _questions(report)
+    ans = _answer(report)
+    out = ["# photon-doctor report", "", f"**{_md(ans['lead'])}**", ""]
+    out += ["## What to do next", ""]
+    nxt = ans["next"]
+    if nxt is not None:
+        out += [(f"**{_md(nxt['title'])}**: {_chance(nxt.get('p_success'))} chance it solves the problem, about "
+                 f"{_num(nxt['cost_minutes'], 'g')} min, {_md(_risk(nxt))}."), ""]
+        out += [f"{n}. {_md(step)}" for n, step in enumerate(nxt["steps"], 1)] + [""]
+        if ans["then"]:
+            out += ["If that does not help: " + "; then ".join(_md(t) for t in ans["then"]) + ".", ""]
+    elif report["outcome"] and report["outcome"].get("verified_connected"):
+        out += ["Nothing: the device reaches the cloud again.", ""]
+    else:
+        out += ["No fix is proposed yet.", ""]
+    out += ["## What was verified", "", _md(ans["verified"]), "", _md(_session_line(report)), ""]
+    if report["causes"]:
+        top = report["causes"][0]
+        out += [f"## Why: {_md(top['title'])}", "", _md(top["description"]), ""]
+        out += _md_evidence(top, labels)
+    others = report["causes"][1:]
+    if others:
+        out += ["## Other possible causes", ""]
+        out += [f"- {_md(c['title'])}: {_md(likelihood(_probability(c)))}" for c in others] + [""]
     if report["ruled_out"]:
-        out += ["## Ruled out or unlikely", ""]
+        out += ["## Ruled out", ""]
         for c in report["ruled_out"]:
             why = " ".join(_md(e["rationale"]) for e in c["against"][:2])
-            out.append(f"- {_md(c['title'])} ({_code(c['cause'])}): certainty {_num(c['certainty'])} "
-                       f"({_md(c['in_words'])}): {why}")
+            out.append(f"- {_md(c['title'])}: {why}")
         out.append("")
-    out += ["## Fix plan", ""]
+    out += ["## The whole plan", ""]
     if report["plan"]:
-        out += [(f"Cheapest expected path first; expected cost about {_num(report['ecr_minutes'], '.0f')} min, "
-                 f"{_pct(report['unresolved_probability'])} chance that no step resolves it."), ""]
-        rows = [
-            [str(s["position"]), f"{_md(s['title'])} ({_code(s['fix'])})", _pct(s.get("p_success")),
-             _num(s["cost_minutes"], "g"), _md(s["risk"]), _yes_no(s["reversible"]),
-             "manual" if s["automation"] == "manual" else f"automatable ({_code(s['automation'])})"]
-            for s in report["plan"]
-        ]
-        out += _md_table(["#", "Fix", "Chance", "Minutes", "Risk", "Reversible", "How"], rows) + [""]
-        for s in report["plan"][:MD_PLAN_STEPS]:
-            out += [f"**{s['position']}. {_md(s['title'])}**: {_md(_why_here(s))}.", ""]
-            out += [f"{n}. {_md(step)}" for n, step in enumerate(s["steps"], 1)] + [""]
-        if len(report["plan"]) > MD_PLAN_STEPS:
-            out += ["The steps of the other fixes: `photon-doctor why <fix>`, or the HTML or JSON report.", ""]
+        out += [(f"In this order: the best chance per minute first (about {_num(report['ecr_minutes'], '.0f')} "
+                 "min expected)."), ""]
+        rows = [[str(s["position"]), _md(s["title"]), _chance(s.get("p_success")), _num(s["cost_minutes"], "g"),
+                 _md(_risk(s)), "by hand" if s["automation"] == "manual" else "photon-doctor can do it"]
+                for s in report["plan"]]
+        out += _md_table(["#", "What to do", "Chance", "Minutes", "Risk", "How"], rows) + [""]
     else:
         out += ["No fix is proposed yet.", ""]
     out += _md_actions(report)
+    out += ["## What was observed", ""]
+    rows = [[_md(labels[o["id"]]), _md(_answer_words(o)), _md(o["obtained_by"]),
+             _code(o["evidence"]) if o["evidence"] else ""] for o in report["observations"]]
+    out += _md_table(["What", "Answer", "How it was found", "Evidence"], rows) + [""]
+    missing = _not_probed(report)
+    if missing:
+        out += ["**Not probed:**", "", *(f"- {_md(name)}: {_md(reason)}" for name, reason in missing), ""]
+    if report["session"]["skipped"]:
+        out += ["Questions not answered: " + "; ".join(_md(labels.get(s, s)) for s in report["session"]["skipped"])
+                + ".", ""]
     if report["notes"]:
         out += ["## Notes", "", *(f"- {_md(n)}" for n in report["notes"]), ""]
     out += ["---", "", f"_{_md(_footer(report))}_", ""]
@@ -221,47 +318,45 @@ def _h(text: Any) -> str:
     return html.escape(str(text), quote=True)
 
 
-def _html_table(head: list[str], rows: list[list[str]]) -> str:
+def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None = None) -> str:
+    """A table that stacks into labelled blocks on a narrow screen (class ``stack``)."""
+    cols = "".join(f"<col style='width:{w}'>" for w in widths) if widths else ""
     th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td>{c}</td>" for c in r) + "</tr>" for r in rows)
-    return f"<table><thead><tr>{th}</tr></thead><tbody>{body}</tbody></table>"
+    body = "".join("<tr>" + "".join(f"<td data-label='{_h(head[i])}'>{c}</td>" for i, c in enumerate(r))
+                   + "</tr>" for r in rows)
+    return (f"<table class='stack'>{f'<colgroup>{cols}</colgroup>' if cols else ''}<thead><tr>{th}</tr></thead>"
+            f"<tbody>{body}</tbody></table>")
 
 
-def _html_cause(i: int, c: Mapping[str, Any]) -> str:
-    prob = f"; probability among the causes {_pct(c['probability'])}" if "probability" in c else ""
-    parts = [f"<h3>{i}. {_h(c['title'])} <code>{_h(c['cause'])}</code></h3>",
-             (f"<p>Certainty <strong>{_num(c['certainty'])}</strong> ({_h(c['in_words'])}); "
-              f"prior {_num(c['prior'])}{prob}.</p>")]
-    for label, key in (("Evidence for", "for"), ("Evidence against", "against")):
+def _html_evidence(c: Mapping[str, Any], labels: Mapping[str, str]) -> str:
+    parts = []
+    for label, key in (("What points to it", "for"), ("What speaks against it", "against")):
         if not c[key]:
             continue
         items = []
         for e in c[key]:
-            kind = "fix tried" if e["kind"] == "tried_fix" else e["kind"]
-            seen = "".join(f"<li>seen: {_h(_seen(o))}</li>" for o in e["observations"])
-            items.append(f"<li class='{key}'>{_h(kind)} <code>{_h(e['id'])}</code> ({e['contribution']:+.2f}): "
-                         f"{_h(e['rationale'])}<ul>{seen}<li>source: {_h(e['source'])}</li></ul></li>")
-        parts.append(f"<p><strong>{label}:</strong></p><ul>{''.join(items)}</ul>")
-    if c["fixes"]:
-        parts.append("<p>Fixes for it: " + ", ".join(f"<code>{_h(f)}</code>" for f in c["fixes"]) + "</p>")
+            seen = "; ".join(_seen_words(o, labels) for o in e["observations"])
+            items.append(f"<li class='{key}'>{_h(e['rationale'])}"
+                         + (f"<br><small>seen: {_h(seen)}</small>" if seen else "") + "</li>")
+        parts.append(f"<h3>{label}</h3><ul>{''.join(items)}</ul>")
     return "\n".join(parts)
 
 
 def _html_actions(report: Mapping[str, Any]) -> str:
     actions, outcome = report["actions"], report["outcome"]
-    parts = ["<h2>Fixes tried</h2>"]
+    parts = ["<h2 id='tried'>Fixes tried</h2>"]
     if not actions and outcome is None:
         return parts[0] + "<p>No fix was carried out with photon-doctor in this session.</p>"
     if actions:
         rows = []
         for i, a in enumerate(actions, 1):
-            cmds = "".join(f"<pre>{_h(c)}</pre>" for c in a["commands"])
-            rows.append([str(i), f"{_h(a['title'])} <code>{_h(a['fix'])}</code>", _h(a.get("consent") or ""),
-                         _h(a.get("result") or ""), _yes_no(a.get("verified_connected")),
-                         f"{_num(a.get('seconds'), '.1f')} s" if a.get("seconds") is not None else "",
-                         _h(a["message"]) + cmds])
-        parts.append(_html_table(["#", "Fix", "Consent", "Result", "Verified connected", "Time", "What happened"],
-                                 rows))
+            ran = a.get("result") != "skipped" or a.get("automation") == "manual"
+            cmds = "".join(f"<pre>{_h(c)}</pre>" for c in a["commands"]) if ran else ""
+            detail = f"<details><summary>commands</summary>{cmds}</details>" if cmds else ""
+            rows.append([str(i), _h(a["title"]), _h(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
+                         _yes_no(a.get("verified_connected")), _h(a["message"]) + detail])
+        parts.append(_html_table(["#", "Fix", "Result", "Connected afterwards", "What happened"], rows,
+                                 ["2.5rem", "25%", "14%", "14%", "auto"]))
     if outcome is not None:
         fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
         state = ("verified connected to the cloud" + (f"; fixed by: {_h(fixed)}" if fixed else "")
@@ -271,47 +366,68 @@ def _html_actions(report: Mapping[str, Any]) -> str:
 
 
 def to_html(report: Mapping[str, Any]) -> str:
-    """The report as one self-contained HTML page (inline CSS, no scripts, no external resources)."""
+    """The report as one self-contained HTML page (inline CSS, no scripts, no external resources) that opens with
+    the answer: the likely cause, what to do next, what was verified."""
     report = scrub(report)
-    obs_rows = [
-        [f"<code>{_h(o['id'])}</code>", _h(o["value_text"]) + (f"<br><small>{_h(o['meaning'])}</small>"
-                                                              if o.get("meaning") else ""),
-         _h(o["obtained_by"]), _num(o["confidence"]), f"<code>{_h(o['evidence'])}</code>" if o["evidence"] else ""]
-        for o in report["observations"]
-    ]
-    body = [f"<h1>photon-doctor report</h1><p class='summary'>{_h(report['summary'])}</p>",
-            f"<p class='meta'>{_h(_session_line(report))}</p>",
-            "<h2>What was observed</h2>",
-            _html_table(["Observation", "Value", "How it was obtained", "Confidence", "Evidence"], obs_rows)]
-    if report["unavailable"]:
-        items = "".join(f"<li>{_h(u['probe'])}: {_h(u['reason'])}"
-                        + (f" ({_h(', '.join(u['ids']))})" if u["ids"] else "") + "</li>"
-                        for u in report["unavailable"])
-        body.append(f"<p><strong>Not probed:</strong></p><ul>{items}</ul>")
-    if report["session"]["skipped"]:
-        body.append(f"<p>Questions skipped: {_h(', '.join(report['session']['skipped']))}</p>")
-    body.append("<h2>Likely causes</h2>")
-    body += [_html_cause(i, c) for i, c in enumerate(report["causes"], 1)] or ["<p>No cause has support yet.</p>"]
+    labels = _questions(report)
+    ans = _answer(report)
+    nxt = ans["next"]
+    answer = [f"<p class='lead' id='cause'><span class='likely'>{_h(ans['lead'])}</span></p>",
+              "<h2>What to do next</h2>"]
+    if nxt is not None:
+        risky = " class='risky'" if nxt.get("risk") in ("erases_data", "irreversible") else ""
+        answer.append(f"<p><strong>{_h(nxt['title'])}</strong>: {_h(_chance(nxt.get('p_success')))} chance it "
+                      f"solves the problem, about {_num(nxt['cost_minutes'], 'g')} min, "
+                      f"<span{risky}>{_h(_risk(nxt))}</span>.</p>")
+        answer.append("<ol>" + "".join(f"<li>{_h(step)}</li>" for step in nxt["steps"]) + "</ol>")
+        if ans["then"]:
+            answer.append("<p>If that does not help: " + "; then ".join(_h(t) for t in ans["then"]) + ".</p>")
+    elif report["outcome"] and report["outcome"].get("verified_connected"):
+        answer.append("<p>Nothing: the device reaches the cloud again.</p>")
+    else:
+        answer.append("<p>No fix is proposed yet.</p>")
+    answer += ["<h2>What was verified</h2>", f"<p>{_h(ans['verified'])}</p>"]
+    body = ["<h1>Why the Photon does not reach the cloud</h1>",
+            "<section class='answer'>" + "\n".join(answer) + "</section>",
+            f"<p class='meta'>{_h(_session_line(report))}</p>"]
+    if report["causes"]:
+        top = report["causes"][0]
+        body += [f"<h2 id='why'>Why: {_h(top['title'])}</h2>", f"<p>{_h(top['description'])}</p>",
+                 _html_evidence(top, labels)]
+    if report["causes"][1:]:
+        body.append("<h2>Other possible causes</h2><ul>" + "".join(
+            f"<li>{_h(c['title'])}: {_h(likelihood(_probability(c)))}"
+            f"<details><summary>why</summary>{_html_evidence(c, labels)}</details></li>"
+            for c in report["causes"][1:]) + "</ul>")
     if report["ruled_out"]:
-        items = "".join(
-            f"<li>{_h(c['title'])} <code>{_h(c['cause'])}</code>: certainty {_num(c['certainty'])} "
-            f"({_h(c['in_words'])}): {_h(' '.join(e['rationale'] for e in c['against'][:2]))}</li>"
-            for c in report["ruled_out"])
-        body.append(f"<h2>Ruled out or unlikely</h2><ul>{items}</ul>")
-    body.append("<h2>Fix plan</h2>")
+        items = "".join(f"<li>{_h(c['title'])}: {_h(' '.join(e['rationale'] for e in c['against'][:2]))}</li>"
+                        for c in report["ruled_out"])
+        body.append(f"<h2>Ruled out</h2><ul>{items}</ul>")
+    body.append("<h2 id='plan'>The whole plan</h2>")
     if report["plan"]:
-        body.append(f"<p>Cheapest expected path first; expected cost about {_num(report['ecr_minutes'], '.0f')} "
-                    f"min, {_pct(report['unresolved_probability'])} chance that no step resolves it.</p>")
-        rows = [[str(s["position"]), f"{_h(s['title'])} <code>{_h(s['fix'])}</code>", _pct(s.get("p_success")),
-                 _num(s["cost_minutes"], "g"), _h(s["risk"]), _yes_no(s["reversible"]),
-                 _h(s["automation"]), _h(_why_here(s)) + "<details><summary>steps</summary><ol>"
-                 + "".join(f"<li>{_h(step)}</li>" for step in s["steps"]) + "</ol></details>"]
+        body.append(f"<p>In this order: the best chance per minute first (about "
+                    f"{_num(report['ecr_minutes'], '.0f')} min expected).</p>")
+        rows = [[str(s["position"]), _h(s["title"]) + "<details><summary>steps</summary><ol>"
+                 + "".join(f"<li>{_h(step)}</li>" for step in s["steps"]) + "</ol></details>",
+                 _h(_chance(s.get("p_success"))), _num(s["cost_minutes"], "g"), _h(_risk(s)),
+                 "by hand" if s["automation"] == "manual" else "photon-doctor can do it"]
                 for s in report["plan"]]
-        body.append(_html_table(["#", "Fix", "Chance", "Minutes", "Risk", "Reversible", "How", "Why here; steps"],
-                                rows))
+        body.append(_html_table(["#", "What to do", "Chance", "Minutes", "Risk", "How"], rows,
+                                ["2.5rem", "auto", "6.5rem", "5rem", "8rem", "8rem"]))
     else:
         body.append("<p>No fix is proposed yet.</p>")
     body.append(_html_actions(report))
+    obs_rows = [[_h(labels[o["id"]]), _h(_answer_words(o)), _h(o["obtained_by"]),
+                 f"<code>{_h(o['evidence'])}</code>" if o["evidence"] else ""] for o in report["observations"]]
+    body += ["<h2 id='observed'>What was observed</h2>",
+             _html_table(["What", "Answer", "How it was found", "Evidence"], obs_rows, ["30%", "22%", "18%", "30%"])]
+    missing = _not_probed(report)
+    if missing:
+        items = "".join(f"<li>{_h(name)}: {_h(reason)}</li>" for name, reason in missing)
+        body.append(f"<p><strong>Not probed:</strong></p><ul>{items}</ul>")
+    if report["session"]["skipped"]:
+        body.append("<p>Questions not answered: "
+                    + _h("; ".join(labels.get(s, s) for s in report["session"]["skipped"])) + ".</p>")
     if report["notes"]:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_h(n)}</li>" for n in report["notes"]) + "</ul>")
     body.append(f"<footer><hr><p>{_h(_footer(report))}</p></footer>")

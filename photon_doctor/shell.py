@@ -6,19 +6,20 @@ Everything with effects lives here or below it (prompts, probes, files); the cor
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
-from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
+from photon_doctor.answers import load_answers_file, parse_assignment
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, led_colour_of
-from photon_doctor.errors import ExitCode, Interrupted, SessionError, UsageError
+from photon_doctor.errors import ExitCode, Interrupted, NoTerminal, SessionError, UsageError
 from photon_doctor.interview import Interview, run
-from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
+from photon_doctor.plain import wrap_lines
 from photon_doctor.sessions import load_session, save_session, session_observations
+from photon_doctor.terminal import TerminalAnswerer
 
 
 @dataclass
@@ -28,6 +29,7 @@ class DiagnoseOptions:
     no_input: bool = False
     as_json: bool = False
     auto: bool = False
+    no_probe: bool = False  # --no-probe: not even the default look at what is at hand
     port: str | None = None
     softap_url: str | None = None
     api_url: str | None = None
@@ -39,7 +41,8 @@ class DiagnoseOptions:
     cloud_endpoint: str | None = None
     fix: bool = False
     yes: bool = False
-    yes_irreversible: bool = False
+    allow_erase: bool = False
+    allow_irreversible: bool = False
     dry_run: bool = False
     resume: bool = False
     title: str = "diagnose"
@@ -48,54 +51,9 @@ class DiagnoseOptions:
     simulation: Any = None  # the running SimulatedPhoton (demo): the executor's tools act on it
     scenario_answers: dict[str, Any] | None = None
     scenario: str | None = None
-
-
-class TerminalAnswerer:
-    """Asks on stderr, reads stdin. EOF or Ctrl-C raise, and the caller saves the session first.
-
-    ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
-    """
-
-    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None) -> None:
-        self.kb = kb
-        self.hints = hints or {}
-
-    def tell(self, text: str) -> None:
-        sys.stderr.write(text + "\n")
-        sys.stderr.flush()
-
-    def answer(self, odef: ObservationDef, number: int) -> str:
-        self.tell("")
-        self.tell(f"Q{number}. {odef.question}")
-        if odef.kind is Kind.ENUM:
-            for i, (value, meaning) in enumerate(odef.choices.items(), 1):
-                self.tell(f"   {i:2}) {value} - {meaning}")
-            hint = "a number or a value"
-        elif odef.kind is Kind.BOOL:
-            hint = "yes or no"
-        elif odef.kind is Kind.FIXES:
-            for i, fix in enumerate(self.kb.fixes.values(), 1):
-                self.tell(f"   {i:2}) {fix.title}")
-            hint = "numbers separated by commas, e.g. 1,4; or press Enter for none"
-        else:
-            hint = valid_values(self.kb, odef)
-        self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
-        hints = self.hints
-        if odef.id == LED_COLOUR and LED_COLOUR not in hints and LED_PATTERN in hints:
-            hints = {LED_COLOUR: led_colour_of(str(hints[LED_PATTERN]))}  # the colour of the pattern they see
-        if odef.id in hints:
-            shown = hints[odef.id]
-            if isinstance(shown, bool):
-                shown = "yes" if shown else "no"
-            elif isinstance(shown, list):
-                shown = ", ".join(shown) or "none"
-            self.tell(f"  [demo] the owner of this simulated Photon would answer: {shown}")
-        sys.stderr.write("> ")
-        sys.stderr.flush()
-        line = sys.stdin.readline()
-        if line == "":
-            raise EOFError
-        return line.rstrip("\r\n")
+    verbose: bool = False  # ids beside the titles
+    quiet: bool = False  # no progress or "saved" remarks
+    session_path: Path | None = None  # --resume of a given session (the demo's resume)
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -122,6 +80,7 @@ def session_record(
         "answer_order": list(interview.history),
         "skipped": sorted(interview.skipped),
         "questions_asked": interview.asked,
+        "pending_question": interview.current,
         "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
         "actions": [],
     }
@@ -130,54 +89,139 @@ def session_record(
 
 
 def probe_observations(
-    kb: KnowledgeBase, options: DiagnoseOptions
+    kb: KnowledgeBase, options: DiagnoseOptions, ask: TerminalAnswerer | None = None
 ) -> tuple[dict[str, Observation], list[Unavailable], dict[str, Any]]:
-    """Run the probes (`--auto`): progress on stderr, observations in the contract's terms, and the facts
-    the fixes need (device id, port, the device's scan, this computer's network)."""
+    """Run the probes: progress on stderr, observations in the contract's terms, and the facts the fixes need
+    (device id, port, the device's scan, this computer's network). With ``ask`` (probing by default, not
+    ``--auto``), the person is asked before the device is put in listening mode."""
+    from dataclasses import replace as with_changes
+
     from photon_doctor.autoprobe import run_probes
     from photon_doctor.fixing import probe_facts
     from photon_doctor.wiring import real_targets
 
     targets = options.targets if options.targets is not None else real_targets(options)
-    say = TerminalAnswerer(kb).tell
+    if ask is not None and targets.switch_listening is not None:
+        switch = targets.switch_listening
+
+        def switch_if_allowed(port: str) -> None:
+            if not ask.confirm(f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
+                               "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
+                               "Go ahead?"):
+                raise RuntimeError("you chose not to; its settings were not read")
+            switch(port)
+
+        targets = with_changes(targets, switch_listening=switch_if_allowed)
+    say = TerminalAnswerer(kb, quiet=options.quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
+    # "Not probed" lists only probes that observed nothing at all, once each.
+    observed = {r.probe for r in result.reports if r.observations}
+    if "serial" in observed:
+        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable if u.probe not in observed}.values())
     return known, unique, probe_facts(result)
 
 
-def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable]) -> None:
-    """The diagnosis on stdout: rich tables on a terminal, plain text when piped."""
-    from photon_doctor.cli import print_result, use_color
+def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable], *, verbose: bool = False,
+                   plan: bool = True) -> None:
+    """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
+    out (a dry run lists it, with its commands, once)."""
+    from photon_doctor.cli import print_result, terminal_width, use_color
 
+    if not plan:
+        d = replace(d, plan=())
     if use_color(sys.stdout):
         from rich.console import Console
 
-        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable))
+        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
     else:
-        print_result(diagnosis_text(kb, d, unavailable=unavailable))
+        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose,
+                                    width=terminal_width(sys.stdout)))
+
+
+def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: dict[str, Any]) -> str:
+    """Put a saved session back into ``interview``: its answers, what was skipped, the order they were given in
+    (so ``back`` works) and the question that was open. Returns what to say ("resuming ..., 3 answers kept")."""
+    interview.observations.update(session_observations(kb, data, str(path)))
+    skipped = data.get("skipped", [])
+    if not isinstance(skipped, list):
+        raise SessionError(f"{path}: field 'skipped' is not a list")
+    interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
+    order = data.get("answer_order", [])
+    if isinstance(order, list):
+        interview.history.extend(o for o in order if isinstance(o, str)
+                                 and (o in interview.observations or o in interview.skipped))
+    asked = data.get("questions_asked")
+    interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
+    pending = data.get("pending_question")
+    interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
+    answers = len(interview.history)
+    kept = f"{answers} answer{'s' if answers != 1 else ''} kept"
+    where = "; going on with the open question" if interview.current else ""
+    return f"Resuming the session {path}: {kept}{where}."
+
+
+def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview, answerer: TerminalAnswerer,
+               unavailable: list[Unavailable], session_path: Path | None) -> tuple[Diagnosis, bool]:
+    """Ask until the core says stop; ``quit`` asks whether to stop without a diagnosis. Returns the diagnosis and
+    whether the person chose to see it after quitting (then no fix is carried out). Saves and raises on Ctrl-C,
+    on the end of input (no terminal: :class:`NoTerminal`), or when the person stops."""
+    try:
+        while True:
+            d = run(interview, answerer)
+            if not interview.quit:
+                return d, False
+            choice = answerer.confirm_quit()
+            if choice == "show":
+                interview.current = None
+                return d, True
+            if choice == "go on":
+                interview.quit = False
+                continue
+            path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+            raise Interrupted(f"stopped without a diagnosis; your answers are saved in {path} "
+                              "(continue with --resume)")
+    except (KeyboardInterrupt, EOFError) as exc:
+        d = diagnose(kb, interview.observations)
+        path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+        if isinstance(exc, EOFError) and not getattr(sys.stdin, "isatty", lambda: False)():
+            raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
+                             f"the session so far is saved in {path}") from None
+        raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+
+
+def _extra(options: DiagnoseOptions) -> dict[str, Any]:
+    """What a session keeps about how it ran: the demo's scenario, so that --resume starts a fresh simulator."""
+    return {"scenario": options.scenario} if options.scenario else {}
 
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
     if options.dry_run:
         options.fix = True  # --dry-run shows what --fix would do
-    if (options.yes or options.yes_irreversible) and not options.fix:
-        raise UsageError("--yes and --yes-irreversible go with --fix (or --dry-run)")
-    interview = Interview(kb)
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
+        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
+    interview = Interview(kb, verbose=options.verbose)
+    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet)
     session_path: Path | None = None
     if options.resume:
-        session_path, data = load_session()
-        interview.observations.update(session_observations(kb, data, str(session_path)))
-        skipped = data.get("skipped", [])
-        if not isinstance(skipped, list):
-            raise SessionError(f"{session_path}: field 'skipped' is not a list")
-        interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
+        session_path, data = load_session(options.session_path)
+        answerer.tell(resume_interview(kb, interview, session_path, data))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
-    if options.auto:
-        probed, unavailable, facts = probe_observations(kb, options)
+    at_terminal = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    by_default = not options.auto and not options.no_probe and not options.no_input and at_terminal
+    if by_default:
+        answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
+                      "login and this computer's network. It asks before changing anything on the device. "
+                      "(--no-probe skips this.)")
+    elif not options.auto and not options.no_probe and options.targets is None:
+        answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
+                      "photon-doctor check the device, the cloud and this network by itself.")
+    if options.auto or by_default:
+        probed, unavailable, facts = probe_observations(kb, options, answerer if by_default else None)
         interview.observations.update(probed)
     if options.scenario_answers is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
@@ -189,19 +233,14 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         for k, v in given.items():
             interview.observations.setdefault(k, v)
     interview.observations.update(collect_answers(kb, options))
-    answerer = TerminalAnswerer(kb, options.scenario_answers)
-    try:
-        if not options.no_input:
-            d = run(interview, answerer)
-        else:
-            d = diagnose(kb, interview.observations)
-    except (KeyboardInterrupt, EOFError):
+    stopped = False
+    if not options.no_input:
+        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
+    else:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable), session_path)
-        raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
-    if options.fix:
+    if options.fix and not stopped:
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
-    path = save_session(session_record(kb, interview, d, unavailable), session_path)
+    path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
     if options.as_json:
         data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
         data["session"] = str(path)
@@ -209,8 +248,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
 
         emit_json(data)
     else:
-        show_diagnosis(kb, d, unavailable)
-        answerer.tell(f"(session saved: {path})")
+        show_diagnosis(kb, d, unavailable, verbose=options.verbose)
+        if stopped and options.fix:
+            answerer.tell("No fix was carried out: you stopped the questions.")
+        answerer.note(f"(session saved: {path})")
     return int(ExitCode.OK)
 
 
@@ -230,12 +271,12 @@ def _fix(
     from photon_doctor.fixing import changes_text, run_fix_session
 
     if not options.as_json:
-        show_diagnosis(kb, d, unavailable)
+        show_diagnosis(kb, d, unavailable, verbose=options.verbose, plan=not options.dry_run)
     session = run_fix_session(kb, options, interview.observations, facts)
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json()}
+    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json(), **_extra(options)}
     path = save_session(session_record(kb, interview, session.diagnosis, unavailable, extra), session_path)
     if options.as_json:
         data = diagnosis_json(kb, session.diagnosis, questions_asked=interview.asked, unavailable=unavailable)
@@ -244,9 +285,15 @@ def _fix(
         data.update(session.notes)
         emit_json(data)
     else:
-        changes = changes_text(session.notes)
-        print_result(summary_text(outcome) + (f"\n{changes}" if changes else ""))
-        answerer.tell(f"(session saved: {path})")
+        changes = changes_text(session.notes, kb)
+        from photon_doctor.cli import terminal_width
+
+        text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
+        print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))
+        if outcome.interrupted:
+            answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
+        else:
+            answerer.note(f"(session saved: {path})")
     if outcome.interrupted:
         return int(ExitCode.INTERRUPTED)
     if outcome.dry_run or outcome.verified_connected:

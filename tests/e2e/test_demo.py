@@ -36,7 +36,7 @@ def test_default_demo_is_the_thread_dented_photon_and_reads_well() -> None:
     assert "thread-dented-photon" in r.stderr
     assert r.stdout.startswith("Likely causes:")
     assert "physical" in r.stdout.splitlines()[1]
-    assert "Fix plan" in r.stdout
+    assert "What to do, in this order" in r.stdout
 
 
 def test_list_scenarios_text_and_json() -> None:

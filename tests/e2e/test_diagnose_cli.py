@@ -58,9 +58,11 @@ def test_scripted_interactive_session_with_why_back_and_a_bad_answer() -> None:
     script = "purple\n" + "why\n" + "?\n" + "yes\n" + "back\n" + "no\n" + "?\n" * 10
     r = run_cli(*MINI, "diagnose", "--json", input=script)
     assert r.returncode == 0, r.stderr
-    assert "not a valid answer for led_pattern; valid: breathing_cyan" in r.stderr
-    assert "Why I ask" in r.stderr and "Rules waiting on this answer" in r.stderr
-    assert "Undid the answer" in r.stderr
+    # A bad answer gets a short re-ask (the choices are not listed again), and no ids are shown.
+    assert "'purple' is not an answer here. Please type a number from 1 to 3" in r.stderr
+    assert "Q1 again> " in r.stderr
+    assert "Why I ask: What does the LED do?" in r.stderr and "led_pattern" not in r.stderr
+    assert "Undid your answer to: Have you already tried this, without success: Support ticket?" in r.stderr
     assert r.stderr.count("Q2. Have you already tried this, without success: Support ticket?") == 2
     data = json.loads(r.stdout)
     values = {o["id"]: o["value"] for o in data["observations"]}
@@ -68,17 +70,29 @@ def test_scripted_interactive_session_with_why_back_and_a_bad_answer() -> None:
     assert data["questions_asked"] >= 2
 
 
-def test_quit_stops_asking_and_still_reports() -> None:
-    r = run_cli(*MINI, "diagnose", input="\nquit\n")
-    assert r.returncode == 0, r.stderr
-    assert "Fix plan" in r.stdout
+def test_quit_asks_whether_to_stop_without_a_diagnosis() -> None:
+    r = run_cli(*MINI, "diagnose", input="quit\ny\n")
+    assert r.returncode == ExitCode.INTERRUPTED, r.stderr
+    assert "Stop without a diagnosis?" in r.stderr and "stopped without a diagnosis" in r.stderr
+    assert "--resume" in r.stderr and r.stdout == ""
+    # 'd' shows the diagnosis so far; with --fix nothing is then carried out.
+    r = run_cli(*MINI, "diagnose", "--fix", input="quit\nd\n")
+    assert r.returncode == ExitCode.OK, r.stderr
+    assert "What to do, in this order" in r.stdout and "No fix was carried out" in r.stderr
+    assert "Fixing" not in r.stderr
+    # 'n' goes on with the same question.
+    r = run_cli(*MINI, "diagnose", "--json", input="quit\nn\n3\n" + "?\n" * 10)
+    assert r.returncode == ExitCode.OK, r.stderr
+    values = {o["id"]: o["value"] for o in json.loads(r.stdout)["observations"]}
+    assert values["led_pattern"] == "breathing_white"
 
 
-def test_end_of_input_exits_cleanly_with_the_interrupted_code_and_saves() -> None:
+def test_end_of_input_without_a_terminal_says_to_add_no_input() -> None:
     r = run_cli(*MINI, "diagnose", input="")
-    assert r.returncode == ExitCode.INTERRUPTED
-    assert "interrupted" in r.stderr and "--resume" in r.stderr
-    assert "Traceback" not in r.stderr
+    assert r.returncode == ExitCode.NO_TERMINAL
+    last = r.stderr.strip().splitlines()[-1]  # after the question nobody could answer: one line, the hint
+    assert last.startswith("photon-doctor: no terminal to answer questions on: add --no-input")
+    assert "saved in" in last and "Traceback" not in r.stderr
 
 
 def test_ctrl_c_at_a_prompt(tmp_path: Path) -> None:
@@ -122,7 +136,14 @@ def test_why_fix_cause_and_question_on_the_saved_session() -> None:
                    "-a", "led_pattern=blinking_green").returncode == 0
     r = run_cli(*MINI, "why", "physical_damage")
     assert r.returncode == 0, r.stderr
-    assert "Evidence for" in r.stdout and "dent" in r.stdout and "visible_damage = yes" in r.stdout
+    assert "What points to it" in r.stdout and "dent" in r.stdout and "visible_damage" not in r.stdout
+    assert "(from the session " in r.stderr
+    # A plan step's number and words of a title find the same fix.
+    by_number = run_cli(*MINI, "why", "1").stdout
+    first = by_number.splitlines()[0]
+    assert run_cli(*MINI, "why", first.lower()).stdout == by_number
+    r = run_cli(*MINI, "why", "damaged")
+    assert r.returncode == 0 and r.stdout.startswith("Damaged module:")
     r = run_cli(*MINI, "why", "contact_support_replace", "--json")
     data = json.loads(r.stdout)
     assert data["fix"] == "contact_support_replace" and data["addresses"][0]["cause"] == "physical_damage"
@@ -130,7 +151,11 @@ def test_why_fix_cause_and_question_on_the_saved_session() -> None:
     r = run_cli(*MINI, "why", "signal_rssi_dbm", "--json")
     assert json.loads(r.stdout)["rules_waiting"][0]["rule"] == "weak"
     r = run_cli(*MINI, "why", "gremlins")
-    assert r.returncode == ExitCode.USAGE and "not a fix, a cause or an observation" in r.stderr
+    assert r.returncode == ExitCode.USAGE and "nothing is called 'gremlins'" in r.stderr
+    r = run_cli(*MINI, "why", "physical_damge")
+    assert r.returncode == ExitCode.USAGE and "Did you mean 'Damaged module'" in r.stderr
+    r = run_cli(*MINI, "why", "99")
+    assert r.returncode == ExitCode.USAGE and "there is no step 99 in the plan" in r.stderr
 
 
 def test_why_without_a_session_or_with_a_broken_one(tmp_path: Path) -> None:

@@ -63,7 +63,8 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "demo", "--scenario", scenario.name, "--fix", "--yes", "--no-input", "--json")
+    code, out, err = cli(capsys, "demo", "--scenario", scenario.name, "--fix", "--yes", "--allow-erase",
+                         "--allow-irreversible", "--no-input", "--json")
     data = json.loads(out)
     outcome = data["outcome"]
     actions = outcome["actions"]
@@ -95,7 +96,8 @@ def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixtur
 
 
 def test_someone_elses_device_asks_for_a_transfer(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "demo", "--scenario", "someone-elses-device", "--fix", "--yes", "--no-input", "--json")
+    code, out, _ = cli(capsys, "demo", "--scenario", "someone-elses-device", "--fix", "--yes", "--allow-irreversible",
+                       "--no-input", "--json")
     first = json.loads(out)["outcome"]["actions"][0]
     assert code == ExitCode.NOT_VERIFIED
     assert first["fix"] == "claim_device" and first["result"] == "failed"
@@ -111,7 +113,7 @@ def test_dry_run_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     actions = data["outcome"]["actions"]
     assert all(a["consent"] == "dry-run" and a["result"] == "planned" for a in actions)
     assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
-    assert "nothing is changed" in err
+    assert "Fixing" not in err
 
 
 def test_without_yes_and_without_input_nothing_is_changed(capsys: pytest.CaptureFixture[str]) -> None:
@@ -128,9 +130,11 @@ def test_text_output_shows_the_commands_and_the_verdict(capsys: pytest.CaptureFi
     assert code == ExitCode.OK
     assert out.startswith("Likely causes:")
     assert "$ dfu-util -d 2b04:d006 -a 1 -s 2976:leave -D" in out
-    assert "Verified connected: the device reaches the Particle cloud (fixed by select_internal_antenna)." in out
+    assert ("Verified connected: the device reaches the Particle cloud (fixed by 'Select the internal antenna "
+            "again').") in out
     assert "antenna: external -> internal" in out
-    for part in ("Why now:", "What it changes:", "Risk: changes settings; it can be undone.", "Consent: --yes.",
+    for part in ("Why now:", "What it changes:", "Risk: It changes settings, which can be changed back.",
+                 "Consent: --yes.",
                  "File downloaded successfully", "Verified: the cloud's ping reached the device"):
         assert part in err, part
 
@@ -156,19 +160,42 @@ def test_a_failed_fix_joins_the_evidence_in_the_session(capsys: pytest.CaptureFi
 
 def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:
     code, _, err = cli(capsys, "diagnose", "--no-input", "--yes", "-a", "led_pattern=blinking_green")
-    assert code == ExitCode.USAGE and "--yes and --yes-irreversible go with --fix" in err
+    assert code == ExitCode.USAGE and "--yes, --allow-erase and --allow-irreversible go with --fix" in err
 
 
 def test_diagnose_dry_run_without_hardware() -> None:
     r = run_cli("diagnose", "--dry-run", "--no-input", "-a", "led_pattern=cyan_then_orange_2",
                 "-a", "history_static_ip=true", env={"PATH": "/usr/bin:/bin"})
     assert r.returncode == ExitCode.OK, r.stderr
-    assert "Fix plan (dry run, nothing changed):" in r.stdout and "Not verified: this was a dry run." in r.stdout
+    assert "The plan with its exact commands (dry run: nothing was changed):" in r.stdout
+    assert "Not verified: this was a dry run." in r.stdout
+    # The plan once: no second table of the same steps, each command once.
+    assert "What to do, in this order" not in r.stdout
+    assert r.stdout.count("dfu-util -d 2b04:d006 -a 1 -s 1634:leave") == 1
 
 
 def test_demo_fix_as_a_person_would_run_it() -> None:
-    r = run_cli("demo", "--scenario", "key-mismatch", "--fix", "--yes", "--no-input", "--json")
+    r = run_cli("demo", "--scenario", "key-mismatch", "--fix", "--yes", "--allow-erase", "--no-input", "--json")
     assert r.returncode == ExitCode.OK, r.stderr
     action = json.loads(r.stdout)["outcome"]["actions"][-1]
     assert action["commands"][-3:-1] == ["particle keys server", f"particle keys doctor {action['commands'][-1].split('/')[3]}"]
     assert "New keys in place" in r.stderr
+
+
+@pytest.mark.parametrize("scenario", ["thread-tinker-photon", "key-mismatch", "firmware-mismatch"])
+def test_yes_alone_runs_no_fix_that_erases_or_cannot_be_undone(scenario: str,
+                                                                capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "demo", "--scenario", scenario, "--fix", "--yes", "--no-input", "--json")
+    data = json.loads(out)
+    risky = [a for a in data["outcome"]["actions"] if a["risk"] in ("erases_data", "irreversible")]
+    assert code == ExitCode.NOT_VERIFIED
+    assert risky and all(a["result"] == "skipped" and a["consent"] == "refused" for a in risky)
+    changed = {c["field"] for c in data["simulated_device"]["changed"]}
+    assert not changed & {"app", "device_os", "modules_ok", "led", "owner"}, changed
+
+
+def test_the_summary_says_which_flag_would_allow_what_was_not_run(capsys: pytest.CaptureFixture[str]) -> None:
+    code, out, _ = cli(capsys, "demo", "--scenario", "key-mismatch", "--fix", "--yes", "--no-input")
+    assert code == ExitCode.NOT_VERIFIED
+    assert "Repair the device keys and the server key: not run" in out
+    assert "Not run without your say-so: add --allow-erase to allow them" in out

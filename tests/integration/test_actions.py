@@ -17,7 +17,7 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from photon_doctor.actions.executor import Executor, FixSession, Policy
+from photon_doctor.actions.executor import ERASE_FLAG, Executor, FixSession, Policy, needs_flag
 from photon_doctor.actions.fix_device import flash_reset_settings
 from photon_doctor.actions.person import ScriptedSecrets, SilentPerson
 from photon_doctor.actions.records import Consent, Result
@@ -133,10 +133,11 @@ def test_consent_given_at_the_prompt_runs_the_fix_and_verifies_it(kb: KnowledgeB
     assert state["ip_mode"] == "dynamic" and state["online"] and state["mode"] == "connected"
     # Before asking: why now, what it changes, the risk, whether it can be undone, the exact commands.
     text = person.transcript
-    for part in ("Why now: step 1 of the plan", "What it changes:", "Risk: changes settings; it can be undone",
+    for part in ("Why now: about ", "What it changes:", "Risk: It changes settings, which can be changed back.",
                  "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin"):
         assert part in text, part
-    assert "Step 1 of the plan" in text  # the answer 'w' showed the why-fix explanation
+    assert "Step 1 of " in text and " in the plan: " in text  # the answer 'w' showed the why-fix explanation
+    assert "use_dynamic_ip" not in text  # no ids
 
 
 def test_a_refused_fix_is_skipped_and_quit_stops(kb: KnowledgeBase, tmp_path: Path) -> None:
@@ -164,7 +165,7 @@ def test_without_consent_and_without_input_nothing_runs(kb: KnowledgeBase, tmp_p
     assert session.outcome.actions[-1].result is Result.MANUAL_UNCONFIRMED
 
 
-def test_an_irreversible_fix_needs_yes_irreversible(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_an_irreversible_fix_needs_allow_irreversible(kb: KnowledgeBase, tmp_path: Path) -> None:
     fixes = dict(kb.fixes)
     fixes["use_dynamic_ip"] = dataclasses.replace(fixes["use_dynamic_ip"], risk=Risk.IRREVERSIBLE)
     risky = dataclasses.replace(kb, fixes=fixes)
@@ -172,17 +173,48 @@ def test_an_irreversible_fix_needs_yes_irreversible(kb: KnowledgeBase, tmp_path:
         session = b.run(risky, silent(), Policy(yes=True))
         assert b.sim.state()["ip_mode"] == "static"
     first = session.outcome.actions[0]
-    assert first.result is Result.SKIPPED and "needs --yes-irreversible" in first.message
+    assert first.result is Result.SKIPPED and "needs --allow-irreversible" in first.message
     with bench(risky, "static-ip", tmp_path) as b:
-        session = b.run(risky, silent(), Policy(yes_irreversible=True))
+        session = b.run(risky, silent(), Policy(allow_irreversible=True))
         assert b.sim.state()["ip_mode"] == "dynamic"
     assert session.outcome.fixed_by == "use_dynamic_ip"
+
+
+def test_yes_alone_never_runs_a_fix_that_erases_data(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before, events = b.sim.state(), list(b.sim.world.events)
+        session = b.run(kb, silent(), Policy(yes=True))
+        assert b.sim.state()["led"] == before["led"]
+        assert not any("keys" in str(e) for e in b.sim.world.events[len(events):])
+    erasing = [a for a in session.outcome.actions if a.risk == "erases_data"]
+    assert erasing and all(a.result is Result.SKIPPED and a.consent is Consent.REFUSED for a in erasing)
+    assert "needs --allow-erase (--yes is not enough)" in erasing[0].message
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        session = b.run(kb, silent(), Policy(yes=True, allow_erase=True))
+        assert b.sim.state()["led"] == "breathing_cyan"
+    assert session.outcome.fixed_by == "reset_keys" and session.outcome.actions[-1].consent is Consent.AUTO
+
+
+def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before = b.sim.state()
+        # 'y' is not enough: the prompt says so; then 'n' skips it, and 'q' ends the session.
+        session = b.run(kb, ScriptedPerson(["y", "n"] + ["q"] * 8), Policy())
+        assert b.sim.state()["led"] == before["led"]
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("reset_keys", Consent.REFUSED, Result.SKIPPED)
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        person = ScriptedPerson(["erase"])
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["led"] == "breathing_cyan"
+    assert "Type 'erase' to run it" in person.questions[0]
+    assert session.outcome.actions[0].consent is Consent.GIVEN
 
 
 def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "key-mismatch", tmp_path) as b:
         before, events = b.sim.state(), list(b.sim.world.events)
-        session = b.run(kb, silent(), Policy(yes=True, yes_irreversible=True, dry_run=True))
+        session = b.run(kb, silent(), Policy(yes=True, allow_erase=True, allow_irreversible=True, dry_run=True))
         after = b.sim.state()
         assert b.sim.world.events == events
     assert before == after
@@ -314,7 +346,8 @@ def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBa
         first_other = next(i for i, s in enumerate(plan) if s.fix != "update_device_os_usb"
                            and kb.fixes[s.fix].automation in ("use_dynamic_ip", "select_internal_antenna",
                                                                "reset_keys", "flash_tinker"))
-        answers = ["n"] * first_other + ["y", "q"]
+        consent = "erase" if needs_flag(kb.fixes[plan[first_other].fix]) == ERASE_FLAG else "y"
+        answers = ["n"] * first_other + [consent, "q"]
         ordered = [s.fix for s in plan]
         person = ScriptedPerson(answers + ["q"] * 10)
         session = b.run(kb, person, Policy())
@@ -336,6 +369,7 @@ def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp
 
 def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "captive-portal", tmp_path) as b:
+        b.rig.carry_out = None  # as with a real Photon: photon-doctor cannot see what the person did
         person = ScriptedPerson(["y"] + ["q"] * 10)  # "I did it" (but nothing changed), then quit
         session = b.run(kb, person, YES)
     # The plan may start with a cheap automated step (use_dynamic_ip): the first manual one is the point here.
@@ -408,7 +442,7 @@ def test_logging_in_again_when_the_token_is_rejected(kb: KnowledgeBase, tmp_path
 def test_a_claim_code_goes_over_serial_when_the_cloud_cannot_claim_by_id(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "unclaimed-device", tmp_path) as b:
         b.sim.cloud.inject(Fault(status=500, path_prefix="/v1/devices", times=1))
-        session = b.run(kb, silent(), YES)
+        session = b.run(kb, silent(), Policy(yes=True, allow_irreversible=True))
         state = b.sim.state()
     action = session.outcome.actions[0]
     assert action.fix == "claim_device" and action.verified_connected
@@ -548,3 +582,36 @@ def test_an_unexpected_error_in_a_fix_ends_that_step_and_leaves_the_device_as_it
     assert "unexpected error" in first.message
     assert state["mode"] != "dfu" and state["ip_mode"] == "static"
     assert session.outcome.verified_connected is False
+
+
+class DoesManualSteps(ScriptedPerson):
+    """Says yes to every question and every manual step; types no word for a fix that erases data."""
+
+    def choose(self, question: str, options: Any) -> str | None:
+        self.questions.append(question)
+        return "y"
+
+    def ask(self, question: str) -> str | None:
+        self.questions.append(question)
+        return "n"
+
+
+def test_the_demo_carries_out_a_manual_step_the_person_says_is_done(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "network-5ghz", tmp_path) as b:
+        person = DoesManualSteps()
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["online"] is True
+    first = session.outcome.actions[0]
+    assert (first.fix, first.result, first.verified_connected) == ("use_2_4ghz_network", Result.MANUAL_CONFIRMED, True)
+    assert "[demo] carried out on the simulated Photon: 'HomeNet' now also on 2.4 GHz" in person.transcript
+
+
+def test_the_demo_says_plainly_when_it_cannot_carry_out_a_manual_step(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with bench(kb, "thread-dented-photon", tmp_path) as b:
+        person = DoesManualSteps()
+        session = b.run(kb, person, Policy())
+    ticket = next(a for a in session.outcome.actions if a.fix == "contact_support_replace")
+    assert ticket.result is Result.SKIPPED and ticket.verified_connected is None
+    assert "the demo cannot carry out this step on the simulated Photon" in ticket.message
+    assert "did not help" not in person.transcript.split("Open a support ticket")[-1]
+

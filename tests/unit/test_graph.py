@@ -310,9 +310,11 @@ def test_html_text_cannot_break_out_of_the_script(kb: KnowledgeBase) -> None:
     t = nx.DiGraph()
     t.add_node("rule:x", kind="rule", label="x", rationale="</script><script>alert(1)</script>")
     page = to_html(t)
-    assert page.count("</script>") == 2  # the data block's and the code's own closing tags only
+    assert page.count("</script>") == 3  # the two data blocks' and the code's own closing tags only
     data = json.loads(re.search(r'id="graph-data">(.*?)</script>', page, re.S)[1])
     assert data["nodes"]["rule:x"]["rationale"] == "</script><script>alert(1)</script>"
+    labels = json.loads(re.search(r'id="view-labels">(.*?)</script>', page, re.S)[1])
+    assert labels["rule:x"] == "</script><script>alert(1)</script>"  # a rule is labelled by its rationale
 
 
 @pytest.mark.skipif(shutil.which("node") is None, reason="node (to check the page's script) is not installed")

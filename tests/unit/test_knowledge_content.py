@@ -138,13 +138,24 @@ def test_fixes_have_steps_sources_and_a_sane_cost(kb: KnowledgeBase) -> None:
 def test_fix_risks(kb: KnowledgeBase) -> None:
     f = kb.fixes
     assert f["relogin_cli"].risk is Risk.HARMLESS and f["relogin_cli"].reversible
-    assert f["reset_keys"].risk is Risk.CHANGES_SETTINGS and not f["reset_keys"].reversible
+    assert f["reset_keys"].risk is Risk.ERASES_DATA and not f["reset_keys"].reversible
     assert f["flash_tinker_usb"].risk is Risk.ERASES_DATA and not f["flash_tinker_usb"].reversible
-    assert f["update_device_os_usb"].risk is Risk.CHANGES_SETTINGS and not f["update_device_os_usb"].reversible
-    assert f["claim_device"].risk is Risk.CHANGES_SETTINGS
+    assert f["update_device_os_usb"].risk is Risk.IRREVERSIBLE and not f["update_device_os_usb"].reversible
+    assert f["claim_device"].risk is Risk.IRREVERSIBLE
     assert f["flash_reset_settings_firmware"].risk is Risk.ERASES_DATA
+    assert f["clear_wifi_credentials"].risk is Risk.ERASES_DATA
     for fid in ("enter_safe_mode", "enter_listening_mode", "power_cycle", "use_other_network"):
         assert f[fid].reversible, fid
+
+
+def test_yes_covers_only_fixes_that_can_be_undone(kb: KnowledgeBase) -> None:
+    """--yes consents to harmless and settings-changing fixes; each of those must be reversible, and every fix
+    that cannot be undone carries a risk level that needs its own flag."""
+    for fix in kb.fixes.values():
+        if fix.risk in (Risk.HARMLESS, Risk.CHANGES_SETTINGS):
+            assert fix.reversible, fix.id
+        else:
+            assert not fix.reversible, fix.id
 
 
 def test_fix_steps_give_the_exact_commands(kb: KnowledgeBase) -> None:

@@ -1,0 +1,321 @@
+"""Plain words for people: chances as percentages in words, risks as sentences, answers as their meaning, and the
+explanations (`why`) without ids or raw numbers. Ids appear only when ``verbose`` asks for them.
+
+Pure functions over the knowledge base, a diagnosis and the explanation dictionaries of engine/explain.py; the
+terminal, the Markdown and the HTML report all speak through them.
+"""
+
+from __future__ import annotations
+
+import difflib
+import os
+import re
+import shutil
+import textwrap
+from collections.abc import Iterable, Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from photon_doctor.engine.diagnosis import Diagnosis
+from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
+
+#: Below this, a cause is "very unlikely" and a fix's chance is "under 5 %".
+SMALL = 0.05
+
+
+def percent(p: float) -> str:
+    """A probability (0..1) as "about 70 %", rounded to 5 %; small ones as "under 5 %"."""
+    if p < SMALL:
+        return "under 5 %"
+    if p > 0.975:
+        return "almost 100 %"
+    return f"about {round(p * 20) * 5} %"
+
+
+def likelihood(p: float) -> str:
+    """A cause's probability in words and as a percentage: "very likely, about 70 %"."""
+    if p >= 0.85:
+        word = "almost certain"
+    elif p >= 0.6:
+        word = "very likely"
+    elif p >= 0.35:
+        word = "likely"
+    elif p >= 0.15:
+        word = "possible"
+    elif p >= SMALL:
+        word = "unlikely"
+    else:
+        word = "very unlikely"
+    return f"{word}, {percent(p)}"
+
+
+def risk_sentence(fix: FixDef) -> str:
+    """What a fix puts at risk, as one honest sentence (a support ticket is not "undone")."""
+    if fix.risk is Risk.HARMLESS:
+        return "Harmless: nothing on the device is lost."
+    if fix.risk is Risk.CHANGES_SETTINGS:
+        return ("It changes settings, which can be changed back." if fix.reversible
+                else "It changes settings that cannot simply be changed back.")
+    if fix.risk is Risk.ERASES_DATA:
+        return "It erases data on the device; it cannot be undone."
+    return "It cannot be undone."
+
+
+def risk_short(fix: FixDef) -> str:
+    """The risk in two or three words, for a table."""
+    return {Risk.HARMLESS: "harmless", Risk.CHANGES_SETTINGS: "changes settings",
+            Risk.ERASES_DATA: "ERASES DATA", Risk.IRREVERSIBLE: "CANNOT UNDO"}[fix.risk]
+
+
+def how_short(fix: FixDef) -> str:
+    return "by hand" if fix.automation == "manual" else "automatic"
+
+
+def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
+    """An observed value as a person would say it: an enum's meaning, yes/no, fix titles."""
+    odef = kb.observations.get(obs_id)
+    if isinstance(value, bool):
+        return "yes" if value else "no"
+    if isinstance(value, (tuple, list)):
+        if odef is not None and odef.kind is Kind.FIXES:
+            return ", ".join(kb.fixes[v].title if v in kb.fixes else str(v) for v in value) or "none"
+        return ", ".join(str(v) for v in value) or "none"
+    if odef is not None and odef.kind is Kind.ENUM and str(value) in odef.choices:
+        return str(odef.choices[str(value)])
+    if odef is not None and odef.unit:
+        return f"{value} {odef.unit}"
+    return str(value)
+
+
+def tag(ident: str, verbose: bool) -> str:
+    """`` [id]`` when verbose, else nothing: ids stay out of human output unless asked for."""
+    return f" [{ident}]" if verbose else ""
+
+
+#: The width used when the output is no terminal (a pipe, a file): lines are left whole.
+NO_WRAP = 10_000
+
+
+def columns(stream: Any) -> int:
+    """The width of the terminal ``stream`` writes to, at least 40; :data:`NO_WRAP` when it is no terminal."""
+    if getattr(stream, "isatty", lambda: False)():
+        try:
+            return max(40, os.get_terminal_size(stream.fileno()).columns)
+        except (OSError, ValueError):
+            return max(40, shutil.get_terminal_size((80, 24)).columns)
+    return NO_WRAP
+
+
+def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
+    """Word-wrap one paragraph to ``width`` columns (long words are broken rather than overflowing)."""
+    width = max(width, 20)
+    return textwrap.wrap(text, width=width, initial_indent=indent,
+                         subsequent_indent=hang if hang is not None else indent,
+                         break_long_words=True, break_on_hyphens=False) or [indent.rstrip()]
+
+
+def wrap_lines(lines: Iterable[str], width: int) -> str:
+    """Wrap each line to ``width``, keeping its leading spaces (and a list marker's hang) for its continuations."""
+    out: list[str] = []
+    for line in lines:
+        if len(line) <= width:
+            out.append(line)
+            continue
+        lead = len(line) - len(line.lstrip(" "))
+        m = re.match(r" *(?:\d+[.)]|-|\*) ", line)
+        hang = " " * (m.end() if m else lead)
+        out.extend(wrap(line.strip(), width, " " * lead, hang))
+    return "\n".join(out)
+
+
+# --------------------------------------------------------------------------------------------- the answers to why
+def _cause_p(d: Diagnosis, cause_id: str) -> float:
+    return float(d.cause(cause_id).probability)
+
+
+def why_question_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], answered: Any = None,
+                      verbose: bool = False) -> str:
+    """WHY a question is asked, in 3-6 lines: what the likeliest answers would make more or less likely.
+
+    ``answered`` (the value, when the question was already answered) turns it into what the answer told."""
+    obs_id = str(w["question"])
+    if answered is not None:
+        lines = [f"You answered '{value_words(kb, obs_id, answered)}' to: {w['text']}{tag(obs_id, verbose)}"]
+        ups: list[str] = []
+        downs: list[str] = []
+        for c in d.causes:
+            for e in c.evidence:
+                if any(o.id == obs_id for o in e.observations) and e.contribution != 0:
+                    (ups if e.contribution > 0 else downs).append(kb.causes[c.id].title)
+                    break
+        if ups:
+            lines.append(f"That made more likely: {_join(ups[:3])}.")
+        if downs:
+            lines.append(f"That made less likely: {_join(downs[:3])}.")
+        if not ups and not downs:
+            lines.append("On its own it pointed neither way.")
+        return "\n".join(lines)
+    lines = [f"Why I ask: {w['text']}{tag(obs_id, verbose)}"]
+    scored: list[tuple[float, Mapping[str, Any]]] = []
+    for a in w["answers"]:
+        changes: list[dict[str, Any]] = a["changes"]
+        if not changes:
+            continue
+        weight = sum(abs(c["after"] - c["before"]) for c in changes)
+        scored.append((weight, a))
+    scored.sort(key=lambda s: -s[0])
+    for _, ans in scored[:3]:
+        moved: list[dict[str, Any]] = list(ans["changes"])
+        rise = [c for c in moved if c["after"] > c["before"]]
+        fall = [c for c in moved if c["after"] < c["before"]]
+        rise.sort(key=lambda c: c["before"] - c["after"])
+        fall.sort(key=lambda c: c["after"] - c["before"])
+        parts = []
+        if rise:
+            names = [kb.causes[c["cause"]].title.rstrip(".") for c in rise[:2]]
+            parts.append(f"{_join(names)} become{'s' if len(names) == 1 else ''} more likely")
+        if fall:
+            names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
+            verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
+            parts.append(f"{_join(names)}{verb} less likely")
+        lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
+    if len(lines) == 1:
+        lines.append("No answer would change the ranking much now; you may skip it with '?'.")
+    lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
+    return "\n".join(lines)
+
+
+def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbose: bool = False) -> str:
+    """HOW a cause was concluded, in words: how likely, what points to it, what speaks against it, what fixes it."""
+    cause_id = str(h["cause"])
+    p = _cause_p(d, cause_id)
+    rank = h.get("rank")
+    place = f", ranked {_ordinal(rank)}" if rank else ""
+    lines = [f"{h['title']}{tag(cause_id, verbose)}: {likelihood(p)}{place}.", f"  {h['description']}"]
+    for label, key in (("What points to it", "for"), ("What speaks against it", "against")):
+        if not h[key]:
+            continue
+        lines.append(f"{label}:")
+        for e in h[key]:
+            seen = "; ".join(_seen(kb, o) for o in e["observations"])
+            why = str(e["rationale"])
+            lines.append(f"  - {why}" + (f" (seen: {seen})" if seen else "") + tag(str(e["id"]), verbose))
+    fixes = list(h["fixes"])
+    if fixes:
+        lines.append("What fixes it:")
+        numbers = {s.fix: i for i, s in enumerate(d.plan, 1)}
+        for fid in fixes:
+            where = f"step {numbers[fid]} of the plan" if fid in numbers else "not in the plan now"
+            lines.append(f"  - {kb.fixes[fid].title} ({where}){tag(fid, verbose)}")
+    return "\n".join(lines)
+
+
+def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose: bool = False) -> str:
+    """WHY a fix is where it is in the plan, in words (no ratios, no ids)."""
+    fix = kb.fixes[str(w["fix"])]
+    lines = [f"{fix.title}{tag(fix.id, verbose)}"]
+    if w["position"] is None:
+        lines.append(f"  Not in the plan now: {w['reason']}.")
+    else:
+        lines.append(f"  Step {w['position']} of {len(d.plan)} in the plan: {percent(float(w['p_success']))} "
+                     f"chance it solves the problem if the earlier steps did not; about {fix.cost:g} min.")
+    lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
+    addressed = [a for a in w["addresses"] if a["probability"] > 0 or verbose]
+    if addressed:
+        lines.append("  It is for:")
+        for a in addressed:
+            lines.append(f"  - {kb.causes[a['cause']].title} ({likelihood(float(a['probability']))}); "
+                         f"it solves that {percent(float(a['resolves_probability']))} of the time"
+                         f"{tag(str(a['cause']), verbose)}.")
+    if "before_next" in w:
+        nxt = kb.fixes[w["before_next"]["fix"]].title
+        lines.append(f"  It comes before '{nxt}': a better chance per minute spent.")
+    if "after_previous" in w:
+        prev = kb.fixes[w["after_previous"]["fix"]].title
+        lines.append(f"  It comes after '{prev}', which has a better chance per minute.")
+    return "\n".join(lines)
+
+
+def _seen(kb: KnowledgeBase, o: Mapping[str, Any]) -> str:
+    value = o["value"]
+    value = tuple(value) if isinstance(value, list) else value
+    odef = kb.observations.get(str(o["id"]))
+    what = _short_question(odef.question) if odef is not None else str(o["id"])
+    return f"{what}: {value_words(kb, str(o['id']), value)}"
+
+
+def _short_question(question: str) -> str:
+    """A question as a short label: its first clause, without the question mark."""
+    q = re.split(r"[?(:]", question, maxsplit=1)[0].strip()
+    return q[:60].rstrip() + ("..." if len(q) > 60 else "")
+
+
+def _join(names: list[str]) -> str:
+    names = [n[0].lower() + n[1:] if n[:2] in ("A ", "An", "Th") else n for n in names]
+    if len(names) <= 1:
+        return "".join(names)
+    return ", ".join(names[:-1]) + " and " + names[-1]
+
+
+def _ordinal(n: int) -> str:
+    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+
+
+# ------------------------------------------------------------------------------------------ finding what `why` means
+@dataclass(frozen=True)
+class Target:
+    """What a person asked about: a fix, a cause or an observation, by id."""
+
+    kind: str  # "fix" | "cause" | "observation"
+    id: str
+
+
+class NoSuchTarget(ValueError):
+    """Raised when a `why` target matches nothing (or too many things); the message says what was meant."""
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
+
+
+def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
+    """A plan number (``2``), an id, an id's start, or words of a title (``static ip``), with "did you mean"."""
+    text = target.strip()
+    if text.isdigit():
+        n = int(text)
+        if 1 <= n <= len(d.plan):
+            return Target("fix", d.plan[n - 1].fix)
+        raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
+    pools: list[tuple[str, Mapping[str, str]]] = [
+        ("fix", {f.id: f.title for f in kb.fixes.values()}),
+        ("cause", {c.id: c.title for c in kb.causes.values()}),
+        ("observation", {o.id: o.question for o in kb.observations.values()}),
+    ]
+    for kind, names in pools:
+        if text in names:
+            return Target(kind, text)
+    starts = [Target(k, i) for k, names in pools for i in names if len(text) >= 4 and i.startswith(text)]
+    if len(starts) == 1:
+        return starts[0]
+    wanted = _words(text)
+    hits = [Target(k, i) for k, names in pools for i, title in names.items()
+            if wanted and all(any(w2.startswith(w) for w2 in _words(title) + _words(i)) for w in wanted)]
+    if len(hits) == 1:
+        return hits[0]
+    # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
+    main = [h for h in hits if h.kind != "observation"]
+    if len(main) == 1:
+        return main[0]
+    label = {i: names[i] for _, names in pools for i in names}
+    if len(hits) > 1:
+        shown = "; ".join(f"'{label[h.id]}'" for h in hits[:4])
+        raise NoSuchTarget(f"'{target}' fits more than one thing: {shown}. Say more words, or a plan step number")
+    candidates = {i: i for _, names in pools for i in names}
+    candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})
+    close = difflib.get_close_matches(text.lower(), list(candidates), n=3, cutoff=0.6)
+    if close:
+        offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
+        shown = " or ".join(offered)
+        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}?")
+    raise NoSuchTarget(f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
+                       "cause's title (why \"static ip\"), or see 'photon-doctor kb show'")

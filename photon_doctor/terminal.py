@@ -1,0 +1,129 @@
+"""The person at the terminal during the interview: questions on stderr, answers from stdin, wrapped to the
+terminal's width, with a short re-ask and the demo's hints. The executor's person is
+:class:`photon_doctor.actions.person.TerminalPerson`; both read through
+:func:`~photon_doctor.actions.person.read_answer`."""
+
+from __future__ import annotations
+
+import sys
+from typing import Any
+
+from photon_doctor.actions.person import read_answer
+from photon_doctor.answers import valid_values
+from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.plain import tag, wrap_lines
+
+
+class TerminalAnswerer:
+    """Asks on stderr, reads stdin; everything it says is wrapped to the terminal's width. EOF or Ctrl-C raise, and
+    the caller saves the session first. After a bad answer, ``why`` or ``help`` the question is asked again in one
+    short line, without the list of choices.
+
+    ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
+    """
+
+    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None, *, verbose: bool = False,
+                 quiet: bool = False, width: int | None = None) -> None:
+        self.kb = kb
+        self.hints = hints or {}
+        self.verbose = verbose
+        self.quiet = quiet
+        self.width = width
+        self._last: tuple[str, int] | None = None
+
+    def columns(self) -> int:
+        from photon_doctor.cli import terminal_width
+
+        return self.width or terminal_width(sys.stderr)
+
+    def tell(self, text: str) -> None:
+        sys.stderr.write(wrap_lines(text.splitlines() or [""], self.columns()) + "\n")
+        sys.stderr.flush()
+
+    def note(self, text: str) -> None:
+        """A remark that --quiet leaves out."""
+        if not self.quiet:
+            self.tell(text)
+
+    def _choices(self, odef: ObservationDef) -> list[str]:
+        if odef.kind is Kind.ENUM:
+            return [f"   {i:2}) {meaning}{tag(value, self.verbose)}"
+                    for i, (value, meaning) in enumerate(odef.choices.items(), 1)]
+        if odef.kind is Kind.FIXES:
+            return [f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}" for i, fix in enumerate(self.kb.fixes.values(), 1)]
+        return []
+
+    def _hint(self, odef: ObservationDef) -> Any:
+        """What the demo's owner would answer, or None: the LED colour is the colour of the pattern they see,
+        and "already tried <fix>?" is yes when the fix is among the fixes they tried."""
+        if odef.id in self.hints:
+            return self.hints[odef.id]
+        if odef.id == LED_COLOUR and LED_PATTERN in self.hints:
+            return led_colour_of(str(self.hints[LED_PATTERN]))
+        if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get("fixes_tried_failed"), list):
+            return odef.id[len(TRIED_PREFIX):] in self.hints["fixes_tried_failed"]
+        return None
+
+    def _hint_text(self, odef: ObservationDef) -> str:
+        shown = self._hint(odef)
+        if isinstance(shown, bool):
+            return "yes" if shown else "no"
+        if odef.kind is Kind.ENUM and str(shown) in odef.choices:
+            number = list(odef.choices).index(str(shown)) + 1
+            return f"{number} ({odef.choices[str(shown)]})"
+        if isinstance(shown, list):
+            numbers = [str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes]
+            return ",".join(numbers) if numbers else "nothing (press Enter)"
+        return str(shown)
+
+    def answer(self, odef: ObservationDef, number: int) -> str:
+        if self._last == (odef.id, number):
+            sys.stderr.write(f"Q{number} again> ")
+        else:
+            self._last = (odef.id, number)
+            self.tell("")
+            self.tell(f"Q{number}. {odef.question}{tag(odef.id, self.verbose)}")
+            for line in self._choices(odef):
+                self.tell(line)
+            if odef.kind is Kind.ENUM:
+                hint = f"a number from 1 to {len(odef.choices)}"
+            elif odef.kind is Kind.BOOL:
+                hint = "yes or no"
+            elif odef.kind is Kind.FIXES:
+                hint = "numbers separated by commas, e.g. 1,4; Enter for none"
+            else:
+                hint = valid_values(self.kb, odef)
+            self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
+            if self._hint(odef) is not None:
+                self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
+            sys.stderr.write("> ")
+        sys.stderr.flush()
+        return str(read_answer(sys.stderr, sys.stdin))
+
+    def confirm(self, question: str) -> bool:
+        """A yes/no question; Enter means yes."""
+        while True:
+            self.tell(f"{question} [Y/n]")
+            sys.stderr.write("> ")
+            sys.stderr.flush()
+            word = read_answer(sys.stderr, sys.stdin).strip().lower()
+            if word in ("", "y", "yes"):
+                return True
+            if word in ("n", "no"):
+                return False
+
+    def confirm_quit(self) -> str:
+        """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
+        while True:
+            self.tell("Stop without a diagnosis? y = stop (the answers are saved), n = go on answering, "
+                      "d = show the diagnosis from the answers so far")
+            sys.stderr.write("> ")
+            sys.stderr.flush()
+            word = read_answer(sys.stderr, sys.stdin).strip().lower()
+            if word in ("y", "yes", "stop", "q", "quit"):
+                return "stop"
+            if word in ("n", "no"):
+                return "go on"
+            if word in ("d", "diagnosis", "show"):
+                return "show"

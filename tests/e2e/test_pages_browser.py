@@ -1,0 +1,203 @@
+"""The pages for owners in a real browser: headless Chromium (Debian's chromium and chromium-driver) driven by
+Selenium. What a person sees: no sideways scrolling at 375 px (a phone) and 1200 px (a laptop), the likely cause
+on the first screen, clicking a box of the graph shows why it is there, search finds a box by words of its title,
+and the full rule graph is one click away.
+
+.ci/run installs chromium and chromium-driver; these tests skip (with the reason) only outside CI when the browser
+is missing. In CI (CI=true) a missing browser is a failure."""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+from collections.abc import Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from photon_doctor.knowledge.loader import load_knowledge
+
+from tests.conftest import run_cli
+
+KB = load_knowledge(None)
+
+CHROMIUM = shutil.which("chromium") or shutil.which("chromium-browser")
+DRIVER = shutil.which("chromedriver")
+WIDTHS = (375, 1200)
+HEIGHT = 800
+
+
+def _missing(reason: str) -> None:
+    if os.environ.get("CI"):
+        pytest.fail(f"{reason}: .ci/run should have installed it")
+    pytest.skip(reason)
+
+
+@pytest.fixture(scope="module")
+def browser() -> Iterator[Any]:
+    if CHROMIUM is None or DRIVER is None:
+        _missing("chromium or chromedriver is not installed (apt-get install chromium chromium-driver)")
+    try:
+        from selenium import webdriver
+        from selenium.webdriver.chrome.service import Service
+    except ImportError:
+        _missing("selenium is not installed (the test extra)")
+    options = webdriver.ChromeOptions()
+    options.binary_location = str(CHROMIUM)
+    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
+                 f"--window-size={WIDTHS[0]},{HEIGHT}"):
+        options.add_argument(flag)
+    driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
+    try:
+        yield driver
+    finally:
+        driver.quit()
+
+
+def show(driver: Any, page: Path, width: int) -> None:
+    """Open ``page`` in a viewport ``width`` CSS pixels wide (the window is sized until the viewport is)."""
+    driver.set_window_size(width, HEIGHT)
+    inner = driver.execute_script("return window.innerWidth")
+    if inner != width:
+        driver.set_window_size(width + (width - inner), HEIGHT)
+    driver.get(page.as_uri())
+    assert driver.execute_script("return window.innerWidth") == width
+
+
+def scrolls_sideways(driver: Any) -> bool:
+    return bool(driver.execute_script(
+        "const d = document.documentElement; return d.scrollWidth > window.innerWidth + 1"))
+
+
+def on_first_screen(driver: Any, element: Any) -> bool:
+    return bool(driver.execute_script(
+        "const r = arguments[0].getBoundingClientRect();"
+        "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight"
+        " && r.left >= 0 && r.right <= window.innerWidth;", element))
+
+
+@pytest.fixture(scope="module")
+def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """A demo session, and the pages made of it the way an owner makes them."""
+    home = tmp_path_factory.mktemp("browser-home")
+    env = {"PHOTON_DOCTOR_HOME": str(home)}
+    out = tmp_path_factory.mktemp("pages")
+    made = run_cli("demo", "--scenario", "static-ip", "--no-input", "--json", env=env)
+    assert made.returncode == 0, made.stderr
+    top = json.loads(made.stdout)["ranked_causes"][0]
+    files = {
+        "report": out / "report.html",
+        "graph": out / "graph.html",
+        "cause": out / "cause.html",
+        "overview": out / "overview.html",
+    }
+    for args in (["report", "-o", str(files["report"])],
+                 ["graph", "--last-session", "-o", str(files["graph"])],
+                 ["graph", "--last-session", "--cause", "weak_signal", "-o", str(files["cause"])],
+                 ["graph", "-o", str(files["overview"])]):
+        r = run_cli(*args, env=env)
+        assert r.returncode == 0, r.stderr
+    (out / "top.txt").write_text(top["title"], encoding="utf-8")
+    return {**files, "top": out / "top.txt"}
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_report_opens_with_the_answer_and_never_scrolls_sideways(browser: Any, pages: dict[str, Path],
+                                                                     width: int) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["report"], width)
+    assert not scrolls_sideways(browser)
+    cause = browser.find_element(By.ID, "cause")
+    assert pages["top"].read_text(encoding="utf-8") in cause.text and "%" in cause.text
+    assert on_first_screen(browser, cause)
+    headings = [h.text for h in browser.find_elements(By.CSS_SELECTOR, ".answer h2")]
+    assert headings == ["What to do next", "What was verified"]
+    assert "static_ip_misconfigured" not in browser.find_element(By.TAG_NAME, "body").text
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_graph_opens_on_the_diagnosis_path_with_the_cause_in_view(browser: Any, pages: dict[str, Path],
+                                                                     width: int) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["graph"], width)
+    assert not scrolls_sideways(browser)
+    view = browser.find_element(By.ID, "view")
+    kinds = {el.get_attribute("class").split()[1] for el in view.find_elements(By.CSS_SELECTOR, ".node")}
+    assert kinds == {"kind-observation", "kind-cause", "kind-fix"}  # observations -> causes -> fixes
+    selected = view.find_element(By.CSS_SELECTOR, ".node.selected")
+    assert selected.get_attribute("data-id") == "cause:static_ip_misconfigured"
+    assert on_first_screen(browser, selected)
+    assert browser.find_element(By.ID, "title").text == pages["top"].read_text(encoding="utf-8")
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_a_graph_filtered_on_a_cause_opens_on_that_cause(browser: Any, pages: dict[str, Path], width: int) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["cause"], width)
+    assert not scrolls_sideways(browser)
+    selected = browser.find_element(By.CSS_SELECTOR, ".canvas:not([hidden]) .node.selected")
+    assert selected.get_attribute("data-id") == "cause:weak_signal"
+    assert on_first_screen(browser, selected)
+
+
+def test_clicking_a_box_shows_why_and_search_finds_by_title(browser: Any, pages: dict[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+    from selenium.webdriver.common.keys import Keys
+
+    show(browser, pages["overview"], 1200)
+    assert "The causes, and the fixes" in browser.find_element(By.ID, "what").text
+    fix = browser.find_element(By.CSS_SELECTOR, '#view .node[data-id="fix:use_dynamic_ip"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", fix)
+    fix.click()
+    assert browser.find_element(By.ID, "title").text == "Switch the device back to DHCP"
+    details = browser.find_element(By.ID, "details").text
+    assert "description" in details and "DHCP" in details and "use_dynamic_ip" not in details
+    # Search by words of a title.
+    find = browser.find_element(By.ID, "find")
+    find.send_keys("external antenna", Keys.ENTER)
+    assert browser.find_element(By.ID, "title").text == "The external antenna is selected but none is fitted"
+    # The full rule graph is one click away, and a rule there shows its rationale.
+    browser.find_element(By.ID, "switch").click()
+    assert browser.find_element(By.ID, "full-canvas").is_displayed()
+    assert not browser.find_element(By.ID, "view-canvas").is_displayed()
+    rule = browser.find_element(By.CSS_SELECTOR, '#graph .node.kind-rule[data-id="rule:history_static_ip"]')
+    browser.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", rule)
+    rule.click()
+    assert browser.find_element(By.ID, "kind").text == "A rule of the knowledge"
+    assert browser.find_element(By.ID, "title").text == KB.rule("history_static_ip").rationale  # why it is there
+    assert "conditions" in browser.find_element(By.ID, "details").text  # the full graph shows the detail
+    assert not scrolls_sideways(browser)
+
+
+def test_the_report_prints_with_its_details_open(browser: Any, pages: dict[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["report"], 1200)
+    steps = browser.find_element(By.CSS_SELECTOR, "#plan ~ table details ol")
+    visible = lambda: bool(browser.execute_script("return arguments[0].checkVisibility()", steps))
+    assert not visible()  # folded on screen
+    browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
+    try:
+        assert visible()  # open on paper
+        assert not scrolls_sideways(browser)
+    finally:
+        browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": ""})
+
+
+def test_zoom_changes_the_drawing_size(browser: Any, pages: dict[str, Path]) -> None:
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["overview"], 1200)
+    width = lambda: float(browser.find_element(By.ID, "view").get_attribute("width"))
+    before = width()
+    browser.find_element(By.ID, "zoom-in").click()
+    assert width() > before
+    browser.find_element(By.ID, "zoom-out").click()
+    browser.find_element(By.ID, "zoom-out").click()
+    assert width() < before
+    assert not scrolls_sideways(browser)

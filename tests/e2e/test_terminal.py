@@ -1,0 +1,159 @@
+"""The interactive session as a person has it: photon-doctor in a real pty of 80 columns (pexpect), typing
+answers. Every line fits the width, no knowledge id appears, a bad answer is re-asked in one line, quit asks
+before stopping, resume says what it kept and goes on with the same question, and Ctrl-C at a consent prompt says
+how to resume."""
+
+from __future__ import annotations
+
+import os
+import re
+import sys
+from collections.abc import Iterator
+from pathlib import Path
+
+import pexpect
+import pytest
+from photon_doctor.knowledge.loader import load_knowledge
+
+from photon_doctor.errors import ExitCode
+from tests.conftest import REPO
+
+KB = load_knowledge(None)
+#: The knowledge's snake_case ids: causes, fixes, observations and the values of the choices (blinking_green).
+IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations) | {
+    v for o in KB.observations.values() for v in o.choices if "_" in v}
+WIDTH = 80
+ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
+
+
+def spawn(home: Path, *args: str) -> pexpect.spawn:
+    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(WIDTH), TERM="dumb")
+    env.pop("PARTICLE_ACCESS_TOKEN", None)
+    child = pexpect.spawn(sys.executable, ["-m", "photon_doctor", *args], cwd=str(REPO), env=env,
+                          encoding="utf-8", dimensions=(50, WIDTH), timeout=60)
+    child.logfile_read = None
+    return child
+
+
+def screen_lines(text: str) -> list[str]:
+    """Our output's lines (the terminal's own echo of Ctrl-C, "^C", is not ours)."""
+    return [ANSI.sub("", line).replace("^C", "") for line in text.replace("\r\n", "\n").split("\n")]
+
+
+def ids_in(text: str) -> set[str]:
+    return {w for w in re.findall(r"[a-z0-9]+(?:_[a-z0-9]+)+", text) if w in IDS}
+
+
+def check_screen(text: str) -> None:
+    lines = screen_lines(text)
+    too_long = [line for line in lines if len(line) > WIDTH]
+    assert not too_long, too_long
+    assert not ids_in(text), ids_in(text)
+
+
+@pytest.fixture
+def home(tmp_path: Path) -> Iterator[Path]:
+    yield tmp_path
+
+
+def finish(child: pexpect.spawn) -> tuple[str, int]:
+    child.expect(pexpect.EOF)
+    child.close()
+    return child.before or "", int(child.exitstatus if child.exitstatus is not None else -1)
+
+
+def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
+    child = spawn(home, "demo", "--scenario", "static-ip")
+    seen = ""
+    child.expect("Q1\\. ")
+    child.expect("> ")
+    seen += (child.before or "") + (child.after or "")
+    child.sendline("")  # nothing tried
+    child.expect("Q2\\. ")
+    child.expect("> ")
+    seen += (child.before or "") + (child.after or "")
+    child.sendline("purple")  # a bad answer: one short line, then the same question
+    child.expect("Q2 again> ")
+    seen += (child.before or "") + (child.after or "")
+    assert "is not an answer here" in seen and seen.count("   1) ") == 2
+    child.sendline("why")  # 3-6 lines in words
+    child.expect("Q2 again> ")
+    why = child.before or ""
+    seen += why + (child.after or "")
+    assert "Why I ask:" in why and "more likely" in why and " -> " not in why
+    child.sendline("quit")
+    child.expect("Stop without a diagnosis\\?")
+    child.expect("> ")
+    child.sendline("y")
+    rest, code = finish(child)
+    seen += rest
+    assert code == ExitCode.INTERRUPTED and "stopped without a diagnosis" in rest
+    assert "What to do" not in rest  # no diagnosis from an aborted interview
+    check_screen(seen)
+
+    # Resume: what was kept, the same question again, against a fresh simulator.
+    child = spawn(home, "diagnose", "--resume")
+    child.expect("Q2\\. ")
+    text = (child.before or "") + (child.after or "")
+    child.expect("> ")
+    text += (child.before or "") + (child.after or "")
+    assert "Resuming the session " in text and "1 answer kept" in " ".join(text.split())
+    assert "fresh one" in " ".join(text.split())
+    assert "What does the status LED" in " ".join(text.split())
+    child.sendline("back")  # the history came back too: 'back' undoes the answer given before the stop
+    child.expect("Undid your answer to")
+    child.expect("Q1\\. ")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    assert code == ExitCode.INTERRUPTED and "--resume" in rest
+    check_screen(text + rest)
+
+
+def test_ctrl_c_at_a_consent_prompt_says_how_to_resume(home: Path) -> None:
+    child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
+    seen = ""
+    for _ in range(40):  # answer as the demo's owner would (the hint), else "don't know"
+        index = child.expect(["Run it\\?", "> "])
+        before = child.before or ""
+        seen += before + str(child.after or "")
+        if index == 0:
+            break
+        hint = re.search(r"would answer: (\S+)", " ".join(before.split()))
+        child.sendline(hint.group(1) if hint and hint.group(1) != "nothing" else "?" if hint is None else "")
+    else:
+        pytest.fail("no consent prompt came")
+    child.expect("> ")
+    seen += child.before or ""
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    assert code == ExitCode.INTERRUPTED
+    assert "continue with --resume" in " ".join(rest.split())
+    check_screen(seen + rest)
+
+
+@pytest.mark.parametrize("allow", [False, True])
+def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: Path, allow: bool) -> None:
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim:
+        ep = sim.endpoints()
+        child = spawn(home, "diagnose", "--port", ep.serial_port, "--api-url", ep.api_url, "--token", ep.token,
+                      "--connectivity-url", ep.connectivity_url, "--cloud-endpoint",
+                      f"{ep.cloud_host}:{ep.cloud_port}")
+        child.expect("Go ahead\\? \\[Y/n\\]")
+        said = " ".join((child.before or "").split())
+        assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said
+        assert not any("listening" in e for e in sim.world.events)  # nothing changed before the answer
+        child.expect("> ")
+        child.sendline("y" if allow else "n")
+        child.expect("Q1\\. ")
+        probed = child.before or ""
+        child.sendcontrol("c")
+        rest, code = finish(child)
+        events = list(sim.world.events)
+    assert code == ExitCode.INTERRUPTED
+    assert any(e == "listening mode" for e in events) == allow
+    if not allow:
+        assert "you chose not to" in " ".join(probed.split())
+    check_screen(probed + rest)

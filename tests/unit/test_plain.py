@@ -1,0 +1,62 @@
+"""Plain words for people (photon_doctor/plain.py): WHY at a question in 3-6 lines of words, `why` targets found
+by plan number, id, an id's start or words of a title, with "did you mean"; risks as honest sentences."""
+
+from __future__ import annotations
+
+import pytest
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.evidence import Observation
+from photon_doctor.engine.explain import why_question
+from photon_doctor.knowledge.loader import load_knowledge
+
+from photon_doctor.plain import NoSuchTarget, find_target, risk_sentence, why_question_text, wrap_lines
+
+KB = load_knowledge()
+OBS = {"fixes_tried_failed": Observation("fixes_tried_failed", ())}
+D = diagnose(KB, OBS)
+
+
+def test_why_at_a_question_is_a_few_lines_of_words() -> None:
+    text = why_question_text(KB, D, why_question(KB, OBS, D, "led_pattern"))
+    lines = text.splitlines()
+    assert 3 <= len(lines) <= 6, text
+    assert lines[0].startswith("Why I ask: ") and "more likely" in text
+    assert "led_pattern" not in text and " -> " not in text and "cf" not in text
+
+
+def test_why_after_the_answer_says_what_it_told() -> None:
+    obs = dict(OBS, led_pattern=Observation("led_pattern", "blinking_green"))
+    d = diagnose(KB, obs)
+    text = why_question_text(KB, d, why_question(KB, obs, d, "led_pattern"), answered="blinking_green")
+    assert text.startswith("You answered '") and "Why I ask" not in text and "more likely" in text
+
+
+def test_targets_by_number_id_prefix_and_title_words() -> None:
+    assert find_target(KB, D, "1").id == D.plan[0].fix
+    assert find_target(KB, D, "use_dynamic_ip").id == "use_dynamic_ip"
+    assert find_target(KB, D, "flash_reset_settings_firm").id == "flash_reset_settings_firmware"  # cut at 80 cols
+    assert find_target(KB, D, "static ip").id == "static_ip_misconfigured"
+    assert find_target(KB, D, "back to DHCP").id == "use_dynamic_ip"
+
+
+@pytest.mark.parametrize(("target", "said"), [
+    ("0", "there is no step 0 in the plan"),
+    ("use_dynamic_iq", "Did you mean 'Switch the device back to DHCP'"),
+    ("keys", "fits more than one thing"),
+    ("gremlins", "nothing is called 'gremlins'"),
+])
+def test_near_misses_and_ambiguity_are_said(target: str, said: str) -> None:
+    with pytest.raises(NoSuchTarget) as err:
+        find_target(KB, D, target)
+    assert said in str(err.value)
+
+
+def test_a_support_ticket_is_not_said_to_be_undoable() -> None:
+    assert risk_sentence(KB.fixes["contact_support_replace"]) == "Harmless: nothing on the device is lost."
+    assert risk_sentence(KB.fixes["flash_tinker_usb"]) == "It erases data on the device; it cannot be undone."
+
+
+def test_wrapping_keeps_a_list_items_hang() -> None:
+    text = wrap_lines(["  12) " + "word " * 30], 40)
+    lines = text.splitlines()
+    assert all(len(line) <= 40 for line in lines) and lines[1].startswith(" " * 6) and lines[0].startswith("  12) ")
