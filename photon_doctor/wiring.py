@@ -43,10 +43,14 @@ def host_config(options: DiagnoseOptions) -> Any:
     if options.connectivity_url:
         changes["connectivity_url"] = options.connectivity_url
     if options.cloud_endpoint:
-        host, _, port = options.cloud_endpoint.rpartition(":")
-        if not host or not port.isdigit():
-            raise UsageError(f"--cloud-endpoint expects HOST:PORT, got '{options.cloud_endpoint}'")
-        changes["cloud_host"], changes["cloud_port"] = host, int(port)
+        from photon_doctor.numbers import ascii_int
+
+        host, _, port_text = options.cloud_endpoint.rpartition(":")
+        port = ascii_int(port_text)
+        if not host or port is None or not 0 < port < 65536:
+            raise UsageError(f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), "
+                             f"got '{options.cloud_endpoint}'")
+        changes["cloud_host"], changes["cloud_port"] = host, port
     return HostNetworkConfig(**changes)
 
 
