@@ -66,9 +66,9 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
             return text.lower() in _TRUE
     elif kind is Kind.NUMBER:
         # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session).
-        number = finite_number(text)
-        if number is not None:
-            return number
+        reading = finite_number(text)
+        if reading is not None:
+            return reading
     elif kind is Kind.VERSION:
         if isinstance(text, str):
             try:

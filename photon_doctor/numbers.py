@@ -12,7 +12,7 @@ import re
 
 #: More digits than any count, port, channel or frequency we read: longer strings are not numbers to us.
 MAX_DIGITS = 18
-_ASCII_INT = re.compile(r"[0-9]{1,%d}" % MAX_DIGITS)
+_ASCII_INT = re.compile(r"[0-9]+")
 _ASCII_NUMBER = re.compile(r"[+-]?(?:[0-9]+(?:\.[0-9]*)?|\.[0-9]+)(?:[eE][+-]?[0-9]+)?")
 
 

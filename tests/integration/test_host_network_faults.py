@@ -26,7 +26,7 @@ class BrokenRunner(FakeRunner):
 
 
 def test_an_odd_iw_frequency_keeps_the_rest_of_the_probe(
-    http_server: Callable[[Reply], str], listener: int
+    http_server: Callable[[Reply], str], listener: int  # noqa: F811 - the imported fixtures
 ) -> None:
     runner = FakeRunner({
         "iw dev": "\tInterface wlan0\n",
@@ -40,7 +40,7 @@ def test_an_odd_iw_frequency_keeps_the_rest_of_the_probe(
 
 
 def test_a_wifi_tool_failing_unexpectedly_loses_only_band_and_security(
-    http_server: Callable[[Reply], str], listener: int
+    http_server: Callable[[Reply], str], listener: int  # noqa: F811 - the imported fixtures
 ) -> None:
     report = _probe(http_server(NO_PORTAL), listener, BrokenRunner({}))
     values = _values(report)

@@ -10,14 +10,14 @@ import json
 import math
 
 import pytest
-from photon_doctor.answers import AnswerError, observations_from_mapping, parse_assignment, parse_value
 from photon_doctor.engine.evidence import Provenance
-from photon_doctor.errors import UsageError
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.numbers import ascii_int, finite_number
 from photon_doctor.probes.wifi_parsers import parse_iw_link
 
+from photon_doctor.answers import AnswerError, observations_from_mapping, parse_assignment, parse_value
+from photon_doctor.errors import UsageError
+from photon_doctor.numbers import ascii_int, finite_number
 from tests.conftest import KB_MINI
 
 
@@ -58,9 +58,9 @@ def test_superscript_digit_in_a_fix_list_is_a_clear_answer_error(kb: KnowledgeBa
 
 
 def test_choice_by_number_still_works(kb: KnowledgeBase) -> None:
-    first = list(kb.observations["led_pattern"].choices)[0]
+    first = next(iter(kb.observations["led_pattern"].choices))
     assert parse_value(kb, kb.observations["led_pattern"], "1") == first
-    assert parse_value(kb, kb.observations["fixes_tried_failed"], "1") == (list(kb.fixes)[0],)
+    assert parse_value(kb, kb.observations["fixes_tried_failed"], "1") == (next(iter(kb.fixes)),)
 
 
 @pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e999"])
