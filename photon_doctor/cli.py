@@ -358,6 +358,14 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, EOFError):
         say("photon-doctor: interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:  # the last line of defence: a bug becomes a report, not a traceback
+        if _state["traceback"] or "--traceback" in args:
+            raise
+        from photon_doctor import sessions
+        from photon_doctor.bugreport import crash_message, write_bug_report
+
+        say(f"photon-doctor: {crash_message(exc, write_bug_report(exc, args), sessions.last_saved)}")
+        sys.exit(int(ExitCode.INTERNAL))
 
 
 __all__ = ["Interrupted", "app", "main"]

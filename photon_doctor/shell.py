@@ -195,6 +195,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d = diagnose(kb, interview.observations)
         path = save_session(session_record(kb, interview, d, unavailable), session_path)
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+    except Exception:
+        # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
+        save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable), session_path)
+        raise
     if options.fix:
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
     path = save_session(session_record(kb, interview, d, unavailable), session_path)
