@@ -63,6 +63,14 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     from photon_doctor.probes.token import TokenNotFound, discover_token
     from photon_doctor.probes.usb import UsbProbe
 
+    from photon_doctor.errors import UsageError
+    from photon_doctor.probes.cloud_client import CloudError, check_api_url
+
+    if options.api_url:
+        try:
+            check_api_url(options.api_url)
+        except CloudError as exc:
+            raise UsageError(f"--api-url: {exc.message}") from None
     token = api_url = None
     extra: dict[str, Any] = {"enter_listening": False}
     try:

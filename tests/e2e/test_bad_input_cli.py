@@ -191,3 +191,27 @@ def test_output_to_a_full_disk_is_reported_with_the_session_kept(tmp_path: Path)
 def test_traceback_option_shows_the_unexpected_error(tmp_path: Path) -> None:
     r = _run_without_stdin("--traceback", *MINI, "diagnose", home=tmp_path)
     assert r.returncode == 1 and "Traceback" in r.stderr and "AttributeError" in r.stderr
+
+
+def test_a_plain_http_api_url_on_another_host_is_refused() -> None:
+    token = "0123456789abcdef0123456789abcdef01234567"
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--api-url", "http://api.example.com", "--token", token,
+                "--port", "/dev/nonexistent")
+    assert r.returncode == ExitCode.USAGE
+    line = _one_line_error(r.stderr)
+    assert "in clear" in line and token not in r.stderr + r.stdout
+
+
+def test_a_plain_http_api_url_in_the_particle_config_is_not_used(tmp_path: Path) -> None:
+    home = tmp_path / "user"
+    (home / ".particle").mkdir(parents=True)
+    token = "89abcdef0123456789abcdef0123456789abcdef"
+    (home / ".particle" / "particle.config.json").write_text(
+        json.dumps({"access_token": token, "apiUrl": "http://api.example.com"}))
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--json", "--port", "/dev/nonexistent",
+                "--connectivity-url", "http://127.0.0.1:9/", "--cloud-endpoint", "127.0.0.1:9",
+                env={"HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    reasons = [u["reason"] for u in json.loads(r.stdout)["unavailable"] if u["probe"] == "cloud"]
+    assert any("in clear" in reason for reason in reasons)
+    assert token not in r.stdout + r.stderr
