@@ -56,15 +56,14 @@ def host_config(options: DiagnoseOptions) -> Any:
 
 def real_targets(options: DiagnoseOptions) -> AutoTargets:
     """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+    from photon_doctor.errors import UsageError
     from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.cloud_client import CloudError, check_api_url
     from photon_doctor.probes.host_network import HostNetworkProbe
     from photon_doctor.probes.serial_console import SerialProbe
     from photon_doctor.probes.softap import SoftAPProbe
     from photon_doctor.probes.token import TokenNotFound, discover_token
     from photon_doctor.probes.usb import UsbProbe
-
-    from photon_doctor.errors import UsageError
-    from photon_doctor.probes.cloud_client import CloudError, check_api_url
 
     if options.api_url:
         try:
