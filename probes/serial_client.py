@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import errno
 import json
+import os
 import re
 import time
 from collections.abc import Callable
@@ -31,6 +32,7 @@ except ImportError:  # pragma: no cover - Windows
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import MASK, redact, register_secret
 
+_EXCLUSIVE: dict[str, bool] = {"exclusive": True} if os.name == "posix" else {}
 LISTEN_BAUD = 28800  # reference §1: the device enters listening mode
 DFU_BAUD = 14400  # reference §1: the device reboots into DFU mode
 
@@ -107,8 +109,9 @@ def open_error(port: str, exc: Exception) -> ProbeFailure:
         return ProbeFailure(f"port {port}: permission denied (see udev rules in docs)")
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
         return ProbeFailure(f"port {port}: no such device (is the Photon plugged in?)")
-    if code == errno.EBUSY:
-        return ProbeFailure(f"port {port}: busy (another program has it open)")
+    if code in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
+        # EAGAIN: another process holds the exclusive (flock) lock taken in open_port.
+        return ProbeFailure(f"port {port}: busy, in use by another program (close it, or wait for it to finish)")
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return ProbeFailure(redact(f"port {port}: cannot open ({reason})"))
 
@@ -116,7 +119,10 @@ def open_error(port: str, exc: Exception) -> ProbeFailure:
 def open_port(port: str, baudrate: int = 9600, read_timeout: float = 0.02) -> serial.SerialBase:
     """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL)."""
     try:
-        return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0)
+        # exclusive: an advisory flock on POSIX, so that two photon-doctors (or a serial monitor) never read each
+        # other's replies; the second one is told the port is in use.
+        return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0,
+                                     **_EXCLUSIVE)
     except _OPEN_ERRORS as exc:
         raise open_error(port, exc) from exc
 
