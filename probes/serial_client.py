@@ -116,20 +116,24 @@ def open_error(port: str, exc: Exception) -> ProbeFailure:
     return ProbeFailure(redact(f"port {port}: cannot open ({reason})"))
 
 
-def open_port(port: str, baudrate: int = 9600, read_timeout: float = 0.02) -> serial.SerialBase:
-    """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL)."""
+def open_port(
+    port: str, baudrate: int = 9600, read_timeout: float = 0.02, exclusive: bool = True
+) -> serial.SerialBase:
+    """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL, in use).
+
+    ``exclusive``: an advisory flock on POSIX, so that two photon-doctors (or a serial monitor) never read each
+    other's replies; the second one is told the port is in use.
+    """
     try:
-        # exclusive: an advisory flock on POSIX, so that two photon-doctors (or a serial monitor) never read each
-        # other's replies; the second one is told the port is in use.
         return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0,
-                                     **_EXCLUSIVE)
+                                     **(_EXCLUSIVE if exclusive else {}))
     except _OPEN_ERRORS as exc:
         raise open_error(port, exc) from exc
 
 
 def _switch_baud(port: str, baudrate: int, hold: float) -> None:
     # Open at 9600 first so that the rate really changes (a Linux host only tells the device about changes).
-    ser = open_port(port)
+    ser = open_port(port, exclusive=False)  # a touch that reads nothing: it may go beside our own open console
     try:
         ser.baudrate = baudrate
         time.sleep(hold)
