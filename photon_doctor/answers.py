@@ -31,7 +31,7 @@ def lookup(kb: KnowledgeBase, obs_id: str) -> ObservationDef:
         close = difflib.get_close_matches(obs_id, list(kb.observations), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise UsageError(
-            f"unknown observation '{obs_id}'.{hint} Valid ids: {', '.join(sorted(kb.observations))}"
+            f"unknown observation '{json_text(obs_id)}'.{hint} Valid ids: {', '.join(sorted(kb.observations))}"
         )
     return odef
 
@@ -93,14 +93,13 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
                 return tuple(dict.fromkeys(items))
             raise AnswerError(f"unknown fix id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
                               + ", ".join(kb.fixes))
-    shown = raw if isinstance(raw, str) else json_text(raw)
-    raise AnswerError(f"'{shown}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
+    raise AnswerError(f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
 
 
 def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Observation:
     """Parse ``id=value`` from ``--answer``. Raises UsageError."""
     if "=" not in text:
-        raise UsageError(f"--answer expects id=value, got '{text}'")
+        raise UsageError(f"--answer expects id=value, got '{json_text(text)}'")
     obs_id, _, raw = text.partition("=")
     odef = lookup(kb, obs_id.strip())
     try:
@@ -140,8 +139,9 @@ def value_to_json(value: ObsValue) -> Any:
 
 
 def json_text(value: Any, limit: int = 40) -> str:
-    """A short JSON-ish rendering of a value from a file, for an error message (never a 5,000-digit number)."""
-    if isinstance(value, str):
+    """A short, one-line rendering of a value from a person or a file, for an error message: printable text as
+    it is, anything else as JSON (newlines escaped; never a 5,000-digit number in full)."""
+    if isinstance(value, str) and value.isprintable():
         text = value
     else:
         try:
