@@ -10,7 +10,6 @@ in one.
 from __future__ import annotations
 
 import errno
-import json
 import os
 import re
 import time
@@ -29,6 +28,7 @@ except ImportError:  # pragma: no cover - Windows
         """Never raised: there is no termios here."""
 
 
+from photon_doctor.jsonfile import JsonProblem, parse_json
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import MASK, redact, register_secret
 
@@ -344,11 +344,9 @@ class SerialConsole:
         if not m:
             raise ProbeFailure(f"truncated answer to '{cmd}' ({len(text)} characters, no end of line)")
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProbeFailure(
-                f"answer to '{cmd}' is not valid JSON ({exc.msg} at character {exc.pos})"
-            ) from None
+            doc = parse_json(line)  # bounded nesting and numbers: a device's line cannot crash the probe
+        except JsonProblem as exc:
+            raise ProbeFailure(f"answer to '{cmd}' is {exc}") from None
         if not isinstance(doc, dict):
             raise ProbeFailure(f"answer to '{cmd}' is JSON but not an object")
         return doc

@@ -1,10 +1,14 @@
-"""Two programs on one serial port: the second is told the port is in use, and never reads the first's replies."""
+"""Two programs on one serial port: the second is told the port is in use, and never reads the first's replies;
+and a device whose JSON line would crash a parser is a probe failure, not a crash."""
 
 from __future__ import annotations
 
+import os
 import subprocess
 import sys
 import textwrap
+import threading
+import tty
 from collections.abc import Iterator
 
 import pytest
@@ -55,3 +59,35 @@ def test_another_process_holding_the_port_makes_the_probe_say_so(port: str) -> N
         assert any("in use by another program" in u.reason for u in report.unavailable), report.unavailable
     finally:
         proc.communicate("\n", timeout=30)
+
+
+def _device_answering(answer: bytes) -> tuple[str, threading.Thread, int]:
+    """A bare pty whose 'device' answers any command byte with ``answer`` (a hostile or broken device)."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+
+    def serve() -> None:
+        try:
+            while os.read(master, 1):
+                view = memoryview(answer)
+                while view:
+                    view = view[os.write(master, view[:4096]):]
+        except OSError:
+            pass
+
+    thread = threading.Thread(target=serve, daemon=True)
+    thread.start()
+    return os.ttyname(slave), thread, master
+
+
+@pytest.mark.parametrize("line", [b'{"p": 6, "m": ' + b"[" * 5000 + b"}\r\n",
+                                  b'{"p": ' + b"9" * 5000 + b', "m": []}\r\n',
+                                  b'{"p": NaN, "m": []}\r\n'])
+def test_a_device_json_line_that_would_crash_a_parser_is_a_probe_failure(line: bytes) -> None:
+    port, thread, master = _device_answering(line)
+    try:
+        with SerialConsole(port, timeout=2, idle=0.1) as console, pytest.raises(ProbeFailure, match="answer to 's'"):
+            console.module_info()
+    finally:
+        os.close(master)
+        thread.join(5)
