@@ -20,7 +20,7 @@ sys.path.insert(0, str(ROOT))
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.fuzz_targets import TARGETS, Target
+from tests.fuzz_targets import TARGETS, Target, bad_message
 
 
 def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list[str]]:
@@ -40,7 +40,7 @@ def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list
         except target.allowed as exc:
             counts["rejected"] += 1
             message = str(exc)
-            if not message or "\n" in message.strip() or "Traceback" in message:
+            if bad_message(message):
                 crashes.append(f"bad message {message[:80]!r} for {value!r:.80}")
         except Exception as exc:  # noqa: BLE001 - a crash is what we are looking for
             crashes.append(f"{type(exc).__name__}: {str(exc)[:80]} for {value!r:.80}")

@@ -75,6 +75,12 @@ def _json_bytes() -> st.SearchStrategy[bytes]:
                      st.sampled_from([b"NaN", b"[Infinity]", b'{"a": -Infinity}', b'"\xff"']))
 
 
+def bad_message(message: str) -> bool:
+    """True for an error message a person should never see: empty, on several lines, or a Python traceback.
+    (The input itself may hold the word "Traceback": hypothesis mines the code's string constants.)"""
+    return not message or "\n" in message.strip() or "Traceback (most recent call last)" in message
+
+
 # --- targets -----------------------------------------------------------------------------------------------
 @dataclass(frozen=True)
 class Target:
