@@ -215,3 +215,18 @@ def test_a_plain_http_api_url_in_the_particle_config_is_not_used(tmp_path: Path)
     reasons = [u["reason"] for u in json.loads(r.stdout)["unavailable"] if u["probe"] == "cloud"]
     assert any("in clear" in reason for reason in reasons)
     assert token not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("case", [
+    {"id": "two\nlines", "observations": {}, "expected_causes": ["nope"], "accepted_fixes": []},
+    {"id": "ok", "observations": {"no\nsuch": 1}, "expected_causes": [], "accepted_fixes": []},
+    {"id": "ok", "observations": {}, "expected_causes": ["a\nb"], "accepted_fixes": []},
+])
+def test_case_file_errors_stay_on_one_line(tmp_path: Path, case: dict[str, object]) -> None:
+    """Found by benchmarks/fuzz.py: a case id or value with a newline split the error message."""
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps({"schema_version": 1, "cases": [case]}))
+    r = run_cli(*MINI, "evaluate", str(path))
+    assert r.returncode == ExitCode.CASES
+    assert str(path) in _one_line_error(r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1
