@@ -13,7 +13,7 @@ from typing import Any
 from photon_doctor.answers import load_answers_file, parse_assignment, valid_values
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import ExitCode, Interrupted, SessionError, UsageError
+from photon_doctor.errors import ExitCode, Interrupted, PhotonDoctorError, SessionError, UsageError
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
@@ -195,9 +195,15 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d = diagnose(kb, interview.observations)
         path = save_session(session_record(kb, interview, d, unavailable), session_path)
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+    except PhotonDoctorError:
+        raise
     except Exception:
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
-        save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable), session_path)
+        try:
+            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable),
+                         session_path)
+        except (PhotonDoctorError, OSError):
+            pass  # the bug is the news; a session that cannot be saved must not hide it
         raise
     if options.fix:
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
