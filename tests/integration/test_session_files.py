@@ -43,7 +43,7 @@ def test_a_write_cut_short_by_a_file_size_limit_keeps_the_old_session(tmp_path: 
     assert r.returncode == 5, r.stderr
     assert "cannot write" in r.stdout and str(path) in r.stdout
     assert path.read_bytes() == before
-    assert load_session(path)[1]["padding"] == "x" * 3000
+    assert load_session(path)[1] == json.loads(before)  # (not "x" * 3000: other tests register secrets)
     assert [p.name for p in tmp_path.iterdir()] == ["s.json"]  # no temporary file left behind
 
 
