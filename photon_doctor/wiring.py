@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from photon_doctor.simulator.photon import SimulatedPhoton
 
 DEFAULT_SOFTAP_URL = "http://192.168.0.1"
+#: Longer than any probe needs; larger values (and NaN, infinity) break socket timeouts.
+MAX_PROBE_TIMEOUT = 600.0
 
 
 def _switch(port: str) -> None:
@@ -65,6 +67,9 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     from photon_doctor.probes.token import TokenNotFound, discover_token
     from photon_doctor.probes.usb import UsbProbe
 
+    if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
+        raise UsageError(f"--probe-timeout must be a number of seconds above 0 and at most {MAX_PROBE_TIMEOUT:g}, "
+                         f"not {options.probe_timeout:g}")
     if options.api_url:
         try:
             check_api_url(options.api_url)

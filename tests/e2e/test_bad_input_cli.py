@@ -230,3 +230,10 @@ def test_case_file_errors_stay_on_one_line(tmp_path: Path, case: dict[str, objec
     assert r.returncode == ExitCode.CASES
     assert str(path) in _one_line_error(r.stderr)
     assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e400", "-1", "0"])
+def test_a_probe_timeout_that_is_not_a_duration_is_a_usage_error(seconds: str) -> None:
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--probe-timeout", seconds, "--port", "/dev/nonexistent")
+    assert r.returncode == ExitCode.USAGE
+    assert "--probe-timeout" in _one_line_error(r.stderr)
