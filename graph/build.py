@@ -256,7 +256,9 @@ def _for_ranked(step: Mapping[str, Any], ranked: set[str]) -> bool:
     addresses = step.get("addresses")
     if not isinstance(addresses, list):
         return True  # a session without the detail: show the whole plan
-    return any(isinstance(a, Mapping) and a.get("cause") in ranked for a in addresses)
+    # A cause that is not a string (a damaged or hand-edited session) is not a ranked cause id.
+    return any(isinstance(a, Mapping) and isinstance(a.get("cause"), str) and a["cause"] in ranked
+               for a in addresses)
 
 
 def fired_rules(g: nx.DiGraph) -> set[str]:

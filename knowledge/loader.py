@@ -98,6 +98,9 @@ def _read(path: Path) -> dict[str, Any]:
         raise KnowledgeError(str(path), None, None, f"cannot read: {exc.strerror}") from None
     except tomllib.TOMLDecodeError as exc:
         raise KnowledgeError(str(path), None, None, f"not valid TOML: {exc}") from None
+    except UnicodeDecodeError as exc:
+        problem = f"not UTF-8 text (byte {exc.start} is {exc.object[exc.start]:#04x})"
+        raise KnowledgeError(str(path), None, None, problem) from None
     version = doc.get("schema_version")
     if version != SCHEMA_VERSION:
         raise KnowledgeError(

@@ -66,7 +66,8 @@ def version_key(version: str) -> tuple[int, ...]:
     core, _, pre = text.partition("-")
     core = core.split("+", 1)[0]
     parts = core.split(".")
-    if not parts or not all(p.isdigit() for p in parts) or len(parts) > 4:
+    # ASCII digits only ('²'.isdigit() is True, int('²') fails), and not absurdly long.
+    if not parts or not all(p.isascii() and p.isdigit() and len(p) <= 9 for p in parts) or len(parts) > 4:
         raise ValueError(f"not a version: {version!r}")
     nums = [int(p) for p in parts] + [0] * (3 - len(parts))
     # A release sorts after its pre-releases.

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import difflib
+import json
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -11,6 +12,7 @@ from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.errors import UsageError
 from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
+from photon_doctor.numbers import ascii_int, finite_number
 
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}
@@ -29,7 +31,7 @@ def lookup(kb: KnowledgeBase, obs_id: str) -> ObservationDef:
         close = difflib.get_close_matches(obs_id, list(kb.observations), n=3)
         hint = f" Did you mean {', '.join(close)}?" if close else ""
         raise UsageError(
-            f"unknown observation '{obs_id}'.{hint} Valid ids: {', '.join(sorted(kb.observations))}"
+            f"unknown observation '{json_text(obs_id)}'.{hint} Valid ids: {', '.join(sorted(kb.observations))}"
         )
     return odef
 
@@ -54,21 +56,19 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
     if kind is Kind.ENUM:
         if isinstance(text, str) and text in odef.choices:
             return text
-        if isinstance(text, str) and text.isdigit() and 1 <= int(text) <= len(odef.choices):
-            return list(odef.choices)[int(text) - 1]
+        number = ascii_int(text) if isinstance(text, str) else None
+        if number is not None and 1 <= number <= len(odef.choices):
+            return list(odef.choices)[number - 1]
     elif kind is Kind.BOOL:
         if isinstance(text, bool):
             return text
         if isinstance(text, str) and text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
     elif kind is Kind.NUMBER:
-        if isinstance(text, (int, float)) and not isinstance(text, bool):
-            return float(text)
-        if isinstance(text, str):
-            try:
-                return float(text)
-            except ValueError:
-                pass
+        # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session).
+        reading = finite_number(text)
+        if reading is not None:
+            return reading
     elif kind is Kind.VERSION:
         if isinstance(text, str):
             try:
@@ -85,20 +85,21 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
         if items is not None:
             ids = list(kb.fixes)
             # At the prompt the fixes are numbered: accept "3, 5" as well as ids.
-            items = [ids[int(i) - 1] if isinstance(i, str) and i.isdigit() and 1 <= int(i) <= len(ids) else i
+            items = [ids[n - 1] if isinstance(i, str) and (n := ascii_int(i) or 0) and n <= len(ids) else i
                      for i in items]
-            unknown = [i for i in items if i not in kb.fixes]
+            # Ids only: a list or an object in a file is not hashable and is not a fix.
+            unknown = [i for i in items if not isinstance(i, str) or i not in kb.fixes]
             if not unknown:
                 return tuple(dict.fromkeys(items))
-            raise AnswerError(f"unknown fix id(s) {', '.join(map(str, unknown))} for {odef.id}; valid: "
+            raise AnswerError(f"unknown fix id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
                               + ", ".join(kb.fixes))
-    raise AnswerError(f"'{raw}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
+    raise AnswerError(f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
 
 
 def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Observation:
     """Parse ``id=value`` from ``--answer``. Raises UsageError."""
     if "=" not in text:
-        raise UsageError(f"--answer expects id=value, got '{text}'")
+        raise UsageError(f"--answer expects id=value, got '{json_text(text)}'")
     obs_id, _, raw = text.partition("=")
     odef = lookup(kb, obs_id.strip())
     try:
@@ -135,3 +136,16 @@ def observations_from_mapping(
 
 def value_to_json(value: ObsValue) -> Any:
     return list(value) if isinstance(value, tuple) else value
+
+
+def json_text(value: Any, limit: int = 40) -> str:
+    """A short, one-line rendering of a value from a person or a file, for an error message: printable text as
+    it is, anything else as JSON (newlines escaped; never a 5,000-digit number in full)."""
+    if isinstance(value, str) and value.isprintable():
+        text = value
+    else:
+        try:
+            text = json.dumps(value)
+        except (TypeError, ValueError):
+            text = type(value).__name__
+    return text if len(text) <= limit else text[: limit - 1] + "…"

@@ -218,18 +218,27 @@ def _run_demo(scenario: str, **choices: Any) -> None:
 def simulate(
     scenario: str = typer.Option("thread-dented-photon", "--scenario", "-s", help="Fault scenario."),
     seconds: float = typer.Option(0.0, "--seconds", help="Stop after this long (0: until Ctrl-C)."),
+    fault: list[str] = typer.Option(
+        [], "--fault", help="Make a part misbehave, PART=KIND (repeatable): cloud=429|500|truncated|slow|huge|hang, "
+        "serial=garbage|silent|unplug, softap=close|hang|garbage|truncated (docs/reliability.md)."),
 ) -> None:
     """Run a simulated Photon in the foreground and print where each part listens."""
     import time
 
+    from photon_doctor.simulator.faults import apply_faults, parse_faults
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import get_scenario
 
     try:
         chosen = get_scenario(scenario)
+        faults = parse_faults(fault)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    with SimulatedPhoton(chosen) as sim:
+    except ValueError as exc:
+        raise UsageError(f"--fault: {exc}") from None
+    sim_photon = SimulatedPhoton(chosen)
+    apply_faults(sim_photon, faults)
+    with sim_photon as sim:
         ep = sim.endpoints()
         # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
         lines = [
@@ -242,6 +251,7 @@ def simulate(
             f"device id:     {ep.device_id}",
             f"connectivity:  {ep.connectivity_url}",
             f"device cloud:  {ep.cloud_host}:{ep.cloud_port}",
+            *[f"fault:         {f} ({f.description})" for f in faults],
             "",
             "Try (in another terminal):",
             f"  photon-doctor diagnose --auto --port {ep.serial_port} --softap-url {ep.softap_url} \\",
@@ -441,6 +451,14 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, EOFError):
         say("photon-doctor: interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except Exception as exc:  # the last line of defence: a bug becomes a report, not a traceback
+        if _state["traceback"] or "--traceback" in args:
+            raise
+        from photon_doctor import sessions
+        from photon_doctor.bugreport import crash_message, write_bug_report
+
+        say(f"photon-doctor: {crash_message(exc, write_bug_report(exc, args), sessions.last_saved)}")
+        sys.exit(int(ExitCode.INTERNAL))
 
 
 __all__ = ["Interrupted", "app", "main"]

@@ -12,7 +12,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from photon_doctor.answers import AnswerError, parse_value
+from photon_doctor.answers import AnswerError, json_text, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
@@ -43,7 +43,7 @@ def load_cases(kb: KnowledgeBase, paths: list[Path]) -> list[Case]:
     for path in paths:
         for case in _load_file(kb, path):
             if case.id in seen:
-                raise CaseFileError(f"{path}: case '{case.id}': duplicate case id")
+                raise CaseFileError(f"{path}: case '{json_text(case.id)}': duplicate case id")
             seen.add(case.id)
             cases.append(case)
     return cases
@@ -70,7 +70,7 @@ def _case(kb: KnowledgeBase, path: Path, index: int, raw: Any) -> Case:
         raise CaseFileError(f"{path}: cases[{index}]: field 'id': missing or not a string")
 
     def fail(field: str, problem: str) -> CaseFileError:
-        return CaseFileError(f"{path}: case '{case_id}': field '{field}': {problem}")
+        return CaseFileError(f"{path}: case '{json_text(case_id)}': field '{field}': {problem}")
 
     for name in ("observations", "expected_causes", "accepted_fixes"):
         if name not in raw:
@@ -82,7 +82,7 @@ def _case(kb: KnowledgeBase, path: Path, index: int, raw: Any) -> Case:
     for obs_id, value in obs_raw.items():
         odef = kb.observations.get(obs_id)
         if odef is None:
-            raise fail(f"observations.{obs_id}", "unknown observation")
+            raise fail(f"observations.{json_text(obs_id)}", "unknown observation")
         try:
             typed = parse_value(kb, odef, value)
         except AnswerError as exc:
@@ -93,13 +93,13 @@ def _case(kb: KnowledgeBase, path: Path, index: int, raw: Any) -> Case:
         raise fail("expected_causes", "must be a non-empty list of cause ids")
     for c in expected:
         if c not in kb.causes:
-            raise fail("expected_causes", f"unknown cause '{c}'")
+            raise fail("expected_causes", f"unknown cause '{json_text(c)}'")
     accepted = raw["accepted_fixes"]
     if not isinstance(accepted, list) or not all(isinstance(f, str) for f in accepted):
         raise fail("accepted_fixes", "must be a list of fix ids")
     for f in accepted:
         if f not in kb.fixes:
-            raise fail("accepted_fixes", f"unknown fix '{f}'")
+            raise fail("accepted_fixes", f"unknown fix '{json_text(f)}'")
     title = raw.get("title", "")
     if not isinstance(title, str):
         raise fail("title", "must be a string")

@@ -8,9 +8,11 @@ Secrets are redacted before anything is written.
 
 from __future__ import annotations
 
+import contextlib
 import json
 import os
 import sys
+import tempfile
 import time
 import uuid
 from collections.abc import Mapping
@@ -19,7 +21,7 @@ from typing import Any
 
 from photon_doctor.answers import observations_from_mapping
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.errors import PhotonDoctorError, SessionError, UsageError
 from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.redact import redact_obj
@@ -44,30 +46,83 @@ def sessions_dir(env: Mapping[str, str] | None = None) -> Path:
     return data_dir(env) / "sessions"
 
 
-def save_session(record: dict[str, Any], path: Path | None = None) -> Path:
-    """Write a session record (redacted) with private permissions; returns its path."""
-    folder = sessions_dir() if path is None else path.parent
-    folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+#: The session this process saved last (the crash handler names it). None until a session is saved.
+last_saved: Path | None = None
+
+
+def private_folder(folder: Path) -> Path:
+    """Create ``folder`` (0700) if needed. Raises SessionError when it cannot be a folder (for instance because
+    ``PHOTON_DOCTOR_HOME`` names a file or ``/dev/null``)."""
+    try:
+        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+    except FileExistsError:
+        raise SessionError(_not_a_folder(folder, "it is a file")) from None
+    except NotADirectoryError:
+        raise SessionError(_not_a_folder(folder, "a part of it is a file")) from None
+    except OSError as exc:
+        raise SessionError(_not_a_folder(folder, exc.strerror or type(exc).__name__)) from None
     try:
         os.chmod(folder, 0o700)
     except OSError:
         pass
+    return folder
+
+
+def _not_a_folder(folder: Path, why: str) -> str:
+    home = os.environ.get("PHOTON_DOCTOR_HOME")
+    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder)" if home else ""
+    return f"cannot use {folder} as a folder: {why}{hint}"
+
+
+def write_private(path: Path, text: str, error: type[PhotonDoctorError] = SessionError) -> None:
+    """Replace ``path`` atomically with ``text``, private (0600): a temporary file in the same folder, fsync,
+    rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``."""
+    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+            os.fchmod(fh.fileno(), 0o600)
+            fh.write(text)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException as exc:
+        with contextlib.suppress(OSError):
+            os.unlink(tmp)
+        if isinstance(exc, OSError):
+            raise error(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+        raise
+    with contextlib.suppress(OSError):  # make the rename itself durable
+        dir_fd = os.open(path.parent, os.O_RDONLY)
+        try:
+            os.fsync(dir_fd)
+        finally:
+            os.close(dir_fd)
+
+
+def save_session(record: dict[str, Any], path: Path | None = None) -> Path:
+    """Write a session record (redacted) with private permissions, atomically; returns its path.
+
+    Raises SessionError if the folder or the file cannot be written (the previous file is then kept whole).
+    """
+    global last_saved
+    folder = private_folder(sessions_dir() if path is None else path.parent)
     if path is None:
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         path = folder / f"{stamp}-{uuid.uuid4().hex[:6]}.json"
     record = dict(record)
     record.setdefault("schema_version", SESSION_SCHEMA_VERSION)
     record.setdefault("id", path.stem)
-    data = json.dumps(redact_obj(record), indent=2, sort_keys=False)
-    fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-    with os.fdopen(fd, "w", encoding="utf-8") as fh:
-        fh.write(data)
+    data = json.dumps(redact_obj(record), indent=2, sort_keys=False, allow_nan=False)
+    write_private(path, data)
+    last_saved = path
     return path
 
 
 def last_session_path() -> Path:
     """The most recent saved session. Raises SessionError if there is none."""
     folder = sessions_dir()
+    if folder.parent.exists() and not folder.parent.is_dir():
+        raise SessionError(_not_a_folder(folder.parent, "it is a file"))
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not files:
         raise SessionError(f"no saved session in {folder}: run 'photon-doctor diagnose' first")
@@ -91,6 +146,8 @@ def session_observations(kb: KnowledgeBase, data: Mapping[str, Any], where: str)
     for i, item in enumerate(data.get("observations", [])):
         if not isinstance(item, dict) or "id" not in item or "value" not in item:
             raise SessionError(f"{where}: observations[{i}] needs 'id' and 'value'")
+        if not isinstance(item["id"], str):
+            raise SessionError(f"{where}: observations[{i}].id must be an observation id (a string)")
         try:
             typed = observations_from_mapping(kb, {item["id"]: item["value"]}, Provenance(), where)
         except UsageError as exc:

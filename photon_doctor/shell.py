@@ -13,7 +13,14 @@ from typing import Any
 from photon_doctor.answers import load_answers_file, parse_assignment
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import ExitCode, Interrupted, NoTerminal, SessionError, UsageError
+from photon_doctor.errors import (
+    ExitCode,
+    Interrupted,
+    NoTerminal,
+    PhotonDoctorError,
+    SessionError,
+    UsageError,
+)
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
@@ -190,6 +197,16 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
             raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
                              f"the session so far is saved in {path}") from None
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+    except PhotonDoctorError:
+        raise
+    except Exception:
+        # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
+        try:
+            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable,
+                                        _extra(options)), session_path)
+        except (PhotonDoctorError, OSError):
+            pass  # the bug is the news; a session that cannot be saved must not hide it
+        raise
 
 
 def _extra(options: DiagnoseOptions) -> dict[str, Any]:

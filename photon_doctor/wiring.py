@@ -14,6 +14,8 @@ if TYPE_CHECKING:
     from photon_doctor.simulator.photon import SimulatedPhoton
 
 DEFAULT_SOFTAP_URL = "http://192.168.0.1"
+#: Longer than any probe needs; larger values (and NaN, infinity) break socket timeouts.
+MAX_PROBE_TIMEOUT = 600.0
 
 
 def _switch(port: str) -> None:
@@ -43,22 +45,36 @@ def host_config(options: DiagnoseOptions) -> Any:
     if options.connectivity_url:
         changes["connectivity_url"] = options.connectivity_url
     if options.cloud_endpoint:
-        host, _, port = options.cloud_endpoint.rpartition(":")
-        if not host or not port.isdigit():
-            raise UsageError(f"--cloud-endpoint expects HOST:PORT, got '{options.cloud_endpoint}'")
-        changes["cloud_host"], changes["cloud_port"] = host, int(port)
+        from photon_doctor.numbers import ascii_int
+
+        host, _, port_text = options.cloud_endpoint.rpartition(":")
+        port = ascii_int(port_text)
+        if not host or port is None or not 0 < port < 65536:
+            raise UsageError(f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), "
+                             f"got '{options.cloud_endpoint}'")
+        changes["cloud_host"], changes["cloud_port"] = host, port
     return HostNetworkConfig(**changes)
 
 
 def real_targets(options: DiagnoseOptions) -> AutoTargets:
     """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+    from photon_doctor.errors import UsageError
     from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.cloud_client import CloudError, check_api_url
     from photon_doctor.probes.host_network import HostNetworkProbe
     from photon_doctor.probes.serial_console import SerialProbe
     from photon_doctor.probes.softap import SoftAPProbe
     from photon_doctor.probes.token import TokenNotFound, discover_token
     from photon_doctor.probes.usb import UsbProbe
 
+    if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
+        raise UsageError(f"--probe-timeout must be a number of seconds above 0 and at most {MAX_PROBE_TIMEOUT:g}, "
+                         f"not {options.probe_timeout:g}")
+    if options.api_url:
+        try:
+            check_api_url(options.api_url)
+        except CloudError as exc:
+            raise UsageError(f"--api-url: {exc.message}") from None
     token = api_url = None
     extra: dict[str, Any] = {"enter_listening": False}
     try:

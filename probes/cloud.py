@@ -90,7 +90,11 @@ class CloudProbe:
         username = ctx.extra.get("username")
         if isinstance(username, str) and username:
             found.facts["username"] = username
-        with CloudClient(ctx.api_url or DEFAULT_API_URL, token, ctx.timeout) as client:
+        try:
+            client = CloudClient(ctx.api_url or DEFAULT_API_URL, token, ctx.timeout)
+        except CloudError as exc:  # an http:// API URL: the token must not go in clear
+            return ProbeReport(NAME, unavailable=(Unavailable(NAME, str(exc)),))
+        with client:
             self._gather(client, ctx, found)
         return ProbeReport(
             NAME, tuple(found.observations), tuple(found.unavailable), redact_facts(found.facts)

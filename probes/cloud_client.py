@@ -9,17 +9,23 @@ catch site, exit code 6).
 
 from __future__ import annotations
 
+import ipaddress
+import time
 from types import TracebackType
 from typing import Any
 from urllib.parse import quote, urlsplit
 
 import requests
+import urllib3
 from photon_doctor.probes.base import ProbeFailure
 
 from photon_doctor.errors import DeviceError
+from photon_doctor.jsonfile import JsonProblem, parse_json
 from photon_doctor.redact import redact, register_secret
 
 DEFAULT_API_URL = "https://api.particle.io"
+#: The largest answer read: the API's answers are kilobytes; a bigger body is a fault, not data.
+MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
 class CloudError(ProbeFailure, DeviceError):
@@ -60,7 +66,37 @@ class CloudUnreachable(CloudError):
 
 
 class MalformedResponse(CloudError):
-    """Raised when the answer is not the JSON shape the endpoint promises."""
+    """Raised when the answer is not the JSON shape the endpoint promises, or is too large to be an answer."""
+
+
+class InsecureApiUrl(CloudError):
+    """Raised (before any request) for an API URL that would send the token in clear: plain ``http://`` to a host
+    that is not this computer, or a scheme other than http/https."""
+
+
+def check_api_url(url: str) -> str:
+    """``url`` if the token may be sent to it: ``https://`` anywhere, ``http://`` only to a loopback host
+    (a local simulator or proxy). Raises :class:`InsecureApiUrl` naming the host, never the token."""
+    parts = urlsplit(url.strip())
+    host = parts.hostname or ""
+    if parts.scheme == "https" and host:
+        return url
+    if parts.scheme == "http" and host and _loopback(host):
+        return url
+    if parts.scheme == "http" and host:
+        raise InsecureApiUrl(
+            f"refusing the API URL {parts.scheme}://{parts.netloc}: plain http:// would send the access token in "
+            "clear over the network (use https://, or http:// only to this computer)")
+    raise InsecureApiUrl(f"the API URL {url[:80]!r} is not an https:// URL")
+
+
+def _loopback(host: str) -> bool:
+    if host.lower() in ("localhost", "localhost.localdomain") or host.lower().endswith(".localhost"):
+        return True
+    try:
+        return ipaddress.ip_address(host).is_loopback
+    except ValueError:
+        return False
 
 
 def _error_text(body: Any) -> str:
@@ -85,12 +121,14 @@ class CloudClient:
     """Calls the Particle cloud API with one token. Use as a context manager (or call :meth:`close`).
 
     Every method raises a :class:`CloudError` subclass on failure (see each class for when). ``timeout`` is in
-    seconds, for connecting and for each read. The token is registered as a secret on construction.
+    seconds, for connecting, for each read and for reading a whole answer (at most :data:`MAX_BODY_BYTES`). The
+    token is registered as a secret on construction; :class:`InsecureApiUrl` is raised there for a URL that
+    would send it in clear.
     """
 
     def __init__(self, api_url: str, token: str, timeout: float = 10.0) -> None:
         register_secret(token)
-        self.api_url = api_url.rstrip("/")
+        self.api_url = check_api_url(api_url).rstrip("/")
         self.timeout = timeout
         self._token = token
         self._session = requests.Session()
@@ -189,6 +227,7 @@ class CloudClient:
                 headers={"Authorization": f"Bearer {self._token}", "Accept": "application/json"},
                 timeout=self.timeout,
                 allow_redirects=False,
+                stream=True,  # the body is read by _body, with a size cap and an overall deadline
             )
         except requests.Timeout:
             self.trace.append(f"{line} -> timeout")
@@ -203,10 +242,11 @@ class CloudClient:
             raise CloudUnreachable(f"request {line} to {host} failed: {type(exc).__name__}") from None
         with response:
             status = response.status_code
+            raw = self._body(response, line, host)
             self.trace.append(f"{line} -> {status}")
             try:
-                body = response.json()
-            except ValueError:
+                body = parse_json(raw)
+            except JsonProblem:
                 if status < 400:
                     raise MalformedResponse(
                         f"the Particle cloud answered {line} with {status} but the body is not JSON", status
@@ -219,6 +259,47 @@ class CloudClient:
                 f"the Particle cloud answered {line} with an unexpected redirect ({status})", status
             )
         return body
+
+
+    def _body(self, response: requests.Response, line: str, host: str) -> bytes:
+        """Read the body: at most MAX_BODY_BYTES, within ``timeout`` seconds overall (a server that drips one byte
+        at a time never trips the per-read timeout). Raises CloudUnreachable or MalformedResponse in words."""
+        deadline = time.monotonic() + self.timeout
+        raw = response.raw
+        # read1 returns after one receive, so the deadline is checked between the drips of a slow server.
+        read = getattr(raw, "read1", None) or raw.read
+        chunks: list[bytes] = []
+        size = 0
+        try:
+            while chunk := read(65536, decode_content=True):
+                chunks.append(chunk)
+                size += len(chunk)
+                if size > MAX_BODY_BYTES:
+                    self.trace.append(f"{line} -> body too large")
+                    raise MalformedResponse(
+                        f"the Particle cloud's answer to {line} is larger than {MAX_BODY_BYTES // (1024 * 1024)} "
+                        "MB: not read (an API answer is a few kilobytes)", response.status_code)
+                if time.monotonic() > deadline:
+                    self.trace.append(f"{line} -> too slow")
+                    raise CloudUnreachable(
+                        f"the Particle cloud at {host} sent its answer to {line} too slowly "
+                        f"({size} bytes in {self.timeout:g} s): gave up")
+        except urllib3.exceptions.ReadTimeoutError:
+            self.trace.append(f"{line} -> timeout")
+            raise CloudUnreachable(
+                f"the Particle cloud at {host} stopped sending its answer to {line} "
+                f"(nothing for {self.timeout:g} s after {size} bytes)") from None
+        except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError):
+            self.trace.append(f"{line} -> cut short")
+            raise CloudUnreachable(
+                f"the Particle cloud's answer to {line} broke off after {size} bytes: the connection closed "
+                "before the whole answer arrived") from None
+        except (urllib3.exceptions.HTTPError, OSError):
+            self.trace.append(f"{line} -> dropped")
+            raise CloudUnreachable(
+                f"the connection to the Particle cloud at {host} failed while reading the answer to {line}"
+            ) from None
+        return b"".join(chunks)
 
 
 def _segment(device_id: str) -> str:

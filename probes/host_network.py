@@ -154,6 +154,9 @@ class HostNetworkProbe:
             link_known = True
         except ProbeFailure as exc:
             unavailable += [Unavailable(NAME, str(exc), i) for i in ("network_band", "network_security")]
+        except Exception as exc:  # noqa: BLE001 - a spoiled Wi-Fi reading loses these two facts, not the probe
+            why = redact(f"could not read this computer's Wi-Fi connection ({_kind(exc)}): {NO_BAND}")
+            unavailable += [Unavailable(NAME, why, i) for i in ("network_band", "network_security")]
         if link_known and link is None:
             reason = "this computer has no active Wi-Fi connection"
             unavailable += [
@@ -304,6 +307,15 @@ class HostNetworkProbe:
         obs.append(
             _obs("port_5683_reachable", check.reachable, round(confidence * scale, 3), check.detail + note)
         )
+
+
+def _kind(exc: Exception) -> str:
+    """What went wrong, in words rather than an exception class name."""
+    if isinstance(exc, UnicodeError):
+        return "the tool's output is not text"
+    if isinstance(exc, (ValueError, OverflowError)):
+        return "the tool's output has a value out of range"
+    return "the tool's output could not be understood"
 
 
 def _obs(obs_id: str, value: Any, confidence: float, detail: str) -> Observation:

@@ -10,7 +10,7 @@ in one.
 from __future__ import annotations
 
 import errno
-import json
+import os
 import re
 import time
 from collections.abc import Callable
@@ -28,9 +28,11 @@ except ImportError:  # pragma: no cover - Windows
         """Never raised: there is no termios here."""
 
 
+from photon_doctor.jsonfile import JsonProblem, parse_json
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.redact import MASK, redact, register_secret
 
+_EXCLUSIVE: dict[str, bool] = {"exclusive": True} if os.name == "posix" else {}
 LISTEN_BAUD = 28800  # reference §1: the device enters listening mode
 DFU_BAUD = 14400  # reference §1: the device reboots into DFU mode
 
@@ -107,23 +109,31 @@ def open_error(port: str, exc: Exception) -> ProbeFailure:
         return ProbeFailure(f"port {port}: permission denied (see udev rules in docs)")
     if code in (errno.ENOENT, errno.ENODEV, errno.ENXIO):
         return ProbeFailure(f"port {port}: no such device (is the Photon plugged in?)")
-    if code == errno.EBUSY:
-        return ProbeFailure(f"port {port}: busy (another program has it open)")
+    if code in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
+        # EAGAIN: another process holds the exclusive (flock) lock taken in open_port.
+        return ProbeFailure(f"port {port}: busy, in use by another program (close it, or wait for it to finish)")
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return ProbeFailure(redact(f"port {port}: cannot open ({reason})"))
 
 
-def open_port(port: str, baudrate: int = 9600, read_timeout: float = 0.02) -> serial.SerialBase:
-    """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL)."""
+def open_port(
+    port: str, baudrate: int = 9600, read_timeout: float = 0.02, exclusive: bool = True
+) -> serial.SerialBase:
+    """Open a port name or pyserial URL. Raises ProbeFailure (permission, no such device, bad URL, in use).
+
+    ``exclusive``: an advisory flock on POSIX, so that two photon-doctors (or a serial monitor) never read each
+    other's replies; the second one is told the port is in use.
+    """
     try:
-        return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0)
+        return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0,
+                                     **(_EXCLUSIVE if exclusive else {}))
     except _OPEN_ERRORS as exc:
         raise open_error(port, exc) from exc
 
 
 def _switch_baud(port: str, baudrate: int, hold: float) -> None:
     # Open at 9600 first so that the rate really changes (a Linux host only tells the device about changes).
-    ser = open_port(port)
+    ser = open_port(port, exclusive=False)  # a touch that reads nothing: it may go beside our own open console
     try:
         ser.baudrate = baudrate
         time.sleep(hold)
@@ -334,11 +344,9 @@ class SerialConsole:
         if not m:
             raise ProbeFailure(f"truncated answer to '{cmd}' ({len(text)} characters, no end of line)")
         try:
-            doc = json.loads(line)
-        except json.JSONDecodeError as exc:
-            raise ProbeFailure(
-                f"answer to '{cmd}' is not valid JSON ({exc.msg} at character {exc.pos})"
-            ) from None
+            doc = parse_json(line)  # bounded nesting and numbers: a device's line cannot crash the probe
+        except JsonProblem as exc:
+            raise ProbeFailure(f"answer to '{cmd}' is {exc}") from None
         if not isinstance(doc, dict):
             raise ProbeFailure(f"answer to '{cmd}' is JSON but not an object")
         return doc

@@ -21,6 +21,7 @@ from typing import Any
 import requests
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
 
+from photon_doctor.jsonfile import parse_json
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.softap_data import ScanResult, parse_public_key_blob, parse_scan
 from photon_doctor.redact import redact, register_secret
@@ -80,8 +81,8 @@ def _decode_reply(command: str, raw: bytes) -> dict[str, Any]:
         # The device answers a request it cannot parse with no JSON at all (an empty body or a bare "\n\n").
         raise ProbeFailure(f"SoftAP {command}: the device sent no answer (it could not read the request)")
     try:
-        obj = json.loads(raw.decode("utf-8"))
-    except (UnicodeDecodeError, ValueError):
+        obj = parse_json(raw)  # bounded nesting and numbers (a JsonProblem is a ValueError)
+    except ValueError:
         raise ProbeFailure(f"SoftAP {command}: reply is not valid JSON: {_snippet(raw)}") from None
     if not isinstance(obj, dict):
         raise ProbeFailure(f"SoftAP {command}: reply is not a JSON object: {_snippet(raw)}")

@@ -11,7 +11,6 @@ The environment is a parameter (a mapping), so tests and the composition root pa
 
 from __future__ import annotations
 
-import json
 import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -21,6 +20,7 @@ from typing import Any
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.cloud_client import DEFAULT_API_URL
 
+from photon_doctor.jsonfile import JsonProblem, parse_json, read_regular
 from photon_doctor.redact import register_secret
 
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
@@ -64,22 +64,22 @@ def find_home(env: Mapping[str, str]) -> Path | None:
 def _read_json(path: Path) -> dict[str, Any]:
     """Read a JSON object; raise ``TokenNotFound`` with a clear one-line reason otherwise (never the content)."""
     try:
-        text = path.read_text(encoding="utf-8")
+        raw = read_regular(path)
     except FileNotFoundError:
         raise TokenNotFound(f"{path} does not exist") from None
     except IsADirectoryError:
         raise TokenNotFound(f"cannot read {path}: it is a directory") from None
     except PermissionError:
         raise TokenNotFound(f"cannot read {path}: permission denied") from None
-    except UnicodeDecodeError:
-        raise TokenNotFound(f"cannot read {path}: it is not UTF-8 text") from None
+    except JsonProblem as exc:
+        raise TokenNotFound(f"cannot read {path}: {exc}") from None
     except OSError as exc:
         raise TokenNotFound(f"cannot read {path}: {exc.strerror or type(exc).__name__}") from None
     try:
-        data = json.loads(text)
-    except json.JSONDecodeError as exc:
-        # The position only: the message must not quote the file, which holds the token.
-        raise TokenNotFound(f"{path} is not valid JSON (line {exc.lineno}, column {exc.colno})") from None
+        data = parse_json(raw)
+    except JsonProblem as exc:
+        # The parser's words and position only: the message must not quote the file, which holds the token.
+        raise TokenNotFound(f"{path} is {exc}") from None
     if not isinstance(data, dict):
         raise TokenNotFound(f"{path} does not hold a JSON object")
     return data

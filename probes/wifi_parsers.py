@@ -10,6 +10,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from photon_doctor.numbers import ascii_int
+
 BAND_2_4 = "2.4"
 BAND_5 = "5"
 BAND_6 = "6"
@@ -134,8 +136,12 @@ def _split_terse(line: str) -> list[str]:
 
 
 def _first_int(text: str) -> int | None:
-    match = re.search(r"-?\d+", text)
-    return int(match.group()) if match else None
+    """The first (ASCII, optionally negative) integer in ``text``; None if there is none or it is absurdly long."""
+    match = re.search(r"(-?)([0-9]+)", text)
+    if not match:
+        return None
+    number = ascii_int(match.group(2))
+    return None if number is None else (-number if match.group(1) else number)
 
 
 def parse_nmcli_scan(text: str) -> list[ScanEntry]:
@@ -190,15 +196,16 @@ def parse_iw_link(text: str) -> WifiLink | None:
     if "Connected to" not in text:
         return None
     ssid = re.search(r"^\s*SSID:\s?(.*)$", text, flags=re.MULTILINE)
-    freq = re.search(r"^\s*freq:\s*([\d.]+)", text, flags=re.MULTILINE)
-    signal = re.search(r"^\s*signal:\s*(-?\d+)", text, flags=re.MULTILINE)
-    freq_mhz = int(float(freq.group(1))) if freq else None
+    freq = re.search(r"^\s*freq:[ \t]*([0-9]+)(?:\.[0-9]+)?[ \t]*$", text, flags=re.MULTILINE)
+    signal = re.search(r"^\s*signal:[ \t]*(-?[0-9]+)", text, flags=re.MULTILINE)
+    # A frequency or signal the parser cannot read loses that fact only, never the link.
+    freq_mhz = ascii_int(freq.group(1), 6) if freq else None
     return WifiLink(
         "iw",
         ssid.group(1).rstrip() if ssid else "",
         band_of_frequency(freq_mhz),
         freq_mhz,
-        rssi_dbm=int(signal.group(1)) if signal else None,
+        rssi_dbm=_first_int(signal.group(1)) if signal else None,
     )
 
 
@@ -234,7 +241,7 @@ def parse_wdutil(text: str) -> WifiLink | None:
     ssid = kv.get("SSID", "")
     if not ssid or ssid == "None":
         return None
-    match = re.match(r"\s*(2|5|6)g(\d+)", kv.get("Channel", ""))
+    match = re.match(r"\s*(2|5|6)g([0-9]{1,3})", kv.get("Channel", ""))
     band = {"2": BAND_2_4, "5": BAND_5, "6": BAND_6}[match.group(1)] if match else None
     channel = int(match.group(2)) if match else _first_int(kv.get("Channel", ""))
     raw = kv.get("Security", "")

@@ -22,7 +22,7 @@ import time
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any
+from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
 from photon_doctor.simulator import cloud_payloads as payloads
@@ -64,6 +64,8 @@ class Fault:
     malformed: bool = False
     path_prefix: str = "/"
     times: int | None = None
+    #: Writes the whole reply itself (photon_doctor.simulator.faults: truncated, dripping or huge bodies).
+    write: Callable[[BaseHTTPRequestHandler], None] | None = None
 
 
 class _Server(ThreadingHTTPServer):
@@ -169,6 +171,9 @@ class _Handler(BaseHTTPRequestHandler):
 
     def _apply_fault(self, fault: Fault) -> bool:
         """Answer according to ``fault``; return False if it does not decide the answer."""
+        if fault.write is not None:
+            fault.write(self)
+            return True
         if fault.hang:
             self.server.sim._release.wait(MAX_HANG_SECONDS)
             self.close_connection = True

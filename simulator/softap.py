@@ -48,6 +48,7 @@ class Fault(str, Enum):
     HANG = "hang"  # read the request, never answer (until the simulator stops)
     HTTP_STATUS = "http_status"  # HTTP: answer with the given status; TCP: close without a reply
     TRUNCATE = "truncate"  # start the reply, then drop the connection halfway
+    CLOSE = "close"  # accept the request, then close without a word (no branch below: nothing is sent)
 
 
 @dataclass(frozen=True)

@@ -1,0 +1,239 @@
+"""Bad input through the whole command line: each ends in one line on stderr and a documented exit code.
+
+The cases come from an outside fuzzing run (issue 11): each of them used to end in a Python traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from photon_doctor.errors import ExitCode
+from tests.conftest import KB_MINI, REPO, run_cli
+
+MINI = ["--knowledge", str(KB_MINI)]
+
+
+def _one_line_error(stderr: str) -> str:
+    assert "Traceback" not in stderr, stderr
+    lines = [line for line in stderr.splitlines() if line.lstrip("> ").startswith("photon-doctor:")]
+    assert len(lines) == 1, stderr
+    return lines[0]
+
+
+@pytest.mark.parametrize("answer", ["led_pattern=³", "fixes_tried_failed=1,²", "signal_rssi_dbm=nan",
+                                    "signal_rssi_dbm=inf", "device_os_version=1.²"])
+def test_odd_answers_on_the_command_line_are_usage_errors(answer: str) -> None:
+    r = run_cli(*MINI, "diagnose", "--no-input", "-a", answer)
+    assert r.returncode == ExitCode.USAGE
+    assert answer.partition("=")[0] in _one_line_error(r.stderr)
+
+
+def test_superscript_port_in_cloud_endpoint_is_a_usage_error() -> None:
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--cloud-endpoint", "x:³", "--port", "/dev/nonexistent")
+    assert r.returncode == ExitCode.USAGE
+    assert "--cloud-endpoint" in _one_line_error(r.stderr)
+
+
+def test_superscript_digit_at_a_choice_is_asked_again_and_nothing_is_lost() -> None:
+    r = run_cli(*MINI, "diagnose", "-a", "visible_damage=yes", "-a", "fixes_tried_failed=none", input="³\n")
+    assert r.returncode == ExitCode.INTERRUPTED
+    assert "'³' is not a valid answer" in r.stderr and "Traceback" not in r.stderr
+
+
+@pytest.mark.parametrize(
+    "content",
+    [
+        '{"fixes_tried_failed": [[]]}',
+        '{"fixes_tried_failed": [{}]}',
+        '{"signal_rssi_dbm": ' + "9" * 400 + "}",
+        '{"signal_rssi_dbm": ' + "9" * 5000 + "}",
+        '{"signal_rssi_dbm": NaN}',
+        "[" * 200_000,
+        '{"led_pattern": [[]]}',
+    ],
+)
+def test_odd_answers_files_are_usage_errors(tmp_path: Path, content: str) -> None:
+    path = tmp_path / "answers.json"
+    path.write_text(content)
+    r = run_cli(*MINI, "diagnose", "--no-input", "--answers", str(path))
+    assert r.returncode == ExitCode.USAGE
+    assert str(path) in _one_line_error(r.stderr)
+
+
+def test_an_answers_fifo_does_not_hang(tmp_path: Path) -> None:
+    fifo = tmp_path / "answers.json"
+    os.mkfifo(fifo)
+    r = run_cli(*MINI, "diagnose", "--no-input", "--answers", str(fifo), timeout=60)
+    assert r.returncode == ExitCode.USAGE
+    assert "not a regular file" in _one_line_error(r.stderr)
+
+
+def test_dev_zero_as_answers_is_refused() -> None:
+    r = run_cli(*MINI, "diagnose", "--no-input", "--answers", "/dev/zero", timeout=60)
+    assert r.returncode == ExitCode.USAGE
+    assert "not a regular file" in _one_line_error(r.stderr)
+
+
+def test_a_nan_answer_is_never_saved(tmp_path: Path) -> None:
+    run_cli(*MINI, "diagnose", "--no-input", "-a", "signal_rssi_dbm=nan", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    for saved in tmp_path.glob("sessions/*.json"):
+        assert "NaN" not in saved.read_text()
+
+
+@pytest.mark.parametrize("home", ["file", "/dev/null"])
+def test_photon_doctor_home_that_is_not_a_folder(tmp_path: Path, home: str) -> None:
+    if home == "file":
+        home = str(tmp_path / "a-file")
+        Path(home).write_text("x")
+    r = run_cli(*MINI, "diagnose", "--no-input", "-a", "visible_damage=yes", env={"PHOTON_DOCTOR_HOME": home})
+    assert r.returncode == ExitCode.SESSION
+    assert "PHOTON_DOCTOR_HOME" in _one_line_error(r.stderr)
+    r = run_cli(*MINI, "why", "physical_damage", env={"PHOTON_DOCTOR_HOME": home})
+    assert r.returncode == ExitCode.SESSION
+    _one_line_error(r.stderr)
+
+
+def test_a_knowledge_file_with_a_non_utf8_byte(tmp_path: Path) -> None:
+    kb = tmp_path / "kb"
+    shutil.copytree(KB_MINI, kb)
+    causes = kb / "causes.toml"
+    causes.write_bytes(causes.read_bytes().replace(b"#", b"# \xff", 1) if b"#" in causes.read_bytes()
+                       else b"# \xff\n" + causes.read_bytes())
+    r = run_cli("--knowledge", str(kb), "diagnose", "--no-input")
+    assert r.returncode == ExitCode.KNOWLEDGE
+    assert "causes.toml" in _one_line_error(r.stderr) and "UTF-8" in r.stderr
+
+
+def _session(tmp_path: Path) -> Path:
+    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
+                "led_pattern=blinking_green", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    return Path(json.loads(r.stdout)["session"])
+
+
+@pytest.mark.parametrize("bad_id", [["x"], None, {"a": 1}, 5])
+def test_session_with_an_odd_observation_id(tmp_path: Path, bad_id: object) -> None:
+    path = _session(tmp_path)
+    data = json.loads(path.read_text())
+    data["observations"][0]["id"] = bad_id
+    path.write_text(json.dumps(data))
+    r = run_cli(*MINI, "why", "physical_damage", "--session", str(path))
+    assert r.returncode == ExitCode.SESSION
+    assert str(path) in _one_line_error(r.stderr)
+
+
+def test_session_with_unhashable_values(tmp_path: Path) -> None:
+    path = _session(tmp_path)
+    data = json.loads(path.read_text())
+    data["observations"][0]["value"] = [[]]
+    data["skipped"] = [[], {}]
+    path.write_text(json.dumps(data))
+    r = run_cli(*MINI, "diagnose", "--resume", "--no-input", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    assert r.returncode == ExitCode.SESSION
+    _one_line_error(r.stderr)
+
+
+def test_graph_of_a_session_whose_plan_step_cause_is_an_object(tmp_path: Path) -> None:
+    path = _session(tmp_path)
+    data = json.loads(path.read_text())
+    for step in data["diagnosis"]["plan"]:
+        step["addresses"] = [{"cause": {"id": "x"}}, {"cause": [1]}]
+    path.write_text(json.dumps(data))
+    r = run_cli(*MINI, "graph", "--session", str(path), "--format", "json")
+    assert "Traceback" not in r.stderr
+    assert r.returncode == 0, r.stderr
+    json.loads(r.stdout)
+
+
+def _run_without_stdin(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
+    """Run with standard input closed (as from some service managers): ``sys.stdin`` is None."""
+    return subprocess.run(["sh", "-c", 'exec "$0" "$@" <&-', sys.executable, "-m", "photon_doctor", *args],
+                          capture_output=True, text=True, timeout=120, cwd=str(REPO), check=False,
+                          env={**os.environ, "PHOTON_DOCTOR_HOME": str(home)})
+
+
+def test_an_unexpected_error_names_a_bug_report_and_saves_the_session(tmp_path: Path) -> None:
+    """No standard input at all: asking the first question fails in a way nobody planned for."""
+    home = tmp_path / "home"
+    secret = "0123456789abcdef0123456789abcdef01234567"
+    r = _run_without_stdin(*MINI, "diagnose", "-a", "visible_damage=yes", "--token", secret, home=home)
+    assert r.returncode == ExitCode.INTERNAL
+    line = _one_line_error(r.stderr)
+    reports = list((home / "bug-reports").glob("*.txt"))
+    assert len(reports) == 1 and str(reports[0]) in line
+    text = reports[0].read_text()
+    assert "AttributeError" in text and "Traceback" in text and secret not in text and "--token" in text
+    assert oct(reports[0].stat().st_mode & 0o777) == "0o600"
+    sessions = list((home / "sessions").glob("*.json"))
+    assert len(sessions) == 1 and str(sessions[0]) in line
+    assert json.loads(sessions[0].read_text())["observations"][0]["id"] == "visible_damage"
+
+
+def test_output_to_a_full_disk_is_reported_with_the_session_kept(tmp_path: Path) -> None:
+    if not Path("/dev/full").exists():
+        pytest.skip("no /dev/full on this system")
+    with open("/dev/full", "w") as full:
+        r = subprocess.run([sys.executable, "-m", "photon_doctor", "diagnose", "--no-input", "--json", "-a",
+                            "led_pattern=blinking_green"], stdout=full, stderr=subprocess.PIPE, text=True, check=False,
+                           timeout=120, cwd=str(REPO), env={**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path)})
+    assert r.returncode == ExitCode.INTERNAL
+    line = _one_line_error(r.stderr)
+    assert "bug-reports" in line and "sessions" in line
+
+
+def test_traceback_option_shows_the_unexpected_error(tmp_path: Path) -> None:
+    r = _run_without_stdin("--traceback", *MINI, "diagnose", home=tmp_path)
+    assert r.returncode == 1 and "Traceback" in r.stderr and "AttributeError" in r.stderr
+
+
+def test_a_plain_http_api_url_on_another_host_is_refused() -> None:
+    token = "0123456789abcdef0123456789abcdef01234567"
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--api-url", "http://api.example.com", "--token", token,
+                "--port", "/dev/nonexistent")
+    assert r.returncode == ExitCode.USAGE
+    line = _one_line_error(r.stderr)
+    assert "in clear" in line and token not in r.stderr + r.stdout
+
+
+def test_a_plain_http_api_url_in_the_particle_config_is_not_used(tmp_path: Path) -> None:
+    home = tmp_path / "user"
+    (home / ".particle").mkdir(parents=True)
+    token = "89abcdef0123456789abcdef0123456789abcdef"
+    (home / ".particle" / "particle.config.json").write_text(
+        json.dumps({"access_token": token, "apiUrl": "http://api.example.com"}))
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--json", "--port", "/dev/nonexistent",
+                "--connectivity-url", "http://127.0.0.1:9/", "--cloud-endpoint", "127.0.0.1:9",
+                env={"HOME": str(home)})
+    assert r.returncode == 0, r.stderr
+    reasons = [u["reason"] for u in json.loads(r.stdout)["unavailable"] if u["probe"] == "cloud"]
+    assert any("in clear" in reason for reason in reasons)
+    assert token not in r.stdout + r.stderr
+
+
+@pytest.mark.parametrize("case", [
+    {"id": "two\nlines", "observations": {}, "expected_causes": ["nope"], "accepted_fixes": []},
+    {"id": "ok", "observations": {"no\nsuch": 1}, "expected_causes": [], "accepted_fixes": []},
+    {"id": "ok", "observations": {}, "expected_causes": ["a\nb"], "accepted_fixes": []},
+])
+def test_case_file_errors_stay_on_one_line(tmp_path: Path, case: dict[str, object]) -> None:
+    """Found by benchmarks/fuzz.py: a case id or value with a newline split the error message."""
+    path = tmp_path / "cases.json"
+    path.write_text(json.dumps({"schema_version": 1, "cases": [case]}))
+    r = run_cli(*MINI, "evaluate", str(path))
+    assert r.returncode == ExitCode.CASES
+    assert str(path) in _one_line_error(r.stderr)
+    assert len(r.stderr.strip().splitlines()) == 1
+
+
+@pytest.mark.parametrize("seconds", ["nan", "inf", "1e400", "-1", "0"])
+def test_a_probe_timeout_that_is_not_a_duration_is_a_usage_error(seconds: str) -> None:
+    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--probe-timeout", seconds, "--port", "/dev/nonexistent")
+    assert r.returncode == ExitCode.USAGE
+    assert "--probe-timeout" in _one_line_error(r.stderr)

@@ -1,0 +1,81 @@
+"""Fault injection end to end: a simulated Photon misbehaving as `simulate --fault PART=KIND` makes it, and what
+`diagnose --auto` does about it (docs/reliability.md's fault matrix is this table)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from photon_doctor.simulator.faults import FAULTS, apply_faults, parse_faults
+from photon_doctor.simulator.photon import SimulatedPhoton
+from photon_doctor.simulator.scenarios import get_scenario
+
+from photon_doctor.errors import ExitCode
+from tests.conftest import run_cli
+
+#: fault -> (the probe that cannot say its piece, words its "not probed" reason must hold)
+MATRIX = {
+    "cloud=429": ("cloud", "rate limited by the Particle cloud"),
+    "cloud=500": ("cloud", "the Particle cloud failed"),
+    "cloud=truncated": ("cloud", "broke off"),
+    "cloud=slow": ("cloud", "too slowly"),
+    "cloud=huge": ("cloud", "larger than 4 MB"),
+    "cloud=hang": ("cloud", "did not answer"),
+    "serial=garbage": ("serial", "garbled answer"),
+    "serial=silent": ("serial", "did not answer"),
+    "serial=unplug": ("serial", "vanished"),
+    "softap=close": ("softap", "closed without an answer"),
+    "softap=hang": ("softap", "no answer within"),
+    "softap=garbage": ("softap", "not valid JSON"),
+    "softap=truncated": ("softap", "cut off"),
+}
+
+
+def test_the_matrix_covers_every_fault() -> None:
+    assert set(MATRIX) == {f"{part}={kind}" for part, kinds in FAULTS.items() for kind in kinds}
+
+
+@pytest.mark.parametrize("fault", sorted(MATRIX))
+def test_diagnose_auto_degrades_to_not_probed_with_a_reason(fault: str) -> None:
+    probe, words = MATRIX[fault]
+    scenario = get_scenario("static-ip")
+    sim = SimulatedPhoton(scenario)
+    apply_faults(sim, parse_faults([fault]))
+    with sim:
+        ep = sim.endpoints()
+        assert ep.serial_port
+        r = run_cli(
+            "diagnose", "--auto", "--no-input", "--json", "--probe-timeout", "2",
+            "--port", ep.serial_port, "--softap-url", ep.softap_url, "--api-url", ep.api_url, "--token", ep.token,
+            "--connectivity-url", ep.connectivity_url, "--cloud-endpoint", f"{ep.cloud_host}:{ep.cloud_port}",
+            "--ssid", scenario.ssid, "--device", ep.device_id,
+        )
+    assert r.returncode == ExitCode.OK, r.stderr
+    assert "Traceback" not in r.stderr and ep.token not in r.stdout + r.stderr
+    data = json.loads(r.stdout)
+    reasons = [u["reason"] for u in data["unavailable"] if u["probe"] == probe]
+    assert any(words in reason for reason in reasons), reasons
+    assert not any("Error" in reason or "Exception" in reason for reason in reasons), reasons
+    others = {o["provenance"]["source"] for o in data["observations"]}
+    assert "probe:host" in others, data["observations"]  # the other probes still spoke
+    assert data["schema_version"] == 1 and Path(data["session"]).exists()  # and the session went on
+
+
+def test_simulate_prints_the_faults_it_shows() -> None:
+    r = run_cli("simulate", "--seconds", "0.1", "--fault", "cloud=429", "--fault", "serial=unplug")
+    assert r.returncode == 0, r.stderr
+    assert "fault:         cloud=429 (every API call is rate limited" in r.stdout
+    assert "fault:         serial=unplug" in r.stdout
+
+
+@pytest.mark.parametrize("bad", ["cloud=404", "toaster=on", "cloud", "cloud=429,serial=garbage"])
+def test_simulate_rejects_an_unknown_fault(bad: str) -> None:
+    r = run_cli("simulate", "--seconds", "0.1", "--fault", bad)
+    assert r.returncode == ExitCode.USAGE
+    assert "unknown fault" in r.stderr and "cloud=429|500" in r.stderr and "Traceback" not in r.stderr
+
+
+def test_simulate_rejects_two_faults_for_one_part() -> None:
+    r = run_cli("simulate", "--seconds", "0.1", "--fault", "cloud=429", "--fault", "cloud=500")
+    assert r.returncode == ExitCode.USAGE and "one fault per part" in r.stderr

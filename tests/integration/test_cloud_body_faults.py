@@ -1,0 +1,132 @@
+"""The cloud client against servers that misbehave in the body: truncated, dripping, huge; and API URLs that
+would send the token in clear. Real HTTP on 127.0.0.1."""
+
+from __future__ import annotations
+
+import socket
+import threading
+import time
+from collections.abc import Callable, Iterator
+
+import pytest
+from photon_doctor.probes.base import ProbeContext
+from photon_doctor.probes.cloud import CloudProbe
+from photon_doctor.probes.cloud_client import (
+    MAX_BODY_BYTES,
+    CloudClient,
+    CloudUnreachable,
+    InsecureApiUrl,
+    MalformedResponse,
+    check_api_url,
+)
+
+TOKEN = "0123456789abcdef0123456789abcdef01234567"
+Serve = Callable[[socket.socket], None]
+
+
+@pytest.fixture()
+def raw_server() -> Iterator[Callable[[Serve], str]]:
+    """A one-connection-at-a-time TCP server on 127.0.0.1 whose replies a test writes byte by byte."""
+    stop = threading.Event()
+    threads: list[threading.Thread] = []
+    socks: list[socket.socket] = []
+
+    def start(serve: Serve) -> str:
+        sock = socket.socket()
+        sock.bind(("127.0.0.1", 0))
+        sock.listen(4)
+        sock.settimeout(0.1)
+        socks.append(sock)
+
+        def loop() -> None:
+            while not stop.is_set():
+                try:
+                    conn, _ = sock.accept()
+                except OSError:
+                    continue
+                with conn:
+                    conn.settimeout(5)
+                    request = b""
+                    while b"\r\n\r\n" not in request:
+                        chunk = conn.recv(4096)
+                        if not chunk:
+                            break
+                        request += chunk
+                    try:
+                        serve(conn)
+                    except OSError:
+                        pass
+
+        thread = threading.Thread(target=loop, daemon=True)
+        thread.start()
+        threads.append(thread)
+        return f"http://127.0.0.1:{sock.getsockname()[1]}"
+
+    yield start
+    stop.set()
+    for thread in threads:
+        thread.join(5)
+    for sock in socks:
+        sock.close()
+
+
+def _head(length: int) -> bytes:
+    return (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
+            "Connection: close\r\n\r\n").encode()
+
+
+def test_a_truncated_body_is_described_in_words(raw_server: Callable[[Serve], str]) -> None:
+    url = raw_server(lambda conn: conn.sendall(_head(500) + b'[{"id": "abc"'))
+    with CloudClient(url, TOKEN, timeout=2) as client, pytest.raises(CloudUnreachable) as caught:
+        client.list_devices()
+    message = str(caught.value)
+    assert "broke off after 13 bytes" in message and "before the whole answer" in message and "ChunkedEncodingError" not in message
+
+
+def test_a_dripping_body_is_given_up_within_the_timeout(raw_server: Callable[[Serve], str]) -> None:
+    def drip(conn: socket.socket) -> None:
+        body = b"[" + b" " * 400 + b"]"
+        conn.sendall(_head(len(body)))
+        for byte in body:
+            conn.sendall(bytes([byte]))
+            time.sleep(0.01)
+
+    url = raw_server(drip)
+    with CloudClient(url, TOKEN, timeout=0.5) as client, pytest.raises(CloudUnreachable) as caught:
+        client.list_devices()
+    assert "too slowly" in str(caught.value)
+
+
+def test_a_huge_body_is_not_read(raw_server: Callable[[Serve], str]) -> None:
+    size = MAX_BODY_BYTES + 1024 * 1024
+
+    def huge(conn: socket.socket) -> None:
+        conn.sendall(_head(size))
+        block = b" " * 65536
+        for _ in range(size // len(block)):
+            conn.sendall(block)
+
+    url = raw_server(huge)
+    with CloudClient(url, TOKEN, timeout=5) as client, pytest.raises(MalformedResponse) as caught:
+        client.list_devices()
+    assert "larger than 4 MB" in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.5:8080", "ftp://api.particle.io",
+                                 "api.particle.io", "http://", "http://127.0.0.1.example.com"])
+def test_urls_that_would_send_the_token_in_clear_are_refused(url: str) -> None:
+    with pytest.raises(InsecureApiUrl) as caught:
+        CloudClient(url, TOKEN)
+    assert TOKEN not in str(caught.value)
+
+
+@pytest.mark.parametrize("url", ["https://api.particle.io", "http://127.0.0.1:8080", "http://localhost:1",
+                                 "http://[::1]:80"])
+def test_https_and_loopback_urls_are_accepted(url: str) -> None:
+    assert check_api_url(url) == url
+
+
+def test_the_cloud_probe_says_why_it_did_not_send_the_token(raw_server: Callable[[Serve], str]) -> None:
+    report = CloudProbe().run(ProbeContext(api_url="http://api.example.com", token=TOKEN, timeout=1))
+    assert report.observations == ()
+    assert "in clear" in report.unavailable[0].reason and TOKEN not in report.unavailable[0].reason

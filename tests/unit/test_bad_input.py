@@ -1,0 +1,120 @@
+"""Bad input that used to crash: superscript digits, NaN, huge numbers, unhashable items, odd iw output.
+
+Each case is one a person (or a damaged file) can produce; each must end in a clear error or a lost fact,
+never an exception escaping.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+
+import pytest
+from photon_doctor.engine.evidence import Provenance
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.probes.wifi_parsers import parse_iw_link
+
+from photon_doctor.answers import AnswerError, observations_from_mapping, parse_assignment, parse_value
+from photon_doctor.errors import UsageError
+from photon_doctor.numbers import ascii_int, finite_number
+from tests.conftest import KB_MINI
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KB_MINI)
+
+
+@pytest.mark.parametrize("text", ["³", "¹²", "٣", "1³", "", " ", "-1", "+1", "1.0", "1e3", "9" * 40])
+def test_ascii_int_rejects_what_int_would_not_take_or_is_absurd(text: str) -> None:
+    assert ascii_int(text) is None
+
+
+@pytest.mark.parametrize(("text", "value"), [("0", 0), ("7", 7), (" 42 ", 42), ("65535", 65535)])
+def test_ascii_int_accepts_plain_digits(text: str, value: int) -> None:
+    assert ascii_int(text) == value
+
+
+@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-Infinity", "1e400", 10**400, float("nan"), True, "1_0"])
+def test_finite_number_rejects_nan_infinity_overflow_and_bools(raw: object) -> None:
+    assert finite_number(raw) is None
+
+
+@pytest.mark.parametrize(("raw", "value"), [("-52", -52.0), (" -60.5 ", -60.5), (-70, -70.0), (1.5, 1.5)])
+def test_finite_number_accepts_numbers(raw: object, value: float) -> None:
+    assert finite_number(raw) == value
+
+
+@pytest.mark.parametrize("raw", ["³", "¹", "1³", "٣"])
+def test_superscript_digit_at_a_choice_is_a_clear_answer_error(kb: KnowledgeBase, raw: str) -> None:
+    with pytest.raises(AnswerError, match="not a valid answer for led_pattern"):
+        parse_value(kb, kb.observations["led_pattern"], raw)
+
+
+def test_superscript_digit_in_a_fix_list_is_a_clear_answer_error(kb: KnowledgeBase) -> None:
+    with pytest.raises(AnswerError, match="unknown fix"):
+        parse_value(kb, kb.observations["fixes_tried_failed"], "1, ²")
+
+
+def test_choice_by_number_still_works(kb: KnowledgeBase) -> None:
+    first = next(iter(kb.observations["led_pattern"].choices))
+    assert parse_value(kb, kb.observations["led_pattern"], "1") == first
+    assert parse_value(kb, kb.observations["fixes_tried_failed"], "1") == (next(iter(kb.fixes)),)
+
+
+@pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e999"])
+def test_nan_and_infinity_are_not_numbers_for_an_answer(kb: KnowledgeBase, raw: str) -> None:
+    with pytest.raises(UsageError, match="signal_rssi_dbm"):
+        parse_assignment(kb, f"signal_rssi_dbm={raw}")
+
+
+@pytest.mark.parametrize(
+    ("obs_id", "raw"),
+    [
+        ("signal_rssi_dbm", 10**400),
+        ("signal_rssi_dbm", [[]]),
+        ("fixes_tried_failed", [[]]),
+        ("fixes_tried_failed", [{}]),
+        ("fixes_tried_failed", [None, 1]),
+        ("led_pattern", [[]]),
+        ("led_pattern", {"a": 1}),
+        ("device_os_version", 10**400),
+        ("device_os_version", "1.²"),
+        ("visible_damage", None),
+    ],
+)
+def test_odd_json_values_in_a_file_are_usage_errors(kb: KnowledgeBase, obs_id: str, raw: object) -> None:
+    with pytest.raises(UsageError, match=obs_id):
+        observations_from_mapping(kb, {obs_id: raw}, Provenance(), "answers.json")
+
+
+def test_a_nan_answer_can_never_be_saved_as_bare_nan(kb: KnowledgeBase) -> None:
+    for raw in ("nan", "-52"):
+        try:
+            obs = parse_assignment(kb, f"signal_rssi_dbm={raw}")
+        except UsageError:
+            continue
+        assert isinstance(obs.value, float) and math.isfinite(obs.value)
+        json.dumps(obs.value, allow_nan=False)
+
+
+IW_HEAD = "Connected to 00:11:22:33:44:55 (on wlan0)\n\tSSID: Home\n"
+
+
+@pytest.mark.parametrize("freq", ["2437.0.1", "9" * 400, "1e5", ".", "..", "2437..", "²⁴³⁷"])
+def test_iw_link_with_an_odd_frequency_loses_only_the_frequency(freq: str) -> None:
+    link = parse_iw_link(f"{IW_HEAD}\tfreq: {freq}\n\tsignal: -52 dBm\n")
+    assert link is not None
+    assert link.ssid == "Home" and link.rssi_dbm == -52
+    assert link.band is None
+
+
+def test_iw_link_with_a_huge_signal_loses_only_the_signal() -> None:
+    link = parse_iw_link(f"{IW_HEAD}\tfreq: 2437\n\tsignal: -{'9' * 5000} dBm\n")
+    assert link is not None and link.band == "2.4" and link.rssi_dbm is None
+
+
+def test_iw_link_still_reads_normal_output() -> None:
+    link = parse_iw_link(f"{IW_HEAD}\tfreq: 2437.0\n\tsignal: -52 dBm\n")
+    assert link is not None and link.freq_mhz == 2437 and link.band == "2.4" and link.rssi_dbm == -52
