@@ -172,7 +172,7 @@ def simulate(
     if fleet:
         from photon_doctor.fleet import serve_simulated_fleet
 
-        serve_simulated_fleet(fleet, seed, seconds, rate, lambda text: (sys.stdout.write(text), sys.stdout.flush()))
+        serve_simulated_fleet(fleet, seed, seconds, rate)
         return
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import get_scenario

@@ -138,7 +138,8 @@ def terminal_progress(enabled: bool) -> Iterator[Progress | None]:
         yield None
         return
     from rich.console import Console
-    from rich.progress import BarColumn, MofNCompleteColumn, Progress as Bar, TextColumn, TimeRemainingColumn
+    from rich.progress import BarColumn, MofNCompleteColumn, TextColumn, TimeRemainingColumn
+    from rich.progress import Progress as Bar
 
     labels = {"fetch": "Reading devices from the cloud", "diagnose": "Diagnosing distinct observation sets"}
     with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
@@ -157,7 +158,7 @@ def stderr_is_terminal() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)()) and not os.environ.get("CI")
 
 
-def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float, write: Callable[[str], None]) -> None:
+def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float) -> None:
     """``simulate --fleet N``: serve a seeded simulated fleet until Ctrl-C (or ``seconds``) and say how to use it."""
     from photon_doctor.simulator.fleet import FleetSimulator
 
@@ -168,7 +169,7 @@ def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float, wri
     with FleetSimulator(size, seed, rate=rate, burst=max(1, int(rate / 10))) as sim:
         product = sim.cloud.product_id
         # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
-        write("\n".join([
+        sys.stdout.write("\n".join([
             f"simulated fleet: {size:,} devices (seed {seed}), product {product}",
             f"cloud api:       {sim.url}   (at most {rate:g} requests/s, then 429 with Retry-After)",
             f"token:           {sim.token}",
@@ -177,6 +178,7 @@ def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float, wri
             f"  photon-doctor fleet --product {product} --api-url {sim.url} --token {sim.token}",
             "Ctrl-C stops the simulator.",
         ]) + "\n")
+        sys.stdout.flush()
         deadline = time.monotonic() + seconds if seconds > 0 else None
         try:
             while deadline is None or time.monotonic() < deadline:

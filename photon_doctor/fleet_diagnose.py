@@ -75,7 +75,7 @@ def executor_for(dask: str | None, workers: int | None = None) -> AbstractContex
     except ImportError:
         raise UsageError("--dask needs Dask: pip install 'photon-doctor[dask]'") from None
     try:
-        client = Client(dask, timeout=10, set_as_default=False)
+        client = Client(dask, timeout=10, set_as_default=False)  # type: ignore[no-untyped-call]
     except (OSError, TimeoutError, ValueError) as exc:
         raise DeviceError(f"cannot reach the Dask scheduler at {dask}: {type(exc).__name__}") from None
     return _DaskExecutor(client)

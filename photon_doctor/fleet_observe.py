@@ -26,7 +26,8 @@ TOGETHER_SECONDS = 1800.0
 #: Distinct sites are counted up to this many (the rules test far lower thresholds).
 SITES_CAP = 20
 #: A firmware version "was followed by failures" when at least this many devices run it, at least this share of
-#: them is offline, and that share is at least FIRMWARE_RATIO times the share on the product's other versions.
+#: them went offline on their own (not with their whole site, nor in a fleet-wide burst), and that share is at least
+#: FIRMWARE_RATIO times the same share on the product's other versions.
 FIRMWARE_MIN_DEVICES, FIRMWARE_MIN_SHARE, FIRMWARE_RATIO = 5, 0.2, 2.0
 #: An online device is diagnosed only when its vitals show trouble (else it is healthy).
 TROUBLE_NETWORK_DISCONNECTS, TROUBLE_CLOUD_DISCONNECTS = 10, 5
@@ -73,10 +74,6 @@ def fleet_context(devices: Sequence[DeviceFacts]) -> FleetContext:
         product_total[d.product_id] += 1
         if d.site is not None:
             site_total[d.site] += 1
-        if d.firmware_version is not None:
-            counts = versions[(d.product_id, d.firmware_version)]
-            counts[0] += 1
-            counts[1] += not d.online
         if not d.online and d.last_heard is not None:
             offline_by_product[d.product_id].append((d.last_heard, d.id, d.site))
     together: dict[str, Together] = {}
@@ -98,8 +95,18 @@ def fleet_context(devices: Sequence[DeviceFacts]) -> FleetContext:
                 site_pct = 100.0 * count / site_total[site]
             together[device_id] = Together(site_pct, _distinct_sites(offline, i, lo, hi),
                                            100.0 * (hi - lo) / product_total[product])
+    for d in devices:
+        if d.firmware_version is not None:
+            counts = versions[(d.product_id, d.firmware_version)]
+            counts[0] += 1
+            counts[1] += not d.online and _alone(together.get(d.id))
     failing, multi = _firmware(versions)
     return FleetContext(together, failing, multi)
+
+
+def _alone(t: Together | None) -> bool:
+    """Offline on its own: not with most of its site, nor in a fleet-wide burst (those have their own causes)."""
+    return t is None or ((t.site_pct is None or t.site_pct < 50) and t.fleet_pct < 2)
 
 
 def _distinct_sites(offline: list[tuple[float, str, str | None]], i: int, lo: int, hi: int) -> int:

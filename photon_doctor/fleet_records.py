@@ -74,9 +74,9 @@ def _reason(value: Any) -> str | None:
     if isinstance(value, int) and not isinstance(value, bool) and 0 <= value < len(CLOUD_REASONS):
         value = CLOUD_REASONS[value]
     if isinstance(value, str):
-        value = value.strip().lower()
-        if value in CLOUD_REASONS and value != "none":
-            return value
+        text = value.strip().lower()
+        if text in CLOUD_REASONS and text != "none":
+            return text
     return None
 
 

@@ -101,8 +101,8 @@ def summary_text(report: Mapping[str, Any]) -> str:
     names = {r["id"]: r["name"] or "(unnamed)" for r in report["results"]}
     dev = report["devices"]
     lines = [
-        f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
-        f"{dev['offline']:,} offline ({dev['offline_pct']} %)."
+        (f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
+        f"{dev['offline']:,} offline ({dev['offline_pct']} %).")
     ]
     if report["offline_for"]:
         lines.append("Offline for: " + "; ".join(
@@ -123,8 +123,8 @@ def summary_text(report: Mapping[str, Any]) -> str:
         lines += ["", f"Need a person on site: {visit['devices']:,} devices ("
                   + ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") + "). "
                   "The full list is in --csv, --html or --json."]
-    lines += ["", f"Diagnosed {dev['diagnosed']:,} devices from {dev['distinct_observation_sets']:,} "
-              "distinct sets of observations (each set once)."]
+    lines += ["", (f"Diagnosed {dev['diagnosed']:,} devices from {dev['distinct_observation_sets']:,} "
+              "distinct sets of observations (each set once).")]
     return "\n".join(lines)
 
 
@@ -155,11 +155,11 @@ def summary_html(report: Mapping[str, Any]) -> str:
     dev = report["devices"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>photon-doctor fleet report</title>",
-        "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;"
-        "text-align:left;vertical-align:top}th{background:#eee}</style></head><body>",
+        ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;"
+        "text-align:left;vertical-align:top}th{background:#eee}</style></head><body>"),
         "<h1>Fleet report</h1>",
-        f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']} %), "
-        f"{dev['offline']:,} offline ({dev['offline_pct']} %).</p>",
+        (f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']} %), "
+        f"{dev['offline']:,} offline ({dev['offline_pct']} %).</p>"),
     ]
     if report["offline_for"]:
         parts.append("<h2>Offline for</h2><table><tr><th>How long</th><th>Devices</th><th>Share</th></tr>")

@@ -100,7 +100,7 @@ def _device(
 ) -> FleetDevice:
     device_id = f"{rng.getrandbits(96):024x}"
     online, last_heard = True, now - rng.uniform(0, 120)
-    firmware = NEW_FIRMWARE if rng.random() < 0.15 else OLD_FIRMWARE
+    firmware = NEW_FIRMWARE if rng.random() < 0.1 else OLD_FIRMWARE
     system = rng.choice(("2.3.1", "2.3.1", "2.2.0", "1.5.2"))
     rssi, net_dc, cloud_dc, reason = rng.randint(-68, -45), rng.randint(0, 2), rng.randint(0, 2), "network_disconnect"
     if planted == "weak_signal":
@@ -272,7 +272,7 @@ class FleetSimulator:
     def url(self) -> str:
         return self.api.url
 
-    def __enter__(self) -> FleetSimulator:
+    def __enter__(self) -> FleetSimulator:  # noqa: PYI034 - as CloudApiSimulator
         self.api.start()
         return self
 

@@ -7,10 +7,10 @@ from pathlib import Path
 
 import pytest
 import requests
+from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.errors import Interrupted
 from photon_doctor.fleet_cloud import Checkpoint, FleetClient, FleetFetcher
-from photon_doctor.simulator.fleet import FleetSimulator
 
 
 def fetcher(sim: FleetSimulator, product: str | None = "4242", in_flight: int = 4) -> FleetFetcher:

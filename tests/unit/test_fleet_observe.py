@@ -5,12 +5,12 @@ from __future__ import annotations
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import KnowledgeBase
 
 from photon_doctor.fleet_diagnose import verdict_of
 from photon_doctor.fleet_observe import Canon, FleetContext, fleet_context, needs_diagnosis, observation_key
 from photon_doctor.fleet_records import DeviceFacts, RecordError, facts_from_record
-from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.knowledge.model import KnowledgeBase
 
 NOW = 1_780_000_000.0
 
@@ -74,11 +74,22 @@ def test_many_sites_together_are_counted_up_to_the_cap() -> None:
 
 
 def test_a_failing_firmware_version_is_flagged() -> None:
-    old = [facts(f"o{i}", online=i > 0, firmware=7, hours=30 + i) for i in range(20)]  # 1 of 20 offline
-    new = [facts(f"n{i}", online=i > 3, firmware=8, hours=30 + i) for i in range(10)]  # 4 of 10 offline
+    # Failures one by one (a day apart, each at its own site): 4 of 10 devices on version 8, 2 of 60 on version 7.
+    old = [facts(f"o{i}", online=i >= 2, firmware=7, site=f"o{i}", hours=24 * (i + 1)) for i in range(60)]
+    new = [facts(f"n{i}", online=i >= 4, firmware=8, site=f"n{i}", hours=24 * (i + 10)) for i in range(10)]
     ctx = fleet_context(old + new)
     assert (1, 8) in ctx.failing_firmware
     assert (1, 7) not in ctx.failing_firmware
+
+
+def test_a_dark_site_does_not_count_against_its_firmware() -> None:
+    """The same 4 failures on version 8 as above, but together at one site: the site's problem, not the release."""
+    old = [facts(f"o{i}", online=i >= 2, firmware=7, site=f"o{i}", hours=24 * (i + 1)) for i in range(60)]
+    dark = [facts(f"n{i}", online=i >= 4, firmware=8, site="dark" if i < 5 else f"n{i}", hours=5 + i / 60)
+            for i in range(10)]
+    ctx = fleet_context(old + dark)
+    assert ctx.together["n0"].site_pct == 80.0
+    assert (1, 8) not in ctx.failing_firmware
 
 
 def test_online_and_calm_is_not_diagnosed() -> None:
