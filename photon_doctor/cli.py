@@ -238,25 +238,25 @@ def fleet(
                            knowledge_dir=_state["knowledge"])
     kb = load_kb()
     with terminal_progress(stderr_is_terminal()) as progress:
-        result = run_fleet(kb, options, os.environ, progress)
-    from photon_doctor.fleet_summary import rows_csv, summary_html, summary_text
+        run = run_fleet(kb, options, os.environ, progress)
+    from photon_doctor.fleet_summary import summary_html, summary_text, write_csv, write_json
 
     if html is not None:
         try:
-            html.write_text(summary_html(result), encoding="utf-8")
+            html.write_text(summary_html(run.report, run.names()), encoding="utf-8")
         except OSError as exc:
             raise UsageError(f"cannot write {html}: {exc.strerror or type(exc).__name__}") from None
         say(f"HTML report written to {html}")
-    if result["source"].get("bad_lines"):
-        first = result["source"]["first_bad_lines"][0]
-        say(f"skipped {result['source']['bad_lines']:,} bad line(s); the first is line {first['line']}: "
-            f"{first['reason']}")
+    source = run.report["source"]
+    if source.get("bad_lines"):
+        first = source["first_bad_lines"][0]
+        say(f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}")
     if as_json:
-        emit_json(result)
+        write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:
-        sys.stdout.write(rows_csv(kb, result))
+        write_csv(kb, run.rows(), sys.stdout)
     else:
-        print_result(summary_text(result))
+        print_result(summary_text(run.report))
 
 
 # ---------------------------------------------------------------------------------------------- why

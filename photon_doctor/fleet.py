@@ -17,13 +17,40 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.errors import DeviceError, UsageError
-from photon_doctor.fleet_diagnose import diagnose_distinct, local_or_inline
+from photon_doctor.fleet_diagnose import Verdict, diagnose_distinct, local_or_inline
 from photon_doctor.fleet_observe import Canon, Key, distinct, fleet_context, needs_diagnosis, observation_key
-from photon_doctor.fleet_records import DeviceFacts, JsonlReport, RecordError, facts_from_record, read_jsonl
-from photon_doctor.fleet_summary import summarise
+from photon_doctor.fleet_records import (
+    DeviceFacts,
+    JsonlReport,
+    RecordError,
+    facts_from_record,
+    read_jsonl,
+    read_jsonl_parallel,
+)
+from photon_doctor.fleet_summary import device_rows, summarise
 from photon_doctor.knowledge.model import KnowledgeBase
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
+#: Files at least this big are parsed on several processes (below it, starting them costs more than it saves).
+PARALLEL_READ_BYTES = 32 * 1024 * 1024
+
+
+@dataclass(frozen=True)
+class FleetRun:
+    """A finished fleet run: the report (without per-device results) and what the results are made from."""
+
+    report: dict[str, Any]
+    devices: list[DeviceFacts]
+    keys: dict[str, Key]
+    verdicts: dict[Key, Verdict]
+    now: float
+
+    def rows(self) -> Iterator[dict[str, Any]]:
+        """The per-device results (``results`` in the JSON), generated on demand."""
+        return device_rows(self.devices, self.keys, self.verdicts, self.now)
+
+    def names(self) -> dict[str, str]:
+        return {d.id: d.name or d.id for d in self.devices}
 
 
 @dataclass(frozen=True)
@@ -86,10 +113,16 @@ def _from_api(options: FleetOptions, env: Mapping[str, str], progress: Progress 
     return facts, source
 
 
-def _from_file(path: Path) -> tuple[list[DeviceFacts], dict[str, Any]]:
+def _from_file(path: Path, workers: int | None) -> tuple[list[DeviceFacts], dict[str, Any]]:
     report = JsonlReport()
     by_id: dict[str, DeviceFacts] = {}
-    for facts in read_jsonl(path, report):
+    cores = workers or os.cpu_count() or 1
+    try:
+        big = path.is_file() and path.stat().st_size >= PARALLEL_READ_BYTES
+    except OSError:
+        big = False
+    reader = read_jsonl_parallel(path, report, cores) if big and cores > 1 else read_jsonl(path, report)
+    for facts in reader:
         if facts.id in by_id:
             report.repeated += 1
         by_id[facts.id] = facts  # a device listed twice: the later line wins
@@ -103,14 +136,14 @@ def _from_file(path: Path) -> tuple[list[DeviceFacts], dict[str, Any]]:
 
 
 def run_fleet(kb: KnowledgeBase, options: FleetOptions, env: Mapping[str, str],
-              progress: Progress | None = None) -> dict[str, Any]:
-    """Read, diagnose and summarise the fleet; return the report (the ``--json`` object)."""
+              progress: Progress | None = None) -> FleetRun:
+    """Read, diagnose and summarise the fleet."""
     if options.from_file is not None and (options.product or options.resume or options.checkpoint):
         raise UsageError("--from reads a file: --product, --resume and --checkpoint apply to the cloud API only")
     if options.in_flight < 1 or options.in_flight > 64:
         raise UsageError("--in-flight must be between 1 and 64")
     if options.from_file is not None:
-        devices, source = _from_file(options.from_file)
+        devices, source = _from_file(options.from_file, options.workers)
     else:
         devices, source = _from_api(options, env, progress)
     now = time.time() if options.now is None else options.now
@@ -128,7 +161,7 @@ def run_fleet(kb: KnowledgeBase, options: FleetOptions, env: Mapping[str, str],
 
     verdicts = diagnose_distinct(unique, options.knowledge_dir, kb, factory, step)
     source["diagnosed_on"] = "dask" if options.dask else ("processes" if factory else "this process")
-    return summarise(kb, devices, keys, verdicts, now, source)
+    return FleetRun(summarise(kb, devices, keys, verdicts, now, source), devices, keys, verdicts, now)
 
 
 @contextmanager

@@ -9,10 +9,10 @@ from __future__ import annotations
 
 import csv
 import html
-import io
+import json
 from collections import Counter, defaultdict
-from collections.abc import Mapping, Sequence
-from typing import Any
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from typing import Any, TextIO
 
 from photon_doctor.fleet_diagnose import Verdict
 from photon_doctor.fleet_observe import Key
@@ -40,6 +40,23 @@ def _pct(part: int, whole: int) -> float:
     return round(100.0 * part / whole, 1) if whole else 0.0
 
 
+def device_rows(
+    devices: Sequence[DeviceFacts], keys: Mapping[str, Key], verdicts: Mapping[Key, Verdict], now: float
+) -> Iterator[dict[str, Any]]:
+    """One result per device (the ``results`` of the JSON, the rows of the CSV), in the order of ``devices``."""
+    for d in devices:
+        key = keys.get(d.id)
+        verdict = verdicts[key] if key is not None else None
+        causes = [{"cause": c, "certainty": round(cf, 3)} for c, cf in verdict.causes] if verdict else []
+        leading = verdict.leading if verdict else None
+        yield {
+            "id": d.id, "name": d.name, "online": d.online, "offline_hours": _offline_hours(d, now), "site": d.site,
+            "product_id": d.product_id, "firmware_version": d.firmware_version,
+            "system_firmware_version": d.system_firmware_version, "diagnosed": verdict is not None,
+            "causes": causes, "needs_visit": not d.online and leading not in CLEARS_BY_ITSELF,
+        }
+
+
 def summarise(
     kb: KnowledgeBase,
     devices: Sequence[DeviceFacts],
@@ -48,38 +65,33 @@ def summarise(
     now: float,
     source: dict[str, Any],
 ) -> dict[str, Any]:
-    """The fleet report as one JSON-ready object (see docs/fleet.md for the schema)."""
+    """The fleet report as one JSON-ready object, without the per-device ``results`` (see :func:`device_rows`)."""
     total = len(devices)
-    online = sum(1 for d in devices if d.online)
+    online = 0
     durations: Counter[str] = Counter()
-    by_cause: dict[str, list[str]] = defaultdict(list)
+    by_cause: dict[str, list[DeviceFacts]] = defaultdict(list)
     visits: list[dict[str, Any]] = []
-    results: list[dict[str, Any]] = []
     for d in devices:
-        hours = _offline_hours(d, now)
-        if not d.online:
+        if d.online:
+            online += 1
+        else:
+            hours = _offline_hours(d, now)
             label = "unknown" if hours is None else next(lab for top, lab in DURATIONS if hours < top)
             durations[label] += 1
         key = keys.get(d.id)
-        verdict = verdicts[key] if key is not None else None
-        causes = [{"cause": c, "certainty": round(cf, 3)} for c, cf in verdict.causes] if verdict else []
-        leading = verdict.leading if verdict else None
-        if verdict is not None:
-            by_cause[leading or ""].append(d.id)
-        visit = not d.online and leading not in CLEARS_BY_ITSELF
-        if visit:
-            visits.append({"id": d.id, "name": d.name, "cause": leading, "offline_hours": hours, "site": d.site})
-        results.append({
-            "id": d.id, "name": d.name, "online": d.online, "offline_hours": hours, "site": d.site,
-            "product_id": d.product_id, "firmware_version": d.firmware_version,
-            "system_firmware_version": d.system_firmware_version, "diagnosed": verdict is not None,
-            "causes": causes, "needs_visit": visit,
-        })
-    diagnosed = sum(len(ids) for ids in by_cause.values())
+        if key is None:
+            continue  # online and calm: healthy
+        leading = verdicts[key].leading
+        by_cause[leading or ""].append(d)
+        if not d.online and leading not in CLEARS_BY_ITSELF:
+            visits.append({"id": d.id, "name": d.name, "cause": leading, "offline_hours": _offline_hours(d, now),
+                           "site": d.site})
+    diagnosed = sum(len(group) for group in by_cause.values())
     causes_out = [
-        {"cause": cause or None, "title": kb.causes[cause].title if cause else NO_CAUSE, "devices": len(ids),
-         "share_pct": _pct(len(ids), diagnosed), "device_ids": ids}
-        for cause, ids in sorted(by_cause.items(), key=lambda item: (-len(item[1]), item[0]))
+        {"cause": cause or None, "title": kb.causes[cause].title if cause else NO_CAUSE, "devices": len(group),
+         "share_pct": _pct(len(group), diagnosed), "examples": [d.name or d.id for d in group[:SHOWN]],
+         "device_ids": [d.id for d in group]}
+        for cause, group in sorted(by_cause.items(), key=lambda item: (-len(item[1]), item[0]))
     ]
     offline = total - online
     return {
@@ -87,18 +99,32 @@ def summarise(
         "source": source,
         "devices": {"total": total, "online": online, "offline": offline, "online_pct": _pct(online, total),
                     "offline_pct": _pct(offline, total), "diagnosed": diagnosed,
-                    "distinct_observation_sets": len(set(keys.values()))},
+                    "distinct_observation_sets": len(verdicts)},
         "offline_for": [{"range": label, "devices": durations[label], "share_pct": _pct(durations[label], offline)}
                         for label in [lab for _, lab in DURATIONS] + ["unknown"] if durations[label]],
         "causes": causes_out,
         "needs_visit": {"devices": len(visits), "list": visits},
-        "results": results,
     }
+
+
+def write_json(report: Mapping[str, Any], rows: Iterable[dict[str, Any]], out: TextIO) -> None:
+    """The report as one JSON object with its ``results`` last, one device a line (streamed: a million devices
+    never sit in memory as one string)."""
+    head = json.dumps(report, indent=2, ensure_ascii=False)
+    out.write(head[:-2] + ',\n  "results": [')
+    sep = "\n    "
+    batch: list[str] = []
+    for row in rows:
+        batch.append(sep + json.dumps(row, ensure_ascii=False))
+        sep = ",\n    "
+        if len(batch) >= 10_000:
+            out.write("".join(batch))
+            batch.clear()
+    out.write("".join(batch) + "\n  ]\n}\n")
 
 
 def summary_text(report: Mapping[str, Any]) -> str:
     """The report in plain words and percentages (device names, not ids; cause titles, not ids)."""
-    names = {r["id"]: r["name"] or "(unnamed)" for r in report["results"]}
     dev = report["devices"]
     lines = [
         (f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
@@ -110,7 +136,7 @@ def summary_text(report: Mapping[str, Any]) -> str:
     if report["causes"]:
         lines += ["", f"Likely causes, for the {dev['diagnosed']:,} devices offline or struggling:"]
         for c in report["causes"]:
-            shown = [names.get(i, "?") for i in c["device_ids"][:SHOWN]]
+            shown = c["examples"]
             more = c["devices"] - len(shown)
             who = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
             lines.append(f"  {c['share_pct']:5.1f} %  {c['title']}: {c['devices']:,} devices ({who})")
@@ -118,7 +144,7 @@ def summary_text(report: Mapping[str, Any]) -> str:
         lines += ["", "No device is offline or struggling."]
     visit = report["needs_visit"]
     if visit["devices"]:
-        shown = [names.get(v["id"], "?") for v in visit["list"][:SHOWN]]
+        shown = [v["name"] or v["id"] for v in visit["list"][:SHOWN]]
         more = visit["devices"] - len(shown)
         lines += ["", f"Need a person on site: {visit['devices']:,} devices ("
                   + ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") + "). "
@@ -132,12 +158,11 @@ CSV_FIELDS = ("id", "name", "online", "offline_hours", "site", "product_id", "fi
               "system_firmware_version", "cause", "cause_title", "certainty", "needs_visit")
 
 
-def rows_csv(kb: KnowledgeBase, report: Mapping[str, Any]) -> str:
+def write_csv(kb: KnowledgeBase, rows: Iterable[dict[str, Any]], out: TextIO) -> None:
     """One CSV row per device, leading cause first (ids and titles both)."""
-    out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
     writer.writerow(CSV_FIELDS)
-    for r in report["results"]:
+    for r in rows:
         lead = r["causes"][0] if r["causes"] else None
         title = kb.causes[lead["cause"]].title if lead else (NO_CAUSE if r["diagnosed"] else "")
         writer.writerow([r["id"], r["name"], r["online"], "" if r["offline_hours"] is None else r["offline_hours"],
@@ -145,13 +170,11 @@ def rows_csv(kb: KnowledgeBase, report: Mapping[str, Any]) -> str:
                          "" if r["firmware_version"] is None else r["firmware_version"],
                          r["system_firmware_version"] or "", lead["cause"] if lead else "", title,
                          lead["certainty"] if lead else "", r["needs_visit"]])
-    return out.getvalue()
 
 
-def summary_html(report: Mapping[str, Any]) -> str:
+def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     """A self-contained HTML page: the summary, the causes with their devices, the devices to visit."""
     e = html.escape
-    names = {r["id"]: r["name"] or r["id"] for r in report["results"]}
     dev = report["devices"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>photon-doctor fleet report</title>",

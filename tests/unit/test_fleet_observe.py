@@ -2,6 +2,9 @@
 
 from __future__ import annotations
 
+import json
+from pathlib import Path
+
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
@@ -10,7 +13,14 @@ from photon_doctor.knowledge.model import KnowledgeBase
 
 from photon_doctor.fleet_diagnose import verdict_of
 from photon_doctor.fleet_observe import Canon, FleetContext, fleet_context, needs_diagnosis, observation_key
-from photon_doctor.fleet_records import DeviceFacts, RecordError, facts_from_record
+from photon_doctor.fleet_records import (
+    DeviceFacts,
+    JsonlReport,
+    RecordError,
+    facts_from_record,
+    read_jsonl,
+    read_jsonl_parallel,
+)
 
 NOW = 1_780_000_000.0
 
@@ -131,3 +141,17 @@ def test_equal_devices_share_one_key(kb: KnowledgeBase) -> None:
     c = observation_key(facts("c", rssi=-60, net=30), _empty_context(), canon, NOW)
     assert a == b
     assert a != c
+
+
+def test_the_parallel_reader_matches_the_serial_one(tmp_path: Path) -> None:
+    lines = [json.dumps({"id": f"{i:024x}", "online": i % 3 > 0, "last_heard": "2026-05-28T20:26:40.000Z"})
+             for i in range(500)]
+    lines[123] = "{broken"
+    lines[401] = json.dumps({"online": True})
+    path = tmp_path / "f.jsonl"
+    path.write_text("\n".join(lines) + "\n")
+    serial, parallel = JsonlReport(), JsonlReport()
+    assert list(read_jsonl(path, serial)) == list(read_jsonl_parallel(path, parallel, 2))
+    assert parallel.bad == serial.bad == 2
+    assert parallel.first_bad == serial.first_bad
+    assert [b.line for b in serial.first_bad or []] == [124, 402]
