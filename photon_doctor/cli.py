@@ -226,16 +226,24 @@ def fleet(
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted fetch from its checkpoint."),
     checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Keep fetched devices in this JSONL file."),
     in_flight: int = typer.Option(8, "--in-flight", help="Most requests to the cloud at a time (1-64)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Judge 'offline for how long' as of this ISO 8601 time "
+                                     "(for an export taken earlier; default: now)."),
 ) -> None:
     """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
     across the fleet with the devices behind each, and the devices that need a person on site."""
     from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
 
+    from photon_doctor.fleet_records import RecordError, parse_time
+
     if as_json and as_csv:
         raise UsageError("choose one of --json and --csv")
+    try:
+        now = parse_time(as_of)
+    except RecordError:
+        raise UsageError(f"--as-of expects an ISO 8601 time such as 2026-12-01T14:00:00Z, got '{as_of}'") from None
     options = FleetOptions(product=product, from_file=from_file, dask=dask, api_url=api_url, token=token,
                            resume=resume, checkpoint=checkpoint, in_flight=in_flight,
-                           knowledge_dir=_state["knowledge"])
+                           knowledge_dir=_state["knowledge"], now=now)
     kb = load_kb()
     with terminal_progress(stderr_is_terminal()) as progress:
         run = run_fleet(kb, options, os.environ, progress)

@@ -73,7 +73,7 @@ def make_fleet(size: int, seed: int = 1, now: float = 1_780_000_000.0) -> list[F
     site_no = 0
     while len(devices) < size:
         site_no += 1
-        site_ip = f"198.51.{site_no // 250 % 250}.{site_no % 250 + 1}"
+        site_ip = f"10.{site_no >> 16 & 255}.{site_no >> 8 & 255}.{site_no & 255}"  # unique up to 16 million sites
         members = min(size - len(devices), rng.randint(1, 8))
         site_dark = members >= 3 and rng.random() < 0.04 / 0.55  # ~4 % of devices sit at dark sites
         dark_at = now - rng.uniform(2, 72) * 3600
