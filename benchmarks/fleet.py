@@ -67,6 +67,30 @@ def core_cost(rows: list[tuple[str, str]]) -> None:
                  f"{without:.1f} s / {with_dedupe:.1f} s"))
 
 
+def planted_found(rows: list[tuple[str, str]], size: int = 10_000, seeds: tuple[int, ...] = (1, 2, 3)) -> None:
+    """The share of devices with a planted cause whose planted cause ranks first (same pipeline, no HTTP)."""
+    from photon_doctor.knowledge.loader import load_knowledge
+    from photon_doctor.simulator.fleet import device_json, diagnostics_json, make_fleet
+
+    from photon_doctor.fleet_diagnose import diagnose_distinct
+    from photon_doctor.fleet_observe import Canon, distinct, fleet_context, needs_diagnosis, observation_key
+    from photon_doctor.fleet_records import facts_from_record
+
+    kb = load_knowledge()
+    canon = Canon(kb)
+    for seed in seeds:
+        fleet = make_fleet(size, seed, EXPORT_NOW)
+        facts = [facts_from_record({**device_json(d, 1), **diagnostics_json(d)}) for d in fleet]
+        context = fleet_context(facts)
+        keys = {f.id: observation_key(f, context, canon, EXPORT_NOW) for f in facts if needs_diagnosis(f)}
+        verdicts = diagnose_distinct(distinct(keys.values()), None, kb)
+        planted = [d for d in fleet if d.planted is not None]
+        found = sum(1 for d in planted if d.device_id in keys and verdicts[keys[d.device_id]].leading == d.planted)
+        healthy_flagged = sum(1 for d in fleet if d.planted is None and d.device_id in keys)
+        rows.append((f"planted cause ranked first, {size:,} simulated devices, seed {seed}",
+                     f"{found / len(planted):.1%} of {len(planted):,} (healthy devices diagnosed: {healthy_flagged})"))
+
+
 def api_run(size: int, rate: float, rows: list[tuple[str, str]]) -> None:
     sim = subprocess.Popen(cli("simulate", "--fleet", str(size), "--seed", "1", "--rate", str(rate)),
                            stdout=subprocess.PIPE, text=True, cwd=ROOT)
@@ -150,6 +174,7 @@ def main() -> None:
     args = parser.parse_args()
     rows: list[tuple[str, str]] = []
     core_cost(rows)
+    planted_found(rows)
     if args.api:
         api_run(args.api, args.rate, rows)
     if args.file:
