@@ -115,3 +115,20 @@ def test_dask_gives_the_same_report_as_local_processes(tmp_path: Path) -> None:
     for part in ("devices", "offline_for", "causes", "needs_visit"):
         assert remote.report[part] == local.report[part]
     assert list(remote.rows()) == list(local.rows())
+
+
+def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 200, seed=5, extra=[json.dumps({"id": "ab" * 12, "name": "<script>x</script>",
+                                                         "online": False, "last_heard": None})])
+    page = tmp_path / "fleet.html"
+    r = run_cli("fleet", "--from", str(export), "--html", str(page), "--as-of", "2026-05-28T20:26:40Z")
+    assert r.returncode == 0, r.stderr
+    assert f"HTML report written to {page}" in r.stderr
+    text = page.read_text()
+    assert text.startswith("<!doctype html>") and "Likely causes" in text
+    assert "&lt;script&gt;x&lt;/script&gt;" in text and "<script>" not in text
+    r = run_cli("fleet", "--from", str(export), "--json", "--csv")
+    assert r.returncode == ExitCode.USAGE and "choose one of --json and --csv" in r.stderr
+    r = run_cli("fleet", "--from", str(export), "--as-of", "yesterday")
+    assert r.returncode == ExitCode.USAGE and "--as-of expects an ISO 8601 time" in r.stderr
