@@ -21,9 +21,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from photon_doctor.errors import Interrupted
+from photon_doctor.errors import DeviceError, Interrupted
 from photon_doctor.probes.cloud_client import (
     CloudClient,
+    CloudError,
     CloudServerError,
     CloudUnreachable,
     MalformedResponse,
@@ -34,9 +35,15 @@ from photon_doctor.probes.cloud_client import (
 
 T = TypeVar("T")
 PER_PAGE = 100
-#: Retries of one request after a 429, a 5xx or a lost connection, and the backoff when no Retry-After is sent.
-RETRIES = 8
-BACKOFF_START, BACKOFF_MAX = 0.5, 30.0
+#: Retries of one request after a 429, a 5xx or a lost connection, and the backoff when no Retry-After is sent
+#: (0.5 + 1 + 2 + 4 + 8 + 10 s: a cloud that stays unreachable for about 25 s ends the fetch).
+RETRIES = 6
+BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
+
+
+class FetchStopped(DeviceError):
+    """Raised when the cloud fails for good (unreachable after every retry, token rejected) after some devices
+    were fetched; the message names the checkpoint that keeps them."""
 
 
 class FleetClient(CloudClient):
@@ -89,6 +96,7 @@ class Checkpoint:
             path.chmod(0o600)
         self._fh = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
+        self.added = 0
 
     def _load(self) -> None:
         raw = self.path.read_bytes()
@@ -108,6 +116,7 @@ class Checkpoint:
         with self._lock:
             self._fh.write(line)
             self._fh.flush()
+            self.added += 1
 
     def close(self) -> None:
         self._fh.close()
@@ -188,10 +197,11 @@ class FleetFetcher:
             vitals = self._polite(lambda c: c.device_vitals(device_id, self.product))
         except NotFound:
             return device  # the device never sent vitals
-        except (RateLimited, CloudServerError, CloudUnreachable, MalformedResponse):
+        except (RateLimited, CloudServerError, MalformedResponse):
             with self._gate:
                 self.stats.vitals_missing += 1
             return device
+        # CloudUnreachable after every retry, BadToken and the rest end the fetch (see fetch()).
         return {**device, "diagnostics": vitals}
 
     def fetch(self, checkpoint: Checkpoint, progress: Callable[[int, int], None] | None = None
@@ -234,6 +244,11 @@ class FleetFetcher:
                 f"interrupted: the devices fetched so far are kept in {checkpoint.path}; "
                 "run the same command with --resume to fetch only the rest"
             ) from None
+        except CloudError as exc:
+            if not (checkpoint.done or checkpoint.added):
+                raise
+            raise FetchStopped(f"{exc.message}; the devices fetched so far are kept in {checkpoint.path}: "
+                               "run the same command with --resume to fetch only the rest") from None
         finally:
             for client in self._clients:
                 client.close()

@@ -10,7 +10,7 @@ import requests
 from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.errors import Interrupted
-from photon_doctor.fleet_cloud import Checkpoint, FleetClient, FleetFetcher
+from photon_doctor.fleet_cloud import Checkpoint, FetchStopped, FleetClient, FleetFetcher
 
 
 def fetcher(sim: FleetSimulator, product: str | None = "4242", in_flight: int = 4) -> FleetFetcher:
@@ -79,3 +79,21 @@ def test_an_interrupted_fetch_resumes_without_duplicates(tmp_path: Path) -> None
     assert len(lines) == len(set(lines)) == 120
     assert second.stats.resumed == len(set(kept))
     assert vitals_asked == 120 - len(set(kept))
+
+
+def test_a_cloud_that_goes_away_ends_the_fetch_with_a_resume_hint(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.jsonl"
+    slept: list[float] = []
+    with FleetSimulator(200, seed=6) as sim:
+        f = FleetFetcher(lambda: FleetClient(sim.url, sim.token, timeout=2), "4242", 2, sleep=slept.append)
+        checkpoint = Checkpoint(path, resume=False)
+
+        def cloud_gone_after_20(done: int, total: int) -> None:
+            if done >= 20 and sim.api._server is not None:
+                sim.api.stop()
+
+        with pytest.raises(FetchStopped, match="connection refused.*--resume"):
+            f.fetch(checkpoint, cloud_gone_after_20)
+        checkpoint.close()
+    assert 20 <= len(path.read_text().splitlines()) < 200
+    assert sorted(set(slept)) == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0]  # each thread backed off, then gave up
