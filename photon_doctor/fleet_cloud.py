@@ -39,6 +39,9 @@ PER_PAGE = 100
 #: (0.5 + 1 + 2 + 4 + 8 + 10 s: a cloud that stays unreachable for about 25 s ends the fetch).
 RETRIES = 6
 BACKOFF_START, BACKOFF_MAX = 0.5, 10.0
+#: Pacing after a 429 (additive-increase/multiplicative-decrease of the request rate, as TCP does): the gap between
+#: request starts doubles at each 429 (from PACE_START, at most PACE_MAX) and shrinks by PACE_RECOVERY per success.
+PACE_START, PACE_MAX, PACE_RECOVERY = 0.002, 1.0, 0.999
 
 
 class FetchStopped(DeviceError):
@@ -139,8 +142,19 @@ class FleetFetcher:
         self._clients: list[FleetClient] = []
         self._gate = threading.Lock()
         self._resume_at = 0.0
+        self._interval = 0.0  # seconds between request starts, across threads (adaptive: see _polite)
+        self._next_at = 0.0
 
     # --- one request, politely ----------------------------------------------------------------------------
+    def _wait_turn(self) -> None:
+        """Wait out a Retry-After pause, and keep request starts ``_interval`` apart (0 until the first 429)."""
+        with self._gate:
+            now = time.monotonic()
+            start = max(now, self._resume_at, self._next_at)
+            self._next_at = start + self._interval
+        if start > now:
+            self._sleep(start - now)
+
     def _client(self) -> FleetClient:
         client: FleetClient | None = getattr(self._local, "client", None)
         if client is None:
@@ -151,28 +165,32 @@ class FleetFetcher:
         return client
 
     def _polite(self, call: Callable[[FleetClient], T]) -> T:
+        """Make one request: paced, paused while a Retry-After runs, retried after a 429, a 5xx or no answer."""
         backoff = BACKOFF_START
         for attempt in range(RETRIES + 1):
-            with self._gate:
-                pause = self._resume_at - time.monotonic()
-            if pause > 0:
-                self._sleep(pause)
+            self._wait_turn()
             try:
                 with self._gate:
                     self.stats.requests += 1
-                return call(self._client())
+                result = call(self._client())
             except RateLimited as exc:
                 wait_for = exc.retry_after if exc.retry_after is not None else backoff
                 with self._gate:
                     self.stats.rate_limited += 1
                     self.stats.waits.append(wait_for)
                     self._resume_at = max(self._resume_at, time.monotonic() + wait_for)
+                    # Slow down for good, not just for the pause: the request rate halves at each 429.
+                    self._interval = min(PACE_MAX, max(PACE_START, self._interval * 2))
                 if attempt == RETRIES:
                     raise
             except (CloudServerError, CloudUnreachable):
                 if attempt == RETRIES:
                     raise
                 self._sleep(backoff)
+            else:
+                with self._gate:  # and speeds up again slowly while the cloud answers
+                    self._interval = self._interval * PACE_RECOVERY if self._interval > PACE_START / 8 else 0.0
+                return result
             backoff = min(BACKOFF_MAX, backoff * 2)
         raise AssertionError("unreachable")
 
