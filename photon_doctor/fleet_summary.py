@@ -26,7 +26,7 @@ CLEARS_BY_ITSELF = frozenset({"cloud_outage"})
 #: Offline-duration ranges: (upper bound in hours, label).
 DURATIONS = ((1.0, "under an hour"), (24.0, "1 to 24 hours"), (168.0, "1 to 7 days"), (720.0, "1 to 4 weeks"),
              (float("inf"), "over 4 weeks"))
-NO_CAUSE = "no likely cause found"
+NO_CAUSE = "No likely cause found"
 SHOWN = 5
 
 
