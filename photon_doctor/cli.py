@@ -221,10 +221,18 @@ def simulate(
     fault: list[str] = typer.Option(
         [], "--fault", help="Make a part misbehave, PART=KIND (repeatable): cloud=429|500|truncated|slow|huge|hang, "
         "serial=garbage|silent|unplug, softap=close|hang|garbage|truncated (docs/reliability.md)."),
+    fleet: int = typer.Option(0, "--fleet", help="Serve a simulated fleet of this many devices instead."),
+    seed: int = typer.Option(1, "--seed", help="With --fleet: the seed of the fleet's planted causes."),
+    rate: float = typer.Option(500.0, "--rate", help="With --fleet: requests per second before 429s."),
 ) -> None:
-    """Run a simulated Photon in the foreground and print where each part listens."""
+    """Run a simulated Photon (or, with --fleet, a simulated fleet's cloud) in the foreground."""
     import time
 
+    if fleet:
+        from photon_doctor.fleet import serve_simulated_fleet
+
+        serve_simulated_fleet(fleet, seed, seconds, rate)
+        return
     from photon_doctor.simulator.faults import apply_faults, parse_faults
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import get_scenario
@@ -268,6 +276,61 @@ def simulate(
                 time.sleep(0.2)
         except KeyboardInterrupt:
             say("simulator stopped")
+
+
+# ---------------------------------------------------------------------------------------------- fleet
+@app.command()
+def fleet(
+    product: str | None = typer.Option(None, "--product", help="A product id or slug (default: your account's devices)."),
+    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object (docs/fleet.md)."),
+    as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per device."),
+    html: Path | None = typer.Option(None, "--html", help="Also write the report as an HTML page to this file."),
+    from_file: Path | None = typer.Option(None, "--from", help="Read device records from a JSONL file, not the cloud."),
+    dask: str | None = typer.Option(None, "--dask", help="Diagnose on this Dask scheduler (tcp://HOST:8786)."),
+    api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
+    token: str | None = typer.Option(None, "--token", help="Particle access token (never printed)."),
+    resume: bool = typer.Option(False, "--resume", help="Continue an interrupted fetch from its checkpoint."),
+    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Keep fetched devices in this JSONL file."),
+    in_flight: int = typer.Option(8, "--in-flight", help="Most requests to the cloud at a time (1-64)."),
+    as_of: str | None = typer.Option(None, "--as-of", help="Judge 'offline for how long' as of this ISO 8601 time "
+                                     "(for an export taken earlier; default: now)."),
+) -> None:
+    """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
+    across the fleet with the devices behind each, and the devices that need a person on site."""
+    from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
+
+    from photon_doctor.fleet_records import RecordError, parse_time
+
+    if as_json and as_csv:
+        raise UsageError("choose one of --json and --csv")
+    try:
+        now = parse_time(as_of)
+    except RecordError:
+        raise UsageError(f"--as-of expects an ISO 8601 time such as 2026-12-01T14:00:00Z, got '{as_of}'") from None
+    options = FleetOptions(product=product, from_file=from_file, dask=dask, api_url=api_url, token=token,
+                           resume=resume, checkpoint=checkpoint, in_flight=in_flight,
+                           knowledge_dir=_state["knowledge"], now=now)
+    kb = load_kb()
+    with terminal_progress(stderr_is_terminal()) as progress:
+        run = run_fleet(kb, options, os.environ, progress)
+    from photon_doctor.fleet_summary import summary_html, summary_text, write_csv, write_json
+
+    if html is not None:
+        try:
+            html.write_text(summary_html(run.report, run.names()), encoding="utf-8")
+        except OSError as exc:
+            raise UsageError(f"cannot write {html}: {exc.strerror or type(exc).__name__}") from None
+        say(f"HTML report written to {html}")
+    source = run.report["source"]
+    if source.get("bad_lines"):
+        first = source["first_bad_lines"][0]
+        say(f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}")
+    if as_json:
+        write_json(run.report, run.rows(), sys.stdout)
+    elif as_csv:
+        write_csv(kb, run.rows(), sys.stdout)
+    else:
+        print_result(summary_text(run.report))
 
 
 # ---------------------------------------------------------------------------------------------- why

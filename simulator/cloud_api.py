@@ -154,6 +154,11 @@ class _Handler(BaseHTTPRequestHandler):
             return
         query = {k: v[-1] for k, v in parse_qs(split.query).items()}
         token = self._token(query, body)
+        for extra in sim.extra_routes:  # e.g. the simulated fleet (simulator/fleet.py)
+            answer = extra(method, path, query, token)
+            if answer is not None:
+                self._send(*answer)
+                return
         with sim.world.lock:
             account = sim.world.cloud.account_for_token(token) if token else None
             if account is None:
@@ -330,6 +335,10 @@ class CloudApiSimulator:
         self._release = threading.Event()
         self._faults_lock = threading.Lock()
         self._faults: list[list[Any]] = []  # [Fault, remaining count or None]
+        #: Extra endpoints tried before the built-in ones: (method, path, query, token) -> (status, body,
+        #: headers), or None to pass.
+        self.extra_routes: list[Callable[[str, str, dict[str, str], str | None],
+                                         tuple[int, Any, dict[str, str]] | None]] = []
 
     @property
     def url(self) -> str:

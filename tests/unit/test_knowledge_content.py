@@ -300,8 +300,18 @@ def test_works_elsewhere_only_weakly_against_damage(kb: KnowledgeBase) -> None:
 def test_added_vocabulary_is_marked(kb: KnowledgeBase) -> None:
     vocab = json.loads((REPO / "tests" / "data" / "vocabulary.json").read_text(encoding="utf-8"))
     added = set(kb.observations) - set(vocab["observations"])
-    assert all(kb.observations[o].kind is Kind.BOOL for o in added - {"led_colour"})
-    assert set(kb.causes) - set(vocab["causes"]) == {"network_no_internet", "unknown_cause"}
+    # Fleet mode (issue 12) adds what the cloud and the fleet tell: numbers and an enum, not yes/no questions.
+    fleet = {o for o in added if o in FLEET_OBSERVATIONS}
+    assert fleet == FLEET_OBSERVATIONS
+    assert all(kb.observations[o].kind is Kind.BOOL for o in added - fleet - {"led_colour"})
+    assert set(kb.causes) - set(vocab["causes"]) == {"network_no_internet", "unknown_cause", "site_outage"}
+
+
+FLEET_OBSERVATIONS = {
+    "cloud_offline_hours", "cloud_disconnects", "network_disconnects", "cloud_disconnect_reason",
+    "site_offline_together_pct", "sites_offline_together", "fleet_offline_together_pct",
+    "firmware_release_followed_by_failures",
+}
 
 
 # --- the cases -----------------------------------------------------------------------------------------------------

@@ -1,0 +1,134 @@
+"""`photon-doctor fleet` end to end: a subprocess against the simulated fleet over real HTTP, and from JSONL files;
+the --json schema, the planted causes found, bad input, and the Dask path on a LocalCluster."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections import Counter
+from pathlib import Path
+from typing import Any
+
+import pytest
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.simulator.fleet import FleetSimulator, device_json, diagnostics_json, make_fleet
+
+from photon_doctor.errors import ExitCode
+from photon_doctor.fleet import FleetOptions, run_fleet
+from tests.conftest import run_cli
+
+NOW = 1_780_000_000.0
+
+
+def write_export(path: Path, size: int, seed: int, extra: list[str] | None = None) -> None:
+    lines = [json.dumps({**device_json(d, 4242), **diagnostics_json(d)}) for d in make_fleet(size, seed, NOW)]
+    path.write_text("\n".join(lines[:5] + (extra or []) + lines[5:]) + "\n")
+
+
+def check_schema(data: dict[str, Any]) -> None:
+    assert data["schema_version"] == 1
+    assert {"total", "online", "offline", "online_pct", "offline_pct", "diagnosed",
+            "distinct_observation_sets"} <= set(data["devices"])
+    for row in data["offline_for"]:
+        assert set(row) == {"range", "devices", "share_pct"}
+    for cause in data["causes"]:
+        assert set(cause) == {"cause", "title", "devices", "share_pct", "examples", "device_ids"}
+        assert cause["devices"] == len(cause["device_ids"])
+    assert data["needs_visit"]["devices"] == len(data["needs_visit"]["list"])
+    for r in data["results"]:
+        assert {"id", "name", "online", "offline_hours", "site", "product_id", "firmware_version",
+                "system_firmware_version", "diagnosed", "causes", "needs_visit"} == set(r)
+
+
+def test_fleet_json_from_the_simulated_cloud_finds_the_planted_causes() -> None:
+    with FleetSimulator(600, seed=7) as sim:
+        r = run_cli("fleet", "--product", "4242", "--api-url", sim.url, "--token", sim.token, "--json")
+        planted = {d.device_id: d.planted for d in sim.cloud.devices}
+    assert r.returncode == 0, r.stderr
+    assert sim.token not in r.stdout and sim.token not in r.stderr
+    data = json.loads(r.stdout)
+    check_schema(data)
+    assert data["devices"]["total"] == 600
+    assert data["source"]["kind"] == "api"
+    leading = {row["id"]: (row["causes"][0]["cause"] if row["causes"] else None) for row in data["results"]}
+    hits = Counter(planted[i] == leading[i] for i in planted if planted[i] is not None)
+    share = hits[True] / sum(hits.values())
+    print(f"planted cause ranked first for {share:.1%} of {sum(hits.values())} devices with a planted cause")
+    assert share >= 0.85
+    healthy_flagged = [i for i in planted if planted[i] is None and leading[i] is not None]
+    assert len(healthy_flagged) <= 0.01 * 600
+
+
+def test_fleet_text_speaks_in_titles_and_percentages(tmp_path: Path) -> None:
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 300, seed=2)
+    r = run_cli("fleet", "--from", str(export))
+    assert r.returncode == 0, r.stderr
+    assert "%" in r.stdout and "Likely causes" in r.stdout
+    assert "site_outage" not in r.stdout  # titles, not ids
+    assert "The site lost power or its internet connection" in r.stdout
+
+
+def test_from_file_counts_and_names_bad_lines(tmp_path: Path) -> None:
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 50, seed=3, extra=["{not json", '{"name": "no id", "online": true}'])
+    r = run_cli("fleet", "--from", str(export), "--csv")
+    assert r.returncode == 0, r.stderr
+    assert "skipped 2 bad line(s); the first is line 6: not valid JSON" in r.stderr
+    rows = list(csv.DictReader(io.StringIO(r.stdout)))
+    assert len(rows) == 50
+    assert set(rows[0]) >= {"id", "cause", "cause_title", "needs_visit"}
+
+
+@pytest.mark.parametrize("content, words", [
+    (None, "no such file"),
+    ("garbage\n[1, 2]\n", "no device records; line 1: not valid JSON"),
+])
+def test_unusable_files_are_one_line_usage_errors(tmp_path: Path, content: str | None, words: str) -> None:
+    path = tmp_path / "fleet.jsonl"
+    if content is not None:
+        path.write_text(content)
+    r = run_cli("fleet", "--from", str(path))
+    assert r.returncode == ExitCode.USAGE
+    assert words in r.stderr
+    assert len(r.stderr.strip().splitlines()) == 1 and "Traceback" not in r.stderr
+
+
+def test_no_token_is_a_usage_error(tmp_path: Path) -> None:
+    r = run_cli("fleet", "--api-url", "http://127.0.0.1:9", env={"HOME": str(tmp_path)})
+    assert r.returncode == ExitCode.USAGE
+    assert "no access token" in r.stderr
+
+
+def test_dask_gives_the_same_report_as_local_processes(tmp_path: Path) -> None:
+    distributed = pytest.importorskip("distributed")
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 1500, seed=11)
+    kb = load_knowledge()
+    local = run_fleet(kb, FleetOptions(from_file=export, now=NOW, workers=2), {})
+    assert local.report["source"]["diagnosed_on"] == "processes"
+    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
+                                  dashboard_address=None) as cluster:
+        remote = run_fleet(kb, FleetOptions(from_file=export, now=NOW, dask=cluster.scheduler_address), {})
+    assert remote.report["source"]["diagnosed_on"] == "dask"
+    for part in ("devices", "offline_for", "causes", "needs_visit"):
+        assert remote.report[part] == local.report[part]
+    assert list(remote.rows()) == list(local.rows())
+
+
+def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 200, seed=5, extra=[json.dumps({"id": "ab" * 12, "name": "<script>x</script>",
+                                                         "online": False, "last_heard": None})])
+    page = tmp_path / "fleet.html"
+    r = run_cli("fleet", "--from", str(export), "--html", str(page), "--as-of", "2026-05-28T20:26:40Z")
+    assert r.returncode == 0, r.stderr
+    assert f"HTML report written to {page}" in r.stderr
+    text = page.read_text()
+    assert text.startswith("<!doctype html>") and "Likely causes" in text
+    assert "&lt;script&gt;x&lt;/script&gt;" in text and "<script>" not in text
+    r = run_cli("fleet", "--from", str(export), "--json", "--csv")
+    assert r.returncode == ExitCode.USAGE and "choose one of --json and --csv" in r.stderr
+    r = run_cli("fleet", "--from", str(export), "--as-of", "yesterday")
+    assert r.returncode == ExitCode.USAGE and "--as-of expects an ISO 8601 time" in r.stderr

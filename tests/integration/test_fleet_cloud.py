@@ -1,0 +1,99 @@
+"""Reading a fleet from the simulated cloud over real HTTP on 127.0.0.1: paging, 429 with Retry-After, resuming."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+import requests
+from photon_doctor.simulator.fleet import FleetSimulator
+
+from photon_doctor.errors import Interrupted
+from photon_doctor.fleet_cloud import Checkpoint, FetchStopped, FleetClient, FleetFetcher
+
+
+def fetcher(sim: FleetSimulator, product: str | None = "4242", in_flight: int = 4) -> FleetFetcher:
+    return FleetFetcher(lambda: FleetClient(sim.url, sim.token), product, in_flight)
+
+
+def test_product_pages_in_the_api_shape() -> None:
+    with FleetSimulator(230, seed=3) as sim:
+        body = requests.get(f"{sim.url}/v1/products/4242/devices", params={"page": 3, "per_page": 100},
+                            headers={"Authorization": f"Bearer {sim.token}"}, timeout=5).json()
+        assert body["meta"] == {"page": 3, "per_page": 100, "total_pages": 3, "total": 230}
+        assert len(body["devices"]) == 30
+        listed = fetcher(sim).list_devices()
+    assert len(listed) == 230
+    assert {d["id"] for d in listed} == {d.device_id for d in sim.cloud.devices}
+    assert sim.cloud.requests == 1 + 3  # the request above, then three pages of 100
+
+
+def test_the_account_list_and_a_wrong_token() -> None:
+    with FleetSimulator(40, seed=3) as sim:
+        assert len(fetcher(sim, product=None).list_devices()) == 40
+        r = requests.get(f"{sim.url}/v1/products/4242/devices", headers={"Authorization": "Bearer nope"}, timeout=5)
+        assert r.status_code == 401
+
+
+def test_429_is_answered_by_waiting_retry_after(tmp_path: Path) -> None:
+    # 60 devices need 61 requests; the bucket allows a burst of 10, then 20 per second: 429s are certain.
+    with FleetSimulator(60, seed=4, rate=20, burst=10) as sim:
+        f = fetcher(sim, in_flight=6)
+        checkpoint = Checkpoint(tmp_path / "c.jsonl", resume=False)
+        records = f.fetch(checkpoint)
+        checkpoint.close()
+        limited = sim.cloud.rate_limited
+    assert len(records) == 60 and all("diagnostics" in r for r in records)
+    assert limited > 0
+    assert f.stats.rate_limited == limited
+    assert f.stats.waits and all(w >= 1 for w in f.stats.waits)  # the simulator's Retry-After is whole seconds
+
+
+def test_an_interrupted_fetch_resumes_without_duplicates(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.jsonl"
+    with FleetSimulator(120, seed=5) as sim:
+        first = fetcher(sim, in_flight=2)
+        checkpoint = Checkpoint(path, resume=False)
+
+        def ctrl_c_after_50(done: int, total: int) -> None:
+            if done >= 50:
+                raise KeyboardInterrupt
+
+        with pytest.raises(Interrupted, match="--resume"):
+            first.fetch(checkpoint, ctrl_c_after_50)
+        checkpoint.close()
+        kept = [json.loads(line)["id"] for line in path.read_text().splitlines()]
+        assert 50 <= len(kept) < 120
+        with path.open("a") as fh:
+            fh.write('{"id": "cut sho')  # a line cut short by a kill
+        requests_before = sim.cloud.requests
+        second = fetcher(sim)
+        checkpoint = Checkpoint(path, resume=True)
+        records = second.fetch(checkpoint)
+        checkpoint.close()
+        vitals_asked = sim.cloud.requests - requests_before - 2  # two product pages
+    ids = [r["id"] for r in records]
+    assert len(ids) == len(set(ids)) == 120
+    lines = [json.loads(line)["id"] for line in path.read_text().splitlines()]
+    assert len(lines) == len(set(lines)) == 120
+    assert second.stats.resumed == len(set(kept))
+    assert vitals_asked == 120 - len(set(kept))
+
+
+def test_a_cloud_that_goes_away_ends_the_fetch_with_a_resume_hint(tmp_path: Path) -> None:
+    path = tmp_path / "fleet.jsonl"
+    slept: list[float] = []
+    with FleetSimulator(200, seed=6) as sim:
+        f = FleetFetcher(lambda: FleetClient(sim.url, sim.token, timeout=2), "4242", 2, sleep=slept.append)
+        checkpoint = Checkpoint(path, resume=False)
+
+        def cloud_gone_after_20(done: int, total: int) -> None:
+            if done >= 20 and sim.api._server is not None:
+                sim.api.stop()
+
+        with pytest.raises(FetchStopped, match="connection refused.*--resume"):
+            f.fetch(checkpoint, cloud_gone_after_20)
+        checkpoint.close()
+    assert 20 <= len(path.read_text().splitlines()) < 200
+    assert sorted(set(slept)) == [0.5, 1.0, 2.0, 4.0, 8.0, 10.0]  # each thread backed off, then gave up
