@@ -97,11 +97,17 @@ def plan_shown(d: Diagnosis, top: int = 8) -> int:
     return shown
 
 
-def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
-    """What was not probed and why, once each: a probe that observed something is not listed."""
+def _not_probed(unavailable: Iterable[Unavailable], d: Diagnosis) -> list[tuple[str, str]]:
+    """What was not probed and why, once each: a probe that observed something is not listed (and when the device
+    answered over serial, neither is "no Photon found on USB", which would contradict it)."""
+    observed = {o.provenance.source.removeprefix("probe:") for o in d.observations
+                if o.provenance.source.startswith("probe:")}
+    if "serial" in observed:
+        observed.add("usb")
     seen: dict[str, str] = {}
     for u in unavailable:
-        seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
+        if u.probe not in observed:
+            seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
     return list(seen.items())
 
 
@@ -148,7 +154,7 @@ def diagnosis_text(
         lines.append("")
         lines.append("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
                      "for the reasoning.")
-    missing = _not_probed(unavailable)
+    missing = _not_probed(unavailable, d)
     if missing:
         lines.append("")
         lines.append("Not probed:")
@@ -208,7 +214,7 @@ def diagnosis_rich(
         parts.append(plan)
         parts.append(Text("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
                           "for the reasoning.", style="dim"))
-    missing = _not_probed(unavailable)
+    missing = _not_probed(unavailable, d)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))
         for name, reason in missing:

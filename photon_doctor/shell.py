@@ -123,11 +123,9 @@ def probe_observations(
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
-    # "Not probed" lists only probes that observed nothing at all, once each.
-    observed = {r.probe for r in result.reports if r.observations}
-    if "serial" in observed:
-        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable if u.probe not in observed}.values())
+    # Every reason is kept (--json, the session); the human "Not probed" list leaves out the probes that observed
+    # something (output._not_probed).
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
     return known, unique, probe_facts(result)
 
 

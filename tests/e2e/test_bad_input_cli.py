@@ -42,9 +42,11 @@ def test_superscript_port_in_cloud_endpoint_is_a_usage_error() -> None:
 
 
 def test_superscript_digit_at_a_choice_is_asked_again_and_nothing_is_lost() -> None:
-    r = run_cli(*MINI, "diagnose", "-a", "visible_damage=yes", "-a", "fixes_tried_failed=none", input="³\n")
-    assert r.returncode == ExitCode.INTERRUPTED
-    assert "'³' is not a valid answer" in r.stderr and "Traceback" not in r.stderr
+    # visible_damage=no leaves the LED worth asking about; the input then ends (no terminal: exit 10, saved).
+    r = run_cli(*MINI, "diagnose", "-a", "visible_damage=no", "-a", "fixes_tried_failed=none", input="³\n")
+    assert r.returncode == ExitCode.NO_TERMINAL
+    assert "'³' is not an answer here" in r.stderr and "Traceback" not in r.stderr
+    assert "session so far is saved" in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -163,7 +165,7 @@ def test_an_unexpected_error_names_a_bug_report_and_saves_the_session(tmp_path: 
     """No standard input at all: asking the first question fails in a way nobody planned for."""
     home = tmp_path / "home"
     secret = "0123456789abcdef0123456789abcdef01234567"
-    r = _run_without_stdin(*MINI, "diagnose", "-a", "visible_damage=yes", "--token", secret, home=home)
+    r = _run_without_stdin(*MINI, "diagnose", "-a", "visible_damage=no", "--token", secret, home=home)
     assert r.returncode == ExitCode.INTERNAL
     line = _one_line_error(r.stderr)
     reports = list((home / "bug-reports").glob("*.txt"))
