@@ -18,6 +18,12 @@ Two question shapes come from the knowledge rather than from one observation:
 * **LED colour first, then pattern**: when the LED pattern is the best question and its colour is not known,
   ``led_colour`` is asked first; the pattern question then offers only that colour's patterns
   (:func:`question_def`).
+* **Checklists** (``checklist:<id>``, knowledge/data/checklists.toml): "tick all that apply" over facts an owner
+  knows at once (what changed just before it stopped, what is special about the firmware or network, what they
+  already found out). A ticked item is an answer, an unticked one no answer. Its value is the sum, over its items,
+  of the chance the item is ticked times what that answer would teach (the item's share of the mutual
+  information: P(v) x KL(posterior after v || now), discounted by the observation's answerability), per minute
+  of reading the list. Once a checklist marked ``settles`` was shown, its observations are not asked one by one.
 * **Fixes already tried, as yes/no**: ``tried:<fix id>`` asks whether one fix of the current plan was already
   tried without success (a "yes" multiplies the causes it resolves by 1 - q). Only the first
   :data:`TRIED_CANDIDATES` fixes of the plan are considered: the fixes that matter now.
@@ -35,7 +41,7 @@ from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.engine.rete import Firing
-from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, ObservationDef
 
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
@@ -47,6 +53,8 @@ LED_COLOUR = "led_colour"
 _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
 #: Prefix of the yes/no "did you already try this fix" questions, and how many plan fixes are considered.
 TRIED_PREFIX = "tried:"
+#: Prefix of the "tick all that apply" checklist questions.
+CHECKLIST_PREFIX = "checklist:"
 TRIED_CANDIDATES = 3
 #: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
 P_TRIED = 0.3
@@ -97,6 +105,11 @@ def led_colour_of(pattern: str) -> str:
 def question_def(kb: KnowledgeBase, observations: Mapping[str, Observation], obs_id: str) -> ObservationDef:
     """The question to put for ``obs_id``: the LED pattern narrowed to the colour already given, a yes/no
     question for ``tried:<fix>``, otherwise the knowledge's own definition."""
+    if obs_id.startswith(CHECKLIST_PREFIX):
+        cl = kb.checklists[obs_id[len(CHECKLIST_PREFIX):]]
+        items = {i.key: i.text for i in cl.items if i.obs not in observations}
+        return ObservationDef(id=obs_id, kind=Kind.FIXES, question=cl.question, help=cl.help, cost=cl.cost,
+                              choices=MappingProxyType(items))
     if obs_id.startswith(TRIED_PREFIX):
         fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
         return ObservationDef(
@@ -257,6 +270,10 @@ def rank_questions(
 ) -> list[QuestionValue]:
     """Every askable, unanswered question with its value, best (most information per minute) first."""
     result = []
+    skip = set(skip) | settled_by_checklists(kb, skip)
+    # An observation on a checklist not yet shown is asked through the list first (one question for many).
+    listed = {o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations}
+    single: dict[str, QuestionValue] = {}
     for obs_id, odef in kb.observations.items():
         if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
             continue
@@ -264,7 +281,15 @@ def rank_questions(
             continue  # asked only as the first half of the LED pattern question
         qv = value_of(kb, observations, diagnosis, obs_id, answerability(kb, obs_id))
         if qv is not None:
-            result.append(qv)
+            single[obs_id] = qv
+            if obs_id not in listed:
+                result.append(qv)
+    for cl in kb.checklists.values():
+        qid = CHECKLIST_PREFIX + cl.id
+        if qid not in skip:
+            cv = _checklist_value(kb, qid, cl.items, cl.cost, single, diagnosis.probabilities)
+            if cv is not None:
+                result.append(cv)
     tried = set(tried_fixes(observations))
     for step in diagnosis.plan[:TRIED_CANDIDATES]:
         qid = TRIED_PREFIX + step.fix
@@ -275,6 +300,42 @@ def rank_questions(
             result.append(qv)
     result.sort(key=lambda q: (-q.gain_per_minute, q.obs))
     return result
+
+
+def settled_by_checklists(kb: KnowledgeBase, asked: frozenset[str] | set[str]) -> set[str]:
+    """The observations not to ask one by one: those of every ``settles`` checklist already asked (answered or
+    not), because an owner who did not tick what they would remember does not know it."""
+    result: set[str] = set()
+    for cl in kb.checklists.values():
+        if cl.settles and CHECKLIST_PREFIX + cl.id in asked:
+            result.update(cl.observations)
+    return result
+
+
+def _checklist_value(
+    kb: KnowledgeBase, qid: str, items: tuple[ChecklistItem, ...], cost: float,
+    single: Mapping[str, QuestionValue], probs: Mapping[str, float],
+) -> QuestionValue | None:
+    """A checklist's value: for each item still open, P(ticked) x KL(posterior if ticked || now), where P(ticked)
+    is the chance of the item's value times the observation's answerability (single[obs].p_know)."""
+    gain = 0.0
+    open_items = 0
+    for item in items:
+        qv = single.get(item.obs)
+        if qv is None:
+            continue
+        open_items += 1
+        for o in qv.outcomes:
+            if o.value == item.value:
+                gain += qv.p_know * o.probability * _kl(o.posterior, probs)
+    if open_items == 0:
+        return None
+    return QuestionValue(qid, (), gain, cost + QUESTION_OVERHEAD, 1.0)
+
+
+def _kl(post: Mapping[str, float], prior: Mapping[str, float]) -> float:
+    """Kullback-Leibler divergence KL(post || prior) in nats: what one answer taught."""
+    return sum(p * math.log(p / prior[c]) for c, p in post.items() if p > 0 and prior.get(c, 0.0) > 0)
 
 
 def next_question(
@@ -324,6 +385,8 @@ def current_firings(kb: KnowledgeBase, diagnosis: Diagnosis) -> tuple[Firing, ..
 
 
 __all__ = [
+    "CHECKLIST_PREFIX",
+    "settled_by_checklists",
     "Outcome",
     "QuestionValue",
     "candidate_values",

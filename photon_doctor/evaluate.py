@@ -15,7 +15,7 @@ from typing import Any
 from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
 from photon_doctor.errors import CaseFileError
 from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.interview import Interview, run
@@ -115,6 +115,11 @@ class Oracle:
 
     def answer(self, odef: ObservationDef, number: int) -> str:
         observations = self.case.observations
+        if odef.id.startswith(CHECKLIST_PREFIX):
+            # Tick every item the case holds; the rest stay unticked (no answer).
+            cl = self.kb.checklists[odef.id[len(CHECKLIST_PREFIX):]]
+            return ",".join(i.key for i in cl.items if i.key in odef.choices
+                            and i.obs in observations and observations[i.obs].value == i.value)
         if odef.id.startswith(TRIED_PREFIX):
             tried = observations.get("fixes_tried_failed")
             if tried is None or not isinstance(tried.value, tuple):

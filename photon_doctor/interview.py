@@ -14,7 +14,14 @@ from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import render_why_question, why_question
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, next_question, question_def
+from photon_doctor.engine.questions import (
+    CHECKLIST_PREFIX,
+    LED_COLOUR,
+    LED_PATTERN,
+    TRIED_PREFIX,
+    next_question,
+    question_def,
+)
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 
 
@@ -46,16 +53,26 @@ class Interview:
     quit: bool = False
     tried_answers: dict[str, bool] = field(default_factory=dict)  # fix id -> tried without success?
     given_tried: Observation | None = None  # fixes_tried_failed as known before any yes/no answer
+    ticked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # checklist id -> observations it answered
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
 
     def settled(self) -> set[str]:
         """Questions not to ask again: the skipped ones and the yes/no questions about tried fixes answered."""
-        return self.skipped | {TRIED_PREFIX + f for f in self.tried_answers}
+        return self.skipped | {TRIED_PREFIX + f for f in self.tried_answers} | set(self.ticked)
 
     def record(self, obs: Observation) -> None:
         self.history.append(obs.id)
+        if obs.id.startswith(CHECKLIST_PREFIX):
+            # Each ticked item answers its observation; unticked items answer nothing.
+            items = {i.key: i for i in self.kb.checklists[obs.id[len(CHECKLIST_PREFIX):]].items}
+            ticked = [items[k] for k in (obs.value if isinstance(obs.value, tuple) else ()) if k in items]
+            new = [i for i in ticked if i.obs not in self.observations]
+            for i in new:
+                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, obs.provenance)
+            self.ticked[obs.id] = tuple(i.obs for i in new)
+            return
         if obs.id.startswith(TRIED_PREFIX):
             if not self.tried_answers:
                 self.given_tried = self.observations.get("fixes_tried_failed")
@@ -88,6 +105,10 @@ class Interview:
         if not self.history:
             return None
         last = self.history.pop()
+        if last in self.ticked:
+            for obs_id in self.ticked.pop(last):
+                self.observations.pop(obs_id, None)
+            return last
         if last.startswith(TRIED_PREFIX):
             self.tried_answers.pop(last[len(TRIED_PREFIX):], None)
             self.skipped.discard(last)

@@ -74,8 +74,8 @@ class TerminalAnswerer:
         elif odef.kind is Kind.BOOL:
             hint = "yes or no"
         elif odef.kind is Kind.FIXES:
-            for i, fix in enumerate(self.kb.fixes.values(), 1):
-                self.tell(f"   {i:2}) {fix.title}")
+            for i, title in enumerate(odef.choices.values() or [f.title for f in self.kb.fixes.values()], 1):
+                self.tell(f"   {i:2}) {title}")
             hint = "numbers separated by commas, e.g. 1,4; or press Enter for none"
         else:
             hint = valid_values(self.kb, odef)
