@@ -386,7 +386,6 @@ def current_firings(kb: KnowledgeBase, diagnosis: Diagnosis) -> tuple[Firing, ..
 
 __all__ = [
     "CHECKLIST_PREFIX",
-    "settled_by_checklists",
     "Outcome",
     "QuestionValue",
     "candidate_values",
@@ -394,6 +393,7 @@ __all__ = [
     "next_question",
     "question_def",
     "rank_questions",
+    "settled_by_checklists",
     "value_of",
     "what_if",
 ]

@@ -18,6 +18,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from photon_doctor.engine.evidence import ObsValue
 from photon_doctor.knowledge.model import (
     CauseDef,
     ChecklistDef,
@@ -228,10 +229,10 @@ def _checklists(
                 raise item.fail(f"{where}.obs", f"unknown observation {obs_id!r}")
             if odef.kind not in (Kind.BOOL, Kind.ENUM) or not odef.askable:
                 raise item.fail(f"{where}.obs", f"{obs_id} must be an askable yes/no or enum observation")
-            _check_value(item, f"{where}.value", odef, Op.IS, value, {})
+            checked: ObsValue = _check_value(item, f"{where}.value", odef, Op.IS, value, {})
             if not isinstance(text, str) or not text.strip():
                 raise item.fail(f"{where}.text", f"must be a non-empty string, found {text!r}")
-            entry = ChecklistItem(obs_id, value, text)
+            entry = ChecklistItem(odef.id, checked, text)
             if any(e.key == entry.key for e in items):
                 raise item.fail(where, f"duplicate item {entry.key}")
             items.append(entry)

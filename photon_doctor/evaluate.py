@@ -15,7 +15,13 @@ from typing import Any
 from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.questions import CHECKLIST_PREFIX, LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.engine.questions import (
+    CHECKLIST_PREFIX,
+    LED_COLOUR,
+    LED_PATTERN,
+    TRIED_PREFIX,
+    led_colour_of,
+)
 from photon_doctor.errors import CaseFileError
 from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.interview import Interview, run
