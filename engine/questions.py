@@ -55,6 +55,10 @@ _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
 TRIED_PREFIX = "tried:"
 #: Prefix of the "tick all that apply" checklist questions.
 CHECKLIST_PREFIX = "checklist:"
+#: The chance an owner ticks a checklist item that holds: they know it happened (a router change, an update) or
+#: saw it (another network works). Not the answerability of the single question: that counts how often owners
+#: report a fact, which already includes how rare the fact is, and the item's chance of holding is P(v).
+AWARENESS = 0.5
 TRIED_CANDIDATES = 3
 #: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
 P_TRIED = 0.3
@@ -317,7 +321,7 @@ def _checklist_value(
     single: Mapping[str, QuestionValue], probs: Mapping[str, float],
 ) -> QuestionValue | None:
     """A checklist's value: for each item still open, P(ticked) x KL(posterior if ticked || now), where P(ticked)
-    is the chance of the item's value times the observation's answerability (single[obs].p_know)."""
+    is the chance of the item's value (from the model) times :data:`AWARENESS`."""
     gain = 0.0
     open_items = 0
     for item in items:
@@ -327,7 +331,7 @@ def _checklist_value(
         open_items += 1
         for o in qv.outcomes:
             if o.value == item.value:
-                gain += qv.p_know * o.probability * _kl(o.posterior, probs)
+                gain += AWARENESS * o.probability * _kl(o.posterior, probs)
     if open_items == 0:
         return None
     return QuestionValue(qid, (), gain, cost + QUESTION_OVERHEAD, 1.0)
