@@ -7,8 +7,9 @@ or the leading cause is clear. I/O happens only through the :class:`Answerer` po
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
@@ -80,6 +81,34 @@ class Interview:
             self._fold_tried()
             return
         self.observations[obs.id] = obs
+
+    def session_fields(self) -> dict[str, Any]:
+        """What a saved session needs beyond the observations and the skipped questions, so that a resumed session
+        does not ask again: the yes/no answers about fixes tried, and the checklists shown (with what they set)."""
+        return {"tried_answers": dict(self.tried_answers),
+                "checklists_asked": {k: list(v) for k, v in self.ticked.items()}}
+
+    def restore_session_fields(self, data: Mapping[str, Any]) -> None:
+        """Take back :meth:`session_fields` from a saved session (after its observations); ignores what does not
+        fit this knowledge base. The "yes" answers are already folded into fixes_tried_failed."""
+        tried = data.get("tried_answers")
+        if isinstance(tried, dict):
+            answers = {f: v for f, v in tried.items() if f in self.kb.fixes and isinstance(v, bool)}
+            if answers:
+                self.given_tried = self.observations.get("fixes_tried_failed")
+                self.tried_answers.update(answers)
+        skipped = data.get("skipped")
+        for qid in skipped if isinstance(skipped, list) else []:
+            if isinstance(qid, str) and (
+                    (qid.startswith(CHECKLIST_PREFIX) and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists)
+                    or (qid.startswith(TRIED_PREFIX) and qid[len(TRIED_PREFIX):] in self.kb.fixes)):
+                self.skipped.add(qid)  # "don't know" to a checklist or a tried-fix question
+        asked = data.get("checklists_asked")
+        if isinstance(asked, dict):
+            for qid, obs_ids in asked.items():
+                if (isinstance(qid, str) and qid.startswith(CHECKLIST_PREFIX)
+                        and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists and isinstance(obs_ids, list)):
+                    self.ticked[qid] = tuple(o for o in obs_ids if isinstance(o, str) and o in self.observations)
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)

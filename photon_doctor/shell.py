@@ -124,6 +124,7 @@ def session_record(
         "questions_asked": interview.asked,
         "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
         "actions": [],
+        **interview.session_fields(),
     }
     record.update(extra or {})
     return record
@@ -174,6 +175,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         if not isinstance(skipped, list):
             raise SessionError(f"{session_path}: field 'skipped' is not a list")
         interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
+        interview.restore_session_fields(data)
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
     if options.auto:

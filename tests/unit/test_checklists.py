@@ -3,13 +3,14 @@ unticked item is no answer, and a settling list ends its items' single questions
 
 from __future__ import annotations
 
+import json
 import shutil
 from pathlib import Path
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.questions import CHECKLIST_PREFIX, question_def, rank_questions
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, TRIED_PREFIX, question_def, rank_questions
 from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.answers import AnswerError, parse_value
@@ -117,3 +118,33 @@ def test_oracle_ticks_exactly_the_items_the_case_holds(kb_dir: Path) -> None:
     case = Case("c", "", obs, ("physical_damage",), (), "x.json")
     odef = question_def(kb, {}, CHECKLIST_PREFIX + "noticed")
     assert Oracle(kb, case).answer(odef, 1) == "visible_damage=yes"
+
+
+def test_a_resumed_session_does_not_ask_the_tried_fix_or_checklist_questions_again() -> None:
+    kb = load_knowledge()
+    fix = next(iter(kb.fixes))
+    first, second = list(kb.checklists)[:2]
+    interview = Interview(kb)
+    interview.record(Observation(TRIED_PREFIX + fix, True, 1.0, Provenance("person")))
+    odef = question_def(kb, {}, CHECKLIST_PREFIX + first)
+    interview.record(Observation(odef.id, parse_value(kb, odef, "1"), 1.0, Provenance("person")))
+    interview.skip(CHECKLIST_PREFIX + second)
+    record = {"observations": interview.observations, "skipped": sorted(interview.skipped),
+              **interview.session_fields()}
+    saved = json.loads(json.dumps({k: v for k, v in record.items() if k != "observations"}))
+
+    resumed = Interview(kb)
+    resumed.observations.update(interview.observations)  # the shell restores these from the session file
+    resumed.restore_session_fields(saved)
+    assert resumed.settled() == interview.settled()
+    assert {TRIED_PREFIX + fix, CHECKLIST_PREFIX + first, CHECKLIST_PREFIX + second} <= resumed.settled()
+    assert fix in resumed.observations["fixes_tried_failed"].value
+
+
+def test_restore_ignores_what_this_knowledge_base_does_not_know() -> None:
+    kb = load_knowledge()
+    interview = Interview(kb)
+    interview.restore_session_fields({"tried_answers": {"no_such_fix": True, next(iter(kb.fixes)): "yes"},
+                                      "checklists_asked": {"checklist:nope": [], "led_pattern": []},
+                                      "skipped": ["checklist:nope", "tried:nope", 3]})
+    assert interview.settled() == set() and interview.tried_answers == {}
