@@ -15,6 +15,7 @@ from typing import Any
 from photon_doctor.answers import AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.engine.observe import check_first
 from photon_doctor.engine.questions import (
     CHECKLIST_PREFIX,
     LED_COLOUR,
@@ -184,6 +185,9 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
     position, minutes = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes)
     dd_position, dd_minutes = _first_fix([(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes)
     truth = case.expected_causes[0]
+    # Observe-repair: a check the plan puts before the fixes. Positions and minutes count fixes only; the check is
+    # reported beside them (the case holds no answer to it, so the plan after it is the plan shown).
+    check = check_first(kb, {o.id: o for o in d.observations}, d)
     return {
         "id": case.id,
         "ranked_causes": ranked,
@@ -199,6 +203,9 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
         "leading_probability": round(d.causes[0].probability, 4),
         "brier": round(sum((c.probability - (1.0 if c.id == truth else 0.0)) ** 2 for c in d.causes), 4),
         "file": case.file,
+        "check_first": None if check is None else {
+            "observation": check.obs, "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2),
+            "ecr_minutes": round(check.ecr, 2)},
     }
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
 from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.engine.observe import check_first
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.redact import redact, redact_obj
 
@@ -78,12 +79,23 @@ def diagnosis_json(
             }
             for s in d.plan
         ],
+        "check_first": _check_json(kb, d),
         "ecr_minutes": round(d.ecr, 2),
         "unresolved_probability": round(d.unresolved, 4),
         "questions_asked": questions_asked,
         "trace": [trace_json(e) for e in d.trace],
     }
     return redact_obj(data)  # type: ignore[no-any-return]
+
+
+def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
+    """Observe-repair (engine/observe.py): a cheap check worth doing before the first fix, or None."""
+    check = check_first(kb, {o.id: o for o in d.observations}, d)
+    if check is None:
+        return None
+    return {"observation": check.obs, "question": kb.observations[check.obs].question,
+            "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2), "ecr_minutes": round(check.ecr, 2),
+            "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes]}
 
 
 def _bar(x: float, width: int = 10) -> str:
@@ -105,6 +117,10 @@ def diagnosis_text(kb: KnowledgeBase, d: Diagnosis, *, top: int = 8, unavailable
         lines.append("No cause has support yet: answer more questions, or run with --auto to probe the device.")
     if d.plan:
         lines.append("")
+        check = check_first(kb, {o.id: o for o in d.observations}, d)
+        if check is not None:
+            lines.append(f"Check first (~{check.cost:g} min, it decides which fix comes first): "
+                         f"{kb.observations[check.obs].question}")
         lines.append(f"Fix plan (cheapest expected path first; expected cost about {d.ecr:.0f} min):")
         for i, s in enumerate(d.plan[:top], 1):
             fix = kb.fixes[s.fix]
