@@ -23,8 +23,9 @@ from photon_doctor.knowledge.model import KnowledgeBase
 MIN_P = 0.01
 MIN_REACH = 0.01
 #: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
-#: (ties and near-ties go to the harmless, reversible step): a 10 % handicap per risk level, 10 % if irreversible.
-RISK_HANDICAP = 0.1
+#: (ties and near-ties go to the harmless, reversible step): a 5 % handicap per risk level, 5 % more if irreversible
+#: (round 1 had 10 %: an irreversible step had to be 40 % better per minute, not "equally good"; issue 8 round 2).
+RISK_HANDICAP = 0.05
 
 
 @dataclass(frozen=True)

@@ -40,8 +40,8 @@ def test_a_check_is_shown_only_when_it_pays_and_separates(observations: dict[str
     assert check.eco == pytest.approx(eco)
 
 
-def test_thin_evidence_that_points_at_the_firmware_gets_a_check_that_can_bring_the_update_first() -> None:
-    observations = _obs(led_pattern="breathing_white", recent_device_os_update=True)
+def test_thin_evidence_gets_a_check_that_can_bring_the_device_os_update_first() -> None:
+    observations = _obs(led_pattern="blinking_green")  # real-d11: a Device OS update was the fix
     d = diagnose(KB, observations)
     check = check_first(KB, observations, d)
     assert check is not None and check.obs == "module_dependencies_ok"
