@@ -148,3 +148,13 @@ def test_restore_ignores_what_this_knowledge_base_does_not_know() -> None:
                                       "checklists_asked": {"checklist:nope": [], "led_pattern": []},
                                       "skipped": ["checklist:nope", "tried:nope", 3]})
     assert interview.settled() == set() and interview.tried_answers == {}
+
+
+def test_why_a_checklist_says_what_each_line_would_change() -> None:
+    from photon_doctor.engine.explain import why_question
+
+    kb = load_knowledge()
+    cl = next(iter(kb.checklists.values()))
+    w = why_question(kb, {}, diagnose(kb, {}), CHECKLIST_PREFIX + cl.id)
+    assert [a["value"] for a in w["answers"]] == [i.text for i in cl.items]
+    assert any(a["changes"] for a in w["answers"])
