@@ -60,9 +60,6 @@ def test_on_the_real_cases_the_short_interview_stays_within_five_points_of_batch
     assert talk["top1"] >= batch["top1"] - 0.05, (talk["top1"], batch["top1"])
 
 
-@pytest.mark.xfail(reason="issue 8: on the thread cases the short interview (median 4 questions) reaches top-1 0.5: "
-                   "their deciding facts are setup and radio tests (listening mode, the device's scan, a pressed "
-                   "module) that no checklist holds; open work", strict=True)
 def test_interactive_asks_questions_and_stays_near_the_batch_result() -> None:
     thread = [c for c in CASES if c.id.startswith("thread")]
     result = evaluate(KB, thread, interactive=True)
