@@ -23,9 +23,9 @@ from photon_doctor.knowledge.model import KnowledgeBase
 MIN_P = 0.01
 MIN_REACH = 0.01
 #: A fix that erases data or cannot be undone must be this much better per minute to go before a harmless one
-#: (ties and near-ties go to the harmless, reversible step): a 5 % handicap per risk level, 5 % more if irreversible
-#: (round 1 had 10 %: an irreversible step had to be 40 % better per minute, not "equally good"; issue 8 round 2).
-RISK_HANDICAP = 0.05
+#: (ties and near-ties go to the harmless, reversible step): 10 % for a step that changes anything, 10 % more if it
+#: cannot be undone.
+RISK_HANDICAP = 0.1
 
 
 @dataclass(frozen=True)
@@ -95,8 +95,10 @@ def plan_fixes(
 
 
 def _handicap(kb: KnowledgeBase, fix_id: str) -> float:
+    """A tie-breaker, not a veto: 10 % for a step that changes anything, 10 % more if it cannot be undone. How
+    much it risks (settings, data, the firmware) is a matter of consent (actions/consent.py), not of order."""
     fix = kb.fixes[fix_id]
-    return float(1.0 + RISK_HANDICAP * (fix.risk.rank + (0 if fix.reversible else 1)))
+    return float(1.0 + RISK_HANDICAP * (min(fix.risk.rank, 1) + (0 if fix.reversible else 1)))
 
 
 def residual_cost(kb: KnowledgeBase) -> float:
