@@ -7,6 +7,7 @@
    Uses only interfaces that main a9ba474 also has, so the same file measures the code before issue 8.
 2. Question choice on synthetic knowledge bases of 100, 1,000 and 5,000 rules (random single- and two-condition
    rules over the shipped observations and causes, fixed seed): ms per choice, and ms per 1,000 rules.
+3. Choosing the check shown before the plan (observe-repair), once per batch diagnosis of tests/cases/*.json.
 """
 
 from __future__ import annotations
@@ -88,6 +89,27 @@ def main() -> None:
             samples.append((time.perf_counter() - t0) * 1000)
         ms = statistics.median(samples)
         print(f"| {n:,} | {ms:.1f} | {ms / n * 1000:.1f} |")
+    check_times(kb)
+
+
+def check_times(kb: KnowledgeBase) -> None:
+    """3. Observe-repair (engine/observe.py, round 2 of issue 8): the time to choose the check shown before the plan,
+    once per batch diagnosis of tests/cases/*.json. Skipped on code that has no engine/observe.py."""
+    try:
+        from photon_doctor.engine.observe import check_first
+    except ImportError:
+        return
+    from photon_doctor.engine.diagnosis import diagnose
+
+    times = []
+    for case in load_cases(kb, sorted((REPO / "tests" / "cases").glob("*.json"))):
+        d = diagnose(kb, case.observations)
+        t0 = time.perf_counter()
+        check_first(kb, case.observations, d)
+        times.append((time.perf_counter() - t0) * 1000)
+    times.sort()
+    print(f"check before the plan (observe-repair), {len(times)} diagnoses: median {statistics.median(times):.1f} ms, "
+          f"max {times[-1]:.1f} ms")
 
 
 if __name__ == "__main__":

@@ -10,8 +10,14 @@ from typing import Any
 
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
-from photon_doctor.engine.evidence import Observation
-from photon_doctor.engine.questions import candidate_values, current_firings, question_def, what_if
+from photon_doctor.engine.evidence import Observation, ObsValue
+from photon_doctor.engine.questions import (
+    CHECKLIST_PREFIX,
+    candidate_values,
+    current_firings,
+    question_def,
+    what_if,
+)
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
@@ -66,13 +72,18 @@ def why_question(
     before = {c.id: c.certainty for c in diagnosis.causes}
     firings = current_firings(kb, diagnosis)
     answers = []
-    for v in candidate_values(kb, odef):
-        after = what_if(kb, observations, firings, obs_id, v)
+    # A checklist: what each line would change if ticked (its observation answered with the line's value).
+    asked: list[tuple[str, ObsValue, ObsValue]] = (
+        [(i.obs, i.value, i.text) for i in kb.checklists[obs_id[len(CHECKLIST_PREFIX):]].items
+         if i.key in odef.choices]
+        if obs_id.startswith(CHECKLIST_PREFIX) else [(obs_id, v, v) for v in candidate_values(kb, odef)])
+    for target, v, shown in asked:
+        after = what_if(kb, observations, firings, target, v)
         moved = [(c.id, before[c.id], c.certainty) for c in after.causes if abs(c.certainty - before[c.id]) > 0.005]
         moved.sort(key=lambda m: -abs(m[2] - m[1]))
         changes = [{"cause": cid, "before": round(b, 4), "after": round(a, 4)} for cid, b, a in moved]
         first = after.plan[0].fix if after.plan else None
-        answers.append({"value": v, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
+        answers.append({"value": shown, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
     waiting: list[dict[str, Any]] = []
     for rule in kb.rules_using(obs_id):
         known: list[str] = []

@@ -18,6 +18,12 @@ Two question shapes come from the knowledge rather than from one observation:
 * **LED colour first, then pattern**: when the LED pattern is the best question and its colour is not known,
   ``led_colour`` is asked first; the pattern question then offers only that colour's patterns
   (:func:`question_def`).
+* **Checklists** (``checklist:<id>``, knowledge/data/checklists.toml): "tick all that apply" over facts an owner
+  knows at once (what changed just before it stopped, what is special about the firmware or network, what they
+  already found out). A ticked item is an answer, an unticked one no answer. Its value is the sum, over its items,
+  of the chance the item is ticked times what that answer would teach (the item's share of the mutual
+  information: P(v) x KL(posterior after v || now), discounted by the observation's answerability), per minute
+  of reading the list. Once a checklist marked ``settles`` was shown, its observations are not asked one by one.
 * **Fixes already tried, as yes/no**: ``tried:<fix id>`` asks whether one fix of the current plan was already
   tried without success (a "yes" multiplies the causes it resolves by 1 - q). Only the first
   :data:`TRIED_CANDIDATES` fixes of the plan are considered: the fixes that matter now.
@@ -35,7 +41,7 @@ from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.engine.rete import Firing
-from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
+from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, ObservationDef
 
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
@@ -47,9 +53,20 @@ LED_COLOUR = "led_colour"
 _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
 #: Prefix of the yes/no "did you already try this fix" questions, and how many plan fixes are considered.
 TRIED_PREFIX = "tried:"
+#: Prefix of the "tick all that apply" checklist questions.
+CHECKLIST_PREFIX = "checklist:"
+#: The chance an owner ticks a checklist item that holds: they know it happened (a router change, an update) or
+#: saw it (another network works). Not the answerability of the single question: that counts how often owners
+#: report a fact, which already includes how rare the fact is, and the item's chance of holding is P(v).
+AWARENESS = 0.5
 TRIED_CANDIDATES = 3
 #: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
 P_TRIED = 0.3
+#: How often a yes/no finding that argues for a cause is seen when that cause is absent (the answer model's base
+#: rate for it; the other answer takes the rest). Round 1 used 1/4; 1/10 gives the same interview on every case
+#: set (evaluate --interactive: same top-1 and median questions) and a less trigger-happy observe-repair
+#: (engine/observe.py): with 1/4, "module dependencies fail" came out a quarter of the time on any device.
+UNUSUAL = 0.1
 #: Answerability smoothing: an observation no real case reported still counts as ANSWER_PRIOR, worth
 #: ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
 ANSWER_PRIOR = 0.15
@@ -97,6 +114,11 @@ def led_colour_of(pattern: str) -> str:
 def question_def(kb: KnowledgeBase, observations: Mapping[str, Observation], obs_id: str) -> ObservationDef:
     """The question to put for ``obs_id``: the LED pattern narrowed to the colour already given, a yes/no
     question for ``tried:<fix>``, otherwise the knowledge's own definition."""
+    if obs_id.startswith(CHECKLIST_PREFIX):
+        cl = kb.checklists[obs_id[len(CHECKLIST_PREFIX):]]
+        items = {i.key: i.text for i in cl.items if i.obs not in observations}
+        return ObservationDef(id=obs_id, kind=Kind.FIXES, question=cl.question, help=cl.help, cost=cl.cost,
+                              choices=MappingProxyType(items))
     if obs_id.startswith(TRIED_PREFIX):
         fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
         return ObservationDef(
@@ -174,7 +196,7 @@ def _base_rates(odef: ObservationDef, factors: list[dict[str, float]]) -> list[f
         return [1.0] * len(factors)
     supports = [any(f > 0 for f in fac.values()) for fac in factors]
     if any(supports) and not all(supports):
-        return [0.25 if s else 0.75 for s in supports]
+        return [UNUSUAL if s else 1.0 - UNUSUAL for s in supports]
     return [0.5] * len(factors)
 
 
@@ -257,6 +279,10 @@ def rank_questions(
 ) -> list[QuestionValue]:
     """Every askable, unanswered question with its value, best (most information per minute) first."""
     result = []
+    skip = set(skip) | settled_by_checklists(kb, skip)
+    # An observation on a checklist not yet shown is asked through the list first (one question for many).
+    listed = {o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations}
+    single: dict[str, QuestionValue] = {}
     for obs_id, odef in kb.observations.items():
         if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
             continue
@@ -264,7 +290,15 @@ def rank_questions(
             continue  # asked only as the first half of the LED pattern question
         qv = value_of(kb, observations, diagnosis, obs_id, answerability(kb, obs_id))
         if qv is not None:
-            result.append(qv)
+            single[obs_id] = qv
+            if obs_id not in listed:
+                result.append(qv)
+    for cl in kb.checklists.values():
+        qid = CHECKLIST_PREFIX + cl.id
+        if qid not in skip:
+            cv = _checklist_value(kb, qid, cl.items, cl.cost, single, diagnosis.probabilities)
+            if cv is not None:
+                result.append(cv)
     tried = set(tried_fixes(observations))
     for step in diagnosis.plan[:TRIED_CANDIDATES]:
         qid = TRIED_PREFIX + step.fix
@@ -275,6 +309,42 @@ def rank_questions(
             result.append(qv)
     result.sort(key=lambda q: (-q.gain_per_minute, q.obs))
     return result
+
+
+def settled_by_checklists(kb: KnowledgeBase, asked: frozenset[str] | set[str]) -> set[str]:
+    """The observations not to ask one by one: those of every ``settles`` checklist already asked (answered or
+    not), because an owner who did not tick what they would remember does not know it."""
+    result: set[str] = set()
+    for cl in kb.checklists.values():
+        if cl.settles and CHECKLIST_PREFIX + cl.id in asked:
+            result.update(cl.observations)
+    return result
+
+
+def _checklist_value(
+    kb: KnowledgeBase, qid: str, items: tuple[ChecklistItem, ...], cost: float,
+    single: Mapping[str, QuestionValue], probs: Mapping[str, float],
+) -> QuestionValue | None:
+    """A checklist's value: for each item still open, P(ticked) x KL(posterior if ticked || now), where P(ticked)
+    is the chance of the item's value (from the model) times :data:`AWARENESS`."""
+    gain = 0.0
+    open_items = 0
+    for item in items:
+        qv = single.get(item.obs)
+        if qv is None:
+            continue
+        open_items += 1
+        for o in qv.outcomes:
+            if o.value == item.value:
+                gain += AWARENESS * o.probability * _kl(o.posterior, probs)
+    if open_items == 0:
+        return None
+    return QuestionValue(qid, (), gain, cost + QUESTION_OVERHEAD, 1.0)
+
+
+def _kl(post: Mapping[str, float], prior: Mapping[str, float]) -> float:
+    """Kullback-Leibler divergence KL(post || prior) in nats: what one answer taught."""
+    return sum(p * math.log(p / prior[c]) for c, p in post.items() if p > 0 and prior.get(c, 0.0) > 0)
 
 
 def next_question(
@@ -324,6 +394,7 @@ def current_firings(kb: KnowledgeBase, diagnosis: Diagnosis) -> tuple[Firing, ..
 
 
 __all__ = [
+    "CHECKLIST_PREFIX",
     "Outcome",
     "QuestionValue",
     "candidate_values",
@@ -331,6 +402,7 @@ __all__ = [
     "next_question",
     "question_def",
     "rank_questions",
+    "settled_by_checklists",
     "value_of",
     "what_if",
 ]

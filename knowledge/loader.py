@@ -1,7 +1,8 @@
 """Load and validate the knowledge base from TOML files, once, into frozen dataclasses.
 
 Files in the knowledge directory (``knowledge/data`` by default):
-``observations.toml``, ``causes.toml``, ``fixes.toml`` and one or more ``rules*.toml``. Each starts with
+``observations.toml``, ``causes.toml``, ``fixes.toml``, one or more ``rules*.toml`` and, optionally,
+``checklists.toml`` (the interview's "tick all that apply" questions). Each starts with
 ``schema_version = 1``. See docs/knowledge-format.md.
 
 Every problem raises :class:`~photon_doctor.errors.KnowledgeError` naming the file, the item id, the field and
@@ -17,8 +18,11 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
+from photon_doctor.engine.evidence import ObsValue
 from photon_doctor.knowledge.model import (
     CauseDef,
+    ChecklistDef,
+    ChecklistItem,
     Condition,
     FixDef,
     Kind,
@@ -78,6 +82,8 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
                 raise KnowledgeError(str(path), rule.id, "id", "duplicate rule id")
             seen.add(rule.id)
             rules.append(rule)
+    checklist_path = root / "checklists.toml"
+    checklists = _checklists(checklist_path, _read(checklist_path), observations) if checklist_path.is_file() else {}
     return KnowledgeBase(
         schema_version=SCHEMA_VERSION,
         observations=MappingProxyType(observations),
@@ -85,6 +91,7 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
         rules=tuple(rules),
         fixes=MappingProxyType(fixes),
         source_dir=str(root),
+        checklists=MappingProxyType(checklists),
     )
 
 
@@ -198,6 +205,47 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
             probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
             reported=int(item.num("reported", 0, 100000, required=False, default=0)),
+        )
+    return result
+
+
+def _checklists(
+    path: Path, doc: dict[str, Any], observations: dict[str, ObservationDef]
+) -> dict[str, ChecklistDef]:
+    """The "tick all that apply" questions: each item names an askable yes/no or enum observation and a value."""
+    result: dict[str, ChecklistDef] = {}
+    for i, table in enumerate(_tables(path, doc, "checklist")):
+        item = _Item(path, table, i, "checklist")
+        if item.id in result or item.id in observations:
+            raise item.fail("id", "duplicate id (checklist ids must differ from each other and from observations)")
+        raw_items = table.get("item")
+        if not isinstance(raw_items, list) or not raw_items:
+            raise item.fail("item", "expected one or more [[checklist.item]] tables")
+        items: list[ChecklistItem] = []
+        for j, raw in enumerate(raw_items):
+            where = f"item[{j}]"
+            if not isinstance(raw, dict):
+                raise item.fail(where, "must be a table")
+            obs_id, value, text = raw.get("obs"), raw.get("value"), raw.get("text")
+            odef = observations.get(obs_id) if isinstance(obs_id, str) else None
+            if odef is None:
+                raise item.fail(f"{where}.obs", f"unknown observation {obs_id!r}")
+            if odef.kind not in (Kind.BOOL, Kind.ENUM) or not odef.askable:
+                raise item.fail(f"{where}.obs", f"{obs_id} must be an askable yes/no or enum observation")
+            checked: ObsValue = _check_value(item, f"{where}.value", odef, Op.IS, value, {})
+            if not isinstance(text, str) or not text.strip():
+                raise item.fail(f"{where}.text", f"must be a non-empty string, found {text!r}")
+            entry = ChecklistItem(odef.id, checked, text)
+            if any(e.key == entry.key for e in items):
+                raise item.fail(where, f"duplicate item {entry.key}")
+            items.append(entry)
+        result[item.id] = ChecklistDef(
+            id=item.id,
+            question=item.text("question"),
+            help=item.text("help"),
+            cost=item.num("cost", 0.0, 60.0),
+            items=tuple(items),
+            settles=bool(table.get("settles", False)),
         )
     return result
 

@@ -239,6 +239,42 @@ class FixDef:
 
 
 @dataclass(frozen=True)
+class ChecklistItem:
+    """One line of a checklist: ticking it answers observation ``obs`` with ``value``."""
+
+    obs: str
+    value: ObsValue
+    text: str  # the statement the owner ticks, in words
+
+    @property
+    def key(self) -> str:
+        """The item's id in answers and sessions: ``obs=value`` (yes/no for booleans)."""
+        shown = ("yes" if self.value else "no") if isinstance(self.value, bool) else str(self.value)
+        return f"{self.obs}={shown}"
+
+
+@dataclass(frozen=True)
+class ChecklistDef:
+    """A "tick all that apply" question that collects several facts an owner knows at once (checklists.toml).
+
+    A ticked item is an answer; an unticked item is no answer at all (never "false"). When ``settles`` is true,
+    the items' observations are not asked again one by one once the checklist was shown: what an owner remembers
+    (what changed, the network's settings) they would have ticked.
+    """
+
+    id: str
+    question: str
+    help: str
+    cost: float  # minutes to read the list and tick
+    items: tuple[ChecklistItem, ...]
+    settles: bool = False
+
+    @property
+    def observations(self) -> tuple[str, ...]:
+        return tuple(dict.fromkeys(i.obs for i in self.items))
+
+
+@dataclass(frozen=True)
 class KnowledgeBase:
     """The validated knowledge, with lookups."""
 
@@ -248,6 +284,7 @@ class KnowledgeBase:
     rules: tuple[RuleDef, ...]
     fixes: Mapping[str, FixDef]
     source_dir: str = ""
+    checklists: Mapping[str, ChecklistDef] = field(default_factory=lambda: MappingProxyType({}))
 
     def __post_init__(self) -> None:
         # Indexes for the lookups the question selection makes thousands of times.

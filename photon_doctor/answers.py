@@ -46,6 +46,8 @@ def valid_values(kb: KnowledgeBase, odef: ObservationDef) -> str:
         return f"a number{' in ' + odef.unit if odef.unit else ''}"
     if odef.kind is Kind.VERSION:
         return "a version such as 1.5.2"
+    if odef.choices:  # a checklist: tick all that apply
+        return "item numbers or ids separated by commas, or 'none': " + ", ".join(odef.choices)
     return "fix numbers or ids separated by commas, or 'none': " + ", ".join(kb.fixes)
 
 
@@ -83,16 +85,18 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
         elif isinstance(text, str):
             items = [] if text.lower() in {"", "none", "nothing"} else [t.strip() for t in text.split(",") if t.strip()]
         if items is not None:
-            ids = list(kb.fixes)
-            # At the prompt the fixes are numbered: accept "3, 5" as well as ids.
+            # A list with its own choices (a checklist) picks among them; otherwise among the fixes.
+            ids = list(odef.choices or kb.fixes)
+            # At the prompt the items are numbered: accept "3, 5" as well as ids.
             items = [ids[n - 1] if isinstance(i, str) and (n := ascii_int(i) or 0) and n <= len(ids) else i
                      for i in items]
-            # Ids only: a list or an object in a file is not hashable and is not a fix.
-            unknown = [i for i in items if not isinstance(i, str) or i not in kb.fixes]
+            # Ids only: a list or an object in a file is not hashable and is not an id.
+            unknown = [i for i in items if not isinstance(i, str) or i not in ids]
             if not unknown:
                 return tuple(dict.fromkeys(items))
-            raise AnswerError(f"unknown fix id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
-                              + ", ".join(kb.fixes))
+            what = "item" if odef.choices else "fix"
+            raise AnswerError(f"unknown {what} id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
+                              + ", ".join(ids))
     raise AnswerError(f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
 
 

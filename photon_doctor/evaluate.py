@@ -15,7 +15,14 @@ from typing import Any
 from photon_doctor.answers import AnswerError, json_text, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.engine.observe import check_first
+from photon_doctor.engine.questions import (
+    CHECKLIST_PREFIX,
+    LED_COLOUR,
+    LED_PATTERN,
+    TRIED_PREFIX,
+    led_colour_of,
+)
 from photon_doctor.errors import CaseFileError
 from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.interview import Interview, run
@@ -115,6 +122,11 @@ class Oracle:
 
     def answer(self, odef: ObservationDef, number: int) -> str:
         observations = self.case.observations
+        if odef.id.startswith(CHECKLIST_PREFIX):
+            # Tick every item the case holds; the rest stay unticked (no answer).
+            cl = self.kb.checklists[odef.id[len(CHECKLIST_PREFIX):]]
+            return ",".join(i.key for i in cl.items if i.key in odef.choices
+                            and i.obs in observations and observations[i.obs].value == i.value)
         if odef.id.startswith(TRIED_PREFIX):
             tried = observations.get("fixes_tried_failed")
             if tried is None or not isinstance(tried.value, tuple):
@@ -173,6 +185,9 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
     position, minutes = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes)
     dd_position, dd_minutes = _first_fix([(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes)
     truth = case.expected_causes[0]
+    # Observe-repair: a check the plan puts before the fixes. Positions and minutes count fixes only; the check is
+    # reported beside them (the case holds no answer to it, so the plan after it is the plan shown).
+    check = check_first(kb, {o.id: o for o in d.observations}, d)
     return {
         "id": case.id,
         "ranked_causes": ranked,
@@ -188,6 +203,9 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
         "leading_probability": round(d.causes[0].probability, 4),
         "brier": round(sum((c.probability - (1.0 if c.id == truth else 0.0)) ** 2 for c in d.causes), 4),
         "file": case.file,
+        "check_first": None if check is None else {
+            "observation": check.obs, "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2),
+            "ecr_minutes": round(check.ecr, 2)},
     }
 
 

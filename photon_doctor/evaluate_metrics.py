@@ -44,6 +44,7 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
             "cases_ours_needs_more_steps": [r["id"] for r in both
                                              if r["first_accepted_fix_position"] > r["device_doctor_position"]],
         },
+        "cases_with_check_first": sum(1 for r in results if r.get("check_first")),
         "brier": round(statistics.mean(r["brier"] for r in results), 4) if n else None,
         "reliability": reliability(results),
     }
@@ -82,6 +83,9 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
                      f"needs {dd['mean_steps']:g} steps ({dd['mean_minutes']:g} min), this plan "
                      f"{dd['ours_mean_steps']:g} steps ({dd['ours_mean_minutes']:g} min)"
                      + (f"; more steps than Device Doctor on {', '.join(worse)}." if worse else "."))
+    if s.get("cases_with_check_first"):
+        lines.append(f"A check comes before the fixes in {s['cases_with_check_first']} cases (observe-repair; it is not "
+                     "counted as a step).")
     if s["median_questions"] is not None:
         lines.append(f"Questions asked: median {s['median_questions']:g}, mean {s['mean_questions']:g}.")
     if s["brier"] is not None:

@@ -9,14 +9,22 @@ or the leading cause is clear. I/O happens only through the :class:`Answerer` po
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import why_question
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, next_question, question_def
+from photon_doctor.engine.questions import (
+    CHECKLIST_PREFIX,
+    LED_COLOUR,
+    LED_PATTERN,
+    TRIED_PREFIX,
+    next_question,
+    question_def,
+)
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import why_question_text
 
@@ -51,16 +59,26 @@ class Interview:
     given_tried: Observation | None = None  # fixes_tried_failed as known before any yes/no answer
     current: str | None = None  # the question being asked now (saved if the session is interrupted there)
     verbose: bool = False  # show ids in explanations
+    ticked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # checklist id -> observations it answered
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
 
     def settled(self) -> set[str]:
         """Questions not to ask again: the skipped ones and the yes/no questions about tried fixes answered."""
-        return self.skipped | {TRIED_PREFIX + f for f in self.tried_answers}
+        return self.skipped | {TRIED_PREFIX + f for f in self.tried_answers} | set(self.ticked)
 
     def record(self, obs: Observation) -> None:
         self.history.append(obs.id)
+        if obs.id.startswith(CHECKLIST_PREFIX):
+            # Each ticked item answers its observation; unticked items answer nothing.
+            items = {i.key: i for i in self.kb.checklists[obs.id[len(CHECKLIST_PREFIX):]].items}
+            ticked = [items[k] for k in (obs.value if isinstance(obs.value, tuple) else ()) if k in items]
+            new = [i for i in ticked if i.obs not in self.observations]
+            for i in new:
+                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, obs.provenance)
+            self.ticked[obs.id] = tuple(i.obs for i in new)
+            return
         if obs.id.startswith(TRIED_PREFIX):
             if not self.tried_answers:
                 self.given_tried = self.observations.get("fixes_tried_failed")
@@ -68,6 +86,34 @@ class Interview:
             self._fold_tried()
             return
         self.observations[obs.id] = obs
+
+    def session_fields(self) -> dict[str, Any]:
+        """What a saved session needs beyond the observations and the skipped questions, so that a resumed session
+        does not ask again: the yes/no answers about fixes tried, and the checklists shown (with what they set)."""
+        return {"tried_answers": dict(self.tried_answers),
+                "checklists_asked": {k: list(v) for k, v in self.ticked.items()}}
+
+    def restore_session_fields(self, data: Mapping[str, Any]) -> None:
+        """Take back :meth:`session_fields` from a saved session (after its observations); ignores what does not
+        fit this knowledge base. The "yes" answers are already folded into fixes_tried_failed."""
+        tried = data.get("tried_answers")
+        if isinstance(tried, dict):
+            answers = {f: v for f, v in tried.items() if f in self.kb.fixes and isinstance(v, bool)}
+            if answers:
+                self.given_tried = self.observations.get("fixes_tried_failed")
+                self.tried_answers.update(answers)
+        skipped = data.get("skipped")
+        for qid in skipped if isinstance(skipped, list) else []:
+            if isinstance(qid, str) and (
+                    (qid.startswith(CHECKLIST_PREFIX) and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists)
+                    or (qid.startswith(TRIED_PREFIX) and qid[len(TRIED_PREFIX):] in self.kb.fixes)):
+                self.skipped.add(qid)  # "don't know" to a checklist or a tried-fix question
+        asked = data.get("checklists_asked")
+        if isinstance(asked, dict):
+            for qid, obs_ids in asked.items():
+                if (isinstance(qid, str) and qid.startswith(CHECKLIST_PREFIX)
+                        and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists and isinstance(obs_ids, list)):
+                    self.ticked[qid] = tuple(o for o in obs_ids if isinstance(o, str) and o in self.observations)
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)
@@ -93,6 +139,10 @@ class Interview:
         if not self.history:
             return None
         last = self.history.pop()
+        if last in self.ticked:
+            for obs_id in self.ticked.pop(last):
+                self.observations.pop(obs_id, None)
+            return last
         if last.startswith(TRIED_PREFIX):
             self.tried_answers.pop(last[len(TRIED_PREFIX):], None)
             self.skipped.discard(last)
@@ -134,6 +184,8 @@ def _askable(kb: KnowledgeBase, obs_id: str) -> bool:
     """True for a question this knowledge can put: an observation, or "already tried <fix>?"."""
     if obs_id.startswith(TRIED_PREFIX):
         return obs_id[len(TRIED_PREFIX):] in kb.fixes
+    if obs_id.startswith(CHECKLIST_PREFIX):
+        return obs_id[len(CHECKLIST_PREFIX):] in kb.checklists
     return obs_id in kb.observations
 
 

@@ -8,6 +8,7 @@ from typing import Any
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
 from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.engine.observe import check_first
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.plain import NO_WRAP, SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
 from photon_doctor.redact import redact, redact_obj
@@ -79,6 +80,7 @@ def diagnosis_json(
             }
             for s in d.plan
         ],
+        "check_first": _check_json(kb, d),
         "ecr_minutes": round(d.ecr, 2),
         "unresolved_probability": round(d.unresolved, 4),
         "questions_asked": questions_asked,
@@ -95,6 +97,16 @@ def plan_shown(d: Diagnosis, top: int = 8) -> int:
             break
         shown += 1
     return shown
+
+
+def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
+    """Observe-repair (engine/observe.py): a cheap check worth doing before the first fix, or None."""
+    check = check_first(kb, {o.id: o for o in d.observations}, d)
+    if check is None:
+        return None
+    return {"observation": check.obs, "question": kb.observations[check.obs].question,
+            "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2), "ecr_minutes": round(check.ecr, 2),
+            "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes]}
 
 
 def _not_probed(unavailable: Iterable[Unavailable], d: Diagnosis) -> list[tuple[str, str]]:
@@ -145,6 +157,10 @@ def diagnosis_text(
     if d.plan:
         shown = plan_shown(d, top)
         lines.append("")
+        check = check_first(kb, {o.id: o for o in d.observations}, d)
+        if check is not None:
+            lines.append(f"Check first (~{check.cost:g} min, it decides which fix comes first): "
+                         f"{kb.observations[check.obs].question}")
         rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
         lines.append(f"What to do, in this order (about {d.ecr:.0f} min expected{rest}):")
         for i, s in enumerate(d.plan[:shown], 1):
@@ -190,7 +206,7 @@ def diagnosis_rich(
             causes.add_column("id", style="dim")
         for c in ranked[:top]:
             colour = "bold red" if c.probability > 0.6 else "yellow" if c.probability > 0.3 else "white"
-            row = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
+            row: list[str | Text] = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
             causes.add_row(*row, *([c.id] if verbose else []))
         parts.append(causes)
     else:

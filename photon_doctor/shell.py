@@ -90,6 +90,7 @@ def session_record(
         "pending_question": interview.current,
         "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
         "actions": [],
+        **interview.session_fields(),
     }
     record.update(extra or {})
     return record
@@ -160,6 +161,7 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: 
                                  and (o in interview.observations or o in interview.skipped))
     asked = data.get("questions_asked")
     interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
+    interview.restore_session_fields(data)
     pending = data.get("pending_question")
     interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
     answers = len(interview.history)

@@ -50,6 +50,8 @@ class TerminalAnswerer:
         if odef.kind is Kind.ENUM:
             return [f"   {i:2}) {meaning}{tag(value, self.verbose)}"
                     for i, (value, meaning) in enumerate(odef.choices.items(), 1)]
+        if odef.kind is Kind.FIXES and odef.choices:  # a checklist: tick all that apply
+            return [f"   {i:2}) {text}{tag(key, self.verbose)}" for i, (key, text) in enumerate(odef.choices.items(), 1)]
         if odef.kind is Kind.FIXES:
             return [f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}" for i, fix in enumerate(self.kb.fixes.values(), 1)]
         return []

@@ -50,8 +50,16 @@ def test_batch_json_matches_the_contract() -> None:
     assert {"brier", "reliability", "device_doctor"} <= set(data["summary"])
 
 
-@pytest.mark.xfail(reason="issue 8: the short interview (median 4 questions) reaches top-1 0.5 on the thread "
-                   "cases, below the 0.8 it reached with 20+ questions; open work", strict=True)
+@pytest.mark.parametrize("leave_one_out", [False, True])
+def test_on_the_real_cases_the_short_interview_stays_within_five_points_of_batch(leave_one_out: bool) -> None:
+    """Issue 8's goal, measured as `evaluate --interactive` does: the oracle knows only what the case reports."""
+    real = [c for c in CASES if c.id.startswith("real")]
+    batch = evaluate(KB, real, leave_one_out=leave_one_out)["summary"]
+    talk = evaluate(KB, real, interactive=True, leave_one_out=leave_one_out)["summary"]
+    assert talk["median_questions"] <= 5
+    assert talk["top1"] >= batch["top1"] - 0.05, (talk["top1"], batch["top1"])
+
+
 def test_interactive_asks_questions_and_stays_near_the_batch_result() -> None:
     thread = [c for c in CASES if c.id.startswith("thread")]
     result = evaluate(KB, thread, interactive=True)

@@ -1,0 +1,56 @@
+"""Observe-repair (engine/observe.py): a cheap check before the fixes only where ECO < ECR and an answer changes
+the first fix; never a remembered fact; the figures it reports are the planner's own."""
+
+from __future__ import annotations
+
+import pytest
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
+from photon_doctor.engine.observe import MIN_SAVING, MIN_SWITCH, check_first, settled_observations
+from photon_doctor.engine.planning import plan_fixes
+from photon_doctor.engine.questions import value_of
+from photon_doctor.knowledge.loader import load_knowledge
+
+KB = load_knowledge()
+
+
+def _obs(**values: ObsValue) -> dict[str, Observation]:
+    return {k: Observation(k, v, 1.0, Provenance("test")) for k, v in values.items()}
+
+
+THIN = [_obs(led_pattern="blinking_green"), _obs(led_pattern="breathing_white", recent_device_os_update=True),
+        _obs(power_source="battery"), _obs()]
+
+
+@pytest.mark.parametrize("observations", THIN)
+def test_a_check_is_shown_only_when_it_pays_and_separates(observations: dict[str, Observation]) -> None:
+    d = diagnose(KB, observations)
+    check = check_first(KB, observations, d)
+    if check is None:
+        return
+    assert check.obs not in observations and check.obs not in settled_observations(KB)
+    assert KB.observations[check.obs].cost < d.plan[0].cost
+    assert check.eco <= check.ecr - MIN_SAVING and check.ecr == d.ecr
+    assert any(p >= MIN_SWITCH and first != d.plan[0].fix for _, p, first in check.outcomes)
+    # ECO is the check's cost plus the planner's ECR after each answer, weighted by the answer's chance.
+    qv = value_of(KB, observations, d, check.obs)
+    assert qv is not None
+    total = sum(o.probability for o in qv.outcomes)
+    eco = check.cost + sum(o.probability / total * plan_fixes(KB, o.posterior)[1] for o in qv.outcomes)
+    assert check.eco == pytest.approx(eco)
+
+
+def test_thin_evidence_gets_a_check_that_can_bring_the_device_os_update_first() -> None:
+    observations = _obs(led_pattern="blinking_green")  # real-d11: a Device OS update was the fix
+    d = diagnose(KB, observations)
+    check = check_first(KB, observations, d)
+    assert check is not None and check.obs == "module_dependencies_ok"
+    firsts = {v: f for v, _, f in check.outcomes}
+    assert firsts[False] == "update_device_os_usb" and d.plan[0].fix != "update_device_os_usb"
+
+
+def test_no_check_when_the_evidence_already_decides() -> None:
+    observations = _obs(led_pattern="breathing_white", app_blocks_loop=True, history_non_automatic_mode=True,
+                        safe_mode_connects=True)
+    d = diagnose(KB, observations)
+    assert check_first(KB, observations, d) is None
