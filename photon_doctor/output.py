@@ -184,7 +184,7 @@ def diagnosis_rich(
             causes.add_column("id", style="dim")
         for c in ranked[:top]:
             colour = "bold red" if c.probability > 0.6 else "yellow" if c.probability > 0.3 else "white"
-            row = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
+            row: list[str | Text] = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
             causes.add_row(*row, *([c.id] if verbose else []))
         parts.append(causes)
     else:

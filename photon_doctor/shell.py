@@ -127,7 +127,8 @@ def probe_observations(
     observed = {r.probe for r in result.reports if r.observations}
     if "serial" in observed:
         observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable if u.probe not in observed}.values())
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable
+                   if u.probe not in observed or (u.id is not None and u.id not in known)}.values())
     return known, unique, probe_facts(result)
 
 
