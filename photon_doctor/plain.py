@@ -251,8 +251,16 @@ def _seen(kb: KnowledgeBase, o: Mapping[str, Any]) -> str:
 
 def _short_question(question: str) -> str:
     """A question as a short label: its first clause, without the question mark."""
-    q = re.split(r"[?(:]", question, maxsplit=1)[0].strip()
-    return q[:60].rstrip() + ("..." if len(q) > 60 else "")
+    return question_label(question, 60, stops="?:")
+
+
+def question_label(question: str, limit: int, stops: str = "?") -> str:
+    """A question as a label of at most ``limit`` characters (then "..."): without its parenthesised asides
+    (cutting at the first "(" left "What does the status LED" or "Does your account's device list"), up to the
+    first of ``stops``."""
+    q = re.sub(r"\s*\([^()]*\)", "", question)
+    q = re.split(f"[{re.escape(stops)}]", q, maxsplit=1)[0].strip()
+    return q[:limit].rstrip() + ("..." if len(q) > limit else "")
 
 
 def _join(names: list[str]) -> str:
