@@ -144,6 +144,12 @@ class FleetFetcher:
         self._resume_at = 0.0
         self._interval = 0.0  # seconds between request starts, across threads (adaptive: see _polite)
         self._next_at = 0.0
+        self._slowed_at = 0.0  # when the request rate was last halved
+
+    @property
+    def pace(self) -> float:
+        """Seconds kept between request starts now (0 until the cloud first answers 429)."""
+        return self._interval
 
     # --- one request, politely ----------------------------------------------------------------------------
     def _wait_turn(self) -> None:
@@ -169,6 +175,7 @@ class FleetFetcher:
         backoff = BACKOFF_START
         for attempt in range(RETRIES + 1):
             self._wait_turn()
+            started = time.monotonic()
             try:
                 with self._gate:
                     self.stats.requests += 1
@@ -179,8 +186,12 @@ class FleetFetcher:
                     self.stats.rate_limited += 1
                     self.stats.waits.append(wait_for)
                     self._resume_at = max(self._resume_at, time.monotonic() + wait_for)
-                    # Slow down for good, not just for the pause: the request rate halves at each 429.
-                    self._interval = min(PACE_MAX, max(PACE_START, self._interval * 2))
+                    # Slow down for good, not just for the pause: the request rate halves at each 429 -- once
+                    # per burst, as TCP halves once per window: the other requests in flight when the rate was
+                    # halved met the same limit (8 of them halved it 8 times, to a tenth of the limit or less).
+                    if started >= self._slowed_at:
+                        self._interval = min(PACE_MAX, max(PACE_START, self._interval * 2))
+                        self._slowed_at = time.monotonic()
                 if attempt == RETRIES:
                     raise
             except (CloudServerError, CloudUnreachable):
