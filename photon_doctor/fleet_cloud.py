@@ -152,14 +152,21 @@ class FleetFetcher:
         return self._interval
 
     # --- one request, politely ----------------------------------------------------------------------------
-    def _wait_turn(self) -> None:
-        """Wait out a Retry-After pause, and keep request starts ``_interval`` apart (0 until the first 429)."""
-        with self._gate:
-            now = time.monotonic()
-            start = max(now, self._resume_at, self._next_at)
-            self._next_at = start + self._interval
-        if start > now:
-            self._sleep(start - now)
+    def _wait_turn(self) -> float:
+        """Wait out a Retry-After pause, and keep request starts ``_interval`` apart (0 until the first 429).
+
+        A pause that began while this request waited for its turn is waited out too. Returns when the turn was
+        given: a 429 to a request given its turn before the last slowdown does not slow down again."""
+        while True:
+            with self._gate:
+                now = time.monotonic()
+                start = max(now, self._resume_at, self._next_at)
+                self._next_at = start + self._interval
+            if start > now:
+                self._sleep(start - now)
+            with self._gate:
+                if self._resume_at <= start or self._resume_at <= time.monotonic():
+                    return now
 
     def _client(self) -> FleetClient:
         client: FleetClient | None = getattr(self._local, "client", None)
@@ -174,8 +181,7 @@ class FleetFetcher:
         """Make one request: paced, paused while a Retry-After runs, retried after a 429, a 5xx or no answer."""
         backoff = BACKOFF_START
         for attempt in range(RETRIES + 1):
-            self._wait_turn()
-            started = time.monotonic()
+            started = self._wait_turn()
             try:
                 with self._gate:
                     self.stats.requests += 1
