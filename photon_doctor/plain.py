@@ -34,7 +34,10 @@ def percent(p: float) -> str:
 
 
 def likelihood(p: float) -> str:
-    """A cause's probability in words and as a percentage: "very likely, about 70 %"."""
+    """A cause's probability in words and as a percentage: "very likely, about 70 %". The word follows the
+    percentage shown, so one percentage always reads with one word."""
+    shown = p
+    p = p if p < SMALL or p > 0.975 else round(p * 20) / 20
     if p >= 0.85:
         word = "almost certain"
     elif p >= 0.6:
@@ -47,7 +50,7 @@ def likelihood(p: float) -> str:
         word = "unlikely"
     else:
         word = "very unlikely"
-    return f"{word}, {percent(p)}"
+    return f"{word}, {percent(shown)}"
 
 
 def risk_sentence(fix: FixDef) -> str:

@@ -84,3 +84,14 @@ def test_a_number_that_is_no_step_is_not_matched_against_title_digits(typed: str
     # QA finding: `why -1` explained "The router is in 802.11n-only mode", `why 2.5` the Device OS answer.
     with pytest.raises(NoSuchTarget, match="no step"):
         find_target(KB, D, typed)
+
+
+def test_one_percentage_reads_with_one_word() -> None:
+    # QA finding: "likely, about 60 %" and "very likely, about 60 %" (0.58 and 0.61) in the same evening.
+    from photon_doctor.plain import likelihood
+
+    words: dict[str, set[str]] = {}
+    for i in range(1001):
+        word, shown = likelihood(i / 1000).split(", ")
+        words.setdefault(shown, set()).add(word)
+    assert all(len(w) == 1 for w in words.values()), {k: v for k, v in words.items() if len(v) > 1}
