@@ -25,6 +25,7 @@ from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
 from photon_doctor.plain import wrap_lines
+from photon_doctor.probes.serial_console import DETAIL_IDS as SERIAL_DETAILS
 from photon_doctor.sessions import load_session, save_session, session_observations
 from photon_doctor.terminal import TerminalAnswerer
 
@@ -127,8 +128,9 @@ def probe_observations(
     observed = {r.probe for r in result.reports if r.observations}
     if "serial" in observed:
         observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
+    # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
     unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable
-                   if u.probe not in observed or (u.id is not None and u.id not in known)}.values())
+                   if u.probe not in observed or (u.id in SERIAL_DETAILS and u.id not in known)}.values())
     return known, unique, probe_facts(result)
 
 
