@@ -350,6 +350,6 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if close:
         offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
         shown = " or ".join(offered)
-        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}?")
+        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}" + ("" if shown.endswith("?'") else "?"))
     raise NoSuchTarget(f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
                        "cause's title (why \"static ip\"), or see 'photon-doctor kb show'")

@@ -95,3 +95,9 @@ def test_one_percentage_reads_with_one_word() -> None:
         word, shown = likelihood(i / 1000).split(", ")
         words.setdefault(shown, set()).add(word)
     assert all(len(w) == 1 for w in words.values()), {k: v for k, v in words.items() if len(v) > 1}
+
+
+def test_did_you_mean_a_question_ends_with_one_question_mark() -> None:
+    with pytest.raises(NoSuchTarget) as err:
+        find_target(KB, D, "physical_damge")
+    assert "?'?" not in str(err.value) and str(err.value).endswith("'")
