@@ -27,6 +27,8 @@ from photon_doctor.graph.style import (
     edge_label,
 )
 
+from photon_doctor.plain import question_label
+
 ROW = 26  # pixels per slot of the tallest layer
 NODE_HEIGHT = 20
 GAP = 150  # pixels between columns
@@ -146,7 +148,7 @@ def owner_label(data: dict[str, Any]) -> str:
     if kind in ("cause", "fix"):
         return str(data.get("title") or data["label"])
     if kind == "observation":
-        return str(data.get("question") or data["label"]).split("(")[0].strip()
+        return question_label(str(data.get("question") or data["label"]), 200)
     if kind == "rule":
         return str(data.get("rationale") or data["label"])
     return str(data["label"])

@@ -144,16 +144,29 @@ class FleetFetcher:
         self._resume_at = 0.0
         self._interval = 0.0  # seconds between request starts, across threads (adaptive: see _polite)
         self._next_at = 0.0
+        self._slowed_at = 0.0  # when the request rate was last halved
+
+    @property
+    def pace(self) -> float:
+        """Seconds kept between request starts now (0 until the cloud first answers 429)."""
+        return self._interval
 
     # --- one request, politely ----------------------------------------------------------------------------
-    def _wait_turn(self) -> None:
-        """Wait out a Retry-After pause, and keep request starts ``_interval`` apart (0 until the first 429)."""
-        with self._gate:
-            now = time.monotonic()
-            start = max(now, self._resume_at, self._next_at)
-            self._next_at = start + self._interval
-        if start > now:
-            self._sleep(start - now)
+    def _wait_turn(self) -> float:
+        """Wait out a Retry-After pause, and keep request starts ``_interval`` apart (0 until the first 429).
+
+        A pause that began while this request waited for its turn is waited out too. Returns when the turn was
+        given: a 429 to a request given its turn before the last slowdown does not slow down again."""
+        while True:
+            with self._gate:
+                now = time.monotonic()
+                start = max(now, self._resume_at, self._next_at)
+                self._next_at = start + self._interval
+            if start > now:
+                self._sleep(start - now)
+            with self._gate:
+                if self._resume_at <= start or self._resume_at <= time.monotonic():
+                    return now
 
     def _client(self) -> FleetClient:
         client: FleetClient | None = getattr(self._local, "client", None)
@@ -168,7 +181,7 @@ class FleetFetcher:
         """Make one request: paced, paused while a Retry-After runs, retried after a 429, a 5xx or no answer."""
         backoff = BACKOFF_START
         for attempt in range(RETRIES + 1):
-            self._wait_turn()
+            started = self._wait_turn()
             try:
                 with self._gate:
                     self.stats.requests += 1
@@ -179,8 +192,12 @@ class FleetFetcher:
                     self.stats.rate_limited += 1
                     self.stats.waits.append(wait_for)
                     self._resume_at = max(self._resume_at, time.monotonic() + wait_for)
-                    # Slow down for good, not just for the pause: the request rate halves at each 429.
-                    self._interval = min(PACE_MAX, max(PACE_START, self._interval * 2))
+                    # Slow down for good, not just for the pause: the request rate halves at each 429 -- once
+                    # per burst, as TCP halves once per window: the other requests in flight when the rate was
+                    # halved met the same limit (8 of them halved it 8 times, to a tenth of the limit or less).
+                    if started >= self._slowed_at:
+                        self._interval = min(PACE_MAX, max(PACE_START, self._interval * 2))
+                        self._slowed_at = time.monotonic()
                 if attempt == RETRIES:
                     raise
             except (CloudServerError, CloudUnreachable):

@@ -30,6 +30,8 @@ INLINE_BELOW = 64
 CHUNK = 32
 #: How many causes are kept per verdict.
 TOP = 3
+#: How many times its base rate the evidence must make a cause before it counts as a device's likely cause.
+SUPPORT = 2.0
 
 
 @dataclass(frozen=True)
@@ -50,9 +52,10 @@ def _worker_kb(knowledge_dir: str | None) -> KnowledgeBase:
 
 
 def verdict_of(kb: KnowledgeBase, key: Key) -> Verdict:
-    """Diagnose one key with the core."""
+    """Diagnose one key with the core. Only causes the evidence supports count (at least SUPPORT times their
+    base rate): a device the cloud tells nothing about has no likely cause, not the likeliest base rate."""
     d = diagnose(kb, observations_of(key))
-    ranked = d.ranked[:TOP]
+    ranked = [c for c in d.ranked if c.probability >= SUPPORT * c.prior][:TOP]
     return Verdict(tuple((c.id, c.certainty) for c in ranked), d.leading_clear)
 
 

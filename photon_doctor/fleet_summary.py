@@ -123,6 +123,10 @@ def write_json(report: Mapping[str, Any], rows: Iterable[dict[str, Any]], out: T
     out.write("".join(batch) + "\n  ]\n}\n")
 
 
+def _devices(n: int) -> str:
+    return f"{n:,} device" + ("" if n == 1 else "s")
+
+
 def summary_text(report: Mapping[str, Any]) -> str:
     """The report in plain words and percentages (device names, not ids; cause titles, not ids)."""
     dev = report["devices"]
@@ -134,22 +138,22 @@ def summary_text(report: Mapping[str, Any]) -> str:
         lines.append("Offline for: " + "; ".join(
             f"{o['range']} {o['devices']:,} ({o['share_pct']} %)" for o in report["offline_for"]) + ".")
     if report["causes"]:
-        lines += ["", f"Likely causes, for the {dev['diagnosed']:,} devices offline or struggling:"]
+        lines += ["", f"Likely causes, for the {_devices(dev['diagnosed'])} offline or struggling:"]
         for c in report["causes"]:
             shown = c["examples"]
             more = c["devices"] - len(shown)
             who = ", ".join(shown) + (f" and {more:,} more" if more > 0 else "")
-            lines.append(f"  {c['share_pct']:5.1f} %  {c['title']}: {c['devices']:,} devices ({who})")
+            lines.append(f"  {c['share_pct']:5.1f} %  {c['title']}: {_devices(c['devices'])} ({who})")
     else:
         lines += ["", "No device is offline or struggling."]
     visit = report["needs_visit"]
     if visit["devices"]:
         shown = [v["name"] or v["id"] for v in visit["list"][:SHOWN]]
         more = visit["devices"] - len(shown)
-        lines += ["", f"Need a person on site: {visit['devices']:,} devices ("
+        lines += ["", f"Need a person on site: {_devices(visit['devices'])} ("
                   + ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") + "). "
                   "The full list is in --csv, --html or --json."]
-    lines += ["", (f"Diagnosed {dev['diagnosed']:,} devices from {dev['distinct_observation_sets']:,} "
+    lines += ["", (f"Diagnosed {_devices(dev['diagnosed'])} from {dev['distinct_observation_sets']:,} "
               "distinct sets of observations (each set once).")]
     return "\n".join(lines)
 

@@ -211,7 +211,13 @@ def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d:
     kb = interview.kb
     interview.asked += 1
     while True:
-        raw = answerer.answer(odef, interview.asked)
+        try:
+            raw = answerer.answer(odef, interview.asked)
+        except BaseException:
+            # Ctrl-C or the end of input: the open question was not answered, so it does not count (it is kept
+            # in ``current`` and asked again, with the same number, when the session is resumed).
+            interview.asked -= 1
+            raise
         text = raw.strip()
         word = text.lower()
         if word in {"why", "w"}:

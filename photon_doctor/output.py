@@ -109,17 +109,12 @@ def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
             "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes]}
 
 
-def _not_probed(unavailable: Iterable[Unavailable], d: Diagnosis) -> list[tuple[str, str]]:
-    """What was not probed and why, once each: a probe that observed something is not listed (and when the device
-    answered over serial, neither is "no Photon found on USB", which would contradict it)."""
-    observed = {o.provenance.source.removeprefix("probe:") for o in d.observations
-                if o.provenance.source.startswith("probe:")}
-    if "serial" in observed:
-        observed.add("usb")
+def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
+    """What was not probed and why, once each (the shell has already left out the probes that observed
+    something, but for the facts a cut-short serial console lost)."""
     seen: dict[str, str] = {}
     for u in unavailable:
-        if u.probe not in observed:
-            seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
+        seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
     return list(seen.items())
 
 
@@ -170,7 +165,7 @@ def diagnosis_text(
         lines.append("")
         lines.append("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
                      "for the reasoning.")
-    missing = _not_probed(unavailable, d)
+    missing = _not_probed(unavailable)
     if missing:
         lines.append("")
         lines.append("Not probed:")
@@ -230,7 +225,7 @@ def diagnosis_rich(
         parts.append(plan)
         parts.append(Text("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
                           "for the reasoning.", style="dim"))
-    missing = _not_probed(unavailable, d)
+    missing = _not_probed(unavailable)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))
         for name, reason in missing:

@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis
+from photon_doctor.engine.questions import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 
 #: Below this, a cause is "very unlikely" and a fix's chance is "under 5 %".
@@ -33,7 +34,10 @@ def percent(p: float) -> str:
 
 
 def likelihood(p: float) -> str:
-    """A cause's probability in words and as a percentage: "very likely, about 70 %"."""
+    """A cause's probability in words and as a percentage: "very likely, about 70 %". The word follows the
+    percentage shown, so one percentage always reads with one word."""
+    shown = p
+    p = p if p < SMALL or p > 0.975 else round(p * 20) / 20
     if p >= 0.85:
         word = "almost certain"
     elif p >= 0.6:
@@ -46,7 +50,7 @@ def likelihood(p: float) -> str:
         word = "unlikely"
     else:
         word = "very unlikely"
-    return f"{word}, {percent(p)}"
+    return f"{word}, {percent(shown)}"
 
 
 def risk_sentence(fix: FixDef) -> str:
@@ -179,7 +183,11 @@ def why_question_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], ans
             verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
             parts.append(f"{_join(names)}{verb} less likely")
         lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
-    if len(lines) == 1:
+    if len(lines) == 1 and obs_id == LED_COLOUR:
+        # The colour moves no cause by itself: it is asked so the pattern question offers only a few lines.
+        lines.append("The colour on its own changes nothing yet: it narrows the next question, how the LED "
+                     "blinks, to that colour's few patterns, and the pattern points to the likely causes.")
+    elif len(lines) == 1:
         lines.append("No answer would change the ranking much now; you may skip it with '?'.")
     lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
     return "\n".join(lines)
@@ -246,8 +254,16 @@ def _seen(kb: KnowledgeBase, o: Mapping[str, Any]) -> str:
 
 def _short_question(question: str) -> str:
     """A question as a short label: its first clause, without the question mark."""
-    q = re.split(r"[?(:]", question, maxsplit=1)[0].strip()
-    return q[:60].rstrip() + ("..." if len(q) > 60 else "")
+    return question_label(question, 60, stops="?:")
+
+
+def question_label(question: str, limit: int, stops: str = "?") -> str:
+    """A question as a label of at most ``limit`` characters (then "..."): without its parenthesised asides
+    (cutting at the first "(" left "What does the status LED" or "Does your account's device list"), up to the
+    first of ``stops``."""
+    q = re.sub(r"\s*\([^()]*\)", "", question)
+    q = re.split(f"[{re.escape(stops)}]", q, maxsplit=1)[0].strip()
+    return q[:limit].rstrip() + ("..." if len(q) > limit else "")
 
 
 def _join(names: list[str]) -> str:
@@ -278,6 +294,20 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
 
 
+def _close_by_words(wanted: list[str], pools: list[tuple[str, Mapping[str, str]]]) -> list[str]:
+    """Titles (lower case) whose words come close to every word typed ("statc ip", "antena"), best first."""
+    scored: list[tuple[float, str]] = []
+    for _, names in pools:
+        for title in names.values():
+            words = _words(title)
+            fits = [max((difflib.SequenceMatcher(None, w, t).ratio() if not t.startswith(w) else 1.0)
+                        for t in words) if words else 0.0 for w in wanted]
+            if min(fits) >= 0.75:
+                scored.append((sum(fits) / len(fits), title.lower()))
+    scored.sort(key=lambda s: -s[0])
+    return [title for _, title in scored[:3]]
+
+
 def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     """A plan number (``2``), an id, an id's start, or words of a title (``static ip``), with "did you mean"."""
     text = target.strip()
@@ -286,6 +316,8 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         if 1 <= n <= len(d.plan):
             return Target("fix", d.plan[n - 1].fix)
         raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
+    if re.fullmatch(r"[-+]?\d*[.,]?\d+", text):  # -1 or 2.5 is no step, and no title's digits either
+        raise NoSuchTarget(f"there is no step {text} in the plan: give a number from 1 to {len(d.plan)}")
     pools: list[tuple[str, Mapping[str, str]]] = [
         ("fix", {f.id: f.title for f in kb.fixes.values()}),
         ("cause", {c.id: c.title for c in kb.causes.values()}),
@@ -313,9 +345,11 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     candidates = {i: i for _, names in pools for i in names}
     candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})
     close = difflib.get_close_matches(text.lower(), list(candidates), n=3, cutoff=0.6)
+    if not close and wanted:
+        close = _close_by_words(wanted, pools)
     if close:
         offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
         shown = " or ".join(offered)
-        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}?")
+        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}" + ("" if shown.endswith("?'") else "?"))
     raise NoSuchTarget(f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
                        "cause's title (why \"static ip\"), or see 'photon-doctor kb show'")

@@ -23,8 +23,8 @@ from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.errors import SessionError, UsageError
-from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.plain import likelihood
+from photon_doctor.knowledge.model import Kind, KnowledgeBase
+from photon_doctor.plain import likelihood, value_words
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.sessions import session_observations
@@ -73,6 +73,15 @@ def value_text(value: Any, unit: str | None = None) -> str:
     return f"{text} {unit}" if unit and isinstance(value, (int, float)) else text
 
 
+def _value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
+    """A value as the report says it: a choice's meaning and the titles of fixes (never their ids), else
+    :func:`value_text`."""
+    odef = kb.observations.get(obs_id)
+    if odef is not None and (odef.kind is Kind.FIXES or (odef.kind is Kind.ENUM and str(value) in odef.choices)):
+        return value_words(kb, obs_id, tuple(value) if isinstance(value, list) else value)
+    return value_text(value, odef.unit if odef else None)
+
+
 def _observation(kb: KnowledgeBase, o: Observation) -> dict[str, Any]:
     odef = kb.observations[o.id]
     value = value_to_json(o.value)
@@ -81,7 +90,7 @@ def _observation(kb: KnowledgeBase, o: Observation) -> dict[str, Any]:
         "id": o.id,
         "question": odef.question,
         "value": value,
-        "value_text": value_text(value, odef.unit),
+        "value_text": _value_words(kb, o.id, value),
         "meaning": meaning,
         "confidence": o.confidence,
         "source": o.provenance.source,
@@ -107,8 +116,7 @@ def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
     how: dict[str, Any] = how_cause(kb, d, cause_id)
     for entry in how["for"] + how["against"]:
         for o in entry["observations"]:
-            odef = kb.observations.get(o["id"])
-            o["value_text"] = value_text(o["value"], odef.unit if odef else None)
+            o["value_text"] = _value_words(kb, o["id"], o["value"])
             o["obtained_by"] = source_words(o["source"])
     return how
 

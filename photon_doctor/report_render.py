@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.plain import likelihood, percent
+from photon_doctor.plain import likelihood, percent, question_label
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
@@ -99,8 +99,7 @@ def _questions(report: Mapping[str, Any]) -> dict[str, str]:
 
 
 def _label(question: str) -> str:
-    q = re.split(r"[?(]", question, maxsplit=1)[0].strip()
-    return q[:80].rstrip() + ("..." if len(q) > 80 else "")
+    return question_label(question, 80)
 
 
 def _answer_words(o: Mapping[str, Any]) -> str:

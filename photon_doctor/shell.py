@@ -25,6 +25,7 @@ from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
 from photon_doctor.plain import wrap_lines
+from photon_doctor.probes.serial_console import DETAIL_IDS as SERIAL_DETAILS
 from photon_doctor.sessions import load_session, save_session, session_observations
 from photon_doctor.terminal import TerminalAnswerer
 
@@ -90,7 +91,6 @@ def session_record(
         "pending_question": interview.current,
         "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
         "actions": [],
-        **interview.session_fields(),
     }
     record.update(extra or {})
     return record
@@ -124,9 +124,13 @@ def probe_observations(
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
     known = {k: v for k, v in result.observations.items() if k in kb.observations}
-    # Every reason is kept (--json, the session); the human "Not probed" list leaves out the probes that observed
-    # something (output._not_probed).
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable}.values())
+    # "Not probed" lists only probes that observed nothing at all, once each.
+    observed = {r.probe for r in result.reports if r.observations}
+    if "serial" in observed:
+        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
+    # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
+    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable
+                   if u.probe not in observed or (u.id in SERIAL_DETAILS and u.id not in known)}.values())
     return known, unique, probe_facts(result)
 
 
@@ -161,7 +165,6 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: 
                                  and (o in interview.observations or o in interview.skipped))
     asked = data.get("questions_asked")
     interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
-    interview.restore_session_fields(data)
     pending = data.get("pending_question")
     interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
     answers = len(interview.history)

@@ -77,6 +77,10 @@ class TerminalAnswerer:
         if isinstance(shown, list):
             numbers = [str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes]
             return ",".join(numbers) if numbers else "nothing (press Enter)"
+        full = self.kb.observations.get(odef.id)
+        if odef.kind is Kind.ENUM and full is not None and str(shown) in full.choices:
+            # The LED pattern narrowed to another colour than the owner's: say the pattern, and how to go back.
+            return f"{full.choices[str(shown)]}, which is not listed: type back to change the colour"
         return str(shown)
 
     def answer(self, odef: ObservationDef, number: int) -> str:

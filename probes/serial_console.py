@@ -35,6 +35,8 @@ from photon_doctor.redact import redact
 
 SOURCE = "probe:serial"
 DEFAULT_IDLE = 0.25  # the CLI's quiet gap that ends an answer
+#: What the commands after 'i' observe, in the order they are sent.
+DETAIL_IDS = ("device_os_version", "module_dependencies_ok")
 
 
 def rssi_from_diagnostics(diag: Mapping[str, Any]) -> int | float | None:
@@ -123,7 +125,11 @@ class SerialProbe:
             obs.append(self._obs("listening_mode_enters", True, how))
             self._details(console, obs, unavailable, facts)
         except ProbeFailure as exc:
-            unavailable.append(Unavailable(self.name, redact(str(exc))))
+            # Name the first fact lost (a port that vanished after 'i' costs the Device OS version and the
+            # module check), so "Not probed" keeps the reason even though the probe observed something.
+            got = {o.id for o in obs}
+            lost = next((i for i in DETAIL_IDS if i not in got), None) if got else None
+            unavailable.append(Unavailable(self.name, redact(str(exc)), lost))
         finally:
             if entered:
                 self._leave(console, unavailable)

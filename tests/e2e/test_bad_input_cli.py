@@ -42,11 +42,12 @@ def test_superscript_port_in_cloud_endpoint_is_a_usage_error() -> None:
 
 
 def test_superscript_digit_at_a_choice_is_asked_again_and_nothing_is_lost() -> None:
-    # visible_damage=no leaves the LED worth asking about; the input then ends (no terminal: exit 10, saved).
+    # No damage seen, so the interview has a question to ask (with a dent the damage is clear at once); the input
+    # then ends at the re-ask: no terminal left (exit 10), the answers given are saved.
     r = run_cli(*MINI, "diagnose", "-a", "visible_damage=no", "-a", "fixes_tried_failed=none", input="³\n")
     assert r.returncode == ExitCode.NO_TERMINAL
     assert "'³' is not an answer here" in r.stderr and "Traceback" not in r.stderr
-    assert "session so far is saved" in r.stderr
+    assert "the session so far is saved" in r.stderr
 
 
 @pytest.mark.parametrize(
@@ -165,6 +166,7 @@ def test_an_unexpected_error_names_a_bug_report_and_saves_the_session(tmp_path: 
     """No standard input at all: asking the first question fails in a way nobody planned for."""
     home = tmp_path / "home"
     secret = "0123456789abcdef0123456789abcdef01234567"
+    # No damage seen: a question has to be asked (with a dent the damage is clear and nothing is asked).
     r = _run_without_stdin(*MINI, "diagnose", "-a", "visible_damage=no", "--token", secret, home=home)
     assert r.returncode == ExitCode.INTERNAL
     line = _one_line_error(r.stderr)

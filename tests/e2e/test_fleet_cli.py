@@ -108,8 +108,10 @@ def test_dask_gives_the_same_report_as_local_processes(tmp_path: Path) -> None:
     kb = load_knowledge()
     local = run_fleet(kb, FleetOptions(from_file=export, now=NOW, workers=2), {})
     assert local.report["source"]["diagnosed_on"] == "processes"
+    # The scheduler's HTTP server listens on 8787 even without a dashboard: any other Dask on the machine made the
+    # test fail ("Port 8787 is already in use", an error under filterwarnings); ':0' takes a free port.
     with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=None) as cluster:
+                                  dashboard_address=":0") as cluster:
         remote = run_fleet(kb, FleetOptions(from_file=export, now=NOW, dask=cluster.scheduler_address), {})
     assert remote.report["source"]["diagnosed_on"] == "dask"
     for part in ("devices", "offline_for", "causes", "needs_visit"):

@@ -68,7 +68,7 @@ def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
     child.expect("Q1\\. ")
     child.expect("> ")
     seen += (child.before or "") + (child.after or "")
-    child.sendline("1")  # the LED is cyan
+    child.sendline("1")  # the LED colour first (cyan, as the demo's hint says); the pattern comes next
     child.expect("Q2\\. ")
     child.expect("> ")
     seen += (child.before or "") + (child.after or "")

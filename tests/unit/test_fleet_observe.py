@@ -155,3 +155,12 @@ def test_the_parallel_reader_matches_the_serial_one(tmp_path: Path) -> None:
     assert parallel.bad == serial.bad == 2
     assert parallel.first_bad == serial.first_bad
     assert [b.line for b in serial.first_bad or []] == [124, 402]
+
+
+def test_a_device_the_cloud_tells_nothing_about_has_no_likely_cause(kb: KnowledgeBase) -> None:
+    # QA finding: an offline device with no last_heard, Device OS or vitals was counted under "The application
+    # firmware keeps Wi-Fi or the cloud off" at its base rate (9 %), and so was every such device of a fleet.
+    bare = (("cli_login_ok", True), ("cloud_lists_device", True), ("cloud_online", False))
+    assert verdict_of(kb, bare).leading is None
+    weak = tuple(sorted((*bare, ("signal_rssi_dbm", -88.0))))
+    assert verdict_of(kb, weak).leading == "weak_signal"

@@ -60,3 +60,44 @@ def test_wrapping_keeps_a_list_items_hang() -> None:
     text = wrap_lines(["  12) " + "word " * 30], 40)
     lines = text.splitlines()
     assert all(len(line) <= 40 for line in lines) and lines[1].startswith(" " * 6) and lines[0].startswith("  12) ")
+
+
+def test_why_at_the_led_colour_says_what_the_colour_is_for_not_to_skip_it() -> None:
+    # QA finding: the first question, chosen as the most useful, answered WHY with "No answer would change the
+    # ranking much now; you may skip it with '?'" -- and skipping the colour skips the LED pattern too.
+    text = why_question_text(KB, D, why_question(KB, OBS, D, "led_colour"))
+    assert "skip" not in text and "No answer would change" not in text
+    assert "how the LED blinks" in text and len(text.splitlines()) <= 6
+
+
+@pytest.mark.parametrize("typed, meant", [("statc ip", "static IP"), ("static ipp", "static IP"),
+                                          ("antena", "antenna")])
+def test_typos_in_title_words_get_a_did_you_mean(typed: str, meant: str) -> None:
+    # QA finding: only whole ids and titles got "did you mean"; a typo in one word of a title got none.
+    with pytest.raises(NoSuchTarget) as err:
+        find_target(KB, D, typed)
+    assert "Did you mean" in str(err.value) and meant in str(err.value)
+
+
+@pytest.mark.parametrize("typed", ["-1", "2.5", "+3"])
+def test_a_number_that_is_no_step_is_not_matched_against_title_digits(typed: str) -> None:
+    # QA finding: `why -1` explained "The router is in 802.11n-only mode", `why 2.5` the Device OS answer.
+    with pytest.raises(NoSuchTarget, match="no step"):
+        find_target(KB, D, typed)
+
+
+def test_one_percentage_reads_with_one_word() -> None:
+    # QA finding: "likely, about 60 %" and "very likely, about 60 %" (0.58 and 0.61) in the same evening.
+    from photon_doctor.plain import likelihood
+
+    words: dict[str, set[str]] = {}
+    for i in range(1001):
+        word, shown = likelihood(i / 1000).split(", ")
+        words.setdefault(shown, set()).add(word)
+    assert all(len(w) == 1 for w in words.values()), {k: v for k, v in words.items() if len(v) > 1}
+
+
+def test_did_you_mean_a_question_ends_with_one_question_mark() -> None:
+    with pytest.raises(NoSuchTarget) as err:
+        find_target(KB, D, "physical_damge")
+    assert "?'?" not in str(err.value) and str(err.value).endswith("'")
