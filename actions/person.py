@@ -13,8 +13,9 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
+from photon_doctor.foundation.redact import register_secret
+
 from photon_doctor.plain import columns, wrap_lines
-from photon_doctor.redact import register_secret
 
 #: The secrets a fix may ask for, by kind, in words.
 SECRET_KINDS = {"wifi_password": "Wi-Fi password", "access_token": "Particle access token"}

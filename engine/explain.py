@@ -10,7 +10,7 @@ from typing import Any
 
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.engine.questions import candidate_values, current_firings, question_def, what_if
 from photon_doctor.knowledge.model import KnowledgeBase
 

@@ -33,7 +33,8 @@ from types import MappingProxyType
 
 from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.engine.rete import Firing
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 
@@ -41,12 +42,9 @@ from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 QUESTION_OVERHEAD = 1.0
 #: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
 MIN_GAIN_PER_MINUTE = 0.005
-#: The observation asked before the LED pattern, and the colour words pattern names start with.
-LED_PATTERN = "led_pattern"
-LED_COLOUR = "led_colour"
+#: The colour words LED pattern names start with.
 _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
-#: Prefix of the yes/no "did you already try this fix" questions, and how many plan fixes are considered.
-TRIED_PREFIX = "tried:"
+#: How many plan fixes the yes/no "did you already try this fix" questions consider.
 TRIED_CANDIDATES = 3
 #: How often an owner who asks for help has already tried a given fix of the plan (a "yes" to tried:<fix>).
 P_TRIED = 0.3

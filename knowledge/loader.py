@@ -4,7 +4,7 @@ Files in the knowledge directory (``knowledge/data`` by default):
 ``observations.toml``, ``causes.toml``, ``fixes.toml`` and one or more ``rules*.toml``. Each starts with
 ``schema_version = 1``. See docs/knowledge-format.md.
 
-Every problem raises :class:`~photon_doctor.errors.KnowledgeError` naming the file, the item id, the field and
+Every problem raises :class:`~photon_doctor.foundation.errors.KnowledgeError` naming the file, the item id, the field and
 the bad value. Cross-references are checked: a rule that names an unknown observation, value, cause or fix,
 a fix that resolves an unknown cause, are load errors.
 """
@@ -31,7 +31,7 @@ from photon_doctor.knowledge.model import (
     version_key,
 )
 
-from photon_doctor.errors import KnowledgeError
+from photon_doctor.foundation.errors import KnowledgeError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -15,9 +15,9 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.foundation.evidence import Observation, Unavailable
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport
-from photon_doctor.redact import redact
 
 #: Which probe's word counts when two report the same observation with the same confidence.
 PRIORITY = ("serial", "softap", "cloud", "host", "usb")

@@ -5,7 +5,6 @@ stdout carries results (tables, JSON); stderr carries the conversation (question
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,8 @@ from typing import Any
 import typer
 
 from photon_doctor import __version__
-from photon_doctor.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
+from photon_doctor.environment import configure, emit_json, note, print_result, say, terminal_width
+from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
 
 app = typer.Typer(
     name="photon-doctor",
@@ -52,51 +52,13 @@ def _root(
     _state["traceback"] = traceback
     _state["verbose"] = verbose
     _state["quiet"] = quiet
+    configure(quiet=quiet, verbose=verbose)
 
 
 def load_kb() -> Any:
     from photon_doctor.knowledge.loader import load_knowledge
 
     return load_knowledge(_state["knowledge"])
-
-
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def say(text: str) -> None:
-    """Conversation goes to stderr, word-wrapped to the terminal."""
-    from photon_doctor.plain import wrap_lines
-
-    sys.stderr.write(wrap_lines(text.splitlines() or [""], terminal_width(sys.stderr)) + "\n")
-    sys.stderr.flush()
-
-
-def note(text: str) -> None:
-    """A remark on stderr that ``--quiet`` leaves out (progress, where a file was saved)."""
-    if not _state["quiet"]:
-        say(text)
-
-
-def terminal_width(stream: Any = None) -> int:
-    """Columns to wrap human output to: the terminal's; no wrapping when it is no terminal."""
-    from photon_doctor.plain import columns
-
-    return columns(stream if stream is not None else sys.stderr)
-
-
-def use_color(stream: Any) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
-
-
-def print_result(text: str) -> None:
-    """Results to stdout: rich on a terminal, plain text when piped."""
-    if use_color(sys.stdout):
-        from rich.console import Console
-
-        Console(highlight=False).print(text, markup=False)
-    else:
-        sys.stdout.write(text + "\n")
 
 
 #: Consent, the same for `diagnose` and `demo` (docs/fixes.md): --yes never covers a fix that erases data or
@@ -139,7 +101,8 @@ def diagnose(
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
-    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.shell import run_diagnose
 
     if resume:
         from photon_doctor.sessions import load_session
@@ -197,7 +160,8 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.shell import run_diagnose
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.wiring import simulated_targets
 
@@ -298,7 +262,6 @@ def fleet(
     """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
     across the fleet with the devices behind each, and the devices that need a person on site."""
     from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
-
     from photon_doctor.fleet_records import RecordError, parse_time
 
     if as_json and as_csv:
@@ -423,7 +386,7 @@ def evaluate(
 @kb_app.command("show")
 def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowledge base as JSON.")) -> None:
     """Print the validated knowledge base: observations, causes, rules, fixes."""
-    from photon_doctor.knowledge.export import knowledge_json, knowledge_text
+    from photon_doctor.knowledge_export import knowledge_json, knowledge_text
 
     kb = load_kb()
     if as_json:
@@ -507,7 +470,7 @@ def main(argv: list[str] | None = None) -> None:
     except PhotonDoctorError as exc:
         if _state["traceback"] or "--traceback" in args:
             raise
-        from photon_doctor.redact import redact
+        from photon_doctor.foundation.redact import redact
 
         say(f"photon-doctor: {redact(exc.message)}")
         sys.exit(int(exc.exit_code))

@@ -22,12 +22,12 @@ from photon_doctor.actions.executor import Executor, FixSession, Policy, Refresh
 from photon_doctor.actions.person import Person, ScriptedSecrets, SilentPerson, TerminalPerson
 from photon_doctor.actions.rig import Rig, Timing
 from photon_doctor.actions.tools import Toolbox
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase
 
 if TYPE_CHECKING:
     from photon_doctor.autoprobe import AutoResult, AutoTargets
-    from photon_doctor.shell import DiagnoseOptions
+    from photon_doctor.config import DiagnoseOptions
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.world import World
 

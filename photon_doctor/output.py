@@ -7,10 +7,10 @@ from typing import Any
 
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
-from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.foundation.evidence import Observation, Unavailable
+from photon_doctor.foundation.redact import redact, redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.plain import NO_WRAP, SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
-from photon_doctor.redact import redact, redact_obj
 
 JSON_SCHEMA_VERSION = 1
 
@@ -184,7 +184,7 @@ def diagnosis_rich(
             causes.add_column("id", style="dim")
         for c in ranked[:top]:
             colour = "bold red" if c.probability > 0.6 else "yellow" if c.probability > 0.3 else "white"
-            row = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
+            row: list[str | Text] = [kb.causes[c.id].title, Text(likelihood(c.probability), style=colour)]
             causes.add_row(*row, *([c.id] if verbose else []))
         parts.append(causes)
     else:

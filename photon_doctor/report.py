@@ -20,9 +20,9 @@ from typing import Any
 from photon_doctor import __version__
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import how_cause, why_fix
-from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.foundation.errors import SessionError, UsageError
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.plain import likelihood
 from photon_doctor.report_render import to_html, to_markdown

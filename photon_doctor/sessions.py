@@ -20,11 +20,11 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.answers import observations_from_mapping
-from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.errors import PhotonDoctorError, SessionError, UsageError
-from photon_doctor.jsonfile import read_json
+from photon_doctor.foundation.errors import PhotonDoctorError, SessionError, UsageError
+from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.jsonfile import read_json
+from photon_doctor.foundation.redact import redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.redact import redact_obj
 
 SESSION_SCHEMA_VERSION = 1
 

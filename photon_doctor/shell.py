@@ -6,14 +6,14 @@ Everything with effects lives here or below it (prompts, probes, files); the cor
 from __future__ import annotations
 
 import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
 from photon_doctor.answers import load_answers_file, parse_assignment
+from photon_doctor.config import DiagnoseOptions
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import (
+from photon_doctor.foundation.errors import (
     ExitCode,
     Interrupted,
     NoTerminal,
@@ -21,46 +21,13 @@ from photon_doctor.errors import (
     SessionError,
     UsageError,
 )
+from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
 from photon_doctor.plain import wrap_lines
 from photon_doctor.sessions import load_session, save_session, session_observations
 from photon_doctor.terminal import TerminalAnswerer
-
-
-@dataclass
-class DiagnoseOptions:
-    answers: list[str] = field(default_factory=list)
-    answers_file: Path | None = None
-    no_input: bool = False
-    as_json: bool = False
-    auto: bool = False
-    no_probe: bool = False  # --no-probe: not even the default look at what is at hand
-    port: str | None = None
-    softap_url: str | None = None
-    api_url: str | None = None
-    token: str | None = None
-    device_id: str | None = None
-    ssid: str | None = None
-    probe_timeout: float = 8.0
-    connectivity_url: str | None = None
-    cloud_endpoint: str | None = None
-    fix: bool = False
-    yes: bool = False
-    allow_erase: bool = False
-    allow_irreversible: bool = False
-    dry_run: bool = False
-    resume: bool = False
-    title: str = "diagnose"
-    # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
-    targets: Any = None
-    simulation: Any = None  # the running SimulatedPhoton (demo): the executor's tools act on it
-    scenario_answers: dict[str, Any] | None = None
-    scenario: str | None = None
-    verbose: bool = False  # ids beside the titles
-    quiet: bool = False  # no progress or "saved" remarks
-    session_path: Path | None = None  # --resume of a given session (the demo's resume)
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -135,7 +102,7 @@ def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailabl
                    plan: bool = True) -> None:
     """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
     out (a dry run lists it, with its commands, once)."""
-    from photon_doctor.cli import print_result, terminal_width, use_color
+    from photon_doctor.environment import print_result, terminal_width, use_color
 
     if not plan:
         d = replace(d, plan=())
@@ -242,7 +209,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         interview.observations.update(probed)
     if options.scenario_answers is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
-        from photon_doctor.engine.evidence import Provenance
+        from photon_doctor.foundation.evidence import Provenance
 
         given = observations_from_mapping(
             kb, options.scenario_answers, Provenance("scenario", f"what the owner in '{options.scenario}' would answer"),
@@ -261,7 +228,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     if options.as_json:
         data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
         data["session"] = str(path)
-        from photon_doctor.cli import emit_json
+        from photon_doctor.environment import emit_json
 
         emit_json(data)
     else:
@@ -284,7 +251,7 @@ def _fix(
 ) -> int:
     """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
     from photon_doctor.actions.executor import summary_text
-    from photon_doctor.cli import emit_json, print_result
+    from photon_doctor.environment import emit_json, print_result
     from photon_doctor.fixing import changes_text, run_fix_session
 
     if not options.as_json:
@@ -303,7 +270,7 @@ def _fix(
         emit_json(data)
     else:
         changes = changes_text(session.notes, kb)
-        from photon_doctor.cli import terminal_width
+        from photon_doctor.environment import terminal_width
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))

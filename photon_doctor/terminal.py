@@ -10,7 +10,8 @@ from typing import Any
 
 from photon_doctor.actions.person import read_answer
 from photon_doctor.answers import valid_values
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.engine.questions import led_colour_of
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import tag, wrap_lines
 
@@ -33,7 +34,7 @@ class TerminalAnswerer:
         self._last: tuple[str, int] | None = None
 
     def columns(self) -> int:
-        from photon_doctor.cli import terminal_width
+        from photon_doctor.environment import terminal_width
 
         return self.width or terminal_width(sys.stderr)
 
@@ -61,8 +62,8 @@ class TerminalAnswerer:
             return self.hints[odef.id]
         if odef.id == LED_COLOUR and LED_PATTERN in self.hints:
             return led_colour_of(str(self.hints[LED_PATTERN]))
-        if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get("fixes_tried_failed"), list):
-            return odef.id[len(TRIED_PREFIX):] in self.hints["fixes_tried_failed"]
+        if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get(FIXES_TRIED_FAILED), list):
+            return odef.id[len(TRIED_PREFIX):] in self.hints[FIXES_TRIED_FAILED]
         return None
 
     def _hint_text(self, odef: ObservationDef) -> str:

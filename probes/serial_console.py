@@ -16,7 +16,8 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.module_check import DependencyProblem, ModuleCheck, ModuleRef, check_modules
 from photon_doctor.probes.serial_client import (
@@ -31,7 +32,6 @@ from photon_doctor.probes.serial_client import (
     enter_listening,
     open_port,
 )
-from photon_doctor.redact import redact
 
 SOURCE = "probe:serial"
 DEFAULT_IDLE = 0.25  # the CLI's quiet gap that ends an answer

@@ -7,10 +7,10 @@ import time
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
+from photon_doctor.simulator.factory import account_token, healthy_world
 from photon_doctor.simulator.scenarios import SCENARIOS
 
-from photon_doctor.errors import ExitCode
-from photon_doctor.simulator.factory import account_token, healthy_world
 from tests.conftest import run_cli
 
 

@@ -11,7 +11,8 @@ import sys
 import time
 from pathlib import Path
 
-from photon_doctor.errors import ExitCode
+from photon_doctor.foundation.errors import ExitCode
+
 from tests.conftest import KB_MINI, REPO, run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]

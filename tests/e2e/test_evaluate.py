@@ -8,7 +8,7 @@ from pathlib import Path
 import pytest
 from photon_doctor.knowledge.loader import load_knowledge
 
-from photon_doctor.errors import CaseFileError, ExitCode
+from photon_doctor.foundation.errors import CaseFileError, ExitCode
 from photon_doctor.evaluate import evaluate, load_cases
 from tests.conftest import REPO, run_cli
 

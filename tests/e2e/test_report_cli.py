@@ -10,10 +10,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
+from photon_doctor.foundation.redact import MASK
 from photon_doctor.simulator.scenarios import get_scenario
 
-from photon_doctor.errors import ExitCode
-from photon_doctor.redact import MASK
 from tests.conftest import KB_MINI, run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]

@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 import requests
+from photon_doctor.foundation.errors import Interrupted
 from photon_doctor.simulator.fleet import FleetSimulator
 
-from photon_doctor.errors import Interrupted
 from photon_doctor.fleet_cloud import Checkpoint, FetchStopped, FleetClient, FleetFetcher
 
 

@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 import serial
-
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.serial_client import open_error
 from photon_doctor.probes.serial_console import (
@@ -24,7 +24,6 @@ from photon_doctor.probes.serial_console import (
     enter_dfu,
     enter_listening,
 )
-from photon_doctor.redact import redact
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
 from photon_doctor.simulator.serial_console import ConsoleFaults, SerialConsoleSimulator
 from photon_doctor.simulator.world import (

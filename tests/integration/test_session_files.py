@@ -10,16 +10,16 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from photon_doctor.errors import SessionError
-from photon_doctor.sessions import load_session, save_session
+from photon_doctor.foundation.errors import SessionError
 
+from photon_doctor.sessions import load_session, save_session
 from tests.conftest import REPO
 
 CHILD = textwrap.dedent(
     """
     import resource, signal, sys
     from pathlib import Path
-    from photon_doctor.errors import SessionError
+    from photon_doctor.foundation.errors import SessionError
     from photon_doctor.sessions import save_session
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing

@@ -6,11 +6,11 @@ import _thread
 import time
 
 import pytest
-from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.redact import register_secret
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 
 from photon_doctor.autoprobe import AutoTargets, merge, run_probes
-from photon_doctor.redact import register_secret
 
 
 class Fake:
