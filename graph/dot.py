@@ -62,7 +62,7 @@ def to_dot(g: nx.DiGraph) -> str:
             'margin="0.08,0.02"];'
         ),
         '  edge [arrowsize="0.5", penwidth="0.7", fontname="Helvetica"];',
-        f"  graph [label={dot_quote(_legend(g))}, labelloc=\"t\", fontsize=\"12\"];",
+        f'  graph [label={dot_quote(_legend(g))}, labelloc="t", fontsize="12"];',
     ]
     for kind in KINDS:
         members = [(n, d) for n, d in g.nodes(data=True) if d["kind"] == kind]
@@ -72,8 +72,12 @@ def to_dot(g: nx.DiGraph) -> str:
         lines.append('    rank="same";')
         for node, data in members:
             fill, border = NODE_COLOURS[kind]
-            attrs: dict[str, Any] = {"label": data["label"], "fillcolor": fill, "color": border,
-                                     "tooltip": _tooltip(data)}
+            attrs: dict[str, Any] = {
+                "label": data["label"],
+                "fillcolor": fill,
+                "color": border,
+                "tooltip": _tooltip(data),
+            }
             if highlighted and data.get("highlight"):
                 attrs.update(color=HIGHLIGHT, penwidth="3", fontname="Helvetica-Bold")
             elif highlighted:

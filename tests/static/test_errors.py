@@ -6,8 +6,8 @@ import importlib
 import inspect
 
 import pytest
-
 from photon_doctor.foundation.errors import ExitCode, PhotonDoctorError
+
 from tests.static.test_layers import modules
 
 
@@ -41,4 +41,6 @@ def test_every_error_has_one_root_and_an_exit_code(cls: type[BaseException]) -> 
         assert len(ours) == (0 if cls is PhotonDoctorError else 1)
     else:
         # The few ValueErrors are parse signals, caught where they are raised and turned into one of ours.
-        assert issubclass(cls, ValueError), f"{cls.__qualname__} is neither a PhotonDoctorError nor a ValueError"
+        assert issubclass(cls, ValueError), (
+            f"{cls.__qualname__} is neither a PhotonDoctorError nor a ValueError"
+        )

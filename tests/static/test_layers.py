@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-import typecheck  # noqa: E402
+import typecheck
 
 #: Lowest first. A module belongs to the layer of the longest prefix that names it; it may import its own layer
 #: (without cycles) and the layers below, never one above. docs/architecture.md draws the same list.
@@ -107,8 +107,17 @@ def test_no_module_imports_a_layer_above_its_own(graph: nx.DiGraph) -> None:
 
 
 def test_layers_are_ordered_as_documented() -> None:
-    order = [layer_of(m) for m in ("photon_doctor.foundation.errors", "photon_doctor.knowledge.model",
-                                   "photon_doctor.engine.diagnosis", "photon_doctor.probes.base",
-                                   "photon_doctor.plain", "photon_doctor.actions.executor",
-                                   "photon_doctor.shell", "photon_doctor.cli")]
+    order = [
+        layer_of(m)
+        for m in (
+            "photon_doctor.foundation.errors",
+            "photon_doctor.knowledge.model",
+            "photon_doctor.engine.diagnosis",
+            "photon_doctor.probes.base",
+            "photon_doctor.plain",
+            "photon_doctor.actions.executor",
+            "photon_doctor.shell",
+            "photon_doctor.cli",
+        )
+    ]
     assert order == sorted(order) and len(set(order)) == len(order)
