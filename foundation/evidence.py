@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Union
+from typing import Any
 
 #: An observation's value: an enum value name, a bool, a number, a version string, or a tuple of fix ids.
-ObsValue = Union[str, bool, int, float, tuple[str, ...]]
+ObsValue = str | bool | int | float | tuple[str, ...]
 
 
 @dataclass(frozen=True)
@@ -40,3 +41,27 @@ class Unavailable:
     probe: str
     reason: str
     id: str | None = None
+
+
+def observation_json(o: Observation) -> dict[str, Any]:
+    """An observation in its one JSON shape (docs/json-output.md): ``id``, ``value`` (a tuple as a list),
+    ``confidence`` and ``provenance`` ``{source, detail}``."""
+    return {
+        "id": o.id,
+        "value": list(o.value) if isinstance(o.value, tuple) else o.value,
+        "confidence": o.confidence,
+        "provenance": {"source": o.provenance.source, "detail": o.provenance.detail},
+    }
+
+
+def one_shape(item: Mapping[str, Any]) -> dict[str, Any]:
+    """An observation's JSON in the one shape, from either shape: the nested ``provenance`` or the flat
+    ``source``/``detail`` that ``why --json`` printed before JSON schema 2. Other keys are kept as they are."""
+    result = {k: v for k, v in item.items() if k not in ("source", "detail", "provenance")}
+    nested = item.get("provenance")
+    prov = dict(nested) if isinstance(nested, Mapping) else {}
+    for key in ("source", "detail"):
+        if key not in prov and key in item:
+            prov[key] = item[key]
+    result["provenance"] = {"source": prov.get("source", "person"), "detail": prov.get("detail", "")}
+    return result

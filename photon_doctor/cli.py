@@ -105,12 +105,12 @@ def diagnose(
     from photon_doctor.shell import run_diagnose
 
     if resume:
-        from photon_doctor.sessions import load_session
+        from photon_doctor.sessions import read_session
 
-        path, data = load_session()
-        if isinstance(data.get("scenario"), str):
+        path, saved = read_session(load_kb())
+        if saved.scenario is not None:
             # A demo session: it goes on against a fresh simulated Photon, never a real one.
-            _run_demo(str(data["scenario"]), no_input=no_input, as_json=as_json, fix=fix, yes=yes,
+            _run_demo(saved.scenario, no_input=no_input, as_json=as_json, fix=fix, yes=yes,
                       allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run,
                       resume=True, session_path=path)
             return
@@ -315,12 +315,12 @@ def why(
         why_fix_text,
         why_question_text,
     )
-    from photon_doctor.sessions import load_session, session_observations
+    from photon_doctor.sessions import read_session
 
     kb = load_kb()
-    path, data = load_session(session)
+    path, saved = read_session(kb, session)
     note(f"(from the session {path})")
-    observations = session_observations(kb, data, str(path))
+    observations = saved.observed()
     d = run_core(kb, observations)
     try:
         found = find_target(kb, d, target)
@@ -338,7 +338,10 @@ def why(
         answered = observations[found.id].value if found.id in observations else None
         text = why_question_text(kb, d, result, answered, verbose)
     if as_json:
-        emit_json({"schema_version": 1, "session": str(path), **result})
+        from photon_doctor.output import explanation_json
+
+        doc = explanation_json(result)
+        emit_json({"schema_version": doc.pop("schema_version"), "session": str(path), **doc})
     else:
         from photon_doctor.plain import wrap_lines
 

@@ -84,14 +84,14 @@ def session_graph(g: nx.DiGraph, options: GraphOptions) -> nx.DiGraph:
         raise UsageError("give --session FILE or --last-session, not both")
     if options.session is None and not options.last_session:
         return g
-    from photon_doctor.graph.build import highlight
-    from photon_doctor.sessions import load_session
-
-    path, data = load_session(options.session)
     from photon_doctor.environment import note
+    from photon_doctor.graph.build import highlight
+    from photon_doctor.sessions import read_session
 
+    # Not checked against the knowledge: ids the graph lacks are listed, not refused.
+    path, saved = read_session(None, options.session)
     note(f"(from the session {path})")
-    h = highlight(g, data)
+    h = highlight(g, saved.to_json())
     if h.graph.get("missing"):
         _say(f"photon-doctor: session {path} names ids this graph lacks (ignored): {h.graph['missing']}")
     h.graph["session"] = str(path)

@@ -10,6 +10,7 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from photon_doctor.actions.records import Outcome
 from photon_doctor.answers import load_answers_file, parse_assignment
 from photon_doctor.config import DiagnoseOptions
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
@@ -18,15 +19,15 @@ from photon_doctor.foundation.errors import (
     Interrupted,
     NoTerminal,
     PhotonDoctorError,
-    SessionError,
     UsageError,
 )
 from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
+from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text
 from photon_doctor.plain import wrap_lines
-from photon_doctor.sessions import load_session, save_session, session_observations
+from photon_doctor.session import Session
+from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
 
 
@@ -45,21 +46,23 @@ def session_record(
     interview: Interview,
     d: Diagnosis,
     unavailable: list[Unavailable],
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    record = {
-        "command": "diagnose",
-        "knowledge_dir": kb.source_dir,
-        "observations": [observation_json(o) for o in interview.observations.values()],
-        "answer_order": list(interview.history),
-        "skipped": sorted(interview.skipped),
-        "questions_asked": interview.asked,
-        "pending_question": interview.current,
-        "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
-        "actions": [],
-    }
-    record.update(extra or {})
-    return record
+    options: DiagnoseOptions,
+    fixed: Outcome | None = None,
+) -> Session:
+    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any."""
+    return Session(
+        observations=tuple(interview.observations.values()),
+        diagnosis=diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
+        command="diagnose",
+        knowledge_dir=kb.source_dir,
+        answer_order=tuple(interview.history),
+        skipped=tuple(sorted(interview.skipped)),
+        questions_asked=interview.asked,
+        pending_question=interview.current,
+        actions=tuple(a.to_json() for a in fixed.actions) if fixed is not None else (),
+        outcome=fixed.to_json() if fixed is not None else None,
+        scenario=options.scenario,
+    )
 
 
 def probe_observations(
@@ -115,22 +118,16 @@ def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailabl
                                     width=terminal_width(sys.stdout)))
 
 
-def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: dict[str, Any]) -> str:
+def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved: Session) -> str:
     """Put a saved session back into ``interview``: its answers, what was skipped, the order they were given in
     (so ``back`` works) and the question that was open. Returns what to say ("resuming ..., 3 answers kept")."""
-    interview.observations.update(session_observations(kb, data, str(path)))
-    skipped = data.get("skipped", [])
-    if not isinstance(skipped, list):
-        raise SessionError(f"{path}: field 'skipped' is not a list")
-    interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
-    order = data.get("answer_order", [])
-    if isinstance(order, list):
-        interview.history.extend(o for o in order if isinstance(o, str)
-                                 and (o in interview.observations or o in interview.skipped))
-    asked = data.get("questions_asked")
-    interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
-    pending = data.get("pending_question")
-    interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
+    interview.observations.update(saved.observed())
+    interview.skipped.update(s for s in saved.skipped if s in kb.observations)
+    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in interview.skipped)
+    asked = saved.questions_asked
+    interview.asked = asked if asked is not None else len(interview.history)
+    pending = saved.pending_question
+    interview.current = pending if pending is not None and pending in kb.observations else None
     answers = len(interview.history)
     kept = f"{answers} answer{'s' if answers != 1 else ''} kept"
     where = "; going on with the open question" if interview.current else ""
@@ -154,12 +151,12 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
             if choice == "go on":
                 interview.quit = False
                 continue
-            path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+            path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
             raise Interrupted(f"stopped without a diagnosis; your answers are saved in {path} "
                               "(continue with --resume)")
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+        path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
         if isinstance(exc, EOFError) and not getattr(sys.stdin, "isatty", lambda: False)():
             raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
                              f"the session so far is saved in {path}") from None
@@ -169,16 +166,11 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
     except Exception:
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
         try:
-            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable,
-                                        _extra(options)), session_path)
+            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
+                         session_path)
         except (PhotonDoctorError, OSError):
             pass  # the bug is the news; a session that cannot be saved must not hide it
         raise
-
-
-def _extra(options: DiagnoseOptions) -> dict[str, Any]:
-    """What a session keeps about how it ran: the demo's scenario, so that --resume starts a fresh simulator."""
-    return {"scenario": options.scenario} if options.scenario else {}
 
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
@@ -191,8 +183,8 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet)
     session_path: Path | None = None
     if options.resume:
-        session_path, data = load_session(options.session_path)
-        answerer.tell(resume_interview(kb, interview, session_path, data))
+        session_path, saved = read_session(kb, options.session_path)
+        answerer.tell(resume_interview(kb, interview, session_path, saved))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
     at_terminal = bool(getattr(sys.stdin, "isatty", lambda: False)())
@@ -224,10 +216,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d = diagnose(kb, interview.observations)
     if options.fix and not stopped:
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
-    path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+    record = session_record(kb, interview, d, unavailable, options)
+    path = save_session(record, session_path)
     if options.as_json:
-        data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
-        data["session"] = str(path)
+        data = {**record.diagnosis, "session": str(path)}
         from photon_doctor.environment import emit_json
 
         emit_json(data)
@@ -260,12 +252,10 @@ def _fix(
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json(), **_extra(options)}
-    path = save_session(session_record(kb, interview, session.diagnosis, unavailable, extra), session_path)
+    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome)
+    path = save_session(record, session_path)
     if options.as_json:
-        data = diagnosis_json(kb, session.diagnosis, questions_asked=interview.asked, unavailable=unavailable)
-        data["session"] = str(path)
-        data["outcome"] = outcome.to_json()
+        data = {**record.diagnosis, "session": str(path), "outcome": record.outcome}
         data.update(session.notes)
         emit_json(data)
     else:

@@ -27,7 +27,7 @@ from photon_doctor.probes.softap_data import parse_public_key_blob, parse_scan
 
 from photon_doctor.answers import AnswerError, load_answers_file, observations_from_mapping, parse_value
 from photon_doctor.evaluate import load_cases
-from photon_doctor.sessions import load_session, session_observations
+from photon_doctor.sessions import read_session
 
 
 @lru_cache(maxsize=1)
@@ -113,8 +113,7 @@ def _answers_file(content: bytes) -> object:
 
 
 def _session_file(content: bytes) -> object:
-    path, data = load_session(_file(content, "session.json"))
-    return session_observations(kb(), data, str(path))
+    return read_session(kb(), _file(content, "session.json"))[1]
 
 
 def _case_file(content: bytes) -> object:
