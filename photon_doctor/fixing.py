@@ -22,6 +22,7 @@ from photon_doctor.actions.executor import Executor, FixSession, Policy, Refresh
 from photon_doctor.actions.person import Person, ScriptedSecrets, SilentPerson, TerminalPerson
 from photon_doctor.actions.rig import Rig, Timing
 from photon_doctor.actions.tools import Toolbox
+from photon_doctor.environment import current
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase
 
@@ -207,7 +208,8 @@ def run_fix_session(
     sim: SimulatedPhoton | None = options.simulation
     policy = Policy(yes=options.yes, allow_erase=options.allow_erase, allow_irreversible=options.allow_irreversible,
                     dry_run=options.dry_run)
-    inner: Person = SilentPerson() if options.no_input else TerminalPerson()
+    env = current()
+    inner: Person = SilentPerson(env.err) if options.no_input else TerminalPerson.of(env)
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))
         if sim is not None:

@@ -6,10 +6,11 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.foundation.environment import NO_WRAP
 from photon_doctor.foundation.evidence import Unavailable, observation_json, one_shape
 from photon_doctor.foundation.redact import redact, redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.plain import NO_WRAP, SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
+from photon_doctor.plain import SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
 
 JSON_SCHEMA_VERSION = 1
 

@@ -8,9 +8,7 @@ terminal, the Markdown and the HTML report all speak through them.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import shutil
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
@@ -90,20 +88,6 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
 def tag(ident: str, verbose: bool) -> str:
     """`` [id]`` when verbose, else nothing: ids stay out of human output unless asked for."""
     return f" [{ident}]" if verbose else ""
-
-
-#: The width used when the output is no terminal (a pipe, a file): lines are left whole.
-NO_WRAP = 10_000
-
-
-def columns(stream: Any) -> int:
-    """The width of the terminal ``stream`` writes to, at least 40; :data:`NO_WRAP` when it is no terminal."""
-    if getattr(stream, "isatty", lambda: False)():
-        try:
-            return max(40, os.get_terminal_size(stream.fileno()).columns)
-        except (OSError, ValueError):
-            return max(40, shutil.get_terminal_size((80, 24)).columns)
-    return NO_WRAP
 
 
 def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:

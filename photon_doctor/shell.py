@@ -5,15 +5,16 @@ Everything with effects lives here or below it (prompts, probes, files); the cor
 
 from __future__ import annotations
 
-import sys
 from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
+from photon_doctor.actions.person import TerminalPerson
 from photon_doctor.actions.records import Outcome
 from photon_doctor.answers import load_answers_file, parse_assignment
 from photon_doctor.config import DiagnoseOptions
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
+from photon_doctor.environment import current
 from photon_doctor.foundation.errors import (
     ExitCode,
     Interrupted,
@@ -105,17 +106,17 @@ def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailabl
                    plan: bool = True) -> None:
     """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
     out (a dry run lists it, with its commands, once)."""
-    from photon_doctor.environment import print_result, terminal_width, use_color
+    from photon_doctor.environment import current, print_result
 
     if not plan:
         d = replace(d, plan=())
-    if use_color(sys.stdout):
+    env = current()
+    if env.colour(env.out):
         from rich.console import Console
 
-        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
+        Console(file=env.out, highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
     else:
-        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose,
-                                    width=terminal_width(sys.stdout)))
+        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose, width=env.width(env.out)))
 
 
 def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved: Session) -> str:
@@ -157,7 +158,7 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
         path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
-        if isinstance(exc, EOFError) and not getattr(sys.stdin, "isatty", lambda: False)():
+        if isinstance(exc, EOFError) and not answerer.person.inp.isatty():
             raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
                              f"the session so far is saved in {path}") from None
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
@@ -180,14 +181,16 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
-    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet)
+    env = current()
+    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet,
+                                person=TerminalPerson.of(env))
     session_path: Path | None = None
     if options.resume:
         session_path, saved = read_session(kb, options.session_path)
         answerer.tell(resume_interview(kb, interview, session_path, saved))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
-    at_terminal = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    at_terminal = env.isatty(env.input)
     by_default = not options.auto and not options.no_probe and not options.no_input and at_terminal
     if by_default:
         answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
@@ -263,7 +266,7 @@ def _fix(
         from photon_doctor.environment import terminal_width
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
-        print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))
+        print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted:
             answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
         else:
