@@ -8,7 +8,8 @@ import shutil
 from pathlib import Path
 from typing import Any
 
-from tests.conftest import KB_MINI, REPO, run_cli
+from tests.conftest import KB_MINI, REPO
+from tests.conftest import run_in_process as run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]
 OLD = REPO / "tests" / "data" / "session-v1.json"
