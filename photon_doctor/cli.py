@@ -115,7 +115,7 @@ def diagnose(
                       resume=True, session_path=path)
             return
     options = DiagnoseOptions(
-        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
+        answers=tuple(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
         no_probe=no_probe, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
         probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,

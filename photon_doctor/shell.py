@@ -7,7 +7,7 @@ from __future__ import annotations
 
 from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photon_doctor.actions.person import TerminalPerson
 from photon_doctor.actions.records import Outcome
@@ -30,6 +30,9 @@ from photon_doctor.plain import wrap_lines
 from photon_doctor.session import Session
 from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
+
+if TYPE_CHECKING:
+    from photon_doctor.autoprobe import AutoTargets
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -67,18 +70,16 @@ def session_record(
 
 
 def probe_observations(
-    kb: KnowledgeBase, options: DiagnoseOptions, ask: TerminalAnswerer | None = None
+    kb: KnowledgeBase, targets: AutoTargets, quiet: bool, ask: TerminalAnswerer | None = None
 ) -> tuple[dict[str, Observation], list[Unavailable], dict[str, Any]]:
     """Run the probes: progress on stderr, observations in the contract's terms, and the facts the fixes need
     (device id, port, the device's scan, this computer's network). With ``ask`` (probing by default, not
     ``--auto``), the person is asked before the device is put in listening mode."""
     from dataclasses import replace as with_changes
 
-    from photon_doctor.autoprobe import run_probes
+    from photon_doctor.autoprobe import known_to, run_probes
     from photon_doctor.fixing import probe_facts
-    from photon_doctor.wiring import real_targets
 
-    targets = options.targets if options.targets is not None else real_targets(options)
     if ask is not None and targets.switch_listening is not None:
         switch = targets.switch_listening
 
@@ -90,10 +91,10 @@ def probe_observations(
             switch(port)
 
         targets = with_changes(targets, switch_listening=switch_if_allowed)
-    say = TerminalAnswerer(kb, quiet=options.quiet).note
+    say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
-    known = {k: v for k, v in result.observations.items() if k in kb.observations}
+    known = known_to(kb, result.observations)
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}
     if "serial" in observed:
@@ -176,9 +177,7 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
-    if options.dry_run:
-        options.fix = True  # --dry-run shows what --fix would do
-    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
     env = current()
@@ -199,8 +198,13 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     elif not options.auto and not options.no_probe and options.targets is None:
         answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
                       "photon-doctor check the device, the cloud and this network by itself.")
+    targets = options.targets  # the demo's simulated Photon; a real one's are built once, when first needed
     if options.auto or by_default:
-        probed, unavailable, facts = probe_observations(kb, options, answerer if by_default else None)
+        if targets is None:
+            from photon_doctor.wiring import real_targets
+
+            targets = real_targets(options)
+        probed, unavailable, facts = probe_observations(kb, targets, options.quiet, answerer if by_default else None)
         interview.observations.update(probed)
     if options.scenario_answers is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
@@ -217,8 +221,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
     else:
         d = diagnose(kb, interview.observations)
-    if options.fix and not stopped:
-        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
+    if options.fixing and not stopped:
+        # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
+        again = targets if options.auto or options.targets is not None else None
+        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer, again)
     record = session_record(kb, interview, d, unavailable, options)
     path = save_session(record, session_path)
     if options.as_json:
@@ -228,7 +234,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         emit_json(data)
     else:
         show_diagnosis(kb, d, unavailable, verbose=options.verbose)
-        if stopped and options.fix:
+        if stopped and options.fixing:
             answerer.tell("No fix was carried out: you stopped the questions.")
         answerer.note(f"(session saved: {path})")
     return int(ExitCode.OK)
@@ -243,6 +249,7 @@ def _fix(
     facts: dict[str, Any],
     session_path: Path | None,
     answerer: TerminalAnswerer,
+    targets: AutoTargets | None,
 ) -> int:
     """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
     from photon_doctor.actions.executor import summary_text
@@ -251,7 +258,7 @@ def _fix(
 
     if not options.as_json:
         show_diagnosis(kb, d, unavailable, verbose=options.verbose, plan=not options.dry_run)
-    session = run_fix_session(kb, options, interview.observations, facts)
+    session = run_fix_session(kb, options, interview.observations, facts, targets)
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
