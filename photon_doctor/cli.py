@@ -160,7 +160,7 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.config import DiagnoseOptions, Simulated
     from photon_doctor.shell import run_diagnose
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.wiring import simulated_targets
@@ -170,8 +170,8 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         fresh = " (a fresh one: the demo session goes on against it)" if choices.get("resume") else ""
         say(f"Simulated Photon '{chosen.name}'{fresh}: {chosen.description}")
         options = DiagnoseOptions(
-            auto=True, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
-            scenario=chosen.name, ssid=chosen.ssid, title="demo", simulation=sim,
+            auto=True, target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
+            ssid=chosen.ssid, title="demo",
             verbose=_state["verbose"], quiet=_state["quiet"], **choices,
         )
         code = run_diagnose(kb, options)

@@ -7,6 +7,7 @@ The shell (:mod:`photon_doctor.shell`), the probe wiring (:mod:`photon_doctor.wi
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
@@ -19,9 +20,29 @@ if TYPE_CHECKING:
 
 
 @dataclass(frozen=True)
+class Real:
+    """A real Photon on USB, its SoftAP, the Particle cloud and this computer's network: the probes and the rig are
+    built from the options (:func:`photon_doctor.wiring.real_targets`, :func:`photon_doctor.fixing.real_rig`)."""
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """The demo's simulated Photon: ``probes`` point at it, ``photon`` is the running simulator the fixes act on,
+    ``scenario`` its name and ``answers`` what its owner would answer."""
+
+    probes: AutoTargets
+    photon: SimulatedPhoton
+    scenario: str
+    answers: Mapping[str, Any]
+
+
+#: What a run diagnoses.
+Targets = Real | Simulated
+
+
+@dataclass(frozen=True)
 class DiagnoseOptions:
-    """The options of one run. ``targets`` is None for a real Photon (the probes are built from the options) or
-    the simulated Photon's probes (``demo``), with ``simulation`` the running simulator the fixes act on."""
+    """The options of one run: the flags of ``diagnose`` (or ``demo``) and the ``target``."""
 
     answers: tuple[str, ...] = ()
     answers_file: Path | None = None
@@ -45,14 +66,20 @@ class DiagnoseOptions:
     dry_run: bool = False
     resume: bool = False
     title: str = "diagnose"
-    # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
-    targets: AutoTargets | None = None
-    simulation: SimulatedPhoton | None = None  # the running SimulatedPhoton (demo): the executor's tools act on it
-    scenario_answers: dict[str, Any] | None = None
-    scenario: str | None = None
+    target: Targets = Real()
     verbose: bool = False  # ids beside the titles
     quiet: bool = False  # no progress or "saved" remarks
     session_path: Path | None = None  # --resume of a given session (the demo's resume)
+
+    @property
+    def simulated(self) -> Simulated | None:
+        """The simulated Photon of the demo, or None for a real one."""
+        return self.target if isinstance(self.target, Simulated) else None
+
+    @property
+    def scenario(self) -> str | None:
+        """The demo's scenario (kept in the session, so that ``--resume`` starts a fresh simulator)."""
+        return self.target.scenario if isinstance(self.target, Simulated) else None
 
     @property
     def fixing(self) -> bool:
@@ -61,5 +88,9 @@ class DiagnoseOptions:
 
     def policy(self) -> Policy:
         """What the consent flags allow."""
-        return Policy(yes=self.yes, allow_erase=self.allow_erase, allow_irreversible=self.allow_irreversible,
-                      dry_run=self.dry_run)
+        return Policy(
+            yes=self.yes,
+            allow_erase=self.allow_erase,
+            allow_irreversible=self.allow_irreversible,
+            dry_run=self.dry_run,
+        )

@@ -217,7 +217,8 @@ def run_fix_session(
     """Build the rig, the person and the executor for ``--fix`` and run it. ``targets`` are the probes the
     diagnosis ran (built once, with the login looked up once), used again to verify and re-plan; None when the
     session was not probed with them."""
-    sim: SimulatedPhoton | None = options.simulation
+    demo = options.simulated
+    sim = demo.photon if demo is not None else None
     policy = options.policy()
     env = current()
     inner: Person = SilentPerson(env.err) if options.no_input else TerminalPerson.of(env)

@@ -181,7 +181,8 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
     env = current()
-    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet,
+    demo = options.simulated
+    answerer = TerminalAnswerer(kb, dict(demo.answers) if demo else None, verbose=options.verbose, quiet=options.quiet,
                                 person=TerminalPerson.of(env))
     session_path: Path | None = None
     if options.resume:
@@ -195,10 +196,10 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
                       "login and this computer's network. It asks before changing anything on the device. "
                       "(--no-probe skips this.)")
-    elif not options.auto and not options.no_probe and options.targets is None:
+    elif not options.auto and not options.no_probe and demo is None:
         answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
                       "photon-doctor check the device, the cloud and this network by itself.")
-    targets = options.targets  # the demo's simulated Photon; a real one's are built once, when first needed
+    targets = demo.probes if demo else None  # a real Photon's probes are built once, when first needed
     if options.auto or by_default:
         if targets is None:
             from photon_doctor.wiring import real_targets
@@ -206,13 +207,13 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
             targets = real_targets(options)
         probed, unavailable, facts = probe_observations(kb, targets, options.quiet, answerer if by_default else None)
         interview.observations.update(probed)
-    if options.scenario_answers is not None and options.no_input:
+    if demo is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
         from photon_doctor.foundation.evidence import Provenance
 
         given = observations_from_mapping(
-            kb, options.scenario_answers, Provenance("scenario", f"what the owner in '{options.scenario}' would answer"),
-            f"scenario {options.scenario}")
+            kb, demo.answers, Provenance("scenario", f"what the owner in '{demo.scenario}' would answer"),
+            f"scenario {demo.scenario}")
         for k, v in given.items():
             interview.observations.setdefault(k, v)
     interview.observations.update(collect_answers(kb, options))
@@ -223,7 +224,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d = diagnose(kb, interview.observations)
     if options.fixing and not stopped:
         # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
-        again = targets if options.auto or options.targets is not None else None
+        again = targets if options.auto or demo is not None else None
         return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer, again)
     record = session_record(kb, interview, d, unavailable, options)
     path = save_session(record, session_path)
