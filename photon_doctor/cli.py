@@ -310,6 +310,7 @@ def why(
     from photon_doctor.engine.explain import how_cause, why_fix, why_question
     from photon_doctor.plain import (
         NoSuchTarget,
+        TargetKind,
         find_target,
         how_cause_text,
         why_fix_text,
@@ -327,10 +328,10 @@ def why(
     except NoSuchTarget as exc:
         raise UsageError(str(exc)) from None
     verbose = bool(_state["verbose"])
-    if found.kind == "fix":
+    if found.kind is TargetKind.FIX:
         result = why_fix(kb, d, found.id)
         text = why_fix_text(kb, d, result, verbose)
-    elif found.kind == "cause":
+    elif found.kind is TargetKind.CAUSE:
         result = how_cause(kb, d, found.id)
         text = how_cause_text(kb, d, result, verbose)
     else:

@@ -12,6 +12,7 @@ import re
 import textwrap
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis
@@ -246,11 +247,19 @@ def _ordinal(n: int) -> str:
 
 
 # ------------------------------------------------------------------------------------------ finding what `why` means
+class TargetKind(str, Enum):
+    """What a `why` target can be."""
+
+    FIX = "fix"
+    CAUSE = "cause"
+    OBSERVATION = "observation"
+
+
 @dataclass(frozen=True)
 class Target:
     """What a person asked about: a fix, a cause or an observation, by id."""
 
-    kind: str  # "fix" | "cause" | "observation"
+    kind: TargetKind
     id: str
 
 
@@ -268,12 +277,12 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if text.isdigit():
         n = int(text)
         if 1 <= n <= len(d.plan):
-            return Target("fix", d.plan[n - 1].fix)
+            return Target(TargetKind.FIX, d.plan[n - 1].fix)
         raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
-    pools: list[tuple[str, Mapping[str, str]]] = [
-        ("fix", {f.id: f.title for f in kb.fixes.values()}),
-        ("cause", {c.id: c.title for c in kb.causes.values()}),
-        ("observation", {o.id: o.question for o in kb.observations.values()}),
+    pools: list[tuple[TargetKind, Mapping[str, str]]] = [
+        (TargetKind.FIX, {f.id: f.title for f in kb.fixes.values()}),
+        (TargetKind.CAUSE, {c.id: c.title for c in kb.causes.values()}),
+        (TargetKind.OBSERVATION, {o.id: o.question for o in kb.observations.values()}),
     ]
     for kind, names in pools:
         if text in names:
@@ -287,7 +296,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if len(hits) == 1:
         return hits[0]
     # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
-    main = [h for h in hits if h.kind != "observation"]
+    main = [h for h in hits if h.kind is not TargetKind.OBSERVATION]
     if len(main) == 1:
         return main[0]
     label = {i: names[i] for _, names in pools for i in names}
