@@ -2,15 +2,19 @@
 
 from __future__ import annotations
 
-from photon_doctor.redact import redact
+from photon_doctor.foundation.errors import ExitCode, PhotonDoctorError
+from photon_doctor.foundation.redact import redact
 
 
-class ActionFailed(Exception):
-    """Raised by an automation when it cannot go on: the message is one line for the person, never a secret."""
+class ActionFailed(PhotonDoctorError):
+    """Raised by an automation when it cannot go on: the message is one line for the person, never a secret.
+
+    The executor catches it and ends the step; one that escapes a command ends it with the device exit code."""
+
+    exit_code = ExitCode.DEVICE
 
     def __init__(self, message: str) -> None:
         super().__init__(redact(message))
-        self.message = redact(message)
 
 
 class ToolMissing(ActionFailed):

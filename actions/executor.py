@@ -36,16 +36,17 @@ from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import why_fix
+from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
+from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import FixDef, KnowledgeBase
 
 from photon_doctor.plain import SMALL, likelihood, percent, risk_sentence, tag, why_fix_text
-from photon_doctor.redact import redact
 
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
-TRIED = "fixes_tried_failed"
+TRIED = FIXES_TRIED_FAILED
 
 
 @dataclass

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from photon_doctor.actions.errors import ActionFailed, DeviceGone, NeedsPerson, Pending
 from photon_doctor.actions.rig import Rig, Workbench
+from photon_doctor.foundation.redact import MASK, register_secret
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.cloud_client import (
     DEFAULT_API_URL,
@@ -17,8 +18,6 @@ from photon_doctor.probes.cloud_client import (
     CloudError,
     NotYourDevice,
 )
-
-from photon_doctor.redact import MASK, register_secret
 
 
 def client(rig: Rig, token: str | None = None) -> CloudClient:

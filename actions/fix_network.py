@@ -13,9 +13,8 @@ from typing import Any
 
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.rig import Rig, Workbench, identify_step, listening_step
+from photon_doctor.foundation.redact import MASK
 from photon_doctor.probes.base import ProbeFailure
-
-from photon_doctor.redact import MASK
 
 SECURITY_NAMES = {0: "unsecured", 1: "WEP", 2: "WPA", 3: "WPA2", 4: "WPA Enterprise", 5: "WPA2 Enterprise"}
 CIPHER_NAMES = {1: "AES", 2: "TKIP", 3: "AES+TKIP"}

@@ -13,8 +13,10 @@ import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
 
-from photon_doctor.plain import columns, wrap_lines
-from photon_doctor.redact import register_secret
+from photon_doctor.foundation.environment import Environment, columns
+from photon_doctor.foundation.redact import register_secret
+
+from photon_doctor.plain import wrap_lines
 
 #: The secrets a fix may ask for, by kind, in words.
 SECRET_KINDS = {"wifi_password": "Wi-Fi password", "access_token": "Particle access token"}
@@ -60,7 +62,7 @@ def read_answer(out: TextIO, inp: TextIO) -> str:
 
 class TerminalPerson:
     """Asks on ``out`` (stderr) and reads ``inp`` (stdin), word-wrapped to the terminal. Raises EOFError at the
-    end of input."""
+    end of input. The executor asks through it, and so does the interview (:mod:`photon_doctor.terminal`)."""
 
     interactive = True
 
@@ -68,6 +70,17 @@ class TerminalPerson:
         self.out = out if out is not None else sys.stderr
         self.inp = inp if inp is not None else sys.stdin
         self.width = width
+
+    @classmethod
+    def of(cls, env: Environment, width: int | None = None) -> TerminalPerson:
+        """The person at ``env``'s terminal: asked on its stderr, answering on its stdin."""
+        return cls(env.err, env.input, width)
+
+    def prompt(self, text: str) -> str:
+        """Write ``text`` (no new line) and read one line, as typed (without its end)."""
+        self.out.write(text)
+        self.out.flush()
+        return read_answer(self.out, self.inp)
 
     def tell(self, text: str) -> None:
         self.out.write(wrap_lines(text.splitlines() or [""], self.width or columns(self.out)) + "\n")
@@ -77,10 +90,7 @@ class TerminalPerson:
         *said, last = prompt.split("\n")
         if said:
             self.tell("\n".join(said))
-        prompt = last
-        self.out.write(prompt)
-        self.out.flush()
-        return read_answer(self.out, self.inp).strip()
+        return self.prompt(last).strip()
 
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:
         menu = " / ".join(f"[{k}] {v}" for k, v in options.items())

@@ -10,7 +10,7 @@ from dataclasses import dataclass, field
 from enum import Enum
 from typing import Any
 
-from photon_doctor.redact import redact
+from photon_doctor.foundation.redact import redact
 
 
 class Consent(str, Enum):

@@ -19,9 +19,8 @@ from photon_doctor.actions import dct
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, ToolMissing
 from photon_doctor.actions.person import Person
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox, ToolRun
+from photon_doctor.foundation.redact import redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
-
-from photon_doctor.redact import redact, register_secret
 
 
 def listening_step(port: str) -> str:

@@ -5,9 +5,9 @@ from __future__ import annotations
 
 from photon_doctor.actions.consent import ERASE_FLAG, IRREVERSIBLE_FLAG
 from photon_doctor.actions.records import Outcome, Result
+from photon_doctor.foundation.redact import redact
 
 from photon_doctor.plain import tag
-from photon_doctor.redact import redact
 
 _RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "ERASES DATA",
                "irreversible": "CANNOT BE UNDONE"}

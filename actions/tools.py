@@ -19,8 +19,7 @@ from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 
 from photon_doctor.actions.errors import CommandFailed, ToolMissing
-
-from photon_doctor.redact import redact
+from photon_doctor.foundation.redact import redact
 
 DFU_UTIL = "dfu-util"
 PARTICLE = "particle"

@@ -20,8 +20,8 @@ import time
 from pathlib import Path
 
 from photon_doctor.engine.diagnosis import assess
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.questions import candidate_values, next_question
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op, RuleDef
 

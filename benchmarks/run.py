@@ -33,9 +33,9 @@ def main() -> None:
     n = 3 if args.quick else 10
 
     from photon_doctor.engine.diagnosis import diagnose
-    from photon_doctor.engine.evidence import Observation
     from photon_doctor.engine.questions import next_question
     from photon_doctor.engine.rete import RuleMatcher
+    from photon_doctor.foundation.evidence import Observation
     from photon_doctor.knowledge.loader import load_knowledge
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import SCENARIOS, get_scenario

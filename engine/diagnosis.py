@@ -14,9 +14,9 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 
 from photon_doctor.engine.belief import base_rates, failed_fix_factor, normalise, rule_factor
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.planning import PlanStep, plan_fixes
 from photon_doctor.engine.rete import Firing, RuleMatcher
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase, RuleDef
 
 #: The leading cause is "clear" when its probability reaches this and it is LEAD_RATIO times the next one.

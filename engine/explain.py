@@ -10,7 +10,6 @@ from typing import Any
 
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
-from photon_doctor.engine.evidence import Observation, ObsValue
 from photon_doctor.engine.questions import (
     CHECKLIST_PREFIX,
     candidate_values,
@@ -18,6 +17,7 @@ from photon_doctor.engine.questions import (
     question_def,
     what_if,
 )
+from photon_doctor.foundation.evidence import Observation, ObsValue
 from photon_doctor.knowledge.model import KnowledgeBase
 
 

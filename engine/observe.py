@@ -27,9 +27,9 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 
 from photon_doctor.engine.diagnosis import Diagnosis, tried_fixes
-from photon_doctor.engine.evidence import Observation, ObsValue
 from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
+from photon_doctor.foundation.evidence import Observation, ObsValue
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
 
 #: How many candidate checks (the most informative per minute) are re-planned answer by answer.

@@ -39,20 +39,18 @@ from types import MappingProxyType
 
 from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.engine.rete import Firing
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, ObservationDef
 
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
 #: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
 MIN_GAIN_PER_MINUTE = 0.005
-#: The observation asked before the LED pattern, and the colour words pattern names start with.
-LED_PATTERN = "led_pattern"
-LED_COLOUR = "led_colour"
+#: The colour words LED pattern names start with.
 _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
-#: Prefix of the yes/no "did you already try this fix" questions, and how many plan fixes are considered.
-TRIED_PREFIX = "tried:"
+#: How many plan fixes the yes/no "did you already try this fix" questions consider.
 #: Prefix of the "tick all that apply" checklist questions.
 CHECKLIST_PREFIX = "checklist:"
 #: The chance an owner ticks a checklist item that holds: they know it happened (a router change, an update) or

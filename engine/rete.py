@@ -24,7 +24,7 @@ from functools import lru_cache
 from types import ModuleType
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import RuleDef
 
 

@@ -22,7 +22,7 @@ from dataclasses import dataclass
 from typing import Any, Mapping
 
 import networkx as nx
-from photon_doctor.engine.evidence import ObsValue
+from photon_doctor.foundation.evidence import ObsValue
 from photon_doctor.graph.style import LAYER
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op
 

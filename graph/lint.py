@@ -31,13 +31,14 @@ from enum import Enum
 from typing import Any
 
 import networkx as nx
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR
 from photon_doctor.graph.build import build_graph, cause_node, fix_node, obs_node, rule_node
 from photon_doctor.graph.values import implies, satisfiable
 from photon_doctor.knowledge.model import Condition, KnowledgeBase, RuleDef
 
 JSON_SCHEMA_VERSION = 1
 #: Observations the engine reads itself rather than through rules (engine.diagnosis.assess: failed fixes).
-ENGINE_OBSERVATIONS = frozenset({"fixes_tried_failed", "led_colour"})  # led_colour: asked before led_pattern
+ENGINE_OBSERVATIONS = frozenset({FIXES_TRIED_FAILED, LED_COLOUR})  # led_colour: asked before led_pattern
 #: At most this many cycles are reported.
 MAX_CYCLES = 20
 _STRICT_ERRORS = frozenset({"rule-subsumed", "rule-duplicate"})

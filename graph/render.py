@@ -12,11 +12,10 @@ import shutil
 import subprocess
 
 import networkx as nx
-from photon_doctor.graph.export import to_dot
+from photon_doctor.foundation.errors import DeviceError
+from photon_doctor.graph.dot import to_dot
 from photon_doctor.graph.layout import layered_positions
 from photon_doctor.graph.style import HIGHLIGHT, KINDS, NODE_COLOURS, TITLES, edge_colour, edge_label
-
-from photon_doctor.errors import DeviceError
 
 RENDERERS = ("auto", "graphviz", "matplotlib")
 DOT_TIMEOUT = 120.0

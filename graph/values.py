@@ -18,7 +18,7 @@ from __future__ import annotations
 from itertools import combinations
 from typing import Iterable
 
-from photon_doctor.engine.evidence import ObsValue
+from photon_doctor.foundation.evidence import ObsValue
 from photon_doctor.knowledge.model import Condition, Kind, ObservationDef, Op, version_key
 
 #: A fix id no knowledge base uses, standing for "some other fix" in the subsets of tried fixes.

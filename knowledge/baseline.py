@@ -9,10 +9,9 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
+from photon_doctor.foundation.errors import KnowledgeError
 from photon_doctor.knowledge.loader import DATA_DIR, _Item, _read, _tables
 from photon_doctor.knowledge.model import KnowledgeBase
-
-from photon_doctor.errors import KnowledgeError
 
 
 @dataclass(frozen=True)

@@ -5,7 +5,7 @@ Files in the knowledge directory (``knowledge/data`` by default):
 ``checklists.toml`` (the interview's "tick all that apply" questions). Each starts with
 ``schema_version = 1``. See docs/knowledge-format.md.
 
-Every problem raises :class:`~photon_doctor.errors.KnowledgeError` naming the file, the item id, the field and
+Every problem raises :class:`~photon_doctor.foundation.errors.KnowledgeError` naming the file, the item id, the field and
 the bad value. Cross-references are checked: a rule that names an unknown observation, value, cause or fix,
 a fix that resolves an unknown cause, are load errors.
 """
@@ -18,7 +18,8 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any
 
-from photon_doctor.engine.evidence import ObsValue
+from photon_doctor.foundation.errors import KnowledgeError
+from photon_doctor.foundation.evidence import ObsValue
 from photon_doctor.knowledge.model import (
     CauseDef,
     ChecklistDef,
@@ -34,8 +35,6 @@ from photon_doctor.knowledge.model import (
     lr_to_cf,
     version_key,
 )
-
-from photon_doctor.errors import KnowledgeError
 
 if sys.version_info >= (3, 11):
     import tomllib

@@ -12,7 +12,7 @@ from enum import Enum
 from types import MappingProxyType
 from typing import Any
 
-from photon_doctor.engine.evidence import ObsValue
+from photon_doctor.foundation.evidence import ObsValue
 
 
 class Kind(str, Enum):

@@ -8,11 +8,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
-from photon_doctor.errors import UsageError
-from photon_doctor.jsonfile import read_json
+from photon_doctor.foundation.errors import UsageError
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.jsonfile import read_json
+from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
-from photon_doctor.numbers import ascii_int, finite_number
 
 _TRUE = {"yes", "y", "true", "t", "1", "on"}
 _FALSE = {"no", "n", "false", "f", "0", "off"}

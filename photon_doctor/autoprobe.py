@@ -15,9 +15,10 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.foundation.evidence import Observation, Unavailable
+from photon_doctor.foundation.redact import redact
+from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport
-from photon_doctor.redact import redact
 
 #: Which probe's word counts when two report the same observation with the same confidence.
 PRIORITY = ("serial", "softap", "cloud", "host", "usb")
@@ -136,6 +137,11 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     merged = merge(results)
     unavailable = list(targets.notes) + [u for r in results for u in r.unavailable]
     return AutoResult(merged, unavailable, results, time.monotonic() - started)
+
+
+def known_to(kb: KnowledgeBase, observations: Mapping[str, Observation]) -> dict[str, Observation]:
+    """The observations ``kb`` defines (a probe may report more than the knowledge uses)."""
+    return {k: v for k, v in observations.items() if k in kb.observations}
 
 
 def device_claimed(reports: list[ProbeReport]) -> bool | None:

@@ -17,7 +17,7 @@ import uuid
 from pathlib import Path
 
 from photon_doctor import __version__
-from photon_doctor.errors import PhotonDoctorError
+from photon_doctor.foundation.errors import PhotonDoctorError
 from photon_doctor.report_scrub import scrub_text
 
 

@@ -5,7 +5,6 @@ stdout carries results (tables, JSON); stderr carries the conversation (question
 
 from __future__ import annotations
 
-import json
 import os
 import sys
 from pathlib import Path
@@ -14,7 +13,8 @@ from typing import Any
 import typer
 
 from photon_doctor import __version__
-from photon_doctor.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
+from photon_doctor.environment import configure, emit_json, note, print_result, say, terminal_width
+from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
 
 app = typer.Typer(
     name="photon-doctor",
@@ -52,51 +52,13 @@ def _root(
     _state["traceback"] = traceback
     _state["verbose"] = verbose
     _state["quiet"] = quiet
+    configure(quiet=quiet, verbose=verbose)
 
 
 def load_kb() -> Any:
     from photon_doctor.knowledge.loader import load_knowledge
 
     return load_knowledge(_state["knowledge"])
-
-
-def emit_json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, indent=2, ensure_ascii=False) + "\n")
-
-
-def say(text: str) -> None:
-    """Conversation goes to stderr, word-wrapped to the terminal."""
-    from photon_doctor.plain import wrap_lines
-
-    sys.stderr.write(wrap_lines(text.splitlines() or [""], terminal_width(sys.stderr)) + "\n")
-    sys.stderr.flush()
-
-
-def note(text: str) -> None:
-    """A remark on stderr that ``--quiet`` leaves out (progress, where a file was saved)."""
-    if not _state["quiet"]:
-        say(text)
-
-
-def terminal_width(stream: Any = None) -> int:
-    """Columns to wrap human output to: the terminal's; no wrapping when it is no terminal."""
-    from photon_doctor.plain import columns
-
-    return columns(stream if stream is not None else sys.stderr)
-
-
-def use_color(stream: Any) -> bool:
-    return bool(getattr(stream, "isatty", lambda: False)()) and not os.environ.get("NO_COLOR")
-
-
-def print_result(text: str) -> None:
-    """Results to stdout: rich on a terminal, plain text when piped."""
-    if use_color(sys.stdout):
-        from rich.console import Console
-
-        Console(highlight=False).print(text, markup=False)
-    else:
-        sys.stdout.write(text + "\n")
 
 
 #: Consent, the same for `diagnose` and `demo` (docs/fixes.md): --yes never covers a fix that erases data or
@@ -139,20 +101,21 @@ def diagnose(
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
-    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.shell import run_diagnose
 
     if resume:
-        from photon_doctor.sessions import load_session
+        from photon_doctor.sessions import read_session
 
-        path, data = load_session()
-        if isinstance(data.get("scenario"), str):
+        path, saved = read_session(load_kb())
+        if saved.scenario is not None:
             # A demo session: it goes on against a fresh simulated Photon, never a real one.
-            _run_demo(str(data["scenario"]), no_input=no_input, as_json=as_json, fix=fix, yes=yes,
+            _run_demo(saved.scenario, no_input=no_input, as_json=as_json, fix=fix, yes=yes,
                       allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run,
                       resume=True, session_path=path)
             return
     options = DiagnoseOptions(
-        answers=list(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
+        answers=tuple(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
         no_probe=no_probe, port=port,
         softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
         probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,
@@ -197,7 +160,8 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    from photon_doctor.shell import DiagnoseOptions, run_diagnose
+    from photon_doctor.config import DiagnoseOptions, Simulated
+    from photon_doctor.shell import run_diagnose
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.wiring import simulated_targets
 
@@ -206,8 +170,8 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         fresh = " (a fresh one: the demo session goes on against it)" if choices.get("resume") else ""
         say(f"Simulated Photon '{chosen.name}'{fresh}: {chosen.description}")
         options = DiagnoseOptions(
-            auto=True, targets=simulated_targets(sim), scenario_answers=sim.person_answers(),
-            scenario=chosen.name, ssid=chosen.ssid, title="demo", simulation=sim,
+            auto=True, target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
+            ssid=chosen.ssid, title="demo",
             verbose=_state["verbose"], quiet=_state["quiet"], **choices,
         )
         code = run_diagnose(kb, options)
@@ -298,7 +262,6 @@ def fleet(
     """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
     across the fleet with the devices behind each, and the devices that need a person on site."""
     from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
-
     from photon_doctor.fleet_records import RecordError, parse_time
 
     if as_json and as_csv:
@@ -347,27 +310,28 @@ def why(
     from photon_doctor.engine.explain import how_cause, why_fix, why_question
     from photon_doctor.plain import (
         NoSuchTarget,
+        TargetKind,
         find_target,
         how_cause_text,
         why_fix_text,
         why_question_text,
     )
-    from photon_doctor.sessions import load_session, session_observations
+    from photon_doctor.sessions import read_session
 
     kb = load_kb()
-    path, data = load_session(session)
+    path, saved = read_session(kb, session)
     note(f"(from the session {path})")
-    observations = session_observations(kb, data, str(path))
+    observations = saved.observed()
     d = run_core(kb, observations)
     try:
         found = find_target(kb, d, target)
     except NoSuchTarget as exc:
         raise UsageError(str(exc)) from None
     verbose = bool(_state["verbose"])
-    if found.kind == "fix":
+    if found.kind is TargetKind.FIX:
         result = why_fix(kb, d, found.id)
         text = why_fix_text(kb, d, result, verbose)
-    elif found.kind == "cause":
+    elif found.kind is TargetKind.CAUSE:
         result = how_cause(kb, d, found.id)
         text = how_cause_text(kb, d, result, verbose)
     else:
@@ -375,7 +339,10 @@ def why(
         answered = observations[found.id].value if found.id in observations else None
         text = why_question_text(kb, d, result, answered, verbose)
     if as_json:
-        emit_json({"schema_version": 1, "session": str(path), **result})
+        from photon_doctor.output import explanation_json
+
+        doc = explanation_json(result)
+        emit_json({"schema_version": doc.pop("schema_version"), "session": str(path), **doc})
     else:
         from photon_doctor.plain import wrap_lines
 
@@ -423,7 +390,7 @@ def evaluate(
 @kb_app.command("show")
 def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowledge base as JSON.")) -> None:
     """Print the validated knowledge base: observations, causes, rules, fixes."""
-    from photon_doctor.knowledge.export import knowledge_json, knowledge_text
+    from photon_doctor.knowledge_export import knowledge_json, knowledge_text
 
     kb = load_kb()
     if as_json:
@@ -507,7 +474,7 @@ def main(argv: list[str] | None = None) -> None:
     except PhotonDoctorError as exc:
         if _state["traceback"] or "--traceback" in args:
             raise
-        from photon_doctor.redact import redact
+        from photon_doctor.foundation.redact import redact
 
         say(f"photon-doctor: {redact(exc.message)}")
         sys.exit(int(exc.exit_code))

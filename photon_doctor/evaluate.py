@@ -14,19 +14,14 @@ from typing import Any
 
 from photon_doctor.answers import AnswerError, json_text, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.observe import check_first
-from photon_doctor.engine.questions import (
-    CHECKLIST_PREFIX,
-    LED_COLOUR,
-    LED_PATTERN,
-    TRIED_PREFIX,
-    led_colour_of,
-)
-from photon_doctor.errors import CaseFileError
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, led_colour_of
 from photon_doctor.evaluate_metrics import summarise, summary_lines
+from photon_doctor.foundation.errors import CaseFileError
+from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
+from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.interview import Interview, run
-from photon_doctor.jsonfile import read_json
 from photon_doctor.knowledge.baseline import load_device_doctor
 from photon_doctor.knowledge.model import KnowledgeBase, ObservationDef
 

@@ -18,16 +18,18 @@ from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photon_doctor.actions.executor import Executor, FixSession, Policy, Refresh
+from photon_doctor.actions.executor import Executor, FixSession, Refresh
 from photon_doctor.actions.person import Person, ScriptedSecrets, SilentPerson, TerminalPerson
 from photon_doctor.actions.rig import Rig, Timing
 from photon_doctor.actions.tools import Toolbox
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.environment import current
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase
 
 if TYPE_CHECKING:
     from photon_doctor.autoprobe import AutoResult, AutoTargets
-    from photon_doctor.shell import DiagnoseOptions
+    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.probes.base import ProbeContext
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.world import World
 
@@ -80,16 +82,22 @@ def _locate_real(device_id: str | None, last: str | None) -> Any:
     return locate
 
 
-def real_rig(options: DiagnoseOptions, facts: Mapping[str, Any], workdir: Path) -> Rig:
-    """The rig for a real Photon on USB, the real cloud and this computer's tools."""
+def real_rig(
+    options: DiagnoseOptions, facts: Mapping[str, Any], workdir: Path, probed: ProbeContext | None = None
+) -> Rig:
+    """The rig for a real Photon on USB, the real cloud and this computer's tools. ``probed``: the context the
+    probes ran with, whose login is used as it is (looked up once); without it the login is looked up here."""
     from photon_doctor.probes.token import TokenNotFound, discover_token
 
     token = api_url = None
-    try:
-        creds = discover_token(os.environ, options.token, options.api_url)
-        token, api_url = creds.token, creds.api_url
-    except TokenNotFound:
-        api_url = options.api_url
+    if probed is not None:
+        token, api_url = probed.token, probed.api_url
+    else:
+        try:
+            creds = discover_token(os.environ, options.token, options.api_url)
+            token, api_url = creds.token, creds.api_url
+        except TokenNotFound:
+            api_url = options.api_url
 
     def relogin() -> str | None:
         try:
@@ -184,7 +192,7 @@ def demo_person(sim: SimulatedPhoton, inner: Person) -> Person:
 
 def refresher(kb: KnowledgeBase, targets: AutoTargets, rig: Rig, person: Person) -> Refresh:
     """Re-run the probes with what the fixes changed (the serial port, the login, the device id)."""
-    from photon_doctor.autoprobe import run_probes
+    from photon_doctor.autoprobe import known_to, run_probes
 
     def refresh() -> tuple[dict[str, Observation], dict[str, Any]]:
         port = rig.serial_port
@@ -194,20 +202,26 @@ def refresher(kb: KnowledgeBase, targets: AutoTargets, rig: Rig, person: Person)
         ctx = replace(targets.context, serial_port=port or targets.context.serial_port, token=rig.token,
                       device_id=rig.device_id or targets.context.device_id)
         result = run_probes(replace(targets, context=ctx), progress=lambda m: person.tell(f"    {m}"))
-        known = {k: v for k, v in result.observations.items() if k in kb.observations}
-        return known, probe_facts(result)
+        return known_to(kb, result.observations), probe_facts(result)
 
     return refresh
 
 
 def run_fix_session(
-    kb: KnowledgeBase, options: DiagnoseOptions, observations: Mapping[str, Observation], facts: Mapping[str, Any]
+    kb: KnowledgeBase,
+    options: DiagnoseOptions,
+    observations: Mapping[str, Observation],
+    facts: Mapping[str, Any],
+    targets: AutoTargets | None = None,
 ) -> FixSession:
-    """Build everything ``--fix`` needs and run the executor."""
-    sim: SimulatedPhoton | None = options.simulation
-    policy = Policy(yes=options.yes, allow_erase=options.allow_erase, allow_irreversible=options.allow_irreversible,
-                    dry_run=options.dry_run)
-    inner: Person = SilentPerson() if options.no_input else TerminalPerson()
+    """Build the rig, the person and the executor for ``--fix`` and run it. ``targets`` are the probes the
+    diagnosis ran (built once, with the login looked up once), used again to verify and re-plan; None when the
+    session was not probed with them."""
+    demo = options.simulated
+    sim = demo.photon if demo is not None else None
+    policy = options.policy()
+    env = current()
+    inner: Person = SilentPerson(env.err) if options.no_input else TerminalPerson.of(env)
     with ExitStack() as stack:
         workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))
         if sim is not None:
@@ -217,13 +231,8 @@ def run_fix_session(
             rig = simulated_rig(sim, Toolbox(path=tools.path, env=tools.env()), facts, workdir)
             person = demo_person(sim, inner)
         else:
-            rig = real_rig(options, facts, workdir)
+            rig = real_rig(options, facts, workdir, targets.context if targets is not None else None)
             person = inner
-        targets = options.targets
-        if targets is None and options.auto:
-            from photon_doctor.wiring import real_targets
-
-            targets = real_targets(options)
         refresh = refresher(kb, targets, rig, person) if targets is not None else None
         before = sim.state() if sim is not None else None
         session = Executor(kb, rig, person, policy, refresh).run(observations)

@@ -16,7 +16,6 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from photon_doctor.errors import DeviceError, UsageError
 from photon_doctor.fleet_diagnose import Verdict, diagnose_distinct, local_or_inline
 from photon_doctor.fleet_observe import Canon, Key, distinct, fleet_context, needs_diagnosis, observation_key
 from photon_doctor.fleet_records import (
@@ -28,6 +27,7 @@ from photon_doctor.fleet_records import (
     read_jsonl_parallel,
 )
 from photon_doctor.fleet_summary import device_rows, summarise
+from photon_doctor.foundation.errors import DeviceError, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)

@@ -21,7 +21,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
-from photon_doctor.errors import DeviceError, Interrupted
+from photon_doctor.foundation.errors import DeviceError, Interrupted
 from photon_doctor.probes.cloud_client import (
     CloudClient,
     CloudError,
@@ -244,7 +244,7 @@ class FleetFetcher:
         """Every device with its vitals: those in ``checkpoint`` are reused, the rest fetched and appended.
 
         ``progress(done, total)`` is called as devices complete. Ctrl-C stops the fetch and raises
-        :class:`~photon_doctor.errors.Interrupted` naming the checkpoint (what was fetched is kept there).
+        :class:`~photon_doctor.foundation.errors.Interrupted` naming the checkpoint (what was fetched is kept there).
         """
         try:
             devices = self.list_devices()

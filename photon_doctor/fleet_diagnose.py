@@ -19,8 +19,8 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.errors import DeviceError, UsageError
 from photon_doctor.fleet_observe import Key, observations_of
+from photon_doctor.foundation.errors import DeviceError, UsageError
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 

@@ -17,8 +17,8 @@ from collections import defaultdict
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.fleet_records import DeviceFacts
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, Op, version_key
 
 #: Devices "went offline together" when the cloud last heard them within this many seconds of each other.

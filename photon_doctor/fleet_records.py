@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, NamedTuple
 
-from photon_doctor.errors import UsageError
+from photon_doctor.foundation.errors import UsageError
 
 #: Device OS's cloud_disconnect_reason codes (device-os v2.3.1 services/inc/system_defs.h), by number.
 CLOUD_REASONS = ("none", "error", "user", "network_disconnect", "listening", "system_reset", "sleep", "unknown")
@@ -145,7 +145,7 @@ class JsonlReport:
 def read_jsonl(path: Path, report: JsonlReport) -> Iterator[DeviceFacts]:
     """Stream the facts of every good line of ``path``; bad lines are counted in ``report`` and skipped.
 
-    Raises :class:`~photon_doctor.errors.UsageError` when the file cannot be opened or read.
+    Raises :class:`~photon_doctor.foundation.errors.UsageError` when the file cannot be opened or read.
     """
     loads = json.loads
     try:

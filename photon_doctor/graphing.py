@@ -13,7 +13,7 @@ from pathlib import Path
 
 import networkx as nx
 
-from photon_doctor.errors import ExitCode, UsageError
+from photon_doctor.foundation.errors import ExitCode, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
@@ -84,14 +84,14 @@ def session_graph(g: nx.DiGraph, options: GraphOptions) -> nx.DiGraph:
         raise UsageError("give --session FILE or --last-session, not both")
     if options.session is None and not options.last_session:
         return g
+    from photon_doctor.environment import note
     from photon_doctor.graph.build import highlight
-    from photon_doctor.sessions import load_session
+    from photon_doctor.sessions import read_session
 
-    path, data = load_session(options.session)
-    from photon_doctor.cli import note
-
+    # Not checked against the knowledge: ids the graph lacks are listed, not refused.
+    path, saved = read_session(None, options.session)
     note(f"(from the session {path})")
-    h = highlight(g, data)
+    h = highlight(g, saved.to_json())
     if h.graph.get("missing"):
         _say(f"photon-doctor: session {path} names ids this graph lacks (ignored): {h.graph['missing']}")
     h.graph["session"] = str(path)
@@ -129,11 +129,11 @@ def run_kb_check(kb: KnowledgeBase, *, strict: bool, as_json: bool) -> int:
 
     report = lint(kb, strict=strict)
     if as_json:
-        from photon_doctor.cli import emit_json
+        from photon_doctor.environment import emit_json
 
         emit_json(report.to_json())
     else:
-        from photon_doctor.cli import print_result
+        from photon_doctor.environment import print_result
 
         print_result(report_text(report, kb))
     return int(ExitCode.LINT) if report.failed else int(ExitCode.OK)

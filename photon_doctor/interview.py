@@ -15,16 +15,10 @@ from typing import Any, Protocol
 
 from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation, Provenance
 from photon_doctor.engine.explain import why_question
-from photon_doctor.engine.questions import (
-    CHECKLIST_PREFIX,
-    LED_COLOUR,
-    LED_PATTERN,
-    TRIED_PREFIX,
-    next_question,
-    question_def,
-)
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
+from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import why_question_text
 

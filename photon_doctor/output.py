@@ -2,27 +2,40 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
-from photon_doctor.engine.evidence import Observation, Unavailable
 from photon_doctor.engine.observe import check_first
+from photon_doctor.foundation.environment import NO_WRAP
+from photon_doctor.foundation.evidence import Unavailable, observation_json, one_shape
+from photon_doctor.foundation.redact import redact, redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.plain import NO_WRAP, SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
-from photon_doctor.redact import redact, redact_obj
+from photon_doctor.plain import SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
 
 JSON_SCHEMA_VERSION = 1
 
 
-def observation_json(o: Observation) -> dict[str, Any]:
-    return {
-        "id": o.id,
-        "value": value_to_json(o.value),
-        "confidence": o.confidence,
-        "provenance": {"source": o.provenance.source, "detail": o.provenance.detail},
-    }
+#: The version of ``why --json`` (docs/json-output.md): 2 since its observations have the one shape.
+EXPLANATION_SCHEMA_VERSION = 2
+
+
+def explanation_json(result: Mapping[str, Any]) -> dict[str, Any]:
+    """An explanation of the engine (WHY a fix or question, HOW a cause) as ``why --json`` prints it: versioned,
+    with every observation in the one shape (the engine's explanations give theirs flat: ``source``,
+    ``detail``)."""
+
+    def shaped(value: Any, key: str = "") -> Any:
+        if isinstance(value, Mapping):
+            return {k: shaped(v, k) for k, v in value.items()}
+        if isinstance(value, list):
+            if key == "observations":
+                return [one_shape(o) if isinstance(o, Mapping) and "id" in o and "value" in o else shaped(o)
+                        for o in value]
+            return [shaped(v) for v in value]
+        return value
+
+    return redact_obj({"schema_version": EXPLANATION_SCHEMA_VERSION, **shaped(result)})  # type: ignore[no-any-return]
 
 
 def trace_json(e: TraceEntry) -> dict[str, Any]:

@@ -8,16 +8,15 @@ terminal, the Markdown and the HTML report all speak through them.
 from __future__ import annotations
 
 import difflib
-import os
 import re
-import shutil
 import textwrap
-from collections.abc import Iterable, Mapping
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
+from enum import Enum
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis
-from photon_doctor.engine.questions import LED_COLOUR
+from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 
 #: Below this, a cause is "very unlikely" and a fix's chance is "under 5 %".
@@ -94,20 +93,6 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
 def tag(ident: str, verbose: bool) -> str:
     """`` [id]`` when verbose, else nothing: ids stay out of human output unless asked for."""
     return f" [{ident}]" if verbose else ""
-
-
-#: The width used when the output is no terminal (a pipe, a file): lines are left whole.
-NO_WRAP = 10_000
-
-
-def columns(stream: Any) -> int:
-    """The width of the terminal ``stream`` writes to, at least 40; :data:`NO_WRAP` when it is no terminal."""
-    if getattr(stream, "isatty", lambda: False)():
-        try:
-            return max(40, os.get_terminal_size(stream.fileno()).columns)
-        except (OSError, ValueError):
-            return max(40, shutil.get_terminal_size((80, 24)).columns)
-    return NO_WRAP
 
 
 def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
@@ -278,11 +263,19 @@ def _ordinal(n: int) -> str:
 
 
 # ------------------------------------------------------------------------------------------ finding what `why` means
+class TargetKind(str, Enum):
+    """What a `why` target can be."""
+
+    FIX = "fix"
+    CAUSE = "cause"
+    OBSERVATION = "observation"
+
+
 @dataclass(frozen=True)
 class Target:
     """What a person asked about: a fix, a cause or an observation, by id."""
 
-    kind: str  # "fix" | "cause" | "observation"
+    kind: TargetKind
     id: str
 
 
@@ -294,7 +287,7 @@ def _words(text: str) -> list[str]:
     return re.findall(r"[a-z0-9]+", text.lower().replace("_", " "))
 
 
-def _close_by_words(wanted: list[str], pools: list[tuple[str, Mapping[str, str]]]) -> list[str]:
+def _close_by_words(wanted: list[str], pools: Sequence[tuple[object, Mapping[str, str]]]) -> list[str]:
     """Titles (lower case) whose words come close to every word typed ("statc ip", "antena"), best first."""
     scored: list[tuple[float, str]] = []
     for _, names in pools:
@@ -314,14 +307,14 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if text.isdigit():
         n = int(text)
         if 1 <= n <= len(d.plan):
-            return Target("fix", d.plan[n - 1].fix)
+            return Target(TargetKind.FIX, d.plan[n - 1].fix)
         raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
     if re.fullmatch(r"[-+]?\d*[.,]?\d+", text):  # -1 or 2.5 is no step, and no title's digits either
         raise NoSuchTarget(f"there is no step {text} in the plan: give a number from 1 to {len(d.plan)}")
-    pools: list[tuple[str, Mapping[str, str]]] = [
-        ("fix", {f.id: f.title for f in kb.fixes.values()}),
-        ("cause", {c.id: c.title for c in kb.causes.values()}),
-        ("observation", {o.id: o.question for o in kb.observations.values()}),
+    pools: list[tuple[TargetKind, Mapping[str, str]]] = [
+        (TargetKind.FIX, {f.id: f.title for f in kb.fixes.values()}),
+        (TargetKind.CAUSE, {c.id: c.title for c in kb.causes.values()}),
+        (TargetKind.OBSERVATION, {o.id: o.question for o in kb.observations.values()}),
     ]
     for kind, names in pools:
         if text in names:
@@ -335,7 +328,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if len(hits) == 1:
         return hits[0]
     # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
-    main = [h for h in hits if h.kind != "observation"]
+    main = [h for h in hits if h.kind is not TargetKind.OBSERVATION]
     if len(main) == 1:
         return main[0]
     label = {i: names[i] for _, names in pools for i in names}

@@ -20,14 +20,14 @@ from typing import Any
 from photon_doctor import __version__
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import how_cause, why_fix
-from photon_doctor.errors import SessionError, UsageError
+from photon_doctor.foundation.errors import SessionError, UsageError
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
 from photon_doctor.plain import likelihood, value_words
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
-from photon_doctor.sessions import session_observations
+from photon_doctor.session import Session
 
 REPORT_SCHEMA_VERSION = 1
 #: The output formats, and the names (or file suffixes) that mean them.
@@ -151,13 +151,11 @@ def _action(kb: KnowledgeBase, i: int, item: Any, where: str) -> dict[str, Any]:
 
 
 def _actions_and_outcome(
-    kb: KnowledgeBase, data: Mapping[str, Any], where: str
+    kb: KnowledgeBase, session: Session, where: str
 ) -> tuple[list[dict[str, Any]], dict[str, Any] | None]:
-    outcome = data.get("outcome")
-    if outcome is not None and not isinstance(outcome, dict):
-        raise SessionError(f"{where}: field 'outcome' is not an object")
-    raw = data.get("actions")
-    if raw is None or raw == []:
+    outcome = session.outcome
+    raw: Any = list(session.actions)
+    if raw == []:
         raw = (outcome or {}).get("actions") or []
     if not isinstance(raw, list):
         raise SessionError(f"{where}: field 'actions' is not a list")
@@ -198,25 +196,29 @@ def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> st
 
 
 def build_report(
-    kb: KnowledgeBase, session_data: Mapping[str, Any], *, generated_at: datetime | None = None
+    kb: KnowledgeBase, session_data: Session | Mapping[str, Any], *, generated_at: datetime | None = None
 ) -> dict[str, Any]:
     """The report of one saved session as a JSON-ready dictionary (``schema_version`` 1), already scrubbed.
 
     Raises :class:`SessionError` when the session's observations, actions or outcome are malformed, or name
     observations this knowledge base does not know.
     """
-    session_id = str(session_data.get("id") or "")
+    if isinstance(session_data, Session):
+        session = session_data
+    else:
+        named = session_data.get("id")
+        session = Session.from_json(kb, session_data, f"session {named}" if isinstance(named, str) else "session")
+    session_id = session.id or ""
     where = f"session {session_id}" if session_id else "session"
-    observations = session_observations(kb, session_data, where)
+    observations = session.observed()
     d = diagnose(kb, observations)
-    stored = session_data.get("diagnosis")
-    saved: Mapping[str, Any] = stored if isinstance(stored, dict) else {}
+    saved: Mapping[str, Any] = session.diagnosis
     causes = []
     for c in d.ranked:
         how = _how(kb, d, c.id)
         how["probability"] = round(c.probability, 4)
         causes.append(how)
-    actions, outcome = _actions_and_outcome(kb, session_data, where)
+    actions, outcome = _actions_and_outcome(kb, session, where)
     notes = []
     saved_ranked = [c.get("id") for c in saved.get("ranked_causes") or [] if isinstance(c, dict)]
     if saved and saved_ranked != [c.id for c in d.ranked]:
@@ -224,18 +226,17 @@ def build_report(
             "The knowledge base has changed since this session was saved: the causes and the plan below are "
             "recomputed from the session's observations with the current knowledge."
         )
-    skipped = session_data.get("skipped")
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
         "summary": _summary(causes, outcome),
         "session": {
             "id": session_id or None,
-            "command": session_data.get("command"),
-            "scenario": session_data.get("scenario"),
+            "command": session.command,
+            "scenario": session.scenario,
             "saved_at": _saved_at(session_id),
-            "questions_asked": session_data.get("questions_asked"),
-            "skipped": [str(s) for s in skipped] if isinstance(skipped, list) else [],
+            "questions_asked": session.questions_asked,
+            "skipped": list(session.skipped),
         },
         "observations": [_observation(kb, o) for o in observations.values()],
         "unavailable": _unavailable(saved),
@@ -313,12 +314,12 @@ def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output:
     Returns ``(text, the session file read)``; the text is written to ``output`` (0600) when given, else left to the caller to
     print. Raises :class:`UsageError` (a bad format, an unwritable file) or :class:`SessionError`.
     """
-    from photon_doctor.sessions import load_session
+    from photon_doctor.sessions import read_session
 
     name = format_name(fmt, output)
     register_local_secrets(env)
-    path, data = load_session(session)
-    text = render(build_report(kb, data), name)
+    path, saved = read_session(kb, session)
+    text = render(build_report(kb, saved), name)
     if output is not None:
         write_private(output, text)
     return text, path

@@ -1,10 +1,10 @@
-"""The report's own defence against secrets, on top of :mod:`photon_doctor.redact`.
+"""The report's own defence against secrets, on top of :mod:`photon_doctor.foundation.redact`.
 
 A report is made to be pasted into a forum, so it does not rely on secrets having been registered where they
 entered the program (that happened in another process, maybe on another day). Three layers, each applied to
 every string that reaches a report:
 
-1. registered secrets, ``Bearer`` headers and secret query parameters (:func:`photon_doctor.redact.redact`);
+1. registered secrets, ``Bearer`` headers and secret query parameters (:func:`photon_doctor.foundation.redact.redact`);
 2. values under secret-looking keys (``token``, ``password``, ``claim_code``, ``Authorization``...) are masked
    whatever they hold;
 3. secret-looking text: ``--token X`` / ``--password X`` options, ``password=X`` / ``"token": "X"`` pairs,
@@ -20,7 +20,7 @@ from __future__ import annotations
 import re
 from typing import Any
 
-from photon_doctor.redact import MASK, SECRET_KEYS, redact
+from photon_doctor.foundation.redact import MASK, SECRET_KEYS, redact
 
 #: Fragments that make a key secret-looking (matched against the lower-cased key).
 _SECRET_KEY_PARTS = (

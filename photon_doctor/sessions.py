@@ -3,7 +3,7 @@
 The folder is ``$PHOTON_DOCTOR_HOME/sessions`` if that variable is set, else the platform's data directory:
 ``$XDG_DATA_HOME/photon-doctor`` (default ``~/.local/share/photon-doctor``) on Linux,
 ``~/Library/Application Support/photon-doctor`` on macOS, ``%APPDATA%\\photon-doctor`` on Windows.
-Secrets are redacted before anything is written.
+Secrets are redacted before anything is written. What a session holds is :class:`photon_doctor.session.Session`.
 """
 
 from __future__ import annotations
@@ -19,14 +19,11 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
-from photon_doctor.answers import observations_from_mapping
-from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.errors import PhotonDoctorError, SessionError, UsageError
-from photon_doctor.jsonfile import read_json
+from photon_doctor.foundation.errors import PhotonDoctorError, SessionError
+from photon_doctor.foundation.jsonfile import read_json
+from photon_doctor.foundation.redact import redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.redact import redact_obj
-
-SESSION_SCHEMA_VERSION = 1
+from photon_doctor.session import READABLE_VERSIONS, SESSION_SCHEMA_VERSION, Session
 
 
 def data_dir(env: Mapping[str, str] | None = None) -> Path:
@@ -99,8 +96,9 @@ def write_private(path: Path, text: str, error: type[PhotonDoctorError] = Sessio
             os.close(dir_fd)
 
 
-def save_session(record: dict[str, Any], path: Path | None = None) -> Path:
-    """Write a session record (redacted) with private permissions, atomically; returns its path.
+def save_session(session: Session, path: Path | None = None) -> Path:
+    """Write a session (redacted) with private permissions, atomically; returns its path. A session saved for the
+    first time gets a new file, named by the time, and that name as its ``id``.
 
     Raises SessionError if the folder or the file cannot be written (the previous file is then kept whole).
     """
@@ -109,9 +107,8 @@ def save_session(record: dict[str, Any], path: Path | None = None) -> Path:
     if path is None:
         stamp = time.strftime("%Y%m%dT%H%M%S", time.gmtime())
         path = folder / f"{stamp}-{uuid.uuid4().hex[:6]}.json"
-    record = dict(record)
-    record.setdefault("schema_version", SESSION_SCHEMA_VERSION)
-    record.setdefault("id", path.stem)
+    record = session.to_json()
+    record["id"] = session.id or path.stem
     data = json.dumps(redact_obj(record), indent=2, sort_keys=False, allow_nan=False)
     write_private(path, data)
     last_saved = path
@@ -130,40 +127,19 @@ def last_session_path() -> Path:
 
 
 def load_session(path: Path | None = None) -> tuple[Path, dict[str, Any]]:
-    """Read a session file (the last one by default). Raises SessionError with the reason."""
+    """Read a session file (the last one by default) as JSON, of a schema this version reads. Raises SessionError
+    with the reason. :func:`read_session` gives the :class:`Session`."""
     path = last_session_path() if path is None else path
     data = read_json(path, SessionError, "session file")
-    if not isinstance(data, dict) or data.get("schema_version") != SESSION_SCHEMA_VERSION:
+    if not isinstance(data, dict) or data.get("schema_version") not in READABLE_VERSIONS:
         raise SessionError(f"{path}: not a photon-doctor session (schema_version {SESSION_SCHEMA_VERSION})")
     if not isinstance(data.get("observations"), list):
         raise SessionError(f"{path}: field 'observations' missing or not a list")
     return path, data
 
 
-def session_observations(kb: KnowledgeBase, data: Mapping[str, Any], where: str) -> dict[str, Observation]:
-    """Rebuild typed observations (with their provenance) from a session record."""
-    result: dict[str, Observation] = {}
-    for i, item in enumerate(data.get("observations", [])):
-        if not isinstance(item, dict) or "id" not in item or "value" not in item:
-            raise SessionError(f"{where}: observations[{i}] needs 'id' and 'value'")
-        if not isinstance(item["id"], str):
-            raise SessionError(f"{where}: observations[{i}].id must be an observation id (a string)")
-        try:
-            typed = observations_from_mapping(kb, {item["id"]: item["value"]}, Provenance(), where)
-        except UsageError as exc:
-            raise SessionError(str(exc)) from None
-        prov = item.get("provenance") or {}
-        if not isinstance(prov, dict):
-            raise SessionError(f"{where}: observations[{i}].provenance is not an object")
-        confidence = item.get("confidence", 1.0)
-        if isinstance(confidence, bool) or not isinstance(confidence, (int, float)) or not 0 <= confidence <= 1:
-            raise SessionError(f"{where}: observations[{i}].confidence must be a number from 0 to 1, "
-                               f"not {json.dumps(confidence)[:40]}")
-        obs = typed[item["id"]]
-        result[obs.id] = Observation(
-            obs.id,
-            obs.value,
-            float(confidence),
-            Provenance(str(prov.get("source", "person")), str(prov.get("detail", ""))),
-        )
-    return result
+def read_session(kb: KnowledgeBase | None, path: Path | None = None) -> tuple[Path, Session]:
+    """The session saved in ``path`` (the last one by default), checked against ``kb`` (see
+    :meth:`Session.from_json`). Raises SessionError with the reason."""
+    path, data = load_session(path)
+    return path, Session.from_json(kb, data, str(path))

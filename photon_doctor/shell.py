@@ -5,63 +5,35 @@ Everything with effects lives here or below it (prompts, probes, files); the cor
 
 from __future__ import annotations
 
-import sys
-from dataclasses import dataclass, field, replace
+from dataclasses import replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
+from photon_doctor.actions.person import TerminalPerson
+from photon_doctor.actions.records import Outcome
 from photon_doctor.answers import load_answers_file, parse_assignment
+from photon_doctor.config import DiagnoseOptions
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
-from photon_doctor.engine.evidence import Observation, Unavailable
-from photon_doctor.errors import (
+from photon_doctor.environment import current
+from photon_doctor.foundation.errors import (
     ExitCode,
     Interrupted,
     NoTerminal,
     PhotonDoctorError,
-    SessionError,
     UsageError,
 )
+from photon_doctor.foundation.evidence import Observation, Unavailable
+from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text, observation_json
+from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text
 from photon_doctor.plain import wrap_lines
-from photon_doctor.probes.serial_console import DETAIL_IDS as SERIAL_DETAILS
-from photon_doctor.sessions import load_session, save_session, session_observations
+from photon_doctor.session import Session
+from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
 
-
-@dataclass
-class DiagnoseOptions:
-    answers: list[str] = field(default_factory=list)
-    answers_file: Path | None = None
-    no_input: bool = False
-    as_json: bool = False
-    auto: bool = False
-    no_probe: bool = False  # --no-probe: not even the default look at what is at hand
-    port: str | None = None
-    softap_url: str | None = None
-    api_url: str | None = None
-    token: str | None = None
-    device_id: str | None = None
-    ssid: str | None = None
-    probe_timeout: float = 8.0
-    connectivity_url: str | None = None
-    cloud_endpoint: str | None = None
-    fix: bool = False
-    yes: bool = False
-    allow_erase: bool = False
-    allow_irreversible: bool = False
-    dry_run: bool = False
-    resume: bool = False
-    title: str = "diagnose"
-    # Set by `demo`: the probes point at the simulated Photon, and the scenario knows what a person would answer.
-    targets: Any = None
-    simulation: Any = None  # the running SimulatedPhoton (demo): the executor's tools act on it
-    scenario_answers: dict[str, Any] | None = None
-    scenario: str | None = None
-    verbose: bool = False  # ids beside the titles
-    quiet: bool = False  # no progress or "saved" remarks
-    session_path: Path | None = None  # --resume of a given session (the demo's resume)
+if TYPE_CHECKING:
+    from photon_doctor.autoprobe import AutoTargets
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -79,36 +51,37 @@ def session_record(
     interview: Interview,
     d: Diagnosis,
     unavailable: list[Unavailable],
-    extra: dict[str, Any] | None = None,
-) -> dict[str, Any]:
-    record = {
-        "command": "diagnose",
-        "knowledge_dir": kb.source_dir,
-        "observations": [observation_json(o) for o in interview.observations.values()],
-        "answer_order": list(interview.history),
-        "skipped": sorted(interview.skipped),
-        "questions_asked": interview.asked,
-        "pending_question": interview.current,
-        "diagnosis": diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
-        "actions": [],
-    }
-    record.update(extra or {})
-    return record
+    options: DiagnoseOptions,
+    fixed: Outcome | None = None,
+) -> Session:
+    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any."""
+    return Session(
+        observations=tuple(interview.observations.values()),
+        diagnosis=diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
+        command="diagnose",
+        knowledge_dir=kb.source_dir,
+        answer_order=tuple(interview.history),
+        skipped=tuple(sorted(interview.skipped)),
+        questions_asked=interview.asked,
+        pending_question=interview.current,
+        actions=tuple(a.to_json() for a in fixed.actions) if fixed is not None else (),
+        outcome=fixed.to_json() if fixed is not None else None,
+        scenario=options.scenario,
+        interview_state=interview.session_fields(),
+    )
 
 
 def probe_observations(
-    kb: KnowledgeBase, options: DiagnoseOptions, ask: TerminalAnswerer | None = None
+    kb: KnowledgeBase, targets: AutoTargets, quiet: bool, ask: TerminalAnswerer | None = None
 ) -> tuple[dict[str, Observation], list[Unavailable], dict[str, Any]]:
     """Run the probes: progress on stderr, observations in the contract's terms, and the facts the fixes need
     (device id, port, the device's scan, this computer's network). With ``ask`` (probing by default, not
     ``--auto``), the person is asked before the device is put in listening mode."""
     from dataclasses import replace as with_changes
 
-    from photon_doctor.autoprobe import run_probes
+    from photon_doctor.autoprobe import known_to, run_probes
     from photon_doctor.fixing import probe_facts
-    from photon_doctor.wiring import real_targets
 
-    targets = options.targets if options.targets is not None else real_targets(options)
     if ask is not None and targets.switch_listening is not None:
         switch = targets.switch_listening
 
@@ -120,17 +93,17 @@ def probe_observations(
             switch(port)
 
         targets = with_changes(targets, switch_listening=switch_if_allowed)
-    say = TerminalAnswerer(kb, quiet=options.quiet).note
+    say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
-    known = {k: v for k, v in result.observations.items() if k in kb.observations}
+    known = known_to(kb, result.observations)
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}
     if "serial" in observed:
         observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
     # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
     unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable
-                   if u.probe not in observed or (u.id in SERIAL_DETAILS and u.id not in known)}.values())
+                   if u.probe not in observed or (u.id in SERIAL_DETAIL_IDS and u.id not in known)}.values())
     return known, unique, probe_facts(result)
 
 
@@ -138,35 +111,30 @@ def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailabl
                    plan: bool = True) -> None:
     """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
     out (a dry run lists it, with its commands, once)."""
-    from photon_doctor.cli import print_result, terminal_width, use_color
+    from photon_doctor.environment import current, print_result
 
     if not plan:
         d = replace(d, plan=())
-    if use_color(sys.stdout):
+    env = current()
+    if env.colour(env.out):
         from rich.console import Console
 
-        Console(highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
+        Console(file=env.out, highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
     else:
-        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose,
-                                    width=terminal_width(sys.stdout)))
+        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose, width=env.width(env.out)))
 
 
-def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, data: dict[str, Any]) -> str:
+def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved: Session) -> str:
     """Put a saved session back into ``interview``: its answers, what was skipped, the order they were given in
     (so ``back`` works) and the question that was open. Returns what to say ("resuming ..., 3 answers kept")."""
-    interview.observations.update(session_observations(kb, data, str(path)))
-    skipped = data.get("skipped", [])
-    if not isinstance(skipped, list):
-        raise SessionError(f"{path}: field 'skipped' is not a list")
-    interview.skipped.update(s for s in skipped if isinstance(s, str) and s in kb.observations)
-    order = data.get("answer_order", [])
-    if isinstance(order, list):
-        interview.history.extend(o for o in order if isinstance(o, str)
-                                 and (o in interview.observations or o in interview.skipped))
-    asked = data.get("questions_asked")
-    interview.asked = asked if isinstance(asked, int) and asked >= 0 else len(interview.history)
-    pending = data.get("pending_question")
-    interview.current = pending if isinstance(pending, str) and pending in kb.observations else None
+    interview.observations.update(saved.observed())
+    interview.skipped.update(s for s in saved.skipped if s in kb.observations)
+    interview.restore_session_fields({**saved.interview_state, "skipped": list(saved.skipped)})
+    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in interview.skipped)
+    asked = saved.questions_asked
+    interview.asked = asked if asked is not None else len(interview.history)
+    pending = saved.pending_question
+    interview.current = pending if pending is not None and pending in kb.observations else None
     answers = len(interview.history)
     kept = f"{answers} answer{'s' if answers != 1 else ''} kept"
     where = "; going on with the open question" if interview.current else ""
@@ -190,13 +158,13 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
             if choice == "go on":
                 interview.quit = False
                 continue
-            path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+            path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
             raise Interrupted(f"stopped without a diagnosis; your answers are saved in {path} "
                               "(continue with --resume)")
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
-        if isinstance(exc, EOFError) and not getattr(sys.stdin, "isatty", lambda: False)():
+        path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
+        if isinstance(exc, EOFError) and not answerer.person.inp.isatty():
             raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
                              f"the session so far is saved in {path}") from None
         raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
@@ -205,51 +173,52 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
     except Exception:
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
         try:
-            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable,
-                                        _extra(options)), session_path)
+            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
+                         session_path)
         except (PhotonDoctorError, OSError):
             pass  # the bug is the news; a session that cannot be saved must not hide it
         raise
 
 
-def _extra(options: DiagnoseOptions) -> dict[str, Any]:
-    """What a session keeps about how it ran: the demo's scenario, so that --resume starts a fresh simulator."""
-    return {"scenario": options.scenario} if options.scenario else {}
-
-
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Run one diagnosis session; returns the exit code."""
-    if options.dry_run:
-        options.fix = True  # --dry-run shows what --fix would do
-    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fix:
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
-    answerer = TerminalAnswerer(kb, options.scenario_answers, verbose=options.verbose, quiet=options.quiet)
+    env = current()
+    demo = options.simulated
+    answerer = TerminalAnswerer(kb, dict(demo.answers) if demo else None, verbose=options.verbose, quiet=options.quiet,
+                                person=TerminalPerson.of(env))
     session_path: Path | None = None
     if options.resume:
-        session_path, data = load_session(options.session_path)
-        answerer.tell(resume_interview(kb, interview, session_path, data))
+        session_path, saved = read_session(kb, options.session_path)
+        answerer.tell(resume_interview(kb, interview, session_path, saved))
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
-    at_terminal = bool(getattr(sys.stdin, "isatty", lambda: False)())
+    at_terminal = env.isatty(env.input)
     by_default = not options.auto and not options.no_probe and not options.no_input and at_terminal
     if by_default:
         answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
                       "login and this computer's network. It asks before changing anything on the device. "
                       "(--no-probe skips this.)")
-    elif not options.auto and not options.no_probe and options.targets is None:
+    elif not options.auto and not options.no_probe and demo is None:
         answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
                       "photon-doctor check the device, the cloud and this network by itself.")
+    targets = demo.probes if demo else None  # a real Photon's probes are built once, when first needed
     if options.auto or by_default:
-        probed, unavailable, facts = probe_observations(kb, options, answerer if by_default else None)
+        if targets is None:
+            from photon_doctor.wiring import real_targets
+
+            targets = real_targets(options)
+        probed, unavailable, facts = probe_observations(kb, targets, options.quiet, answerer if by_default else None)
         interview.observations.update(probed)
-    if options.scenario_answers is not None and options.no_input:
+    if demo is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
-        from photon_doctor.engine.evidence import Provenance
+        from photon_doctor.foundation.evidence import Provenance
 
         given = observations_from_mapping(
-            kb, options.scenario_answers, Provenance("scenario", f"what the owner in '{options.scenario}' would answer"),
-            f"scenario {options.scenario}")
+            kb, demo.answers, Provenance("scenario", f"what the owner in '{demo.scenario}' would answer"),
+            f"scenario {demo.scenario}")
         for k, v in given.items():
             interview.observations.setdefault(k, v)
     interview.observations.update(collect_answers(kb, options))
@@ -258,18 +227,20 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
     else:
         d = diagnose(kb, interview.observations)
-    if options.fix and not stopped:
-        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer)
-    path = save_session(session_record(kb, interview, d, unavailable, _extra(options)), session_path)
+    if options.fixing and not stopped:
+        # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
+        again = targets if options.auto or demo is not None else None
+        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer, again)
+    record = session_record(kb, interview, d, unavailable, options)
+    path = save_session(record, session_path)
     if options.as_json:
-        data = diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable)
-        data["session"] = str(path)
-        from photon_doctor.cli import emit_json
+        data = {**record.diagnosis, "session": str(path)}
+        from photon_doctor.environment import emit_json
 
         emit_json(data)
     else:
         show_diagnosis(kb, d, unavailable, verbose=options.verbose)
-        if stopped and options.fix:
+        if stopped and options.fixing:
             answerer.tell("No fix was carried out: you stopped the questions.")
         answerer.note(f"(session saved: {path})")
     return int(ExitCode.OK)
@@ -284,32 +255,31 @@ def _fix(
     facts: dict[str, Any],
     session_path: Path | None,
     answerer: TerminalAnswerer,
+    targets: AutoTargets | None,
 ) -> int:
     """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
     from photon_doctor.actions.executor import summary_text
-    from photon_doctor.cli import emit_json, print_result
+    from photon_doctor.environment import emit_json, print_result
     from photon_doctor.fixing import changes_text, run_fix_session
 
     if not options.as_json:
         show_diagnosis(kb, d, unavailable, verbose=options.verbose, plan=not options.dry_run)
-    session = run_fix_session(kb, options, interview.observations, facts)
+    session = run_fix_session(kb, options, interview.observations, facts, targets)
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    extra = {"actions": [a.to_json() for a in outcome.actions], "outcome": outcome.to_json(), **_extra(options)}
-    path = save_session(session_record(kb, interview, session.diagnosis, unavailable, extra), session_path)
+    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome)
+    path = save_session(record, session_path)
     if options.as_json:
-        data = diagnosis_json(kb, session.diagnosis, questions_asked=interview.asked, unavailable=unavailable)
-        data["session"] = str(path)
-        data["outcome"] = outcome.to_json()
+        data = {**record.diagnosis, "session": str(path), "outcome": record.outcome}
         data.update(session.notes)
         emit_json(data)
     else:
         changes = changes_text(session.notes, kb)
-        from photon_doctor.cli import terminal_width
+        from photon_doctor.environment import terminal_width
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
-        print_result(wrap_lines(text.splitlines(), terminal_width(sys.stdout)))
+        print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted:
             answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
         else:

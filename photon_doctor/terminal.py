@@ -1,16 +1,16 @@
 """The person at the terminal during the interview: questions on stderr, answers from stdin, wrapped to the
-terminal's width, with a short re-ask and the demo's hints. The executor's person is
-:class:`photon_doctor.actions.person.TerminalPerson`; both read through
-:func:`~photon_doctor.actions.person.read_answer`."""
+terminal's width, with a short re-ask and the demo's hints. It talks through the executor's person,
+:class:`photon_doctor.actions.person.TerminalPerson`: one port, one pair of streams, for both."""
 
 from __future__ import annotations
 
-import sys
 from typing import Any
 
-from photon_doctor.actions.person import read_answer
+from photon_doctor.actions.person import TerminalPerson
 from photon_doctor.answers import valid_values
-from photon_doctor.engine.questions import LED_COLOUR, LED_PATTERN, TRIED_PREFIX, led_colour_of
+from photon_doctor.engine.questions import led_colour_of
+from photon_doctor.foundation.environment import columns
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import tag, wrap_lines
 
@@ -24,8 +24,9 @@ class TerminalAnswerer:
     """
 
     def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None, *, verbose: bool = False,
-                 quiet: bool = False, width: int | None = None) -> None:
+                 quiet: bool = False, width: int | None = None, person: TerminalPerson | None = None) -> None:
         self.kb = kb
+        self.person = person if person is not None else TerminalPerson(width=width)
         self.hints = hints or {}
         self.verbose = verbose
         self.quiet = quiet
@@ -33,13 +34,11 @@ class TerminalAnswerer:
         self._last: tuple[str, int] | None = None
 
     def columns(self) -> int:
-        from photon_doctor.cli import terminal_width
-
-        return self.width or terminal_width(sys.stderr)
+        return self.width or self.person.width or columns(self.person.out)
 
     def tell(self, text: str) -> None:
-        sys.stderr.write(wrap_lines(text.splitlines() or [""], self.columns()) + "\n")
-        sys.stderr.flush()
+        self.person.out.write(wrap_lines(text.splitlines() or [""], self.columns()) + "\n")
+        self.person.out.flush()
 
     def note(self, text: str) -> None:
         """A remark that --quiet leaves out."""
@@ -63,8 +62,8 @@ class TerminalAnswerer:
             return self.hints[odef.id]
         if odef.id == LED_COLOUR and LED_PATTERN in self.hints:
             return led_colour_of(str(self.hints[LED_PATTERN]))
-        if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get("fixes_tried_failed"), list):
-            return odef.id[len(TRIED_PREFIX):] in self.hints["fixes_tried_failed"]
+        if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get(FIXES_TRIED_FAILED), list):
+            return odef.id[len(TRIED_PREFIX):] in self.hints[FIXES_TRIED_FAILED]
         return None
 
     def _hint_text(self, odef: ObservationDef) -> str:
@@ -85,7 +84,7 @@ class TerminalAnswerer:
 
     def answer(self, odef: ObservationDef, number: int) -> str:
         if self._last == (odef.id, number):
-            sys.stderr.write(f"Q{number} again> ")
+            return self.person.prompt(f"Q{number} again> ")
         else:
             self._last = (odef.id, number)
             self.tell("")
@@ -103,17 +102,13 @@ class TerminalAnswerer:
             self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
             if self._hint(odef) is not None:
                 self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
-            sys.stderr.write("> ")
-        sys.stderr.flush()
-        return str(read_answer(sys.stderr, sys.stdin))
+        return self.person.prompt("> ")
 
     def confirm(self, question: str) -> bool:
         """A yes/no question; Enter means yes."""
         while True:
             self.tell(f"{question} [Y/n]")
-            sys.stderr.write("> ")
-            sys.stderr.flush()
-            word = read_answer(sys.stderr, sys.stdin).strip().lower()
+            word = self.person.prompt("> ").strip().lower()
             if word in ("", "y", "yes"):
                 return True
             if word in ("n", "no"):
@@ -124,9 +119,7 @@ class TerminalAnswerer:
         while True:
             self.tell("Stop without a diagnosis? y = stop (the answers are saved), n = go on answering, "
                       "d = show the diagnosis from the answers so far")
-            sys.stderr.write("> ")
-            sys.stderr.flush()
-            word = read_answer(sys.stderr, sys.stdin).strip().lower()
+            word = self.person.prompt("> ").strip().lower()
             if word in ("y", "yes", "stop", "q", "quit"):
                 return "stop"
             if word in ("n", "no"):

@@ -6,11 +6,11 @@ import os
 from typing import TYPE_CHECKING, Any
 
 from photon_doctor.autoprobe import AutoTargets
-from photon_doctor.engine.evidence import Unavailable
+from photon_doctor.foundation.evidence import Unavailable
 from photon_doctor.probes.base import Probe, ProbeContext
 
 if TYPE_CHECKING:
-    from photon_doctor.shell import DiagnoseOptions
+    from photon_doctor.config import DiagnoseOptions
     from photon_doctor.simulator.photon import SimulatedPhoton
 
 DEFAULT_SOFTAP_URL = "http://192.168.0.1"
@@ -38,14 +38,14 @@ def _leave(port: str) -> None:
 def host_config(options: DiagnoseOptions) -> Any:
     """Where the host-network checks go: the defaults, or `--connectivity-url` / `--cloud-endpoint HOST:PORT`
     (to test against another endpoint, such as a simulator's)."""
-    from photon_doctor.errors import UsageError
+    from photon_doctor.foundation.errors import UsageError
     from photon_doctor.probes.host_network import HostNetworkConfig
 
     changes: dict[str, Any] = {}
     if options.connectivity_url:
         changes["connectivity_url"] = options.connectivity_url
     if options.cloud_endpoint:
-        from photon_doctor.numbers import ascii_int
+        from photon_doctor.foundation.numbers import ascii_int
 
         host, _, port_text = options.cloud_endpoint.rpartition(":")
         port = ascii_int(port_text)
@@ -58,7 +58,7 @@ def host_config(options: DiagnoseOptions) -> Any:
 
 def real_targets(options: DiagnoseOptions) -> AutoTargets:
     """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
-    from photon_doctor.errors import UsageError
+    from photon_doctor.foundation.errors import UsageError
     from photon_doctor.probes.cloud import CloudProbe
     from photon_doctor.probes.cloud_client import CloudError, check_api_url
     from photon_doctor.probes.host_network import HostNetworkProbe

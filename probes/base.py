@@ -10,13 +10,15 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any, Mapping, Protocol
 
-from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.foundation.errors import DeviceError
+from photon_doctor.foundation.evidence import Observation, Unavailable
 
 
-class ProbeFailure(Exception):
+class ProbeFailure(DeviceError):
     """Raised inside a probe when the thing it talks to misbehaves (timeout, garbage, HTTP error, vanished port).
 
-    The message is one line, meant for the person, and never contains a secret.
+    The message is one line, meant for the person, and never contains a secret. A probe catches it in ``run``;
+    one that escapes a command (a probe used directly, the cloud client) ends it with the device exit code.
     """
 
 

@@ -9,7 +9,8 @@ from __future__ import annotations
 
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.redact import redact, redact_obj, register_secret
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 from photon_doctor.probes.cloud_client import (
     DEFAULT_API_URL,
@@ -23,8 +24,6 @@ from photon_doctor.probes.cloud_client import (
     NotYourDevice,
     RateLimited,
 )
-
-from photon_doctor.redact import redact, redact_obj, register_secret
 
 __all__ = [
     "DEFAULT_API_URL",

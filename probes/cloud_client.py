@@ -1,10 +1,10 @@
 """A small client for the Particle cloud REST API (reference §4), and the errors it raises.
 
 requests' exceptions and HTTP error statuses are translated here, where they enter, into :class:`CloudError`
-subclasses with one-line messages that never contain the token or a claim code. :class:`CloudError` is both a
-:class:`~photon_doctor.probes.base.ProbeFailure` (so probes turn it into ``Unavailable``) and a
-:class:`~photon_doctor.errors.DeviceError` (so an action that calls the cloud can let it reach the CLI's one
-catch site, exit code 6).
+subclasses with one-line messages that never contain the token or a claim code. :class:`CloudError` is a
+:class:`~photon_doctor.probes.base.ProbeFailure` (so probes turn it into ``Unavailable``), itself a
+:class:`~photon_doctor.foundation.errors.DeviceError` (so an action that calls the cloud can let it reach the CLI's
+one catch site, exit code 6).
 """
 
 from __future__ import annotations
@@ -17,18 +17,16 @@ from urllib.parse import quote, urlsplit
 
 import requests
 import urllib3
+from photon_doctor.foundation.jsonfile import JsonProblem, parse_json
+from photon_doctor.foundation.redact import redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
-
-from photon_doctor.errors import DeviceError
-from photon_doctor.jsonfile import JsonProblem, parse_json
-from photon_doctor.redact import redact, register_secret
 
 DEFAULT_API_URL = "https://api.particle.io"
 #: The largest answer read: the API's answers are kilobytes; a bigger body is a fault, not data.
 MAX_BODY_BYTES = 4 * 1024 * 1024
 
 
-class CloudError(ProbeFailure, DeviceError):
+class CloudError(ProbeFailure):
     """Raised when a cloud API call fails; ``status`` is the HTTP status, or None if there was no answer."""
 
     def __init__(self, message: str, status: int | None = None) -> None:

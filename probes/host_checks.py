@@ -12,9 +12,8 @@ from dataclasses import dataclass
 from typing import Protocol
 
 import requests
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeFailure
-
-from photon_doctor.redact import redact
 
 #: Android's connectivity check: 204 with no body when there is plain internet access.
 DEFAULT_CONNECTIVITY_URL = "http://connectivitycheck.gstatic.com/generate_204"

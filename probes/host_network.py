@@ -13,7 +13,8 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.host_checks import (
     DEFAULT_CLOUD_HOST,
@@ -39,8 +40,6 @@ from photon_doctor.probes.wifi_parsers import (
     parse_nmcli_scan,
     parse_wdutil,
 )
-
-from photon_doctor.redact import redact
 
 NAME = "host"
 SOURCE = "probe:host"

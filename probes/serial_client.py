@@ -28,9 +28,9 @@ except ImportError:  # pragma: no cover - Windows
         """Never raised: there is no termios here."""
 
 
-from photon_doctor.jsonfile import JsonProblem, parse_json
+from photon_doctor.foundation.jsonfile import JsonProblem, parse_json
+from photon_doctor.foundation.redact import MASK, redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
-from photon_doctor.redact import MASK, redact, register_secret
 
 _EXCLUSIVE: dict[str, bool] = {"exclusive": True} if os.name == "posix" else {}
 LISTEN_BAUD = 28800  # reference §1: the device enters listening mode

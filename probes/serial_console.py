@@ -16,7 +16,9 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.module_check import DependencyProblem, ModuleCheck, ModuleRef, check_modules
 from photon_doctor.probes.serial_client import (
@@ -31,12 +33,11 @@ from photon_doctor.probes.serial_client import (
     enter_listening,
     open_port,
 )
-from photon_doctor.redact import redact
 
 SOURCE = "probe:serial"
 DEFAULT_IDLE = 0.25  # the CLI's quiet gap that ends an answer
 #: What the commands after 'i' observe, in the order they are sent.
-DETAIL_IDS = ("device_os_version", "module_dependencies_ok")
+DETAIL_IDS = SERIAL_DETAIL_IDS
 
 
 def rssi_from_diagnostics(diag: Mapping[str, Any]) -> int | float | None:

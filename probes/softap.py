@@ -14,7 +14,8 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.softap_client import (
     DEFAULT_TCP,
@@ -31,7 +32,6 @@ from photon_doctor.probes.softap_data import (
     parse_public_key_blob,
     wiced_to_network_security,
 )
-from photon_doctor.redact import redact
 
 SOURCE = "probe:softap"
 _TARGET_IDS = ("target_network_in_scan", "signal_rssi_dbm", "network_security")

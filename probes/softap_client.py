@@ -20,11 +20,10 @@ from typing import Any
 
 import requests
 from cryptography.hazmat.primitives.asymmetric import padding, rsa
-
-from photon_doctor.jsonfile import parse_json
+from photon_doctor.foundation.jsonfile import parse_json
+from photon_doctor.foundation.redact import redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.softap_data import ScanResult, parse_public_key_blob, parse_scan
-from photon_doctor.redact import redact, register_secret
 
 #: softap-setup-js defaults (``SoftAP.defaultOptions``): host, ports and an 8 s timeout.
 DEFAULT_URL = "http://192.168.0.1"

@@ -11,7 +11,6 @@ from typing import Any
 from cryptography.exceptions import UnsupportedAlgorithm
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
 from photon_doctor.probes.base import ProbeFailure
 
 # WICED security bits (reference §3, wwd_constants.h).

@@ -17,11 +17,10 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from photon_doctor.foundation.jsonfile import JsonProblem, parse_json, read_regular
+from photon_doctor.foundation.redact import register_secret
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.cloud_client import DEFAULT_API_URL
-
-from photon_doctor.jsonfile import JsonProblem, parse_json, read_regular
-from photon_doctor.redact import register_secret
 
 TOKEN_ENV = "PARTICLE_ACCESS_TOKEN"
 HOME_ENVS = ("home", "HOME", "HOMEPATH", "USERPROFILE")

@@ -14,10 +14,9 @@ from enum import Enum
 from pathlib import Path
 from typing import Any
 
-from serial.tools.list_ports_common import ListPortInfo
-
-from photon_doctor.engine.evidence import Unavailable
+from photon_doctor.foundation.evidence import Unavailable
 from photon_doctor.probes.base import ProbeContext, ProbeReport
+from serial.tools.list_ports_common import ListPortInfo
 
 PARTICLE_VID = 0x2B04
 CORE_VID = 0x1D50

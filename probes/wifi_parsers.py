@@ -10,7 +10,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from photon_doctor.numbers import ascii_int
+from photon_doctor.foundation.numbers import ascii_int
 
 BAND_2_4 = "2.4"
 BAND_5 = "5"

@@ -25,10 +25,9 @@ from types import TracebackType
 from typing import Any, Callable
 from urllib.parse import parse_qs, urlsplit
 
+from photon_doctor.foundation.redact import redact
 from photon_doctor.simulator import cloud_payloads as payloads
 from photon_doctor.simulator.world import Account, CloudDevice, World
-
-from photon_doctor.redact import redact
 
 #: Longest a hung request is held, so a forgotten ``stop()`` cannot keep a test process alive for ever.
 MAX_HANG_SECONDS = 30.0

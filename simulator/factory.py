@@ -5,8 +5,8 @@ from __future__ import annotations
 import random
 
 from photon_doctor.simulator.world import (
-    Account,
     AccessPoint,
+    Account,
     Cloud,
     CloudDevice,
     Device,

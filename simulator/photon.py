@@ -10,14 +10,13 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
+from photon_doctor.foundation.redact import register_secret
 from photon_doctor.simulator.cloud_api import CloudApiSimulator
 from photon_doctor.simulator.factory import account_token
 from photon_doctor.simulator.host import InternetSimulator, SimulatedHostRunner
 from photon_doctor.simulator.scenarios import Scenario
 from photon_doctor.simulator.serial_console import SerialConsoleSimulator
 from photon_doctor.simulator.softap import SoftAPSimulator
-
-from photon_doctor.redact import register_secret
 
 #: The stale token of the "invalid-token" scenario: well-formed, but the simulated cloud does not know it.
 STALE_TOKEN = "0123456789abcdef0123456789abcdef01234567"

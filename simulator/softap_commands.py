@@ -24,7 +24,6 @@ from dataclasses import dataclass
 from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding
-
 from photon_doctor.simulator.softap_json import atoi, parse_request
 from photon_doctor.simulator.world import (
     Mode,

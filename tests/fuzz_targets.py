@@ -14,7 +14,10 @@ from pathlib import Path
 from typing import Any
 
 from hypothesis import strategies as st
-from photon_doctor.engine.evidence import Provenance
+from photon_doctor.foundation.errors import CaseFileError, SessionError, UsageError
+from photon_doctor.foundation.evidence import Provenance
+from photon_doctor.foundation.jsonfile import JsonProblem, parse_json
+from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.probes import wifi_parsers as wp
@@ -23,11 +26,8 @@ from photon_doctor.probes.module_check import check_modules
 from photon_doctor.probes.softap_data import parse_public_key_blob, parse_scan
 
 from photon_doctor.answers import AnswerError, load_answers_file, observations_from_mapping, parse_value
-from photon_doctor.errors import CaseFileError, SessionError, UsageError
 from photon_doctor.evaluate import load_cases
-from photon_doctor.jsonfile import JsonProblem, parse_json
-from photon_doctor.numbers import ascii_int, finite_number
-from photon_doctor.sessions import load_session, session_observations
+from photon_doctor.sessions import read_session
 
 
 @lru_cache(maxsize=1)
@@ -113,8 +113,7 @@ def _answers_file(content: bytes) -> object:
 
 
 def _session_file(content: bytes) -> object:
-    path, data = load_session(_file(content, "session.json"))
-    return session_observations(kb(), data, str(path))
+    return read_session(kb(), _file(content, "session.json"))[1]
 
 
 def _case_file(content: bytes) -> object:

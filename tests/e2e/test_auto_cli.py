@@ -6,9 +6,9 @@ from __future__ import annotations
 import json
 
 import pytest
-
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
+
 from tests.conftest import run_cli
 
 

@@ -13,8 +13,8 @@ import sys
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 
-from photon_doctor.errors import ExitCode
 from tests.conftest import KB_MINI, REPO, run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]

@@ -7,11 +7,11 @@ import time
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
+from photon_doctor.simulator.factory import account_token, healthy_world
 from photon_doctor.simulator.scenarios import SCENARIOS
 
-from photon_doctor.errors import ExitCode
-from photon_doctor.simulator.factory import account_token, healthy_world
-from tests.conftest import run_cli
+from tests.conftest import run_in_process as run_cli
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)

@@ -1,5 +1,6 @@
-"""`photon-doctor diagnose` end to end, in a subprocess as a person runs it: answers, why, back, bad input, JSON,
-exit codes, Ctrl-C / end of input, and `why` on the saved session."""
+"""`photon-doctor diagnose` end to end, in-process through the program's entry point and typer's CliRunner (the
+real entry point and the terminal are tested in subprocesses: test_bad_input_cli.py, test_terminal.py): answers,
+why, back, bad input, JSON, exit codes, Ctrl-C / end of input, and `why` on the saved session."""
 
 from __future__ import annotations
 
@@ -11,8 +12,10 @@ import sys
 import time
 from pathlib import Path
 
-from photon_doctor.errors import ExitCode
-from tests.conftest import KB_MINI, REPO, run_cli
+from photon_doctor.foundation.errors import ExitCode
+
+from tests.conftest import KB_MINI, REPO
+from tests.conftest import run_in_process as run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]
 

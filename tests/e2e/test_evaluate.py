@@ -6,11 +6,12 @@ import json
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import CaseFileError, ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 
-from photon_doctor.errors import CaseFileError, ExitCode
 from photon_doctor.evaluate import evaluate, load_cases
-from tests.conftest import REPO, run_cli
+from tests.conftest import REPO
+from tests.conftest import run_in_process as run_cli
 
 CASE_FILES = sorted((REPO / "tests" / "cases").glob("*.json"))
 KB = load_knowledge()

@@ -7,11 +7,11 @@ import json
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.simulator.faults import FAULTS, apply_faults, parse_faults
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 
-from photon_doctor.errors import ExitCode
 from tests.conftest import run_cli
 
 #: fault -> (the probe that cannot say its piece, words its "not probed" reason must hold)

@@ -8,12 +8,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.simulator.factory import HOME_PASSWORD
 from photon_doctor.simulator.scenarios import SCENARIOS
 
 from photon_doctor.cli import main
-from photon_doctor.errors import ExitCode
 from tests.conftest import run_cli
 
 KB = load_knowledge(None)

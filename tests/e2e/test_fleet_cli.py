@@ -11,10 +11,10 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.simulator.fleet import FleetSimulator, device_json, diagnostics_json, make_fleet
 
-from photon_doctor.errors import ExitCode
 from photon_doctor.fleet import FleetOptions, run_fleet
 from tests.conftest import run_cli
 

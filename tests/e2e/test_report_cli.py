@@ -1,5 +1,6 @@
-"""`photon-doctor report` end to end, in a subprocess: sessions made by the real CLI (demo, diagnose) and by hand
-(with planted secrets), every format, --output, and the errors with their exit codes."""
+"""`photon-doctor report` end to end, in-process (tests/conftest.py: run_in_process): sessions made by the real
+CLI (demo, diagnose) and by hand (with planted secrets), every format, --output, and the errors with their exit
+codes."""
 
 from __future__ import annotations
 
@@ -10,11 +11,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode
+from photon_doctor.foundation.redact import MASK
 from photon_doctor.simulator.scenarios import get_scenario
 
-from photon_doctor.errors import ExitCode
-from photon_doctor.redact import MASK
-from tests.conftest import KB_MINI, run_cli
+from tests.conftest import KB_MINI
+from tests.conftest import run_in_process as run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]
 FORMATS = ("md", "html", "json")

@@ -13,9 +13,9 @@ from pathlib import Path
 
 import pexpect
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 
-from photon_doctor.errors import ExitCode
 from tests.conftest import REPO
 
 KB = load_knowledge(None)

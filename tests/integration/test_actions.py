@@ -25,7 +25,7 @@ from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.tools import Toolbox
 from photon_doctor.actions.verify import verify_connected
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation, Provenance
+from photon_doctor.foundation.evidence import Observation, Provenance
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase, Risk
 from photon_doctor.probes.serial_client import SerialConsole

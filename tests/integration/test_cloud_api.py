@@ -9,7 +9,8 @@ from collections.abc import Iterator
 
 import pytest
 import requests
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.redact import MASK, redact
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 from photon_doctor.probes.cloud import (
     NO_TOKEN,
@@ -27,8 +28,6 @@ from photon_doctor.probes.cloud import (
 from photon_doctor.simulator.cloud_api import CloudApiSimulator, Fault
 from photon_doctor.simulator.factory import ACCOUNT, account_token, healthy_world
 from photon_doctor.simulator.world import Account, CloudDevice, World
-
-from photon_doctor.redact import MASK, redact
 
 OTHER = "someone@example.org"
 OTHER_TOKEN = "0ther0ther0ther0ther0ther0ther0ther0ther"
@@ -357,9 +356,8 @@ def test_connection_refused(token: str) -> None:
 
 
 def test_cloud_error_is_a_probe_failure_and_a_device_error() -> None:
+    from photon_doctor.foundation.errors import DeviceError, ExitCode
     from photon_doctor.probes.base import ProbeFailure
-
-    from photon_doctor.errors import DeviceError, ExitCode
 
     error = NotFound("x")
     assert isinstance(error, ProbeFailure) and isinstance(error, DeviceError)

@@ -9,10 +9,10 @@ from typing import Any, cast
 
 import pytest
 import requests
+from photon_doctor.foundation.errors import Interrupted
 from photon_doctor.probes.cloud_client import RateLimited
 from photon_doctor.simulator.fleet import FleetSimulator
 
-from photon_doctor.errors import Interrupted
 from photon_doctor.fleet_cloud import PACE_START, Checkpoint, FetchStopped, FleetClient, FleetFetcher
 
 

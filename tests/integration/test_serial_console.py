@@ -11,8 +11,8 @@ from collections.abc import Iterator
 
 import pytest
 import serial
-
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.serial_client import open_error
 from photon_doctor.probes.serial_console import (
@@ -24,7 +24,6 @@ from photon_doctor.probes.serial_console import (
     enter_dfu,
     enter_listening,
 )
-from photon_doctor.redact import redact
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world
 from photon_doctor.simulator.serial_console import ConsoleFaults, SerialConsoleSimulator
 from photon_doctor.simulator.world import (
@@ -71,6 +70,19 @@ def raw_exchange(port: str, data: bytes, wait: float = 0.15) -> bytes:
         return bytes(out)
 
 
+def answer_to(port: str, data: bytes, ends_with: bytes, limit: float = 10.0) -> bytes:
+    """Send bytes on a plain pyserial port and read until the answer ends with ``ends_with``: synchronised on the
+    answer itself, not on a time window (``limit`` only stops a test that would otherwise hang). Whatever else is
+    already waiting after it is returned too, so an answer with extra text still fails the caller's comparison."""
+    with serial.serial_for_url(port, baudrate=9600, timeout=0.05) as ser:
+        ser.write(data)
+        out = bytearray()
+        deadline = time.monotonic() + limit
+        while not out.endswith(ends_with) and time.monotonic() < deadline:
+            out += ser.read(256)
+        return bytes(out + ser.read(ser.in_waiting or 0))
+
+
 def wait_for(predicate: object, timeout: float = 1.0) -> bool:
     deadline = time.monotonic() + timeout
     while time.monotonic() < deadline:
@@ -88,13 +100,14 @@ def obs(report: ProbeReport) -> dict[str, Observation]:
 def test_i_m_v_c_answer_with_the_exact_strings(sim: SerialConsoleSimulator, world: World) -> None:
     d = world.device
     assert sim.port is not None
-    assert raw_exchange(sim.port, b"i") == f"Your device id is {d.device_id}\r\n".encode()
-    assert raw_exchange(sim.port, b"m") == f"Your device MAC address is\r\n{d.mac}\r\n".encode()
-    assert raw_exchange(sim.port, b"v") == b"system firmware version: 2.3.1\n\r\n"
-    assert raw_exchange(sim.port, b"c") == b"Device claimed: yes\r\n"
-    assert (
-        raw_exchange(sim.port, b"f") == b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
-    )
+    for key, answer in (
+        (b"i", f"Your device id is {d.device_id}\r\n".encode()),
+        (b"m", f"Your device MAC address is\r\n{d.mac}\r\n".encode()),
+        (b"v", b"system firmware version: 2.3.1\n\r\n"),
+        (b"c", b"Device claimed: yes\r\n"),
+        (b"f", b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"),
+    ):
+        assert answer_to(sim.port, key, answer) == answer
     assert raw_exchange(sim.port, b"zq\r\n") == b""  # other bytes are ignored
 
 
@@ -204,15 +217,16 @@ def test_claim_code_dialog(sim: SerialConsoleSimulator, world: World) -> None:
 
 def test_claim_code_raw_rules(sim: SerialConsoleSimulator, world: World) -> None:
     assert sim.port is not None
-    out = raw_exchange(sim.port, b"C" + b"abc\r")
+    out = answer_to(sim.port, b"C" + b"abc\r", b"Claim code unchanged.\r\n")
     assert out == (
         b"Enter 63-digit claim code: abc\r\n"
         b"Sorry, claim code is not 63 characters long. Claim code unchanged.\r\n"
     )
     # The 64th byte ends the line and is dropped: 63 characters are taken.
-    out = raw_exchange(sim.port, b"C" + b"B" * 64 + b"\n")
-    assert world.device.claim_code == "B" * 63
-    assert out.endswith(b"Claim code set to: " + b"B" * 63 + b"\r\n")
+    set_to = b"Claim code set to: " + b"B" * 63 + b"\r\n"
+    out = answer_to(sim.port, b"C" + b"B" * 64 + b"\n", set_to)
+    assert out.endswith(set_to)
+    assert world.device.claim_code == "B" * 63  # set before the device says so
 
 
 def test_x_exits_listening_and_L_resets_into_safe_listening(

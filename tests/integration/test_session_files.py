@@ -10,22 +10,24 @@ import textwrap
 from pathlib import Path
 
 import pytest
-from photon_doctor.errors import SessionError
-from photon_doctor.sessions import load_session, save_session
+from photon_doctor.foundation.errors import SessionError
 
+from photon_doctor.session import Session
+from photon_doctor.sessions import load_session, save_session
 from tests.conftest import REPO
 
 CHILD = textwrap.dedent(
     """
     import resource, signal, sys
     from pathlib import Path
-    from photon_doctor.errors import SessionError
+    from photon_doctor.foundation.errors import SessionError
+    from photon_doctor.session import Session
     from photon_doctor.sessions import save_session
 
     signal.signal(signal.SIGXFSZ, signal.SIG_IGN)  # a write past the limit fails with EFBIG instead of killing
     resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))
     try:
-        save_session({"observations": [], "padding": "y" * 50_000}, Path(sys.argv[1]))
+        save_session(Session(diagnosis={"padding": "y" * 50_000}), Path(sys.argv[1]))
     except SessionError as exc:
         print(exc.message)
         sys.exit(5)
@@ -36,7 +38,7 @@ CHILD = textwrap.dedent(
 
 @pytest.mark.skipif(not hasattr(os, "setrlimit") and sys.platform == "win32", reason="POSIX resource limits")
 def test_a_write_cut_short_by_a_file_size_limit_keeps_the_old_session(tmp_path: Path) -> None:
-    path = save_session({"observations": [], "padding": "x" * 3000}, tmp_path / "s.json")
+    path = save_session(Session(diagnosis={"padding": "x" * 3000}), tmp_path / "s.json")
     before = path.read_bytes()
     r = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=60,
                        cwd=str(REPO), check=False)
@@ -48,14 +50,14 @@ def test_a_write_cut_short_by_a_file_size_limit_keeps_the_old_session(tmp_path: 
 
 
 def test_a_saved_session_is_private_and_valid_json(tmp_path: Path) -> None:
-    path = save_session({"observations": [], "n": 1}, tmp_path / "s.json")
+    path = save_session(Session(diagnosis={"n": 1}), tmp_path / "s.json")
     assert oct(path.stat().st_mode & 0o777) == "0o600"
-    assert json.loads(path.read_text())["n"] == 1
+    assert json.loads(path.read_text())["diagnosis"]["n"] == 1
 
 
 def test_a_session_cannot_hold_a_bare_nan(tmp_path: Path) -> None:
     with pytest.raises(ValueError):
-        save_session({"observations": [], "x": float("nan")}, tmp_path / "s.json")
+        save_session(Session(diagnosis={"x": float("nan")}), tmp_path / "s.json")
     assert not (tmp_path / "s.json").exists()
 
 
@@ -64,4 +66,4 @@ def test_home_that_is_a_file_is_a_session_error(tmp_path: Path, monkeypatch: pyt
     home.write_text("")
     monkeypatch.setenv("PHOTON_DOCTOR_HOME", str(home))
     with pytest.raises(SessionError, match="PHOTON_DOCTOR_HOME"):
-        save_session({"observations": []})
+        save_session(Session())

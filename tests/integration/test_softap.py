@@ -13,8 +13,7 @@ import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import rsa
-
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.softap import SoftAPClient, SoftAPProbe, SoftAPTcpClient, SoftAPUnreachable
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID, healthy_world

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-import _thread
+import signal
+import threading
 import time
 
 import pytest
-from photon_doctor.engine.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.redact import register_secret
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 
 from photon_doctor.autoprobe import AutoTargets, merge, run_probes
-from photon_doctor.redact import register_secret
 
 
 class Fake:
@@ -51,10 +52,16 @@ def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_lef
 
 
 class CtrlC(Fake):
-    """A probe during which the person presses Ctrl-C (KeyboardInterrupt in the main thread)."""
+    """A probe during which the person presses Ctrl-C: a real SIGINT, sent to the main thread.
+
+    Not ``_thread.interrupt_main()``: that only trips Python's flag, and the main thread, blocked in ``join``,
+    would see it only after the join returned, at whatever bytecode it had reached by then (possibly inside the
+    ``finally`` that takes the device out of listening mode). A signal sent to the main thread interrupts the wait
+    itself, as a terminal's Ctrl-C does, so the KeyboardInterrupt is raised inside ``join``, every time.
+    """
 
     def run(self, ctx: ProbeContext) -> ProbeReport:
-        _thread.interrupt_main()
+        signal.pthread_kill(threading.main_thread().ident or 0, signal.SIGINT)
         return super().run(ctx)
 
 

@@ -10,14 +10,14 @@ import json
 import math
 
 import pytest
-from photon_doctor.engine.evidence import Provenance
+from photon_doctor.foundation.errors import UsageError
+from photon_doctor.foundation.evidence import Provenance
+from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.probes.wifi_parsers import parse_iw_link
 
 from photon_doctor.answers import AnswerError, observations_from_mapping, parse_assignment, parse_value
-from photon_doctor.errors import UsageError
-from photon_doctor.numbers import ascii_int, finite_number
 from tests.conftest import KB_MINI
 
 

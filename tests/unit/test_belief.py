@@ -8,8 +8,8 @@ from typing import Any
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from photon_doctor.engine.diagnosis import assess
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.rete import Firing
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 
 KB = load_knowledge()

@@ -9,12 +9,13 @@ from pathlib import Path
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation, Provenance
-from photon_doctor.engine.questions import CHECKLIST_PREFIX, TRIED_PREFIX, question_def, rank_questions
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, question_def, rank_questions
+from photon_doctor.foundation.errors import KnowledgeError
+from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.ids import TRIED_PREFIX
 from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.answers import AnswerError, parse_value
-from photon_doctor.errors import KnowledgeError
 from photon_doctor.evaluate import Case, Oracle
 from photon_doctor.interview import Interview
 from tests.conftest import KB_MINI

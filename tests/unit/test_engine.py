@@ -13,9 +13,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 from photon_doctor.engine.diagnosis import assess, diagnose, match_rule, matcher_for
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.questions import candidate_values
 from photon_doctor.engine.rete import Firing
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
 

@@ -14,16 +14,17 @@ from typing import Any
 import networkx as nx
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation
+from photon_doctor.foundation.errors import DeviceError
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.graph.build import build_graph, fired_rules, highlight, subgraph_around, value_tests
-from photon_doctor.graph.export import dot_quote, export, mermaid_ids, to_dot, to_graphml, to_json, to_mermaid
+from photon_doctor.graph.dot import dot_quote, to_dot
+from photon_doctor.graph.export import export, mermaid_ids, to_graphml, to_json, to_mermaid
 from photon_doctor.graph.html import to_html
 from photon_doctor.graph.layout import count_crossings, layered_positions, layers, order_layers
 from photon_doctor.graph.render import matplotlib_available, render_image
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op
 
-from photon_doctor.errors import DeviceError
 from photon_doctor.output import diagnosis_json, observation_json
 from tests.conftest import KB_MINI
 

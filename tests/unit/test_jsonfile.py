@@ -7,9 +7,8 @@ import threading
 from pathlib import Path
 
 import pytest
-
-from photon_doctor.errors import SessionError, UsageError
-from photon_doctor.jsonfile import MAX_DEPTH, read_json
+from photon_doctor.foundation.errors import SessionError, UsageError
+from photon_doctor.foundation.jsonfile import MAX_DEPTH, read_json
 
 
 def _write(tmp_path: Path, text: str) -> Path:

@@ -8,11 +8,11 @@ import json
 from pathlib import Path
 
 import pytest
-
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.evaluate import evaluate, load_cases
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, Op, Risk
+
+from photon_doctor.evaluate import evaluate, load_cases
 
 REPO = Path(__file__).resolve().parents[2]
 CASE_FILES = sorted((REPO / "tests" / "cases").glob("*.json"))
@@ -284,7 +284,7 @@ def test_pressing_the_p0_alone_is_not_damage(kb: KnowledgeBase) -> None:
         if rule.cf > 0 and "reboots_when_pressed" in rule.observations:
             assert any(c.obs == "visible_damage" and c.value is True for c in rule.conditions), rule.id
     alone = {"reboots_when_pressed": True}
-    from photon_doctor.engine.evidence import Observation
+    from photon_doctor.foundation.evidence import Observation
 
     d = diagnose(kb, {k: Observation(k, v) for k, v in alone.items()})
     assert not any(e.kind == "rule" and e.contribution > 0 for e in d.cause("physical_damage").evidence)

@@ -6,10 +6,10 @@ import shutil
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.errors import ExitCode, KnowledgeError
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Kind, Op, Risk
 
-from photon_doctor.errors import ExitCode, KnowledgeError
 from tests.conftest import KB_MINI, run_cli
 
 

@@ -5,7 +5,6 @@ from __future__ import annotations
 from typing import Any
 
 import pytest
-
 from photon_doctor.probes.module_check import check_modules
 
 

@@ -5,10 +5,10 @@ from __future__ import annotations
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation, ObsValue, Provenance
 from photon_doctor.engine.observe import MIN_SAVING, MIN_SWITCH, check_first, settled_observations
 from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
 from photon_doctor.knowledge.loader import load_knowledge
 
 KB = load_knowledge()

@@ -8,7 +8,7 @@ import re
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation, Unavailable
+from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.knowledge.loader import load_knowledge
 from rich.console import Console
 

@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.explain import why_question
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.plain import NoSuchTarget, find_target, risk_sentence, why_question_text, wrap_lines

@@ -13,12 +13,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from photon_doctor.foundation.errors import SessionError, UsageError
+from photon_doctor.foundation.redact import MASK, register_secret
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 
 from photon_doctor import __version__
-from photon_doctor.errors import SessionError, UsageError
-from photon_doctor.redact import MASK, register_secret
 from photon_doctor.report import build_report, format_name, render, to_html, to_markdown, write_private
 from photon_doctor.report_scrub import scrub, scrub_text
 from tests.conftest import KB_MINI

@@ -7,7 +7,6 @@ from typing import Any
 import pytest
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, padding, rsa
-
 from photon_doctor.probes.base import ProbeFailure
 from photon_doctor.probes.softap import (
     channel_band,

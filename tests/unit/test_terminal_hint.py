@@ -6,8 +6,8 @@ from __future__ import annotations
 import io
 
 import pytest
-from photon_doctor.engine.evidence import Observation
 from photon_doctor.engine.questions import question_def
+from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.terminal import TerminalAnswerer

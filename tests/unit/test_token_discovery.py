@@ -6,10 +6,9 @@ import json
 from pathlib import Path
 
 import pytest
+from photon_doctor.foundation.redact import MASK, redact
 from photon_doctor.probes.cloud_client import DEFAULT_API_URL
 from photon_doctor.probes.token import CloudCredentials, TokenNotFound, discover_token, find_home
-
-from photon_doctor.redact import MASK, redact
 
 FILE_TOKEN = "f11ef11ef11ef11ef11ef11ef11ef11ef11ef11e"
 ENV_TOKEN = "e4ve4ve4ve4ve4ve4ve4ve4ve4ve4ve4ve4ve4ve"

@@ -4,8 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from serial.tools.list_ports_common import ListPortInfo
-
 from photon_doctor.probes.base import ProbeContext
 from photon_doctor.probes.usb import (
     UsbDevice,
@@ -15,6 +13,7 @@ from photon_doctor.probes.usb import (
     discover,
     lookup,
 )
+from serial.tools.list_ports_common import ListPortInfo
 
 PHOTON_ID = "2f8104fba08f6d3682da2bd8"
 

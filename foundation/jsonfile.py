@@ -15,7 +15,7 @@ import stat
 from pathlib import Path
 from typing import Any
 
-from photon_doctor.errors import PhotonDoctorError
+from photon_doctor.foundation.errors import PhotonDoctorError
 
 #: Sessions, answers, cases and CLI settings are kilobytes; a few megabytes is already absurd.
 MAX_BYTES = 8 * 1024 * 1024

@@ -1,0 +1,96 @@
+"""What a run of `diagnose` (or `demo`) was asked to do, as the command line parsed it: frozen, made once by the
+CLI and never changed (a derived setting, such as ``--dry-run`` implying ``--fix``, is a new value).
+
+The shell (:mod:`photon_doctor.shell`), the probe wiring (:mod:`photon_doctor.wiring`) and the fix wiring
+(:mod:`photon_doctor.fixing`) all read it; it imports none of them.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING, Any
+
+from photon_doctor.actions.consent import Policy
+
+if TYPE_CHECKING:
+    from photon_doctor.autoprobe import AutoTargets
+    from photon_doctor.simulator.photon import SimulatedPhoton
+
+
+@dataclass(frozen=True)
+class Real:
+    """A real Photon on USB, its SoftAP, the Particle cloud and this computer's network: the probes and the rig are
+    built from the options (:func:`photon_doctor.wiring.real_targets`, :func:`photon_doctor.fixing.real_rig`)."""
+
+
+@dataclass(frozen=True)
+class Simulated:
+    """The demo's simulated Photon: ``probes`` point at it, ``photon`` is the running simulator the fixes act on,
+    ``scenario`` its name and ``answers`` what its owner would answer."""
+
+    probes: AutoTargets
+    photon: SimulatedPhoton
+    scenario: str
+    answers: Mapping[str, Any]
+
+
+#: What a run diagnoses.
+Targets = Real | Simulated
+
+
+@dataclass(frozen=True)
+class DiagnoseOptions:
+    """The options of one run: the flags of ``diagnose`` (or ``demo``) and the ``target``."""
+
+    answers: tuple[str, ...] = ()
+    answers_file: Path | None = None
+    no_input: bool = False
+    as_json: bool = False
+    auto: bool = False
+    no_probe: bool = False  # --no-probe: not even the default look at what is at hand
+    port: str | None = None
+    softap_url: str | None = None
+    api_url: str | None = None
+    token: str | None = None
+    device_id: str | None = None
+    ssid: str | None = None
+    probe_timeout: float = 8.0
+    connectivity_url: str | None = None
+    cloud_endpoint: str | None = None
+    fix: bool = False
+    yes: bool = False
+    allow_erase: bool = False
+    allow_irreversible: bool = False
+    dry_run: bool = False
+    resume: bool = False
+    title: str = "diagnose"
+    target: Targets = Real()
+    verbose: bool = False  # ids beside the titles
+    quiet: bool = False  # no progress or "saved" remarks
+    session_path: Path | None = None  # --resume of a given session (the demo's resume)
+
+    @property
+    def simulated(self) -> Simulated | None:
+        """The simulated Photon of the demo, or None for a real one."""
+        return self.target if isinstance(self.target, Simulated) else None
+
+    @property
+    def scenario(self) -> str | None:
+        """The demo's scenario (kept in the session, so that ``--resume`` starts a fresh simulator)."""
+        return self.target.scenario if isinstance(self.target, Simulated) else None
+
+    @property
+    def fixing(self) -> bool:
+        """Whether fixes follow the diagnosis: ``--fix``, or ``--dry-run`` (which shows what ``--fix`` would do)."""
+        return self.fix or self.dry_run
+
+    def policy(self) -> Policy:
+        """What the consent flags allow."""
+        return Policy(
+            yes=self.yes,
+            allow_erase=self.allow_erase,
+            allow_irreversible=self.allow_irreversible,
+            dry_run=self.dry_run,
+        )

@@ -1,0 +1,143 @@
+"""The one Session type: its JSON round-trips, and a schema 1 file in the old shapes is still read."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+from typing import Any
+
+import pytest
+from photon_doctor.foundation.errors import SessionError
+from photon_doctor.foundation.evidence import Observation, Provenance, observation_json, one_shape
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import KnowledgeBase
+
+from photon_doctor.session import SESSION_SCHEMA_VERSION, Session
+from photon_doctor.sessions import read_session, save_session
+from tests.conftest import KB_MINI, REPO
+
+OLD = REPO / "tests" / "data" / "session-v1.json"
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge(KB_MINI)
+
+
+def a_session() -> Session:
+    return Session(
+        observations=(
+            Observation("visible_damage", True, 1.0, Provenance("person", "answered at the prompt")),
+            Observation("led_pattern", "blinking_green", 0.8, Provenance("probe:serial", "sent 'i'")),
+        ),
+        diagnosis={"schema_version": 1, "ranked_causes": [{"id": "physical_damage"}]},
+        id="20261201T101010-abcdef",
+        knowledge_dir=str(KB_MINI),
+        answer_order=("visible_damage",),
+        skipped=("usb_cable_ok",),
+        questions_asked=2,
+        pending_question="led_pattern",
+        actions=({"fix": "flash_tinker_usb", "result": "failed"},),
+        outcome={"verified_connected": False, "fixed_by": None},
+        scenario="dented",
+    )
+
+
+def test_a_session_round_trips_through_its_json(kb: KnowledgeBase) -> None:
+    s = a_session()
+    data = json.loads(json.dumps(s.to_json()))
+    assert data["schema_version"] == SESSION_SCHEMA_VERSION == 2
+    assert Session.from_json(kb, data, "test") == s
+
+
+def test_every_field_is_written_even_when_empty() -> None:
+    assert set(Session().to_json()) == {
+        "schema_version",
+        "id",
+        "command",
+        "knowledge_dir",
+        "scenario",
+        "observations",
+        "answer_order",
+        "skipped",
+        "questions_asked",
+        "pending_question",
+        "diagnosis",
+        "actions",
+        "outcome",
+        "interview_state",
+    }
+
+
+def test_the_interview_state_comes_back_and_a_malformed_one_is_left_out() -> None:
+    state = {"tried_answers": {"reset_keys": True}, "checklists_asked": {"checklist:changes": ["recent_router_change"]}}
+    back = Session.from_json(None, Session(interview_state=state).to_json(), "test")
+    assert back.interview_state == state
+    data = {**Session().to_json(), "interview_state": ["not", "an", "object"]}
+    assert Session.from_json(None, data, "test").interview_state == {}
+
+
+def test_a_schema_1_file_in_the_old_shape_is_read(kb: KnowledgeBase) -> None:
+    path, s = read_session(kb, OLD)
+    assert path == OLD and s.id == "20261101T101010-abc123" and s.questions_asked == 1
+    # The flat observation (source and detail beside the value) and the nested one read the same way.
+    assert s.observed() == {
+        "visible_damage": Observation(
+            "visible_damage", True, 1.0, Provenance("person", "answered at the prompt")
+        ),
+        "led_pattern": Observation(
+            "led_pattern", "blinking_green", 0.9, Provenance("cli", "--answer led_pattern=blinking_green")
+        ),
+    }
+    # What a schema 1 file may lack reads as empty.
+    assert (s.answer_order, s.skipped, s.pending_question, s.actions, s.outcome, s.scenario) == (
+        (),
+        (),
+        None,
+        (),
+        None,
+        None,
+    )
+    assert s.diagnosis["ranked_causes"][0]["id"] == "physical_damage"
+
+
+def test_an_old_file_is_saved_again_in_the_new_schema(kb: KnowledgeBase, tmp_path: Path) -> None:
+    _, s = read_session(kb, OLD)
+    path = save_session(s, tmp_path / "again.json")
+    data = json.loads(path.read_text())
+    assert data["schema_version"] == 2 and data["id"] == "20261101T101010-abc123"
+    assert all(set(o) == {"id", "value", "confidence", "provenance"} for o in data["observations"])
+    assert read_session(kb, path)[1] == s
+
+
+@pytest.mark.parametrize(
+    ("change", "message"),
+    [
+        ({"schema_version": 3}, "not a photon-doctor session"),
+        ({"schema_version": "1"}, "not a photon-doctor session"),
+        ({"observations": {}}, "field 'observations' missing or not a list"),
+        ({"skipped": "x"}, "field 'skipped' is not a list"),
+        ({"actions": [1]}, "actions[0] is not an object"),
+        ({"outcome": []}, "field 'outcome' is not an object"),
+        ({"observations": [{"id": "led", "value": "x"}]}, "unknown observation 'led'"),
+        ({"observations": [{"id": "visible_damage", "value": True, "provenance": 5}]}, "is not an object"),
+    ],
+)
+def test_a_malformed_session_is_a_session_error(
+    kb: KnowledgeBase, change: dict[str, Any], message: str
+) -> None:
+    data = {**json.loads(OLD.read_text()), **change}
+    with pytest.raises(SessionError, match=message.replace("[", r"\[").replace("]", r"\]")):
+        Session.from_json(kb, data, "test")
+
+
+def test_one_shape_takes_either_shape_and_keeps_other_keys() -> None:
+    nested = observation_json(Observation("a", ("x", "y"), 0.5, Provenance("cli", "d")))
+    flat = {"id": "a", "value": ["x", "y"], "confidence": 0.5, "source": "cli", "detail": "d"}
+    assert one_shape(flat) == one_shape(nested) == nested
+    assert one_shape({"id": "a", "value": 1, "value_text": "1"}) == {
+        "id": "a",
+        "value": 1,
+        "value_text": "1",
+        "provenance": {"source": "person", "detail": ""},
+    }
