@@ -46,12 +46,21 @@ class DctWrite:
         return f"{self.filename}: {len(self.data)} byte{'s' if len(self.data) != 1 else ''}, {shown}"
 
 
-ANTENNA_INTERNAL = DctWrite("antenna_internal.bin", ANTENNA_OFFSET, bytes([ANT_INTERNAL]),
-                            "antenna_selection = 0 (internal antenna)")
-USE_DYNAMIC_IP = DctWrite("dynamic_ip.bin", IP_CONFIG_OFFSET, bytes([DYNAMIC_IP]),
-                          "ip_config mode = 0 (DHCP; the static addresses stay remembered)")
-CLEAR_CLAIM_CODE = DctWrite("clear_claim.bin", CLAIM_CODE_OFFSET, b"\x00" + b"\xff" * CLAIM_CODE_LENGTH,
-                            "claim_code cleared and the claimed flag reset")
+ANTENNA_INTERNAL = DctWrite(
+    "antenna_internal.bin", ANTENNA_OFFSET, bytes([ANT_INTERNAL]), "antenna_selection = 0 (internal antenna)"
+)
+USE_DYNAMIC_IP = DctWrite(
+    "dynamic_ip.bin",
+    IP_CONFIG_OFFSET,
+    bytes([DYNAMIC_IP]),
+    "ip_config mode = 0 (DHCP; the static addresses stay remembered)",
+)
+CLEAR_CLAIM_CODE = DctWrite(
+    "clear_claim.bin",
+    CLAIM_CODE_OFFSET,
+    b"\x00" + b"\xff" * CLAIM_CODE_LENGTH,
+    "claim_code cleared and the claimed flag reset",
+)
 assert CLAIM_CODE_OFFSET + len(CLEAR_CLAIM_CODE.data) == CLAIMED_OFFSET + 1
 
 

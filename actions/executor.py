@@ -94,7 +94,9 @@ class Executor:
         if self.policy.dry_run:
             self._dry_run(d, outcome)
             return FixSession(outcome, self.observations, d)
-        self.person.tell(f"\nFixing, in the order of the plan ({len(d.plan)} steps at most; each fix is verified):")
+        self.person.tell(
+            f"\nFixing, in the order of the plan ({len(d.plan)} steps at most; each fix is verified):"
+        )
         try:
             d = self._loop(d, outcome)
         except (KeyboardInterrupt, EOFError):  # between steps: no fix was under way
@@ -152,7 +154,9 @@ class Executor:
                 return self._manual(fix, f"{missing}; so this is done by hand")
             return self._automated(d, fix, automation)
         except (KeyboardInterrupt, EOFError):  # at a question: nothing was started
-            record = self._record(fix, (), Consent.REFUSED, Result.SKIPPED, "stopped at the question", None, None)
+            record = self._record(
+                fix, (), Consent.REFUSED, Result.SKIPPED, "stopped at the question", None, None
+            )
             return _Step(record, "interrupted", "interrupted at a question")
 
     # --- one step ------------------------------------------------------------------------------------------
@@ -162,10 +166,16 @@ class Executor:
         tell("")
         tell(f"Step {number}: {fix.title}{tag(fix.id, self.policy.verbose)}")
         if w.get("position"):
-            causes = [f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
-                      f"({likelihood(a['probability'])})" for a in w["addresses"] if a["probability"] >= SMALL]
-            tell(f"  Why now: {percent(w['p_success'])} chance it solves the problem if the earlier steps did not, "
-                 f"about {fix.cost:g} min" + (f"; it is for: {'; '.join(causes)}." if causes else "."))
+            causes = [
+                f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
+                f"({likelihood(a['probability'])})"
+                for a in w["addresses"]
+                if a["probability"] >= SMALL
+            ]
+            tell(
+                f"  Why now: {percent(w['p_success'])} chance it solves the problem if the earlier steps did not, "
+                f"about {fix.cost:g} min" + (f"; it is for: {'; '.join(causes)}." if causes else ".")
+            )
         tell(f"  What it does: {fix.description}")
         tell(f"  What it changes: {fix.changes}")
         tell(f"  Risk: {risk_sentence(fix)}")
@@ -184,7 +194,8 @@ class Executor:
             return self._typed_consent(d, fix, flag)
         while True:
             answer = self.person.choose(
-                "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"})
+                "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"}
+            )
             if answer == "w":
                 self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
@@ -199,8 +210,16 @@ class Executor:
         word = TYPED_WORD[flag]
         what = "erases data on the device" if flag == ERASE_FLAG else "cannot be undone"
         while True:
-            answer = (self.person.ask(
-                f"This fix {what}. Type '{word}' to run it, or n to skip it, w why, q quit:") or "").strip().lower()
+            answer = (
+                (
+                    self.person.ask(
+                        f"This fix {what}. Type '{word}' to run it, or n to skip it, w why, q quit:"
+                    )
+                    or ""
+                )
+                .strip()
+                .lower()
+            )
             if answer == word:
                 return Consent.GIVEN, f"typed '{word}'"
             if answer in ("w", "why"):
@@ -219,7 +238,9 @@ class Executor:
             self.person.tell(f"    {redact(line)}")
         consent, why = self._consent(d, fix)
         if consent is None or consent is Consent.REFUSED:
-            record = self._record(fix, tuple(preview), consent or Consent.REFUSED, Result.SKIPPED, why, None, None)
+            record = self._record(
+                fix, tuple(preview), consent or Consent.REFUSED, Result.SKIPPED, why, None, None
+            )
             return _Step(record, "stop" if consent is None else "next", why)
         self.person.tell(f"  Consent: {why}.")
         bench = Workbench(self.rig, self.person)
@@ -230,15 +251,21 @@ class Executor:
             except ActionFailed as exc:
                 self.person.tell(f"  Failed: {exc.message}")
                 message = self._put_back(bench, exc.message)
-                record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+                record = self._record(
+                    fix, tuple(bench.commands), consent, Result.FAILED, message, None, started
+                )
                 if isinstance(exc, Pending):
                     return _Step(record, "stop", "the fix now waits on someone else")
                 return _Step(record, "next")
-            except Exception as exc:  # a bug or an unexpected OS error: end this step cleanly, never half-done
+            except (
+                Exception
+            ) as exc:  # a bug or an unexpected OS error: end this step cleanly, never half-done
                 reason = redact(f"unexpected error: {type(exc).__name__}: {exc}").splitlines()[0]
                 self.person.tell(f"  Failed: {reason}")
                 message = self._put_back(bench, reason)
-                record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+                record = self._record(
+                    fix, tuple(bench.commands), consent, Result.FAILED, message, None, started
+                )
                 return _Step(record, "stop", "an unexpected error ended the fix")
             self.person.tell(f"  Done: {redact(message)}")
             verdict = self._verify(automation)
@@ -249,11 +276,15 @@ class Executor:
         commands = tuple(bench.commands) + verdict.steps
         message = f"{message}; {verdict.detail}"
         if verdict.connected:
-            return _Step(self._record(fix, commands, consent, Result.DONE, message, True, started), "connected")
+            return _Step(
+                self._record(fix, commands, consent, Result.DONE, message, True, started), "connected"
+            )
         message = self._put_back(bench, message)
         record = self._record(fix, commands, consent, Result.DONE, message, verdict.connected, started)
         if verdict.connected is None:
-            return _Step(record, "stop", "the fix ran, but whether the device reaches the cloud could not be checked")
+            return _Step(
+                record, "stop", "the fix ran, but whether the device reaches the cloud could not be checked"
+            )
         return _Step(record, "replan")
 
     def _verify(self, automation: Automation) -> Verdict:
@@ -281,13 +312,21 @@ class Executor:
             self.person.tell(f"    {i}. {line}")
         said = f"{note}; " if note else ""
         if not self.person.interactive:
-            record = self._record(fix, fix.steps, Consent.AUTO, Result.MANUAL_UNCONFIRMED,
-                                  f"{said}shown; not confirmed (nobody can be asked): do the steps, then check the "
-                                  "LED or run photon-doctor again", None, None)
+            record = self._record(
+                fix,
+                fix.steps,
+                Consent.AUTO,
+                Result.MANUAL_UNCONFIRMED,
+                f"{said}shown; not confirmed (nobody can be asked): do the steps, then check the "
+                "LED or run photon-doctor again",
+                None,
+                None,
+            )
             return _Step(record, "stop", "a manual step is needed, and nobody here can confirm it")
         started = time.monotonic()
-        answer = self.person.choose("Have you done these steps?",
-                                    {"y": "yes, done", "n": "no, skip this one", "q": "quit"})
+        answer = self.person.choose(
+            "Have you done these steps?", {"y": "yes, done", "n": "no, skip this one", "q": "quit"}
+        )
         if answer != "y":
             why = "skipped by the person" if answer == "n" else "stopped by the person"
             record = self._record(fix, fix.steps, Consent.REFUSED, Result.SKIPPED, said + why, None, started)
@@ -297,14 +336,23 @@ class Executor:
             if changed is None:
                 why = "the demo cannot carry out this step on the simulated Photon, so it cannot help here"
                 self.person.tell(f"  [demo] {why}.")
-                record = self._record(fix, fix.steps, Consent.GIVEN, Result.SKIPPED, said + why, None, started)
+                record = self._record(
+                    fix, fix.steps, Consent.GIVEN, Result.SKIPPED, said + why, None, started
+                )
                 return _Step(record, "next", why)
             self.person.tell(f"  [demo] carried out on the simulated Photon: {changed}.")
             said += f"[demo] carried out on the simulated Photon: {changed}; "
         verdict = verify_connected(self.rig, self.person, self._recheck())
         self.person.tell(f"  {'Verified' if verdict.connected else 'Not verified'}: {verdict.detail}")
-        record = self._record(fix, tuple(fix.steps) + verdict.steps, Consent.GIVEN, Result.MANUAL_CONFIRMED,
-                              said + verdict.detail, verdict.connected, started)
+        record = self._record(
+            fix,
+            tuple(fix.steps) + verdict.steps,
+            Consent.GIVEN,
+            Result.MANUAL_CONFIRMED,
+            said + verdict.detail,
+            verdict.connected,
+            started,
+        )
         if verdict.connected:
             return _Step(record, "connected")
         if verdict.connected is None:
@@ -347,12 +395,21 @@ class Executor:
             tried += (fix.id,)
         self.tried_here.append(fix.id)
         self.observations[TRIED] = Observation(
-            TRIED, tried, 1.0, Provenance("executor", f"photon-doctor carried out {', '.join(self.tried_here)}; "
-                                                      "the device still did not reach the cloud"))
+            TRIED,
+            tried,
+            1.0,
+            Provenance(
+                "executor",
+                f"photon-doctor carried out {', '.join(self.tried_here)}; "
+                "the device still did not reach the cloud",
+            ),
+        )
         d = self._diagnose()
         nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.tried_here), None)
-        self.person.tell(f"  '{fix.title}' did not help, so the causes it solves are now less likely. "
-                         + (f"Next: '{nxt}'." if nxt else "Nothing is left to try."))
+        self.person.tell(
+            f"  '{fix.title}' did not help, so the causes it solves are now less likely. "
+            + (f"Next: '{nxt}'." if nxt else "Nothing is left to try.")
+        )
         return d
 
     # --- dry run ---------------------------------------------------------------------------------------------
@@ -364,23 +421,63 @@ class Executor:
             missing = self._missing_tool(automation)
             if automation is None or missing is not None:
                 lines = list(fix.steps)
-                note = f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
+                note = (
+                    f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
+                )
             else:
                 lines = automation.preview(self.rig)
                 flag = needs_flag(fix)
-                note = (f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')" if flag
-                        else "would run after consent (--yes or a yes)")
+                note = (
+                    f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')"
+                    if flag
+                    else "would run after consent (--yes or a yes)"
+                )
             outcome.actions.append(
-                self._record(fix, tuple(lines), Consent.DRY_RUN, Result.PLANNED, f"not run (--dry-run); {note}",
-                             None, None))
+                self._record(
+                    fix,
+                    tuple(lines),
+                    Consent.DRY_RUN,
+                    Result.PLANNED,
+                    f"not run (--dry-run); {note}",
+                    None,
+                    None,
+                )
+            )
         outcome.stop_reason = "dry run: nothing was changed"
 
-    def _record(self, fix: FixDef, commands: tuple[str, ...] | list[str], consent: Consent, result: Result,
-                message: str, verified: bool | None, started: float | None) -> ActionRecord:
+    def _record(
+        self,
+        fix: FixDef,
+        commands: tuple[str, ...] | list[str],
+        consent: Consent,
+        result: Result,
+        message: str,
+        verified: bool | None,
+        started: float | None,
+    ) -> ActionRecord:
         seconds = time.monotonic() - started if started is not None else 0.0
-        return ActionRecord(fix.id, fix.title, fix.automation, fix.risk.value, fix.reversible,
-                            tuple(redact(c) for c in commands), consent, result, redact(message), verified, seconds)
+        return ActionRecord(
+            fix.id,
+            fix.title,
+            fix.automation,
+            fix.risk.value,
+            fix.reversible,
+            tuple(redact(c) for c in commands),
+            consent,
+            result,
+            redact(message),
+            verified,
+            seconds,
+        )
 
 
-__all__ = ["ERASE_FLAG", "IRREVERSIBLE_FLAG", "Executor", "FixSession", "Policy", "allowed", "needs_flag",
-           "summary_text"]
+__all__ = [
+    "ERASE_FLAG",
+    "IRREVERSIBLE_FLAG",
+    "Executor",
+    "FixSession",
+    "Policy",
+    "allowed",
+    "needs_flag",
+    "summary_text",
+]

@@ -75,15 +75,19 @@ def check_login(wb: Workbench) -> str:
     token = _new_login(wb)
     listed = _works(wb, token)
     if listed is False:
-        raise ActionFailed("the new access token is rejected too: log in with the account that owns the device")
+        raise ActionFailed(
+            "the new access token is rejected too: log in with the account that owns the device"
+        )
     wb.rig.token = token
     return f"logged in again: the new access token works ({int(listed)} device(s) on the account)"
 
 
 def preview_check_login(rig: Rig) -> list[str]:
     """The steps of :func:`check_login`."""
-    return ["GET /v1/devices (is the access token accepted?)",
-            "if it is rejected: ask for a new login (particle login), then GET /v1/devices again"]
+    return [
+        "GET /v1/devices (is the access token accepted?)",
+        "if it is rejected: ask for a new login (particle login), then GET /v1/devices again",
+    ]
 
 
 # --- claiming ---------------------------------------------------------------------------------------------
@@ -97,11 +101,15 @@ def claim_device(wb: Workbench) -> str:
             c.claim_device(device_id)
             return "the device is now claimed by this account"
         except NotYourDevice:
-            wb.note(f'POST /v1/devices {{"id": "{device_id}", "request_transfer": true}} (ask its owner to transfer it)')
+            wb.note(
+                f'POST /v1/devices {{"id": "{device_id}", "request_transfer": true}} (ask its owner to transfer it)'
+            )
             try:
                 c.claim_device(device_id, request_transfer=True)
             except CloudError as exc:
-                raise ActionFailed(f"another account owns the device and the transfer request failed: {exc}") from None
+                raise ActionFailed(
+                    f"another account owns the device and the transfer request failed: {exc}"
+                ) from None
             raise Pending(
                 "another account owns the device: a transfer was requested and its owner must accept it "
                 "(or release it with particle device remove); then run photon-doctor again"
@@ -146,7 +154,9 @@ def _hand_over(wb: Workbench, code: str) -> str:
             wb.note(f'SoftAP {wb.rig.softap_url}: POST /connect-ap {{"idx": 0}}')
             sap.connect_ap()
         else:
-            raise DeviceGone("no way to reach the device to hand it the claim code (no serial port, no SoftAP)")
+            raise DeviceGone(
+                "no way to reach the device to hand it the claim code (no serial port, no SoftAP)"
+            )
     except (ProbeFailure, ValueError) as exc:
         raise ActionFailed(f"could not hand the claim code to the device: {exc}") from None
     return "claim code handed to the device; the cloud claims it for this account when it connects"
@@ -155,9 +165,11 @@ def _hand_over(wb: Workbench, code: str) -> str:
 def preview_claim_device(rig: Rig) -> list[str]:
     """The steps of :func:`claim_device`."""
     device_id = rig.device_id or "<device id>"
-    return [f'POST /v1/devices {{"id": "{device_id}"}} (claim it for this account)',
-            "if another account owns it: the same with \"request_transfer\": true (its owner must accept)",
-            f"if the cloud cannot claim it by id: POST /v1/device_claims, then serial C -> claim code {MASK}"]
+    return [
+        f'POST /v1/devices {{"id": "{device_id}"}} (claim it for this account)',
+        'if another account owns it: the same with "request_transfer": true (its owner must accept)',
+        f"if the cloud cannot claim it by id: POST /v1/device_claims, then serial C -> claim code {MASK}",
+    ]
 
 
 # --- ping -------------------------------------------------------------------------------------------------

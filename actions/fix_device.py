@@ -104,8 +104,10 @@ def flash_reset_settings(wb: Workbench) -> str:
     source = wb.rig.workdir / "resetsettings.ino"
     binary = wb.rig.workdir / "resetsettings.bin"
     source.write_text(RESET_SETTINGS_SOURCE, encoding="utf-8")
-    wb.say(f"{source.name}: STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
-           "WiFi.clearCredentials();")
+    wb.say(
+        f"{source.name}: STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
+        "WiFi.clearCredentials();"
+    )
     wb.tool(PARTICLE, ["compile", "photon", str(source), "--saveTo", str(binary)])
     wb.enter_dfu()
     wb.tool(PARTICLE, ["flash", "--usb", str(binary)])
@@ -117,17 +119,23 @@ def flash_reset_settings(wb: Workbench) -> str:
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
     said = serial_wifi(wb, plan)
-    return ("settings reset (antenna internal, DHCP, EEPROM and Wi-Fi credentials cleared), Tinker flashed back; "
-            f"{said}. If it still fails, unplug it for a few minutes")
+    return (
+        "settings reset (antenna internal, DHCP, EEPROM and Wi-Fi credentials cleared), Tinker flashed back; "
+        f"{said}. If it still fails, unplug it for a few minutes"
+    )
 
 
 def preview_flash_reset_settings(rig: Rig) -> list[str]:
     """The commands of :func:`flash_reset_settings`."""
     port = _port(rig)
     return [
-        ("write resetsettings.ino (STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
-         "WiFi.clearCredentials();)"),
-        Toolbox.command_line(PARTICLE, ["compile", "photon", "resetsettings.ino", "--saveTo", "resetsettings.bin"]),
+        (
+            "write resetsettings.ino (STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
+            "WiFi.clearCredentials();)"
+        ),
+        Toolbox.command_line(
+            PARTICLE, ["compile", "photon", "resetsettings.ino", "--saveTo", "resetsettings.bin"]
+        ),
         *_dfu_preview(rig),
         Toolbox.command_line(PARTICLE, ["flash", "--usb", "resetsettings.bin"]),
         *_dfu_preview(rig),
@@ -148,7 +156,9 @@ def reset_keys(wb: Workbench) -> str:
     wb.tool(PARTICLE, ["keys", "doctor", device_id])
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return "server key written, new device key made and its public key sent to the cloud; the device restarted"
+    return (
+        "server key written, new device key made and its public key sent to the cloud; the device restarted"
+    )
 
 
 def preview_reset_keys(rig: Rig) -> list[str]:

@@ -30,7 +30,13 @@ _BY_NAME: dict[str, tuple[int, int, int] | None] = {
     "wpa3": None,
 }
 _ASK = {"1": "wpa2_psk", "2": "wpa_psk", "3": "wpa_wpa2_mixed", "4": "wep", "5": "open"}
-_ASK_MEANING = {"1": "WPA2 (most home routers)", "2": "WPA", "3": "WPA/WPA2 mixed", "4": "WEP", "5": "open (no password)"}
+_ASK_MEANING = {
+    "1": "WPA2 (most home routers)",
+    "2": "WPA",
+    "3": "WPA/WPA2 mixed",
+    "4": "WEP",
+    "5": "open (no password)",
+}
 
 
 @dataclass(frozen=True)
@@ -67,7 +73,9 @@ def known_security(rig: Rig, ssid: str) -> Security | None:
     if scans:
         best = max(scans, key=lambda s: s.get("rssi", -200))
         console, cipher = _from_wiced(best["sec"])
-        return Security(console, cipher, best["sec"], int(best.get("channel") or 0), "from the device's own scan")
+        return Security(
+            console, cipher, best["sec"], int(best.get("channel") or 0), "from the device's own scan"
+        )
     wifi: Any = rig.facts.get("wifi")
     if isinstance(wifi, dict) and wifi.get("ssid") == ssid and wifi.get("security") in _BY_NAME:
         return _named(str(wifi["security"]), "as this computer sees the network")
@@ -113,8 +121,11 @@ def gather_wifi(wb: Workbench) -> WifiPlan:
     security = known_security(rig, ssid)
     if security is None:
         choice = wb.person.choose(f"What security does {ssid!r} use?", _ASK_MEANING)
-        security = _named(_ASK[choice], "as you said") if choice else Security(
-            3, 1, 0x00400004, 0, "assumed: nothing said otherwise")
+        security = (
+            _named(_ASK[choice], "as you said")
+            if choice
+            else Security(3, 1, 0x00400004, 0, "assumed: nothing said otherwise")
+        )
     password = None
     if security.console != 0:
         password = wb.person.secret("wifi_password", f"Wi-Fi password for {ssid!r}")
@@ -128,8 +139,10 @@ def wifi_step(port: str, ssid: str, security: Security | None) -> str:
     """The `w` dialog as a protocol step (the password masked)."""
     sec = f"{security.console} ({SECURITY_NAMES[security.console]})" if security else "(as found)"
     cipher = f"{security.cipher} ({CIPHER_NAMES[security.cipher]})" if security else "(as found)"
-    return (f"serial {port}: w -> SSID: {ssid}; Security: {sec} if asked; Cipher: {cipher} if asked; "
-            f"Password: {MASK}")
+    return (
+        f"serial {port}: w -> SSID: {ssid}; Security: {sec} if asked; Cipher: {cipher} if asked; "
+        f"Password: {MASK}"
+    )
 
 
 def serial_wifi(wb: Workbench, plan: WifiPlan) -> str:
@@ -151,9 +164,13 @@ def serial_wifi(wb: Workbench, plan: WifiPlan) -> str:
         console.close()
     wb.in_dialog = False  # the dialog ended, saved or not
     if not result.saved:
-        raise CommandFailed("the device could not save the credentials (it said \"Derp. Sorry...\")")
+        raise CommandFailed('the device could not save the credentials (it said "Derp. Sorry...")')
     wb.in_listening = False  # saving the credentials ends listening mode on the device itself
-    how = "the device found the network in its own scan" if result.found_by_device else "security and cipher given"
+    how = (
+        "the device found the network in its own scan"
+        if result.found_by_device
+        else "security and cipher given"
+    )
     return f"Wi-Fi credentials for {plan.ssid!r} saved over USB serial ({how}); the device is connecting"
 
 
@@ -171,8 +188,10 @@ def softap_wifi(wb: Workbench, plan: WifiPlan) -> str:
             wb.note(f"SoftAP {url}: GET /public-key (the device's RSA key)")
             client.public_key()
         pwd = f', "pwd": "{MASK} (RSA-encrypted)"' if sec.console != 0 else ""
-        wb.note(f'SoftAP {url}: POST /configure-ap {{"idx": 0, "ssid": "{plan.ssid}"{pwd}, "sec": {sec.wiced}, '
-                f'"ch": {sec.channel}}}')
+        wb.note(
+            f'SoftAP {url}: POST /configure-ap {{"idx": 0, "ssid": "{plan.ssid}"{pwd}, "sec": {sec.wiced}, '
+            f'"ch": {sec.channel}}}'
+        )
         client.configure_ap(plan.ssid, plan.password, sec.wiced, sec.channel)
         wb.note(f'SoftAP {url}: POST /connect-ap {{"idx": 0}}')
         client.connect_ap()
@@ -201,10 +220,14 @@ def set_wifi_credentials(wb: Workbench) -> str:
         else:
             return serial_wifi(wb, plan)
     if not wb.rig.softap_url:
-        raise DeviceGone("neither a serial port nor the device's SoftAP is known: connect it by USB (--port), or "
-                         "join its Photon-XXXXXX Wi-Fi and pass --softap-url http://192.168.0.1")
-    wb.say("no serial port: using the device's SoftAP (it must blink dark blue; this computer on its Photon-XXXXXX "
-           "network)")
+        raise DeviceGone(
+            "neither a serial port nor the device's SoftAP is known: connect it by USB (--port), or "
+            "join its Photon-XXXXXX Wi-Fi and pass --softap-url http://192.168.0.1"
+        )
+    wb.say(
+        "no serial port: using the device's SoftAP (it must blink dark blue; this computer on its Photon-XXXXXX "
+        "network)"
+    )
     return softap_wifi(wb, plan)
 
 
@@ -219,8 +242,11 @@ def preview_set_wifi(rig: Rig) -> list[str]:
     if _has_serial(rig) or not rig.softap_url:
         return [listening_step(port), identify_step(port), wifi_step(port, ssid, security)]
     url = rig.softap_url
-    return [f"SoftAP {url}: GET /public-key", f'SoftAP {url}: POST /configure-ap {{"ssid": "{ssid}", "pwd": "{MASK}"}}',
-            f'SoftAP {url}: POST /connect-ap {{"idx": 0}}']
+    return [
+        f"SoftAP {url}: GET /public-key",
+        f'SoftAP {url}: POST /configure-ap {{"ssid": "{ssid}", "pwd": "{MASK}"}}',
+        f'SoftAP {url}: POST /connect-ap {{"idx": 0}}',
+    ]
 
 
 def enter_listening(wb: Workbench) -> str:

@@ -66,7 +66,9 @@ class TerminalPerson:
 
     interactive = True
 
-    def __init__(self, out: TextIO | None = None, inp: TextIO | None = None, width: int | None = None) -> None:
+    def __init__(
+        self, out: TextIO | None = None, inp: TextIO | None = None, width: int | None = None
+    ) -> None:
         self.out = out if out is not None else sys.stderr
         self.inp = inp if inp is not None else sys.stdin
         self.width = width
@@ -97,7 +99,9 @@ class TerminalPerson:
         while True:
             answer = self._line(f"{question} {menu}\n> ").lower()
             for key, meaning in options.items():
-                if answer in (key.lower(), meaning.lower()) or (answer and meaning.lower().startswith(answer)):
+                if answer in (key.lower(), meaning.lower()) or (
+                    answer and meaning.lower().startswith(answer)
+                ):
                     return key
             self.tell(f"  please answer one of: {', '.join(options)}")
 

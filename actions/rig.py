@@ -103,7 +103,9 @@ class Workbench:
         self.commands: list[str] = []
         self.in_listening = False  # we put it in listening mode and it is still there
         self.in_dfu = False  # we put it in DFU mode and it is still there
-        self.in_dialog = False  # a console dialog (`w`, `C`) may have been left half way: only a reset ends it
+        self.in_dialog = (
+            False  # a console dialog (`w`, `C`) may have been left half way: only a reset ends it
+        )
 
     # --- talking ------------------------------------------------------------------------------------------
     def note(self, line: str) -> None:
@@ -124,7 +126,9 @@ class Workbench:
         if self.rig.serial_port is None and self.rig.locate_port is not None:
             self.rig.serial_port = self.rig.locate_port(self.rig.timing.port_wait)
         if self.rig.serial_port is None:
-            raise DeviceGone("no serial port for the device: is it plugged in with a data cable (pass --port)?")
+            raise DeviceGone(
+                "no serial port for the device: is it plugged in with a data cable (pass --port)?"
+            )
         return self.rig.serial_port
 
     def device_reset(self) -> None:
@@ -237,11 +241,15 @@ class Workbench:
         """Raise ToolMissing unless the tool is installed and recent enough."""
         self.rig.tools.find(name)
 
-    def tool(self, name: str, args: list[str], ok_text: str | None = None, timeout: float | None = None) -> ToolRun:
+    def tool(
+        self, name: str, args: list[str], ok_text: str | None = None, timeout: float | None = None
+    ) -> ToolRun:
         """Show the command, run it, echo its output; raise CommandFailed if it fails."""
         self.note(self.rig.tools.command_line(name, args))
         run = self.rig.tools.run(
-            name, args, timeout=self.rig.timing.tool_timeout if timeout is None else timeout,
+            name,
+            args,
+            timeout=self.rig.timing.tool_timeout if timeout is None else timeout,
             echo=lambda line: self.person.tell(f"      | {line}") if line.strip() else None,
         )
         if run.returncode != 0:
@@ -258,8 +266,10 @@ class Workbench:
         the answer (and might be saved), so only a reset ends it safely. Raises ActionFailed.
         """
         if self.rig.tools.available(DFU_UTIL) is None and self.rig.tools.available(PARTICLE) is None:
-            raise ToolMissing("the console dialog was left half way and neither dfu-util nor particle is "
-                              "installed: press RESET on the device (nothing was saved)")
+            raise ToolMissing(
+                "the console dialog was left half way and neither dfu-util nor particle is "
+                "installed: press RESET on the device (nothing was saved)"
+            )
         if not self.in_dfu:
             self.enter_dfu()
         self.leave_dfu()

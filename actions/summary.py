@@ -9,11 +9,20 @@ from photon_doctor.foundation.redact import redact
 
 from photon_doctor.plain import tag
 
-_RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "ERASES DATA",
-               "irreversible": "CANNOT BE UNDONE"}
-_RESULT_WORDS = {Result.DONE: "done", Result.FAILED: "failed", Result.SKIPPED: "not run",
-                 Result.MANUAL_CONFIRMED: "done by hand", Result.MANUAL_UNCONFIRMED: "shown, to be done by hand",
-                 Result.PLANNED: "planned"}
+_RISK_WORDS = {
+    "harmless": "harmless",
+    "changes_settings": "changes settings",
+    "erases_data": "ERASES DATA",
+    "irreversible": "CANNOT BE UNDONE",
+}
+_RESULT_WORDS = {
+    Result.DONE: "done",
+    Result.FAILED: "failed",
+    Result.SKIPPED: "not run",
+    Result.MANUAL_CONFIRMED: "done by hand",
+    Result.MANUAL_UNCONFIRMED: "shown, to be done by hand",
+    Result.PLANNED: "planned",
+}
 
 
 def summary_text(outcome: Outcome, verbose: bool = False) -> str:
@@ -30,7 +39,9 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
             how = "by hand" if by_hand else "automatic"
             lines.append(f"{head} ({_RISK_WORDS.get(a.risk, a.risk)}, {how})")
         else:
-            verified = {True: "; verified connected", False: "; still not connected", None: ""}[a.verified_connected]
+            verified = {True: "; verified connected", False: "; still not connected", None: ""}[
+                a.verified_connected
+            ]
             lines.append(f"{head}: {_RESULT_WORDS[a.result]}{verified}")
             if a.message:
                 lines.append(f"       {redact(a.message)}")
@@ -43,8 +54,11 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
             lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")
     if not outcome.actions:
         lines.append("  (none)")
-    needed = [flag for flag in (ERASE_FLAG, IRREVERSIBLE_FLAG)
-              if any(a.result is Result.SKIPPED and f"needs {flag}" in a.message for a in outcome.actions)]
+    needed = [
+        flag
+        for flag in (ERASE_FLAG, IRREVERSIBLE_FLAG)
+        if any(a.result is Result.SKIPPED and f"needs {flag}" in a.message for a in outcome.actions)
+    ]
     if needed:
         lines.append(f"Not run without your say-so: add {' and '.join(needed)} to allow them (see 'why').")
     if outcome.dry_run:

@@ -27,7 +27,10 @@ PARTICLE = "particle"
 #: How to ask each tool for its version, how to read the answer, and the oldest version the fixes rely on:
 #: dfu-util 0.8 for DfuSe ``:leave`` after an upload; particle-cli 2.0 for ``flash --usb``, ``keys`` and ``update``.
 _VERSION_ARGS = {DFU_UTIL: ("-V",), PARTICLE: ("--version",)}
-_VERSION_RE = {DFU_UTIL: re.compile(r"dfu-util\s+v?(\d+(?:\.\d+)+)"), PARTICLE: re.compile(r"(\d+\.\d+\.\d+)")}
+_VERSION_RE = {
+    DFU_UTIL: re.compile(r"dfu-util\s+v?(\d+(?:\.\d+)+)"),
+    PARTICLE: re.compile(r"(\d+\.\d+\.\d+)"),
+}
 MIN_VERSION = {DFU_UTIL: (0, 8), PARTICLE: (2, 0, 0)}
 INSTALL_HINT = {
     DFU_UTIL: "install dfu-util (apt install dfu-util, brew install dfu-util, or dfu-util.sourceforge.net)",
@@ -101,8 +104,13 @@ class Toolbox:
             return ToolMissing(f"{name} is not installed (not found on the PATH): {INSTALL_HINT[name]}")
         try:
             done = subprocess.run(
-                [where, *_VERSION_ARGS[name]], capture_output=True, text=True, timeout=30, env=self.env,
-                stdin=subprocess.DEVNULL, check=False,
+                [where, *_VERSION_ARGS[name]],
+                capture_output=True,
+                text=True,
+                timeout=30,
+                env=self.env,
+                stdin=subprocess.DEVNULL,
+                check=False,
             )
         except (OSError, subprocess.TimeoutExpired) as exc:
             return ToolMissing(f"{name} at {where} does not run ({type(exc).__name__})")
@@ -112,7 +120,9 @@ class Toolbox:
         version = match.group(1)
         if _version_tuple(version) < MIN_VERSION[name]:
             need = ".".join(map(str, MIN_VERSION[name]))
-            return ToolMissing(f"{name} {version} at {where} is too old: {need} or newer is needed; {INSTALL_HINT[name]}")
+            return ToolMissing(
+                f"{name} {version} at {where} is too old: {need} or newer is needed; {INSTALL_HINT[name]}"
+            )
         return Tool(name, where, version)
 
     @staticmethod
@@ -139,8 +149,13 @@ class Toolbox:
         lines: list[str] = []
         try:
             proc = subprocess.Popen(
-                [tool.path, *args], stdout=subprocess.PIPE, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                text=True, errors="replace", env=self.env,
+                [tool.path, *args],
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                text=True,
+                errors="replace",
+                env=self.env,
             )
         except OSError as exc:
             raise CommandFailed(f"{shown}: cannot start ({exc.strerror or type(exc).__name__})") from None

@@ -103,8 +103,11 @@ def verify_connected(
     nothing) returns the signs of trouble left, or None when it could not look."""
     verdict = cloud_verdict(rig)
     if verdict is None:
-        why = ("no login or no device id to ask the cloud" if not (rig.token and rig.device_id)
-               else "the cloud cannot say")
+        why = (
+            "no login or no device id to ask the cloud"
+            if not (rig.token and rig.device_id)
+            else "the cloud cannot say"
+        )
         return ask_led(person, why)
     if not verdict.connected or recheck is None:
         return verdict

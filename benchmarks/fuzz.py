@@ -17,10 +17,10 @@ from typing import Any
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 
-from hypothesis import HealthCheck, given, settings
-from hypothesis import strategies as st
+from hypothesis import HealthCheck, given, settings  # noqa: E402
+from hypothesis import strategies as st  # noqa: E402
 
-from tests.fuzz_targets import TARGETS, Target, bad_message
+from tests.fuzz_targets import TARGETS, Target, bad_message  # noqa: E402
 
 
 def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list[str]]:
@@ -28,8 +28,13 @@ def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list
     counts = {"run": 0, "rejected": 0}
     crashes: list[str] = []
 
-    @settings(max_examples=examples, deadline=None, database=None, derandomize=False,
-              suppress_health_check=list(HealthCheck))
+    @settings(
+        max_examples=examples,
+        deadline=None,
+        database=None,
+        derandomize=False,
+        suppress_health_check=list(HealthCheck),
+    )
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         value: Any = data.draw(target.strategy())
@@ -42,7 +47,7 @@ def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list
             message = str(exc)
             if bad_message(message):
                 crashes.append(f"bad message {message[:80]!r} for {value!r:.80}")
-        except Exception as exc:  # noqa: BLE001 - a crash is what we are looking for
+        except Exception as exc:
             crashes.append(f"{type(exc).__name__}: {str(exc)[:80]} for {value!r:.80}")
         if time.monotonic() - started > deadline:
             crashes.append(f"took {time.monotonic() - started:.1f} s for {value!r:.80}")
@@ -52,7 +57,9 @@ def fuzz(target: Target, examples: int, deadline: float) -> tuple[int, int, list
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--examples", type=int, default=10_000, help="inputs per target (default 10,000)")
     parser.add_argument("--only", default="", help="only targets whose name contains this")
     parser.add_argument("--deadline", type=float, default=2.0, help="seconds one input may take")

@@ -65,7 +65,9 @@ def synthetic(kb: KnowledgeBase, n: int, seed: int = 8) -> KnowledgeBase:
         conds = []
         for o in rnd.sample(obs, rnd.choice((1, 2))):
             conds.append(Condition(o.id, Op.IS, rnd.choice(candidate_values(kb, o))))
-        rules.append(RuleDef(f"syn{i}", rnd.choice(causes), rnd.choice((-0.6, 0.3, 0.5, 0.8)), tuple(conds), "x", "x"))
+        rules.append(
+            RuleDef(f"syn{i}", rnd.choice(causes), rnd.choice((-0.6, 0.3, 0.5, 0.8)), tuple(conds), "x", "x")
+        )
     return dataclasses.replace(kb, rules=tuple(rules))
 
 
@@ -74,8 +76,10 @@ def main() -> None:
     kb = load_knowledge()
     times = sorted(step_times(kb))
     p95 = times[int(0.95 * (len(times) - 1))]
-    print(f"answer -> next question, shipped knowledge ({len(kb.rules)} rules), {len(times)} steps: "
-          f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms")
+    print(
+        f"answer -> next question, shipped knowledge ({len(kb.rules)} rules), {len(times)} steps: "
+        f"median {statistics.median(times):.1f} ms, p95 {p95:.1f} ms, max {times[-1]:.1f} ms"
+    )
     print(f"| rules | ms per question choice (median of {runs}) | ms per 1,000 rules |")
     print("|---:|---:|---:|")
     for n in (100, 1000, 5000):
@@ -108,8 +112,10 @@ def check_times(kb: KnowledgeBase) -> None:
         check_first(kb, case.observations, d)
         times.append((time.perf_counter() - t0) * 1000)
     times.sort()
-    print(f"check before the plan (observe-repair), {len(times)} diagnoses: median {statistics.median(times):.1f} ms, "
-          f"max {times[-1]:.1f} ms")
+    print(
+        f"check before the plan (observe-repair), {len(times)} diagnoses: median {statistics.median(times):.1f} ms, "
+        f"max {times[-1]:.1f} ms"
+    )
 
 
 if __name__ == "__main__":

@@ -60,17 +60,27 @@ def main() -> None:
     d1 = diagnose(kb, obs)
     rows.append(("choose the next question (4 known)", *timed(lambda: next_question(kb, obs, d1), n)))
     cases = load_cases(kb, sorted((ROOT / "tests" / "cases").glob("*.json")))
-    rows.append((f"evaluate, batch ({len(cases)} cases)", *timed(lambda: evaluate(kb, cases), max(1, n // 3))))
-    rows.append((f"evaluate, interactive ({len(cases)} cases)",
-                 *timed(lambda: evaluate(kb, cases, interactive=True), 1)))
+    rows.append(
+        (f"evaluate, batch ({len(cases)} cases)", *timed(lambda: evaluate(kb, cases), max(1, n // 3)))
+    )
+    rows.append(
+        (
+            f"evaluate, interactive ({len(cases)} cases)",
+            *timed(lambda: evaluate(kb, cases, interactive=True), 1),
+        )
+    )
 
     def auto(name: str) -> None:
         with SimulatedPhoton(get_scenario(name)) as sim:
             run_probes(simulated_targets(sim))
 
     for name in ("thread-dented-photon", "static-ip", "cloud-outage"):
-        rows.append((f"diagnose --auto probes on the simulator ({name}, incl. start/stop)",
-                     *timed(lambda name=name: auto(name), max(1, n // 2))))
+        rows.append(
+            (
+                f"diagnose --auto probes on the simulator ({name}, incl. start/stop)",
+                *timed(lambda name=name: auto(name), max(1, n // 2)),
+            )
+        )
 
     def all_scenarios() -> None:
         for s in SCENARIOS:
@@ -79,8 +89,10 @@ def main() -> None:
 
     rows.append((f"--auto over all {len(SCENARIOS)} scenarios", *timed(all_scenarios, 1)))
 
-    print(f"Python {sys.version.split()[0]}, {len(kb.rules)} rules, {len(kb.observations)} observations, "
-          f"{len(kb.causes)} causes, {len(kb.fixes)} fixes\n")
+    print(
+        f"Python {sys.version.split()[0]}, {len(kb.rules)} rules, {len(kb.observations)} observations, "
+        f"{len(kb.causes)} causes, {len(kb.fixes)} fixes\n"
+    )
     print("| what | median ms | max ms |")
     print("|---|---:|---:|")
     for what, med, worst in rows:

@@ -181,7 +181,13 @@ def assess(
             continue
         matched = tuple(observations[obs_id] for obs_id in dict(firing.strengths))
         entry = TraceEntry(
-            "rule", rule.id, rule.cause, rule.cf, min(s for _, s in firing.strengths), contribution, matched,
+            "rule",
+            rule.id,
+            rule.cause,
+            rule.cf,
+            min(s for _, s in firing.strengths),
+            contribution,
+            matched,
             math.exp(contribution),
         )
         evidence[rule.cause].append(entry)
@@ -196,13 +202,23 @@ def assess(
             contribution = failed_fix_factor(q, float(tried.confidence))
             if contribution == 0.0:
                 continue
-            entry = TraceEntry("tried_fix", fix_id, cause_id, -q, float(tried.confidence), contribution, (tried,),
-                               math.exp(contribution))
+            entry = TraceEntry(
+                "tried_fix",
+                fix_id,
+                cause_id,
+                -q,
+                float(tried.confidence),
+                contribution,
+                (tried,),
+                math.exp(contribution),
+            )
             evidence[cause_id].append(entry)
             trace.append(entry)
     log_weights = {cid: sum(e.contribution for e in entries) for cid, entries in evidence.items()}
     probabilities = normalise(log_weights)
-    beliefs = [CauseBelief(cid, probabilities[cid], rates.get(cid, 0.0), tuple(evidence[cid])) for cid in kb.causes]
+    beliefs = [
+        CauseBelief(cid, probabilities[cid], rates.get(cid, 0.0), tuple(evidence[cid])) for cid in kb.causes
+    ]
     # Rank by posterior; ties by prior, then id, so the order never depends on the order of the answers.
     beliefs.sort(key=lambda b: (-round(b.probability, 12), -b.prior, b.id))
     plan, ecr, unresolved = plan_fixes(kb, probabilities, exclude=set(tried_ids))

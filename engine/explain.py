@@ -74,12 +74,19 @@ def why_question(
     answers = []
     # A checklist: what each line would change if ticked (its observation answered with the line's value).
     asked: list[tuple[str, ObsValue, ObsValue]] = (
-        [(i.obs, i.value, i.text) for i in kb.checklists[obs_id[len(CHECKLIST_PREFIX):]].items
-         if i.key in odef.choices]
-        if obs_id.startswith(CHECKLIST_PREFIX) else [(obs_id, v, v) for v in candidate_values(kb, odef)])
+        [
+            (i.obs, i.value, i.text)
+            for i in kb.checklists[obs_id[len(CHECKLIST_PREFIX) :]].items
+            if i.key in odef.choices
+        ]
+        if obs_id.startswith(CHECKLIST_PREFIX)
+        else [(obs_id, v, v) for v in candidate_values(kb, odef)]
+    )
     for target, v, shown in asked:
         after = what_if(kb, observations, firings, target, v)
-        moved = [(c.id, before[c.id], c.certainty) for c in after.causes if abs(c.certainty - before[c.id]) > 0.005]
+        moved = [
+            (c.id, before[c.id], c.certainty) for c in after.causes if abs(c.certainty - before[c.id]) > 0.005
+        ]
         moved.sort(key=lambda m: -abs(m[2] - m[1]))
         changes = [{"cause": cid, "before": round(b, 4), "after": round(a, 4)} for cid, b, a in moved]
         first = after.plan[0].fix if after.plan else None
@@ -101,11 +108,17 @@ def why_question(
                 contradicted = True
         if contradicted:
             continue
-        waiting.append({
-            "rule": rule.id, "cause": rule.cause, "cf": rule.cf,
-            "tests": [c.describe() for c in rule.conditions if c.obs == obs_id],
-            "known": known, "still_needed": needed, "rationale": rule.rationale,
-        })
+        waiting.append(
+            {
+                "rule": rule.id,
+                "cause": rule.cause,
+                "cf": rule.cf,
+                "tests": [c.describe() for c in rule.conditions if c.obs == obs_id],
+                "known": known,
+                "still_needed": needed,
+                "rationale": rule.rationale,
+            }
+        )
     waiting.sort(key=lambda w: (len(w["still_needed"]), -abs(w["cf"])))
     return {
         "question": obs_id,
@@ -144,8 +157,12 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
     position = next((i for i, s in enumerate(diagnosis.plan) if s.fix == fix_id), None)
     step = diagnosis.plan[position] if position is not None else None
     addresses = [
-        {"cause": c, "resolves_probability": q, "certainty": round(diagnosis.cause(c).certainty, 4),
-         "probability": round(diagnosis.cause(c).probability, 4)}
+        {
+            "cause": c,
+            "resolves_probability": q,
+            "certainty": round(diagnosis.cause(c).certainty, 4),
+            "probability": round(diagnosis.cause(c).probability, 4),
+        }
         for c, q in sorted(fix.resolves.items(), key=lambda kv: -kv[1])
     ]
     result: dict[str, Any] = {
@@ -164,16 +181,17 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
     if step is None:
         tried = any(e.kind == "tried_fix" and e.source_id == fix_id for e in diagnosis.trace)
         result["reason"] = (
-            "already tried without success" if tried
-            else "the causes it resolves have no belief left"
+            "already tried without success" if tried else "the causes it resolves have no belief left"
         )
         return result
-    result.update({
-        "p_success": round(step.p_success, 4),
-        "p_reach": round(step.p_reach, 4),
-        "ratio": round(step.ratio, 5),
-        "expected_cost": round(step.expected_cost, 3),
-    })
+    result.update(
+        {
+            "p_success": round(step.p_success, 4),
+            "p_reach": round(step.p_reach, 4),
+            "ratio": round(step.ratio, 5),
+            "expected_cost": round(step.expected_cost, 3),
+        }
+    )
     assert position is not None
     if position + 1 < len(diagnosis.plan):
         nxt = diagnosis.plan[position + 1]
@@ -198,10 +216,15 @@ def render_why_question(w: Mapping[str, Any]) -> str:
         if not a["changes"]:
             continue
         # What the answer would point to first, then what it would rule out.
-        ups = sorted((c for c in a["changes"] if c["after"] > c["before"]), key=lambda c: c["before"] - c["after"])
+        ups = sorted(
+            (c for c in a["changes"] if c["after"] > c["before"]), key=lambda c: c["before"] - c["after"]
+        )
         downs = [c for c in a["changes"] if c["after"] < c["before"]]
         moves = [f"{c['cause']} up {c['before']:.2f} -> {c['after']:.2f}" for c in ups[:3]]
-        moves += [f"{c['cause']} down {c['before']:.2f} -> {c['after']:.2f}" for c in downs[: max(0, 4 - len(moves))]]
+        moves += [
+            f"{c['cause']} down {c['before']:.2f} -> {c['after']:.2f}"
+            for c in downs[: max(0, 4 - len(moves))]
+        ]
         lines.append(f"  if '{_value_text(a['value'])}': {', '.join(moves)}")
     if w["rules_waiting"]:
         lines.append("  Rules waiting on this answer:")
@@ -244,7 +267,9 @@ def render_why_fix(w: Mapping[str, Any]) -> str:
             f"  Step {w['position']} of the plan: {w['p_success']:.0%} chance it resolves the problem "
             f"(if the earlier steps failed), {w['cost_minutes']:g} min, {w['ratio']:.4f} per minute."
         )
-    lines.append(f"  Risk: {w['risk']}, {'reversible' if w['reversible'] else 'not reversible'}; changes {w['changes']}.")
+    lines.append(
+        f"  Risk: {w['risk']}, {'reversible' if w['reversible'] else 'not reversible'}; changes {w['changes']}."
+    )
     lines.append("  Addresses:")
     for a in w["addresses"]:
         lines.append(

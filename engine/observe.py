@@ -48,7 +48,9 @@ class CheckStep:
     cost: float  # minutes
     eco: float  # expected minutes: the check plus the repair after its answer
     ecr: float  # expected minutes of repair without the check (the plan's ECR)
-    outcomes: tuple[tuple[ObsValue, float, str | None], ...]  # (answer, its probability, the first fix after it)
+    outcomes: tuple[
+        tuple[ObsValue, float, str | None], ...
+    ]  # (answer, its probability, the first fix after it)
 
     @property
     def saving(self) -> float:
@@ -61,7 +63,9 @@ def settled_observations(kb: KnowledgeBase) -> set[str]:
 
 
 def check_first(
-    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis,
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
     skip: frozenset[str] | set[str] = frozenset(),
 ) -> CheckStep | None:
     """The check whose ECO is lowest, if it is below the plan's ECR by at least :data:`MIN_SAVING` minutes."""
@@ -71,8 +75,14 @@ def check_first(
     remembered = settled_observations(kb)
     scored = []
     for obs_id, odef in kb.observations.items():
-        if (obs_id in observations or obs_id in skip or obs_id in remembered or odef.kind is not Kind.BOOL
-                or not (odef.askable or odef.probes) or odef.cost >= first_cost):
+        if (
+            obs_id in observations
+            or obs_id in skip
+            or obs_id in remembered
+            or odef.kind is not Kind.BOOL
+            or not (odef.askable or odef.probes)
+            or odef.cost >= first_cost
+        ):
             continue
         qv = value_of(kb, observations, diagnosis, obs_id)
         if qv is not None and qv.information_gain > 0:

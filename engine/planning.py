@@ -106,7 +106,9 @@ def residual_cost(kb: KnowledgeBase) -> float:
     return max((f.cost for f in kb.fixes.values()), default=0.0)
 
 
-def evaluate_plan(kb: KnowledgeBase, probabilities: Mapping[str, float], fix_ids: list[str] | tuple[str, ...]) -> float:
+def evaluate_plan(
+    kb: KnowledgeBase, probabilities: Mapping[str, float], fix_ids: list[str] | tuple[str, ...]
+) -> float:
     """The ECR of following ``fix_ids`` in that order when the beliefs are ``probabilities``."""
     remaining = {c: p for c, p in probabilities.items() if p > 0}
     ecr = 0.0

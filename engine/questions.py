@@ -113,14 +113,21 @@ def question_def(kb: KnowledgeBase, observations: Mapping[str, Observation], obs
     """The question to put for ``obs_id``: the LED pattern narrowed to the colour already given, a yes/no
     question for ``tried:<fix>``, otherwise the knowledge's own definition."""
     if obs_id.startswith(CHECKLIST_PREFIX):
-        cl = kb.checklists[obs_id[len(CHECKLIST_PREFIX):]]
+        cl = kb.checklists[obs_id[len(CHECKLIST_PREFIX) :]]
         items = {i.key: i.text for i in cl.items if i.obs not in observations}
-        return ObservationDef(id=obs_id, kind=Kind.FIXES, question=cl.question, help=cl.help, cost=cl.cost,
-                              choices=MappingProxyType(items))
-    if obs_id.startswith(TRIED_PREFIX):
-        fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
         return ObservationDef(
-            id=obs_id, kind=Kind.BOOL,
+            id=obs_id,
+            kind=Kind.FIXES,
+            question=cl.question,
+            help=cl.help,
+            cost=cl.cost,
+            choices=MappingProxyType(items),
+        )
+    if obs_id.startswith(TRIED_PREFIX):
+        fix = kb.fixes[obs_id[len(TRIED_PREFIX) :]]
+        return ObservationDef(
+            id=obs_id,
+            kind=Kind.BOOL,
             question=f"Have you already tried this, without success: {fix.title}?",
             help="Answer yes only if you did it and the device still did not reach the cloud.",
             cost=0.5,
@@ -199,8 +206,13 @@ def _base_rates(odef: ObservationDef, factors: list[dict[str, float]]) -> list[f
 
 
 def _value(
-    obs_id: str, probs: Mapping[str, float], values: tuple[ObsValue, ...], factors: list[dict[str, float]],
-    base: list[float], cost: float, p_know: float,
+    obs_id: str,
+    probs: Mapping[str, float],
+    values: tuple[ObsValue, ...],
+    factors: list[dict[str, float]],
+    base: list[float],
+    cost: float,
+    p_know: float,
 ) -> QuestionValue | None:
     if not any(factors):
         return None
@@ -230,19 +242,27 @@ def _value(
 
 
 def value_of(
-    kb: KnowledgeBase, observations: Mapping[str, Observation], diagnosis: Diagnosis, obs_id: str,
+    kb: KnowledgeBase,
+    observations: Mapping[str, Observation],
+    diagnosis: Diagnosis,
+    obs_id: str,
     p_know: float = 1.0,
 ) -> QuestionValue | None:
     """The value of asking ``obs_id`` now, or None if no rule could use its answer."""
     probs = diagnosis.probabilities
     if obs_id.startswith(TRIED_PREFIX):
-        fix = kb.fixes[obs_id[len(TRIED_PREFIX):]]
+        fix = kb.fixes[obs_id[len(TRIED_PREFIX) :]]
         yes = {c: failed_fix_factor(q) for c, q in fix.resolves.items()}
         # A yes/no about the past: P(yes | c) does not depend on c here, so the posterior after "yes" is the
         # engine's update and "no" leaves everything as it is.
-        outcomes = (Outcome(True, P_TRIED, normalise({c: math.log(p) + yes.get(c, 0.0)
-                                                      for c, p in probs.items() if p > 0})),
-                    Outcome(False, 1.0 - P_TRIED, probs))
+        outcomes = (
+            Outcome(
+                True,
+                P_TRIED,
+                normalise({c: math.log(p) + yes.get(c, 0.0) for c, p in probs.items() if p > 0}),
+            ),
+            Outcome(False, 1.0 - P_TRIED, probs),
+        )
         gain = entropy(probs.values()) - sum(o.probability * entropy(o.posterior.values()) for o in outcomes)
         return QuestionValue(obs_id, outcomes, max(gain, 0.0), 0.5 + QUESTION_OVERHEAD, p_know)
     odef = question_def(kb, observations, obs_id)
@@ -250,8 +270,9 @@ def value_of(
     if not values or not kb.rules_using(obs_id):
         return None
     factors = _log_factors(kb, observations, obs_id, values)
-    return _value(obs_id, probs, values, factors, _base_rates(odef, factors), odef.cost + QUESTION_OVERHEAD,
-                  p_know)
+    return _value(
+        obs_id, probs, values, factors, _base_rates(odef, factors), odef.cost + QUESTION_OVERHEAD, p_know
+    )
 
 
 def answerability(kb: KnowledgeBase, obs_id: str) -> float:
@@ -279,7 +300,9 @@ def rank_questions(
     result = []
     skip = set(skip) | settled_by_checklists(kb, skip)
     # An observation on a checklist not yet shown is asked through the list first (one question for many).
-    listed = {o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations}
+    listed = {
+        o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations
+    }
     single: dict[str, QuestionValue] = {}
     for obs_id, odef in kb.observations.items():
         if obs_id in observations or obs_id in skip or not odef.askable or odef.kind is Kind.FIXES:
@@ -320,8 +343,12 @@ def settled_by_checklists(kb: KnowledgeBase, asked: frozenset[str] | set[str]) -
 
 
 def _checklist_value(
-    kb: KnowledgeBase, qid: str, items: tuple[ChecklistItem, ...], cost: float,
-    single: Mapping[str, QuestionValue], probs: Mapping[str, float],
+    kb: KnowledgeBase,
+    qid: str,
+    items: tuple[ChecklistItem, ...],
+    cost: float,
+    single: Mapping[str, QuestionValue],
+    probs: Mapping[str, float],
 ) -> QuestionValue | None:
     """A checklist's value: for each item still open, P(ticked) x KL(posterior if ticked || now), where P(ticked)
     is the chance of the item's value (from the model) times :data:`AWARENESS`."""
@@ -361,8 +388,12 @@ def next_question(
     if not ranked or ranked[0].saving < 0:
         return None
     best = ranked[0]
-    if (best.obs == LED_PATTERN and LED_COLOUR in kb.observations and LED_COLOUR not in observations
-            and LED_COLOUR not in skip):
+    if (
+        best.obs == LED_PATTERN
+        and LED_COLOUR in kb.observations
+        and LED_COLOUR not in observations
+        and LED_COLOUR not in skip
+    ):
         return dataclasses.replace(best, obs=LED_COLOUR)
     return best
 

@@ -67,7 +67,11 @@ class RuleMatcher:
         attrs: dict[str, Any] = {}
         for index, rule in enumerate(rules):
             patterns = [
-                fact_class(id=cond.obs, value=experta.P(_guard(cond.holds)), confidence=getattr(experta.MATCH, f"c{j}"))
+                fact_class(
+                    id=cond.obs,
+                    value=experta.P(_guard(cond.holds)),
+                    confidence=getattr(experta.MATCH, f"c{j}"),
+                )
                 for j, cond in enumerate(rule.conditions)
             ]
             attrs[f"rule_{index}"] = experta.Rule(*patterns)(_make_rhs(rule))

@@ -76,9 +76,7 @@ def parse_json(text: str | bytes) -> Any:
     return data
 
 
-def read_json(
-    path: Path, error: type[PhotonDoctorError], what: str = "file", limit: int = MAX_BYTES
-) -> Any:
+def read_json(path: Path, error: type[PhotonDoctorError], what: str = "file", limit: int = MAX_BYTES) -> Any:
     """Parse ``path`` as JSON. Raises ``error`` naming the path: not found, unreadable, not a regular file,
     too large, or not valid JSON within the limits."""
     try:
@@ -110,8 +108,9 @@ def _check_depth(data: Any) -> None:
         node, depth = stack.pop()
         if isinstance(node, (dict, list)):
             if depth > MAX_DEPTH:
-                raise JsonProblem(f"not valid JSON for photon-doctor: nested too deeply (more than {MAX_DEPTH} "
-                                  "levels)")
+                raise JsonProblem(
+                    f"not valid JSON for photon-doctor: nested too deeply (more than {MAX_DEPTH} levels)"
+                )
             children = node.values() if isinstance(node, dict) else node
             stack.extend((child, depth + 1) for child in children)
 

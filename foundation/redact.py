@@ -18,7 +18,17 @@ _secrets: set[str] = set()
 
 #: Keys whose values are always secret, whatever they hold.
 SECRET_KEYS = frozenset(
-    {"access_token", "token", "password", "pwd", "passphrase", "claim_code", "cc", "device_secret", "mobile_secret"}
+    {
+        "access_token",
+        "token",
+        "password",
+        "pwd",
+        "passphrase",
+        "claim_code",
+        "cc",
+        "device_secret",
+        "mobile_secret",
+    }
 )
 _BEARER = re.compile(r"(Bearer\s+)[A-Za-z0-9._~+/=-]+")
 _QUERY = re.compile(r"((?:access_token|token|claim_code)=)[^&\s\"']+")
@@ -45,8 +55,10 @@ def redact(text: str) -> str:
 def redact_obj(obj: Any) -> Any:
     """Redact a JSON-like structure: values under secret keys are masked, every string is scrubbed."""
     if isinstance(obj, dict):
-        return {k: (MASK if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact_obj(v))
-                for k, v in obj.items()}
+        return {
+            k: (MASK if str(k).lower() in SECRET_KEYS and v not in (None, "") else redact_obj(v))
+            for k, v in obj.items()
+        }
     if isinstance(obj, (list, tuple)):
         return [redact_obj(v) for v in obj]
     if isinstance(obj, str):

@@ -18,8 +18,9 @@ The graph is pure data: building it reads nothing but the knowledge base.
 from __future__ import annotations
 
 import json
+from collections.abc import Mapping
 from dataclasses import dataclass
-from typing import Any, Mapping
+from typing import Any
 
 import networkx as nx
 from photon_doctor.foundation.evidence import ObsValue
@@ -27,8 +28,14 @@ from photon_doctor.graph.style import LAYER
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op
 
 _SYMBOL = {
-    Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">=",
-    Op.VERSION_LT: "<", Op.VERSION_LE: "<=", Op.VERSION_GT: ">", Op.VERSION_GE: ">=",
+    Op.LT: "<",
+    Op.LE: "<=",
+    Op.GT: ">",
+    Op.GE: ">=",
+    Op.VERSION_LT: "<",
+    Op.VERSION_LE: "<=",
+    Op.VERSION_GT: ">",
+    Op.VERSION_GE: ">=",
 }
 
 
@@ -113,34 +120,77 @@ def build_graph(kb: KnowledgeBase) -> nx.DiGraph:
     )
     for o in kb.observations.values():
         attrs: dict[str, Any] = {
-            "question": o.question, "help": o.help, "obs_kind": o.kind.value, "cost": o.cost,
-            "askable": o.askable, "probes": ", ".join(o.probes),
+            "question": o.question,
+            "help": o.help,
+            "obs_kind": o.kind.value,
+            "cost": o.cost,
+            "askable": o.askable,
+            "probes": ", ".join(o.probes),
         }
         if o.unit:
             attrs["unit"] = o.unit
         _add_node(g, obs_node(o.id), "observation", o.id, o.id, **attrs)
     for r in kb.rules:
         rnode = rule_node(r.id)
-        _add_node(g, rnode, "rule", r.id, r.id, rationale=r.rationale, source=r.source, cf=r.cf,
-                  sign=_sign(r.cf), cause=r.cause, file=r.file,
-                  conditions="; ".join(c.describe() for c in r.conditions))
+        _add_node(
+            g,
+            rnode,
+            "rule",
+            r.id,
+            r.id,
+            rationale=r.rationale,
+            source=r.source,
+            cf=r.cf,
+            sign=_sign(r.cf),
+            cause=r.cause,
+            file=r.file,
+            conditions="; ".join(c.describe() for c in r.conditions),
+        )
         for cond in r.conditions:
             for test in value_tests(cond, kb.observations[cond.obs]):
                 if test.node not in g:
-                    _add_node(g, test.node, "value", test.label, cond.obs, obs=cond.obs, op=test.op.value,
-                              value_json=json.dumps(_jsonable(test.value)))
+                    _add_node(
+                        g,
+                        test.node,
+                        "value",
+                        test.label,
+                        cond.obs,
+                        obs=cond.obs,
+                        op=test.op.value,
+                        value_json=json.dumps(_jsonable(test.value)),
+                    )
                     g.add_edge(obs_node(cond.obs), test.node, kind="value")
                 _add_condition_edge(g, test.node, rnode, cond, test.negate)
     for c in kb.causes.values():
-        _add_node(g, cause_node(c.id), "cause", c.id, c.id, title=c.title, description=c.description,
-                  prior=c.prior, source="; ".join(c.sources))
+        _add_node(
+            g,
+            cause_node(c.id),
+            "cause",
+            c.id,
+            c.id,
+            title=c.title,
+            description=c.description,
+            prior=c.prior,
+            source="; ".join(c.sources),
+        )
     for r in kb.rules:
         g.add_edge(rule_node(r.id), cause_node(r.cause), kind="concludes", cf=r.cf, sign=_sign(r.cf))
     for f in kb.fixes.values():
         fnode = fix_node(f.id)
-        _add_node(g, fnode, "fix", f.id, f.id, title=f.title, description=f.description, cost=f.cost,
-                  risk=f.risk.value, reversible=f.reversible, automation=f.automation,
-                  source="; ".join(f.sources))
+        _add_node(
+            g,
+            fnode,
+            "fix",
+            f.id,
+            f.id,
+            title=f.title,
+            description=f.description,
+            cost=f.cost,
+            risk=f.risk.value,
+            reversible=f.reversible,
+            automation=f.automation,
+            source="; ".join(f.sources),
+        )
         for cause_id, p in f.resolves.items():
             g.add_edge(cause_node(cause_id), fnode, kind="fixed_by", p=p)
     return g
@@ -222,13 +272,16 @@ def highlight(g: nx.DiGraph, session_data: Mapping[str, Any]) -> nx.DiGraph:
             observed[item["id"]] = _tupled(item.get("value"))
             mark(obs_node(item["id"]), "observed")
     for node, data in h.nodes(data=True):
-        if data["kind"] == "value" and data["obs"] in observed and value_condition(h, node).holds(
-            observed[data["obs"]]
+        if (
+            data["kind"] == "value"
+            and data["obs"] in observed
+            and value_condition(h, node).holds(observed[data["obs"]])
         ):
             data.update(highlight=True, role="observed_value")
     diagnosis = session_data.get("diagnosis") or {}
     fired = {
-        e["id"] for e in diagnosis.get("trace") or []
+        e["id"]
+        for e in diagnosis.get("trace") or []
         if isinstance(e, Mapping) and e.get("kind") == "rule" and isinstance(e.get("id"), str)
     }
     for rule_id in sorted(fired):
@@ -257,8 +310,9 @@ def _for_ranked(step: Mapping[str, Any], ranked: set[str]) -> bool:
     if not isinstance(addresses, list):
         return True  # a session without the detail: show the whole plan
     # A cause that is not a string (a damaged or hand-edited session) is not a ranked cause id.
-    return any(isinstance(a, Mapping) and isinstance(a.get("cause"), str) and a["cause"] in ranked
-               for a in addresses)
+    return any(
+        isinstance(a, Mapping) and isinstance(a.get("cause"), str) and a["cause"] in ranked for a in addresses
+    )
 
 
 def fired_rules(g: nx.DiGraph) -> set[str]:

@@ -10,7 +10,8 @@ from __future__ import annotations
 import inspect
 import json
 import re
-from typing import Any, Callable
+from collections.abc import Callable
+from typing import Any
 
 import networkx as nx
 from photon_doctor.graph.dot import to_dot
@@ -28,8 +29,16 @@ FORMATS: tuple[str, ...] = ("dot", "graphml", "json", "mermaid", "svg", "png", "
 BINARY_FORMATS = frozenset({"png"})
 #: File suffixes that imply a format when ``--format`` is not given.
 SUFFIXES: dict[str, str] = {
-    ".dot": "dot", ".gv": "dot", ".graphml": "graphml", ".json": "json", ".mmd": "mermaid",
-    ".mermaid": "mermaid", ".svg": "svg", ".png": "png", ".html": "html", ".htm": "html",
+    ".dot": "dot",
+    ".gv": "dot",
+    ".graphml": "graphml",
+    ".json": "json",
+    ".mmd": "mermaid",
+    ".mermaid": "mermaid",
+    ".svg": "svg",
+    ".png": "png",
+    ".html": "html",
+    ".htm": "html",
 }
 
 
@@ -47,7 +56,10 @@ def export(g: nx.DiGraph, fmt: str) -> bytes:
 
         return to_html(g).encode("utf-8")
     writers: dict[str, Callable[[nx.DiGraph], str]] = {
-        "dot": to_dot, "graphml": to_graphml, "json": to_json, "mermaid": to_mermaid,
+        "dot": to_dot,
+        "graphml": to_graphml,
+        "json": to_json,
+        "mermaid": to_mermaid,
     }
     if fmt not in writers:
         raise ValueError(f"unknown graph format {fmt!r}; expected one of {', '.join(FORMATS)}")

@@ -72,9 +72,11 @@ def svg_drawing(g: nx.DiGraph, svg_id: str = "graph", *, gap: float = GAP, numbe
         w = len(_short(str(g.nodes[node]["label"]))) * CHAR + 18
         boxes[node] = (lefts[i] + (widths[i] - w) / 2, TOP + y * ROW, w)
     out = [
-        (f'<svg id="{svg_id}" class="drawing" xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" '
-         f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
-         'font-family="Helvetica, Arial, sans-serif" font-size="11">'),
+        (
+            f'<svg id="{svg_id}" class="drawing" xmlns="http://www.w3.org/2000/svg" width="{total_w:.0f}" '
+            f'height="{total_h:.0f}" viewBox="0 0 {total_w:.0f} {total_h:.0f}" '
+            'font-family="Helvetica, Arial, sans-serif" font-size="11">'
+        ),
         "<defs>",
     ]
     colours = sorted({edge_colour(d) for _, _, d in g.edges(data=True)} | {"#dee2e6"})
@@ -174,16 +176,30 @@ def owner_view(g: nx.DiGraph) -> tuple[nx.DiGraph, str]:
                         if obs in keep and g.nodes[obs]["kind"] == "observation":
                             view.add_node(obs, **g.nodes[obs])
                             # observation -> cause: the rule's sign, its rationale as the edge's tooltip
-                            view.add_edge(obs, cause, kind="concludes", sign=g.nodes[rule]["sign"],
-                                          cf=g.nodes[rule]["cf"], condition=g.nodes[rule]["rationale"],
-                                          highlight=True)
+                            view.add_edge(
+                                obs,
+                                cause,
+                                kind="concludes",
+                                sign=g.nodes[rule]["sign"],
+                                cf=g.nodes[rule]["cf"],
+                                condition=g.nodes[rule]["rationale"],
+                                highlight=True,
+                            )
         for cause in ranked:
             for fix in set(g.successors(cause)) & fixes:
                 p = float(g.edges[cause, fix]["p"])
-                view.add_edge(cause, fix, kind="fixed_by", p=p, highlight=True,
-                              condition=f"solves it about {round(p * 20) * 5} % of the time")
-        what = ("The diagnosis's path: what was observed, the causes it points to, and the fixes planned. "
-                "Click a box to see why.")
+                view.add_edge(
+                    cause,
+                    fix,
+                    kind="fixed_by",
+                    p=p,
+                    highlight=True,
+                    condition=f"solves it about {round(p * 20) * 5} % of the time",
+                )
+        what = (
+            "The diagnosis's path: what was observed, the causes it points to, and the fixes planned. "
+            "Click a box to see why."
+        )
     else:
         nodes = {n for n, d in g.nodes(data=True) if d["kind"] in ("cause", "fix")}
         view = nx.DiGraph(g.subgraph(nodes))
@@ -191,15 +207,21 @@ def owner_view(g: nx.DiGraph) -> tuple[nx.DiGraph, str]:
             data["condition"] = f"solves it about {round(float(data['p']) * 20) * 5} % of the time"
         what = "The causes, and the fixes that resolve them. Click a box to see why."
     focus = g.graph.get("focus")
-    if isinstance(focus, str) and focus in g and focus not in view and g.nodes[focus]["kind"] in ("cause", "fix"):
+    if (
+        isinstance(focus, str)
+        and focus in g
+        and focus not in view
+        and g.nodes[focus]["kind"] in ("cause", "fix")
+    ):
         # The graph was filtered on a cause or a fix that the session did not rank: show it with its partners.
         view.add_node(focus, **g.nodes[focus])
         for u, v in list(g.out_edges(focus)) + list(g.in_edges(focus)):
             if g.edges[u, v]["kind"] == "fixed_by":
                 view.add_node(v if u == focus else u, **g.nodes[v if u == focus else u])
                 p = float(g.edges[u, v]["p"])
-                view.add_edge(u, v, kind="fixed_by", p=p,
-                              condition=f"solves it about {round(p * 20) * 5} % of the time")
+                view.add_edge(
+                    u, v, kind="fixed_by", p=p, condition=f"solves it about {round(p * 20) * 5} % of the time"
+                )
     view.graph.update(g.graph)
     for _, data in view.nodes(data=True):
         data["label"] = owner_label(data)

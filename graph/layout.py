@@ -60,8 +60,7 @@ def count_crossings(g: nx.DiGraph, order: list[list[str]]) -> int:
     total = 0
     for k in range(len(order) - 1):
         edges = [
-            (index[u], index[v]) for u, v in g.edges()
-            if layer_of.get(u) == k and layer_of.get(v) == k + 1
+            (index[u], index[v]) for u, v in g.edges() if layer_of.get(u) == k and layer_of.get(v) == k + 1
         ]
         total += sum(1 for (a, b), (c, d) in combinations(edges, 2) if (a - c) * (b - d) < 0)
     return total

@@ -61,8 +61,12 @@ class Finding:
     message: str
 
     def to_json(self) -> dict[str, Any]:
-        return {"severity": self.severity.value, "code": self.code, "nodes": list(self.nodes),
-                "message": self.message}
+        return {
+            "severity": self.severity.value,
+            "code": self.code,
+            "nodes": list(self.nodes),
+            "message": self.message,
+        }
 
 
 @dataclass(frozen=True)
@@ -111,31 +115,59 @@ def check_kb(kb: KnowledgeBase) -> list[Finding]:
         if cause not in concluded:
             positive = [r.id for r in kb.rules if r.cause == cause and r.cf > 0]
             why = (
-                f"its only positive rules can never fire ({', '.join(positive)})" if positive
-                else "no rule concludes it positively" + (" (only rules against it)"
-                                                          if kb.rules_for_cause(cause) else "")
+                f"its only positive rules can never fire ({', '.join(positive)})"
+                if positive
+                else "no rule concludes it positively"
+                + (" (only rules against it)" if kb.rules_for_cause(cause) else "")
             )
-            findings.append(Finding(Severity.ERROR, "cause-unconcluded", (cause_node(cause),),
-                                    f"cause '{cause}' can never be suggested: {why}"))
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "cause-unconcluded",
+                    (cause_node(cause),),
+                    f"cause '{cause}' can never be suggested: {why}",
+                )
+            )
         if not kb.fixes_for_cause(cause):
-            findings.append(Finding(Severity.ERROR, "cause-unfixable", (cause_node(cause),),
-                                    f"cause '{cause}' has no fix: no fix lists it under 'resolves'"))
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "cause-unfixable",
+                    (cause_node(cause),),
+                    f"cause '{cause}' has no fix: no fix lists it under 'resolves'",
+                )
+            )
     for fix in kb.fixes.values():
         if not fix.resolves:
-            findings.append(Finding(Severity.ERROR, "fix-resolves-nothing", (fix_node(fix.id),),
-                                    f"fix '{fix.id}' resolves no cause"))
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "fix-resolves-nothing",
+                    (fix_node(fix.id),),
+                    f"fix '{fix.id}' resolves no cause",
+                )
+            )
         elif not any(c in concluded for c in fix.resolves):
-            findings.append(Finding(
-                Severity.ERROR, "fix-unreachable", (fix_node(fix.id), *map(cause_node, fix.resolves)),
-                f"fix '{fix.id}' is never proposed: every cause it resolves ({', '.join(fix.resolves)}) "
-                "can never be suggested",
-            ))
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "fix-unreachable",
+                    (fix_node(fix.id), *map(cause_node, fix.resolves)),
+                    f"fix '{fix.id}' is never proposed: every cause it resolves ({', '.join(fix.resolves)}) "
+                    "can never be suggested",
+                )
+            )
     used = {obs for r in kb.rules for obs in r.observations}
     for obs in kb.observations:
         if obs not in used and obs not in ENGINE_OBSERVATIONS:
-            findings.append(Finding(Severity.WARNING, "observation-unused", (obs_node(obs),),
-                                    f"observation '{obs}' is tested by no rule: asking it can never change "
-                                    "a diagnosis"))
+            findings.append(
+                Finding(
+                    Severity.WARNING,
+                    "observation-unused",
+                    (obs_node(obs),),
+                    f"observation '{obs}' is tested by no rule: asking it can never change a diagnosis",
+                )
+            )
     findings += pair_findings(kb, live)
     return findings
 
@@ -154,12 +186,12 @@ def rule_can_fire(kb: KnowledgeBase, rule: RuleDef) -> bool:
 
 
 def _never_fires(kb: KnowledgeBase, rule: RuleDef) -> Finding:
-    bad = [
-        obs for obs, conds in by_observation(rule).items() if not satisfiable(kb.observations[obs], conds)
-    ]
+    bad = [obs for obs, conds in by_observation(rule).items() if not satisfiable(kb.observations[obs], conds)]
     texts = "; ".join(c.describe() for c in rule.conditions if c.obs in bad)
     return Finding(
-        Severity.ERROR, "rule-never-fires", (rule_node(rule.id), *map(obs_node, bad)),
+        Severity.ERROR,
+        "rule-never-fires",
+        (rule_node(rule.id), *map(obs_node, bad)),
         f"rule '{rule.id}' can never fire: no value of {', '.join(bad)} satisfies all of: {texts}",
     )
 
@@ -189,28 +221,39 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
             same_sign = (a.cf > 0) == (b.cf > 0)
             if a_general and b_general:
                 if same_sign:
-                    findings.append(Finding(
-                        Severity.WARNING, "rule-duplicate", nodes,
-                        f"rules '{a.id}' and '{b.id}' accept exactly the same observations and both conclude "
-                        f"'{cause}' ({a.cf:+g}, {b.cf:+g}): MYCIN combination counts this evidence twice; "
-                        "merge them into one rule",
-                    ))
+                    findings.append(
+                        Finding(
+                            Severity.WARNING,
+                            "rule-duplicate",
+                            nodes,
+                            f"rules '{a.id}' and '{b.id}' accept exactly the same observations and both conclude "
+                            f"'{cause}' ({a.cf:+g}, {b.cf:+g}): MYCIN combination counts this evidence twice; "
+                            "merge them into one rule",
+                        )
+                    )
                 else:
-                    findings.append(Finding(
-                        Severity.ERROR, "rule-conflict", nodes,
-                        f"rules '{a.id}' ({a.cf:+g}) and '{b.id}' ({b.cf:+g}) accept exactly the same "
-                        f"observations but argue for and against '{cause}'",
-                    ))
+                    findings.append(
+                        Finding(
+                            Severity.ERROR,
+                            "rule-conflict",
+                            nodes,
+                            f"rules '{a.id}' ({a.cf:+g}) and '{b.id}' ({b.cf:+g}) accept exactly the same "
+                            f"observations but argue for and against '{cause}'",
+                        )
+                    )
             elif same_sign:
                 general, specific = (a, b) if a_general else (b, a)
-                findings.append(Finding(
-                    Severity.WARNING, "rule-subsumed",
-                    (rule_node(specific.id), rule_node(general.id), cause_node(cause)),
-                    f"rule '{specific.id}' ({specific.cf:+g}) is subsumed by '{general.id}' "
-                    f"({general.cf:+g}): "
-                    f"whenever it fires, '{general.id}' fires too, so MYCIN combination counts the shared "
-                    f"evidence for '{cause}' twice (fine only if meant as an extra boost)",
-                ))
+                findings.append(
+                    Finding(
+                        Severity.WARNING,
+                        "rule-subsumed",
+                        (rule_node(specific.id), rule_node(general.id), cause_node(cause)),
+                        f"rule '{specific.id}' ({specific.cf:+g}) is subsumed by '{general.id}' "
+                        f"({general.cf:+g}): "
+                        f"whenever it fires, '{general.id}' fires too, so MYCIN combination counts the shared "
+                        f"evidence for '{cause}' twice (fine only if meant as an extra boost)",
+                    )
+                )
     return findings
 
 
@@ -218,8 +261,12 @@ def cycle_findings(g: nx.DiGraph) -> list[Finding]:
     """One error per cycle of the rule graph (at most MAX_CYCLES). This knowledge has no derived facts, so a
     correct graph has none; the check guards the builder and any future rule that concludes an observation."""
     return [
-        Finding(Severity.ERROR, "cycle", tuple(cycle), "the rule graph has a cycle: " + " -> ".join(
-            [*map(str, cycle), str(cycle[0])]))
+        Finding(
+            Severity.ERROR,
+            "cycle",
+            tuple(cycle),
+            "the rule graph has a cycle: " + " -> ".join([*map(str, cycle), str(cycle[0])]),
+        )
         for cycle in itertools.islice(nx.simple_cycles(g), MAX_CYCLES)
     ]
 

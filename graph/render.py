@@ -68,7 +68,10 @@ def render_with_graphviz(g: nx.DiGraph, fmt: str, program: str) -> bytes:
     """Run ``dot -T<fmt>`` on the DOT text of ``g``. Raises DeviceError if it cannot run or fails."""
     try:
         done = subprocess.run(
-            [program, f"-T{fmt}"], input=to_dot(g).encode("utf-8"), capture_output=True, timeout=DOT_TIMEOUT,
+            [program, f"-T{fmt}"],
+            input=to_dot(g).encode("utf-8"),
+            capture_output=True,
+            timeout=DOT_TIMEOUT,
             check=False,
         )
     except (OSError, subprocess.TimeoutExpired) as exc:
@@ -109,9 +112,18 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
         if text and data["kind"] == "concludes":  # one per rule: readable; a cause's many p labels are not
             ax.text(x1 + half[u] + 0.02, y1 - 0.12, text, fontsize=5, color=colour, va="bottom")
         ax.annotate(
-            "", xy=(x2 - half[v], y2), xytext=(x1 + half[u], y1),
-            arrowprops={"arrowstyle": "-|>", "color": colour, "lw": width, "mutation_scale": 6,
-                        "linestyle": "--" if data.get("negate") else "-", "shrinkA": 0, "shrinkB": 0},
+            "",
+            xy=(x2 - half[v], y2),
+            xytext=(x1 + half[u], y1),
+            arrowprops={
+                "arrowstyle": "-|>",
+                "color": colour,
+                "lw": width,
+                "mutation_scale": 6,
+                "linestyle": "--" if data.get("negate") else "-",
+                "shrinkA": 0,
+                "shrinkB": 0,
+            },
         )
     for node, (x, y) in pos.items():
         data = g.nodes[node]
@@ -122,7 +134,12 @@ def render_with_matplotlib(g: nx.DiGraph, fmt: str) -> bytes:
         elif highlighted:
             fill, border, text_colour = "#f8f9fa", "#dee2e6", "#adb5bd"
         ax.text(
-            x, y, labels[node], ha="center", va="center", fontsize=6.5,
+            x,
+            y,
+            labels[node],
+            ha="center",
+            va="center",
+            fontsize=6.5,
             color=text_colour,
             bbox={"boxstyle": "round,pad=0.25", "facecolor": fill, "edgecolor": border, "linewidth": width},
         )

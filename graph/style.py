@@ -2,7 +2,8 @@
 
 from __future__ import annotations
 
-from typing import Any, Mapping
+from collections.abc import Mapping
+from typing import Any
 
 #: Node kinds, left to right: the order of the layers in every drawing.
 KINDS: tuple[str, ...] = ("observation", "value", "rule", "cause", "fix")

@@ -15,8 +15,8 @@ exactly by testing the candidates with :meth:`Condition.holds`:
 
 from __future__ import annotations
 
-from itertools import combinations
-from typing import Iterable
+from collections.abc import Iterable
+from itertools import combinations, pairwise
 
 from photon_doctor.foundation.evidence import ObsValue
 from photon_doctor.knowledge.model import Condition, Kind, ObservationDef, Op, version_key
@@ -46,7 +46,7 @@ def _numbers(conds: list[Condition]) -> tuple[ObsValue, ...]:
     if not points:
         return (0.0,)
     values = [points[0] - 1.0, *points, points[-1] + 1.0]
-    values += [(a + b) / 2 for a, b in zip(points, points[1:], strict=False)]
+    values += [(a + b) / 2 for a, b in pairwise(points)]
     return tuple(values)
 
 

@@ -82,7 +82,9 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
             seen.add(rule.id)
             rules.append(rule)
     checklist_path = root / "checklists.toml"
-    checklists = _checklists(checklist_path, _read(checklist_path), observations) if checklist_path.is_file() else {}
+    checklists = (
+        _checklists(checklist_path, _read(checklist_path), observations) if checklist_path.is_file() else {}
+    )
     return KnowledgeBase(
         schema_version=SCHEMA_VERSION,
         observations=MappingProxyType(observations),
@@ -125,7 +127,9 @@ class _Item:
         self.table = table
         raw_id = table.get("id")
         if not isinstance(raw_id, str) or not raw_id.strip():
-            raise KnowledgeError(self.path, f"{section}[{index}]", "id", f"missing or not a string: {raw_id!r}")
+            raise KnowledgeError(
+                self.path, f"{section}[{index}]", "id", f"missing or not a string: {raw_id!r}"
+            )
         self.id = raw_id
 
     def fail(self, field: str | None, problem: str) -> KnowledgeError:
@@ -183,14 +187,18 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
         try:
             kind = Kind(kind_raw)
         except ValueError:
-            raise item.fail("kind", f"unknown kind {kind_raw!r}; expected one of {[k.value for k in Kind]}") from None
+            raise item.fail(
+                "kind", f"unknown kind {kind_raw!r}; expected one of {[k.value for k in Kind]}"
+            ) from None
         choices_raw = table.get("choices", {})
         if kind is Kind.ENUM:
             if not isinstance(choices_raw, dict) or not choices_raw:
                 raise item.fail("choices", "an enum observation needs a [observation.choices] table")
             for value, meaning in choices_raw.items():
                 if not isinstance(meaning, str) or not meaning.strip():
-                    raise item.fail(f"choices.{value}", f"meaning must be a non-empty string, found {meaning!r}")
+                    raise item.fail(
+                        f"choices.{value}", f"meaning must be a non-empty string, found {meaning!r}"
+                    )
         elif choices_raw:
             raise item.fail("choices", f"only enum observations have choices (this one is {kind.value})")
         result[item.id] = ObservationDef(
@@ -216,7 +224,9 @@ def _checklists(
     for i, table in enumerate(_tables(path, doc, "checklist")):
         item = _Item(path, table, i, "checklist")
         if item.id in result or item.id in observations:
-            raise item.fail("id", "duplicate id (checklist ids must differ from each other and from observations)")
+            raise item.fail(
+                "id", "duplicate id (checklist ids must differ from each other and from observations)"
+            )
         raw_items = table.get("item")
         if not isinstance(raw_items, list) or not raw_items:
             raise item.fail("item", "expected one or more [[checklist.item]] tables")
@@ -286,7 +296,9 @@ def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict
         try:
             risk = Risk(risk_raw)
         except ValueError:
-            raise item.fail("risk", f"unknown risk {risk_raw!r}; expected one of {[r.value for r in Risk]}") from None
+            raise item.fail(
+                "risk", f"unknown risk {risk_raw!r}; expected one of {[r.value for r in Risk]}"
+            ) from None
         reversible = table.get("reversible")
         if not isinstance(reversible, bool):
             raise item.fail("reversible", f"must be true or false, found {reversible!r}")
@@ -378,7 +390,9 @@ def _condition(
     try:
         op = Op(ops[0])
     except ValueError:
-        raise item.fail(where, f"unknown operator {ops[0]!r}; expected one of {[o.value for o in Op]}") from None
+        raise item.fail(
+            where, f"unknown operator {ops[0]!r}; expected one of {[o.value for o in Op]}"
+        ) from None
     if op not in _ALLOWED_OPS[odef.kind]:
         raise item.fail(
             f"{where}.{op.value}",
@@ -399,7 +413,9 @@ def _check_value(
             raise item.fail(where, f"must be a non-empty list of values, found {value!r}")
         for v in values:
             if v not in odef.choices:
-                raise item.fail(where, f"unknown value {v!r} for {odef.id}; expected one of {list(odef.choices)}")
+                raise item.fail(
+                    where, f"unknown value {v!r} for {odef.id}; expected one of {list(odef.choices)}"
+                )
         return tuple(values) if op in (Op.IN, Op.NOT_IN) else value
     if kind is Kind.BOOL:
         if not isinstance(value, bool):
@@ -415,7 +431,7 @@ def _check_value(
         except ValueError:
             raise item.fail(where, f"not a version: {value!r}") from None
         if not isinstance(value, str):
-            raise item.fail(where, f"a version must be a string like \"1.5.2\", found {value!r}")
+            raise item.fail(where, f'a version must be a string like "1.5.2", found {value!r}')
         return value
     # Kind.FIXES
     if op is Op.IS:

@@ -126,11 +126,20 @@ class Condition:
     def describe(self) -> str:
         """The condition in words, e.g. ``led_pattern is blinking_green``."""
         words = {
-            Op.IS: "is", Op.IS_NOT: "is not", Op.IN: "is one of", Op.NOT_IN: "is none of",
-            Op.LT: "<", Op.LE: "<=", Op.GT: ">", Op.GE: ">=",
-            Op.VERSION_LT: "is a version before", Op.VERSION_LE: "is a version up to",
-            Op.VERSION_GT: "is a version after", Op.VERSION_GE: "is a version from",
-            Op.CONTAINS: "includes", Op.NOT_CONTAINS: "does not include",
+            Op.IS: "is",
+            Op.IS_NOT: "is not",
+            Op.IN: "is one of",
+            Op.NOT_IN: "is none of",
+            Op.LT: "<",
+            Op.LE: "<=",
+            Op.GT: ">",
+            Op.GE: ">=",
+            Op.VERSION_LT: "is a version before",
+            Op.VERSION_LE: "is a version up to",
+            Op.VERSION_GT: "is a version after",
+            Op.VERSION_GE: "is a version from",
+            Op.CONTAINS: "includes",
+            Op.NOT_CONTAINS: "does not include",
         }[self.op]
         value = ", ".join(map(_show, self.value)) if isinstance(self.value, tuple) else _show(self.value)
         text = f"{self.obs} {words} {value}"
@@ -158,7 +167,9 @@ class ObservationDef:
     question: str
     help: str
     cost: float  # minutes it takes a person to find out
-    choices: Mapping[str, str] = field(default_factory=lambda: MappingProxyType({}))  # value -> meaning (enum)
+    choices: Mapping[str, str] = field(
+        default_factory=lambda: MappingProxyType({})
+    )  # value -> meaning (enum)
     unit: str | None = None
     probes: tuple[str, ...] = ()  # probes that can observe it (serial, softap, cloud, host, usb)
     askable: bool = True  # False for what only a probe can tell

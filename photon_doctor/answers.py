@@ -83,21 +83,31 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
         if isinstance(text, list):
             items = text
         elif isinstance(text, str):
-            items = [] if text.lower() in {"", "none", "nothing"} else [t.strip() for t in text.split(",") if t.strip()]
+            items = (
+                []
+                if text.lower() in {"", "none", "nothing"}
+                else [t.strip() for t in text.split(",") if t.strip()]
+            )
         if items is not None:
             # A list with its own choices (a checklist) picks among them; otherwise among the fixes.
             ids = list(odef.choices or kb.fixes)
             # At the prompt the items are numbered: accept "3, 5" as well as ids.
-            items = [ids[n - 1] if isinstance(i, str) and (n := ascii_int(i) or 0) and n <= len(ids) else i
-                     for i in items]
+            items = [
+                ids[n - 1] if isinstance(i, str) and (n := ascii_int(i) or 0) and n <= len(ids) else i
+                for i in items
+            ]
             # Ids only: a list or an object in a file is not hashable and is not an id.
             unknown = [i for i in items if not isinstance(i, str) or i not in ids]
             if not unknown:
                 return tuple(dict.fromkeys(items))
             what = "item" if odef.choices else "fix"
-            raise AnswerError(f"unknown {what} id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
-                              + ", ".join(ids))
-    raise AnswerError(f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}")
+            raise AnswerError(
+                f"unknown {what} id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
+                + ", ".join(ids)
+            )
+    raise AnswerError(
+        f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}"
+    )
 
 
 def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Observation:

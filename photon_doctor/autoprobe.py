@@ -68,14 +68,17 @@ def _run_bounded(probe: Probe, ctx: ProbeContext, limit: float) -> ProbeReport:
     return ProbeReport(probe.name, unavailable=(Unavailable(probe.name, f"no answer within {limit:.0f} s"),))
 
 
-def _start(probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport],
-           progress: Callable[[str], None]) -> threading.Thread:
+def _start(
+    probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport], progress: Callable[[str], None]
+) -> threading.Thread:
     def target() -> None:
         progress(f"probing {probe.name} ...")
         report = _run_bounded(probe, ctx, limit)
         results.append(report)
         got = f"{len(report.observations)} observation(s)"
-        missing = f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
+        missing = (
+            f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
+        )
         progress(f"  {probe.name}: {got}{missing}")
 
     thread = threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True)
@@ -104,7 +107,11 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
             ctx = _with(ctx, device_id=str(usb.facts["device_id"]))
 
     switched = False
-    if ctx.serial_port and targets.switch_listening is not None and ("serial" in probes or "softap" in probes):
+    if (
+        ctx.serial_port
+        and targets.switch_listening is not None
+        and ("serial" in probes or "softap" in probes)
+    ):
         try:
             progress("putting the device in listening mode (28800-baud switch) ...")
             targets.switch_listening(ctx.serial_port)
@@ -112,8 +119,9 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
         except Exception as exc:  # the probes below will say what they can and cannot see
             progress(f"  could not switch to listening mode: {exc}")
     try:
-        device_phase = [_start(probes.pop(n), ctx, limit, results, progress)
-                        for n in ("serial", "softap") if n in probes]
+        device_phase = [
+            _start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes
+        ]
         for t in device_phase:
             t.join(limit + 1)
     finally:  # Ctrl-C too: the device is not left in the listening mode the probes put it in

@@ -56,5 +56,7 @@ def crash_message(exc: BaseException, report: Path | None, session: Path | None)
     """One line: what happened, where the report is, where the session is."""
     where = f"a bug report is in {report}" if report else "no bug report could be written"
     kept = f"; the session so far is saved in {session}" if session else ""
-    return (f"internal error ({type(exc).__name__}): this is a bug in photon-doctor; {where}{kept}. "
-            "Please send the report with an issue (--traceback shows the details).")
+    return (
+        f"internal error ({type(exc).__name__}): this is a bug in photon-doctor; {where}{kept}. "
+        "Please send the report with an issue (--traceback shows the details)."
+    )

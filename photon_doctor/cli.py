@@ -44,9 +44,12 @@ def _root(
     ),
     traceback: bool = typer.Option(False, "--traceback", help="Show the Python traceback of an error."),
     version: bool = typer.Option(
-        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version."),
+        False, "--version", "-V", callback=_version, is_eager=True, help="Show the version."
+    ),
     verbose: bool = typer.Option(False, "--verbose", "-v", help="Also show the knowledge's ids and sources."),
-    quiet: bool = typer.Option(False, "--quiet", "-q", help="Say only what matters: results, questions, errors."),
+    quiet: bool = typer.Option(
+        False, "--quiet", "-q", help="Say only what matters: results, questions, errors."
+    ),
 ) -> None:
     _state["knowledge"] = knowledge
     _state["traceback"] = traceback
@@ -64,40 +67,64 @@ def load_kb() -> Any:
 #: Consent, the same for `diagnose` and `demo` (docs/fixes.md): --yes never covers a fix that erases data or
 #: cannot be undone; each of those has its own flag.
 YES_OPTION = typer.Option(
-    False, "--yes", "-y", help="Consent to harmless fixes and settings changes that can be undone; nothing more.")
+    False,
+    "--yes",
+    "-y",
+    help="Consent to harmless fixes and settings changes that can be undone; nothing more.",
+)
 ALLOW_ERASE_OPTION = typer.Option(
-    False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...).")
+    False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."
+)
 ALLOW_IRREVERSIBLE_OPTION = typer.Option(
-    False, "--allow-irreversible", help="Also consent to fixes that cannot be undone (Device OS update, claim).")
+    False,
+    "--allow-irreversible",
+    help="Also consent to fixes that cannot be undone (Device OS update, claim).",
+)
 
 
 # ---------------------------------------------------------------------------------------------- diagnose
 @app.command()
 def diagnose(
-    answer: list[str] = typer.Option([], "--answer", "-a", help="An answer given up front: id=value (repeatable)."),
+    answer: list[str] = typer.Option(
+        [], "--answer", "-a", help="An answer given up front: id=value (repeatable)."
+    ),
     answers: Path | None = typer.Option(None, "--answers", help="A JSON file of id -> value answers."),
-    no_input: bool = typer.Option(False, "--no-input", help="Never ask; diagnose from what is given and probed."),
+    no_input: bool = typer.Option(
+        False, "--no-input", help="Never ask; diagnose from what is given and probed."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the diagnosis as one JSON object on stdout."),
     auto: bool = typer.Option(
-        False, "--auto", help="Probe the device, its access point, the cloud and the host without asking first."),
+        False,
+        "--auto",
+        help="Probe the device, its access point, the cloud and the host without asking first.",
+    ),
     no_probe: bool = typer.Option(
-        False, "--no-probe", help="Do not look for a Photon on USB, a login or the network; only ask."),
+        False, "--no-probe", help="Do not look for a Photon on USB, a login or the network; only ask."
+    ),
     port: str | None = typer.Option(None, "--port", help="Serial port or pyserial URL of the device."),
-    softap_url: str | None = typer.Option(None, "--softap-url", help="Probe the device's SoftAP at this URL (http://192.168.0.1 once you joined its Photon-XXXXXX Wi-Fi)."),
+    softap_url: str | None = typer.Option(
+        None,
+        "--softap-url",
+        help="Probe the device's SoftAP at this URL (http://192.168.0.1 once you joined its Photon-XXXXXX Wi-Fi).",
+    ),
     api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
     token: str | None = typer.Option(None, "--token", help="Particle access token (never printed)."),
     device_id: str | None = typer.Option(None, "--device", help="Device id, when several are around."),
     ssid: str | None = typer.Option(None, "--ssid", help="The Wi-Fi network the device should join."),
     probe_timeout: float = typer.Option(8.0, "--probe-timeout", help="Seconds each probe may take."),
     connectivity_url: str | None = typer.Option(
-        None, "--connectivity-url", help="Captive-portal check URL (default: Android's generate_204)."),
+        None, "--connectivity-url", help="Captive-portal check URL (default: Android's generate_204)."
+    ),
     cloud_endpoint: str | None = typer.Option(
-        None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."),
+        None, "--cloud-endpoint", help="HOST:PORT of the device cloud to test (default device.spark.io:5683)."
+    ),
     fix: bool = typer.Option(False, "--fix", help="After the diagnosis, carry out the fixes (with consent)."),
     yes: bool = YES_OPTION,
     allow_erase: bool = ALLOW_ERASE_OPTION,
     allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the fix plan and exact commands; change nothing."
+    ),
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
@@ -110,17 +137,43 @@ def diagnose(
         path, saved = read_session(load_kb())
         if saved.scenario is not None:
             # A demo session: it goes on against a fresh simulated Photon, never a real one.
-            _run_demo(saved.scenario, no_input=no_input, as_json=as_json, fix=fix, yes=yes,
-                      allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run,
-                      resume=True, session_path=path)
+            _run_demo(
+                saved.scenario,
+                no_input=no_input,
+                as_json=as_json,
+                fix=fix,
+                yes=yes,
+                allow_erase=allow_erase,
+                allow_irreversible=allow_irreversible,
+                dry_run=dry_run,
+                resume=True,
+                session_path=path,
+            )
             return
     options = DiagnoseOptions(
-        answers=tuple(answer), answers_file=answers, no_input=no_input, as_json=as_json, auto=auto,
-        no_probe=no_probe, port=port,
-        softap_url=softap_url, api_url=api_url, token=token, device_id=device_id, ssid=ssid,
-        probe_timeout=probe_timeout, connectivity_url=connectivity_url, cloud_endpoint=cloud_endpoint, fix=fix, yes=yes, allow_erase=allow_erase,
-        allow_irreversible=allow_irreversible, dry_run=dry_run,
-        resume=resume, verbose=_state["verbose"], quiet=_state["quiet"],
+        answers=tuple(answer),
+        answers_file=answers,
+        no_input=no_input,
+        as_json=as_json,
+        auto=auto,
+        no_probe=no_probe,
+        port=port,
+        softap_url=softap_url,
+        api_url=api_url,
+        token=token,
+        device_id=device_id,
+        ssid=ssid,
+        probe_timeout=probe_timeout,
+        connectivity_url=connectivity_url,
+        cloud_endpoint=cloud_endpoint,
+        fix=fix,
+        yes=yes,
+        allow_erase=allow_erase,
+        allow_irreversible=allow_irreversible,
+        dry_run=dry_run,
+        resume=resume,
+        verbose=_state["verbose"],
+        quiet=_state["quiet"],
     )
     raise typer.Exit(run_diagnose(load_kb(), options))
 
@@ -128,28 +181,44 @@ def diagnose(
 # ---------------------------------------------------------------------------------------------- demo
 @app.command()
 def demo(
-    scenario: str | None = typer.Option(None, "--scenario", "-s", help="Fault scenario (default: the thread's dented photon)."),
+    scenario: str | None = typer.Option(
+        None, "--scenario", "-s", help="Fault scenario (default: the thread's dented photon)."
+    ),
     list_scenarios: bool = typer.Option(False, "--list-scenarios", help="List the scenarios, one a line."),
     no_input: bool = typer.Option(False, "--no-input", help="Answer with the scenario's answers; never ask."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as JSON."),
-    fix: bool = typer.Option(False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."),
+    fix: bool = typer.Option(
+        False, "--fix", help="Carry out the fixes on the simulated Photon (with consent)."
+    ),
     yes: bool = YES_OPTION,
     allow_erase: bool = ALLOW_ERASE_OPTION,
     allow_irreversible: bool = ALLOW_IRREVERSIBLE_OPTION,
-    dry_run: bool = typer.Option(False, "--dry-run", help="Show the fix plan and exact commands; change nothing."),
+    dry_run: bool = typer.Option(
+        False, "--dry-run", help="Show the fix plan and exact commands; change nothing."
+    ),
 ) -> None:
     """Diagnose a simulated Photon that speaks the real protocols: no hardware needed."""
     from photon_doctor.simulator.scenarios import DEFAULT_SCENARIO, SCENARIOS
 
     if list_scenarios:
         if as_json:
-            emit_json([{"name": s.name, "description": s.description, "causes": list(s.causes)} for s in SCENARIOS])
+            emit_json(
+                [{"name": s.name, "description": s.description, "causes": list(s.causes)} for s in SCENARIOS]
+            )
         else:
             width = max(len(s.name) for s in SCENARIOS)
             print_result("\n".join(f"{s.name:{width}}  {s.description}" for s in SCENARIOS))
         return
-    _run_demo(scenario or DEFAULT_SCENARIO, no_input=no_input, as_json=as_json, fix=fix, yes=yes,
-              allow_erase=allow_erase, allow_irreversible=allow_irreversible, dry_run=dry_run)
+    _run_demo(
+        scenario or DEFAULT_SCENARIO,
+        no_input=no_input,
+        as_json=as_json,
+        fix=fix,
+        yes=yes,
+        allow_erase=allow_erase,
+        allow_irreversible=allow_irreversible,
+        dry_run=dry_run,
+    )
 
 
 def _run_demo(scenario: str, **choices: Any) -> None:
@@ -170,9 +239,13 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         fresh = " (a fresh one: the demo session goes on against it)" if choices.get("resume") else ""
         say(f"Simulated Photon '{chosen.name}'{fresh}: {chosen.description}")
         options = DiagnoseOptions(
-            auto=True, target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
-            ssid=chosen.ssid, title="demo",
-            verbose=_state["verbose"], quiet=_state["quiet"], **choices,
+            auto=True,
+            target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
+            ssid=chosen.ssid,
+            title="demo",
+            verbose=_state["verbose"],
+            quiet=_state["quiet"],
+            **choices,
         )
         code = run_diagnose(kb, options)
     raise typer.Exit(code)
@@ -183,8 +256,11 @@ def simulate(
     scenario: str = typer.Option("thread-dented-photon", "--scenario", "-s", help="Fault scenario."),
     seconds: float = typer.Option(0.0, "--seconds", help="Stop after this long (0: until Ctrl-C)."),
     fault: list[str] = typer.Option(
-        [], "--fault", help="Make a part misbehave, PART=KIND (repeatable): cloud=429|500|truncated|slow|huge|hang, "
-        "serial=garbage|silent|unplug, softap=close|hang|garbage|truncated (docs/reliability.md)."),
+        [],
+        "--fault",
+        help="Make a part misbehave, PART=KIND (repeatable): cloud=429|500|truncated|slow|huge|hang, "
+        "serial=garbage|silent|unplug, softap=close|hang|garbage|truncated (docs/reliability.md).",
+    ),
     fleet: int = typer.Option(0, "--fleet", help="Serve a simulated fleet of this many devices instead."),
     seed: int = typer.Option(1, "--seed", help="With --fleet: the seed of the fleet's planted causes."),
     rate: float = typer.Option(500.0, "--rate", help="With --fleet: requests per second before 429s."),
@@ -245,19 +321,35 @@ def simulate(
 # ---------------------------------------------------------------------------------------------- fleet
 @app.command()
 def fleet(
-    product: str | None = typer.Option(None, "--product", help="A product id or slug (default: your account's devices)."),
-    as_json: bool = typer.Option(False, "--json", help="Print the report as one JSON object (docs/fleet.md)."),
+    product: str | None = typer.Option(
+        None, "--product", help="A product id or slug (default: your account's devices)."
+    ),
+    as_json: bool = typer.Option(
+        False, "--json", help="Print the report as one JSON object (docs/fleet.md)."
+    ),
     as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per device."),
-    html: Path | None = typer.Option(None, "--html", help="Also write the report as an HTML page to this file."),
-    from_file: Path | None = typer.Option(None, "--from", help="Read device records from a JSONL file, not the cloud."),
-    dask: str | None = typer.Option(None, "--dask", help="Diagnose on this Dask scheduler (tcp://HOST:8786)."),
+    html: Path | None = typer.Option(
+        None, "--html", help="Also write the report as an HTML page to this file."
+    ),
+    from_file: Path | None = typer.Option(
+        None, "--from", help="Read device records from a JSONL file, not the cloud."
+    ),
+    dask: str | None = typer.Option(
+        None, "--dask", help="Diagnose on this Dask scheduler (tcp://HOST:8786)."
+    ),
     api_url: str | None = typer.Option(None, "--api-url", help="Particle cloud API URL."),
     token: str | None = typer.Option(None, "--token", help="Particle access token (never printed)."),
     resume: bool = typer.Option(False, "--resume", help="Continue an interrupted fetch from its checkpoint."),
-    checkpoint: Path | None = typer.Option(None, "--checkpoint", help="Keep fetched devices in this JSONL file."),
+    checkpoint: Path | None = typer.Option(
+        None, "--checkpoint", help="Keep fetched devices in this JSONL file."
+    ),
     in_flight: int = typer.Option(8, "--in-flight", help="Most requests to the cloud at a time (1-64)."),
-    as_of: str | None = typer.Option(None, "--as-of", help="Judge 'offline for how long' as of this ISO 8601 time "
-                                     "(for an export taken earlier; default: now)."),
+    as_of: str | None = typer.Option(
+        None,
+        "--as-of",
+        help="Judge 'offline for how long' as of this ISO 8601 time "
+        "(for an export taken earlier; default: now).",
+    ),
 ) -> None:
     """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
     across the fleet with the devices behind each, and the devices that need a person on site."""
@@ -269,10 +361,21 @@ def fleet(
     try:
         now = parse_time(as_of)
     except RecordError:
-        raise UsageError(f"--as-of expects an ISO 8601 time such as 2026-12-01T14:00:00Z, got '{as_of}'") from None
-    options = FleetOptions(product=product, from_file=from_file, dask=dask, api_url=api_url, token=token,
-                           resume=resume, checkpoint=checkpoint, in_flight=in_flight,
-                           knowledge_dir=_state["knowledge"], now=now)
+        raise UsageError(
+            f"--as-of expects an ISO 8601 time such as 2026-12-01T14:00:00Z, got '{as_of}'"
+        ) from None
+    options = FleetOptions(
+        product=product,
+        from_file=from_file,
+        dask=dask,
+        api_url=api_url,
+        token=token,
+        resume=resume,
+        checkpoint=checkpoint,
+        in_flight=in_flight,
+        knowledge_dir=_state["knowledge"],
+        now=now,
+    )
     kb = load_kb()
     with terminal_progress(stderr_is_terminal()) as progress:
         run = run_fleet(kb, options, os.environ, progress)
@@ -287,7 +390,9 @@ def fleet(
     source = run.report["source"]
     if source.get("bad_lines"):
         first = source["first_bad_lines"][0]
-        say(f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}")
+        say(
+            f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}"
+        )
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:
@@ -300,9 +405,13 @@ def fleet(
 @app.command()
 def why(
     target: str = typer.Argument(
-        ..., metavar="WHAT",
-        help="A plan step's number (2), words of a fix's, cause's or question's title (\"static ip\"), or an id."),
-    session: Path | None = typer.Option(None, "--session", help="A saved session file (default: the last one)."),
+        ...,
+        metavar="WHAT",
+        help="A plan step's number (2), words of a fix's, cause's or question's title (\"static ip\"), or an id.",
+    ),
+    session: Path | None = typer.Option(
+        None, "--session", help="A saved session file (default: the last one)."
+    ),
     as_json: bool = typer.Option(False, "--json", help="Print the explanation as JSON."),
 ) -> None:
     """Explain a saved diagnosis: HOW a cause was concluded, WHY a fix is where it is, WHY a question matters."""
@@ -355,7 +464,9 @@ def evaluate(
     files: list[Path] = typer.Argument(..., help="Case files (see docs/cases.md)."),
     interactive: bool = typer.Option(False, "--interactive", help="Start from nothing; an oracle answers."),
     as_json: bool = typer.Option(False, "--json", help="Print the result as one JSON object."),
-    strict: bool = typer.Option(False, "--strict", help="Exit 8 if any case's expected cause is not ranked first."),
+    strict: bool = typer.Option(
+        False, "--strict", help="Exit 8 if any case's expected cause is not ranked first."
+    ),
     explain_misses: bool = typer.Option(
         False, "--explain-misses", help="For each miss, the priors and rules that lifted the wrong cause."
     ),
@@ -403,7 +514,9 @@ def kb_show(as_json: bool = typer.Option(False, "--json", help="Print the knowle
 @app.command("graph")
 def graph_command(
     fmt: str | None = typer.Option(
-        None, "--format", "-f",
+        None,
+        "--format",
+        "-f",
         help="dot, graphml, json, mermaid, svg, png or html (default: from --output's suffix, else dot).",
     ),
     output: Path | None = typer.Option(None, "--output", "-o", help="Write to this file (png needs one)."),
@@ -420,8 +533,15 @@ def graph_command(
     """Draw the rule graph: observations -> values -> rules -> causes -> fixes (docs/rule-graph.md)."""
     from photon_doctor.graphing import GraphOptions, run_graph
 
-    options = GraphOptions(fmt=fmt, output=output, cause=cause, fix=fix, observation=observation,
-                           session=session, last_session=last_session)
+    options = GraphOptions(
+        fmt=fmt,
+        output=output,
+        cause=cause,
+        fix=fix,
+        observation=observation,
+        session=session,
+        last_session=last_session,
+    )
     raise typer.Exit(run_graph(load_kb(), options))
 
 

@@ -56,8 +56,10 @@ def _load_file(kb: KnowledgeBase, path: Path) -> list[Case]:
     if not isinstance(doc, dict):
         raise CaseFileError(f"{path}: expected a JSON object with schema_version and cases")
     if doc.get("schema_version") != CASE_SCHEMA_VERSION:
-        raise CaseFileError(f"{path}: field 'schema_version': expected {CASE_SCHEMA_VERSION}, "
-                            f"found {doc.get('schema_version')!r}")
+        raise CaseFileError(
+            f"{path}: field 'schema_version': expected {CASE_SCHEMA_VERSION}, "
+            f"found {doc.get('schema_version')!r}"
+        )
     raw_cases = doc.get("cases")
     if not isinstance(raw_cases, list):
         raise CaseFileError(f"{path}: field 'cases': missing or not a list")
@@ -119,14 +121,17 @@ class Oracle:
         observations = self.case.observations
         if odef.id.startswith(CHECKLIST_PREFIX):
             # Tick every item the case holds; the rest stay unticked (no answer).
-            cl = self.kb.checklists[odef.id[len(CHECKLIST_PREFIX):]]
-            return ",".join(i.key for i in cl.items if i.key in odef.choices
-                            and i.obs in observations and observations[i.obs].value == i.value)
+            cl = self.kb.checklists[odef.id[len(CHECKLIST_PREFIX) :]]
+            return ",".join(
+                i.key
+                for i in cl.items
+                if i.key in odef.choices and i.obs in observations and observations[i.obs].value == i.value
+            )
         if odef.id.startswith(TRIED_PREFIX):
             tried = observations.get("fixes_tried_failed")
             if tried is None or not isinstance(tried.value, tuple):
                 return "?"
-            return "yes" if odef.id[len(TRIED_PREFIX):] in tried.value else "no"
+            return "yes" if odef.id[len(TRIED_PREFIX) :] in tried.value else "no"
         if odef.id == LED_COLOUR and LED_COLOUR not in observations and LED_PATTERN in observations:
             return str(led_colour_of(str(observations[LED_PATTERN].value)))
         obs = observations.get(odef.id)
@@ -153,7 +158,9 @@ def _counts_as(fix_id: str, accepted: tuple[str, ...]) -> bool:
     return fix_id in accepted or bool(SAME_EFFECT.get(fix_id, frozenset()) & set(accepted))
 
 
-def _first_fix(steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, ...]) -> tuple[int | None, float | None]:
+def _first_fix(
+    steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, ...]
+) -> tuple[int | None, float | None]:
     """1-based position and minutes (costs summed up to and including it) of the first step that performs an
     accepted fix; (None, None) when none does."""
     minutes = 0.0
@@ -172,13 +179,17 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
     else:
         d = diagnose(kb, case.observations)
         asked = None
-    ranked = [{"id": c.id, "certainty": round(c.probability, 4), "probability": round(c.probability, 4)}
-              for c in d.ranked]
+    ranked = [
+        {"id": c.id, "certainty": round(c.probability, 4), "probability": round(c.probability, 4)}
+        for c in d.ranked
+    ]
     ids = [c["id"] for c in ranked]
     rank = ids.index(case.expected_causes[0]) + 1 if case.expected_causes[0] in ids else None
     proposed = [s.fix for s in d.plan]
     position, minutes = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes)
-    dd_position, dd_minutes = _first_fix([(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes)
+    dd_position, dd_minutes = _first_fix(
+        [(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes
+    )
     truth = case.expected_causes[0]
     # Observe-repair: a check the plan puts before the fixes. Positions and minutes count fixes only; the check is
     # reported beside them (the case holds no answer to it, so the plan after it is the plan shown).
@@ -198,9 +209,14 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
         "leading_probability": round(d.causes[0].probability, 4),
         "brier": round(sum((c.probability - (1.0 if c.id == truth else 0.0)) ** 2 for c in d.causes), 4),
         "file": case.file,
-        "check_first": None if check is None else {
-            "observation": check.obs, "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2),
-            "ecr_minutes": round(check.ecr, 2)},
+        "check_first": None
+        if check is None
+        else {
+            "observation": check.obs,
+            "cost_minutes": check.cost,
+            "eco_minutes": round(check.eco, 2),
+            "ecr_minutes": round(check.ecr, 2),
+        },
     }
 
 
@@ -214,7 +230,9 @@ def evaluate(
     """
     results = []
     for c in cases:
-        results.append(evaluate_case(held_out(kb, c) if leave_one_out and _counted(kb, c) else kb, c, interactive))
+        results.append(
+            evaluate_case(held_out(kb, c) if leave_one_out and _counted(kb, c) else kb, c, interactive)
+        )
     summary = summarise(results)
     return {
         "schema_version": CASE_SCHEMA_VERSION,
@@ -229,11 +247,17 @@ def held_out(kb: KnowledgeBase, case: Case) -> KnowledgeBase:
     """``kb`` without ``case`` in its counts: one real case fewer for its cause (base rates) and one report fewer
     for each observation it holds (answerability)."""
     cause = case.expected_causes[0]
-    causes = {cid: (dataclasses.replace(c, real_cases=max(c.real_cases - 1, 0)) if cid == cause else c)
-              for cid, c in kb.causes.items()}
-    observations = {oid: (dataclasses.replace(o, reported=max(o.reported - 1, 0)) if oid in case.observations else o)
-                    for oid, o in kb.observations.items()}
-    return dataclasses.replace(kb, causes=MappingProxyType(causes), observations=MappingProxyType(observations))
+    causes = {
+        cid: (dataclasses.replace(c, real_cases=max(c.real_cases - 1, 0)) if cid == cause else c)
+        for cid, c in kb.causes.items()
+    }
+    observations = {
+        oid: (dataclasses.replace(o, reported=max(o.reported - 1, 0)) if oid in case.observations else o)
+        for oid, o in kb.observations.items()
+    }
+    return dataclasses.replace(
+        kb, causes=MappingProxyType(causes), observations=MappingProxyType(observations)
+    )
 
 
 def _counted(kb: KnowledgeBase, case: Case) -> bool:
@@ -250,8 +274,10 @@ def evaluation_text(result: Mapping[str, Any]) -> str:
         pos = "-" if r["first_accepted_fix_position"] is None else str(r["first_accepted_fix_position"])
         mins = "-" if r["first_accepted_fix_minutes"] is None else f"{r['first_accepted_fix_minutes']:g}"
         dd = "-" if r["device_doctor_position"] is None else str(r["device_doctor_position"])
-        lines.append(f"{r['id'][:30]:30} {rank:>4} {r['expected_cause_probability']:>7.0%} {q:>9} {pos:>6} "
-                     f"{mins:>5} {dd:>5}  {r['leading_cause']} ({r['leading_probability']:.0%})")
+        lines.append(
+            f"{r['id'][:30]:30} {rank:>4} {r['expected_cause_probability']:>7.0%} {q:>9} {pos:>6} "
+            f"{mins:>5} {dd:>5}  {r['leading_cause']} ({r['leading_probability']:.0%})"
+        )
     lines.append("")
     lines.extend(summary_lines(result))
     misses = [r for r in result["cases"] if r["expected_cause_rank"] != 1]
@@ -274,13 +300,21 @@ def explain_misses(kb: KnowledgeBase, cases: list[Case]) -> list[dict[str, Any]]
             continue
         rows = []
         for belief in (d.causes[0], d.cause(truth)):
-            rows.append({
-                "cause": belief.id,
-                "probability": round(belief.probability, 4),
-                "evidence": [{"kind": e.kind, "id": e.source_id, "factor": round(e.lr, 4),
-                              "source": kb.rule(e.source_id).source if e.kind == "rule" else ""}
-                             for e in belief.evidence],
-            })
+            rows.append(
+                {
+                    "cause": belief.id,
+                    "probability": round(belief.probability, 4),
+                    "evidence": [
+                        {
+                            "kind": e.kind,
+                            "id": e.source_id,
+                            "factor": round(e.lr, 4),
+                            "source": kb.rule(e.source_id).source if e.kind == "rule" else "",
+                        }
+                        for e in belief.evidence
+                    ],
+                }
+            )
         result.append({"id": case.id, "wrong": rows[0], "expected": rows[1]})
     return result
 
@@ -290,9 +324,13 @@ def misses_text(misses: list[dict[str, Any]]) -> str:
     lines = []
     for m in misses:
         w, e = m["wrong"], m["expected"]
-        lines.append(f"{m['id']}: {w['cause']} ({w['probability']:.0%}) is ranked over {e['cause']} "
-                     f"({e['probability']:.0%})")
+        lines.append(
+            f"{m['id']}: {w['cause']} ({w['probability']:.0%}) is ranked over {e['cause']} "
+            f"({e['probability']:.0%})"
+        )
         for label, row in (("lifted the wrong cause", w), ("held the expected cause", e)):
-            parts = [f"{'prior' if x['kind'] == 'prior' else x['id']} x{x['factor']:.3g}" for x in row["evidence"]]
+            parts = [
+                f"{'prior' if x['kind'] == 'prior' else x['id']} x{x['factor']:.3g}" for x in row["evidence"]
+            ]
             lines.append(f"  {label}: {', '.join(parts)}")
     return "\n".join(lines) if lines else "No misses."

@@ -34,9 +34,19 @@ if TYPE_CHECKING:
     from photon_doctor.simulator.world import World
 
 #: The simulated device answers at once: short waits keep the demo quick.
-DEMO_TIMING = Timing(serial_timeout=3.0, serial_idle=0.05, baud_hold=0.05, settle=0.05, dfu_wait=5.0,
-                     port_wait=1.0, reboot_wait=0.05, verify_wait=0.5, poll=0.1, network_timeout=3.0,
-                     tool_timeout=60.0)
+DEMO_TIMING = Timing(
+    serial_timeout=3.0,
+    serial_idle=0.05,
+    baud_hold=0.05,
+    settle=0.05,
+    dfu_wait=5.0,
+    port_wait=1.0,
+    reboot_wait=0.05,
+    verify_wait=0.5,
+    poll=0.1,
+    network_timeout=3.0,
+    tool_timeout=60.0,
+)
 
 
 def probe_facts(result: AutoResult) -> dict[str, Any]:
@@ -66,8 +76,13 @@ def _locate_real(device_id: str | None, last: str | None) -> Any:
         deadline = time.monotonic() + (min(timeout, 2.0) if missed[0] else timeout)
         while True:
             try:
-                found = [d for d in discover() if d.platform_id == 6 and d.mode is UsbMode.SERIAL
-                         and (device_id is None or d.device_id in (None, device_id))]
+                found = [
+                    d
+                    for d in discover()
+                    if d.platform_id == 6
+                    and d.mode is UsbMode.SERIAL
+                    and (device_id is None or d.device_id in (None, device_id))
+                ]
             except OSError:
                 found = []
             if len(found) == 1:
@@ -109,10 +124,18 @@ def real_rig(
     device_id = options.device_id or facts.get("device_id")
     port = options.port or facts.get("port")
     return Rig(
-        tools=Toolbox(), workdir=workdir, timing=Timing(serial_timeout=max(options.probe_timeout, 10.0)),
-        device_id=device_id, serial_port=port, softap_url=options.softap_url,
-        api_url=api_url, token=token, ssid=options.ssid, facts=dict(facts),
-        locate_port=_locate_real(device_id, port), relogin=relogin,
+        tools=Toolbox(),
+        workdir=workdir,
+        timing=Timing(serial_timeout=max(options.probe_timeout, 10.0)),
+        device_id=device_id,
+        serial_port=port,
+        softap_url=options.softap_url,
+        api_url=api_url,
+        token=token,
+        ssid=options.ssid,
+        facts=dict(facts),
+        locate_port=_locate_real(device_id, port),
+        relogin=relogin,
     )
 
 
@@ -120,9 +143,17 @@ def simulated_rig(sim: SimulatedPhoton, tools: Toolbox, facts: Mapping[str, Any]
     """The rig for the demo: the simulated device's endpoints, what the person's CLI holds, stand-in tools."""
     ep = sim.endpoints()
     return Rig(
-        tools=tools, workdir=workdir, timing=DEMO_TIMING, device_id=facts.get("device_id"),
-        serial_port=sim.serial.port, softap_url=ep.softap_url, api_url=ep.api_url, token=ep.token,
-        ssid=sim.scenario.ssid, facts=dict(facts), locate_port=lambda timeout: sim.serial.wait_for_port(timeout),
+        tools=tools,
+        workdir=workdir,
+        timing=DEMO_TIMING,
+        device_id=facts.get("device_id"),
+        serial_port=sim.serial.port,
+        softap_url=ep.softap_url,
+        api_url=ep.api_url,
+        token=ep.token,
+        ssid=sim.scenario.ssid,
+        facts=dict(facts),
+        locate_port=lambda timeout: sim.serial.wait_for_port(timeout),
         carry_out=lambda fix_id: _manual_in_demo(sim.world, fix_id),
     )
 
@@ -140,16 +171,30 @@ def _manual_in_demo(world: World, fix_id: str) -> str | None:
         "wait_for_cloud_recovery": lambda: _set(world.cloud, "outage", False, "the Particle cloud recovered"),
     }
     if home is not None:
-        changes.update({
-            "use_2_4ghz_network": lambda: _set(home, "channel", 6, f"'{home.ssid}' now also on 2.4 GHz (channel 6)"),
-            "enable_router_bgn_mode": lambda: _set(home, "n_only", False, "the router accepts b/g/n clients"),
-            "change_router_security": lambda: _wpa2(home),
-            "improve_signal": lambda: _set(home, "rssi", -55, "the signal at the device is good (-55 dBm)"),
-            "bypass_captive_portal": lambda: _set(home, "captive_portal", False, "the device is let past the portal"),
-            "restore_internet_access": lambda: _set(home, "internet", True, "the network reaches the internet"),
-            "open_port_5683": lambda: _set(home, "port_5683_open", True, "outbound TCP 5683 is allowed"),
-            "fix_dhcp_or_mac_filter": lambda: _set(home, "dhcp_ok", True, "the router gives the device an address"),
-        })
+        changes.update(
+            {
+                "use_2_4ghz_network": lambda: _set(
+                    home, "channel", 6, f"'{home.ssid}' now also on 2.4 GHz (channel 6)"
+                ),
+                "enable_router_bgn_mode": lambda: _set(
+                    home, "n_only", False, "the router accepts b/g/n clients"
+                ),
+                "change_router_security": lambda: _wpa2(home),
+                "improve_signal": lambda: _set(
+                    home, "rssi", -55, "the signal at the device is good (-55 dBm)"
+                ),
+                "bypass_captive_portal": lambda: _set(
+                    home, "captive_portal", False, "the device is let past the portal"
+                ),
+                "restore_internet_access": lambda: _set(
+                    home, "internet", True, "the network reaches the internet"
+                ),
+                "open_port_5683": lambda: _set(home, "port_5683_open", True, "outbound TCP 5683 is allowed"),
+                "fix_dhcp_or_mac_filter": lambda: _set(
+                    home, "dhcp_ok", True, "the router gives the device an address"
+                ),
+            }
+        )
     change = changes.get(fix_id)
     if change is None:
         return None
@@ -199,8 +244,12 @@ def refresher(kb: KnowledgeBase, targets: AutoTargets, rig: Rig, person: Person)
         if port is None and rig.locate_port is not None:
             port = rig.locate_port(rig.timing.port_wait)
             rig.serial_port = port
-        ctx = replace(targets.context, serial_port=port or targets.context.serial_port, token=rig.token,
-                      device_id=rig.device_id or targets.context.device_id)
+        ctx = replace(
+            targets.context,
+            serial_port=port or targets.context.serial_port,
+            token=rig.token,
+            device_id=rig.device_id or targets.context.device_id,
+        )
         result = run_probes(replace(targets, context=ctx), progress=lambda m: person.tell(f"    {m}"))
         return known_to(kb, result.observations), probe_facts(result)
 
@@ -244,7 +293,9 @@ def run_fix_session(
 
 def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:
     """The demo's device state before and after the fixes, and what changed (no secrets: see ``state()``)."""
-    changed = [{"field": k, "before": before[k], "after": after.get(k)} for k in before if before[k] != after.get(k)]
+    changed = [
+        {"field": k, "before": before[k], "after": after.get(k)} for k in before if before[k] != after.get(k)
+    ]
     return {"before": dict(before), "after": dict(after), "changed": changed}
 
 
@@ -256,7 +307,9 @@ def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> s
         return None
     if not sim["changed"]:
         return "Simulated Photon: nothing changed."
-    led = kb.observations["led_pattern"].choices if kb is not None and "led_pattern" in kb.observations else {}
+    led = (
+        kb.observations["led_pattern"].choices if kb is not None and "led_pattern" in kb.observations else {}
+    )
 
     def said(field: str, value: Any) -> str:
         if field == "led" and str(value) in led:
@@ -267,4 +320,5 @@ def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> s
 
     return "Simulated Photon, what changed:\n" + "\n".join(
         f"  {c['field'].replace('_', ' ')}: {said(c['field'], c['before'])} -> {said(c['field'], c['after'])}"
-        for c in sim["changed"])
+        for c in sim["changed"]
+    )

@@ -81,8 +81,9 @@ def checkpoint_path(options: FleetOptions, env: Mapping[str, str]) -> Path:
     return data_dir(env) / "fleet" / f"{safe}.jsonl"
 
 
-def _from_api(options: FleetOptions, env: Mapping[str, str], progress: Progress | None
-              ) -> tuple[list[DeviceFacts], dict[str, Any]]:
+def _from_api(
+    options: FleetOptions, env: Mapping[str, str], progress: Progress | None
+) -> tuple[list[DeviceFacts], dict[str, Any]]:
     from photon_doctor.fleet_cloud import Checkpoint, FleetClient, FleetFetcher
     from photon_doctor.probes.token import TokenNotFound, discover_token
 
@@ -94,10 +95,16 @@ def _from_api(options: FleetOptions, env: Mapping[str, str], progress: Progress 
     try:
         checkpoint = Checkpoint(path, options.resume)
     except OSError as exc:
-        raise UsageError(f"cannot use the checkpoint file {path}: {exc.strerror or type(exc).__name__}") from None
-    fetcher = FleetFetcher(lambda: FleetClient(creds.api_url, creds.token), options.product, options.in_flight)
+        raise UsageError(
+            f"cannot use the checkpoint file {path}: {exc.strerror or type(exc).__name__}"
+        ) from None
+    fetcher = FleetFetcher(
+        lambda: FleetClient(creds.api_url, creds.token), options.product, options.in_flight
+    )
     try:
-        records = fetcher.fetch(checkpoint, None if progress is None else lambda d, t: progress("fetch", d, t))
+        records = fetcher.fetch(
+            checkpoint, None if progress is None else lambda d, t: progress("fetch", d, t)
+        )
     finally:
         checkpoint.close()
     facts = []
@@ -105,11 +112,19 @@ def _from_api(options: FleetOptions, env: Mapping[str, str], progress: Progress 
         try:
             facts.append(facts_from_record(record))
         except RecordError as exc:
-            raise DeviceError(f"the Particle cloud sent a device record photon-doctor cannot read: {exc}") from None
+            raise DeviceError(
+                f"the Particle cloud sent a device record photon-doctor cannot read: {exc}"
+            ) from None
     stats = fetcher.stats
-    source = {"kind": "api", "product": options.product, "checkpoint": str(path), "requests": stats.requests,
-              "rate_limited": stats.rate_limited, "resumed_devices": stats.resumed,
-              "vitals_missing": stats.vitals_missing}
+    source = {
+        "kind": "api",
+        "product": options.product,
+        "checkpoint": str(path),
+        "requests": stats.requests,
+        "rate_limited": stats.rate_limited,
+        "resumed_devices": stats.resumed,
+        "vitals_missing": stats.vitals_missing,
+    }
     return facts, source
 
 
@@ -130,16 +145,24 @@ def _from_file(path: Path, workers: int | None) -> tuple[list[DeviceFacts], dict
         why = f"; line {report.first_bad[0].line}: {report.first_bad[0].reason}" if report.first_bad else ""
         raise UsageError(f"{path}: no device records{why}")
     bad = [{"line": b.line, "reason": b.reason} for b in report.first_bad or []]
-    source = {"kind": "file", "file": str(path), "bad_lines": report.bad, "first_bad_lines": bad,
-              "repeated_ids": report.repeated}
+    source = {
+        "kind": "file",
+        "file": str(path),
+        "bad_lines": report.bad,
+        "first_bad_lines": bad,
+        "repeated_ids": report.repeated,
+    }
     return list(by_id.values()), source
 
 
-def run_fleet(kb: KnowledgeBase, options: FleetOptions, env: Mapping[str, str],
-              progress: Progress | None = None) -> FleetRun:
+def run_fleet(
+    kb: KnowledgeBase, options: FleetOptions, env: Mapping[str, str], progress: Progress | None = None
+) -> FleetRun:
     """Read, diagnose and summarise the fleet."""
     if options.from_file is not None and (options.product or options.resume or options.checkpoint):
-        raise UsageError("--from reads a file: --product, --resume and --checkpoint apply to the cloud API only")
+        raise UsageError(
+            "--from reads a file: --product, --resume and --checkpoint apply to the cloud API only"
+        )
     if options.in_flight < 1 or options.in_flight > 64:
         raise UsageError("--in-flight must be between 1 and 64")
     if options.from_file is not None:
@@ -149,7 +172,9 @@ def run_fleet(kb: KnowledgeBase, options: FleetOptions, env: Mapping[str, str],
     now = time.time() if options.now is None else options.now
     context = fleet_context(devices)
     canon = Canon(kb)
-    keys: dict[str, Key] = {d.id: observation_key(d, context, canon, now) for d in devices if needs_diagnosis(d)}
+    keys: dict[str, Key] = {
+        d.id: observation_key(d, context, canon, now) for d in devices if needs_diagnosis(d)
+    }
     unique = distinct(keys.values())
     factory = local_or_inline(len(unique), options.dask, options.workers)
     done = [0]
@@ -175,8 +200,14 @@ def terminal_progress(enabled: bool) -> Iterator[Progress | None]:
     from rich.progress import Progress as Bar
 
     labels = {"fetch": "Reading devices from the cloud", "diagnose": "Diagnosing distinct observation sets"}
-    with Bar(TextColumn("{task.description}"), BarColumn(), MofNCompleteColumn(), TimeRemainingColumn(),
-             console=Console(stderr=True), transient=True) as bar:
+    with Bar(
+        TextColumn("{task.description}"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeRemainingColumn(),
+        console=Console(stderr=True),
+        transient=True,
+    ) as bar:
         tasks: dict[str, Any] = {}
 
         def update(stage: str, done: int, total: int | None) -> None:
@@ -202,15 +233,20 @@ def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float) -> 
     with FleetSimulator(size, seed, rate=rate, burst=max(1, int(rate / 10))) as sim:
         product = sim.cloud.product_id
         # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
-        sys.stdout.write("\n".join([
-            f"simulated fleet: {size:,} devices (seed {seed}), product {product}",
-            f"cloud api:       {sim.url}   (at most {rate:g} requests/s, then 429 with Retry-After)",
-            f"token:           {sim.token}",
-            "",
-            "Try (in another terminal):",
-            f"  photon-doctor fleet --product {product} --api-url {sim.url} --token {sim.token}",
-            "Ctrl-C stops the simulator.",
-        ]) + "\n")
+        sys.stdout.write(
+            "\n".join(
+                [
+                    f"simulated fleet: {size:,} devices (seed {seed}), product {product}",
+                    f"cloud api:       {sim.url}   (at most {rate:g} requests/s, then 429 with Retry-After)",
+                    f"token:           {sim.token}",
+                    "",
+                    "Try (in another terminal):",
+                    f"  photon-doctor fleet --product {product} --api-url {sim.url} --token {sim.token}",
+                    "Ctrl-C stops the simulator.",
+                ]
+            )
+            + "\n"
+        )
         sys.stdout.flush()
         deadline = time.monotonic() + seconds if seconds > 0 else None
         try:

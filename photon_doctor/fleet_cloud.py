@@ -52,7 +52,9 @@ class FetchStopped(DeviceError):
 class FleetClient(CloudClient):
     """The cloud client with the fleet's endpoints (product pages, product-scoped vitals)."""
 
-    def product_page(self, product: str, page: int, per_page: int = PER_PAGE) -> tuple[list[dict[str, Any]], int]:
+    def product_page(
+        self, product: str, page: int, per_page: int = PER_PAGE
+    ) -> tuple[list[dict[str, Any]], int]:
         """One page of a product's devices and the number of pages."""
         body = self._call("GET", f"/v1/products/{_segment(product)}/devices?page={page}&per_page={per_page}")
         devices = body.get("devices") if isinstance(body, dict) else None
@@ -66,8 +68,11 @@ class FleetClient(CloudClient):
         """The ``diagnostics`` object of the device's last vitals (product-scoped when ``product`` is given)."""
         if product is None:
             return self.vitals(device_id)
-        body = self._call("GET", f"/v1/products/{_segment(product)}/diagnostics/{_segment(device_id)}/last",
-                          device_id=device_id)
+        body = self._call(
+            "GET",
+            f"/v1/products/{_segment(product)}/diagnostics/{_segment(device_id)}/last",
+            device_id=device_id,
+        )
         diagnostics = body.get("diagnostics") if isinstance(body, dict) else None
         if not isinstance(diagnostics, dict) or not isinstance(diagnostics.get("payload"), dict):
             raise MalformedResponse("the Particle cloud's vitals answer has no diagnostics payload")
@@ -131,8 +136,13 @@ class FleetFetcher:
     ``make_client`` makes one client per worker thread. ``sleep`` is how a backoff waits (``time.sleep``).
     """
 
-    def __init__(self, make_client: Callable[[], FleetClient], product: str | None, in_flight: int = 8,
-                 sleep: Callable[[float], None] = time.sleep) -> None:
+    def __init__(
+        self,
+        make_client: Callable[[], FleetClient],
+        product: str | None,
+        in_flight: int = 8,
+        sleep: Callable[[float], None] = time.sleep,
+    ) -> None:
         self._make_client = make_client
         self.product = product
         self.in_flight = max(1, in_flight)
@@ -206,7 +216,9 @@ class FleetFetcher:
                 self._sleep(backoff)
             else:
                 with self._gate:  # and speeds up again slowly while the cloud answers
-                    self._interval = self._interval * PACE_RECOVERY if self._interval > PACE_START / 8 else 0.0
+                    self._interval = (
+                        self._interval * PACE_RECOVERY if self._interval > PACE_START / 8 else 0.0
+                    )
                 return result
             backoff = min(BACKOFF_MAX, backoff * 2)
         raise AssertionError("unreachable")
@@ -221,7 +233,9 @@ class FleetFetcher:
         devices = list(first)
         if pages > 1:
             with ThreadPoolExecutor(self.in_flight, thread_name_prefix="fleet-page") as pool:
-                rest = pool.map(lambda n: self._polite(lambda c: c.product_page(product, n))[0], range(2, pages + 1))
+                rest = pool.map(
+                    lambda n: self._polite(lambda c: c.product_page(product, n))[0], range(2, pages + 1)
+                )
                 for page in rest:
                     devices.extend(page)
         return _unique(devices)
@@ -239,8 +253,9 @@ class FleetFetcher:
         # CloudUnreachable after every retry, BadToken and the rest end the fetch (see fetch()).
         return {**device, "diagnostics": vitals}
 
-    def fetch(self, checkpoint: Checkpoint, progress: Callable[[int, int], None] | None = None
-              ) -> list[dict[str, Any]]:
+    def fetch(
+        self, checkpoint: Checkpoint, progress: Callable[[int, int], None] | None = None
+    ) -> list[dict[str, Any]]:
         """Every device with its vitals: those in ``checkpoint`` are reused, the rest fetched and appended.
 
         ``progress(done, total)`` is called as devices complete. Ctrl-C stops the fetch and raises
@@ -282,8 +297,10 @@ class FleetFetcher:
         except CloudError as exc:
             if not (checkpoint.done or checkpoint.added):
                 raise
-            raise FetchStopped(f"{exc.message}; the devices fetched so far are kept in {checkpoint.path}: "
-                               "run the same command with --resume to fetch only the rest") from None
+            raise FetchStopped(
+                f"{exc.message}; the devices fetched so far are kept in {checkpoint.path}: "
+                "run the same command with --resume to fetch only the rest"
+            ) from None
         finally:
             for client in self._clients:
                 client.close()

@@ -118,7 +118,7 @@ def diagnose_distinct(
                 progress(1)
         return verdicts
     where = None if knowledge_dir is None else str(knowledge_dir)
-    chunks = [list(keys[i:i + CHUNK]) for i in range(0, len(keys), CHUNK)]
+    chunks = [list(keys[i : i + CHUNK]) for i in range(0, len(keys), CHUNK)]
     with executor() as pool:
         for chunk, results in zip(chunks, pool.map(diagnose_chunk, [where] * len(chunks), chunks)):
             verdicts.update(zip(chunk, results))
@@ -127,8 +127,9 @@ def diagnose_distinct(
     return verdicts
 
 
-def local_or_inline(count: int, dask: str | None, workers: int | None
-                    ) -> Callable[[], AbstractContextManager[Executor]] | None:
+def local_or_inline(
+    count: int, dask: str | None, workers: int | None
+) -> Callable[[], AbstractContextManager[Executor]] | None:
     """The executor factory to use for ``count`` distinct keys: Dask if asked, processes if worth it, else None."""
     if dask is not None:
         return lambda: executor_for(dask, workers)

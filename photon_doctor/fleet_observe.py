@@ -61,7 +61,8 @@ def needs_diagnosis(d: DeviceFacts) -> bool:
     if not d.online:
         return True
     return (d.network_disconnects or 0) >= TROUBLE_NETWORK_DISCONNECTS or (
-        d.cloud_disconnects or 0) >= TROUBLE_CLOUD_DISCONNECTS
+        d.cloud_disconnects or 0
+    ) >= TROUBLE_CLOUD_DISCONNECTS
 
 
 def fleet_context(devices: Sequence[DeviceFacts]) -> FleetContext:
@@ -91,10 +92,12 @@ def fleet_context(devices: Sequence[DeviceFacts]) -> FleetContext:
             if site is not None and site_total[site] >= 2:
                 near = by_site[site]
                 count = bisect.bisect_right(near, t + TOGETHER_SECONDS) - bisect.bisect_left(
-                    near, t - TOGETHER_SECONDS)
+                    near, t - TOGETHER_SECONDS
+                )
                 site_pct = 100.0 * count / site_total[site]
-            together[device_id] = Together(site_pct, _distinct_sites(offline, i, lo, hi),
-                                           100.0 * (hi - lo) / product_total[product])
+            together[device_id] = Together(
+                site_pct, _distinct_sites(offline, i, lo, hi), 100.0 * (hi - lo) / product_total[product]
+            )
     for d in devices:
         if d.firmware_version is not None:
             counts = versions[(d.product_id, d.firmware_version)]
@@ -126,8 +129,9 @@ def _distinct_sites(offline: list[tuple[float, str, str | None]], i: int, lo: in
     return min(SITES_CAP, len(seen) + unknown)
 
 
-def _firmware(versions: dict[tuple[int | None, int], list[int]]
-              ) -> tuple[frozenset[tuple[int | None, int]], frozenset[int | None]]:
+def _firmware(
+    versions: dict[tuple[int | None, int], list[int]],
+) -> tuple[frozenset[tuple[int | None, int]], frozenset[int | None]]:
     per_product: dict[int | None, list[tuple[int, int, int]]] = defaultdict(list)
     for (product, version), (count, offline) in versions.items():
         per_product[product].append((version, count, offline))
@@ -142,7 +146,11 @@ def _firmware(versions: dict[tuple[int | None, int], list[int]]
         for version, count, offline in rows:
             share = offline / count
             rest = (all_offline - offline) / max(1, all_count - count)
-            if count >= FIRMWARE_MIN_DEVICES and share >= FIRMWARE_MIN_SHARE and share >= FIRMWARE_RATIO * rest:
+            if (
+                count >= FIRMWARE_MIN_DEVICES
+                and share >= FIRMWARE_MIN_SHARE
+                and share >= FIRMWARE_RATIO * rest
+            ):
                 failing.add((product, version))
     return frozenset(failing), frozenset(multi)
 
@@ -160,7 +168,13 @@ class Canon:
         for rule in kb.rules:
             for cond in rule.conditions:
                 if kb.observations[cond.obs].kind is Kind.NUMBER and cond.op in (
-                        Op.LT, Op.LE, Op.GT, Op.GE, Op.IS, Op.IS_NOT):
+                    Op.LT,
+                    Op.LE,
+                    Op.GT,
+                    Op.GE,
+                    Op.IS,
+                    Op.IS_NOT,
+                ):
                     cuts[cond.obs].add(float(cond.value))
         self._cuts = {obs: sorted(values) for obs, values in cuts.items()}
 
@@ -211,8 +225,12 @@ def observation_key(d: DeviceFacts, ctx: FleetContext, canon: Canon, now: float)
     if d.cloud_reason is not None:
         pairs.append(("cloud_disconnect_reason", d.cloud_reason))
     if d.firmware_version is not None and d.product_id in ctx.multi_version_products:
-        pairs.append(("firmware_release_followed_by_failures",
-                      (d.product_id, d.firmware_version) in ctx.failing_firmware))
+        pairs.append(
+            (
+                "firmware_release_followed_by_failures",
+                (d.product_id, d.firmware_version) in ctx.failing_firmware,
+            )
+        )
     together = ctx.together.get(d.id)
     if together is not None:
         if together.site_pct is not None:
@@ -225,7 +243,9 @@ def observation_key(d: DeviceFacts, ctx: FleetContext, canon: Canon, now: float)
 
 def observations_of(key: Key) -> dict[str, Observation]:
     """The observations a key stands for (every device with this key has these)."""
-    return {obs_id: Observation(obs_id, value, CONFIDENCE.get(obs_id, 1.0), PROVENANCE) for obs_id, value in key}
+    return {
+        obs_id: Observation(obs_id, value, CONFIDENCE.get(obs_id, 1.0), PROVENANCE) for obs_id, value in key
+    }
 
 
 def distinct(keys: Iterable[Key]) -> list[Key]:

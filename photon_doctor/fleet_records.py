@@ -20,7 +20,16 @@ from typing import Any, NamedTuple
 from photon_doctor.foundation.errors import UsageError
 
 #: Device OS's cloud_disconnect_reason codes (device-os v2.3.1 services/inc/system_defs.h), by number.
-CLOUD_REASONS = ("none", "error", "user", "network_disconnect", "listening", "system_reset", "sleep", "unknown")
+CLOUD_REASONS = (
+    "none",
+    "error",
+    "user",
+    "network_disconnect",
+    "listening",
+    "system_reset",
+    "sleep",
+    "unknown",
+)
 
 
 class RecordError(ValueError):
@@ -100,8 +109,11 @@ def facts_from_record(record: Any) -> DeviceFacts:
     payload = vitals.get("payload") if isinstance(vitals, dict) else None
     device = payload.get("device") if isinstance(payload, dict) else None
     signal = _dig(device, "network", "signal")
-    rssi = _number(signal.get("strengthv")) if isinstance(signal, dict) and signal.get(
-        "strengthv_units") == "dBm" else None
+    rssi = (
+        _number(signal.get("strengthv"))
+        if isinstance(signal, dict) and signal.get("strengthv_units") == "dBm"
+        else None
+    )
     return DeviceFacts(
         id=device_id.strip().lower(),
         name=name if isinstance(name, str) else "",

@@ -24,8 +24,13 @@ SCHEMA_VERSION = 1
 #: need a visit. Every other offline device does (an offline device cannot be fixed over the air).
 CLEARS_BY_ITSELF = frozenset({"cloud_outage"})
 #: Offline-duration ranges: (upper bound in hours, label).
-DURATIONS = ((1.0, "under an hour"), (24.0, "1 to 24 hours"), (168.0, "1 to 7 days"), (720.0, "1 to 4 weeks"),
-             (float("inf"), "over 4 weeks"))
+DURATIONS = (
+    (1.0, "under an hour"),
+    (24.0, "1 to 24 hours"),
+    (168.0, "1 to 7 days"),
+    (720.0, "1 to 4 weeks"),
+    (float("inf"), "over 4 weeks"),
+)
 NO_CAUSE = "No likely cause found"
 SHOWN = 5
 
@@ -50,10 +55,17 @@ def device_rows(
         causes = [{"cause": c, "certainty": round(cf, 3)} for c, cf in verdict.causes] if verdict else []
         leading = verdict.leading if verdict else None
         yield {
-            "id": d.id, "name": d.name, "online": d.online, "offline_hours": _offline_hours(d, now), "site": d.site,
-            "product_id": d.product_id, "firmware_version": d.firmware_version,
-            "system_firmware_version": d.system_firmware_version, "diagnosed": verdict is not None,
-            "causes": causes, "needs_visit": not d.online and leading not in CLEARS_BY_ITSELF,
+            "id": d.id,
+            "name": d.name,
+            "online": d.online,
+            "offline_hours": _offline_hours(d, now),
+            "site": d.site,
+            "product_id": d.product_id,
+            "firmware_version": d.firmware_version,
+            "system_firmware_version": d.system_firmware_version,
+            "diagnosed": verdict is not None,
+            "causes": causes,
+            "needs_visit": not d.online and leading not in CLEARS_BY_ITSELF,
         }
 
 
@@ -84,24 +96,45 @@ def summarise(
         leading = verdicts[key].leading
         by_cause[leading or ""].append(d)
         if not d.online and leading not in CLEARS_BY_ITSELF:
-            visits.append({"id": d.id, "name": d.name, "cause": leading, "offline_hours": _offline_hours(d, now),
-                           "site": d.site})
+            visits.append(
+                {
+                    "id": d.id,
+                    "name": d.name,
+                    "cause": leading,
+                    "offline_hours": _offline_hours(d, now),
+                    "site": d.site,
+                }
+            )
     diagnosed = sum(len(group) for group in by_cause.values())
     causes_out = [
-        {"cause": cause or None, "title": kb.causes[cause].title if cause else NO_CAUSE, "devices": len(group),
-         "share_pct": _pct(len(group), diagnosed), "examples": [d.name or d.id for d in group[:SHOWN]],
-         "device_ids": [d.id for d in group]}
+        {
+            "cause": cause or None,
+            "title": kb.causes[cause].title if cause else NO_CAUSE,
+            "devices": len(group),
+            "share_pct": _pct(len(group), diagnosed),
+            "examples": [d.name or d.id for d in group[:SHOWN]],
+            "device_ids": [d.id for d in group],
+        }
         for cause, group in sorted(by_cause.items(), key=lambda item: (-len(item[1]), item[0]))
     ]
     offline = total - online
     return {
         "schema_version": SCHEMA_VERSION,
         "source": source,
-        "devices": {"total": total, "online": online, "offline": offline, "online_pct": _pct(online, total),
-                    "offline_pct": _pct(offline, total), "diagnosed": diagnosed,
-                    "distinct_observation_sets": len(verdicts)},
-        "offline_for": [{"range": label, "devices": durations[label], "share_pct": _pct(durations[label], offline)}
-                        for label in [lab for _, lab in DURATIONS] + ["unknown"] if durations[label]],
+        "devices": {
+            "total": total,
+            "online": online,
+            "offline": offline,
+            "online_pct": _pct(online, total),
+            "offline_pct": _pct(offline, total),
+            "diagnosed": diagnosed,
+            "distinct_observation_sets": len(verdicts),
+        },
+        "offline_for": [
+            {"range": label, "devices": durations[label], "share_pct": _pct(durations[label], offline)}
+            for label in [lab for _, lab in DURATIONS] + ["unknown"]
+            if durations[label]
+        ],
         "causes": causes_out,
         "needs_visit": {"devices": len(visits), "list": visits},
     }
@@ -131,12 +164,17 @@ def summary_text(report: Mapping[str, Any]) -> str:
     """The report in plain words and percentages (device names, not ids; cause titles, not ids)."""
     dev = report["devices"]
     lines = [
-        (f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
-        f"{dev['offline']:,} offline ({dev['offline_pct']} %).")
+        (
+            f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
+            f"{dev['offline']:,} offline ({dev['offline_pct']} %)."
+        )
     ]
     if report["offline_for"]:
-        lines.append("Offline for: " + "; ".join(
-            f"{o['range']} {o['devices']:,} ({o['share_pct']} %)" for o in report["offline_for"]) + ".")
+        lines.append(
+            "Offline for: "
+            + "; ".join(f"{o['range']} {o['devices']:,} ({o['share_pct']} %)" for o in report["offline_for"])
+            + "."
+        )
     if report["causes"]:
         lines += ["", f"Likely causes, for the {_devices(dev['diagnosed'])} offline or struggling:"]
         for c in report["causes"]:
@@ -150,16 +188,38 @@ def summary_text(report: Mapping[str, Any]) -> str:
     if visit["devices"]:
         shown = [v["name"] or v["id"] for v in visit["list"][:SHOWN]]
         more = visit["devices"] - len(shown)
-        lines += ["", f"Need a person on site: {_devices(visit['devices'])} ("
-                  + ", ".join(shown) + (f" and {more:,} more" if more > 0 else "") + "). "
-                  "The full list is in --csv, --html or --json."]
-    lines += ["", (f"Diagnosed {_devices(dev['diagnosed'])} from {dev['distinct_observation_sets']:,} "
-              "distinct sets of observations (each set once).")]
+        lines += [
+            "",
+            f"Need a person on site: {_devices(visit['devices'])} ("
+            + ", ".join(shown)
+            + (f" and {more:,} more" if more > 0 else "")
+            + "). "
+            "The full list is in --csv, --html or --json.",
+        ]
+    lines += [
+        "",
+        (
+            f"Diagnosed {_devices(dev['diagnosed'])} from {dev['distinct_observation_sets']:,} "
+            "distinct sets of observations (each set once)."
+        ),
+    ]
     return "\n".join(lines)
 
 
-CSV_FIELDS = ("id", "name", "online", "offline_hours", "site", "product_id", "firmware_version",
-              "system_firmware_version", "cause", "cause_title", "certainty", "needs_visit")
+CSV_FIELDS = (
+    "id",
+    "name",
+    "online",
+    "offline_hours",
+    "site",
+    "product_id",
+    "firmware_version",
+    "system_firmware_version",
+    "cause",
+    "cause_title",
+    "certainty",
+    "needs_visit",
+)
 
 
 def write_csv(kb: KnowledgeBase, rows: Iterable[dict[str, Any]], out: TextIO) -> None:
@@ -169,11 +229,22 @@ def write_csv(kb: KnowledgeBase, rows: Iterable[dict[str, Any]], out: TextIO) ->
     for r in rows:
         lead = r["causes"][0] if r["causes"] else None
         title = kb.causes[lead["cause"]].title if lead else (NO_CAUSE if r["diagnosed"] else "")
-        writer.writerow([r["id"], r["name"], r["online"], "" if r["offline_hours"] is None else r["offline_hours"],
-                         r["site"] or "", "" if r["product_id"] is None else r["product_id"],
-                         "" if r["firmware_version"] is None else r["firmware_version"],
-                         r["system_firmware_version"] or "", lead["cause"] if lead else "", title,
-                         lead["certainty"] if lead else "", r["needs_visit"]])
+        writer.writerow(
+            [
+                r["id"],
+                r["name"],
+                r["online"],
+                "" if r["offline_hours"] is None else r["offline_hours"],
+                r["site"] or "",
+                "" if r["product_id"] is None else r["product_id"],
+                "" if r["firmware_version"] is None else r["firmware_version"],
+                r["system_firmware_version"] or "",
+                lead["cause"] if lead else "",
+                title,
+                lead["certainty"] if lead else "",
+                r["needs_visit"],
+            ]
+        )
 
 
 def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
@@ -182,25 +253,38 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     dev = report["devices"]
     parts = [
         "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>photon-doctor fleet report</title>",
-        ("<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;"
-        "text-align:left;vertical-align:top}th{background:#eee}</style></head><body>"),
+        (
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;"
+            "text-align:left;vertical-align:top}th{background:#eee}</style></head><body>"
+        ),
         "<h1>Fleet report</h1>",
-        (f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']} %), "
-        f"{dev['offline']:,} offline ({dev['offline_pct']} %).</p>"),
+        (
+            f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']} %), "
+            f"{dev['offline']:,} offline ({dev['offline_pct']} %).</p>"
+        ),
     ]
     if report["offline_for"]:
         parts.append("<h2>Offline for</h2><table><tr><th>How long</th><th>Devices</th><th>Share</th></tr>")
-        parts += [f"<tr><td>{e(o['range'])}</td><td>{o['devices']:,}</td><td>{o['share_pct']} %</td></tr>"
-                  for o in report["offline_for"]]
+        parts += [
+            f"<tr><td>{e(o['range'])}</td><td>{o['devices']:,}</td><td>{o['share_pct']} %</td></tr>"
+            for o in report["offline_for"]
+        ]
         parts.append("</table>")
     parts.append("<h2>Likely causes</h2><table><tr><th>Cause</th><th>Share</th><th>Devices</th></tr>")
     for c in report["causes"]:
         who = ", ".join(e(names.get(i, i)) for i in c["device_ids"])
-        parts.append(f"<tr><td>{e(c['title'])}</td><td>{c['share_pct']} %</td>"
-                     f"<td><details><summary>{c['devices']:,}</summary>{who}</details></td></tr>")
-    parts.append("</table><h2>Need a person on site</h2><table><tr><th>Device</th><th>Offline (hours)</th>"
-                 "<th>Site</th></tr>")
-    parts += [f"<tr><td>{e(names.get(v['id'], v['id']))}</td><td>{'' if v['offline_hours'] is None else v['offline_hours']}"
-              f"</td><td>{e(v['site'] or '')}</td></tr>" for v in report["needs_visit"]["list"]]
+        parts.append(
+            f"<tr><td>{e(c['title'])}</td><td>{c['share_pct']} %</td>"
+            f"<td><details><summary>{c['devices']:,}</summary>{who}</details></td></tr>"
+        )
+    parts.append(
+        "</table><h2>Need a person on site</h2><table><tr><th>Device</th><th>Offline (hours)</th>"
+        "<th>Site</th></tr>"
+    )
+    parts += [
+        f"<tr><td>{e(names.get(v['id'], v['id']))}</td><td>{'' if v['offline_hours'] is None else v['offline_hours']}"
+        f"</td><td>{e(v['site'] or '')}</td></tr>"
+        for v in report["needs_visit"]["list"]
+    ]
     parts.append("</table></body></html>\n")
     return "\n".join(parts)

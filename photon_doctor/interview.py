@@ -27,8 +27,7 @@ class Answerer(Protocol):
     """Who answers the questions. ``answer`` returns the raw reply: a value, a don't-know word, or one of the
     commands ``why``, ``help``, ``back``, ``quit``. It may raise KeyboardInterrupt or EOFError."""
 
-    def answer(self, odef: ObservationDef, number: int) -> str:
-        ...
+    def answer(self, odef: ObservationDef, number: int) -> str: ...
 
     def tell(self, text: str) -> None:
         """Show a message (an explanation, a re-ask hint)."""
@@ -53,7 +52,9 @@ class Interview:
     given_tried: Observation | None = None  # fixes_tried_failed as known before any yes/no answer
     current: str | None = None  # the question being asked now (saved if the session is interrupted there)
     verbose: bool = False  # show ids in explanations
-    ticked: dict[str, tuple[str, ...]] = field(default_factory=dict)  # checklist id -> observations it answered
+    ticked: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # checklist id -> observations it answered
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
@@ -66,7 +67,7 @@ class Interview:
         self.history.append(obs.id)
         if obs.id.startswith(CHECKLIST_PREFIX):
             # Each ticked item answers its observation; unticked items answer nothing.
-            items = {i.key: i for i in self.kb.checklists[obs.id[len(CHECKLIST_PREFIX):]].items}
+            items = {i.key: i for i in self.kb.checklists[obs.id[len(CHECKLIST_PREFIX) :]].items}
             ticked = [items[k] for k in (obs.value if isinstance(obs.value, tuple) else ()) if k in items]
             new = [i for i in ticked if i.obs not in self.observations]
             for i in new:
@@ -76,7 +77,7 @@ class Interview:
         if obs.id.startswith(TRIED_PREFIX):
             if not self.tried_answers:
                 self.given_tried = self.observations.get("fixes_tried_failed")
-            self.tried_answers[obs.id[len(TRIED_PREFIX):]] = obs.value is True
+            self.tried_answers[obs.id[len(TRIED_PREFIX) :]] = obs.value is True
             self._fold_tried()
             return
         self.observations[obs.id] = obs
@@ -84,8 +85,10 @@ class Interview:
     def session_fields(self) -> dict[str, Any]:
         """What a saved session needs beyond the observations and the skipped questions, so that a resumed session
         does not ask again: the yes/no answers about fixes tried, and the checklists shown (with what they set)."""
-        return {"tried_answers": dict(self.tried_answers),
-                "checklists_asked": {k: list(v) for k, v in self.ticked.items()}}
+        return {
+            "tried_answers": dict(self.tried_answers),
+            "checklists_asked": {k: list(v) for k, v in self.ticked.items()},
+        }
 
     def restore_session_fields(self, data: Mapping[str, Any]) -> None:
         """Take back :meth:`session_fields` from a saved session (after its observations); ignores what does not
@@ -99,15 +102,22 @@ class Interview:
         skipped = data.get("skipped")
         for qid in skipped if isinstance(skipped, list) else []:
             if isinstance(qid, str) and (
-                    (qid.startswith(CHECKLIST_PREFIX) and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists)
-                    or (qid.startswith(TRIED_PREFIX) and qid[len(TRIED_PREFIX):] in self.kb.fixes)):
+                (qid.startswith(CHECKLIST_PREFIX) and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists)
+                or (qid.startswith(TRIED_PREFIX) and qid[len(TRIED_PREFIX) :] in self.kb.fixes)
+            ):
                 self.skipped.add(qid)  # "don't know" to a checklist or a tried-fix question
         asked = data.get("checklists_asked")
         if isinstance(asked, dict):
             for qid, obs_ids in asked.items():
-                if (isinstance(qid, str) and qid.startswith(CHECKLIST_PREFIX)
-                        and qid[len(CHECKLIST_PREFIX):] in self.kb.checklists and isinstance(obs_ids, list)):
-                    self.ticked[qid] = tuple(o for o in obs_ids if isinstance(o, str) and o in self.observations)
+                if (
+                    isinstance(qid, str)
+                    and qid.startswith(CHECKLIST_PREFIX)
+                    and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists
+                    and isinstance(obs_ids, list)
+                ):
+                    self.ticked[qid] = tuple(
+                        o for o in obs_ids if isinstance(o, str) and o in self.observations
+                    )
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)
@@ -122,7 +132,8 @@ class Interview:
         yes = tuple(dict.fromkeys((*before, *(f for f, tried in self.tried_answers.items() if tried))))
         if yes != before:
             self.observations["fixes_tried_failed"] = Observation(
-                "fixes_tried_failed", yes, 1.0, Provenance("interview", "yes/no answers about fixes tried"))
+                "fixes_tried_failed", yes, 1.0, Provenance("interview", "yes/no answers about fixes tried")
+            )
         elif given is not None:
             self.observations["fixes_tried_failed"] = given
         else:
@@ -138,7 +149,7 @@ class Interview:
                 self.observations.pop(obs_id, None)
             return last
         if last.startswith(TRIED_PREFIX):
-            self.tried_answers.pop(last[len(TRIED_PREFIX):], None)
+            self.tried_answers.pop(last[len(TRIED_PREFIX) :], None)
             self.skipped.discard(last)
             self._fold_tried()
             return last
@@ -162,8 +173,12 @@ def run(
         d = interview.diagnosis()
         pending = interview.current
         settled = interview.settled()
-        if pending is not None and _askable(kb, pending) and pending not in interview.observations \
-                and pending not in settled:
+        if (
+            pending is not None
+            and _askable(kb, pending)
+            and pending not in interview.observations
+            and pending not in settled
+        ):
             obs_id = pending  # resumed: the question that was open when the session stopped
         else:
             q = next_question(kb, interview.observations, d, settled)
@@ -177,9 +192,9 @@ def run(
 def _askable(kb: KnowledgeBase, obs_id: str) -> bool:
     """True for a question this knowledge can put: an observation, or "already tried <fix>?"."""
     if obs_id.startswith(TRIED_PREFIX):
-        return obs_id[len(TRIED_PREFIX):] in kb.fixes
+        return obs_id[len(TRIED_PREFIX) :] in kb.fixes
     if obs_id.startswith(CHECKLIST_PREFIX):
-        return obs_id[len(CHECKLIST_PREFIX):] in kb.checklists
+        return obs_id[len(CHECKLIST_PREFIX) :] in kb.checklists
     return obs_id in kb.observations
 
 
@@ -201,7 +216,9 @@ def short_reask(odef: ObservationDef, count: int) -> str:
     return "That does not fit; type help for what is expected, or ? if you don't know."
 
 
-def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
+def _ask_once(
+    interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str
+) -> None:
     kb = interview.kb
     interview.asked += 1
     while True:
@@ -215,8 +232,11 @@ def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d:
         text = raw.strip()
         word = text.lower()
         if word in {"why", "w"}:
-            answerer.tell(why_question_text(kb, d, why_question(kb, interview.observations, d, odef.id),
-                                            verbose=interview.verbose))
+            answerer.tell(
+                why_question_text(
+                    kb, d, why_question(kb, interview.observations, d, odef.id), verbose=interview.verbose
+                )
+            )
             continue
         if word in {"help", "h"}:
             answerer.tell(odef.help)
@@ -230,7 +250,9 @@ def _ask_once(interview: Interview, answerer: Answerer, odef: ObservationDef, d:
             # This question does not count, and neither does the one undone (it will be asked again).
             interview.asked -= 2 if undone else 1
             if undone:
-                answerer.tell(f"Undid your answer to: {question_def(kb, interview.observations, undone).question}")
+                answerer.tell(
+                    f"Undid your answer to: {question_def(kb, interview.observations, undone).question}"
+                )
             else:
                 answerer.tell("Nothing to undo yet.")
             return

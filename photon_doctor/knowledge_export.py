@@ -19,29 +19,57 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
         "schema_version": kb.schema_version,
         "observations": [
             {
-                "id": o.id, "kind": o.kind.value, "question": o.question, "help": o.help, "cost": o.cost,
-                "choices": dict(o.choices), "unit": o.unit, "probes": list(o.probes), "askable": o.askable,
+                "id": o.id,
+                "kind": o.kind.value,
+                "question": o.question,
+                "help": o.help,
+                "cost": o.cost,
+                "choices": dict(o.choices),
+                "unit": o.unit,
+                "probes": list(o.probes),
+                "askable": o.askable,
                 "reported": o.reported,
             }
             for o in kb.observations.values()
         ],
         "causes": [
-            {"id": c.id, "title": c.title, "description": c.description, "prior": c.prior, "sources": list(c.sources),
-             "real_cases": c.real_cases, "base_rate": round(rates[c.id], 6)}
+            {
+                "id": c.id,
+                "title": c.title,
+                "description": c.description,
+                "prior": c.prior,
+                "sources": list(c.sources),
+                "real_cases": c.real_cases,
+                "base_rate": round(rates[c.id], 6),
+            }
             for c in kb.causes.values()
         ],
         "rules": [
             {
-                "id": r.id, "cause": r.cause, "cf": r.cf, "lr": r.lr, "when": [condition_json(c) for c in r.conditions],
-                "rationale": r.rationale, "source": r.source, "file": r.file,
+                "id": r.id,
+                "cause": r.cause,
+                "cf": r.cf,
+                "lr": r.lr,
+                "when": [condition_json(c) for c in r.conditions],
+                "rationale": r.rationale,
+                "source": r.source,
+                "file": r.file,
             }
             for r in kb.rules
         ],
         "fixes": [
             {
-                "id": f.id, "title": f.title, "description": f.description, "resolves": dict(f.resolves),
-                "cost": f.cost, "risk": f.risk.value, "reversible": f.reversible, "automation": f.automation,
-                "changes": f.changes, "steps": list(f.steps), "sources": list(f.sources),
+                "id": f.id,
+                "title": f.title,
+                "description": f.description,
+                "resolves": dict(f.resolves),
+                "cost": f.cost,
+                "risk": f.risk.value,
+                "reversible": f.reversible,
+                "automation": f.automation,
+                "changes": f.changes,
+                "steps": list(f.steps),
+                "sources": list(f.sources),
             }
             for f in kb.fixes.values()
         ],

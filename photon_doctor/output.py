@@ -30,8 +30,10 @@ def explanation_json(result: Mapping[str, Any]) -> dict[str, Any]:
             return {k: shaped(v, k) for k, v in value.items()}
         if isinstance(value, list):
             if key == "observations":
-                return [one_shape(o) if isinstance(o, Mapping) and "id" in o and "value" in o else shaped(o)
-                        for o in value]
+                return [
+                    one_shape(o) if isinstance(o, Mapping) and "id" in o and "value" in o else shaped(o)
+                    for o in value
+                ]
             return [shaped(v) for v in value]
         return value
 
@@ -117,9 +119,14 @@ def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
     check = check_first(kb, {o.id: o for o in d.observations}, d)
     if check is None:
         return None
-    return {"observation": check.obs, "question": kb.observations[check.obs].question,
-            "cost_minutes": check.cost, "eco_minutes": round(check.eco, 2), "ecr_minutes": round(check.ecr, 2),
-            "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes]}
+    return {
+        "observation": check.obs,
+        "question": kb.observations[check.obs].question,
+        "cost_minutes": check.cost,
+        "eco_minutes": round(check.eco, 2),
+        "ecr_minutes": round(check.ecr, 2),
+        "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes],
+    }
 
 
 def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
@@ -161,23 +168,31 @@ def diagnosis_text(
         if len(ranked) > top:
             lines.append(f"  ... and {len(ranked) - top} more, each less likely")
     else:
-        lines.append("No cause has support yet: answer more questions, or let photon-doctor probe the device.")
+        lines.append(
+            "No cause has support yet: answer more questions, or let photon-doctor probe the device."
+        )
     if d.plan:
         shown = plan_shown(d, top)
         lines.append("")
         check = check_first(kb, {o.id: o for o in d.observations}, d)
         if check is not None:
-            lines.append(f"Check first (~{check.cost:g} min, it decides which fix comes first): "
-                         f"{kb.observations[check.obs].question}")
+            lines.append(
+                f"Check first (~{check.cost:g} min, it decides which fix comes first): "
+                f"{kb.observations[check.obs].question}"
+            )
         rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
         lines.append(f"What to do, in this order (about {d.ecr:.0f} min expected{rest}):")
         for i, s in enumerate(d.plan[:shown], 1):
             fix = kb.fixes[s.fix]
-            lines.append(f"  {i}. {fix.title}: {percent(s.p_success)} chance, about {s.cost:g} min, "
-                         f"{risk_short(fix)}, {how_short(fix)}{tag(s.fix, verbose)}")
+            lines.append(
+                f"  {i}. {fix.title}: {percent(s.p_success)} chance, about {s.cost:g} min, "
+                f"{risk_short(fix)}, {how_short(fix)}{tag(s.fix, verbose)}"
+            )
         lines.append("")
-        lines.append("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
-                     "for the reasoning.")
+        lines.append(
+            "Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
+            "for the reasoning."
+        )
     missing = _not_probed(unavailable)
     if missing:
         lines.append("")
@@ -187,7 +202,12 @@ def diagnosis_text(
     return redact(wrap_lines(lines, width))
 
 
-_RISK_STYLE = {"harmless": "green", "changes_settings": "yellow", "erases_data": "red", "irreversible": "bold red"}
+_RISK_STYLE = {
+    "harmless": "green",
+    "changes_settings": "yellow",
+    "erases_data": "red",
+    "irreversible": "bold red",
+}
 
 
 def diagnosis_rich(
@@ -218,26 +238,49 @@ def diagnosis_rich(
             causes.add_row(*row, *([c.id] if verbose else []))
         parts.append(causes)
     else:
-        parts.append(Text("No cause has support yet: answer more questions, or let photon-doctor probe the device."))
+        parts.append(
+            Text("No cause has support yet: answer more questions, or let photon-doctor probe the device.")
+        )
     if d.plan:
         shown = plan_shown(d, top)
         rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
-        plan = Table(title=f"What to do, in this order (about {d.ecr:.0f} min expected{rest})", title_justify="left",
-                     show_edge=False, header_style="bold")
-        for col, just in (("#", "right"), ("fix", "left"), ("chance", "right"), ("min", "right"), ("risk", "left"),
-                          ("how", "left")):
+        plan = Table(
+            title=f"What to do, in this order (about {d.ecr:.0f} min expected{rest})",
+            title_justify="left",
+            show_edge=False,
+            header_style="bold",
+        )
+        for col, just in (
+            ("#", "right"),
+            ("fix", "left"),
+            ("chance", "right"),
+            ("min", "right"),
+            ("risk", "left"),
+            ("how", "left"),
+        ):
             plan.add_column(col, justify=just)  # type: ignore[arg-type]
         if verbose:
             plan.add_column("id", style="dim")
         for i, s in enumerate(d.plan[:shown], 1):
             fix = kb.fixes[s.fix]
-            plan.add_row(str(i), fix.title, percent(s.p_success).replace("about ", ""), f"{s.cost:g}",
-                         Text(risk_short(fix), style=_RISK_STYLE[fix.risk.value]), how_short(fix),
-                         *([s.fix] if verbose else []))
+            plan.add_row(
+                str(i),
+                fix.title,
+                percent(s.p_success).replace("about ", ""),
+                f"{s.cost:g}",
+                Text(risk_short(fix), style=_RISK_STYLE[fix.risk.value]),
+                how_short(fix),
+                *([s.fix] if verbose else []),
+            )
         parts.append(Text(""))
         parts.append(plan)
-        parts.append(Text("Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
-                          "for the reasoning.", style="dim"))
+        parts.append(
+            Text(
+                "Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
+                "for the reasoning.",
+                style="dim",
+            )
+        )
     missing = _not_probed(unavailable)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))

@@ -57,8 +57,11 @@ def risk_sentence(fix: FixDef) -> str:
     if fix.risk is Risk.HARMLESS:
         return "Harmless: nothing on the device is lost."
     if fix.risk is Risk.CHANGES_SETTINGS:
-        return ("It changes settings, which can be changed back." if fix.reversible
-                else "It changes settings that cannot simply be changed back.")
+        return (
+            "It changes settings, which can be changed back."
+            if fix.reversible
+            else "It changes settings that cannot simply be changed back."
+        )
     if fix.risk is Risk.ERASES_DATA:
         return "It erases data on the device; it cannot be undone."
     return "It cannot be undone."
@@ -66,8 +69,12 @@ def risk_sentence(fix: FixDef) -> str:
 
 def risk_short(fix: FixDef) -> str:
     """The risk in two or three words, for a table."""
-    return {Risk.HARMLESS: "harmless", Risk.CHANGES_SETTINGS: "changes settings",
-            Risk.ERASES_DATA: "ERASES DATA", Risk.IRREVERSIBLE: "CANNOT UNDO"}[fix.risk]
+    return {
+        Risk.HARMLESS: "harmless",
+        Risk.CHANGES_SETTINGS: "changes settings",
+        Risk.ERASES_DATA: "ERASES DATA",
+        Risk.IRREVERSIBLE: "CANNOT UNDO",
+    }[fix.risk]
 
 
 def how_short(fix: FixDef) -> str:
@@ -98,9 +105,14 @@ def tag(ident: str, verbose: bool) -> str:
 def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
     """Word-wrap one paragraph to ``width`` columns (long words are broken rather than overflowing)."""
     width = max(width, 20)
-    return textwrap.wrap(text, width=width, initial_indent=indent,
-                         subsequent_indent=hang if hang is not None else indent,
-                         break_long_words=True, break_on_hyphens=False) or [indent.rstrip()]
+    return textwrap.wrap(
+        text,
+        width=width,
+        initial_indent=indent,
+        subsequent_indent=hang if hang is not None else indent,
+        break_long_words=True,
+        break_on_hyphens=False,
+    ) or [indent.rstrip()]
 
 
 def wrap_lines(lines: Iterable[str], width: int) -> str:
@@ -122,8 +134,9 @@ def _cause_p(d: Diagnosis, cause_id: str) -> float:
     return float(d.cause(cause_id).probability)
 
 
-def why_question_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], answered: Any = None,
-                      verbose: bool = False) -> str:
+def why_question_text(
+    kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], answered: Any = None, verbose: bool = False
+) -> str:
     """WHY a question is asked, in 3-6 lines: what the likeliest answers would make more or less likely.
 
     ``answered`` (the value, when the question was already answered) turns it into what the answer told."""
@@ -170,8 +183,10 @@ def why_question_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], ans
         lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
     if len(lines) == 1 and obs_id == LED_COLOUR:
         # The colour moves no cause by itself: it is asked so the pattern question offers only a few lines.
-        lines.append("The colour on its own changes nothing yet: it narrows the next question, how the LED "
-                     "blinks, to that colour's few patterns, and the pattern points to the likely causes.")
+        lines.append(
+            "The colour on its own changes nothing yet: it narrows the next question, how the LED "
+            "blinks, to that colour's few patterns, and the pattern points to the likely causes."
+        )
     elif len(lines) == 1:
         lines.append("No answer would change the ranking much now; you may skip it with '?'.")
     lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
@@ -210,16 +225,20 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
     if w["position"] is None:
         lines.append(f"  Not in the plan now: {w['reason']}.")
     else:
-        lines.append(f"  Step {w['position']} of {len(d.plan)} in the plan: {percent(float(w['p_success']))} "
-                     f"chance it solves the problem if the earlier steps did not; about {fix.cost:g} min.")
+        lines.append(
+            f"  Step {w['position']} of {len(d.plan)} in the plan: {percent(float(w['p_success']))} "
+            f"chance it solves the problem if the earlier steps did not; about {fix.cost:g} min."
+        )
     lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
     addressed = [a for a in w["addresses"] if a["probability"] > 0 or verbose]
     if addressed:
         lines.append("  It is for:")
         for a in addressed:
-            lines.append(f"  - {kb.causes[a['cause']].title} ({likelihood(float(a['probability']))}); "
-                         f"it solves that {percent(float(a['resolves_probability']))} of the time"
-                         f"{tag(str(a['cause']), verbose)}.")
+            lines.append(
+                f"  - {kb.causes[a['cause']].title} ({likelihood(float(a['probability']))}); "
+                f"it solves that {percent(float(a['resolves_probability']))} of the time"
+                f"{tag(str(a['cause']), verbose)}."
+            )
     if "before_next" in w:
         nxt = kb.fixes[w["before_next"]["fix"]].title
         lines.append(f"  It comes before '{nxt}': a better chance per minute spent.")
@@ -293,8 +312,15 @@ def _close_by_words(wanted: list[str], pools: Sequence[tuple[object, Mapping[str
     for _, names in pools:
         for title in names.values():
             words = _words(title)
-            fits = [max((difflib.SequenceMatcher(None, w, t).ratio() if not t.startswith(w) else 1.0)
-                        for t in words) if words else 0.0 for w in wanted]
+            fits = [
+                max(
+                    (difflib.SequenceMatcher(None, w, t).ratio() if not t.startswith(w) else 1.0)
+                    for t in words
+                )
+                if words
+                else 0.0
+                for w in wanted
+            ]
             if min(fits) >= 0.75:
                 scored.append((sum(fits) / len(fits), title.lower()))
     scored.sort(key=lambda s: -s[0])
@@ -323,8 +349,12 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if len(starts) == 1:
         return starts[0]
     wanted = _words(text)
-    hits = [Target(k, i) for k, names in pools for i, title in names.items()
-            if wanted and all(any(w2.startswith(w) for w2 in _words(title) + _words(i)) for w in wanted)]
+    hits = [
+        Target(k, i)
+        for k, names in pools
+        for i, title in names.items()
+        if wanted and all(any(w2.startswith(w) for w2 in _words(title) + _words(i)) for w in wanted)
+    ]
     if len(hits) == 1:
         return hits[0]
     # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
@@ -334,7 +364,9 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     label = {i: names[i] for _, names in pools for i in names}
     if len(hits) > 1:
         shown = "; ".join(f"'{label[h.id]}'" for h in hits[:4])
-        raise NoSuchTarget(f"'{target}' fits more than one thing: {shown}. Say more words, or a plan step number")
+        raise NoSuchTarget(
+            f"'{target}' fits more than one thing: {shown}. Say more words, or a plan step number"
+        )
     candidates = {i: i for _, names in pools for i in names}
     candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})
     close = difflib.get_close_matches(text.lower(), list(candidates), n=3, cutoff=0.6)
@@ -343,6 +375,10 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     if close:
         offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
         shown = " or ".join(offered)
-        raise NoSuchTarget(f"nothing is called '{target}'. Did you mean {shown}" + ("" if shown.endswith("?'") else "?"))
-    raise NoSuchTarget(f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
-                       "cause's title (why \"static ip\"), or see 'photon-doctor kb show'")
+        raise NoSuchTarget(
+            f"nothing is called '{target}'. Did you mean {shown}" + ("" if shown.endswith("?'") else "?")
+        )
+    raise NoSuchTarget(
+        f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
+        "cause's title (why \"static ip\"), or see 'photon-doctor kb show'"
+    )

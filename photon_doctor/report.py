@@ -48,8 +48,17 @@ SOURCE_WORDS = {
 }
 #: The fields of an action record (see the executor); other fields are kept in the JSON, scrubbed.
 ACTION_FIELDS = (
-    "fix", "title", "automation", "risk", "reversible", "commands", "consent", "result", "message",
-    "verified_connected", "seconds",
+    "fix",
+    "title",
+    "automation",
+    "risk",
+    "reversible",
+    "commands",
+    "consent",
+    "result",
+    "message",
+    "verified_connected",
+    "seconds",
 )
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})")
 
@@ -59,7 +68,7 @@ def source_words(source: str) -> str:
     if source in SOURCE_WORDS:
         return SOURCE_WORDS[source]
     if source.startswith("probe:"):
-        return f"{source[len('probe:'):]} probe"
+        return f"{source[len('probe:') :]} probe"
     return source or "unknown"
 
 
@@ -77,7 +86,9 @@ def _value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
     """A value as the report says it: a choice's meaning and the titles of fixes (never their ids), else
     :func:`value_text`."""
     odef = kb.observations.get(obs_id)
-    if odef is not None and (odef.kind is Kind.FIXES or (odef.kind is Kind.ENUM and str(value) in odef.choices)):
+    if odef is not None and (
+        odef.kind is Kind.FIXES or (odef.kind is Kind.ENUM and str(value) in odef.choices)
+    ):
         return value_words(kb, obs_id, tuple(value) if isinstance(value, list) else value)
     return value_text(value, odef.unit if odef else None)
 
@@ -124,8 +135,11 @@ def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
 def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
     """Causes the evidence argues against (now less probable than before any evidence), most firmly ruled out
     first."""
-    against = [c for c in d.causes
-               if c.probability < c.prior and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")]
+    against = [
+        c
+        for c in d.causes
+        if c.probability < c.prior and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")
+    ]
     against.sort(key=lambda c: c.probability / c.prior if c.prior > 0 else 0.0)
     return [_how(kb, d, c.id) for c in against]
 
@@ -141,12 +155,14 @@ def _action(kb: KnowledgeBase, i: int, item: Any, where: str) -> dict[str, Any]:
         raise SessionError(f"{where}: actions[{i}].commands is not a list")
     action = dict(item)  # unknown fields are kept (and scrubbed): the executor may add some
     action.update({k: item.get(k) for k in ACTION_FIELDS})
-    action.update({
-        "fix": fix,
-        "title": item.get("title") or (kb.fixes[fix].title if fix in kb.fixes else fix),
-        "commands": [str(c) for c in commands],
-        "message": str(item.get("message") or ""),
-    })
+    action.update(
+        {
+            "fix": fix,
+            "title": item.get("title") or (kb.fixes[fix].title if fix in kb.fixes else fix),
+            "commands": [str(c) for c in commands],
+            "message": str(item.get("message") or ""),
+        }
+    )
     return action
 
 
@@ -188,8 +204,10 @@ def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> st
     if outcome is not None:
         if outcome.get("verified_connected"):
             fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
-            text += (f" photon-doctor checked that the device reaches the Particle cloud"
-                     f"{f' after: {fixed}' if fixed else ''}.")
+            text += (
+                f" photon-doctor checked that the device reaches the Particle cloud"
+                f"{f' after: {fixed}' if fixed else ''}."
+            )
         else:
             text += " The device was not verified connected at the end."
     return text
@@ -207,7 +225,9 @@ def build_report(
         session = session_data
     else:
         named = session_data.get("id")
-        session = Session.from_json(kb, session_data, f"session {named}" if isinstance(named, str) else "session")
+        session = Session.from_json(
+            kb, session_data, f"session {named}" if isinstance(named, str) else "session"
+        )
     session_id = session.id or ""
     where = f"session {session_id}" if session_id else "session"
     observations = session.observed()
@@ -307,8 +327,9 @@ def register_local_secrets(env: Mapping[str, str]) -> None:
         pass  # no token on this computer: nothing to register
 
 
-def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output: Path | None,
-               env: Mapping[str, str]) -> tuple[str, Path]:
+def run_report(
+    kb: KnowledgeBase, session: Path | None, fmt: str | None, output: Path | None, env: Mapping[str, str]
+) -> tuple[str, Path]:
     """The ``report`` command: load the session (the last one by default), build the report, render it.
 
     Returns ``(text, the session file read)``; the text is written to ``output`` (0600) when given, else left to the caller to
@@ -326,6 +347,16 @@ def run_report(kb: KnowledgeBase, session: Path | None, fmt: str | None, output:
 
 
 __all__ = [
-    "FORMATS", "REPORT_SCHEMA_VERSION", "build_report", "format_name", "register_local_secrets", "render",
-    "run_report", "source_words", "to_html", "to_markdown", "value_text", "write_private",
+    "FORMATS",
+    "REPORT_SCHEMA_VERSION",
+    "build_report",
+    "format_name",
+    "register_local_secrets",
+    "render",
+    "run_report",
+    "source_words",
+    "to_html",
+    "to_markdown",
+    "value_text",
+    "write_private",
 ]

@@ -59,13 +59,27 @@ pre{padding:.5rem;white-space:pre-wrap;overflow-wrap:anywhere;margin:.3rem 0}cod
 
 # ------------------------------------------------------------------------------------------------ shared words
 #: The risk levels of the knowledge, as an owner reads them.
-RISK_WORDS = {"harmless": "harmless", "changes_settings": "changes settings", "erases_data": "erases data",
-              "irreversible": "cannot be undone"}
-RESULT_WORDS = {"done": "done", "failed": "failed", "skipped": "not run", "manual-confirmed": "done by hand",
-                "manual-unconfirmed": "shown, to be done by hand", "planned": "planned (dry run)"}
-PROBE_WORDS = {"usb": "a Photon on USB", "serial": "the device over USB serial",
-               "softap": "the device's setup Wi-Fi (SoftAP)", "cloud": "the Particle cloud",
-               "host": "this computer's network"}
+RISK_WORDS = {
+    "harmless": "harmless",
+    "changes_settings": "changes settings",
+    "erases_data": "erases data",
+    "irreversible": "cannot be undone",
+}
+RESULT_WORDS = {
+    "done": "done",
+    "failed": "failed",
+    "skipped": "not run",
+    "manual-confirmed": "done by hand",
+    "manual-unconfirmed": "shown, to be done by hand",
+    "planned": "planned (dry run)",
+}
+PROBE_WORDS = {
+    "usb": "a Photon on USB",
+    "serial": "the device over USB serial",
+    "softap": "the device's setup Wi-Fi (SoftAP)",
+    "cloud": "the Particle cloud",
+    "host": "this computer's network",
+}
 
 
 def _num(x: Any, spec: str = ".2f") -> str:
@@ -143,17 +157,24 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         then = [s["title"] for s in steps[1:3]]
     ran = [a for a in actions if a.get("result") in ("done", "failed", "manual-confirmed")]
     if verified_ok:
-        verified = (f"photon-doctor checked that the device reaches the Particle cloud after: {fixed}."
-                    if fixed else "photon-doctor checked that the device reaches the Particle cloud.")
+        verified = (
+            f"photon-doctor checked that the device reaches the Particle cloud after: {fixed}."
+            if fixed
+            else "photon-doctor checked that the device reaches the Particle cloud."
+        )
     elif ran:
-        verified = (f"{len(ran)} fix{'es' if len(ran) != 1 else ''} carried out; the device was not verified "
-                    "connected to the cloud at the end.")
+        verified = (
+            f"{len(ran)} fix{'es' if len(ran) != 1 else ''} carried out; the device was not verified "
+            "connected to the cloud at the end."
+        )
     else:
         probed = sum(1 for o in report["observations"] if str(o.get("source", "")).startswith("probe:"))
         told = len(report["observations"]) - probed
-        verified = (f"Nothing was changed on the device. This is a diagnosis from {probed} thing"
-                    f"{'s' if probed != 1 else ''} photon-doctor checked itself and {told} answer"
-                    f"{'s' if told != 1 else ''}.")
+        verified = (
+            f"Nothing was changed on the device. This is a diagnosis from {probed} thing"
+            f"{'s' if probed != 1 else ''} photon-doctor checked itself and {told} answer"
+            f"{'s' if told != 1 else ''}."
+        )
     return {"lead": lead, "next": next_step, "then": then, "verified": verified}
 
 
@@ -210,7 +231,11 @@ def _fenced(lines: Iterable[str]) -> list[str]:
 
 
 def _md_table(head: list[str], rows: list[list[str]]) -> list[str]:
-    return ["| " + " | ".join(head) + " |", "|" + "---|" * len(head), *("| " + " | ".join(r) + " |" for r in rows)]
+    return [
+        "| " + " | ".join(head) + " |",
+        "|" + "---|" * len(head),
+        *("| " + " | ".join(r) + " |" for r in rows),
+    ]
 
 
 def _md_evidence(c: Mapping[str, Any], labels: Mapping[str, str]) -> list[str]:
@@ -232,8 +257,15 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
     if not actions and outcome is None:
         return out + ["No fix was carried out with photon-doctor in this session.", ""]
     if actions:
-        rows = [[str(i), _md(a["title"]), _md(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
-                 _yes_no(a.get("verified_connected"))] for i, a in enumerate(actions, 1)]
+        rows = [
+            [
+                str(i),
+                _md(a["title"]),
+                _md(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
+                _yes_no(a.get("verified_connected")),
+            ]
+            for i, a in enumerate(actions, 1)
+        ]
         out += _md_table(["#", "Fix", "Result", "Connected afterwards"], rows) + [""]
         for i, a in enumerate(actions, 1):
             ran = a.get("result") not in ("skipped",) or a.get("automation") == "manual"
@@ -261,8 +293,13 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     out += ["## What to do next", ""]
     nxt = ans["next"]
     if nxt is not None:
-        out += [(f"**{_md(nxt['title'])}**: {_chance(nxt.get('p_success'))} chance it solves the problem, about "
-                 f"{_num(nxt['cost_minutes'], 'g')} min, {_md(_risk(nxt))}."), ""]
+        out += [
+            (
+                f"**{_md(nxt['title'])}**: {_chance(nxt.get('p_success'))} chance it solves the problem, about "
+                f"{_num(nxt['cost_minutes'], 'g')} min, {_md(_risk(nxt))}."
+            ),
+            "",
+        ]
         out += [f"{n}. {_md(step)}" for n, step in enumerate(nxt["steps"], 1)] + [""]
         if ans["then"]:
             out += ["If that does not help: " + "; then ".join(_md(t) for t in ans["then"]) + ".", ""]
@@ -287,25 +324,49 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         out.append("")
     out += ["## The whole plan", ""]
     if report["plan"]:
-        out += [(f"In this order: the best chance per minute first (about {_num(report['ecr_minutes'], '.0f')} "
-                 "min expected)."), ""]
-        rows = [[str(s["position"]), _md(s["title"]), _chance(s.get("p_success")), _num(s["cost_minutes"], "g"),
-                 _md(_risk(s)), "by hand" if s["automation"] == "manual" else "photon-doctor can do it"]
-                for s in report["plan"]]
+        out += [
+            (
+                f"In this order: the best chance per minute first (about {_num(report['ecr_minutes'], '.0f')} "
+                "min expected)."
+            ),
+            "",
+        ]
+        rows = [
+            [
+                str(s["position"]),
+                _md(s["title"]),
+                _chance(s.get("p_success")),
+                _num(s["cost_minutes"], "g"),
+                _md(_risk(s)),
+                "by hand" if s["automation"] == "manual" else "photon-doctor can do it",
+            ]
+            for s in report["plan"]
+        ]
         out += _md_table(["#", "What to do", "Chance", "Minutes", "Risk", "How"], rows) + [""]
     else:
         out += ["No fix is proposed yet.", ""]
     out += _md_actions(report)
     out += ["## What was observed", ""]
-    rows = [[_md(labels[o["id"]]), _md(_answer_words(o)), _md(o["obtained_by"]),
-             _code(o["evidence"]) if o["evidence"] else ""] for o in report["observations"]]
+    rows = [
+        [
+            _md(labels[o["id"]]),
+            _md(_answer_words(o)),
+            _md(o["obtained_by"]),
+            _code(o["evidence"]) if o["evidence"] else "",
+        ]
+        for o in report["observations"]
+    ]
     out += _md_table(["What", "Answer", "How it was found", "Evidence"], rows) + [""]
     missing = _not_probed(report)
     if missing:
         out += ["**Not probed:**", "", *(f"- {_md(name)}: {_md(reason)}" for name, reason in missing), ""]
     if report["session"]["skipped"]:
-        out += ["Questions not answered: " + "; ".join(_md(labels.get(s, s)) for s in report["session"]["skipped"])
-                + ".", ""]
+        out += [
+            "Questions not answered: "
+            + "; ".join(_md(labels.get(s, s)) for s in report["session"]["skipped"])
+            + ".",
+            "",
+        ]
     if report["notes"]:
         out += ["## Notes", "", *(f"- {_md(n)}" for n in report["notes"]), ""]
     out += ["---", "", f"_{_md(_footer(report))}_", ""]
@@ -321,10 +382,14 @@ def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None
     """A table that stacks into labelled blocks on a narrow screen (class ``stack``)."""
     cols = "".join(f"<col style='width:{w}'>" for w in widths) if widths else ""
     th = "".join(f"<th>{h}</th>" for h in head)
-    body = "".join("<tr>" + "".join(f"<td data-label='{_h(head[i])}'>{c}</td>" for i, c in enumerate(r))
-                   + "</tr>" for r in rows)
-    return (f"<table class='stack'>{f'<colgroup>{cols}</colgroup>' if cols else ''}<thead><tr>{th}</tr></thead>"
-            f"<tbody>{body}</tbody></table>")
+    body = "".join(
+        "<tr>" + "".join(f"<td data-label='{_h(head[i])}'>{c}</td>" for i, c in enumerate(r)) + "</tr>"
+        for r in rows
+    )
+    return (
+        f"<table class='stack'>{f'<colgroup>{cols}</colgroup>' if cols else ''}<thead><tr>{th}</tr></thead>"
+        f"<tbody>{body}</tbody></table>"
+    )
 
 
 def _html_evidence(c: Mapping[str, Any], labels: Mapping[str, str]) -> str:
@@ -335,8 +400,11 @@ def _html_evidence(c: Mapping[str, Any], labels: Mapping[str, str]) -> str:
         items = []
         for e in c[key]:
             seen = "; ".join(_seen_words(o, labels) for o in e["observations"])
-            items.append(f"<li class='{key}'>{_h(e['rationale'])}"
-                         + (f"<br><small>seen: {_h(seen)}</small>" if seen else "") + "</li>")
+            items.append(
+                f"<li class='{key}'>{_h(e['rationale'])}"
+                + (f"<br><small>seen: {_h(seen)}</small>" if seen else "")
+                + "</li>"
+            )
         parts.append(f"<h3>{label}</h3><ul>{''.join(items)}</ul>")
     return "\n".join(parts)
 
@@ -352,14 +420,29 @@ def _html_actions(report: Mapping[str, Any]) -> str:
             ran = a.get("result") != "skipped" or a.get("automation") == "manual"
             cmds = "".join(f"<pre>{_h(c)}</pre>" for c in a["commands"]) if ran else ""
             detail = f"<details><summary>commands</summary>{cmds}</details>" if cmds else ""
-            rows.append([str(i), _h(a["title"]), _h(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
-                         _yes_no(a.get("verified_connected")), _h(a["message"]) + detail])
-        parts.append(_html_table(["#", "Fix", "Result", "Connected afterwards", "What happened"], rows,
-                                 ["2.5rem", "25%", "14%", "14%", "auto"]))
+            rows.append(
+                [
+                    str(i),
+                    _h(a["title"]),
+                    _h(RESULT_WORDS.get(str(a.get("result")), a.get("result") or "")),
+                    _yes_no(a.get("verified_connected")),
+                    _h(a["message"]) + detail,
+                ]
+            )
+        parts.append(
+            _html_table(
+                ["#", "Fix", "Result", "Connected afterwards", "What happened"],
+                rows,
+                ["2.5rem", "25%", "14%", "14%", "auto"],
+            )
+        )
     if outcome is not None:
         fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
-        state = ("verified connected to the cloud" + (f"; fixed by: {_h(fixed)}" if fixed else "")
-                 if outcome.get("verified_connected") else "not verified connected to the cloud")
+        state = (
+            "verified connected to the cloud" + (f"; fixed by: {_h(fixed)}" if fixed else "")
+            if outcome.get("verified_connected")
+            else "not verified connected to the cloud"
+        )
         parts.append(f"<p><strong>Outcome:</strong> {state}.</p>")
     return "\n".join(parts)
 
@@ -371,13 +454,17 @@ def to_html(report: Mapping[str, Any]) -> str:
     labels = _questions(report)
     ans = _answer(report)
     nxt = ans["next"]
-    answer = [f"<p class='lead' id='cause'><span class='likely'>{_h(ans['lead'])}</span></p>",
-              "<h2>What to do next</h2>"]
+    answer = [
+        f"<p class='lead' id='cause'><span class='likely'>{_h(ans['lead'])}</span></p>",
+        "<h2>What to do next</h2>",
+    ]
     if nxt is not None:
         risky = " class='risky'" if nxt.get("risk") in ("erases_data", "irreversible") else ""
-        answer.append(f"<p><strong>{_h(nxt['title'])}</strong>: {_h(_chance(nxt.get('p_success')))} chance it "
-                      f"solves the problem, about {_num(nxt['cost_minutes'], 'g')} min, "
-                      f"<span{risky}>{_h(_risk(nxt))}</span>.</p>")
+        answer.append(
+            f"<p><strong>{_h(nxt['title'])}</strong>: {_h(_chance(nxt.get('p_success')))} chance it "
+            f"solves the problem, about {_num(nxt['cost_minutes'], 'g')} min, "
+            f"<span{risky}>{_h(_risk(nxt))}</span>.</p>"
+        )
         answer.append("<ol>" + "".join(f"<li>{_h(step)}</li>" for step in nxt["steps"]) + "</ol>")
         if ans["then"]:
             answer.append("<p>If that does not help: " + "; then ".join(_h(t) for t in ans["then"]) + ".</p>")
@@ -386,47 +473,89 @@ def to_html(report: Mapping[str, Any]) -> str:
     else:
         answer.append("<p>No fix is proposed yet.</p>")
     answer += ["<h2>What was verified</h2>", f"<p>{_h(ans['verified'])}</p>"]
-    body = ["<h1>Why the Photon does not reach the cloud</h1>",
-            "<section class='answer'>" + "\n".join(answer) + "</section>",
-            f"<p class='meta'>{_h(_session_line(report))}</p>"]
+    body = [
+        "<h1>Why the Photon does not reach the cloud</h1>",
+        "<section class='answer'>" + "\n".join(answer) + "</section>",
+        f"<p class='meta'>{_h(_session_line(report))}</p>",
+    ]
     if report["causes"]:
         top = report["causes"][0]
-        body += [f"<h2 id='why'>Why: {_h(top['title'])}</h2>", f"<p>{_h(top['description'])}</p>",
-                 _html_evidence(top, labels)]
+        body += [
+            f"<h2 id='why'>Why: {_h(top['title'])}</h2>",
+            f"<p>{_h(top['description'])}</p>",
+            _html_evidence(top, labels),
+        ]
     if report["causes"][1:]:
-        body.append("<h2>Other possible causes</h2><ul>" + "".join(
-            f"<li>{_h(c['title'])}: {_h(likelihood(_probability(c)))}"
-            f"<details><summary>why</summary>{_html_evidence(c, labels)}</details></li>"
-            for c in report["causes"][1:]) + "</ul>")
+        body.append(
+            "<h2>Other possible causes</h2><ul>"
+            + "".join(
+                f"<li>{_h(c['title'])}: {_h(likelihood(_probability(c)))}"
+                f"<details><summary>why</summary>{_html_evidence(c, labels)}</details></li>"
+                for c in report["causes"][1:]
+            )
+            + "</ul>"
+        )
     if report["ruled_out"]:
-        items = "".join(f"<li>{_h(c['title'])}: {_h(' '.join(e['rationale'] for e in c['against'][:2]))}</li>"
-                        for c in report["ruled_out"])
+        items = "".join(
+            f"<li>{_h(c['title'])}: {_h(' '.join(e['rationale'] for e in c['against'][:2]))}</li>"
+            for c in report["ruled_out"]
+        )
         body.append(f"<h2>Ruled out</h2><ul>{items}</ul>")
     body.append("<h2 id='plan'>The whole plan</h2>")
     if report["plan"]:
-        body.append(f"<p>In this order: the best chance per minute first (about "
-                    f"{_num(report['ecr_minutes'], '.0f')} min expected).</p>")
-        rows = [[str(s["position"]), _h(s["title"]) + "<details><summary>steps</summary><ol>"
-                 + "".join(f"<li>{_h(step)}</li>" for step in s["steps"]) + "</ol></details>",
-                 _h(_chance(s.get("p_success"))), _num(s["cost_minutes"], "g"), _h(_risk(s)),
-                 "by hand" if s["automation"] == "manual" else "photon-doctor can do it"]
-                for s in report["plan"]]
-        body.append(_html_table(["#", "What to do", "Chance", "Minutes", "Risk", "How"], rows,
-                                ["2.5rem", "auto", "6.5rem", "5rem", "8rem", "8rem"]))
+        body.append(
+            f"<p>In this order: the best chance per minute first (about "
+            f"{_num(report['ecr_minutes'], '.0f')} min expected).</p>"
+        )
+        rows = [
+            [
+                str(s["position"]),
+                _h(s["title"])
+                + "<details><summary>steps</summary><ol>"
+                + "".join(f"<li>{_h(step)}</li>" for step in s["steps"])
+                + "</ol></details>",
+                _h(_chance(s.get("p_success"))),
+                _num(s["cost_minutes"], "g"),
+                _h(_risk(s)),
+                "by hand" if s["automation"] == "manual" else "photon-doctor can do it",
+            ]
+            for s in report["plan"]
+        ]
+        body.append(
+            _html_table(
+                ["#", "What to do", "Chance", "Minutes", "Risk", "How"],
+                rows,
+                ["2.5rem", "auto", "6.5rem", "5rem", "8rem", "8rem"],
+            )
+        )
     else:
         body.append("<p>No fix is proposed yet.</p>")
     body.append(_html_actions(report))
-    obs_rows = [[_h(labels[o["id"]]), _h(_answer_words(o)), _h(o["obtained_by"]),
-                 f"<code>{_h(o['evidence'])}</code>" if o["evidence"] else ""] for o in report["observations"]]
-    body += ["<h2 id='observed'>What was observed</h2>",
-             _html_table(["What", "Answer", "How it was found", "Evidence"], obs_rows, ["30%", "22%", "18%", "30%"])]
+    obs_rows = [
+        [
+            _h(labels[o["id"]]),
+            _h(_answer_words(o)),
+            _h(o["obtained_by"]),
+            f"<code>{_h(o['evidence'])}</code>" if o["evidence"] else "",
+        ]
+        for o in report["observations"]
+    ]
+    body += [
+        "<h2 id='observed'>What was observed</h2>",
+        _html_table(
+            ["What", "Answer", "How it was found", "Evidence"], obs_rows, ["30%", "22%", "18%", "30%"]
+        ),
+    ]
     missing = _not_probed(report)
     if missing:
         items = "".join(f"<li>{_h(name)}: {_h(reason)}</li>" for name, reason in missing)
         body.append(f"<p><strong>Not probed:</strong></p><ul>{items}</ul>")
     if report["session"]["skipped"]:
-        body.append("<p>Questions not answered: "
-                    + _h("; ".join(labels.get(s, s) for s in report["session"]["skipped"])) + ".</p>")
+        body.append(
+            "<p>Questions not answered: "
+            + _h("; ".join(labels.get(s, s) for s in report["session"]["skipped"]))
+            + ".</p>"
+        )
     if report["notes"]:
         body.append("<h2>Notes</h2><ul>" + "".join(f"<li>{_h(n)}</li>" for n in report["notes"]) + "</ul>")
     body.append(f"<footer><hr><p>{_h(_footer(report))}</p></footer>")

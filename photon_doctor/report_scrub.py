@@ -24,8 +24,18 @@ from photon_doctor.foundation.redact import MASK, SECRET_KEYS, redact
 
 #: Fragments that make a key secret-looking (matched against the lower-cased key).
 _SECRET_KEY_PARTS = (
-    "token", "password", "passwd", "passphrase", "secret", "claim_code", "claimcode", "authorization",
-    "api_key", "apikey", "cookie", "credential",
+    "token",
+    "password",
+    "passwd",
+    "passphrase",
+    "secret",
+    "claim_code",
+    "claimcode",
+    "authorization",
+    "api_key",
+    "apikey",
+    "cookie",
+    "credential",
 )
 _SECRET_WORDS = (
     r"(?:access_token|refresh_token|token|password|passwd|pwd|passphrase|psk|claim_code|claimcode|"
@@ -34,13 +44,32 @@ _SECRET_WORDS = (
 _NOT_MASKED = r"(?!" + re.escape(MASK) + r")"  # so that scrubbing twice changes nothing
 _PATTERNS: tuple[tuple[re.Pattern[str], str], ...] = (
     # Command-line options: --token X, --password=X, --claim-code X (-p X is too ambiguous to guess at).
-    (re.compile(r"(--(?:access-)?(?:token|password|passphrase|claim-code)(?:=|\s+))" + _NOT_MASKED
-                + r"(\"[^\"]*\"|'[^']*'|\S+)", re.IGNORECASE), r"\1" + MASK),
+    (
+        re.compile(
+            r"(--(?:access-)?(?:token|password|passphrase|claim-code)(?:=|\s+))"
+            + _NOT_MASKED
+            + r"(\"[^\"]*\"|'[^']*'|\S+)",
+            re.IGNORECASE,
+        ),
+        r"\1" + MASK,
+    ),
     # key=value and "key": "value" pairs (JSON, form bodies, log lines).
-    (re.compile(r"(\b" + _SECRET_WORDS + r"[\"']?\s*[:=]\s*[\"']?)" + _NOT_MASKED + r"([^\s\"'&,;}\]]+)",
-                re.IGNORECASE), r"\1" + MASK),
-    (re.compile(r"(Authorization:\s*(?:(?:Basic|Bearer|Token)\s+)?)" + _NOT_MASKED
-                + r"(?!(?:Basic|Bearer|Token)\b)[^\s\"']+", re.IGNORECASE), r"\1" + MASK),
+    (
+        re.compile(
+            r"(\b" + _SECRET_WORDS + r"[\"']?\s*[:=]\s*[\"']?)" + _NOT_MASKED + r"([^\s\"'&,;}\]]+)",
+            re.IGNORECASE,
+        ),
+        r"\1" + MASK,
+    ),
+    (
+        re.compile(
+            r"(Authorization:\s*(?:(?:Basic|Bearer|Token)\s+)?)"
+            + _NOT_MASKED
+            + r"(?!(?:Basic|Bearer|Token)\b)[^\s\"']+",
+            re.IGNORECASE,
+        ),
+        r"\1" + MASK,
+    ),
 )
 #: Shapes that cannot reach into markup, so they are also safe on a rendered page: a Particle access token is
 #: 40 hex digits, a claim code 63 characters of the base64 alphabet.

@@ -86,9 +86,11 @@ def probe_observations(
         switch = targets.switch_listening
 
         def switch_if_allowed(port: str) -> None:
-            if not ask.confirm(f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
-                               "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
-                               "Go ahead?"):
+            if not ask.confirm(
+                f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
+                "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
+                "Go ahead?"
+            ):
                 raise RuntimeError("you chose not to; its settings were not read")
             switch(port)
 
@@ -102,13 +104,24 @@ def probe_observations(
     if "serial" in observed:
         observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
     # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
-    unique = list({(u.probe, u.id, u.reason): u for u in result.unavailable
-                   if u.probe not in observed or (u.id in SERIAL_DETAIL_IDS and u.id not in known)}.values())
+    unique = list(
+        {
+            (u.probe, u.id, u.reason): u
+            for u in result.unavailable
+            if u.probe not in observed or (u.id in SERIAL_DETAIL_IDS and u.id not in known)
+        }.values()
+    )
     return known, unique, probe_facts(result)
 
 
-def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailable], *, verbose: bool = False,
-                   plan: bool = True) -> None:
+def show_diagnosis(
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    unavailable: list[Unavailable],
+    *,
+    verbose: bool = False,
+    plan: bool = True,
+) -> None:
     """The diagnosis on stdout: rich tables on a terminal, plain text when piped. ``plan=False`` leaves the plan
     out (a dry run lists it, with its commands, once)."""
     from photon_doctor.environment import current, print_result
@@ -119,9 +132,13 @@ def show_diagnosis(kb: KnowledgeBase, d: Diagnosis, unavailable: list[Unavailabl
     if env.colour(env.out):
         from rich.console import Console
 
-        Console(file=env.out, highlight=False).print(diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose))
+        Console(file=env.out, highlight=False).print(
+            diagnosis_rich(kb, d, unavailable=unavailable, verbose=verbose)
+        )
     else:
-        print_result(diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose, width=env.width(env.out)))
+        print_result(
+            diagnosis_text(kb, d, unavailable=unavailable, verbose=verbose, width=env.width(env.out))
+        )
 
 
 def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved: Session) -> str:
@@ -130,7 +147,9 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
     interview.observations.update(saved.observed())
     interview.skipped.update(s for s in saved.skipped if s in kb.observations)
     interview.restore_session_fields({**saved.interview_state, "skipped": list(saved.skipped)})
-    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in interview.skipped)
+    interview.history.extend(
+        o for o in saved.answer_order if o in interview.observations or o in interview.skipped
+    )
     asked = saved.questions_asked
     interview.asked = asked if asked is not None else len(interview.history)
     pending = saved.pending_question
@@ -141,8 +160,14 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
     return f"Resuming the session {path}: {kept}{where}."
 
 
-def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview, answerer: TerminalAnswerer,
-               unavailable: list[Unavailable], session_path: Path | None) -> tuple[Diagnosis, bool]:
+def _interview(
+    kb: KnowledgeBase,
+    options: DiagnoseOptions,
+    interview: Interview,
+    answerer: TerminalAnswerer,
+    unavailable: list[Unavailable],
+    session_path: Path | None,
+) -> tuple[Diagnosis, bool]:
     """Ask until the core says stop; ``quit`` asks whether to stop without a diagnosis. Returns the diagnosis and
     whether the person chose to see it after quitting (then no fix is carried out). Saves and raises on Ctrl-C,
     on the end of input (no terminal: :class:`NoTerminal`), or when the person stops."""
@@ -159,22 +184,29 @@ def _interview(kb: KnowledgeBase, options: DiagnoseOptions, interview: Interview
                 interview.quit = False
                 continue
             path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
-            raise Interrupted(f"stopped without a diagnosis; your answers are saved in {path} "
-                              "(continue with --resume)")
+            raise Interrupted(
+                f"stopped without a diagnosis; your answers are saved in {path} (continue with --resume)"
+            )
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
         path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
         if isinstance(exc, EOFError) and not answerer.person.inp.isatty():
-            raise NoTerminal(f"no terminal to answer questions on: add --no-input (or give answers with -a); "
-                             f"the session so far is saved in {path}") from None
-        raise Interrupted(f"interrupted; the session so far is saved in {path} (continue with --resume)") from None
+            raise NoTerminal(
+                f"no terminal to answer questions on: add --no-input (or give answers with -a); "
+                f"the session so far is saved in {path}"
+            ) from None
+        raise Interrupted(
+            f"interrupted; the session so far is saved in {path} (continue with --resume)"
+        ) from None
     except PhotonDoctorError:
         raise
     except Exception:
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
         try:
-            save_session(session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
-                         session_path)
+            save_session(
+                session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
+                session_path,
+            )
         except (PhotonDoctorError, OSError):
             pass  # the bug is the news; a session that cannot be saved must not hide it
         raise
@@ -187,8 +219,13 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     interview = Interview(kb, verbose=options.verbose)
     env = current()
     demo = options.simulated
-    answerer = TerminalAnswerer(kb, dict(demo.answers) if demo else None, verbose=options.verbose, quiet=options.quiet,
-                                person=TerminalPerson.of(env))
+    answerer = TerminalAnswerer(
+        kb,
+        dict(demo.answers) if demo else None,
+        verbose=options.verbose,
+        quiet=options.quiet,
+        person=TerminalPerson.of(env),
+    )
     session_path: Path | None = None
     if options.resume:
         session_path, saved = read_session(kb, options.session_path)
@@ -198,27 +235,36 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     at_terminal = env.isatty(env.input)
     by_default = not options.auto and not options.no_probe and not options.no_input and at_terminal
     if by_default:
-        answerer.tell("First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
-                      "login and this computer's network. It asks before changing anything on the device. "
-                      "(--no-probe skips this.)")
+        answerer.tell(
+            "First, photon-doctor looks at what it can check by itself: a Photon on USB, your Particle "
+            "login and this computer's network. It asks before changing anything on the device. "
+            "(--no-probe skips this.)"
+        )
     elif not options.auto and not options.no_probe and demo is None:
-        answerer.note("Not probing (no terminal to ask before touching the device): add --auto to let "
-                      "photon-doctor check the device, the cloud and this network by itself.")
+        answerer.note(
+            "Not probing (no terminal to ask before touching the device): add --auto to let "
+            "photon-doctor check the device, the cloud and this network by itself."
+        )
     targets = demo.probes if demo else None  # a real Photon's probes are built once, when first needed
     if options.auto or by_default:
         if targets is None:
             from photon_doctor.wiring import real_targets
 
             targets = real_targets(options)
-        probed, unavailable, facts = probe_observations(kb, targets, options.quiet, answerer if by_default else None)
+        probed, unavailable, facts = probe_observations(
+            kb, targets, options.quiet, answerer if by_default else None
+        )
         interview.observations.update(probed)
     if demo is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
         from photon_doctor.foundation.evidence import Provenance
 
         given = observations_from_mapping(
-            kb, demo.answers, Provenance("scenario", f"what the owner in '{demo.scenario}' would answer"),
-            f"scenario {demo.scenario}")
+            kb,
+            demo.answers,
+            Provenance("scenario", f"what the owner in '{demo.scenario}' would answer"),
+            f"scenario {demo.scenario}",
+        )
         for k, v in given.items():
             interview.observations.setdefault(k, v)
     interview.observations.update(collect_answers(kb, options))

@@ -23,8 +23,16 @@ class TerminalAnswerer:
     ``hints`` (the demo) shows, under each question, what the simulated device's owner would answer.
     """
 
-    def __init__(self, kb: KnowledgeBase, hints: dict[str, Any] | None = None, *, verbose: bool = False,
-                 quiet: bool = False, width: int | None = None, person: TerminalPerson | None = None) -> None:
+    def __init__(
+        self,
+        kb: KnowledgeBase,
+        hints: dict[str, Any] | None = None,
+        *,
+        verbose: bool = False,
+        quiet: bool = False,
+        width: int | None = None,
+        person: TerminalPerson | None = None,
+    ) -> None:
         self.kb = kb
         self.person = person if person is not None else TerminalPerson(width=width)
         self.hints = hints or {}
@@ -47,12 +55,20 @@ class TerminalAnswerer:
 
     def _choices(self, odef: ObservationDef) -> list[str]:
         if odef.kind is Kind.ENUM:
-            return [f"   {i:2}) {meaning}{tag(value, self.verbose)}"
-                    for i, (value, meaning) in enumerate(odef.choices.items(), 1)]
+            return [
+                f"   {i:2}) {meaning}{tag(value, self.verbose)}"
+                for i, (value, meaning) in enumerate(odef.choices.items(), 1)
+            ]
         if odef.kind is Kind.FIXES and odef.choices:  # a checklist: tick all that apply
-            return [f"   {i:2}) {text}{tag(key, self.verbose)}" for i, (key, text) in enumerate(odef.choices.items(), 1)]
+            return [
+                f"   {i:2}) {text}{tag(key, self.verbose)}"
+                for i, (key, text) in enumerate(odef.choices.items(), 1)
+            ]
         if odef.kind is Kind.FIXES:
-            return [f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}" for i, fix in enumerate(self.kb.fixes.values(), 1)]
+            return [
+                f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}"
+                for i, fix in enumerate(self.kb.fixes.values(), 1)
+            ]
         return []
 
     def _hint(self, odef: ObservationDef) -> Any:
@@ -63,7 +79,7 @@ class TerminalAnswerer:
         if odef.id == LED_COLOUR and LED_PATTERN in self.hints:
             return led_colour_of(str(self.hints[LED_PATTERN]))
         if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get(FIXES_TRIED_FAILED), list):
-            return odef.id[len(TRIED_PREFIX):] in self.hints[FIXES_TRIED_FAILED]
+            return odef.id[len(TRIED_PREFIX) :] in self.hints[FIXES_TRIED_FAILED]
         return None
 
     def _hint_text(self, odef: ObservationDef) -> str:
@@ -101,7 +117,9 @@ class TerminalAnswerer:
                 hint = valid_values(self.kb, odef)
             self.tell(f"  ({hint}; ? = don't know, why, help, back, quit)")
             if self._hint(odef) is not None:
-                self.tell(f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}")
+                self.tell(
+                    f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}"
+                )
         return self.person.prompt("> ")
 
     def confirm(self, question: str) -> bool:
@@ -117,8 +135,10 @@ class TerminalAnswerer:
     def confirm_quit(self) -> str:
         """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""
         while True:
-            self.tell("Stop without a diagnosis? y = stop (the answers are saved), n = go on answering, "
-                      "d = show the diagnosis from the answers so far")
+            self.tell(
+                "Stop without a diagnosis? y = stop (the answers are saved), n = go on answering, "
+                "d = show the diagnosis from the answers so far"
+            )
             word = self.person.prompt("> ").strip().lower()
             if word in ("y", "yes", "stop", "q", "quit"):
                 return "stop"

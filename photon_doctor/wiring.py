@@ -50,8 +50,9 @@ def host_config(options: DiagnoseOptions) -> Any:
         host, _, port_text = options.cloud_endpoint.rpartition(":")
         port = ascii_int(port_text)
         if not host or port is None or not 0 < port < 65536:
-            raise UsageError(f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), "
-                             f"got '{options.cloud_endpoint}'")
+            raise UsageError(
+                f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), got '{options.cloud_endpoint}'"
+            )
         changes["cloud_host"], changes["cloud_port"] = host, port
     return HostNetworkConfig(**changes)
 
@@ -68,8 +69,10 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     from photon_doctor.probes.usb import UsbProbe
 
     if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
-        raise UsageError(f"--probe-timeout must be a number of seconds above 0 and at most {MAX_PROBE_TIMEOUT:g}, "
-                         f"not {options.probe_timeout:g}")
+        raise UsageError(
+            f"--probe-timeout must be a number of seconds above 0 and at most {MAX_PROBE_TIMEOUT:g}, "
+            f"not {options.probe_timeout:g}"
+        )
     if options.api_url:
         try:
             check_api_url(options.api_url)
@@ -85,7 +88,10 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
     except TokenNotFound:
         api_url = options.api_url  # the cloud probe will say that there is no token
     probes: dict[str, Probe] = {
-        "usb": UsbProbe(), "serial": SerialProbe(), "cloud": CloudProbe(), "host": HostNetworkProbe(host_config(options)),
+        "usb": UsbProbe(),
+        "serial": SerialProbe(),
+        "cloud": CloudProbe(),
+        "host": HostNetworkProbe(host_config(options)),
     }
     notes = []
     if options.softap_url:
@@ -93,11 +99,22 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
         # is usually the router, which must not be sent setup commands.
         probes["softap"] = SoftAPProbe()
     else:
-        notes.append(Unavailable("softap", "not probed: join the device's Photon-XXXXXX Wi-Fi while it blinks dark "
-                                           f"blue, then add --softap-url {DEFAULT_SOFTAP_URL}"))
+        notes.append(
+            Unavailable(
+                "softap",
+                "not probed: join the device's Photon-XXXXXX Wi-Fi while it blinks dark "
+                f"blue, then add --softap-url {DEFAULT_SOFTAP_URL}",
+            )
+        )
     ctx = ProbeContext(
-        serial_port=options.port, softap_url=options.softap_url, api_url=api_url, token=token,
-        device_id=options.device_id, target_ssid=options.ssid, timeout=options.probe_timeout, extra=extra,
+        serial_port=options.port,
+        softap_url=options.softap_url,
+        api_url=api_url,
+        token=token,
+        device_id=options.device_id,
+        target_ssid=options.ssid,
+        timeout=options.probe_timeout,
+        extra=extra,
     )
     return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0, notes=notes)
 
@@ -111,14 +128,28 @@ def simulated_targets(sim: SimulatedPhoton, timeout: float = 3.0) -> AutoTargets
 
     ep = sim.endpoints()
     host = HostNetworkProbe(
-        HostNetworkConfig(connectivity_url=ep.connectivity_url, cloud_host=ep.cloud_host, cloud_port=ep.cloud_port,
-                          platform="linux"),
+        HostNetworkConfig(
+            connectivity_url=ep.connectivity_url,
+            cloud_host=ep.cloud_host,
+            cloud_port=ep.cloud_port,
+            platform="linux",
+        ),
         runner=sim.host_runner,
     )
-    probes: dict[str, Probe] = {"serial": SerialProbe(), "softap": SoftAPProbe(), "cloud": CloudProbe(), "host": host}
+    probes: dict[str, Probe] = {
+        "serial": SerialProbe(),
+        "softap": SoftAPProbe(),
+        "cloud": CloudProbe(),
+        "host": host,
+    }
     ctx = ProbeContext(
-        serial_port=ep.serial_port, softap_url=ep.softap_url, softap_tcp=ep.softap_tcp, api_url=ep.api_url,
-        token=ep.token, target_ssid=sim.scenario.ssid, timeout=timeout,
+        serial_port=ep.serial_port,
+        softap_url=ep.softap_url,
+        softap_tcp=ep.softap_tcp,
+        api_url=ep.api_url,
+        token=ep.token,
+        target_ssid=sim.scenario.ssid,
+        timeout=timeout,
         extra={"serial_idle": 0.05, "listen_hold": 0.05},
     )
     return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=0.05)

@@ -7,8 +7,9 @@ network) and answers in the contract's terms. pyserial and requests errors are t
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any, Mapping, Protocol
+from typing import Any, Protocol
 
 from photon_doctor.foundation.errors import DeviceError
 from photon_doctor.foundation.evidence import Observation, Unavailable

@@ -76,7 +76,7 @@ class CloudProbe:
         """Gather the cloud observations; every failure becomes an ``Unavailable`` entry."""
         try:
             return self._run(ctx)
-        except Exception as exc:  # noqa: BLE001 - the Probe contract: run() never raises
+        except Exception as exc:
             reason = redact(f"cloud probe failed unexpectedly ({type(exc).__name__})")
             return ProbeReport(NAME, unavailable=(Unavailable(NAME, reason),))
 

@@ -84,7 +84,8 @@ def check_api_url(url: str) -> str:
     if parts.scheme == "http" and host:
         raise InsecureApiUrl(
             f"refusing the API URL {parts.scheme}://{parts.netloc}: plain http:// would send the access token in "
-            "clear over the network (use https://, or http:// only to this computer)")
+            "clear over the network (use https://, or http:// only to this computer)"
+        )
     raise InsecureApiUrl(f"the API URL {url[:80]!r} is not an https:// URL")
 
 
@@ -258,7 +259,6 @@ class CloudClient:
             )
         return body
 
-
     def _body(self, response: requests.Response, line: str, host: str) -> bytes:
         """Read the body: at most MAX_BODY_BYTES, within ``timeout`` seconds overall (a server that drips one byte
         at a time never trips the per-read timeout). Raises CloudUnreachable or MalformedResponse in words."""
@@ -276,22 +276,27 @@ class CloudClient:
                     self.trace.append(f"{line} -> body too large")
                     raise MalformedResponse(
                         f"the Particle cloud's answer to {line} is larger than {MAX_BODY_BYTES // (1024 * 1024)} "
-                        "MB: not read (an API answer is a few kilobytes)", response.status_code)
+                        "MB: not read (an API answer is a few kilobytes)",
+                        response.status_code,
+                    )
                 if time.monotonic() > deadline:
                     self.trace.append(f"{line} -> too slow")
                     raise CloudUnreachable(
                         f"the Particle cloud at {host} sent its answer to {line} too slowly "
-                        f"({size} bytes in {self.timeout:g} s): gave up")
+                        f"({size} bytes in {self.timeout:g} s): gave up"
+                    )
         except urllib3.exceptions.ReadTimeoutError:
             self.trace.append(f"{line} -> timeout")
             raise CloudUnreachable(
                 f"the Particle cloud at {host} stopped sending its answer to {line} "
-                f"(nothing for {self.timeout:g} s after {size} bytes)") from None
+                f"(nothing for {self.timeout:g} s after {size} bytes)"
+            ) from None
         except (urllib3.exceptions.ProtocolError, urllib3.exceptions.DecodeError):
             self.trace.append(f"{line} -> cut short")
             raise CloudUnreachable(
                 f"the Particle cloud's answer to {line} broke off after {size} bytes: the connection closed "
-                "before the whole answer arrived") from None
+                "before the whole answer arrived"
+            ) from None
         except (urllib3.exceptions.HTTPError, OSError):
             self.trace.append(f"{line} -> dropped")
             raise CloudUnreachable(

@@ -135,7 +135,7 @@ class HostNetworkProbe:
         """Gather the host-network observations; every failure becomes an ``Unavailable`` entry."""
         try:
             return self._run(ctx)
-        except Exception as exc:  # noqa: BLE001 - the Probe contract: run() never raises
+        except Exception as exc:
             reason = redact(f"host-network probe failed unexpectedly ({type(exc).__name__})")
             return ProbeReport(NAME, unavailable=(Unavailable(NAME, reason),))
 
@@ -153,7 +153,7 @@ class HostNetworkProbe:
             link_known = True
         except ProbeFailure as exc:
             unavailable += [Unavailable(NAME, str(exc), i) for i in ("network_band", "network_security")]
-        except Exception as exc:  # noqa: BLE001 - a spoiled Wi-Fi reading loses these two facts, not the probe
+        except Exception as exc:
             why = redact(f"could not read this computer's Wi-Fi connection ({_kind(exc)}): {NO_BAND}")
             unavailable += [Unavailable(NAME, why, i) for i in ("network_band", "network_security")]
         if link_known and link is None:

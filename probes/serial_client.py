@@ -111,7 +111,9 @@ def open_error(port: str, exc: Exception) -> ProbeFailure:
         return ProbeFailure(f"port {port}: no such device (is the Photon plugged in?)")
     if code in (errno.EBUSY, errno.EAGAIN, errno.EWOULDBLOCK):
         # EAGAIN: another process holds the exclusive (flock) lock taken in open_port.
-        return ProbeFailure(f"port {port}: busy, in use by another program (close it, or wait for it to finish)")
+        return ProbeFailure(
+            f"port {port}: busy, in use by another program (close it, or wait for it to finish)"
+        )
     reason = str(exc).splitlines()[0] if str(exc) else type(exc).__name__
     return ProbeFailure(redact(f"port {port}: cannot open ({reason})"))
 
@@ -125,15 +127,22 @@ def open_port(
     other's replies; the second one is told the port is in use.
     """
     try:
-        return serial.serial_for_url(port, baudrate=baudrate, timeout=read_timeout, write_timeout=1.0,
-                                     **(_EXCLUSIVE if exclusive else {}))
+        return serial.serial_for_url(
+            port,
+            baudrate=baudrate,
+            timeout=read_timeout,
+            write_timeout=1.0,
+            **(_EXCLUSIVE if exclusive else {}),
+        )
     except _OPEN_ERRORS as exc:
         raise open_error(port, exc) from exc
 
 
 def _switch_baud(port: str, baudrate: int, hold: float) -> None:
     # Open at 9600 first so that the rate really changes (a Linux host only tells the device about changes).
-    ser = open_port(port, exclusive=False)  # a touch that reads nothing: it may go beside our own open console
+    ser = open_port(
+        port, exclusive=False
+    )  # a touch that reads nothing: it may go beside our own open console
     try:
         ser.baudrate = baudrate
         time.sleep(hold)

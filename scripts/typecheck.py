@@ -54,15 +54,28 @@ def main() -> int:
         modules = sum(1 for p in staged if p.suffix == ".py")
         cache = REPO / ".mypy_cache"
         proc = subprocess.run(
-            [sys.executable, "-m", "mypy", "--config-file", str(REPO / "pyproject.toml"),
-             "--cache-dir", str(cache), "-p", "photon_doctor"],
-            cwd=root, capture_output=True, text=True, check=False,
+            [
+                sys.executable,
+                "-m",
+                "mypy",
+                "--config-file",
+                str(REPO / "pyproject.toml"),
+                "--cache-dir",
+                str(cache),
+                "-p",
+                "photon_doctor",
+            ],
+            cwd=root,
+            capture_output=True,
+            text=True,
+            check=False,
             env={**os.environ, "MYPY_FORCE_COLOR": "0"},
         )
         real = {str(k): str(v.relative_to(REPO)) for k, v in staged.items()}
         pattern = re.compile(r"^(photon_doctor/[^:]+\.py)")
-        out = "\n".join(pattern.sub(lambda m: real.get(m.group(1), m.group(1)), line)
-                        for line in proc.stdout.splitlines())
+        out = "\n".join(
+            pattern.sub(lambda m: real.get(m.group(1), m.group(1)), line) for line in proc.stdout.splitlines()
+        )
         print(out)
         if proc.stderr:
             print(proc.stderr, file=sys.stderr)

@@ -19,10 +19,11 @@ import re
 import secrets
 import threading
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from types import TracebackType
-from typing import Any, Callable
+from typing import Any
 from urllib.parse import parse_qs, urlsplit
 
 from photon_doctor.foundation.redact import redact
@@ -336,8 +337,9 @@ class CloudApiSimulator:
         self._faults: list[list[Any]] = []  # [Fault, remaining count or None]
         #: Extra endpoints tried before the built-in ones: (method, path, query, token) -> (status, body,
         #: headers), or None to pass.
-        self.extra_routes: list[Callable[[str, str, dict[str, str], str | None],
-                                         tuple[int, Any, dict[str, str]] | None]] = []
+        self.extra_routes: list[
+            Callable[[str, str, dict[str, str], str | None], tuple[int, Any, dict[str, str]] | None]
+        ] = []
 
     @property
     def url(self) -> str:

@@ -44,6 +44,7 @@ ANTENNA, IP_CONFIG, CLAIM_CODE, CLAIMED = 2976, 1634, 1762, 1825
 _ANTENNA_BYTE = {"internal": 0, "external": 1, "auto": 3}
 _ANTENNA_NAME = {0: "internal", 1: "external", 3: "auto", 0xFF: "internal"}
 
+
 class DeviceOps:
     """What the stand-ins can do to the world (under its lock). Raises LookupError when not in DFU mode."""
 
@@ -60,7 +61,12 @@ class DeviceOps:
         """How the device shows up on USB."""
         d = self.world.device
         mode = "dfu" if d.mode is Mode.DFU else "off" if d.mode is Mode.OFF else "serial"
-        return {"mode": mode, "device_id": d.device_id, "platform_id": d.platform_id, "device_os": d.device_os}
+        return {
+            "mode": mode,
+            "device_id": d.device_id,
+            "platform_id": d.platform_id,
+            "device_os": d.device_os,
+        }
 
     def enter_dfu(self) -> None:
         """``particle usb dfu``: reboot into DFU mode."""
@@ -85,7 +91,7 @@ class DeviceOps:
         img[ANTENNA] = _ANTENNA_BYTE.get(d.antenna, 0)
         img[IP_CONFIG] = 1 if d.ip_mode == "static" else 0
         code = (d.claim_code or "").encode("ascii", "replace")[:63]
-        img[CLAIM_CODE:CLAIM_CODE + len(code)] = code
+        img[CLAIM_CODE : CLAIM_CODE + len(code)] = code
         img[CLAIMED] = 1 if d.claimed_flag else 0
         return img
 
@@ -95,7 +101,7 @@ class DeviceOps:
         if offset < 0 or offset + len(data) > DCT_SIZE:
             raise ValueError(f"address {offset} + {len(data)} is outside the DCT")
         img = self.dct_image()
-        img[offset:offset + len(data)] = data
+        img[offset : offset + len(data)] = data
         touched = range(offset, offset + len(data))
         if ANTENNA in touched:
             d.antenna = _ANTENNA_NAME.get(img[ANTENNA], "internal")
@@ -103,7 +109,9 @@ class DeviceOps:
             d.ip_mode = "static" if img[IP_CONFIG] == 1 else "dynamic"
         if any(i in touched for i in range(CLAIM_CODE, CLAIMED)):
             raw = bytes(img[CLAIM_CODE:CLAIMED])
-            d.claim_code = None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
+            d.claim_code = (
+                None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
+            )
         if CLAIMED in touched:
             d.claimed_flag = img[CLAIMED] == 1
         modelled = {ANTENNA, IP_CONFIG, *range(CLAIM_CODE, CLAIMED + 1)}
@@ -116,7 +124,7 @@ class DeviceOps:
     def read(self, alt: int, address: int, length: int, leave: bool) -> bytes:
         """A DFU upload (alt 1: the DCT)."""
         self._need_dfu()
-        data = bytes(self.dct_image()[address:address + length]) if alt == 1 else b"\xff" * length
+        data = bytes(self.dct_image()[address : address + length]) if alt == 1 else b"\xff" * length
         if leave:
             self.world.boot()
         return data
@@ -206,7 +214,7 @@ class _Handler(BaseHTTPRequestHandler):
         if not self.path.startswith(prefix):
             self._send(404, {"error": "not found"})
             return
-        op = self.path[len(prefix):]
+        op = self.path[len(prefix) :]
         length = int(self.headers.get("Content-Length") or 0)
         try:
             body = json.loads(self.rfile.read(length) or b"{}") if method == "POST" else {}
@@ -284,8 +292,9 @@ class ControlServer:
         """Serve on 127.0.0.1 (a free port) in a thread."""
         self._server = _Server(self.ops)
         # A short poll: stop() waits for serve_forever to notice, and the demo should not wait half a second.
-        self._thread = threading.Thread(target=self._server.serve_forever, args=(0.05,), name="photon-control",
-                                        daemon=True)
+        self._thread = threading.Thread(
+            target=self._server.serve_forever, args=(0.05,), name="photon-control", daemon=True
+        )
         self._thread.start()
         return self
 
@@ -350,7 +359,7 @@ class SimulatedTools:
             shutil.rmtree(self.bindir, ignore_errors=True)
             self.bindir = None
 
-    def __enter__(self) -> SimulatedTools:  # noqa: PYI034 - start() returns self
+    def __enter__(self) -> SimulatedTools:
         return self.start()
 
     def __exit__(self, *exc: object) -> None:

@@ -43,7 +43,10 @@ def healthy_world(seed: int = 6) -> World:
         accounts={ACCOUNT: Account(ACCOUNT, {token})},
         devices={
             device_id: CloudDevice(
-                device_id=device_id, owner=ACCOUNT, name="photon-on-the-desk", public_key_der=public_key_der(key)
+                device_id=device_id,
+                owner=ACCOUNT,
+                name="photon-on-the-desk",
+                public_key_der=public_key_der(key),
             )
         },
     )

@@ -73,7 +73,9 @@ def make_fleet(size: int, seed: int = 1, now: float = 1_780_000_000.0) -> list[F
     site_no = 0
     while len(devices) < size:
         site_no += 1
-        site_ip = f"10.{site_no >> 16 & 255}.{site_no >> 8 & 255}.{site_no & 255}"  # unique up to 16 million sites
+        site_ip = (
+            f"10.{site_no >> 16 & 255}.{site_no >> 8 & 255}.{site_no & 255}"  # unique up to 16 million sites
+        )
         members = min(size - len(devices), rng.randint(1, 8))
         site_dark = members >= 3 and rng.random() < 0.04 / 0.55  # ~4 % of devices sit at dark sites
         dark_at = now - rng.uniform(2, 72) * 3600
@@ -96,13 +98,24 @@ def _draw(rng: random.Random) -> str | None:
 
 
 def _device(
-    rng: random.Random, index: int, site_ip: str, planted: str | None, now: float, dark_at: float, outage_at: float
+    rng: random.Random,
+    index: int,
+    site_ip: str,
+    planted: str | None,
+    now: float,
+    dark_at: float,
+    outage_at: float,
 ) -> FleetDevice:
     device_id = f"{rng.getrandbits(96):024x}"
     online, last_heard = True, now - rng.uniform(0, 120)
     firmware = NEW_FIRMWARE if rng.random() < 0.1 else OLD_FIRMWARE
     system = rng.choice(("2.3.1", "2.3.1", "2.2.0", "1.5.2"))
-    rssi, net_dc, cloud_dc, reason = rng.randint(-68, -45), rng.randint(0, 2), rng.randint(0, 2), "network_disconnect"
+    rssi, net_dc, cloud_dc, reason = (
+        rng.randint(-68, -45),
+        rng.randint(0, 2),
+        rng.randint(0, 2),
+        "network_disconnect",
+    )
     if planted == "weak_signal":
         online = rng.random() < 0.3
         rssi, net_dc, cloud_dc = rng.randint(-89, -82), rng.randint(12, 60), rng.randint(12, 60)
@@ -123,8 +136,20 @@ def _device(
         # Three hours to a few months ago: before the planted cloud incident (failures that coincide with an
         # incident cannot be told apart by their timing).
         last_heard = now - math.exp(rng.uniform(1.1, 7.5)) * 3600
-    return FleetDevice(device_id, f"photon-{index:06d}", site_ip, online, last_heard, firmware, system, rssi,
-                       net_dc, cloud_dc, reason, planted)
+    return FleetDevice(
+        device_id,
+        f"photon-{index:06d}",
+        site_ip,
+        online,
+        last_heard,
+        firmware,
+        system,
+        rssi,
+        net_dc,
+        cloud_dc,
+        reason,
+        planted,
+    )
 
 
 def device_json(d: FleetDevice, product_id: int) -> dict[str, Any]:
@@ -158,12 +183,18 @@ def diagnostics_json(d: FleetDevice) -> dict[str, Any]:
         "device": {
             "network": {
                 "signal": signal_block(d.rssi),
-                "connection": {**connection, "disconnects": d.network_disconnects,
-                               "disconnect_reason": "error" if d.network_disconnects else "none"},
+                "connection": {
+                    **connection,
+                    "disconnects": d.network_disconnects,
+                    "disconnect_reason": "error" if d.network_disconnects else "none",
+                },
             },
             "cloud": {
-                "connection": {**connection, "disconnects": d.cloud_disconnects,
-                               "disconnect_reason": d.cloud_reason if d.cloud_disconnects or not d.online else "none"},
+                "connection": {
+                    **connection,
+                    "disconnects": d.cloud_disconnects,
+                    "disconnect_reason": d.cloud_reason if d.cloud_disconnects or not d.online else "none",
+                },
                 "coap": {"transmit": 12, "retransmit": 0, "unack": 0, "round_trip": 180},
                 "publish": {"rate_limited": 0},
             },
@@ -196,8 +227,14 @@ class TokenBucket:
 class FleetCloud:
     """Answers the fleet endpoints for one token. ``requests`` counts every request, ``rate_limited`` the 429s."""
 
-    def __init__(self, devices: list[FleetDevice], token: str, product_id: int = DEFAULT_PRODUCT,
-                 rate: float = 2000.0, burst: int = 200) -> None:
+    def __init__(
+        self,
+        devices: list[FleetDevice],
+        token: str,
+        product_id: int = DEFAULT_PRODUCT,
+        rate: float = 2000.0,
+        burst: int = 200,
+    ) -> None:
         self.devices = devices
         self.by_id = {d.device_id: d for d in devices}
         self.token = token
@@ -207,8 +244,9 @@ class FleetCloud:
         self.rate_limited = 0
         self._lock = threading.Lock()
 
-    def route(self, method: str, path: str, query: dict[str, str], token: str | None
-              ) -> tuple[int, Any, dict[str, str]] | None:
+    def route(
+        self, method: str, path: str, query: dict[str, str], token: str | None
+    ) -> tuple[int, Any, dict[str, str]] | None:
         """The answer to a fleet request, or None if the path is not a fleet endpoint (or not this token's)."""
         product = _PRODUCT_DEVICES.match(path)
         vitals = _VITALS.match(path)
@@ -245,7 +283,7 @@ class FleetCloud:
             return 400, {"error": "bad_request", "error_description": "page and per_page must be numbers"}, {}
         if page < 1 or per_page < 1:
             return 400, {"error": "bad_request", "error_description": "page and per_page start at 1"}, {}
-        chunk = self.devices[(page - 1) * per_page: page * per_page]
+        chunk = self.devices[(page - 1) * per_page : page * per_page]
         total_pages = max(1, math.ceil(len(self.devices) / per_page))
         meta = {"page": page, "per_page": per_page, "total_pages": total_pages, "total": len(self.devices)}
         return 200, {"devices": [device_json(d, self.product_id) for d in chunk], "meta": meta}, {}
@@ -257,8 +295,16 @@ class FleetSimulator:
     ``url`` and ``token`` once started; ``cloud`` is the :class:`FleetCloud` (request counts, devices).
     """
 
-    def __init__(self, size: int, seed: int = 1, *, rate: float = 2000.0, burst: int = 200,
-                 now: float | None = None, product_id: int = DEFAULT_PRODUCT) -> None:
+    def __init__(
+        self,
+        size: int,
+        seed: int = 1,
+        *,
+        rate: float = 2000.0,
+        burst: int = 200,
+        now: float | None = None,
+        product_id: int = DEFAULT_PRODUCT,
+    ) -> None:
         from photon_doctor.simulator.factory import account_token, healthy_world
 
         self.world = healthy_world()
@@ -272,7 +318,7 @@ class FleetSimulator:
     def url(self) -> str:
         return self.api.url
 
-    def __enter__(self) -> FleetSimulator:  # noqa: PYI034 - as CloudApiSimulator
+    def __enter__(self) -> FleetSimulator:
         self.api.start()
         return self
 

@@ -124,7 +124,9 @@ class InternetSimulator:
 
     def start(self) -> InternetSimulator:
         self._http = _PortalServer(self.world)
-        self._http_thread = threading.Thread(target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-internet", daemon=True)
+        self._http_thread = threading.Thread(
+            target=self._http.serve_forever, kwargs={"poll_interval": 0.05}, name="sim-internet", daemon=True
+        )
         self._http_thread.start()
         with self.world.lock:
             ap = next((a for a in self.world.networks if a.ssid == self.world.host_ssid), None)

@@ -136,8 +136,20 @@ def public_key_blob(world: World) -> bytes:
 
 
 #: The keys each JSON-request command knows, True for a string value, False for a primitive (softap.cpp).
-CONFIGURE_KEYS = {"idx": False, "ssid": True, "pwd": True, "ch": False, "sec": False, "eap": False,
-                  "oi": True, "ii": True, "crt": True, "ek": True, "key": True, "ca": True}
+CONFIGURE_KEYS = {
+    "idx": False,
+    "ssid": True,
+    "pwd": True,
+    "ch": False,
+    "sec": False,
+    "eap": False,
+    "oi": True,
+    "ii": True,
+    "crt": True,
+    "ek": True,
+    "key": True,
+    "ca": True,
+}
 SET_KEYS = {"k": True, "v": True}
 #: ``SetValueCommand``: ``strncpy`` into 3- and 64-byte buffers, then the last byte is cut: 2 and 63 bytes.
 _SET_KEY_BYTES, _SET_VALUE_BYTES = 2, 63

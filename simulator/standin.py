@@ -48,7 +48,7 @@ def simulated_binary(app: str) -> bytes:
 def app_of(binary: bytes) -> str:
     """The application a binary holds: a simulated one names it; anything else is someone's own application."""
     if binary.startswith(BINARY_MARKER):
-        return binary[len(BINARY_MARKER):].split(b"\n", 1)[0].decode("ascii", "replace") or "user"
+        return binary[len(BINARY_MARKER) :].split(b"\n", 1)[0].decode("ascii", "replace") or "user"
     return "user"
 
 
@@ -65,11 +65,17 @@ def call(op: str, body: dict[str, Any] | None = None) -> dict[str, Any]:
     """One request to the control endpoint. Raises Refused, or SystemExit when there is no simulator."""
     base = os.environ.get(CONTROL_ENV)
     if not base:
-        sys.stderr.write(f"this is a simulated stand-in for the photon-doctor demo; {CONTROL_ENV} is not set\n")
+        sys.stderr.write(
+            f"this is a simulated stand-in for the photon-doctor demo; {CONTROL_ENV} is not set\n"
+        )
         raise SystemExit(EX_SOFTWARE)
     data = None if body is None else json.dumps(body).encode("utf-8")
-    request = urllib.request.Request(f"{base}/{op}", data=data, method="GET" if body is None else "POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        f"{base}/{op}",
+        data=data,
+        method="GET" if body is None else "POST",
+        headers={"Content-Type": "application/json"},
+    )
     try:
         with urllib.request.urlopen(request, timeout=30) as response:
             return dict(json.loads(response.read() or b"{}"))
@@ -94,8 +100,17 @@ def out(text: str) -> None:
 # --- dfu-util ---------------------------------------------------------------------------------------------------
 def _parse_dfu(argv: list[str]) -> dict[str, Any]:
     opts: dict[str, Any] = {}
-    flags = {"-d": "device", "-a": "alt", "-i": "intf", "-s": "address", "-D": "download", "-U": "upload",
-             "-p": "path", "-S": "serial", "-t": "transfer_size"}
+    flags = {
+        "-d": "device",
+        "-a": "alt",
+        "-i": "intf",
+        "-s": "address",
+        "-D": "download",
+        "-U": "upload",
+        "-p": "path",
+        "-S": "serial",
+        "-t": "transfer_size",
+    }
     i = 0
     while i < len(argv):
         arg = argv[i]
@@ -137,8 +152,10 @@ def dfu_util(argv: list[str]) -> int:
     if opts.get("list"):
         if in_dfu:
             for alt in (0, 1):
-                out(f'Found DFU: [2b04:d006] ver=0250, devnum=12, cfg=1, intf=0, path="1-1", alt={alt}, '
-                    f'name="{_ALT_NAMES[alt]}", serial="{usb["device_id"]}"')
+                out(
+                    f'Found DFU: [2b04:d006] ver=0250, devnum=12, cfg=1, intf=0, path="1-1", alt={alt}, '
+                    f'name="{_ALT_NAMES[alt]}", serial="{usb["device_id"]}"'
+                )
         return 0
     if opts.get("device", "2b04:d006").lower() != "2b04:d006" or not in_dfu:
         sys.stderr.write("dfu-util: No DFU capable USB device available\n")
@@ -150,25 +167,34 @@ def dfu_util(argv: list[str]) -> int:
         alt = int(opts.get("alt", "0"))
         address, length, leave = _address(opts["address"])
     except ValueError:
-        sys.stderr.write(f"dfu-util: invalid alternate setting or address: {opts.get('alt')} {opts['address']}\n")
+        sys.stderr.write(
+            f"dfu-util: invalid alternate setting or address: {opts.get('alt')} {opts['address']}\n"
+        )
         return EX_USAGE
-    out("Opening DFU capable USB device...\nID 2b04:d006\nRun-time device DFU version 011a\n"
+    out(
+        "Opening DFU capable USB device...\nID 2b04:d006\nRun-time device DFU version 011a\n"
         f"Claiming USB DFU Interface...\nSetting Alternate Setting #{alt} ...\n"
         "Determining device status: state = dfuIDLE, status = 0\ndfuIDLE, continuing\n"
         "DFU mode device DFU version 011a\nDevice returned transfer size 4096\n"
-        f'DfuSe interface name: "{_ALT_NAMES.get(alt, "?")[1:].split("/")[0]}"')
+        f'DfuSe interface name: "{_ALT_NAMES.get(alt, "?")[1:].split("/")[0]}"'
+    )
     try:
         if "upload" in opts:
-            data = bytes.fromhex(call("dfu/read", {"alt": alt, "address": address, "length": length or 16384,
-                                                   "leave": leave})["data"])
+            data = bytes.fromhex(
+                call("dfu/read", {"alt": alt, "address": address, "length": length or 16384, "leave": leave})[
+                    "data"
+                ]
+            )
             with open(opts["upload"], "wb") as f:
                 f.write(data)
             out(f"Upload\t[=========================] 100%         {len(data)} bytes\nUpload done.")
             return 0
         with open(opts["download"], "rb") as f:
             data = f.read()
-        sys.stderr.write("dfu-util: Warning: Invalid DFU suffix signature\n"
-                         "dfu-util: A valid DFU suffix will be required in a future dfu-util release\n")
+        sys.stderr.write(
+            "dfu-util: Warning: Invalid DFU suffix signature\n"
+            "dfu-util: A valid DFU suffix will be required in a future dfu-util release\n"
+        )
         out(f"Downloading element to address = {address:#010x}, size = {len(data)}")
         call("dfu/write", {"alt": alt, "address": address, "data": data.hex(), "leave": leave})
     except OSError as exc:
@@ -180,8 +206,10 @@ def dfu_util(argv: list[str]) -> int:
         else:
             sys.stderr.write(f"dfu-util: Error during download: {exc.error}\n")
         return EX_IOERR
-    out(f"Download\t[=========================] 100%         {len(data)} bytes\nDownload done.\n"
-        "File downloaded successfully")
+    out(
+        f"Download\t[=========================] 100%         {len(data)} bytes\nDownload done.\n"
+        "File downloaded successfully"
+    )
     if leave:
         out("Transitioning to dfuMANIFEST state")
     return 0
@@ -189,12 +217,14 @@ def dfu_util(argv: list[str]) -> int:
 
 # --- particle ---------------------------------------------------------------------------------------------------
 def _not_in_dfu() -> int:
-    sys.stderr.write("!!! I was unable to detect any devices in DFU mode...\n\n"
-                     "> Your device will blink yellow when in DFU mode.\n"
-                     "> If your device is not blinking yellow, please:\n\n"
-                     "1) Press and hold both the RESET/RST and MODE/SETUP buttons simultaneously.\n\n"
-                     "2) Release only the RESET/RST button while holding down the MODE/SETUP button.\n\n"
-                     "3) Wait for the LED to start blinking yellow.\n\n4) Release the MODE/SETUP button.\n")
+    sys.stderr.write(
+        "!!! I was unable to detect any devices in DFU mode...\n\n"
+        "> Your device will blink yellow when in DFU mode.\n"
+        "> If your device is not blinking yellow, please:\n\n"
+        "1) Press and hold both the RESET/RST and MODE/SETUP buttons simultaneously.\n\n"
+        "2) Release only the RESET/RST button while holding down the MODE/SETUP button.\n\n"
+        "3) Wait for the LED to start blinking yellow.\n\n4) Release the MODE/SETUP button.\n"
+    )
     return 1
 
 
@@ -219,18 +249,23 @@ def _compile(args: list[str]) -> int:
         sys.stderr.write("Usage: particle compile <deviceType> [files...] --saveTo <filename>\n")
         return 1
     target = args[args.index("--saveTo") + 1]
-    sources = [a for a in args[1:args.index("--saveTo")] if not a.startswith("-")]
+    sources = [a for a in args[1 : args.index("--saveTo")] if not a.startswith("-")]
     text = ""
     for name in sources:
         with open(name, encoding="utf-8") as f:
             text += f.read()
     app = "reset_settings" if "WiFi.clearCredentials()" in text else "user"
-    out(f"\nCompiling code for {args[0]}\n\nIncluding:\n" + "\n".join(f"    {s}" for s in sources) +
-        "\n\nattempting to compile firmware\ndownloading binary from: /v1/binaries/simulated")
+    out(
+        f"\nCompiling code for {args[0]}\n\nIncluding:\n"
+        + "\n".join(f"    {s}" for s in sources)
+        + "\n\nattempting to compile firmware\ndownloading binary from: /v1/binaries/simulated"
+    )
     with open(target, "wb") as f:
         f.write(simulated_binary(app))
-    out(f"saving to: {target}\nMemory use:\n   text\t   data\t    bss\t    dec\t    hex\tfilename\n"
-        "Compile succeeded.\nSaved firmware to: " + os.path.abspath(target))
+    out(
+        f"saving to: {target}\nMemory use:\n   text\t   data\t    bss\t    dec\t    hex\tfilename\n"
+        "Compile succeeded.\nSaved firmware to: " + os.path.abspath(target)
+    )
     return 0
 
 
@@ -263,18 +298,24 @@ def particle(argv: list[str]) -> int:
             out("Okay!  New keys in place, your device will not restart.")
             return 0
         if cmd == ["keys", "doctor"] and len(argv) == 3:
-            out(f"Found DFU device 2b04:d006\nNew Key Created!\nSaved existing key to backup_rsa_{argv[2]}.der\n"
-                "attempting to add a new public key for device " + argv[2])
+            out(
+                f"Found DFU device 2b04:d006\nNew Key Created!\nSaved existing key to backup_rsa_{argv[2]}.der\n"
+                "attempting to add a new public key for device " + argv[2]
+            )
             call("keys/doctor", {"device_id": argv[2]})
             out("submitting public key succeeded!\nOkay!  New keys in place, your device should restart.")
             return 0
         if argv == ["update"]:
-            out("\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
-                "Here goes!\n")
+            out(
+                "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
+                "Here goes!\n"
+            )
             version = call("update", {})["version"]
-            out(f"! System firmware update successfully completed! (Device OS {version})\n\n"
+            out(
+                f"! System firmware update successfully completed! (Device OS {version})\n\n"
                 "> Your device should now restart automatically.\n"
-                "> You may need to re-flash your application to the device.")
+                "> You may need to re-flash your application to the device."
+            )
             return 0
     except Refused as exc:
         if exc.status == 409:

@@ -121,7 +121,9 @@ class Device:
     device_code: str = "7GXQ2B"
     damaged: bool = False  # the P0 module: radio dead, USB drops off the bus under load
     external_antenna_fitted: bool = False
-    marginal_module: bool = False  # a slightly damaged P0: joins Wi-Fi, but a weak link never carries the cloud
+    marginal_module: bool = (
+        False  # a slightly damaged P0: joins Wi-Fi, but a weak link never carries the cloud
+    )
     interference: bool = False  # busy 2.4 GHz transmitters nearby
     weak_power: bool = False  # brown-outs on Wi-Fi current peaks
     os_bug: bool = False  # a Device OS bug that a newer release fixes

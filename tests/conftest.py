@@ -22,8 +22,9 @@ def _private_home(tmp_path_factory: pytest.TempPathFactory, monkeypatch: pytest.
     return home
 
 
-def run_in_process(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-                   timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_in_process(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run the CLI in this process, through the program's own entry point (``cli.main``: the one place errors
     become messages and exit codes), with typer's ``CliRunner`` giving it stdin, stdout, stderr and environment
     variables, injected as the run's :class:`Environment`. Same result shape as :func:`run_cli`, a fraction of
@@ -49,8 +50,9 @@ def run_in_process(*args: str, input: str | None = None, env: dict[str, str] | N
     return subprocess.CompletedProcess(["photon-doctor", *args], code, stdout, stderr)
 
 
-def run_cli(*args: str, input: str | None = None, env: dict[str, str] | None = None,
-            timeout: float = 120) -> subprocess.CompletedProcess[str]:
+def run_cli(
+    *args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 120
+) -> subprocess.CompletedProcess[str]:
     """Run `python -m photon_doctor ARGS` in a subprocess, as a person would, and capture everything."""
     full_env = dict(os.environ)
     full_env.update(env or {})

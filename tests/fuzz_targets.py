@@ -43,18 +43,65 @@ def scratch() -> Path:
 # --- strategies --------------------------------------------------------------------------------------------
 #: Text with the characters that bite: digits of every script, superscripts, separators, NaN words, controls.
 TRICKY = st.sampled_from(
-    ["³", "²", "١", "٣", "½", "nan", "NaN", "inf", "-", ".", ":", "=", ",", "\\", "\x00", "\n", "\t", " ", "MHz",
-     "dBm", "9" * 400, "2437.0.1", "--", "WPA2", "802.1X", "5g36/80", "SSID", "freq", "signal", "Connected to",
-     "State", "connected", "Channel", "Band", "Authentication", "running", "WIFI", "yes", "*", "\ufeff", "\udcff"]
+    [
+        "³",
+        "²",
+        "١",
+        "٣",
+        "½",
+        "nan",
+        "NaN",
+        "inf",
+        "-",
+        ".",
+        ":",
+        "=",
+        ",",
+        "\\",
+        "\x00",
+        "\n",
+        "\t",
+        " ",
+        "MHz",
+        "dBm",
+        "9" * 400,
+        "2437.0.1",
+        "--",
+        "WPA2",
+        "802.1X",
+        "5g36/80",
+        "SSID",
+        "freq",
+        "signal",
+        "Connected to",
+        "State",
+        "connected",
+        "Channel",
+        "Band",
+        "Authentication",
+        "running",
+        "WIFI",
+        "yes",
+        "*",
+        "\ufeff",
+        "\udcff",
+    ]
 )
 TEXT = st.lists(st.one_of(st.text(max_size=12), TRICKY), max_size=24).map("".join)
-LINES = st.lists(st.one_of(TEXT, st.builds(lambda k, v: f"  {k}: {v}", TRICKY, TEXT)), max_size=12).map("\n".join)
+LINES = st.lists(st.one_of(TEXT, st.builds(lambda k, v: f"  {k}: {v}", TRICKY, TEXT)), max_size=12).map(
+    "\n".join
+)
 SCALARS = st.one_of(
-    st.none(), st.booleans(), st.integers(), st.integers(min_value=10**300, max_value=10**420),
-    st.floats(allow_nan=False), TEXT,
+    st.none(),
+    st.booleans(),
+    st.integers(),
+    st.integers(min_value=10**300, max_value=10**420),
+    st.floats(allow_nan=False),
+    TEXT,
 )
 JSON_VALUES = st.recursive(
-    SCALARS, lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
+    SCALARS,
+    lambda inner: st.one_of(st.lists(inner, max_size=4), st.dictionaries(TEXT, inner, max_size=4)),
     max_leaves=12,
 )
 
@@ -69,10 +116,16 @@ def _json_bytes() -> st.SearchStrategy[bytes]:
     deep = st.integers(1, 5000).map(lambda n: b"[" * n + b"]" * (n // 2))
     digits = st.integers(1, 6000).map(lambda n: b'{"n": ' + b"9" * n + b"}")
     mutated = st.tuples(valid, st.binary(max_size=8), st.integers(0, 64)).map(
-        lambda t: t[0][: t[2]] + t[1] + t[0][t[2]:]
+        lambda t: t[0][: t[2]] + t[1] + t[0][t[2] :]
     )
-    return st.one_of(valid, deep, digits, mutated, st.binary(max_size=64),
-                     st.sampled_from([b"NaN", b"[Infinity]", b'{"a": -Infinity}', b'"\xff"']))
+    return st.one_of(
+        valid,
+        deep,
+        digits,
+        mutated,
+        st.binary(max_size=64),
+        st.sampled_from([b"NaN", b"[Infinity]", b'{"a": -Infinity}', b'"\xff"']),
+    )
 
 
 def bad_message(message: str) -> bool:
@@ -125,49 +178,93 @@ def _session_docs() -> st.SearchStrategy[bytes]:
         {"id": st.one_of(_observation_ids(), JSON_VALUES), "value": JSON_VALUES},
         optional={"confidence": JSON_VALUES, "provenance": JSON_VALUES},
     )
-    doc = st.fixed_dictionaries({"schema_version": st.sampled_from([1, 1, 1, 2, "1"]),
-                                 "observations": st.lists(observation, max_size=4)},
-                                optional={"skipped": JSON_VALUES})
+    doc = st.fixed_dictionaries(
+        {
+            "schema_version": st.sampled_from([1, 1, 1, 2, "1"]),
+            "observations": st.lists(observation, max_size=4),
+        },
+        optional={"skipped": JSON_VALUES},
+    )
     return st.one_of(doc.map(lambda d: json.dumps(d).encode()), _json_bytes())
 
 
 def _case_docs() -> st.SearchStrategy[bytes]:
     case = st.fixed_dictionaries(
-        {"id": st.one_of(TEXT, JSON_VALUES),
-         "observations": st.one_of(st.dictionaries(_observation_ids(), JSON_VALUES, max_size=3), JSON_VALUES),
-         "expected_causes": st.one_of(st.lists(st.sampled_from(sorted(kb().causes)), max_size=2), JSON_VALUES),
-         "accepted_fixes": st.one_of(st.lists(st.sampled_from(sorted(kb().fixes)), max_size=2), JSON_VALUES)},
+        {
+            "id": st.one_of(TEXT, JSON_VALUES),
+            "observations": st.one_of(
+                st.dictionaries(_observation_ids(), JSON_VALUES, max_size=3), JSON_VALUES
+            ),
+            "expected_causes": st.one_of(
+                st.lists(st.sampled_from(sorted(kb().causes)), max_size=2), JSON_VALUES
+            ),
+            "accepted_fixes": st.one_of(
+                st.lists(st.sampled_from(sorted(kb().fixes)), max_size=2), JSON_VALUES
+            ),
+        },
         optional={"title": JSON_VALUES},
     )
-    doc = st.fixed_dictionaries({"schema_version": st.sampled_from([1, 1, 2]), "cases": st.lists(case, max_size=3)})
+    doc = st.fixed_dictionaries(
+        {"schema_version": st.sampled_from([1, 1, 2]), "cases": st.lists(case, max_size=3)}
+    )
     return st.one_of(doc.map(lambda d: json.dumps(d).encode()), _json_bytes())
 
 
 TARGETS: tuple[Target, ...] = (
     Target("numbers.ascii_int", lambda: TEXT, ascii_int),
     Target("numbers.finite_number", lambda: st.one_of(TEXT, SCALARS), finite_number),
-    Target("wifi.parse_iw_link", lambda: LINES.map(lambda t: "Connected to aa:bb (on wlan0)\n" + t),
-           wp.parse_iw_link),
+    Target(
+        "wifi.parse_iw_link",
+        lambda: LINES.map(lambda t: "Connected to aa:bb (on wlan0)\n" + t),
+        wp.parse_iw_link,
+    ),
     Target("wifi.parse_nmcli_scan", lambda: LINES, lambda t: wp.link_from_nmcli(wp.parse_nmcli_scan(t))),
     Target("wifi.parse_airport", lambda: LINES, wp.parse_airport),
     Target("wifi.parse_wdutil", lambda: LINES, wp.parse_wdutil),
     Target("wifi.parse_netsh", lambda: LINES, wp.parse_netsh),
     Target("wifi.security_from_words", lambda: TEXT, wp.security_from_words),
-    Target("answers.parse_value", lambda: st.tuples(st.sampled_from(sorted(kb().observations)),
-                                                    st.one_of(TEXT, JSON_VALUES)), _value, (AnswerError,)),
-    Target("answers.observations_from_mapping",
-           lambda: st.dictionaries(_observation_ids(), JSON_VALUES, max_size=4), _mapping, (UsageError,)),
+    Target(
+        "answers.parse_value",
+        lambda: st.tuples(st.sampled_from(sorted(kb().observations)), st.one_of(TEXT, JSON_VALUES)),
+        _value,
+        (AnswerError,),
+    ),
+    Target(
+        "answers.observations_from_mapping",
+        lambda: st.dictionaries(_observation_ids(), JSON_VALUES, max_size=4),
+        _mapping,
+        (UsageError,),
+    ),
     Target("jsonfile.parse_json", _json_bytes, parse_json, (JsonProblem,)),
-    Target("file.answers", lambda: st.one_of(
-        st.dictionaries(_observation_ids(), JSON_VALUES, max_size=4).map(lambda d: json.dumps(d).encode()),
-        _json_bytes()), _answers_file, (UsageError,)),
+    Target(
+        "file.answers",
+        lambda: st.one_of(
+            st.dictionaries(_observation_ids(), JSON_VALUES, max_size=4).map(
+                lambda d: json.dumps(d).encode()
+            ),
+            _json_bytes(),
+        ),
+        _answers_file,
+        (UsageError,),
+    ),
     Target("file.session", _session_docs, _session_file, (SessionError,)),
     Target("file.cases", _case_docs, _case_file, (CaseFileError,)),
-    Target("softap.parse_scan", lambda: st.dictionaries(st.sampled_from(["scans", "x"]), JSON_VALUES, max_size=2),
-           parse_scan, (ProbeFailure,)),
-    Target("softap.parse_public_key_blob", lambda: st.one_of(st.binary(max_size=300),
-                                                             st.binary(max_size=40).map(lambda b: b"0\x82" + b)),
-           parse_public_key_blob, (ProbeFailure,)),
-    Target("serial.check_modules", lambda: st.dictionaries(st.sampled_from(["p", "m", "x"]), JSON_VALUES, max_size=3),
-           check_modules, (ValueError,)),
+    Target(
+        "softap.parse_scan",
+        lambda: st.dictionaries(st.sampled_from(["scans", "x"]), JSON_VALUES, max_size=2),
+        parse_scan,
+        (ProbeFailure,),
+    ),
+    Target(
+        "softap.parse_public_key_blob",
+        lambda: st.one_of(st.binary(max_size=300), st.binary(max_size=40).map(lambda b: b"0\x82" + b)),
+        parse_public_key_blob,
+        (ProbeFailure,),
+    ),
+    Target(
+        "serial.check_modules",
+        lambda: st.dictionaries(st.sampled_from(["p", "m", "x"]), JSON_VALUES, max_size=3),
+        check_modules,
+        (ValueError,),
+    ),
 )

@@ -16,8 +16,11 @@ def answers(given: dict[str, object]) -> list[str]:
     """What the person tells on the command line (what no probe can see)."""
     args = []
     for key, value in given.items():
-        text = ("yes" if value else "no") if isinstance(value, bool) else (
-            ",".join(value) or "none" if isinstance(value, list) else str(value))
+        text = (
+            ("yes" if value else "no")
+            if isinstance(value, bool)
+            else (",".join(value) or "none" if isinstance(value, list) else str(value))
+        )
         args += ["-a", f"{key}={text}"]
     return args
 
@@ -29,10 +32,27 @@ def test_diagnose_auto_against_a_running_simulator(name: str) -> None:
         ep = sim.endpoints()
         assert ep.serial_port
         r = run_cli(
-            "diagnose", "--auto", "--no-input", "--json", "--probe-timeout", "3",
-            "--port", ep.serial_port, "--softap-url", ep.softap_url, "--api-url", ep.api_url, "--token", ep.token,
-            "--connectivity-url", ep.connectivity_url, "--cloud-endpoint", f"{ep.cloud_host}:{ep.cloud_port}",
-            "--ssid", scenario.ssid, *answers(sim.person_answers()),
+            "diagnose",
+            "--auto",
+            "--no-input",
+            "--json",
+            "--probe-timeout",
+            "3",
+            "--port",
+            ep.serial_port,
+            "--softap-url",
+            ep.softap_url,
+            "--api-url",
+            ep.api_url,
+            "--token",
+            ep.token,
+            "--connectivity-url",
+            ep.connectivity_url,
+            "--cloud-endpoint",
+            f"{ep.cloud_host}:{ep.cloud_port}",
+            "--ssid",
+            scenario.ssid,
+            *answers(sim.person_answers()),
         )
         assert r.returncode == 0, r.stderr
         data = json.loads(r.stdout)

@@ -27,8 +27,16 @@ def _one_line_error(stderr: str) -> str:
     return lines[0]
 
 
-@pytest.mark.parametrize("answer", ["led_pattern=³", "fixes_tried_failed=1,²", "signal_rssi_dbm=nan",
-                                    "signal_rssi_dbm=inf", "device_os_version=1.²"])
+@pytest.mark.parametrize(
+    "answer",
+    [
+        "led_pattern=³",
+        "fixes_tried_failed=1,²",
+        "signal_rssi_dbm=nan",
+        "signal_rssi_dbm=inf",
+        "device_os_version=1.²",
+    ],
+)
 def test_odd_answers_on_the_command_line_are_usage_errors(answer: str) -> None:
     r = run_cli(*MINI, "diagnose", "--no-input", "-a", answer)
     assert r.returncode == ExitCode.USAGE
@@ -36,7 +44,9 @@ def test_odd_answers_on_the_command_line_are_usage_errors(answer: str) -> None:
 
 
 def test_superscript_port_in_cloud_endpoint_is_a_usage_error() -> None:
-    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--cloud-endpoint", "x:³", "--port", "/dev/nonexistent")
+    r = run_cli(
+        *MINI, "diagnose", "--auto", "--no-input", "--cloud-endpoint", "x:³", "--port", "/dev/nonexistent"
+    )
     assert r.returncode == ExitCode.USAGE
     assert "--cloud-endpoint" in _one_line_error(r.stderr)
 
@@ -85,7 +95,14 @@ def test_dev_zero_as_answers_is_refused() -> None:
 
 
 def test_a_nan_answer_is_never_saved(tmp_path: Path) -> None:
-    run_cli(*MINI, "diagnose", "--no-input", "-a", "signal_rssi_dbm=nan", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    run_cli(
+        *MINI,
+        "diagnose",
+        "--no-input",
+        "-a",
+        "signal_rssi_dbm=nan",
+        env={"PHOTON_DOCTOR_HOME": str(tmp_path)},
+    )
     for saved in tmp_path.glob("sessions/*.json"):
         assert "NaN" not in saved.read_text()
 
@@ -107,16 +124,28 @@ def test_a_knowledge_file_with_a_non_utf8_byte(tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(KB_MINI, kb)
     causes = kb / "causes.toml"
-    causes.write_bytes(causes.read_bytes().replace(b"#", b"# \xff", 1) if b"#" in causes.read_bytes()
-                       else b"# \xff\n" + causes.read_bytes())
+    causes.write_bytes(
+        causes.read_bytes().replace(b"#", b"# \xff", 1)
+        if b"#" in causes.read_bytes()
+        else b"# \xff\n" + causes.read_bytes()
+    )
     r = run_cli("--knowledge", str(kb), "diagnose", "--no-input")
     assert r.returncode == ExitCode.KNOWLEDGE
     assert "causes.toml" in _one_line_error(r.stderr) and "UTF-8" in r.stderr
 
 
 def _session(tmp_path: Path) -> Path:
-    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
-                "led_pattern=blinking_green", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        "--no-input",
+        "--json",
+        "-a",
+        "visible_damage=yes",
+        "-a",
+        "led_pattern=blinking_green",
+        env={"PHOTON_DOCTOR_HOME": str(tmp_path)},
+    )
     assert r.returncode == 0, r.stderr
     return Path(json.loads(r.stdout)["session"])
 
@@ -157,9 +186,15 @@ def test_graph_of_a_session_whose_plan_step_cause_is_an_object(tmp_path: Path) -
 
 def _run_without_stdin(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """Run with standard input closed (as from some service managers): ``sys.stdin`` is None."""
-    return subprocess.run(["sh", "-c", 'exec "$0" "$@" <&-', sys.executable, "-m", "photon_doctor", *args],
-                          capture_output=True, text=True, timeout=120, cwd=str(REPO), check=False,
-                          env={**os.environ, "PHOTON_DOCTOR_HOME": str(home)})
+    return subprocess.run(
+        ["sh", "-c", 'exec "$0" "$@" <&-', sys.executable, "-m", "photon_doctor", *args],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(REPO),
+        check=False,
+        env={**os.environ, "PHOTON_DOCTOR_HOME": str(home)},
+    )
 
 
 def test_an_unexpected_error_names_a_bug_report_and_saves_the_session(tmp_path: Path) -> None:
@@ -184,9 +219,25 @@ def test_output_to_a_full_disk_is_reported_with_the_session_kept(tmp_path: Path)
     if not Path("/dev/full").exists():
         pytest.skip("no /dev/full on this system")
     with open("/dev/full", "w") as full:
-        r = subprocess.run([sys.executable, "-m", "photon_doctor", "diagnose", "--no-input", "--json", "-a",
-                            "led_pattern=blinking_green"], stdout=full, stderr=subprocess.PIPE, text=True, check=False,
-                           timeout=120, cwd=str(REPO), env={**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path)})
+        r = subprocess.run(
+            [
+                sys.executable,
+                "-m",
+                "photon_doctor",
+                "diagnose",
+                "--no-input",
+                "--json",
+                "-a",
+                "led_pattern=blinking_green",
+            ],
+            stdout=full,
+            stderr=subprocess.PIPE,
+            text=True,
+            check=False,
+            timeout=120,
+            cwd=str(REPO),
+            env={**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path)},
+        )
     assert r.returncode == ExitCode.INTERNAL
     line = _one_line_error(r.stderr)
     assert "bug-reports" in line and "sessions" in line
@@ -199,8 +250,18 @@ def test_traceback_option_shows_the_unexpected_error(tmp_path: Path) -> None:
 
 def test_a_plain_http_api_url_on_another_host_is_refused() -> None:
     token = "0123456789abcdef0123456789abcdef01234567"
-    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--api-url", "http://api.example.com", "--token", token,
-                "--port", "/dev/nonexistent")
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        "--auto",
+        "--no-input",
+        "--api-url",
+        "http://api.example.com",
+        "--token",
+        token,
+        "--port",
+        "/dev/nonexistent",
+    )
     assert r.returncode == ExitCode.USAGE
     line = _one_line_error(r.stderr)
     assert "in clear" in line and token not in r.stderr + r.stdout
@@ -211,21 +272,36 @@ def test_a_plain_http_api_url_in_the_particle_config_is_not_used(tmp_path: Path)
     (home / ".particle").mkdir(parents=True)
     token = "89abcdef0123456789abcdef0123456789abcdef"
     (home / ".particle" / "particle.config.json").write_text(
-        json.dumps({"access_token": token, "apiUrl": "http://api.example.com"}))
-    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--json", "--port", "/dev/nonexistent",
-                "--connectivity-url", "http://127.0.0.1:9/", "--cloud-endpoint", "127.0.0.1:9",
-                env={"HOME": str(home)})
+        json.dumps({"access_token": token, "apiUrl": "http://api.example.com"})
+    )
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        "--auto",
+        "--no-input",
+        "--json",
+        "--port",
+        "/dev/nonexistent",
+        "--connectivity-url",
+        "http://127.0.0.1:9/",
+        "--cloud-endpoint",
+        "127.0.0.1:9",
+        env={"HOME": str(home)},
+    )
     assert r.returncode == 0, r.stderr
     reasons = [u["reason"] for u in json.loads(r.stdout)["unavailable"] if u["probe"] == "cloud"]
     assert any("in clear" in reason for reason in reasons)
     assert token not in r.stdout + r.stderr
 
 
-@pytest.mark.parametrize("case", [
-    {"id": "two\nlines", "observations": {}, "expected_causes": ["nope"], "accepted_fixes": []},
-    {"id": "ok", "observations": {"no\nsuch": 1}, "expected_causes": [], "accepted_fixes": []},
-    {"id": "ok", "observations": {}, "expected_causes": ["a\nb"], "accepted_fixes": []},
-])
+@pytest.mark.parametrize(
+    "case",
+    [
+        {"id": "two\nlines", "observations": {}, "expected_causes": ["nope"], "accepted_fixes": []},
+        {"id": "ok", "observations": {"no\nsuch": 1}, "expected_causes": [], "accepted_fixes": []},
+        {"id": "ok", "observations": {}, "expected_causes": ["a\nb"], "accepted_fixes": []},
+    ],
+)
 def test_case_file_errors_stay_on_one_line(tmp_path: Path, case: dict[str, object]) -> None:
     """Found by benchmarks/fuzz.py: a case id or value with a newline split the error message."""
     path = tmp_path / "cases.json"
@@ -238,6 +314,8 @@ def test_case_file_errors_stay_on_one_line(tmp_path: Path, case: dict[str, objec
 
 @pytest.mark.parametrize("seconds", ["nan", "inf", "1e400", "-1", "0"])
 def test_a_probe_timeout_that_is_not_a_duration_is_a_usage_error(seconds: str) -> None:
-    r = run_cli(*MINI, "diagnose", "--auto", "--no-input", "--probe-timeout", seconds, "--port", "/dev/nonexistent")
+    r = run_cli(
+        *MINI, "diagnose", "--auto", "--no-input", "--probe-timeout", seconds, "--port", "/dev/nonexistent"
+    )
     assert r.returncode == ExitCode.USAGE
     assert "--probe-timeout" in _one_line_error(r.stderr)

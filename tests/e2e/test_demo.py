@@ -65,7 +65,11 @@ def test_simulate_prints_where_each_part_listens() -> None:
     started = time.monotonic()
     r = run_cli("simulate", "--scenario", "static-ip", "--seconds", "0.5")
     assert r.returncode == 0, r.stderr
-    for label in ("serial port:   /dev/pts/", "softap http:   http://127.0.0.1:", "cloud api:     http://127.0.0.1:",
-                  "token:"):
+    for label in (
+        "serial port:   /dev/pts/",
+        "softap http:   http://127.0.0.1:",
+        "cloud api:     http://127.0.0.1:",
+        "token:",
+    ):
         assert label in r.stdout
     assert time.monotonic() - started < 30

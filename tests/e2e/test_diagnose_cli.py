@@ -21,8 +21,16 @@ MINI = ["--knowledge", str(KB_MINI)]
 
 
 def test_answers_up_front_json() -> None:
-    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
-                "led_pattern=blinking_green")
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        "--no-input",
+        "--json",
+        "-a",
+        "visible_damage=yes",
+        "-a",
+        "led_pattern=blinking_green",
+    )
     assert r.returncode == 0, r.stderr
     data = json.loads(r.stdout)
     assert data["schema_version"] == 1
@@ -100,15 +108,22 @@ def test_end_of_input_without_a_terminal_says_to_add_no_input() -> None:
 
 def test_ctrl_c_at_a_prompt(tmp_path: Path) -> None:
     env = dict(os.environ, PHOTON_DOCTOR_HOME=str(tmp_path))
-    proc = subprocess.Popen([sys.executable, "-m", "photon_doctor", *MINI, "diagnose"], stdin=subprocess.PIPE,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, cwd=str(REPO), env=env)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "photon_doctor", *MINI, "diagnose"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(REPO),
+        env=env,
+    )
     assert proc.stderr is not None
     seen = ""
     deadline = time.monotonic() + 60
     while "> " not in seen and time.monotonic() < deadline:
         seen += proc.stderr.read(1)
     proc.send_signal(signal.SIGINT)
-    out, err = proc.communicate(timeout=30)
+    _out, err = proc.communicate(timeout=30)
     assert proc.returncode == ExitCode.INTERRUPTED, err
     assert "Traceback" not in err
     assert list((tmp_path / "sessions").glob("*.json"))
@@ -127,16 +142,23 @@ def test_resume_of_a_damaged_session_is_a_session_error(tmp_path: Path) -> None:
     path = Path(json.loads(first.stdout)["session"])
     data = json.loads(path.read_text())
     for skipped, observation in ((5, {}), (["x"], {"confidence": "high"})):
-        path.write_text(json.dumps({**data, "skipped": skipped,
-                                    "observations": [{**data["observations"][0], **observation}]}))
+        path.write_text(
+            json.dumps(
+                {**data, "skipped": skipped, "observations": [{**data["observations"][0], **observation}]}
+            )
+        )
         r = run_cli(*MINI, "diagnose", "--resume", "--no-input")
         assert r.returncode == ExitCode.SESSION, r.stderr
         assert "Traceback" not in r.stderr and str(path) in r.stderr
 
 
 def test_why_fix_cause_and_question_on_the_saved_session() -> None:
-    assert run_cli(*MINI, "diagnose", "--no-input", "-a", "visible_damage=yes",
-                   "-a", "led_pattern=blinking_green").returncode == 0
+    assert (
+        run_cli(
+            *MINI, "diagnose", "--no-input", "-a", "visible_damage=yes", "-a", "led_pattern=blinking_green"
+        ).returncode
+        == 0
+    )
     r = run_cli(*MINI, "why", "physical_damage")
     assert r.returncode == 0, r.stderr
     assert "What points to it" in r.stdout and "dent" in r.stdout and "visible_damage" not in r.stdout

@@ -44,8 +44,14 @@ def test_batch_json_matches_the_contract() -> None:
     assert data["summary"]["mean_questions"] is None
     case = data["cases"][0]
     # The contract's fields, and the added ones (never renamed).
-    assert {"id", "ranked_causes", "expected_cause_rank", "questions_asked", "proposed_fixes",
-            "first_accepted_fix_position"} <= set(case)
+    assert {
+        "id",
+        "ranked_causes",
+        "expected_cause_rank",
+        "questions_asked",
+        "proposed_fixes",
+        "first_accepted_fix_position",
+    } <= set(case)
     assert {"first_accepted_fix_minutes", "device_doctor_position", "brier"} <= set(case)
     assert abs(sum(c["probability"] for c in case["ranked_causes"]) - 1) < 1 + 1e-9
     assert {"brier", "reliability", "device_doctor"} <= set(data["summary"])
@@ -72,9 +78,21 @@ def test_interactive_asks_questions_and_stays_near_the_batch_result() -> None:
 
 def test_text_output_lists_misses(tmp_path: Path) -> None:
     f = tmp_path / "c.json"
-    f.write_text(json.dumps({"schema_version": 1, "cases": [
-        {"id": "deliberately-wrong", "observations": {"led_pattern": "breathing_white"},
-         "expected_causes": ["cloud_outage"], "accepted_fixes": []}]}))
+    f.write_text(
+        json.dumps(
+            {
+                "schema_version": 1,
+                "cases": [
+                    {
+                        "id": "deliberately-wrong",
+                        "observations": {"led_pattern": "breathing_white"},
+                        "expected_causes": ["cloud_outage"],
+                        "accepted_fixes": [],
+                    }
+                ],
+            }
+        )
+    )
     r = run_cli("evaluate", str(f))
     assert r.returncode == 0
     assert "Misses" in r.stdout and "deliberately-wrong" in r.stdout
@@ -85,25 +103,71 @@ def test_text_output_lists_misses(tmp_path: Path) -> None:
 BAD = [
     ({"schema_version": 2, "cases": []}, "schema_version"),
     ({"schema_version": 1}, "field 'cases'"),
-    ({"schema_version": 1, "cases": [{"id": "a", "observations": {"led": "x"}, "expected_causes": ["cloud_outage"],
-                                      "accepted_fixes": []}]}, "case 'a': field 'observations.led'"),
-    ({"schema_version": 1, "cases": [{"id": "b", "observations": {"led_pattern": "purple"},
-                                      "expected_causes": ["cloud_outage"], "accepted_fixes": []}]},
-     "case 'b': field 'observations.led_pattern'"),
-    ({"schema_version": 1, "cases": [{"id": "c", "observations": {}, "accepted_fixes": []}]},
-     "case 'c': field 'expected_causes': missing"),
-    ({"schema_version": 1, "cases": [{"id": "d", "observations": {}, "expected_causes": ["gremlins"],
-                                      "accepted_fixes": []}]}, "case 'd': field 'expected_causes': unknown cause"),
-    ({"schema_version": 1, "cases": [{"id": "e", "observations": {}, "expected_causes": ["cloud_outage"],
-                                      "accepted_fixes": ["hope"]}]}, "case 'e': field 'accepted_fixes'"),
+    (
+        {
+            "schema_version": 1,
+            "cases": [
+                {
+                    "id": "a",
+                    "observations": {"led": "x"},
+                    "expected_causes": ["cloud_outage"],
+                    "accepted_fixes": [],
+                }
+            ],
+        },
+        "case 'a': field 'observations.led'",
+    ),
+    (
+        {
+            "schema_version": 1,
+            "cases": [
+                {
+                    "id": "b",
+                    "observations": {"led_pattern": "purple"},
+                    "expected_causes": ["cloud_outage"],
+                    "accepted_fixes": [],
+                }
+            ],
+        },
+        "case 'b': field 'observations.led_pattern'",
+    ),
+    (
+        {"schema_version": 1, "cases": [{"id": "c", "observations": {}, "accepted_fixes": []}]},
+        "case 'c': field 'expected_causes': missing",
+    ),
+    (
+        {
+            "schema_version": 1,
+            "cases": [{"id": "d", "observations": {}, "expected_causes": ["gremlins"], "accepted_fixes": []}],
+        },
+        "case 'd': field 'expected_causes': unknown cause",
+    ),
+    (
+        {
+            "schema_version": 1,
+            "cases": [
+                {
+                    "id": "e",
+                    "observations": {},
+                    "expected_causes": ["cloud_outage"],
+                    "accepted_fixes": ["hope"],
+                }
+            ],
+        },
+        "case 'e': field 'accepted_fixes'",
+    ),
     ({"schema_version": 1, "cases": [{"observations": {}}]}, "cases[1]: field 'id'"),
 ]
 
 
 @pytest.mark.parametrize(("doc", "expected"), BAD)
 def test_bad_case_file_is_rejected_whole(tmp_path: Path, doc: dict, expected: str) -> None:  # type: ignore[type-arg]
-    good = {"id": "fine", "observations": {"visible_damage": True}, "expected_causes": ["physical_damage"],
-            "accepted_fixes": []}
+    good = {
+        "id": "fine",
+        "observations": {"visible_damage": True},
+        "expected_causes": ["physical_damage"],
+        "accepted_fixes": [],
+    }
     if "cases" in doc:
         doc = dict(doc, cases=[good, *doc["cases"]])
     f = tmp_path / "bad.json"

@@ -46,10 +46,28 @@ def test_diagnose_auto_degrades_to_not_probed_with_a_reason(fault: str) -> None:
         ep = sim.endpoints()
         assert ep.serial_port
         r = run_cli(
-            "diagnose", "--auto", "--no-input", "--json", "--probe-timeout", "2",
-            "--port", ep.serial_port, "--softap-url", ep.softap_url, "--api-url", ep.api_url, "--token", ep.token,
-            "--connectivity-url", ep.connectivity_url, "--cloud-endpoint", f"{ep.cloud_host}:{ep.cloud_port}",
-            "--ssid", scenario.ssid, "--device", ep.device_id,
+            "diagnose",
+            "--auto",
+            "--no-input",
+            "--json",
+            "--probe-timeout",
+            "2",
+            "--port",
+            ep.serial_port,
+            "--softap-url",
+            ep.softap_url,
+            "--api-url",
+            ep.api_url,
+            "--token",
+            ep.token,
+            "--connectivity-url",
+            ep.connectivity_url,
+            "--cloud-endpoint",
+            f"{ep.cloud_host}:{ep.cloud_port}",
+            "--ssid",
+            scenario.ssid,
+            "--device",
+            ep.device_id,
         )
     assert r.returncode == ExitCode.OK, r.stderr
     assert "Traceback" not in r.stderr and ep.token not in r.stdout + r.stderr

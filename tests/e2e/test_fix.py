@@ -17,8 +17,19 @@ from photon_doctor.cli import main
 from tests.conftest import run_cli
 
 KB = load_knowledge(None)
-ACTION_KEYS = {"fix", "title", "automation", "risk", "reversible", "commands", "consent", "result", "message",
-               "verified_connected", "seconds"}
+ACTION_KEYS = {
+    "fix",
+    "title",
+    "automation",
+    "risk",
+    "reversible",
+    "commands",
+    "consent",
+    "result",
+    "message",
+    "verified_connected",
+    "seconds",
+}
 
 #: Scenarios whose fix is automatable but cannot be verified in the simulation, and why.
 NEEDS_SOMEONE_ELSE = {"someone-elses-device": "the other account must accept the transfer"}
@@ -63,8 +74,18 @@ def cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, str]:
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)
 def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, err = cli(capsys, "demo", "--scenario", scenario.name, "--fix", "--yes", "--allow-erase",
-                         "--allow-irreversible", "--no-input", "--json")
+    code, out, err = cli(
+        capsys,
+        "demo",
+        "--scenario",
+        scenario.name,
+        "--fix",
+        "--yes",
+        "--allow-erase",
+        "--allow-irreversible",
+        "--no-input",
+        "--json",
+    )
     data = json.loads(out)
     outcome = data["outcome"]
     actions = outcome["actions"]
@@ -78,11 +99,17 @@ def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixtur
         assert outcome["verified_connected"] is True
         assert KB.fixes[outcome["fixed_by"]].automation == KB.fixes[fixed_by].automation
         last = actions[-1]
-        assert last["fix"] == outcome["fixed_by"] and last["result"] == "done" and last["verified_connected"] is True
+        assert (
+            last["fix"] == outcome["fixed_by"]
+            and last["result"] == "done"
+            and last["verified_connected"] is True
+        )
         assert last["consent"] == "auto" and last["commands"]
         assert sim["after"]["online"] is True
         for field, value in CHANGES.get(scenario.name, {}).items():
-            assert sim["after"][field] == (value if field != "credentials" else [list(c) for c in value]), field
+            assert sim["after"][field] == (value if field != "credentials" else [list(c) for c in value]), (
+                field
+            )
     else:
         assert code == ExitCode.NOT_VERIFIED, err
         assert outcome["verified_connected"] is False and outcome["fixed_by"] is None
@@ -90,18 +117,31 @@ def test_every_scenario_with_fix_yes(scenario: Any, capsys: pytest.CaptureFixtur
             # Ends with the guided step, shown with its steps; honestly not verified.
             last = actions[-1]
             assert last["automation"] == "manual" and last["result"] == "manual-unconfirmed"
-            assert last["verified_connected"] is None and last["commands"] == list(KB.fixes[last["fix"]].steps)
+            assert last["verified_connected"] is None and last["commands"] == list(
+                KB.fixes[last["fix"]].steps
+            )
             assert KB.fixes[last["fix"]].steps[0] in err
     assert HOME_PASSWORD not in out + err
 
 
 def test_someone_elses_device_asks_for_a_transfer(capsys: pytest.CaptureFixture[str]) -> None:
-    code, out, _ = cli(capsys, "demo", "--scenario", "someone-elses-device", "--fix", "--yes", "--allow-irreversible",
-                       "--no-input", "--json")
+    code, out, _ = cli(
+        capsys,
+        "demo",
+        "--scenario",
+        "someone-elses-device",
+        "--fix",
+        "--yes",
+        "--allow-irreversible",
+        "--no-input",
+        "--json",
+    )
     first = json.loads(out)["outcome"]["actions"][0]
     assert code == ExitCode.NOT_VERIFIED
     assert first["fix"] == "claim_device" and first["result"] == "failed"
-    assert "transfer was requested" in first["message"] and '"request_transfer": true' in first["commands"][-1]
+    assert (
+        "transfer was requested" in first["message"] and '"request_transfer": true' in first["commands"][-1]
+    )
 
 
 def test_dry_run_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
@@ -130,12 +170,19 @@ def test_text_output_shows_the_commands_and_the_verdict(capsys: pytest.CaptureFi
     assert code == ExitCode.OK
     assert out.startswith("Likely causes:")
     assert "$ dfu-util -d 2b04:d006 -a 1 -s 2976:leave -D" in out
-    assert ("Verified connected: the device reaches the Particle cloud (fixed by 'Select the internal antenna "
-            "again').") in out
+    assert (
+        "Verified connected: the device reaches the Particle cloud (fixed by 'Select the internal antenna "
+        "again')."
+    ) in out
     assert "antenna: external -> internal" in out
-    for part in ("Why now:", "What it changes:", "Risk: It changes settings, which can be changed back.",
-                 "Consent: --yes.",
-                 "File downloaded successfully", "Verified: the cloud's ping reached the device"):
+    for part in (
+        "Why now:",
+        "What it changes:",
+        "Risk: It changes settings, which can be changed back.",
+        "Consent: --yes.",
+        "File downloaded successfully",
+        "Verified: the cloud's ping reached the device",
+    ):
         assert part in err, part
 
 
@@ -150,7 +197,9 @@ def test_the_session_keeps_the_actions_and_the_outcome(capsys: pytest.CaptureFix
 def test_a_failed_fix_joins_the_evidence_in_the_session(capsys: pytest.CaptureFixture[str]) -> None:
     # The dented unit: the plan's cheap automated steps come first and fail (issue 8's plan puts the router's
     # security change, a manual step, first for wep-mixed-security, which this test used before).
-    code, out, _ = cli(capsys, "demo", "--scenario", "thread-second-poster", "--fix", "--yes", "--no-input", "--json")
+    code, out, _ = cli(
+        capsys, "demo", "--scenario", "thread-second-poster", "--fix", "--yes", "--no-input", "--json"
+    )
     data = json.loads(out)
     tried = next(o for o in data["observations"] if o["id"] == "fixes_tried_failed")
     assert code == ExitCode.NOT_VERIFIED
@@ -164,8 +213,16 @@ def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
 
 
 def test_diagnose_dry_run_without_hardware() -> None:
-    r = run_cli("diagnose", "--dry-run", "--no-input", "-a", "led_pattern=cyan_then_orange_2",
-                "-a", "history_static_ip=true", env={"PATH": "/usr/bin:/bin"})
+    r = run_cli(
+        "diagnose",
+        "--dry-run",
+        "--no-input",
+        "-a",
+        "led_pattern=cyan_then_orange_2",
+        "-a",
+        "history_static_ip=true",
+        env={"PATH": "/usr/bin:/bin"},
+    )
     assert r.returncode == ExitCode.OK, r.stderr
     assert "The plan with its exact commands (dry run: nothing was changed):" in r.stdout
     assert "Not verified: this was a dry run." in r.stdout
@@ -175,16 +232,22 @@ def test_diagnose_dry_run_without_hardware() -> None:
 
 
 def test_demo_fix_as_a_person_would_run_it() -> None:
-    r = run_cli("demo", "--scenario", "key-mismatch", "--fix", "--yes", "--allow-erase", "--no-input", "--json")
+    r = run_cli(
+        "demo", "--scenario", "key-mismatch", "--fix", "--yes", "--allow-erase", "--no-input", "--json"
+    )
     assert r.returncode == ExitCode.OK, r.stderr
     action = json.loads(r.stdout)["outcome"]["actions"][-1]
-    assert action["commands"][-3:-1] == ["particle keys server", f"particle keys doctor {action['commands'][-1].split('/')[3]}"]
+    assert action["commands"][-3:-1] == [
+        "particle keys server",
+        f"particle keys doctor {action['commands'][-1].split('/')[3]}",
+    ]
     assert "New keys in place" in r.stderr
 
 
 @pytest.mark.parametrize("scenario", ["thread-tinker-photon", "key-mismatch", "firmware-mismatch"])
-def test_yes_alone_runs_no_fix_that_erases_or_cannot_be_undone(scenario: str,
-                                                                capsys: pytest.CaptureFixture[str]) -> None:
+def test_yes_alone_runs_no_fix_that_erases_or_cannot_be_undone(
+    scenario: str, capsys: pytest.CaptureFixture[str]
+) -> None:
     code, out, _ = cli(capsys, "demo", "--scenario", scenario, "--fix", "--yes", "--no-input", "--json")
     data = json.loads(out)
     risky = [a for a in data["outcome"]["actions"] if a["risk"] in ("erases_data", "irreversible")]

@@ -28,8 +28,15 @@ def write_export(path: Path, size: int, seed: int, extra: list[str] | None = Non
 
 def check_schema(data: dict[str, Any]) -> None:
     assert data["schema_version"] == 1
-    assert {"total", "online", "offline", "online_pct", "offline_pct", "diagnosed",
-            "distinct_observation_sets"} <= set(data["devices"])
+    assert {
+        "total",
+        "online",
+        "offline",
+        "online_pct",
+        "offline_pct",
+        "diagnosed",
+        "distinct_observation_sets",
+    } <= set(data["devices"])
     for row in data["offline_for"]:
         assert set(row) == {"range", "devices", "share_pct"}
     for cause in data["causes"]:
@@ -37,8 +44,19 @@ def check_schema(data: dict[str, Any]) -> None:
         assert cause["devices"] == len(cause["device_ids"])
     assert data["needs_visit"]["devices"] == len(data["needs_visit"]["list"])
     for r in data["results"]:
-        assert {"id", "name", "online", "offline_hours", "site", "product_id", "firmware_version",
-                "system_firmware_version", "diagnosed", "causes", "needs_visit"} == set(r)
+        assert {
+            "id",
+            "name",
+            "online",
+            "offline_hours",
+            "site",
+            "product_id",
+            "firmware_version",
+            "system_firmware_version",
+            "diagnosed",
+            "causes",
+            "needs_visit",
+        } == set(r)
 
 
 def test_fleet_json_from_the_simulated_cloud_finds_the_planted_causes() -> None:
@@ -81,10 +99,13 @@ def test_from_file_counts_and_names_bad_lines(tmp_path: Path) -> None:
     assert set(rows[0]) >= {"id", "cause", "cause_title", "needs_visit"}
 
 
-@pytest.mark.parametrize("content, words", [
-    (None, "no such file"),
-    ("garbage\n[1, 2]\n", "no device records; line 1: not valid JSON"),
-])
+@pytest.mark.parametrize(
+    "content, words",
+    [
+        (None, "no such file"),
+        ("garbage\n[1, 2]\n", "no device records; line 1: not valid JSON"),
+    ],
+)
 def test_unusable_files_are_one_line_usage_errors(tmp_path: Path, content: str | None, words: str) -> None:
     path = tmp_path / "fleet.jsonl"
     if content is not None:
@@ -110,8 +131,9 @@ def test_dask_gives_the_same_report_as_local_processes(tmp_path: Path) -> None:
     assert local.report["source"]["diagnosed_on"] == "processes"
     # The scheduler's HTTP server listens on 8787 even without a dashboard: any other Dask on the machine made the
     # test fail ("Port 8787 is already in use", an error under filterwarnings); ':0' takes a free port.
-    with distributed.LocalCluster(n_workers=1, threads_per_worker=2, processes=False,
-                                  dashboard_address=":0") as cluster:
+    with distributed.LocalCluster(
+        n_workers=1, threads_per_worker=2, processes=False, dashboard_address=":0"
+    ) as cluster:
         remote = run_fleet(kb, FleetOptions(from_file=export, now=NOW, dask=cluster.scheduler_address), {})
     assert remote.report["source"]["diagnosed_on"] == "dask"
     for part in ("devices", "offline_for", "causes", "needs_visit"):
@@ -121,8 +143,14 @@ def test_dask_gives_the_same_report_as_local_processes(tmp_path: Path) -> None:
 
 def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
     export = tmp_path / "fleet.jsonl"
-    write_export(export, 200, seed=5, extra=[json.dumps({"id": "ab" * 12, "name": "<script>x</script>",
-                                                         "online": False, "last_heard": None})])
+    write_export(
+        export,
+        200,
+        seed=5,
+        extra=[
+            json.dumps({"id": "ab" * 12, "name": "<script>x</script>", "online": False, "last_heard": None})
+        ],
+    )
     page = tmp_path / "fleet.html"
     r = run_cli("fleet", "--from", str(export), "--html", str(page), "--as-of", "2026-05-28T20:26:40Z")
     assert r.returncode == 0, r.stderr

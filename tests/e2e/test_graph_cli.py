@@ -34,7 +34,11 @@ def cli(
         env["PATH"] = path
     return subprocess.run(
         [str(SCRIPT), "--knowledge", str(knowledge), *args],
-        capture_output=True, text=True, env=env, timeout=120, check=False,
+        capture_output=True,
+        text=True,
+        env=env,
+        timeout=120,
+        check=False,
     )
 
 
@@ -64,13 +68,15 @@ def test_kb_check_errors_exit_9(home: Path, tmp_path: Path) -> None:
     kb = tmp_path / "kb"
     shutil.copytree(KB_MINI, kb)
     with (kb / "causes.toml").open("a", encoding="utf-8") as fh:
-        fh.write('\n[[cause]]\nid = "lonely"\ntitle = "T"\ndescription = "D."\nprior = 0.1\n'
-                 'sources = ["t"]\n')
+        fh.write(
+            '\n[[cause]]\nid = "lonely"\ntitle = "T"\ndescription = "D."\nprior = 0.1\nsources = ["t"]\n'
+        )
     done = cli(home, "kb", "check", "--json", knowledge=kb)
     assert done.returncode == 9
     errors = json.loads(done.stdout)["errors"]
     assert {(e["code"], tuple(e["nodes"])) for e in errors} == {
-        ("cause-unconcluded", ("cause:lonely",)), ("cause-unfixable", ("cause:lonely",)),
+        ("cause-unconcluded", ("cause:lonely",)),
+        ("cause-unfixable", ("cause:lonely",)),
     }
 
 
@@ -126,12 +132,17 @@ def test_filter_by_cause_fix_and_observation(home: Path) -> None:
 @pytest.mark.parametrize(
     ("args", "message"),
     [
-        (["--cause", "nope"], "unknown cause id 'nope'; valid cause ids: physical_damage, "
-                              "user_firmware_blocks_connection, weak_signal"),
+        (
+            ["--cause", "nope"],
+            "unknown cause id 'nope'; valid cause ids: physical_damage, "
+            "user_firmware_blocks_connection, weak_signal",
+        ),
         (["--fix", "nope"], "valid fix ids: contact_support_replace, flash_tinker_usb, improve_signal"),
         (["--observation", "nope"], "unknown observation id 'nope'"),
-        (["--cause", "weak_signal", "--fix", "improve_signal"],
-         "give at most one of --cause, --fix, --observation"),
+        (
+            ["--cause", "weak_signal", "--fix", "improve_signal"],
+            "give at most one of --cause, --fix, --observation",
+        ),
         (["--format", "png"], "--format png writes binary data: give a file with --output"),
         (["--format", "pdf"], "unknown graph format 'pdf'"),
         (["--session", "x.json", "--last-session"], "not both"),

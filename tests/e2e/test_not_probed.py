@@ -1,4 +1,4 @@
-""""Not probed" lists only what was not probed (issue 10), and still says when the serial port vanished half way
+""" "Not probed" lists only what was not probed (issue 10), and still says when the serial port vanished half way
 (issue 11's fault matrix): the merged filter lost the second, and a first repair of it brought back the noise."""
 
 from __future__ import annotations

@@ -45,9 +45,17 @@ def browser() -> Iterator[Any]:
         _missing("selenium is not installed (the test extra)")
     options = webdriver.ChromeOptions()
     options.binary_location = str(CHROMIUM)
-    for flag in ("--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync", "--no-first-run", "--disable-dev-shm-usage",
-                 f"--window-size={WIDTHS[0]},{HEIGHT}"):
+    for flag in (
+        "--headless",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--no-first-run",
+        "--disable-dev-shm-usage",
+        f"--window-size={WIDTHS[0]},{HEIGHT}",
+    ):
         options.add_argument(flag)
     driver = webdriver.Chrome(options=options, service=Service(executable_path=str(DRIVER)))
     try:
@@ -67,15 +75,22 @@ def show(driver: Any, page: Path, width: int) -> None:
 
 
 def scrolls_sideways(driver: Any) -> bool:
-    return bool(driver.execute_script(
-        "const d = document.documentElement; return d.scrollWidth > window.innerWidth + 1"))
+    return bool(
+        driver.execute_script(
+            "const d = document.documentElement; return d.scrollWidth > window.innerWidth + 1"
+        )
+    )
 
 
 def on_first_screen(driver: Any, element: Any) -> bool:
-    return bool(driver.execute_script(
-        "const r = arguments[0].getBoundingClientRect();"
-        "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight"
-        " && r.left >= 0 && r.right <= window.innerWidth;", element))
+    return bool(
+        driver.execute_script(
+            "const r = arguments[0].getBoundingClientRect();"
+            "return r.width > 0 && r.top >= 0 && r.bottom <= window.innerHeight"
+            " && r.left >= 0 && r.right <= window.innerWidth;",
+            element,
+        )
+    )
 
 
 @pytest.fixture(scope="module")
@@ -93,10 +108,12 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "cause": out / "cause.html",
         "overview": out / "overview.html",
     }
-    for args in (["report", "-o", str(files["report"])],
-                 ["graph", "--last-session", "-o", str(files["graph"])],
-                 ["graph", "--last-session", "--cause", "weak_signal", "-o", str(files["cause"])],
-                 ["graph", "-o", str(files["overview"])]):
+    for args in (
+        ["report", "-o", str(files["report"])],
+        ["graph", "--last-session", "-o", str(files["graph"])],
+        ["graph", "--last-session", "--cause", "weak_signal", "-o", str(files["cause"])],
+        ["graph", "-o", str(files["overview"])],
+    ):
         r = run_cli(*args, env=env)
         assert r.returncode == 0, r.stderr
     (out / "top.txt").write_text(top["title"], encoding="utf-8")
@@ -104,8 +121,9 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_report_opens_with_the_answer_and_never_scrolls_sideways(browser: Any, pages: dict[str, Path],
-                                                                     width: int) -> None:
+def test_the_report_opens_with_the_answer_and_never_scrolls_sideways(
+    browser: Any, pages: dict[str, Path], width: int
+) -> None:
     from selenium.webdriver.common.by import By
 
     show(browser, pages["report"], width)
@@ -119,8 +137,9 @@ def test_the_report_opens_with_the_answer_and_never_scrolls_sideways(browser: An
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_the_graph_opens_on_the_diagnosis_path_with_the_cause_in_view(browser: Any, pages: dict[str, Path],
-                                                                     width: int) -> None:
+def test_the_graph_opens_on_the_diagnosis_path_with_the_cause_in_view(
+    browser: Any, pages: dict[str, Path], width: int
+) -> None:
     from selenium.webdriver.common.by import By
 
     show(browser, pages["graph"], width)
@@ -135,7 +154,9 @@ def test_the_graph_opens_on_the_diagnosis_path_with_the_cause_in_view(browser: A
 
 
 @pytest.mark.parametrize("width", WIDTHS)
-def test_a_graph_filtered_on_a_cause_opens_on_that_cause(browser: Any, pages: dict[str, Path], width: int) -> None:
+def test_a_graph_filtered_on_a_cause_opens_on_that_cause(
+    browser: Any, pages: dict[str, Path], width: int
+) -> None:
     from selenium.webdriver.common.by import By
 
     show(browser, pages["cause"], width)
@@ -169,7 +190,9 @@ def test_clicking_a_box_shows_why_and_search_finds_by_title(browser: Any, pages:
     browser.execute_script("arguments[0].scrollIntoView({block: 'center', inline: 'center'})", rule)
     rule.click()
     assert browser.find_element(By.ID, "kind").text == "A rule of the knowledge"
-    assert browser.find_element(By.ID, "title").text == KB.rule("history_static_ip").rationale  # why it is there
+    assert (
+        browser.find_element(By.ID, "title").text == KB.rule("history_static_ip").rationale
+    )  # why it is there
     assert "conditions" in browser.find_element(By.ID, "details").text  # the full graph shows the detail
     assert not scrolls_sideways(browser)
 
@@ -179,7 +202,10 @@ def test_the_report_prints_with_its_details_open(browser: Any, pages: dict[str, 
 
     show(browser, pages["report"], 1200)
     steps = browser.find_element(By.CSS_SELECTOR, "#plan ~ table details ol")
-    visible = lambda: bool(browser.execute_script("return arguments[0].checkVisibility()", steps))
+
+    def visible() -> bool:
+        return bool(browser.execute_script("return arguments[0].checkVisibility()", steps))
+
     assert not visible()  # folded on screen
     browser.execute_cdp_cmd("Emulation.setEmulatedMedia", {"media": "print"})
     try:
@@ -193,7 +219,10 @@ def test_zoom_changes_the_drawing_size(browser: Any, pages: dict[str, Path]) -> 
     from selenium.webdriver.common.by import By
 
     show(browser, pages["overview"], 1200)
-    width = lambda: float(browser.find_element(By.ID, "view").get_attribute("width"))
+
+    def width() -> float:
+        return float(browser.find_element(By.ID, "view").get_attribute("width"))
+
     before = width()
     browser.find_element(By.ID, "zoom-in").click()
     assert width() > before

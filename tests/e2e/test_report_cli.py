@@ -38,8 +38,10 @@ def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
     assert lines[2].startswith("**Most likely: The command-line or app login has expired (")
     assert lines[4] == "## What to do next" and "**Log in to the Particle CLI again" in lines[6]
     assert "## What was verified" in md.stdout and "Nothing was changed on the device." in md.stdout
-    assert "| Is your Particle command-line login valid | no | Particle cloud probe | `GET /v1/devices -> 401" \
+    assert (
+        "| Is your Particle command-line login valid | no | Particle cloud probe | `GET /v1/devices -> 401"
         in md.stdout
+    )
     assert "| 1 | Log in to the Particle CLI again" in md.stdout
     # No knowledge ids, raw certainty factors or citations of files the owner does not have.
     for inner in ("cli_session_invalid", "login_invalid", "cli_login_ok", "+0.85", "particle-protocols.md"):
@@ -50,7 +52,12 @@ def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
     assert js.returncode == 0, js.stderr
     data = json.loads(js.stdout)
     assert data["causes"][0]["cause"] == "cli_session_invalid"
-    assert {o["source"] for o in data["observations"]} >= {"probe:serial", "probe:softap", "probe:cloud", "scenario"}
+    assert {o["source"] for o in data["observations"]} >= {
+        "probe:serial",
+        "probe:softap",
+        "probe:cloud",
+        "scenario",
+    }
     assert data["plan"][0]["fix"] == "relogin_cli" and data["actions"] == []
 
     page = run_cli("report", "-f", "html")
@@ -61,8 +68,16 @@ def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
 
 
 def test_report_of_a_diagnose_session_given_by_path(_private_home: Path) -> None:
-    r = run_cli(*MINI, "diagnose", "--no-input", "--json", "-a", "visible_damage=yes", "-a",
-                "led_pattern=blinking_green")
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        "--no-input",
+        "--json",
+        "-a",
+        "visible_damage=yes",
+        "-a",
+        "led_pattern=blinking_green",
+    )
     assert r.returncode == 0, r.stderr
     path = json.loads(r.stdout)["session"]
     rep = run_cli(*MINI, "report", path, "-f", "json")
@@ -71,7 +86,9 @@ def test_report_of_a_diagnose_session_given_by_path(_private_home: Path) -> None
     assert data["causes"][0]["cause"] == "physical_damage"
     assert {o["obtained_by"] for o in data["observations"]} == {"given by the person on the command line"}
     assert {o["evidence"] for o in data["observations"]} == {
-        "--answer visible_damage=yes", "--answer led_pattern=blinking_green"}
+        "--answer visible_damage=yes",
+        "--answer led_pattern=blinking_green",
+    }
     assert data["session"]["id"] == Path(path).stem
 
 
@@ -82,18 +99,42 @@ def secret_session(path: Path) -> Path:
         "id": "20260301T101112-feed01",
         "command": "diagnose",
         "observations": [
-            {"id": "led_pattern", "value": "blinking_green", "confidence": 1.0,
-             "provenance": {"source": "probe:cloud", "detail": f"GET /v1/devices?access_token=url-tok-1&x=1 ({TOKEN})",
-                            "token": "key-tok-2"}},
-            {"id": "visible_damage", "value": True, "confidence": 1.0,
-             "provenance": {"source": "person", "detail": "Authorization: Bearer bearer-tok-3"}},
+            {
+                "id": "led_pattern",
+                "value": "blinking_green",
+                "confidence": 1.0,
+                "provenance": {
+                    "source": "probe:cloud",
+                    "detail": f"GET /v1/devices?access_token=url-tok-1&x=1 ({TOKEN})",
+                    "token": "key-tok-2",
+                },
+            },
+            {
+                "id": "visible_damage",
+                "value": True,
+                "confidence": 1.0,
+                "provenance": {"source": "person", "detail": "Authorization: Bearer bearer-tok-3"},
+            },
         ],
-        "actions": [{
-            "fix": "flash_tinker_usb", "title": "Flash Tinker", "automation": "flash_tinker", "risk": "erases_data",
-            "reversible": False, "consent": "given", "result": "done", "verified_connected": True, "seconds": 12.0,
-            "commands": ["particle serial wifi --password wifi-pass-4", f"particle token list  # {TOKEN}"],
-            "message": "claim_code=claim-5 requested", "password": "key-pass-6",
-        }],
+        "actions": [
+            {
+                "fix": "flash_tinker_usb",
+                "title": "Flash Tinker",
+                "automation": "flash_tinker",
+                "risk": "erases_data",
+                "reversible": False,
+                "consent": "given",
+                "result": "done",
+                "verified_connected": True,
+                "seconds": 12.0,
+                "commands": [
+                    "particle serial wifi --password wifi-pass-4",
+                    f"particle token list  # {TOKEN}",
+                ],
+                "message": "claim_code=claim-5 requested",
+                "password": "key-pass-6",
+            }
+        ],
         "outcome": {"verified_connected": True, "fixed_by": "flash_tinker_usb", "actions": []},
     }
     path.write_text(json.dumps(data))

@@ -20,8 +20,12 @@ from tests.conftest import REPO
 
 KB = load_knowledge(None)
 #: The knowledge's snake_case ids: causes, fixes, observations and the values of the choices (blinking_green).
-IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations) | {
-    v for o in KB.observations.values() for v in o.choices if "_" in v}
+IDS = (
+    set(KB.causes)
+    | set(KB.fixes)
+    | set(KB.observations)
+    | {v for o in KB.observations.values() for v in o.choices if "_" in v}
+)
 WIDTH = 80
 ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
@@ -29,8 +33,15 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 def spawn(home: Path, *args: str) -> pexpect.spawn:
     env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(WIDTH), TERM="dumb")
     env.pop("PARTICLE_ACCESS_TOKEN", None)
-    child = pexpect.spawn(sys.executable, ["-m", "photon_doctor", *args], cwd=str(REPO), env=env,
-                          encoding="utf-8", dimensions=(50, WIDTH), timeout=60)
+    child = pexpect.spawn(
+        sys.executable,
+        ["-m", "photon_doctor", *args],
+        cwd=str(REPO),
+        env=env,
+        encoding="utf-8",
+        dimensions=(50, WIDTH),
+        timeout=60,
+    )
     child.logfile_read = None
     return child
 
@@ -138,9 +149,20 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
 
     with SimulatedPhoton(get_scenario("static-ip")) as sim:
         ep = sim.endpoints()
-        child = spawn(home, "diagnose", "--port", ep.serial_port, "--api-url", ep.api_url, "--token", ep.token,
-                      "--connectivity-url", ep.connectivity_url, "--cloud-endpoint",
-                      f"{ep.cloud_host}:{ep.cloud_port}")
+        child = spawn(
+            home,
+            "diagnose",
+            "--port",
+            ep.serial_port,
+            "--api-url",
+            ep.api_url,
+            "--token",
+            ep.token,
+            "--connectivity-url",
+            ep.connectivity_url,
+            "--cloud-endpoint",
+            f"{ep.cloud_host}:{ep.cloud_port}",
+        )
         child.expect("Go ahead\\? \\[Y/n\\]")
         said = " ".join((child.before or "").split())
         assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said

@@ -93,7 +93,9 @@ class Bench:
 
 
 @contextmanager
-def bench(kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | None = None) -> Iterator[Bench]:
+def bench(
+    kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | None = None
+) -> Iterator[Bench]:
     """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it."""
     with SimulatedPhoton(get_scenario(scenario)) as sim, SimulatedTools(sim.world) as tools:
         targets = simulated_targets(sim)
@@ -102,7 +104,9 @@ def bench(kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | N
         given = observations_from_mapping(kb, sim.person_answers(), Provenance("scenario", "test"), "test")
         for k, v in given.items():
             observations.setdefault(k, v)
-        rig = simulated_rig(sim, toolbox or Toolbox(path=tools.path, env=tools.env()), probe_facts(result), tmp_path)
+        rig = simulated_rig(
+            sim, toolbox or Toolbox(path=tools.path, env=tools.env()), probe_facts(result), tmp_path
+        )
         quiet = SilentPerson(io.StringIO())
         yield Bench(sim, tools, rig, observations, refresher(kb, targets, rig, quiet))
 
@@ -133,8 +137,12 @@ def test_consent_given_at_the_prompt_runs_the_fix_and_verifies_it(kb: KnowledgeB
     assert state["ip_mode"] == "dynamic" and state["online"] and state["mode"] == "connected"
     # Before asking: why now, what it changes, the risk, whether it can be undone, the exact commands.
     text = person.transcript
-    for part in ("Why now: about ", "What it changes:", "Risk: It changes settings, which can be changed back.",
-                 "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin"):
+    for part in (
+        "Why now: about ",
+        "What it changes:",
+        "Risk: It changes settings, which can be changed back.",
+        "dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin",
+    ):
         assert part in text, part
     assert "Step 1 of " in text and " in the plan: " in text  # the answer 'w' showed the why-fix explanation
     assert "use_dynamic_ip" not in text  # no ids
@@ -185,7 +193,7 @@ def test_yes_alone_never_runs_a_fix_that_erases_data(kb: KnowledgeBase, tmp_path
         before, events = b.sim.state(), list(b.sim.world.events)
         session = b.run(kb, silent(), Policy(yes=True))
         assert b.sim.state()["led"] == before["led"]
-        assert not any("keys" in str(e) for e in b.sim.world.events[len(events):])
+        assert not any("keys" in str(e) for e in b.sim.world.events[len(events) :])
     erasing = [a for a in session.outcome.actions if a.risk == "erases_data"]
     assert erasing and all(a.result is Result.SKIPPED and a.consent is Consent.REFUSED for a in erasing)
     assert "needs --allow-erase (--yes is not enough)" in erasing[0].message
@@ -214,7 +222,9 @@ def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_
 def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "key-mismatch", tmp_path) as b:
         before, events = b.sim.state(), list(b.sim.world.events)
-        session = b.run(kb, silent(), Policy(yes=True, allow_erase=True, allow_irreversible=True, dry_run=True))
+        session = b.run(
+            kb, silent(), Policy(yes=True, allow_erase=True, allow_irreversible=True, dry_run=True)
+        )
         after = b.sim.state()
         assert b.sim.world.events == events
     assert before == after
@@ -245,7 +255,9 @@ def test_a_missing_tool_turns_the_fix_into_a_guided_step(kb: KnowledgeBase, tmp_
         session = b.run(kb, person, YES)
     first = session.outcome.actions[0]
     assert (first.result, first.consent) == (Result.SKIPPED, Consent.REFUSED)
-    assert "dfu-util is not installed" in person.transcript and "Have you done these steps?" in person.questions
+    assert (
+        "dfu-util is not installed" in person.transcript and "Have you done these steps?" in person.questions
+    )
 
 
 def test_a_too_old_tool_is_refused(tmp_path: Path) -> None:
@@ -269,7 +281,9 @@ def test_the_device_gone_ends_the_step_with_a_clear_message(kb: KnowledgeBase, t
     first = session.outcome.actions[0]
     assert first.result is Result.FAILED and "DFU mode" in first.message, first.message
     # The port is gone ("no such device"); if another pty took its name meanwhile, the device never shows up.
-    assert any(why in first.message for why in ("no such device", "no serial port", "did not show up")), first.message
+    assert any(why in first.message for why in ("no such device", "no serial port", "did not show up")), (
+        first.message
+    )
     assert state["ip_mode"] == "static" and state["mode"] != "dfu"
 
 
@@ -307,7 +321,9 @@ def test_ctrl_c_mid_action_puts_the_device_back_and_stops(kb: KnowledgeBase, tmp
     assert state["mode"] != "dfu" and state["ip_mode"] == "static"
 
 
-def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     def broken_off(self: SerialConsole, answers: Any) -> Any:
         raise KeyboardInterrupt  # after 'w' was sent: the device waits for the SSID
 
@@ -343,9 +359,13 @@ def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBa
     with bench(kb, "firmware-mismatch", tmp_path) as b:
         assert b.observations["cloud_online"].value is True
         plan = diagnose(kb, b.observations).plan
-        first_other = next(i for i, s in enumerate(plan) if s.fix != "update_device_os_usb"
-                           and kb.fixes[s.fix].automation in ("use_dynamic_ip", "select_internal_antenna",
-                                                               "reset_keys", "flash_tinker"))
+        first_other = next(
+            i
+            for i, s in enumerate(plan)
+            if s.fix != "update_device_os_usb"
+            and kb.fixes[s.fix].automation
+            in ("use_dynamic_ip", "select_internal_antenna", "reset_keys", "flash_tinker")
+        )
         consent = "erase" if needs_flag(kb.fixes[plan[first_other].fix]) == ERASE_FLAG else "y"
         answers = ["n"] * first_other + [consent, "q"]
         ordered = [s.fix for s in plan]
@@ -389,7 +409,9 @@ def test_wifi_over_the_softap_when_there_is_no_serial_port(kb: KnowledgeBase, tm
     action = session.outcome.actions[0]
     assert action.fix == "set_wifi_credentials" and action.verified_connected
     commands = " ".join(action.commands)
-    assert "POST /configure-ap" in commands and "POST /connect-ap" in commands and "(RSA-encrypted)" in commands
+    assert (
+        "POST /configure-ap" in commands and "POST /connect-ap" in commands and "(RSA-encrypted)" in commands
+    )
     assert HOME_PASSWORD not in commands + action.message
     assert state["mode"] == "connected"
 
@@ -439,7 +461,9 @@ def test_logging_in_again_when_the_token_is_rejected(kb: KnowledgeBase, tmp_path
     assert fresh not in " ".join(action.commands) + action.message + person.transcript
 
 
-def test_a_claim_code_goes_over_serial_when_the_cloud_cannot_claim_by_id(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_a_claim_code_goes_over_serial_when_the_cloud_cannot_claim_by_id(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     with bench(kb, "unclaimed-device", tmp_path) as b:
         b.sim.cloud.inject(Fault(status=500, path_prefix="/v1/devices", times=1))
         session = b.run(kb, silent(), Policy(yes=True, allow_irreversible=True))
@@ -465,7 +489,9 @@ def test_the_settings_reset_firmware_and_wifi_again(kb: KnowledgeBase, tmp_path:
 
 # --- the stand-ins -----------------------------------------------------------------------------------------
 def _standin(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run(list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False)
+    return subprocess.run(
+        list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False
+    )
 
 
 def test_standins_run_isolated_from_the_working_directory(tmp_path: Path) -> None:
@@ -480,7 +506,12 @@ def test_standins_run_isolated_from_the_working_directory(tmp_path: Path) -> Non
         for program, version in (("particle", "2.16.0"), ("dfu-util", "dfu-util 0.11")):
             ran = subprocess.run(
                 [program, "--version" if program == "particle" else "-V"],
-                capture_output=True, text=True, env=env, cwd=tmp_path, timeout=30, check=False,
+                capture_output=True,
+                text=True,
+                env=env,
+                cwd=tmp_path,
+                timeout=30,
+                check=False,
             )
             assert ran.returncode == 0 and ran.stdout.startswith(version), ran.stderr
 
@@ -510,8 +541,20 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
         assert _standin(tools, "particle", "usb", "dfu").returncode == 0 and sim.state()["mode"] == "dfu"
         tinker = tmp_path / "tinker.bin"
         tinker.write_bytes(simulated_binary("tinker"))
-        done = _standin(tools, "dfu-util", "-d", "2b04:d006", "-a", "0", "-i", "0", "-s", "0x080A0000:leave",
-                        "-D", str(tinker))
+        done = _standin(
+            tools,
+            "dfu-util",
+            "-d",
+            "2b04:d006",
+            "-a",
+            "0",
+            "-i",
+            "0",
+            "-s",
+            "0x080A0000:leave",
+            "-D",
+            str(tinker),
+        )
         assert done.returncode == 0 and "File downloaded successfully" in done.stdout
         assert sim.state()["app"] == "tinker" and sim.state()["mode"] == "connected"
         with sim.world.lock:
@@ -530,7 +573,9 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
             assert sim.world.cloud.devices[sim.world.device.device_id].public_key_der != old_key
         assert sim.state()["mode"] == "connected"
         _standin(tools, "particle", "usb", "dfu")
-        assert _standin(tools, "particle", "usb", "reset").returncode == 0 and sim.state()["mode"] == "connected"
+        assert (
+            _standin(tools, "particle", "usb", "reset").returncode == 0 and sim.state()["mode"] == "connected"
+        )
 
 
 def test_the_stand_ins_answer_bad_command_lines_with_a_usage_error(tmp_path: Path) -> None:
@@ -560,8 +605,14 @@ def test_the_control_endpoint_answers_a_body_that_is_not_an_object_with_400() ->
 
 
 def test_the_stand_ins_refuse_without_a_simulator() -> None:
-    done = subprocess.run([sys.executable, "-m", "photon_doctor.simulator.standin", "dfu-util", "-l"],
-                          capture_output=True, text=True, env={"PATH": "/usr/bin:/bin"}, timeout=30, check=False)
+    done = subprocess.run(
+        [sys.executable, "-m", "photon_doctor.simulator.standin", "dfu-util", "-l"],
+        capture_output=True,
+        text=True,
+        env={"PATH": "/usr/bin:/bin"},
+        timeout=30,
+        check=False,
+    )
     assert done.returncode != 0 and "simulated stand-in" in done.stderr
 
 
@@ -596,17 +647,25 @@ class DoesManualSteps(ScriptedPerson):
         return "n"
 
 
-def test_the_demo_carries_out_a_manual_step_the_person_says_is_done(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_the_demo_carries_out_a_manual_step_the_person_says_is_done(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     with bench(kb, "network-5ghz", tmp_path) as b:
         person = DoesManualSteps()
         session = b.run(kb, person, Policy())
         assert b.sim.state()["online"] is True
     first = session.outcome.actions[0]
-    assert (first.fix, first.result, first.verified_connected) == ("use_2_4ghz_network", Result.MANUAL_CONFIRMED, True)
+    assert (first.fix, first.result, first.verified_connected) == (
+        "use_2_4ghz_network",
+        Result.MANUAL_CONFIRMED,
+        True,
+    )
     assert "[demo] carried out on the simulated Photon: 'HomeNet' now also on 2.4 GHz" in person.transcript
 
 
-def test_the_demo_says_plainly_when_it_cannot_carry_out_a_manual_step(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_the_demo_says_plainly_when_it_cannot_carry_out_a_manual_step(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
     with bench(kb, "thread-dented-photon", tmp_path) as b:
         person = DoesManualSteps()
         session = b.run(kb, person, Policy())
@@ -614,4 +673,3 @@ def test_the_demo_says_plainly_when_it_cannot_carry_out_a_manual_step(kb: Knowle
     assert ticket.result is Result.SKIPPED and ticket.verified_connected is None
     assert "the demo cannot carry out this step on the simulated Photon" in ticket.message
     assert "did not help" not in person.transcript.split("Open a support ticket")[-1]
-

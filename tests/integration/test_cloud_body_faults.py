@@ -71,8 +71,10 @@ def raw_server() -> Iterator[Callable[[Serve], str]]:
 
 
 def _head(length: int) -> bytes:
-    return (f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
-            "Connection: close\r\n\r\n").encode()
+    return (
+        f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {length}\r\n"
+        "Connection: close\r\n\r\n"
+    ).encode()
 
 
 def test_a_truncated_body_is_described_in_words(raw_server: Callable[[Serve], str]) -> None:
@@ -80,7 +82,11 @@ def test_a_truncated_body_is_described_in_words(raw_server: Callable[[Serve], st
     with CloudClient(url, TOKEN, timeout=2) as client, pytest.raises(CloudUnreachable) as caught:
         client.list_devices()
     message = str(caught.value)
-    assert "broke off after 13 bytes" in message and "before the whole answer" in message and "ChunkedEncodingError" not in message
+    assert (
+        "broke off after 13 bytes" in message
+        and "before the whole answer" in message
+        and "ChunkedEncodingError" not in message
+    )
 
 
 def test_a_dripping_body_is_given_up_within_the_timeout(raw_server: Callable[[Serve], str]) -> None:
@@ -112,16 +118,26 @@ def test_a_huge_body_is_not_read(raw_server: Callable[[Serve], str]) -> None:
     assert "larger than 4 MB" in str(caught.value)
 
 
-@pytest.mark.parametrize("url", ["http://api.example.com", "http://10.0.0.5:8080", "ftp://api.particle.io",
-                                 "api.particle.io", "http://", "http://127.0.0.1.example.com"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://api.example.com",
+        "http://10.0.0.5:8080",
+        "ftp://api.particle.io",
+        "api.particle.io",
+        "http://",
+        "http://127.0.0.1.example.com",
+    ],
+)
 def test_urls_that_would_send_the_token_in_clear_are_refused(url: str) -> None:
     with pytest.raises(InsecureApiUrl) as caught:
         CloudClient(url, TOKEN)
     assert TOKEN not in str(caught.value)
 
 
-@pytest.mark.parametrize("url", ["https://api.particle.io", "http://127.0.0.1:8080", "http://localhost:1",
-                                 "http://[::1]:80"])
+@pytest.mark.parametrize(
+    "url", ["https://api.particle.io", "http://127.0.0.1:8080", "http://localhost:1", "http://[::1]:80"]
+)
 def test_https_and_loopback_urls_are_accepted(url: str) -> None:
     assert check_api_url(url) == url
 

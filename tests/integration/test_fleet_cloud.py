@@ -22,8 +22,12 @@ def fetcher(sim: FleetSimulator, product: str | None = "4242", in_flight: int = 
 
 def test_product_pages_in_the_api_shape() -> None:
     with FleetSimulator(230, seed=3) as sim:
-        body = requests.get(f"{sim.url}/v1/products/4242/devices", params={"page": 3, "per_page": 100},
-                            headers={"Authorization": f"Bearer {sim.token}"}, timeout=5).json()
+        body = requests.get(
+            f"{sim.url}/v1/products/4242/devices",
+            params={"page": 3, "per_page": 100},
+            headers={"Authorization": f"Bearer {sim.token}"},
+            timeout=5,
+        ).json()
         assert body["meta"] == {"page": 3, "per_page": 100, "total_pages": 3, "total": 230}
         assert len(body["devices"]) == 30
         listed = fetcher(sim).list_devices()
@@ -35,7 +39,9 @@ def test_product_pages_in_the_api_shape() -> None:
 def test_the_account_list_and_a_wrong_token() -> None:
     with FleetSimulator(40, seed=3) as sim:
         assert len(fetcher(sim, product=None).list_devices()) == 40
-        r = requests.get(f"{sim.url}/v1/products/4242/devices", headers={"Authorization": "Bearer nope"}, timeout=5)
+        r = requests.get(
+            f"{sim.url}/v1/products/4242/devices", headers={"Authorization": "Bearer nope"}, timeout=5
+        )
         assert r.status_code == 401
 
 
@@ -50,7 +56,9 @@ def test_429_is_answered_by_waiting_retry_after(tmp_path: Path) -> None:
     assert len(records) == 60 and all("diagnostics" in r for r in records)
     assert limited > 0
     assert f.stats.rate_limited == limited
-    assert f.stats.waits and all(w >= 1 for w in f.stats.waits)  # the simulator's Retry-After is whole seconds
+    assert f.stats.waits and all(
+        w >= 1 for w in f.stats.waits
+    )  # the simulator's Retry-After is whole seconds
 
 
 def test_an_interrupted_fetch_resumes_without_duplicates(tmp_path: Path) -> None:
@@ -127,7 +135,9 @@ def test_a_burst_of_429s_halves_the_request_rate_once(tmp_path: Path) -> None:
     # start, and 0.1 % of recovery per answer took thousands of answers: against a cloud allowing 100 requests a
     # second, `fleet` fetched about 6 devices a second.
     wave, seen = threading.Barrier(8), set()  # type: ignore[var-annotated]
-    f = FleetFetcher(lambda: cast(FleetClient, _BurstLimited(wave, seen)), None, in_flight=8, sleep=lambda s: None)
+    f = FleetFetcher(
+        lambda: cast(FleetClient, _BurstLimited(wave, seen)), None, in_flight=8, sleep=lambda s: None
+    )
     checkpoint = Checkpoint(tmp_path / "c.jsonl", resume=False)
     records = f.fetch(checkpoint)
     checkpoint.close()

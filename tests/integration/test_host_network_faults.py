@@ -26,12 +26,15 @@ class BrokenRunner(FakeRunner):
 
 
 def test_an_odd_iw_frequency_keeps_the_rest_of_the_probe(
-    http_server: Callable[[Reply], str], listener: int  # noqa: F811 - the imported fixtures
+    http_server: Callable[[Reply], str],  # noqa: F811 - the imported fixtures
+    listener: int,  # noqa: F811 - the imported fixtures
 ) -> None:
-    runner = FakeRunner({
-        "iw dev": "\tInterface wlan0\n",
-        "iw dev wlan0 link": "Connected to aa:bb (on wlan0)\n\tSSID: Net\n\tfreq: 2437.0.1\n\tsignal: -50 dBm\n",
-    })
+    runner = FakeRunner(
+        {
+            "iw dev": "\tInterface wlan0\n",
+            "iw dev wlan0 link": "Connected to aa:bb (on wlan0)\n\tSSID: Net\n\tfreq: 2437.0.1\n\tsignal: -50 dBm\n",
+        }
+    )
     report = _probe(http_server(NO_PORTAL), listener, runner)
     values = _values(report)
     assert values["captive_portal"] is False and values["port_5683_reachable"] is True
@@ -40,7 +43,8 @@ def test_an_odd_iw_frequency_keeps_the_rest_of_the_probe(
 
 
 def test_a_wifi_tool_failing_unexpectedly_loses_only_band_and_security(
-    http_server: Callable[[Reply], str], listener: int  # noqa: F811 - the imported fixtures
+    http_server: Callable[[Reply], str],  # noqa: F811 - the imported fixtures
+    listener: int,  # noqa: F811 - the imported fixtures
 ) -> None:
     report = _probe(http_server(NO_PORTAL), listener, BrokenRunner({}))
     values = _values(report)

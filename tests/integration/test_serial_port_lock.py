@@ -50,8 +50,13 @@ def test_another_process_holding_the_port_makes_the_probe_say_so(port: str) -> N
             sys.stdin.readline()
         """
     )
-    proc = subprocess.Popen([sys.executable, "-c", holder, port], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            text=True, cwd=str(REPO))
+    proc = subprocess.Popen(
+        [sys.executable, "-c", holder, port],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        text=True,
+        cwd=str(REPO),
+    )
     try:
         assert proc.stdout is not None and proc.stdout.readline().strip() == "holding"
         report = SerialProbe().run(ProbeContext(serial_port=port, timeout=1, extra={"serial_idle": 0.05}))
@@ -71,7 +76,7 @@ def _device_answering(answer: bytes) -> tuple[str, threading.Thread, int]:
             while os.read(master, 1):
                 view = memoryview(answer)
                 while view:
-                    view = view[os.write(master, view[:4096]):]
+                    view = view[os.write(master, view[:4096]) :]
         except OSError:
             pass
 
@@ -80,13 +85,21 @@ def _device_answering(answer: bytes) -> tuple[str, threading.Thread, int]:
     return os.ttyname(slave), thread, master
 
 
-@pytest.mark.parametrize("line", [b'{"p": 6, "m": ' + b"[" * 5000 + b"}\r\n",
-                                  b'{"p": ' + b"9" * 5000 + b', "m": []}\r\n',
-                                  b'{"p": NaN, "m": []}\r\n'])
+@pytest.mark.parametrize(
+    "line",
+    [
+        b'{"p": 6, "m": ' + b"[" * 5000 + b"}\r\n",
+        b'{"p": ' + b"9" * 5000 + b', "m": []}\r\n',
+        b'{"p": NaN, "m": []}\r\n',
+    ],
+)
 def test_a_device_json_line_that_would_crash_a_parser_is_a_probe_failure(line: bytes) -> None:
     port, thread, master = _device_answering(line)
     try:
-        with SerialConsole(port, timeout=2, idle=0.1) as console, pytest.raises(ProbeFailure, match="answer to 's'"):
+        with (
+            SerialConsole(port, timeout=2, idle=0.1) as console,
+            pytest.raises(ProbeFailure, match="answer to 's'"),
+        ):
             console.module_info()
     finally:
         os.close(master)

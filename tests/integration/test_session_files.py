@@ -40,8 +40,14 @@ CHILD = textwrap.dedent(
 def test_a_write_cut_short_by_a_file_size_limit_keeps_the_old_session(tmp_path: Path) -> None:
     path = save_session(Session(diagnosis={"padding": "x" * 3000}), tmp_path / "s.json")
     before = path.read_bytes()
-    r = subprocess.run([sys.executable, "-c", CHILD, str(path)], capture_output=True, text=True, timeout=60,
-                       cwd=str(REPO), check=False)
+    r = subprocess.run(
+        [sys.executable, "-c", CHILD, str(path)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(REPO),
+        check=False,
+    )
     assert r.returncode == 5, r.stderr
     assert "cannot write" in r.stdout and str(path) in r.stdout
     assert path.read_bytes() == before

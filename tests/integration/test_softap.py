@@ -8,6 +8,7 @@ import threading
 import time
 from collections.abc import Iterator
 from http.server import BaseHTTPRequestHandler, HTTPServer
+from typing import ClassVar
 
 import pytest
 import requests
@@ -585,7 +586,7 @@ def test_post_is_a_json_string_sent_as_form_urlencoded() -> None:
 
 class _ScriptedHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
-    replies: dict[str, bytes] = {}
+    replies: ClassVar[dict[str, bytes]] = {}
 
     def log_message(self, format: str, *args: object) -> None:
         pass
@@ -604,7 +605,7 @@ class _ScriptedHandler(BaseHTTPRequestHandler):
 @pytest.fixture
 def scripted() -> Iterator[tuple[str, dict[str, bytes]]]:
     """A stand-in device whose replies a test writes by hand: ``(url, {path: body})``."""
-    replies: dict[str, bytes] = {}
+    replies: ClassVar[dict[str, bytes]] = {}
     handler = type("Handler", (_ScriptedHandler,), {"replies": replies})
     server = HTTPServer(("127.0.0.1", 0), handler)
     thread = threading.Thread(target=server.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)

@@ -15,7 +15,7 @@ import pytest
 
 REPO = Path(__file__).resolve().parents[2]
 sys.path.insert(0, str(REPO / "scripts"))
-import typecheck
+import typecheck  # noqa: E402
 
 #: Lowest first. A module belongs to the layer of the longest prefix that names it; it may import its own layer
 #: (without cycles) and the layers below, never one above. docs/architecture.md draws the same list.

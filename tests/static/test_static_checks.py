@@ -29,3 +29,23 @@ def test_mypy_strict_checks_every_module() -> None:
     # Every module of every mapped folder is checked: none can silently fall out of the check.
     assert int(checked.group(1)) == _module_count()
     assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def _ruff(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run(
+        [sys.executable, "-m", "ruff", *args, str(REPO)],
+        capture_output=True,
+        text=True,
+        check=False,
+        cwd=REPO,
+    )
+
+
+def test_ruff_finds_nothing() -> None:
+    proc = _ruff("check", "--output-format", "concise")
+    assert proc.returncode == 0, proc.stdout + proc.stderr
+
+
+def test_the_code_is_formatted() -> None:
+    proc = _ruff("format", "--check")
+    assert proc.returncode == 0, proc.stdout + proc.stderr

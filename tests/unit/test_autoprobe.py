@@ -15,8 +15,9 @@ from photon_doctor.autoprobe import AutoTargets, merge, run_probes
 
 
 class Fake:
-    def __init__(self, name: str, obs: tuple[Observation, ...] = (), delay: float = 0.0,
-                 facts: dict | None = None) -> None:  # type: ignore[type-arg]
+    def __init__(
+        self, name: str, obs: tuple[Observation, ...] = (), delay: float = 0.0, facts: dict | None = None
+    ) -> None:  # type: ignore[type-arg]
         self.name = name
         self.obs = obs
         self.delay = delay
@@ -43,9 +44,12 @@ def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_lef
     calls: list[str] = []
     serial = Fake("serial", (Observation("usb_serial_responds", True),), facts={"device_id": "abc"})
     cloud = Fake("cloud")
-    targets = AutoTargets({"serial": serial, "cloud": cloud}, ProbeContext(serial_port="/dev/x", timeout=1),
-                          switch_listening=lambda p: calls.append("listen " + p),
-                          leave_listening=lambda p: calls.append("leave " + p))
+    targets = AutoTargets(
+        {"serial": serial, "cloud": cloud},
+        ProbeContext(serial_port="/dev/x", timeout=1),
+        switch_listening=lambda p: calls.append("listen " + p),
+        leave_listening=lambda p: calls.append("leave " + p),
+    )
     run_probes(targets)
     assert calls == ["listen /dev/x", "leave /dev/x"]
     assert cloud.seen[0].device_id == "abc"
@@ -67,10 +71,12 @@ class CtrlC(Fake):
 
 def test_ctrl_c_while_probing_still_takes_the_device_out_of_listening_mode() -> None:
     calls: list[str] = []
-    targets = AutoTargets({"serial": CtrlC("serial", delay=0.5), "cloud": Fake("cloud")},
-                          ProbeContext(serial_port="/dev/x", timeout=1),
-                          switch_listening=lambda p: calls.append("listen " + p),
-                          leave_listening=lambda p: calls.append("leave " + p))
+    targets = AutoTargets(
+        {"serial": CtrlC("serial", delay=0.5), "cloud": Fake("cloud")},
+        ProbeContext(serial_port="/dev/x", timeout=1),
+        switch_listening=lambda p: calls.append("listen " + p),
+        leave_listening=lambda p: calls.append("leave " + p),
+    )
     with pytest.raises(KeyboardInterrupt):
         run_probes(targets)
     assert calls == ["listen /dev/x", "leave /dev/x"]
@@ -78,7 +84,9 @@ def test_ctrl_c_while_probing_still_takes_the_device_out_of_listening_mode() -> 
 
 def test_merge_prefers_confidence_then_probe_priority() -> None:
     a = ProbeReport("host", (Observation("network_security", "wpa2_psk", 0.9, Provenance("probe:host")),))
-    b = ProbeReport("softap", (Observation("network_security", "wpa_wpa2_mixed", 0.9, Provenance("probe:softap")),))
+    b = ProbeReport(
+        "softap", (Observation("network_security", "wpa_wpa2_mixed", 0.9, Provenance("probe:softap")),)
+    )
     c = ProbeReport("cloud", (Observation("signal_rssi_dbm", -70.0, 0.8),))
     d = ProbeReport("softap", (Observation("signal_rssi_dbm", -60.0, 1.0),))
     merged = merge([a, b, c, d])
@@ -107,7 +115,9 @@ def test_a_probe_that_raises_with_a_secret_in_its_message_does_not_pass_it_on() 
             raise RuntimeError("GET /v1/devices with tok-in-an-exception-8e1f failed")
 
     result = run_probes(AutoTargets({"cloud": Leaky()}, ProbeContext(timeout=0.5)))
-    assert result.unavailable == [Unavailable("cloud", "probe failed: GET /v1/devices with [redacted] failed")]
+    assert result.unavailable == [
+        Unavailable("cloud", "probe failed: GET /v1/devices with [redacted] failed")
+    ]
 
 
 def test_usb_discovery_gives_the_port_and_device_id_to_the_console_and_cloud_probes() -> None:

@@ -36,7 +36,9 @@ def test_ascii_int_accepts_plain_digits(text: str, value: int) -> None:
     assert ascii_int(text) == value
 
 
-@pytest.mark.parametrize("raw", ["nan", "NaN", "inf", "-Infinity", "1e400", 10**400, float("nan"), True, "1_0"])
+@pytest.mark.parametrize(
+    "raw", ["nan", "NaN", "inf", "-Infinity", "1e400", 10**400, float("nan"), True, "1_0"]
+)
 def test_finite_number_rejects_nan_infinity_overflow_and_bools(raw: object) -> None:
     assert finite_number(raw) is None
 

@@ -29,19 +29,28 @@ def _obs(rules: list[Any], tried: tuple[str, ...] = ()) -> dict[str, Observation
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.sampled_from(RULES), max_size=8, unique_by=lambda r: r.id),
-       st.sampled_from([r for r in RULES if r.lr > 1]))
+@given(
+    st.lists(st.sampled_from(RULES), max_size=8, unique_by=lambda r: r.id),
+    st.sampled_from([r for r in RULES if r.lr > 1]),
+)
 def test_evidence_for_a_cause_never_lowers_it(fired: list[Any], extra: Any) -> None:
     base = [r for r in fired if r.id != extra.id]
     before = assess(KB, _obs(base + [extra]), [_firing(r) for r in base]).cause(extra.cause).probability
-    after = assess(KB, _obs(base + [extra]), [_firing(r) for r in base + [extra]]).cause(extra.cause).probability
+    after = (
+        assess(KB, _obs(base + [extra]), [_firing(r) for r in base + [extra]]).cause(extra.cause).probability
+    )
     assert after >= before - 1e-12
 
 
 @settings(max_examples=50, deadline=None)
-@given(st.lists(st.sampled_from(RULES), max_size=8, unique_by=lambda r: r.id), st.randoms(use_true_random=False),
-       st.lists(st.sampled_from(FIXES), max_size=3, unique=True))
-def test_order_never_changes_the_posterior_and_it_sums_to_one(fired: list[Any], rnd: Any, tried: list[str]) -> None:
+@given(
+    st.lists(st.sampled_from(RULES), max_size=8, unique_by=lambda r: r.id),
+    st.randoms(use_true_random=False),
+    st.lists(st.sampled_from(FIXES), max_size=3, unique=True),
+)
+def test_order_never_changes_the_posterior_and_it_sums_to_one(
+    fired: list[Any], rnd: Any, tried: list[str]
+) -> None:
     shuffled = list(fired)
     rnd.shuffle(shuffled)
     tried_shuffled = list(tried)

@@ -44,7 +44,9 @@ def test_zero_is_neutral(a: float) -> None:
     assert combine(a, 0.0) == pytest.approx(a)
 
 
-@given(st.lists(st.floats(min_value=0, max_value=0.99), max_size=6), st.floats(min_value=0.01, max_value=0.99))
+@given(
+    st.lists(st.floats(min_value=0, max_value=0.99), max_size=6), st.floats(min_value=0.01, max_value=0.99)
+)
 def test_more_support_never_lowers_belief(values: list[float], extra: float) -> None:
     assert combine_all([*values, extra]) >= combine_all(values) - 1e-12
 

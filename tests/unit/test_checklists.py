@@ -54,14 +54,17 @@ def test_checklist_loads_with_item_keys(kb_dir: Path) -> None:
     assert cl.settles and cl.observations == ("visible_damage", "led_pattern")
 
 
-@pytest.mark.parametrize(("old", "new", "field"), [
-    ('obs = "visible_damage"', 'obs = "dent"', "item[0].obs"),
-    ("value = true", 'value = "yes"', "item[0].value"),
-    ('value = "breathing_white"', 'value = "purple"', "item[1].value"),
-    ('obs = "led_pattern"', 'obs = "signal_rssi_dbm"', "item[1].obs"),
-    ('text = "It is dented"', 'text = ""', "item[0].text"),
-    ('id = "noticed"', 'id = "led_pattern"', "id"),
-])
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('obs = "visible_damage"', 'obs = "dent"', "item[0].obs"),
+        ("value = true", 'value = "yes"', "item[0].value"),
+        ('value = "breathing_white"', 'value = "purple"', "item[1].value"),
+        ('obs = "led_pattern"', 'obs = "signal_rssi_dbm"', "item[1].obs"),
+        ('text = "It is dented"', 'text = ""', "item[0].text"),
+        ('id = "noticed"', 'id = "led_pattern"', "id"),
+    ],
+)
 def test_bad_checklist_is_named_precisely(kb_dir: Path, old: str, new: str, field: str) -> None:
     path = kb_dir / "checklists.toml"
     path.write_text(path.read_text().replace(old, new, 1))
@@ -100,7 +103,10 @@ def test_ticked_items_answer_and_unticked_items_answer_nothing(kb_dir: Path) -> 
 def test_checklist_answers_are_item_numbers_or_keys(kb_dir: Path) -> None:
     kb = load_knowledge(kb_dir)
     odef = question_def(kb, {}, CHECKLIST_PREFIX + "noticed")
-    assert parse_value(kb, odef, "2, visible_damage=yes") == ("led_pattern=breathing_white", "visible_damage=yes")
+    assert parse_value(kb, odef, "2, visible_damage=yes") == (
+        "led_pattern=breathing_white",
+        "visible_damage=yes",
+    )
     assert parse_value(kb, odef, "") == ()
     with pytest.raises(AnswerError, match="unknown item"):
         parse_value(kb, odef, "7")
@@ -109,13 +115,17 @@ def test_checklist_answers_are_item_numbers_or_keys(kb_dir: Path) -> None:
 def test_an_item_already_known_is_not_offered_again(kb_dir: Path) -> None:
     kb = load_knowledge(kb_dir)
     known = {"visible_damage": Observation("visible_damage", False, 1.0, Provenance("person"))}
-    assert list(question_def(kb, known, CHECKLIST_PREFIX + "noticed").choices) == ["led_pattern=breathing_white"]
+    assert list(question_def(kb, known, CHECKLIST_PREFIX + "noticed").choices) == [
+        "led_pattern=breathing_white"
+    ]
 
 
 def test_oracle_ticks_exactly_the_items_the_case_holds(kb_dir: Path) -> None:
     kb = load_knowledge(kb_dir)
-    obs = {"visible_damage": Observation("visible_damage", True, 1.0, Provenance("case")),
-           "led_pattern": Observation("led_pattern", "blinking_green", 1.0, Provenance("case"))}
+    obs = {
+        "visible_damage": Observation("visible_damage", True, 1.0, Provenance("case")),
+        "led_pattern": Observation("led_pattern", "blinking_green", 1.0, Provenance("case")),
+    }
     case = Case("c", "", obs, ("physical_damage",), (), "x.json")
     odef = question_def(kb, {}, CHECKLIST_PREFIX + "noticed")
     assert Oracle(kb, case).answer(odef, 1) == "visible_damage=yes"
@@ -130,8 +140,11 @@ def test_a_resumed_session_does_not_ask_the_tried_fix_or_checklist_questions_aga
     odef = question_def(kb, {}, CHECKLIST_PREFIX + first)
     interview.record(Observation(odef.id, parse_value(kb, odef, "1"), 1.0, Provenance("person")))
     interview.skip(CHECKLIST_PREFIX + second)
-    record = {"observations": interview.observations, "skipped": sorted(interview.skipped),
-              **interview.session_fields()}
+    record = {
+        "observations": interview.observations,
+        "skipped": sorted(interview.skipped),
+        **interview.session_fields(),
+    }
     saved = json.loads(json.dumps({k: v for k, v in record.items() if k != "observations"}))
 
     resumed = Interview(kb)
@@ -145,9 +158,13 @@ def test_a_resumed_session_does_not_ask_the_tried_fix_or_checklist_questions_aga
 def test_restore_ignores_what_this_knowledge_base_does_not_know() -> None:
     kb = load_knowledge()
     interview = Interview(kb)
-    interview.restore_session_fields({"tried_answers": {"no_such_fix": True, next(iter(kb.fixes)): "yes"},
-                                      "checklists_asked": {"checklist:nope": [], "led_pattern": []},
-                                      "skipped": ["checklist:nope", "tried:nope", 3]})
+    interview.restore_session_fields(
+        {
+            "tried_answers": {"no_such_fix": True, next(iter(kb.fixes)): "yes"},
+            "checklists_asked": {"checklist:nope": [], "led_pattern": []},
+            "skipped": ["checklist:nope", "tried:nope", 3],
+        }
+    )
     assert interview.settled() == set() and interview.tried_answers == {}
 
 

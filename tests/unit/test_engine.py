@@ -79,8 +79,11 @@ def test_adding_supporting_evidence_never_lowers_a_cause(kb: KnowledgeBase) -> N
     rules = list(kb.rules)
 
     @settings(max_examples=60, deadline=None)
-    @given(st.sets(st.sampled_from(rules), max_size=8), st.sampled_from([r for r in rules if r.cf > 0]),
-           st.floats(min_value=0.3, max_value=1.0))
+    @given(
+        st.sets(st.sampled_from(rules), max_size=8),
+        st.sampled_from([r for r in rules if r.cf > 0]),
+        st.floats(min_value=0.3, max_value=1.0),
+    )
     def check(fired: set[Any], extra: Any, strength: float) -> None:
         def firing(rule: Any, s: float = 1.0) -> Firing:
             return Firing(rule.id, tuple((o, s) for o in rule.observations))
@@ -109,10 +112,17 @@ def test_mini_diagnosis_ranks_the_supported_cause_first() -> None:
 
 def test_tried_fix_counts_against_the_causes_it_resolves() -> None:
     base = diagnose(MINI, {"led_pattern": Observation("led_pattern", "breathing_white")})
-    tried = diagnose(MINI, {"led_pattern": Observation("led_pattern", "breathing_white"),
-                            "fixes_tried_failed": Observation("fixes_tried_failed", ("flash_tinker_usb",))})
-    assert tried.cause("user_firmware_blocks_connection").certainty < base.cause(
-        "user_firmware_blocks_connection").certainty
+    tried = diagnose(
+        MINI,
+        {
+            "led_pattern": Observation("led_pattern", "breathing_white"),
+            "fixes_tried_failed": Observation("fixes_tried_failed", ("flash_tinker_usb",)),
+        },
+    )
+    assert (
+        tried.cause("user_firmware_blocks_connection").certainty
+        < base.cause("user_firmware_blocks_connection").certainty
+    )
     assert "flash_tinker_usb" not in [s.fix for s in tried.plan]
 
 

@@ -30,36 +30,79 @@ def kb() -> KnowledgeBase:
     return load_knowledge()
 
 
-def facts(device_id: str, *, online: bool = False, hours: float = 5.0, site: str | None = "a",
-          firmware: int | None = 7, product: int | None = 1, rssi: float | None = -60.0,
-          net: float | None = 0, cloud: float | None = 0, reason: str | None = None,
-          system: str | None = "2.3.1") -> DeviceFacts:
-    return DeviceFacts(device_id, f"name-{device_id}", online, NOW - hours * 3600, product, firmware, system, site,
-                       rssi, net, cloud, reason)
+def facts(
+    device_id: str,
+    *,
+    online: bool = False,
+    hours: float = 5.0,
+    site: str | None = "a",
+    firmware: int | None = 7,
+    product: int | None = 1,
+    rssi: float | None = -60.0,
+    net: float | None = 0,
+    cloud: float | None = 0,
+    reason: str | None = None,
+    system: str | None = "2.3.1",
+) -> DeviceFacts:
+    return DeviceFacts(
+        device_id,
+        f"name-{device_id}",
+        online,
+        NOW - hours * 3600,
+        product,
+        firmware,
+        system,
+        site,
+        rssi,
+        net,
+        cloud,
+        reason,
+    )
 
 
 def test_record_in_the_api_shape_with_vitals() -> None:
     record = {
-        "id": "ABCDEF0123456789ABCDEF01", "name": "kiln", "online": False, "last_heard": "2026-05-28T20:26:40.000Z",
-        "product_id": 4242, "firmware_version": 8, "system_firmware_version": "2.3.1", "last_ip_address": "1.2.3.4",
-        "diagnostics": {"payload": {"device": {
-            "network": {"signal": {"strengthv": -84, "strengthv_units": "dBm"},
-                        "connection": {"disconnects": 17}},
-            "cloud": {"connection": {"disconnects": 3, "disconnect_reason": 5}}}}},
+        "id": "ABCDEF0123456789ABCDEF01",
+        "name": "kiln",
+        "online": False,
+        "last_heard": "2026-05-28T20:26:40.000Z",
+        "product_id": 4242,
+        "firmware_version": 8,
+        "system_firmware_version": "2.3.1",
+        "last_ip_address": "1.2.3.4",
+        "diagnostics": {
+            "payload": {
+                "device": {
+                    "network": {
+                        "signal": {"strengthv": -84, "strengthv_units": "dBm"},
+                        "connection": {"disconnects": 17},
+                    },
+                    "cloud": {"connection": {"disconnects": 3, "disconnect_reason": 5}},
+                }
+            }
+        },
     }
     f = facts_from_record(record)
     assert f.id == "abcdef0123456789abcdef01"
     assert (f.online, f.product_id, f.firmware_version, f.site) == (False, 4242, 8, "1.2.3.4")
     assert f.last_heard == pytest.approx(1780000000.0)
-    assert (f.rssi, f.network_disconnects, f.cloud_disconnects, f.cloud_reason) == (-84, 17, 3, "system_reset")
+    assert (f.rssi, f.network_disconnects, f.cloud_disconnects, f.cloud_reason) == (
+        -84,
+        17,
+        3,
+        "system_reset",
+    )
 
 
-@pytest.mark.parametrize("record, words", [
-    ([], "not a JSON object"),
-    ({"name": "x", "online": True}, "no device 'id'"),
-    ({"id": "a1"}, "'online' flag"),
-    ({"id": "a1", "online": True, "last_heard": "yesterday"}, "ISO 8601"),
-])
+@pytest.mark.parametrize(
+    "record, words",
+    [
+        ([], "not a JSON object"),
+        ({"name": "x", "online": True}, "no device 'id'"),
+        ({"id": "a1"}, "'online' flag"),
+        ({"id": "a1", "online": True, "last_heard": "yesterday"}, "ISO 8601"),
+    ],
+)
 def test_bad_records_say_why(record: object, words: str) -> None:
     with pytest.raises(RecordError, match=words):
         facts_from_record(record)
@@ -67,8 +110,11 @@ def test_bad_records_say_why(record: object, words: str) -> None:
 
 def test_a_dark_site_and_a_lone_failure() -> None:
     devices = [facts(f"s{i}", site="dark", hours=10 + i * 0.01) for i in range(4)]
-    devices += [facts("lone", site="busy", hours=200), facts("ok1", online=True, site="busy"),
-                facts("ok2", online=True, site="busy")]
+    devices += [
+        facts("lone", site="busy", hours=200),
+        facts("ok1", online=True, site="busy"),
+        facts("ok2", online=True, site="busy"),
+    ]
     ctx = fleet_context(devices)
     assert ctx.together["s0"].site_pct == 100.0
     assert ctx.together["s0"].sites == 1
@@ -95,8 +141,10 @@ def test_a_failing_firmware_version_is_flagged() -> None:
 def test_a_dark_site_does_not_count_against_its_firmware() -> None:
     """The same 4 failures on version 8 as above, but together at one site: the site's problem, not the release."""
     old = [facts(f"o{i}", online=i >= 2, firmware=7, site=f"o{i}", hours=24 * (i + 1)) for i in range(60)]
-    dark = [facts(f"n{i}", online=i >= 4, firmware=8, site="dark" if i < 5 else f"n{i}", hours=5 + i / 60)
-            for i in range(10)]
+    dark = [
+        facts(f"n{i}", online=i >= 4, firmware=8, site="dark" if i < 5 else f"n{i}", hours=5 + i / 60)
+        for i in range(10)
+    ]
     ctx = fleet_context(old + dark)
     assert ctx.together["n0"].site_pct == 80.0
     assert (1, 8) not in ctx.failing_firmware
@@ -144,8 +192,10 @@ def test_equal_devices_share_one_key(kb: KnowledgeBase) -> None:
 
 
 def test_the_parallel_reader_matches_the_serial_one(tmp_path: Path) -> None:
-    lines = [json.dumps({"id": f"{i:024x}", "online": i % 3 > 0, "last_heard": "2026-05-28T20:26:40.000Z"})
-             for i in range(500)]
+    lines = [
+        json.dumps({"id": f"{i:024x}", "online": i % 3 > 0, "last_heard": "2026-05-28T20:26:40.000Z"})
+        for i in range(500)
+    ]
     lines[123] = "{broken"
     lines[401] = json.dumps({"online": True})
     path = tmp_path / "f.jsonl"

@@ -16,8 +16,12 @@ BUDGET = 60
 
 @pytest.mark.parametrize("target", TARGETS, ids=[t.name for t in TARGETS])
 def test_no_crash(target: Target) -> None:
-    @settings(max_examples=BUDGET, deadline=None, database=None,
-              suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much])
+    @settings(
+        max_examples=BUDGET,
+        deadline=None,
+        database=None,
+        suppress_health_check=[HealthCheck.too_slow, HealthCheck.data_too_large, HealthCheck.filter_too_much],
+    )
     @given(data=st.data())
     def run(data: st.DataObject) -> None:
         value: Any = data.draw(target.strategy())

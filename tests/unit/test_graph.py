@@ -81,8 +81,12 @@ def test_nodes_of_each_kind(g: nx.DiGraph, kb: KnowledgeBase) -> None:
     assert of("cause") == {f"cause:{c}" for c in kb.causes}
     assert of("fix") == {f"fix:{f}" for f in kb.fixes}
     assert of("value") == {
-        "val:visible_damage=true", "val:led_pattern=blinking_green", "val:led_pattern=breathing_white",
-        "val:led_pattern=breathing_cyan", "val:signal_rssi_dbm=<-80", "val:device_os_version=<0.7.0",
+        "val:visible_damage=true",
+        "val:led_pattern=blinking_green",
+        "val:led_pattern=breathing_white",
+        "val:led_pattern=breathing_cyan",
+        "val:signal_rssi_dbm=<-80",
+        "val:device_os_version=<0.7.0",
     }
 
 
@@ -148,9 +152,13 @@ def test_value_nodes_of_a_condition(kind: Kind, cond: Condition, expected: list[
 def test_subgraph_around_a_cause(g: nx.DiGraph) -> None:
     sub = subgraph_around(g, "cause:weak_signal")
     assert set(sub) == {
-        "obs:signal_rssi_dbm", "val:signal_rssi_dbm=<-80",
-        "obs:led_pattern", "val:led_pattern=breathing_cyan",
-        "rule:weak", "cause:weak_signal", "fix:improve_signal",
+        "obs:signal_rssi_dbm",
+        "val:signal_rssi_dbm=<-80",
+        "obs:led_pattern",
+        "val:led_pattern=breathing_cyan",
+        "rule:weak",
+        "cause:weak_signal",
+        "fix:improve_signal",
     }
     assert sub.nodes["rule:weak"]["rationale"] == g.nodes["rule:weak"]["rationale"]
     assert sub.graph["focus"] == "cause:weak_signal" and "focus" not in g.graph
@@ -180,10 +188,14 @@ def test_highlight_marks_exactly_the_rules_of_the_trace(kb: KnowledgeBase, g: nx
     h = highlight(g, session)
     assert fired_rules(h) == {f"rule:{r}" for r in traced}
     assert {n for n, d in h.nodes(data=True) if d["role"] == "observed"} == {
-        "obs:visible_damage", "obs:led_pattern", "obs:signal_rssi_dbm",
+        "obs:visible_damage",
+        "obs:led_pattern",
+        "obs:signal_rssi_dbm",
     }
     assert {n for n, d in h.nodes(data=True) if d["role"] == "observed_value"} == {
-        "val:visible_damage=true", "val:led_pattern=blinking_green", "val:signal_rssi_dbm=<-80",
+        "val:visible_damage=true",
+        "val:led_pattern=blinking_green",
+        "val:signal_rssi_dbm=<-80",
     }
     ranked = [c["id"] for c in session["diagnosis"]["ranked_causes"]]
     assert [h.nodes[f"cause:{c}"]["rank"] for c in ranked] == list(range(1, len(ranked) + 1))
@@ -218,8 +230,14 @@ def test_highlight_ignores_trace_entries_that_are_not_rules(g: nx.DiGraph) -> No
 # ---------------------------------------------------------------------------------------------- layout
 def _toy() -> nx.DiGraph:
     t = nx.DiGraph()
-    for n, kind in [("a", "observation"), ("b", "observation"), ("vb", "value"), ("va", "value"),
-                    ("r1", "rule"), ("r2", "rule")]:
+    for n, kind in [
+        ("a", "observation"),
+        ("b", "observation"),
+        ("vb", "value"),
+        ("va", "value"),
+        ("r1", "rule"),
+        ("r2", "rule"),
+    ]:
         t.add_node(n, kind=kind, label=n)
     t.add_edges_from([("a", "va"), ("b", "vb"), ("va", "r1"), ("vb", "r2")])
     return t

@@ -41,8 +41,13 @@ def test_ctrl_c_at_a_question_does_not_count_it_and_resume_asks_it_with_the_same
     assert (n1, n2) == (1, 2)
     assert interview.asked == 1 and interview.current == q2  # what the session saves
 
-    resumed = Interview(KB, observations=dict(interview.observations), history=list(interview.history),
-                        asked=interview.asked, current=interview.current)
+    resumed = Interview(
+        KB,
+        observations=dict(interview.observations),
+        history=list(interview.history),
+        asked=interview.asked,
+        current=interview.current,
+    )
     again = Scripted(["back"])  # the open question again, then back to the first one, then Ctrl-C
     with pytest.raises(KeyboardInterrupt):
         run(resumed, again)

@@ -86,7 +86,9 @@ def test_priors_are_small_base_rates(kb: KnowledgeBase) -> None:
 
 def test_every_observation_is_used_by_a_rule(kb: KnowledgeBase) -> None:
     used = {c.obs for r in kb.rules for c in r.conditions}
-    unused = sorted(set(kb.observations) - used - {"led_colour"})  # led_colour narrows the led_pattern question
+    unused = sorted(
+        set(kb.observations) - used - {"led_colour"}
+    )  # led_colour narrows the led_pattern question
     assert not unused, f"observations no rule uses (never worth asking): {unused}"
 
 
@@ -106,7 +108,9 @@ def test_probes_that_can_observe(kb: KnowledgeBase) -> None:
 
 def test_help_tells_how_to_reach_the_device_modes(kb: KnowledgeBase) -> None:
     obs = kb.observations
-    assert "3 seconds" in obs["listening_mode_enters"].help and "dark blue" in obs["listening_mode_enters"].help
+    assert (
+        "3 seconds" in obs["listening_mode_enters"].help and "dark blue" in obs["listening_mode_enters"].help
+    )
     safe = obs["safe_mode_connects"].help
     assert "RESET" in safe and "SETUP" in safe and "magenta" in safe
     assert "yellow" in obs["tinker_fixes"].help and "particle flash --usb tinker" in obs["tinker_fixes"].help
@@ -184,8 +188,13 @@ def test_every_rule_explains_itself(kb: KnowledgeBase) -> None:
 
 def test_rule_files_split_by_topic(kb: KnowledgeBase) -> None:
     files = {r.file for r in kb.rules}
-    assert {"rules-led.toml", "rules-network.toml", "rules-cloud.toml", "rules-device.toml",
-            "rules-history.toml"} <= files
+    assert {
+        "rules-led.toml",
+        "rules-network.toml",
+        "rules-cloud.toml",
+        "rules-device.toml",
+        "rules-history.toml",
+    } <= files
 
 
 def test_the_operators_are_all_in_use(kb: KnowledgeBase) -> None:
@@ -224,7 +233,11 @@ def test_no_rule_is_subsumed_by_a_more_general_one(kb: KnowledgeBase) -> None:
     problems = []
     for general in kb.rules:
         for specific in kb.rules:
-            if general is specific or general.cause != specific.cause or (general.cf > 0) != (specific.cf > 0):
+            if (
+                general is specific
+                or general.cause != specific.cause
+                or (general.cf > 0) != (specific.cf > 0)
+            ):
                 continue
             if all(_implies(specific.conditions, g) for g in general.conditions):
                 problems.append(f"{specific.id} is subsumed by {general.id}")
@@ -240,7 +253,8 @@ def _positive_rule_on(kb: KnowledgeBase, cause: str, obs: str) -> bool:
 
 def test_thread_causes_and_their_evidence(kb: KnowledgeBase) -> None:
     assert any(
-        r.cf > 0 and any(c.obs == "setup_stalls_at" and c.value == "verifying_ownership" for c in r.conditions)
+        r.cf > 0
+        and any(c.obs == "setup_stalls_at" and c.value == "verifying_ownership" for c in r.conditions)
         for r in kb.rules_for_cause("ownership_mismatch")
     ), "the 'Verifying product ownership' stall"
     assert _positive_rule_on(kb, "ownership_mismatch", "app_offers_owner_change")
@@ -271,7 +285,12 @@ def test_thread_fixes(kb: KnowledgeBase) -> None:
     for cause in ("static_ip_misconfigured", "external_antenna_selected", "wifi_credentials_wrong"):
         assert cause in reset.resolves, cause
     text = "\n".join(reset.steps)
-    assert "0x000c0ffe" in text and "ANT_INTERNAL" in text and "useDynamicIP" in text and "clearCredentials" in text
+    assert (
+        "0x000c0ffe" in text
+        and "ANT_INTERNAL" in text
+        and "useDynamicIP" in text
+        and "clearCredentials" in text
+    )
     assert "without power" in text and "particle serial wifi" in text
     assert "power_cycle" in f and "contact_support_replace" in f
     assert f["contact_support_replace"].resolves["physical_damage"] >= 0.9
@@ -308,8 +327,13 @@ def test_added_vocabulary_is_marked(kb: KnowledgeBase) -> None:
 
 
 FLEET_OBSERVATIONS = {
-    "cloud_offline_hours", "cloud_disconnects", "network_disconnects", "cloud_disconnect_reason",
-    "site_offline_together_pct", "sites_offline_together", "fleet_offline_together_pct",
+    "cloud_offline_hours",
+    "cloud_disconnects",
+    "network_disconnects",
+    "cloud_disconnect_reason",
+    "site_offline_together_pct",
+    "sites_offline_together",
+    "fleet_offline_together_pct",
     "firmware_release_followed_by_failures",
 }
 
@@ -353,5 +377,7 @@ def test_every_case_keeps_its_recorded_rank_and_plan(kb: KnowledgeBase) -> None:
 def test_the_plan_never_needs_more_steps_than_device_doctor(kb: KnowledgeBase) -> None:
     """On every case both fix, the plan reaches a working fix in no more steps than Particle's Device Doctor."""
     worse = evaluate(kb, _cases(kb))["summary"]["device_doctor"]["cases_ours_needs_more_steps"]
-    known = json.loads((REPO / "tests" / "data" / "case-ranks.json").read_text(encoding="utf-8"))["device_doctor_ahead"]
+    known = json.loads((REPO / "tests" / "data" / "case-ranks.json").read_text(encoding="utf-8"))[
+        "device_doctor_ahead"
+    ]
     assert set(worse) <= set(known), sorted(set(worse) - set(known))

@@ -142,8 +142,7 @@ def rule(rule_id: str, cause: str, cf: float, *conditions: str) -> str:
 
 def cause(cause_id: str) -> str:
     return (
-        f'\n[[cause]]\nid = "{cause_id}"\ntitle = "T"\ndescription = "D."\nprior = 0.1\n'
-        'sources = ["test"]\n'
+        f'\n[[cause]]\nid = "{cause_id}"\ntitle = "T"\ndescription = "D."\nprior = 0.1\nsources = ["test"]\n'
     )
 
 
@@ -200,16 +199,24 @@ def test_cause_without_rules_and_its_fix(tmp_path: Path) -> None:
 
 
 def test_cause_with_only_negative_rules(tmp_path: Path) -> None:
-    report = check(tmp_path, causes=cause("c4"), fixes=fix("f4", "c4", "c1"),
-                   rules=rule("against", "c4", -0.4, '{ obs = "led", is = "b" }'))
+    report = check(
+        tmp_path,
+        causes=cause("c4"),
+        fixes=fix("f4", "c4", "c1"),
+        rules=rule("against", "c4", -0.4, '{ obs = "led", is = "b" }'),
+    )
     # f4 also resolves c1, which is concluded, so f4 can still be proposed.
     assert codes(report) == [("error", "cause-unconcluded", ("cause:c4",))]
     assert "only rules against it" in report.errors[0].message
 
 
 def test_cause_whose_only_positive_rule_cannot_fire(tmp_path: Path) -> None:
-    report = check(tmp_path, causes=cause("c5"), fixes=fix("f5", "c5"),
-                   rules=rule("dead", "c5", 0.5, '{ obs = "led", is = "a" }', '{ obs = "led", is = "b" }'))
+    report = check(
+        tmp_path,
+        causes=cause("c5"),
+        fixes=fix("f5", "c5"),
+        rules=rule("dead", "c5", 0.5, '{ obs = "led", is = "a" }', '{ obs = "led", is = "b" }'),
+    )
     assert [c for _, c, _ in codes(report)] == ["rule-never-fires", "cause-unconcluded", "fix-unreachable"]
     assert "(dead)" in report.errors[1].message
 
@@ -257,8 +264,14 @@ def test_unused_observation(tmp_path: Path) -> None:
         (['{ obs = "rssi", le = -80 }', '{ obs = "rssi", ge = -80 }'], True),
         (['{ obs = "rssi", lt = -80 }', '{ obs = "rssi", gt = -81 }'], True),
         (['{ obs = "os", version_gt = "1.5.2" }', '{ obs = "os", version_lt = "1.5.3" }'], True),
-        (['{ obs = "os", version_ge = "0.7.0" }', '{ obs = "os", is_not = "0.7.0" }',
-          '{ obs = "os", version_le = "0.7.0" }'], True),
+        (
+            [
+                '{ obs = "os", version_ge = "0.7.0" }',
+                '{ obs = "os", is_not = "0.7.0" }',
+                '{ obs = "os", version_le = "0.7.0" }',
+            ],
+            True,
+        ),
         (['{ obs = "led", is_not = "a" }', '{ obs = "led", not_in = ["b", "c"] }'], True),
         ([f'{{ obs = "{TRIED}", contains = "f1" }}', f'{{ obs = "{TRIED}", not_contains = "f2" }}'], True),
     ],
@@ -283,8 +296,13 @@ def test_rule_that_can_never_fire(tmp_path: Path, conditions: list[str], fires: 
         (rule("r2b", "c2", 0.5, '{ obs = "rssi", lt = -90 }', '{ obs = "dent", is = true }'), "r2b", "r2"),
         (rule("wide", "c2", 0.5, '{ obs = "rssi", lt = -70 }', '{ obs = "dent", is = true }'), "r2", "wide"),
         (rule("r3b", "c2", 0.2, '{ obs = "os", version_le = "0.7.0" }'), "r3b", "r3"),
-        (rule("r1c", "c1", 0.2, '{ obs = "led", is = "a" }', '{ obs = "fixes_tried_failed", is = ["f2"] }'),
-         "r1c", "r1"),
+        (
+            rule(
+                "r1c", "c1", 0.2, '{ obs = "led", is = "a" }', '{ obs = "fixes_tried_failed", is = ["f2"] }'
+            ),
+            "r1c",
+            "r1",
+        ),
     ],
 )
 def test_subsumed_rule(tmp_path: Path, extra: str, specific: str, general: str) -> None:
@@ -303,8 +321,15 @@ def test_subsumed_rule(tmp_path: Path, extra: str, specific: str, general: str) 
         # opposite sign: an exception that takes some of r1's support back, not redundancy
         rule("exception", "c1", -0.3, '{ obs = "led", is = "a" }', '{ obs = "dent", is = true }'),
         rule("other_cause", "c2", 0.3, '{ obs = "led", is = "a" }', '{ obs = "dent", is = true }'),
-        rule("overlap", "c1", 0.3, '{ obs = "led", in = ["a", "b"] }', '{ obs = "dent", is = true }',
-             '{ obs = "rssi", gt = 0 }') + rule("overlap2", "c1", 0.3, '{ obs = "led", in = ["b", "c"] }'),
+        rule(
+            "overlap",
+            "c1",
+            0.3,
+            '{ obs = "led", in = ["a", "b"] }',
+            '{ obs = "dent", is = true }',
+            '{ obs = "rssi", gt = 0 }',
+        )
+        + rule("overlap2", "c1", 0.3, '{ obs = "led", in = ["b", "c"] }'),
     ],
 )
 def test_rules_that_are_not_redundant(tmp_path: Path, extra: str) -> None:
@@ -331,9 +356,12 @@ def test_cycles_are_reported() -> None:
 
 
 def test_json_report_shape(tmp_path: Path) -> None:
-    report = check(tmp_path, causes=cause("c6"), rules=rule("r1b", "c1", 0.4, '{ obs = "led", in = ["a"] }',
-                                                            '{ obs = "dent", is = true }')
-                   + rule("r6", "c6", 0.5, '{ obs = "led", is = "c" }'))
+    report = check(
+        tmp_path,
+        causes=cause("c6"),
+        rules=rule("r1b", "c1", 0.4, '{ obs = "led", in = ["a"] }', '{ obs = "dent", is = true }')
+        + rule("r6", "c6", 0.5, '{ obs = "led", is = "c" }'),
+    )
     data = report.to_json()
     assert set(data) == {"schema_version", "errors", "warnings"} and data["schema_version"] == 1
     assert [f["code"] for f in data["errors"]] == ["cause-unfixable"]
@@ -361,17 +389,28 @@ def test_version_successor_has_nothing_in_between() -> None:
 _NUMBER = ObservationDef("n", Kind.NUMBER, "q", "h", 1.0)
 _VERSION = ObservationDef("v", Kind.VERSION, "q", "h", 1.0)
 _number_conditions = st.lists(
-    st.builds(Condition, st.just("n"), st.sampled_from([Op.LT, Op.LE, Op.GT, Op.GE, Op.IS, Op.IS_NOT]),
-              st.integers(-4, 4).map(float), st.booleans()),
-    min_size=1, max_size=3,
+    st.builds(
+        Condition,
+        st.just("n"),
+        st.sampled_from([Op.LT, Op.LE, Op.GT, Op.GE, Op.IS, Op.IS_NOT]),
+        st.integers(-4, 4).map(float),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=3,
 )
 _GRID = [x / 4 for x in range(-24, 25)]
 _VERSIONS = [key_to_version(k) for k in _all_keys(2)]
 _version_conditions = st.lists(
-    st.builds(Condition, st.just("v"),
-              st.sampled_from([Op.VERSION_LT, Op.VERSION_LE, Op.VERSION_GT, Op.VERSION_GE]),
-              st.sampled_from([key_to_version(k) for k in _all_keys(1)]), st.booleans()),
-    min_size=1, max_size=3,
+    st.builds(
+        Condition,
+        st.just("v"),
+        st.sampled_from([Op.VERSION_LT, Op.VERSION_LE, Op.VERSION_GT, Op.VERSION_GE]),
+        st.sampled_from([key_to_version(k) for k in _all_keys(1)]),
+        st.booleans(),
+    ),
+    min_size=1,
+    max_size=3,
 )
 
 

@@ -39,8 +39,14 @@ def test_mini_kb_loads_into_frozen_dataclasses() -> None:
 
 CASES = [
     ("rules.toml", 'cause = "physical_damage"', 'cause = "gremlins"', "dent", "cause", "gremlins"),
-    ("rules.toml", '{ obs = "visible_damage", is = true }]', '{ obs = "visible_dmg", is = true }]', "dent", "obs",
-     "visible_dmg"),
+    (
+        "rules.toml",
+        '{ obs = "visible_damage", is = true }]',
+        '{ obs = "visible_dmg", is = true }]',
+        "dent",
+        "obs",
+        "visible_dmg",
+    ),
     ("rules.toml", 'is = "breathing_white"', 'is = "breathing_purple"', "white", "is", "breathing_purple"),
     ("rules.toml", "cf = 0.7", "cf = 1.7", "dent", "cf", "1.7"),
     ("rules.toml", "cf = 0.7", 'cf = "high"', "dent", "cf", "high"),
@@ -48,8 +54,14 @@ CASES = [
     ("rules.toml", "lt = -80", 'contains = "x"', "weak", "contains", "not allowed"),
     ("rules.toml", 'rationale = "A dent can break the radio."\n', "", "dent", "rationale", "missing"),
     ("rules.toml", 'id = "dent_and_green"', 'id = "dent"', "dent", "id", "duplicate"),
-    ("fixes.toml", "user_firmware_blocks_connection = 0.9", "unicorns = 0.9", "flash_tinker_usb",
-     "resolves.unicorns", "unicorns"),
+    (
+        "fixes.toml",
+        "user_firmware_blocks_connection = 0.9",
+        "unicorns = 0.9",
+        "flash_tinker_usb",
+        "resolves.unicorns",
+        "unicorns",
+    ),
     ("fixes.toml", 'risk = "erases_data"', 'risk = "spicy"', "flash_tinker_usb", "risk", "spicy"),
     ("fixes.toml", "reversible = false", 'reversible = "no"', "flash_tinker_usb", "reversible", "no"),
     ("observations.toml", 'kind = "bool"', 'kind = "boolean"', "visible_damage", "kind", "boolean"),
@@ -71,8 +83,10 @@ def test_bad_item_is_named_precisely(
 
 def test_rule_naming_unknown_fix_in_tried_list(kb_dir: Path) -> None:
     with (kb_dir / "rules.toml").open("a") as fh:
-        fh.write('\n[[rule]]\nid = "tried_ghost"\ncause = "weak_signal"\ncf = -0.3\n'
-                 'when = [{ obs = "fixes_tried_failed", contains = "ghost_fix" }]\nrationale = "r"\nsource = "s"\n')
+        fh.write(
+            '\n[[rule]]\nid = "tried_ghost"\ncause = "weak_signal"\ncf = -0.3\n'
+            'when = [{ obs = "fixes_tried_failed", contains = "ghost_fix" }]\nrationale = "r"\nsource = "s"\n'
+        )
     with pytest.raises(KnowledgeError, match="tried_ghost.*ghost_fix"):
         load_knowledge(kb_dir)
 

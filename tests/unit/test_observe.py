@@ -18,8 +18,12 @@ def _obs(**values: ObsValue) -> dict[str, Observation]:
     return {k: Observation(k, v, 1.0, Provenance("test")) for k, v in values.items()}
 
 
-THIN = [_obs(led_pattern="blinking_green"), _obs(led_pattern="breathing_white", recent_device_os_update=True),
-        _obs(power_source="battery"), _obs()]
+THIN = [
+    _obs(led_pattern="blinking_green"),
+    _obs(led_pattern="breathing_white", recent_device_os_update=True),
+    _obs(power_source="battery"),
+    _obs(),
+]
 
 
 @pytest.mark.parametrize("observations", THIN)
@@ -50,7 +54,11 @@ def test_thin_evidence_gets_a_check_that_can_bring_the_device_os_update_first() 
 
 
 def test_no_check_when_the_evidence_already_decides() -> None:
-    observations = _obs(led_pattern="breathing_white", app_blocks_loop=True, history_non_automatic_mode=True,
-                        safe_mode_connects=True)
+    observations = _obs(
+        led_pattern="breathing_white",
+        app_blocks_loop=True,
+        history_non_automatic_mode=True,
+        safe_mode_connects=True,
+    )
     d = diagnose(KB, observations)
     assert check_first(KB, observations, d) is None

@@ -16,7 +16,10 @@ from photon_doctor.output import diagnosis_rich, diagnosis_text, plan_shown
 from photon_doctor.plain import likelihood, percent
 
 KB = load_knowledge()
-OBS = {"led_pattern": Observation("led_pattern", "blinking_green"), "visible_damage": Observation("visible_damage", True)}
+OBS = {
+    "led_pattern": Observation("led_pattern", "blinking_green"),
+    "visible_damage": Observation("visible_damage", True),
+}
 IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations)
 
 
@@ -56,16 +59,25 @@ def test_verbose_adds_the_ids() -> None:
 
 
 def test_not_probed_lists_each_probe_once_in_words() -> None:
-    missing = [Unavailable("softap", "not on the device's Wi-Fi", "led_pattern"),
-               Unavailable("softap", "not on the device's Wi-Fi", "scan"),
-               Unavailable("cloud", "no token", "cloud_online")]
+    missing = [
+        Unavailable("softap", "not on the device's Wi-Fi", "led_pattern"),
+        Unavailable("softap", "not on the device's Wi-Fi", "scan"),
+        Unavailable("cloud", "no token", "cloud_online"),
+    ]
     text = diagnosis_text(KB, diagnose(KB, OBS), unavailable=missing)
     section = text.split("Not probed:")[1]
     assert section.count("setup Wi-Fi") == 1 and "the Particle cloud: no token" in section
 
 
-@pytest.mark.parametrize(("p", "words"), [(0.02, "very unlikely, under 5 %"), (0.7, "very likely, about 70 %"),
-                                          (0.42, "likely, about 40 %"), (0.99, "almost certain, almost 100 %")])
+@pytest.mark.parametrize(
+    ("p", "words"),
+    [
+        (0.02, "very unlikely, under 5 %"),
+        (0.7, "very likely, about 70 %"),
+        (0.42, "likely, about 40 %"),
+        (0.99, "almost certain, almost 100 %"),
+    ],
+)
 def test_likelihood_in_words(p: float, words: str) -> None:
     assert likelihood(p) == words
 

@@ -34,17 +34,22 @@ def test_why_after_the_answer_says_what_it_told() -> None:
 def test_targets_by_number_id_prefix_and_title_words() -> None:
     assert find_target(KB, D, "1").id == D.plan[0].fix
     assert find_target(KB, D, "use_dynamic_ip").id == "use_dynamic_ip"
-    assert find_target(KB, D, "flash_reset_settings_firm").id == "flash_reset_settings_firmware"  # cut at 80 cols
+    assert (
+        find_target(KB, D, "flash_reset_settings_firm").id == "flash_reset_settings_firmware"
+    )  # cut at 80 cols
     assert find_target(KB, D, "static ip").id == "static_ip_misconfigured"
     assert find_target(KB, D, "back to DHCP").id == "use_dynamic_ip"
 
 
-@pytest.mark.parametrize(("target", "said"), [
-    ("0", "there is no step 0 in the plan"),
-    ("use_dynamic_iq", "Did you mean 'Switch the device back to DHCP'"),
-    ("keys", "fits more than one thing"),
-    ("gremlins", "nothing is called 'gremlins'"),
-])
+@pytest.mark.parametrize(
+    ("target", "said"),
+    [
+        ("0", "there is no step 0 in the plan"),
+        ("use_dynamic_iq", "Did you mean 'Switch the device back to DHCP'"),
+        ("keys", "fits more than one thing"),
+        ("gremlins", "nothing is called 'gremlins'"),
+    ],
+)
 def test_near_misses_and_ambiguity_are_said(target: str, said: str) -> None:
     with pytest.raises(NoSuchTarget) as err:
         find_target(KB, D, target)
@@ -59,7 +64,11 @@ def test_a_support_ticket_is_not_said_to_be_undoable() -> None:
 def test_wrapping_keeps_a_list_items_hang() -> None:
     text = wrap_lines(["  12) " + "word " * 30], 40)
     lines = text.splitlines()
-    assert all(len(line) <= 40 for line in lines) and lines[1].startswith(" " * 6) and lines[0].startswith("  12) ")
+    assert (
+        all(len(line) <= 40 for line in lines)
+        and lines[1].startswith(" " * 6)
+        and lines[0].startswith("  12) ")
+    )
 
 
 def test_why_at_the_led_colour_says_what_the_colour_is_for_not_to_skip_it() -> None:
@@ -70,8 +79,9 @@ def test_why_at_the_led_colour_says_what_the_colour_is_for_not_to_skip_it() -> N
     assert "how the LED blinks" in text and len(text.splitlines()) <= 6
 
 
-@pytest.mark.parametrize("typed, meant", [("statc ip", "static IP"), ("static ipp", "static IP"),
-                                          ("antena", "antenna")])
+@pytest.mark.parametrize(
+    "typed, meant", [("statc ip", "static IP"), ("static ipp", "static IP"), ("antena", "antenna")]
+)
 def test_typos_in_title_words_get_a_did_you_mean(typed: str, meant: str) -> None:
     # QA finding: only whole ids and titles got "did you mean"; a typo in one word of a title got none.
     with pytest.raises(NoSuchTarget) as err:

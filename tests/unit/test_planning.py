@@ -18,11 +18,23 @@ EXAMPLE = [  # (fix, p, cost): each fix resolves its own cause for certain
 ]
 
 
-def _kb(rows: list[tuple[str, float, float]], resolves: dict[str, dict[str, float]] | None = None) -> KnowledgeBase:
+def _kb(
+    rows: list[tuple[str, float, float]], resolves: dict[str, dict[str, float]] | None = None
+) -> KnowledgeBase:
     causes = {f"c_{fid}": CauseDef(f"c_{fid}", fid, fid, 0.1, ("test",)) for fid, _, _ in rows}
     fixes = {
-        fid: FixDef(fid, fid, fid, MappingProxyType((resolves or {}).get(fid, {f"c_{fid}": 1.0})), cost,
-                    Risk.HARMLESS, True, ("do it",), "manual", "nothing")
+        fid: FixDef(
+            fid,
+            fid,
+            fid,
+            MappingProxyType((resolves or {}).get(fid, {f"c_{fid}": 1.0})),
+            cost,
+            Risk.HARMLESS,
+            True,
+            ("do it",),
+            "manual",
+            "nothing",
+        )
         for fid, _, cost in rows
     }
     return KnowledgeBase(1, MappingProxyType({}), MappingProxyType(causes), (), MappingProxyType(fixes))

@@ -25,4 +25,9 @@ def test_the_shipped_rule_graph_page_draws_the_shipped_knowledge() -> None:
     page = (REPO / "docs" / "rule-graph.html").read_text(encoding="utf-8")
     counts = re.search(r"(\d+) observations, \d+ values tested, (\d+) rules, (\d+) causes, (\d+) fixes", page)
     assert counts is not None
-    assert tuple(map(int, counts.groups())) == (len(kb.observations), len(kb.rules), len(kb.causes), len(kb.fixes))
+    assert tuple(map(int, counts.groups())) == (
+        len(kb.observations),
+        len(kb.rules),
+        len(kb.causes),
+        len(kb.fixes),
+    )

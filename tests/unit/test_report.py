@@ -40,8 +40,15 @@ def kb() -> KnowledgeBase:
     return load_knowledge(KB_MINI)
 
 
-def obs(oid: str, value: Any, source: str = "person", detail: str = "", confidence: float = 1.0) -> dict[str, Any]:
-    return {"id": oid, "value": value, "confidence": confidence, "provenance": {"source": source, "detail": detail}}
+def obs(
+    oid: str, value: Any, source: str = "person", detail: str = "", confidence: float = 1.0
+) -> dict[str, Any]:
+    return {
+        "id": oid,
+        "value": value,
+        "confidence": confidence,
+        "provenance": {"source": source, "detail": detail},
+    }
 
 
 def session(**extra: Any) -> dict[str, Any]:
@@ -65,9 +72,17 @@ def session(**extra: Any) -> dict[str, Any]:
 
 def action(**fields: Any) -> dict[str, Any]:
     a = {
-        "fix": "flash_tinker_usb", "title": "Flash Tinker", "automation": "flash_tinker", "risk": "erases_data",
-        "reversible": False, "commands": ["particle flash --usb tinker"], "consent": "given", "result": "failed",
-        "message": "the device did not come back", "verified_connected": False, "seconds": 41.5,
+        "fix": "flash_tinker_usb",
+        "title": "Flash Tinker",
+        "automation": "flash_tinker",
+        "risk": "erases_data",
+        "reversible": False,
+        "commands": ["particle flash --usb tinker"],
+        "consent": "given",
+        "result": "failed",
+        "message": "the device did not come back",
+        "verified_connected": False,
+        "seconds": 41.5,
     }
     a.update(fields)
     return a
@@ -89,11 +104,21 @@ def secret_session() -> dict[str, Any]:
             ],
             message=f"claim code {CLAIM_CODE} requested with token {TOKEN}",
         ),
-        action(fix="contact_support_replace", title="", result="manual-confirmed", consent="auto",
-               commands=[], message=f"ticket text mentions {WIFI_PASSWORD}", verified_connected=True),
+        action(
+            fix="contact_support_replace",
+            title="",
+            result="manual-confirmed",
+            consent="auto",
+            commands=[],
+            message=f"ticket text mentions {WIFI_PASSWORD}",
+            verified_connected=True,
+        ),
     ]
-    data["outcome"] = {"verified_connected": True, "fixed_by": "contact_support_replace",
-                       "note": f"token was {TOKEN}"}
+    data["outcome"] = {
+        "verified_connected": True,
+        "fixed_by": "contact_support_replace",
+        "note": f"token was {TOKEN}",
+    }
     return data
 
 
@@ -129,16 +154,30 @@ def test_unregistered_secrets_are_masked_by_key_and_by_shape(kb: KnowledgeBase, 
     data = session()
     data["observations"][0]["provenance"]["token"] = "unreg-provenance-tok-1"
     data["observations"][1]["provenance"]["detail"] = f"listed with {hex_token}; claim {claim}"
-    data["actions"] = [action(
-        password="unreg-action-pass-2",
-        params={"ssid": "HomeNet", "Wifi-Password": "unreg-nested-pass-3", "claim_code": "unreg-cc-4"},
-        commands=["particle login --token unreg-option-tok-5", 'wifi.json: {"password": "unreg-json-pass-6"}'],
-        message="sent password=unreg-form-pass-7&ssid=HomeNet",
-    )]
+    data["actions"] = [
+        action(
+            password="unreg-action-pass-2",
+            params={"ssid": "HomeNet", "Wifi-Password": "unreg-nested-pass-3", "claim_code": "unreg-cc-4"},
+            commands=[
+                "particle login --token unreg-option-tok-5",
+                'wifi.json: {"password": "unreg-json-pass-6"}',
+            ],
+            message="sent password=unreg-form-pass-7&ssid=HomeNet",
+        )
+    ]
     report = build_report(kb, data, generated_at=WHEN)
     text = all_text(render(report, fmt), fmt)
-    for secret in ("unreg-provenance-tok-1", hex_token, claim, "unreg-action-pass-2", "unreg-nested-pass-3",
-                   "unreg-cc-4", "unreg-option-tok-5", "unreg-json-pass-6", "unreg-form-pass-7"):
+    for secret in (
+        "unreg-provenance-tok-1",
+        hex_token,
+        claim,
+        "unreg-action-pass-2",
+        "unreg-nested-pass-3",
+        "unreg-cc-4",
+        "unreg-option-tok-5",
+        "unreg-json-pass-6",
+        "unreg-form-pass-7",
+    ):
         assert secret not in text, (fmt, secret)
     assert "HomeNet" in text  # what is not secret stays
     # Key-based masking keeps the fields (the executor may add some), with their values masked.
@@ -148,8 +187,12 @@ def test_unregistered_secrets_are_masked_by_key_and_by_shape(kb: KnowledgeBase, 
 
 def test_scrubbing_is_idempotent_and_leaves_plain_text_alone() -> None:
     samples = [
-        "GET /v1/devices?access_token=abc&x=1", "particle login --token abc", '{"password": "x"}',
-        "Authorization: Bearer abc", "Authorization: Basic dXNlcjpwYXNz", "401 invalid_token: rejected",
+        "GET /v1/devices?access_token=abc&x=1",
+        "particle login --token abc",
+        '{"password": "x"}',
+        "Authorization: Bearer abc",
+        "Authorization: Basic dXNlcjpwYXNz",
+        "401 invalid_token: rejected",
         "device 2f8104fba08f6d3682da2bd8, rssi -52 dBm, sec 0x400004",
     ]
     for s in samples:
@@ -159,22 +202,39 @@ def test_scrubbing_is_idempotent_and_leaves_plain_text_alone() -> None:
     assert scrub_text(samples[-1]) == samples[-1]
     assert scrub_text(samples[-2]) == samples[-2]
     assert scrub({"token_valid": True, "token": None, "password": "p"}) == {
-        "token_valid": True, "token": None, "password": MASK}
+        "token_valid": True,
+        "token": None,
+        "password": MASK,
+    }
 
 
 # ------------------------------------------------------------------------------------------------ contents
 def test_report_json_has_observations_with_provenance_causes_plan_actions(kb: KnowledgeBase) -> None:
-    data = session(actions=[action()], outcome={"verified_connected": False, "fixed_by": None}, scenario="dented")
+    data = session(
+        actions=[action()], outcome={"verified_connected": False, "fixed_by": None}, scenario="dented"
+    )
     r = build_report(kb, data, generated_at=WHEN)
     assert r["schema_version"] == 1
-    assert r["generator"] == {"name": "photon-doctor", "version": __version__,
-                              "generated_at": "2026-03-04T05:06:07Z", "knowledge_schema_version": 1}
-    assert r["session"] == {"id": "20260301T101112-abc123", "command": "diagnose", "scenario": "dented",
-                            "saved_at": "2026-03-01T10:11:12Z", "questions_asked": 1,
-                            "skipped": ["device_os_version"]}
+    assert r["generator"] == {
+        "name": "photon-doctor",
+        "version": __version__,
+        "generated_at": "2026-03-04T05:06:07Z",
+        "knowledge_schema_version": 1,
+    }
+    assert r["session"] == {
+        "id": "20260301T101112-abc123",
+        "command": "diagnose",
+        "scenario": "dented",
+        "saved_at": "2026-03-01T10:11:12Z",
+        "questions_asked": 1,
+        "skipped": ["device_os_version"],
+    }
     led = next(o for o in r["observations"] if o["id"] == "led_pattern")
     assert (led["source"], led["obtained_by"], led["evidence"]) == (
-        "probe:serial", "USB serial probe", "sent 'i', device said 'listening'")
+        "probe:serial",
+        "USB serial probe",
+        "sent 'i', device said 'listening'",
+    )
     assert led["meaning"] == "joining Wi-Fi" and led["question"] == "What does the LED do?"
     rssi = next(o for o in r["observations"] if o["id"] == "signal_rssi_dbm")
     assert (rssi["value_text"], rssi["confidence"]) == ("-85 dBm", 0.9)
@@ -188,7 +248,9 @@ def test_report_json_has_observations_with_provenance_causes_plan_actions(kb: Kn
     assert [c["cause"] for c in r["causes"]][:2] == ["physical_damage", "weak_signal"]
     assert [p["position"] for p in r["plan"]] == list(range(1, len(r["plan"]) + 1))
     assert all(p["steps"] and "p_success" in p for p in r["plan"])
-    assert r["actions"][0]["result"] == "failed" and r["actions"][0]["commands"] == ["particle flash --usb tinker"]
+    assert r["actions"][0]["result"] == "failed" and r["actions"][0]["commands"] == [
+        "particle flash --usb tinker"
+    ]
     assert r["outcome"] == {"verified_connected": False, "fixed_by": None}
     assert "not verified connected" in r["summary"]
     json.dumps(r)  # JSON-ready as it is
@@ -199,7 +261,10 @@ def test_ruled_out_causes_carry_the_evidence_against(kb: KnowledgeBase) -> None:
     r = build_report(kb, data, generated_at=WHEN)
     assert r["causes"][0]["cause"] != "user_firmware_blocks_connection"
     out = next(c for c in r["ruled_out"] if c["cause"] == "user_firmware_blocks_connection")
-    assert out["certainty"] < out["prior"] and out["against"][0]["rationale"] == "It connects, so the app lets it."
+    assert (
+        out["certainty"] < out["prior"]
+        and out["against"][0]["rationale"] == "It connects, so the app lets it."
+    )
     assert "It connects, so the app lets it." in to_markdown(r)
 
 
@@ -210,14 +275,21 @@ def test_session_without_actions_says_no_fix_was_carried_out(kb: KnowledgeBase) 
 
 
 def test_actions_are_taken_from_the_outcome_when_the_list_is_missing(kb: KnowledgeBase) -> None:
-    data = session(outcome={"verified_connected": True, "fixed_by": "improve_signal",
-                            "actions": [action(fix="improve_signal", title="", result="manual-confirmed")]})
+    data = session(
+        outcome={
+            "verified_connected": True,
+            "fixed_by": "improve_signal",
+            "actions": [action(fix="improve_signal", title="", result="manual-confirmed")],
+        }
+    )
     r = build_report(kb, data, generated_at=WHEN)
     assert [a["fix"] for a in r["actions"]] == ["improve_signal"]
     assert r["actions"][0]["title"] == kb.fixes["improve_signal"].title  # filled in from the knowledge
     assert r["outcome"]["fixed_by_title"] == kb.fixes["improve_signal"].title
-    assert ("checked that the device reaches the Particle cloud after: " + kb.fixes["improve_signal"].title
-            in r["summary"])
+    assert (
+        "checked that the device reaches the Particle cloud after: " + kb.fixes["improve_signal"].title
+        in r["summary"]
+    )
 
 
 def test_a_changed_knowledge_base_is_noted(kb: KnowledgeBase) -> None:
@@ -228,21 +300,32 @@ def test_a_changed_knowledge_base_is_noted(kb: KnowledgeBase) -> None:
     assert "knowledge base has changed" in build_report(kb, other, generated_at=WHEN)["notes"][0]
 
 
-@pytest.mark.parametrize(("extra", "message"), [
-    ({"actions": {"fix": "x"}}, "field 'actions' is not a list"),
-    ({"actions": ["flash_tinker_usb"]}, "actions[0] is not an object"),
-    ({"actions": [action(commands=7)]}, "actions[0].commands is not a list"),
-    ({"outcome": "fixed"}, "field 'outcome' is not an object"),
-    ({"observations": [obs("led", "blinking_green")]}, "unknown observation 'led'"),
-    ({"observations": [obs("visible_damage", True, confidence="high")]},  # type: ignore[arg-type]
-     "observations[0].confidence must be a number from 0 to 1"),
-    ({"observations": [obs("visible_damage", True, confidence=None)]},  # type: ignore[arg-type]
-     "observations[0].confidence must be a number from 0 to 1"),
-    ({"observations": [obs("visible_damage", True, confidence=7)]}, "observations[0].confidence must be"),
-    ({"observations": [{"id": "visible_damage", "value": True, "provenance": "person"}]},
-     "observations[0].provenance is not an object"),
-])
-def test_malformed_sessions_are_session_errors(kb: KnowledgeBase, extra: dict[str, Any], message: str) -> None:
+@pytest.mark.parametrize(
+    ("extra", "message"),
+    [
+        ({"actions": {"fix": "x"}}, "field 'actions' is not a list"),
+        ({"actions": ["flash_tinker_usb"]}, "actions[0] is not an object"),
+        ({"actions": [action(commands=7)]}, "actions[0].commands is not a list"),
+        ({"outcome": "fixed"}, "field 'outcome' is not an object"),
+        ({"observations": [obs("led", "blinking_green")]}, "unknown observation 'led'"),
+        (
+            {"observations": [obs("visible_damage", True, confidence="high")]},  # type: ignore[arg-type]
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"observations": [obs("visible_damage", True, confidence=None)]},  # type: ignore[arg-type]
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        ({"observations": [obs("visible_damage", True, confidence=7)]}, "observations[0].confidence must be"),
+        (
+            {"observations": [{"id": "visible_damage", "value": True, "provenance": "person"}]},
+            "observations[0].provenance is not an object",
+        ),
+    ],
+)
+def test_malformed_sessions_are_session_errors(
+    kb: KnowledgeBase, extra: dict[str, Any], message: str
+) -> None:
     with pytest.raises(SessionError) as err:
         build_report(kb, session(**extra))
     assert message in err.value.message
@@ -253,14 +336,24 @@ def test_markdown_reads_as_a_forum_post(kb: KnowledgeBase) -> None:
     data = session(actions=[action()], outcome={"verified_connected": False, "fixed_by": None})
     md = to_markdown(build_report(kb, data, generated_at=WHEN))
     headings = [line for line in md.splitlines() if line.startswith("#")]
-    assert headings[:4] == ["# photon-doctor report", "## What to do next", "## What was verified",
-                            "## Why: Damaged module"]
+    assert headings[:4] == [
+        "# photon-doctor report",
+        "## What to do next",
+        "## What was verified",
+        "## Why: Damaged module",
+    ]
     assert {"## The whole plan", "## Fixes tried", "## What was observed"} <= set(headings)
     assert md.splitlines()[2].startswith("**Most likely: Damaged module (") and " %).**" in md.splitlines()[2]
     assert "| What | Answer | How it was found | Evidence |" in md
-    assert "| What does the LED do | joining Wi-Fi | USB serial probe | `sent 'i', device said 'listening'` |" in md
+    assert (
+        "| What does the LED do | joining Wi-Fi | USB serial probe | `sent 'i', device said 'listening'` |"
+        in md
+    )
     assert "| Is the module dented | yes | answered by the person | `you answered: yes` |" in md
-    assert "**What points to it:**" in md and "- A dent can break the radio. (seen: Is the module dented: yes" in md
+    assert (
+        "**What points to it:**" in md
+        and "- A dent can break the radio. (seen: Is the module dented: yes" in md
+    )
     assert "| 1 | Flash Tinker | failed | no |" in md
     assert "**Outcome:** not verified connected to the cloud." in md
     assert "```\n   particle flash --usb tinker\n   ```" in md
@@ -271,7 +364,9 @@ def test_markdown_reads_as_a_forum_post(kb: KnowledgeBase) -> None:
 
 
 def test_a_refused_fix_lists_no_commands(kb: KnowledgeBase) -> None:
-    data = session(actions=[action(consent="refused", result="skipped", message="not run: the person said no")])
+    data = session(
+        actions=[action(consent="refused", result="skipped", message="not run: the person said no")]
+    )
     md = to_markdown(build_report(kb, data, generated_at=WHEN))
     tried = md.split("## Fixes tried")[1].split("## What was observed")[0]
     assert "not run: the person said no" in tried and "particle flash --usb tinker" not in tried
@@ -290,7 +385,9 @@ def test_markdown_content_cannot_break_a_table_or_inject_markup(kb: KnowledgeBas
     md = to_markdown(build_report(kb, data, generated_at=WHEN))
     table = [line for line in md.splitlines() if line.startswith("| ")]
     header = next(line for line in table if line.startswith("| What | Answer |"))
-    rows = [line for line in table if line.startswith(("| What does the LED do |", "| Is the module dented |"))]
+    rows = [
+        line for line in table if line.startswith(("| What does the LED do |", "| Is the module dented |"))
+    ]
     assert len(rows) == 2 and all(_cells(r) == _cells(header) for r in rows)
     assert "second line" in rows[0] + rows[1]
     # Raw HTML only inside code spans, where Markdown shows it as text; in prose it is escaped.
@@ -332,7 +429,11 @@ def test_html_is_one_self_contained_escaped_page(kb: KnowledgeBase) -> None:
     parser.feed(page)
     parser.close()
     assert parser.stack == []
-    assert {"style", "table", "h1", "h2", "footer"} <= parser.tags and not {"script", "link", "img"} & parser.tags
+    assert {"style", "table", "h1", "h2", "footer"} <= parser.tags and not {
+        "script",
+        "link",
+        "img",
+    } & parser.tags
     assert not [a for a in parser.attrs if a[0] in ("src", "href")]
     assert "url(" not in page and "@import" not in page
     assert "default-src 'none'" in page
@@ -340,10 +441,18 @@ def test_html_is_one_self_contained_escaped_page(kb: KnowledgeBase) -> None:
 
 
 # ------------------------------------------------------------------------------------------------ formats, files
-@pytest.mark.parametrize(("fmt", "output", "expected"), [
-    (None, None, "md"), (None, Path("r.html"), "html"), (None, Path("R.JSON"), "json"), (None, Path("r.txt"), "md"),
-    ("markdown", None, "md"), ("HTML", Path("r.json"), "html"), ("json", None, "json"),
-])
+@pytest.mark.parametrize(
+    ("fmt", "output", "expected"),
+    [
+        (None, None, "md"),
+        (None, Path("r.html"), "html"),
+        (None, Path("R.JSON"), "json"),
+        (None, Path("r.txt"), "md"),
+        ("markdown", None, "md"),
+        ("HTML", Path("r.json"), "html"),
+        ("json", None, "json"),
+    ],
+)
 def test_format_name(fmt: str | None, output: Path | None, expected: str) -> None:
     assert format_name(fmt, output) == expected
 

@@ -13,18 +13,31 @@ from photon_doctor.plain import question_label
 from photon_doctor.report import build_report, to_html, to_markdown
 
 KB = load_knowledge(None)
-IDS = set(KB.causes) | set(KB.fixes) | set(KB.observations) | {
-    v for o in KB.observations.values() for v in o.choices if "_" in v}
+IDS = (
+    set(KB.causes)
+    | set(KB.fixes)
+    | set(KB.observations)
+    | {v for o in KB.observations.values() for v in o.choices if "_" in v}
+)
 
 
 def _obs(oid: str, value: Any) -> dict[str, Any]:
-    return {"id": oid, "value": value, "confidence": 1.0, "provenance": {"source": "person", "detail": "answered"}}
+    return {
+        "id": oid,
+        "value": value,
+        "confidence": 1.0,
+        "provenance": {"source": "person", "detail": "answered"},
+    }
 
 
 SESSION = {
-    "schema_version": 1, "id": "20261201T101112-abc123", "command": "diagnose", "questions_asked": 4,
+    "schema_version": 1,
+    "id": "20261201T101112-abc123",
+    "command": "diagnose",
+    "questions_asked": 4,
     "observations": [
-        _obs("visible_damage", True), _obs("led_pattern", "blinking_green"),
+        _obs("visible_damage", True),
+        _obs("led_pattern", "blinking_green"),
         _obs("device_scan_lists_networks", False),
         _obs("fixes_tried_failed", ["flash_tinker_usb", "flash_reset_settings_firmware"]),
     ],
@@ -43,6 +56,8 @@ def test_the_report_shows_no_knowledge_id_in_words() -> None:
 def test_a_question_label_keeps_its_sense_without_the_asides() -> None:
     led = KB.observations["led_pattern"].question
     assert question_label(led, 80).startswith("What does the status LED do most of the time after power-up")
-    assert question_label(KB.observations["cloud_lists_device"].question, 80) == \
-        "Does your account's device list show the device"
+    assert (
+        question_label(KB.observations["cloud_lists_device"].question, 80)
+        == "Does your account's device list show the device"
+    )
     assert question_label("Short?", 80) == "Short" and len(question_label(led, 60)) <= 63

@@ -70,7 +70,10 @@ def test_every_field_is_written_even_when_empty() -> None:
 
 
 def test_the_interview_state_comes_back_and_a_malformed_one_is_left_out() -> None:
-    state = {"tried_answers": {"reset_keys": True}, "checklists_asked": {"checklist:changes": ["recent_router_change"]}}
+    state = {
+        "tried_answers": {"reset_keys": True},
+        "checklists_asked": {"checklist:changes": ["recent_router_change"]},
+    }
     back = Session.from_json(None, Session(interview_state=state).to_json(), "test")
     assert back.interview_state == state
     data = {**Session().to_json(), "interview_state": ["not", "an", "object"]}

@@ -15,8 +15,9 @@ from photon_doctor.terminal import TerminalAnswerer
 KB = load_knowledge(None)
 
 
-def test_a_hint_outside_the_narrowed_choices_is_said_in_words(monkeypatch: pytest.MonkeyPatch,
-                                                               capsys: pytest.CaptureFixture[str]) -> None:
+def test_a_hint_outside_the_narrowed_choices_is_said_in_words(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
     known = {"led_colour": Observation("led_colour", "blue")}  # the owner sees green; dark blue was typed
     narrowed = question_def(KB, known, "led_pattern")
     assert "blinking_green" not in narrowed.choices

@@ -48,7 +48,9 @@ def test_copy_matches_the_shared_contract() -> None:
     )
 
 
-def test_every_observation_is_defined_with_the_same_kind(vocabulary: dict[str, Any], kb: KnowledgeBase) -> None:
+def test_every_observation_is_defined_with_the_same_kind(
+    vocabulary: dict[str, Any], kb: KnowledgeBase
+) -> None:
     missing = sorted(set(vocabulary["observations"]) - set(kb.observations))
     assert not missing, f"observations missing from the knowledge base: {missing}"
     wrong = {
@@ -59,8 +61,12 @@ def test_every_observation_is_defined_with_the_same_kind(vocabulary: dict[str, A
     assert not wrong, f"observation kinds differ (contract, knowledge base): {wrong}"
 
 
-@pytest.mark.parametrize("obs_id", sorted(json.loads(_vocabulary_path().read_text(encoding="utf-8"))["observations"]))
-def test_enum_values_and_meanings_are_verbatim(vocabulary: dict[str, Any], kb: KnowledgeBase, obs_id: str) -> None:
+@pytest.mark.parametrize(
+    "obs_id", sorted(json.loads(_vocabulary_path().read_text(encoding="utf-8"))["observations"])
+)
+def test_enum_values_and_meanings_are_verbatim(
+    vocabulary: dict[str, Any], kb: KnowledgeBase, obs_id: str
+) -> None:
     spec = vocabulary["observations"][obs_id]
     odef = kb.observations[obs_id]
     if spec["kind"] != "enum":
