@@ -17,6 +17,7 @@ from photon_doctor.engine.belief import base_rates, failed_fix_factor, normalise
 from photon_doctor.engine.planning import PlanStep, plan_fixes
 from photon_doctor.engine.rete import Firing, RuleMatcher
 from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.knowledge.model import KnowledgeBase, RuleDef
 
 #: The leading cause is "clear" when its probability reaches this and it is LEAD_RATIO times the next one.
@@ -193,7 +194,7 @@ def assess(
         evidence[rule.cause].append(entry)
         trace.append(entry)
     tried_ids = tried_fixes(observations)
-    tried = observations.get("fixes_tried_failed")
+    tried = observations.get(FIXES_TRIED_FAILED)
     for fix_id in tried_ids:
         fix = kb.fixes.get(fix_id)
         if fix is None or tried is None:
@@ -234,7 +235,7 @@ def assess(
 
 def tried_fixes(observations: Mapping[str, Observation]) -> tuple[str, ...]:
     """The fixes the observations say were tried without success."""
-    tried = observations.get("fixes_tried_failed")
+    tried = observations.get(FIXES_TRIED_FAILED)
     if tried is not None and isinstance(tried.value, tuple):
         return tried.value
     return ()

@@ -18,6 +18,7 @@ from photon_doctor.engine.questions import (
     what_if,
 )
 from photon_doctor.foundation.evidence import Observation, ObsValue
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
@@ -57,7 +58,7 @@ def _entry_dict(kb: KnowledgeBase, e: TraceEntry) -> dict[str, Any]:
     elif e.kind == "tried_fix":
         fix = kb.fixes[e.source_id]
         d["rationale"] = f"'{fix.title}' was tried and did not help, so a cause it resolves is less likely."
-        d["source"] = "fixes_tried_failed"
+        d["source"] = FIXES_TRIED_FAILED
     else:
         d["rationale"] = "how common this cause is before any evidence"
         d["source"] = "; ".join(kb.causes[e.cause].sources)

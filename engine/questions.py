@@ -41,7 +41,7 @@ from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.rete import Firing
 from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
-from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, ObservationDef
 
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
@@ -281,7 +281,7 @@ def answerability(kb: KnowledgeBase, obs_id: str) -> float:
     ``cases`` how many real cases were counted (the sum of the causes' ``real_cases``). The LED colour is as
     answerable as the pattern; a fix already tried as the list of tried fixes."""
     if obs_id.startswith(TRIED_PREFIX):
-        obs_id = "fixes_tried_failed"
+        obs_id = FIXES_TRIED_FAILED
     if obs_id == LED_COLOUR:
         obs_id = LED_PATTERN
     odef = kb.observations.get(obs_id)

@@ -19,7 +19,7 @@ from photon_doctor.engine.questions import CHECKLIST_PREFIX, led_colour_of
 from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.foundation.errors import CaseFileError
 from photon_doctor.foundation.evidence import Observation, Provenance
-from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.baseline import load_device_doctor
@@ -128,7 +128,7 @@ class Oracle:
                 if i.key in odef.choices and i.obs in observations and observations[i.obs].value == i.value
             )
         if odef.id.startswith(TRIED_PREFIX):
-            tried = observations.get("fixes_tried_failed")
+            tried = observations.get(FIXES_TRIED_FAILED)
             if tried is None or not isinstance(tried.value, tuple):
                 return "?"
             return "yes" if odef.id[len(TRIED_PREFIX) :] in tried.value else "no"

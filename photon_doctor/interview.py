@@ -18,7 +18,7 @@ from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
 from photon_doctor.foundation.evidence import Observation, Provenance
-from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import why_question_text
 
@@ -76,7 +76,7 @@ class Interview:
             return
         if obs.id.startswith(TRIED_PREFIX):
             if not self.tried_answers:
-                self.given_tried = self.observations.get("fixes_tried_failed")
+                self.given_tried = self.observations.get(FIXES_TRIED_FAILED)
             self.tried_answers[obs.id[len(TRIED_PREFIX) :]] = obs.value is True
             self._fold_tried()
             return
@@ -97,7 +97,7 @@ class Interview:
         if isinstance(tried, dict):
             answers = {f: v for f, v in tried.items() if f in self.kb.fixes and isinstance(v, bool)}
             if answers:
-                self.given_tried = self.observations.get("fixes_tried_failed")
+                self.given_tried = self.observations.get(FIXES_TRIED_FAILED)
                 self.tried_answers.update(answers)
         skipped = data.get("skipped")
         for qid in skipped if isinstance(skipped, list) else []:
@@ -131,13 +131,13 @@ class Interview:
         before = given.value if given is not None and isinstance(given.value, tuple) else ()
         yes = tuple(dict.fromkeys((*before, *(f for f, tried in self.tried_answers.items() if tried))))
         if yes != before:
-            self.observations["fixes_tried_failed"] = Observation(
-                "fixes_tried_failed", yes, 1.0, Provenance("interview", "yes/no answers about fixes tried")
+            self.observations[FIXES_TRIED_FAILED] = Observation(
+                FIXES_TRIED_FAILED, yes, 1.0, Provenance("interview", "yes/no answers about fixes tried")
             )
         elif given is not None:
-            self.observations["fixes_tried_failed"] = given
+            self.observations[FIXES_TRIED_FAILED] = given
         else:
-            self.observations.pop("fixes_tried_failed", None)
+            self.observations.pop(FIXES_TRIED_FAILED, None)
 
     def back(self) -> str | None:
         """Undo the last answer given at the prompt; returns its id (None if nothing to undo)."""
