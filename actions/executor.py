@@ -37,7 +37,7 @@ from photon_doctor.actions.summary import summary_text  # re-exported: the shell
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_fix
-from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.evidence import Observation, Provenance, Source
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import FixDef, KnowledgeBase
@@ -399,7 +399,7 @@ class Executor:
             tried,
             1.0,
             Provenance(
-                "executor",
+                Source.EXECUTOR,
                 f"photon-doctor carried out {', '.join(self.tried_here)}; "
                 "the device still did not reach the cloud",
             ),

@@ -21,7 +21,7 @@ from pathlib import Path
 
 from photon_doctor.engine.diagnosis import assess
 from photon_doctor.engine.questions import candidate_values, next_question
-from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.evidence import Observation, Source
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Condition, Kind, KnowledgeBase, ObservationDef, Op, RuleDef
 
@@ -52,7 +52,7 @@ def step_times(kb: KnowledgeBase) -> list[float]:
     cases = load_cases(kb, sorted((REPO / "tests" / "cases").glob("*.json")))
     times: list[float] = []
     for case in cases:
-        run(Interview(kb), TimingOracle(kb, case, times), source="case")
+        run(Interview(kb), TimingOracle(kb, case, times), source=Source.CASE)
     return times
 
 

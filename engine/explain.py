@@ -35,7 +35,7 @@ def _obs_dict(o: Observation) -> dict[str, Any]:
         "id": o.id,
         "value": list(o.value) if isinstance(o.value, tuple) else o.value,
         "confidence": o.confidence,
-        "source": o.provenance.source,
+        "source": o.provenance.source.value,
         "detail": o.provenance.detail,
     }
 

@@ -40,7 +40,7 @@ from types import MappingProxyType
 from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.rete import Firing
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, ObservationDef
 
@@ -408,7 +408,7 @@ def what_if(
     """The full diagnosis if ``obs_id`` were answered ``value`` (for explanations; question choice does not
     need it)."""
     extended = dict(observations)
-    extended[obs_id] = Observation(obs_id, value, 1.0, Provenance("what-if"))
+    extended[obs_id] = Observation(obs_id, value, 1.0, Provenance(Source.WHAT_IF))
     new = [f for r in kb.rules_using(obs_id) if (f := match_rule(r, extended)) is not None]
     return assess(kb, extended, (*firings, *new))
 

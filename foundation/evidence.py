@@ -4,24 +4,62 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
+from enum import Enum
 from typing import Any
 
 #: An observation's value: an enum value name, a bool, a number, a version string, or a tuple of fix ids.
 ObsValue = str | bool | int | float | tuple[str, ...]
 
 
+class Source(str, Enum):
+    """Where an observation came from: a fixed choice, whose value is the string the JSON has always carried."""
+
+    PERSON = "person"  # an answer at a prompt
+    CLI = "cli"  # --answer / --answers
+    CASE = "case"  # a case file
+    SCENARIO = "scenario"  # the demo scenario's owner (a simulated answer)
+    INTERVIEW = "interview"  # the yes/no answers about fixes tried, folded into one list
+    EXECUTOR = "executor"  # the fixes photon-doctor itself carried out
+    WHAT_IF = "what-if"  # a supposed answer, to rank the questions
+    PROBE_SERIAL = "probe:serial"
+    PROBE_SOFTAP = "probe:softap"
+    PROBE_CLOUD = "probe:cloud"
+    PROBE_HOST = "probe:host"
+    PROBE_USB = "probe:usb"
+
+    def __str__(self) -> str:
+        return self.value
+
+    @property
+    def is_probe(self) -> bool:
+        """Whether a probe (not a person, a file or the program) saw it."""
+        return self.value.startswith("probe:")
+
+    @classmethod
+    def parse(cls, text: str) -> Source | None:
+        """The source a JSON string names, or None for a string that is not one."""
+        try:
+            return cls(text)
+        except ValueError:
+            return None
+
+
 @dataclass(frozen=True)
 class Provenance:
     """Where an observation came from.
 
-    ``source`` is ``person`` (an answer at a prompt), ``cli`` (``--answer``/``--answers``), ``case`` (a case file)
-    or ``probe:<name>`` (``probe:serial``, ``probe:softap``, ``probe:cloud``, ``probe:host``, ``probe:usb``).
-    ``detail`` is the raw evidence in one line, e.g. ``sent 'c', device said 'Device claimed: no'``.
+    ``source`` is a :class:`Source` (``person``, ``cli``, ``case``, ``probe:serial``, ...); its value is the JSON
+    string. ``detail`` is the raw evidence in one line, e.g. ``sent 'c', device said 'Device claimed: no'``.
     It must never contain a secret.
     """
 
-    source: str = "person"
+    source: Source = Source.PERSON
     detail: str = ""
+
+    def __post_init__(self) -> None:
+        # A source given as its JSON string becomes the Enum member; a string that names none is a ValueError.
+        if not isinstance(self.source, Source):
+            object.__setattr__(self, "source", Source(self.source))
 
 
 @dataclass(frozen=True)
@@ -50,7 +88,7 @@ def observation_json(o: Observation) -> dict[str, Any]:
         "id": o.id,
         "value": list(o.value) if isinstance(o.value, tuple) else o.value,
         "confidence": o.confidence,
-        "provenance": {"source": o.provenance.source, "detail": o.provenance.detail},
+        "provenance": {"source": o.provenance.source.value, "detail": o.provenance.detail},
     }
 
 

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.foundation.errors import UsageError
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
@@ -110,7 +110,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
     )
 
 
-def parse_assignment(kb: KnowledgeBase, text: str, source: str = "cli") -> Observation:
+def parse_assignment(kb: KnowledgeBase, text: str, source: Source = Source.CLI) -> Observation:
     """Parse ``id=value`` from ``--answer``. Raises UsageError."""
     if "=" not in text:
         raise UsageError(f"--answer expects id=value, got '{json_text(text)}'")
@@ -130,7 +130,7 @@ def load_answers_file(kb: KnowledgeBase, path: Path) -> dict[str, Observation]:
         data = data["observations"]
     if not isinstance(data, dict):
         raise UsageError(f"{path}: expected a JSON object of observation id -> value")
-    return observations_from_mapping(kb, data, Provenance("cli", f"--answers {path.name}"), str(path))
+    return observations_from_mapping(kb, data, Provenance(Source.CLI, f"--answers {path.name}"), str(path))
 
 
 def observations_from_mapping(

@@ -18,7 +18,7 @@ from photon_doctor.engine.observe import check_first
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, led_colour_of
 from photon_doctor.evaluate_metrics import summarise, summary_lines
 from photon_doctor.foundation.errors import CaseFileError
-from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.evidence import Observation, Provenance, Source
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.interview import Interview, run
@@ -91,7 +91,7 @@ def _case(kb: KnowledgeBase, path: Path, index: int, raw: Any) -> Case:
             typed = parse_value(kb, odef, value)
         except AnswerError as exc:
             raise fail(f"observations.{obs_id}", str(exc)) from None
-        observations[obs_id] = Observation(obs_id, typed, 1.0, Provenance("case", case_id))
+        observations[obs_id] = Observation(obs_id, typed, 1.0, Provenance(Source.CASE, case_id))
     expected = raw["expected_causes"]
     if not isinstance(expected, list) or not expected or not all(isinstance(c, str) for c in expected):
         raise fail("expected_causes", "must be a non-empty list of cause ids")
@@ -174,7 +174,7 @@ def _first_fix(
 def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str, Any]:
     if interactive:
         interview = Interview(kb)
-        d: Diagnosis = run(interview, Oracle(kb, case), source="case")
+        d: Diagnosis = run(interview, Oracle(kb, case), source=Source.CASE)
         asked: int | None = interview.asked
     else:
         d = diagnose(kb, case.observations)

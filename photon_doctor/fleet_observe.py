@@ -18,7 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
 from photon_doctor.fleet_records import DeviceFacts
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, Op, version_key
 
 #: Devices "went offline together" when the cloud last heard them within this many seconds of each other.
@@ -33,7 +33,9 @@ FIRMWARE_MIN_DEVICES, FIRMWARE_MIN_SHARE, FIRMWARE_RATIO = 5, 0.2, 2.0
 TROUBLE_NETWORK_DISCONNECTS, TROUBLE_CLOUD_DISCONNECTS = 10, 5
 #: How far each kind of observation is trusted (as the single-device cloud probe does; fleet facts are derived).
 CONFIDENCE = {"cloud_online": 0.9, "signal_rssi_dbm": 0.8}
-PROVENANCE = Provenance("probe:cloud", "fleet: the cloud's device list and vitals, and the fleet around it")
+PROVENANCE = Provenance(
+    Source.PROBE_CLOUD, "fleet: the cloud's device list and vitals, and the fleet around it"
+)
 
 Key = tuple[tuple[str, ObsValue], ...]
 

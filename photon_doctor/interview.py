@@ -17,7 +17,7 @@ from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
-from photon_doctor.foundation.evidence import Observation, Provenance
+from photon_doctor.foundation.evidence import Observation, Provenance, Source
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import why_question_text
@@ -132,7 +132,7 @@ class Interview:
         yes = tuple(dict.fromkeys((*before, *(f for f, tried in self.tried_answers.items() if tried))))
         if yes != before:
             self.observations[FIXES_TRIED_FAILED] = Observation(
-                FIXES_TRIED_FAILED, yes, 1.0, Provenance("interview", "yes/no answers about fixes tried")
+                FIXES_TRIED_FAILED, yes, 1.0, Provenance(Source.INTERVIEW, "yes/no answers about fixes tried")
             )
         elif given is not None:
             self.observations[FIXES_TRIED_FAILED] = given
@@ -164,7 +164,7 @@ def run(
     interview: Interview,
     answerer: Answerer,
     *,
-    source: str = "person",
+    source: Source = Source.PERSON,
     max_questions: int = 60,
 ) -> Diagnosis:
     """Ask until the core says stop (or ``quit``); return the final diagnosis."""
@@ -198,7 +198,9 @@ def _askable(kb: KnowledgeBase, obs_id: str) -> bool:
     return obs_id in kb.observations
 
 
-def _ask(interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str) -> None:
+def _ask(
+    interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: Source
+) -> None:
     interview.current = odef.id
     _ask_once(interview, answerer, odef, d, source)
     if not interview.quit:
@@ -217,7 +219,7 @@ def short_reask(odef: ObservationDef, count: int) -> str:
 
 
 def _ask_once(
-    interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: str
+    interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: Source
 ) -> None:
     kb = interview.kb
     interview.asked += 1

@@ -22,7 +22,7 @@ from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.foundation.errors import SessionError, UsageError
-from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.evidence import Observation, Source
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
 from photon_doctor.plain import likelihood, value_words
 from photon_doctor.report_render import to_html, to_markdown
@@ -35,16 +35,16 @@ FORMATS = ("md", "html", "json")
 _FORMAT_NAMES = {"md": "md", "markdown": "md", "html": "html", "htm": "html", "json": "json"}
 
 #: How each provenance source is said in a report.
-SOURCE_WORDS = {
-    "person": "answered by the person",
-    "cli": "given by the person on the command line",
-    "case": "from a case file",
-    "scenario": "the demo scenario's owner (simulated answer)",
-    "probe:serial": "USB serial probe",
-    "probe:softap": "SoftAP (device access point) probe",
-    "probe:cloud": "Particle cloud probe",
-    "probe:host": "host network probe",
-    "probe:usb": "USB discovery probe",
+SOURCE_WORDS: dict[Source, str] = {
+    Source.PERSON: "answered by the person",
+    Source.CLI: "given by the person on the command line",
+    Source.CASE: "from a case file",
+    Source.SCENARIO: "the demo scenario's owner (simulated answer)",
+    Source.PROBE_SERIAL: "USB serial probe",
+    Source.PROBE_SOFTAP: "SoftAP (device access point) probe",
+    Source.PROBE_CLOUD: "Particle cloud probe",
+    Source.PROBE_HOST: "host network probe",
+    Source.PROBE_USB: "USB discovery probe",
 }
 #: The fields of an action record (see the executor); other fields are kept in the JSON, scrubbed.
 ACTION_FIELDS = (
@@ -65,8 +65,9 @@ _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})")
 
 def source_words(source: str) -> str:
     """How an observation was obtained, in words (``probe:serial`` -> ``USB serial probe``)."""
-    if source in SOURCE_WORDS:
-        return SOURCE_WORDS[source]
+    known = Source.parse(source)
+    if known is not None and known in SOURCE_WORDS:
+        return SOURCE_WORDS[known]
     if source.startswith("probe:"):
         return f"{source[len('probe:') :]} probe"
     return source or "unknown"
@@ -104,8 +105,8 @@ def _observation(kb: KnowledgeBase, o: Observation) -> dict[str, Any]:
         "value_text": _value_words(kb, o.id, value),
         "meaning": meaning,
         "confidence": o.confidence,
-        "source": o.provenance.source,
-        "obtained_by": source_words(o.provenance.source),
+        "source": o.provenance.source.value,
+        "obtained_by": source_words(o.provenance.source.value),
         "evidence": o.provenance.detail,
     }
 

@@ -15,7 +15,7 @@ from typing import Any
 
 from photon_doctor.answers import observations_from_mapping
 from photon_doctor.foundation.errors import SessionError, UsageError
-from photon_doctor.foundation.evidence import Observation, Provenance, observation_json, one_shape
+from photon_doctor.foundation.evidence import Observation, Provenance, Source, observation_json, one_shape
 from photon_doctor.knowledge.model import KnowledgeBase
 
 #: The version written; a change of shape gets a new one (docs/json-output.md).
@@ -171,7 +171,13 @@ def _observations(kb: KnowledgeBase | None, items: list[Any], where: str) -> dic
             )
         obs = typed[item["id"]]
         prov = item["provenance"]
+        source = Source.parse(str(prov["source"]))
+        if source is None:
+            raise SessionError(
+                f"{where}: observations[{i}].provenance.source must be one of "
+                f"{', '.join(s.value for s in Source)}, not {json.dumps(prov['source'])[:40]}"
+            )
         result[obs.id] = Observation(
-            obs.id, obs.value, float(confidence), Provenance(str(prov["source"]), str(prov["detail"]))
+            obs.id, obs.value, float(confidence), Provenance(source, str(prov["detail"]))
         )
     return result

@@ -257,12 +257,12 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
         interview.observations.update(probed)
     if demo is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
-        from photon_doctor.foundation.evidence import Provenance
+        from photon_doctor.foundation.evidence import Provenance, Source
 
         given = observations_from_mapping(
             kb,
             demo.answers,
-            Provenance("scenario", f"what the owner in '{demo.scenario}' would answer"),
+            Provenance(Source.SCENARIO, f"what the owner in '{demo.scenario}' would answer"),
             f"scenario {demo.scenario}",
         )
         for k, v in given.items():

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Source, Unavailable
 from photon_doctor.foundation.redact import redact, redact_obj, register_secret
 from photon_doctor.probes.base import ProbeContext, ProbeReport
 from photon_doctor.probes.cloud_client import (
@@ -41,7 +41,7 @@ __all__ = [
 ]
 
 NAME = "cloud"
-SOURCE = "probe:cloud"
+SOURCE = Source.PROBE_CLOUD
 NO_TOKEN = "no access token: use --token, set PARTICLE_ACCESS_TOKEN or run particle login"
 #: Observations that need a device id and a working login.
 DEVICE_OBSERVATIONS = ("cloud_lists_device", "cloud_ownership", "cloud_online", "signal_rssi_dbm")

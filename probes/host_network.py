@@ -13,7 +13,7 @@ import sys
 from dataclasses import asdict, dataclass
 from typing import Any
 
-from photon_doctor.foundation.evidence import Observation, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, Provenance, Source, Unavailable
 from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.host_checks import (
@@ -42,7 +42,7 @@ from photon_doctor.probes.wifi_parsers import (
 )
 
 NAME = "host"
-SOURCE = "probe:host"
+SOURCE = Source.PROBE_HOST
 AIRPORT = "/System/Library/PrivateFrameworks/Apple80211.framework/Versions/Current/Resources/airport"
 NO_BAND = "cannot tell the Wi-Fi band"
 

@@ -16,7 +16,7 @@ import re
 from collections.abc import Mapping
 from typing import Any
 
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source, Unavailable
 from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
@@ -34,7 +34,7 @@ from photon_doctor.probes.serial_client import (
     open_port,
 )
 
-SOURCE = "probe:serial"
+SOURCE = Source.PROBE_SERIAL
 DEFAULT_IDLE = 0.25  # the CLI's quiet gap that ends an answer
 #: What the commands after 'i' observe, in the order they are sent.
 DETAIL_IDS = SERIAL_DETAIL_IDS

@@ -14,7 +14,7 @@ from __future__ import annotations
 import time
 from typing import Any
 
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Unavailable
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source, Unavailable
 from photon_doctor.foundation.redact import redact
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.softap_client import (
@@ -33,7 +33,7 @@ from photon_doctor.probes.softap_data import (
     wiced_to_network_security,
 )
 
-SOURCE = "probe:softap"
+SOURCE = Source.PROBE_SOFTAP
 _TARGET_IDS = ("target_network_in_scan", "signal_rssi_dbm", "network_security")
 _RETRY_SECONDS = 0.05
 

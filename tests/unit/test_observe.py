@@ -8,14 +8,14 @@ from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.observe import MIN_SAVING, MIN_SWITCH, check_first, settled_observations
 from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
-from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance
+from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.knowledge.loader import load_knowledge
 
 KB = load_knowledge()
 
 
 def _obs(**values: ObsValue) -> dict[str, Observation]:
-    return {k: Observation(k, v, 1.0, Provenance("test")) for k, v in values.items()}
+    return {k: Observation(k, v, 1.0, Provenance(Source.PERSON)) for k, v in values.items()}
 
 
 THIN = [

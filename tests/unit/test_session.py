@@ -8,7 +8,7 @@ from typing import Any
 
 import pytest
 from photon_doctor.foundation.errors import SessionError
-from photon_doctor.foundation.evidence import Observation, Provenance, observation_json, one_shape
+from photon_doctor.foundation.evidence import Observation, Provenance, Source, observation_json, one_shape
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 
@@ -124,6 +124,14 @@ def test_an_old_file_is_saved_again_in_the_new_schema(kb: KnowledgeBase, tmp_pat
         ({"outcome": []}, "field 'outcome' is not an object"),
         ({"observations": [{"id": "led", "value": "x"}]}, "unknown observation 'led'"),
         ({"observations": [{"id": "visible_damage", "value": True, "provenance": 5}]}, "is not an object"),
+        (
+            {
+                "observations": [
+                    {"id": "visible_damage", "value": True, "provenance": {"source": "rumour", "detail": ""}}
+                ]
+            },
+            "provenance.source must be one of person, cli",
+        ),
     ],
 )
 def test_a_malformed_session_is_a_session_error(
@@ -144,3 +152,17 @@ def test_one_shape_takes_either_shape_and_keeps_other_keys() -> None:
         "value_text": "1",
         "provenance": {"source": "person", "detail": ""},
     }
+
+
+def test_every_source_is_written_as_the_string_the_json_has_always_carried() -> None:
+    for source in Source:
+        obs = Observation("visible_damage", True, 1.0, Provenance(source, "seen"))
+        assert json.loads(json.dumps(observation_json(obs)))["provenance"]["source"] == source.value
+    # The strings documented before the Enum, unchanged; a string given for a source becomes the member.
+    assert [s.value for s in Source if s.is_probe] == [
+        f"probe:{n}" for n in ("serial", "softap", "cloud", "host", "usb")
+    ]
+    assert Provenance("cli").source is Source.CLI and Source.parse("what-if") is Source.WHAT_IF
+    assert Source.parse("rumour") is None
+    with pytest.raises(ValueError):
+        Provenance("rumour")
