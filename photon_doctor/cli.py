@@ -128,7 +128,7 @@ def diagnose(
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
-    from photon_doctor.config import DiagnoseOptions
+    from photon_doctor.config import DiagnoseOptions, Output
     from photon_doctor.shell import run_diagnose
 
     if resume:
@@ -154,7 +154,7 @@ def diagnose(
         answers=tuple(answer),
         answers_file=answers,
         no_input=no_input,
-        as_json=as_json,
+        output=Output.JSON if as_json else Output.TEXT,
         auto=auto,
         no_probe=no_probe,
         port=port,
@@ -221,7 +221,7 @@ def demo(
     )
 
 
-def _run_demo(scenario: str, **choices: Any) -> None:
+def _run_demo(scenario: str, *, as_json: bool, **choices: Any) -> None:
     """Run ``scenario`` on a fresh simulated Photon; ``choices`` are DiagnoseOptions fields (resume included)."""
     from photon_doctor.simulator.scenarios import get_scenario
 
@@ -229,7 +229,7 @@ def _run_demo(scenario: str, **choices: Any) -> None:
         chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    from photon_doctor.config import DiagnoseOptions, Simulated
+    from photon_doctor.config import DiagnoseOptions, Output, Simulated
     from photon_doctor.shell import run_diagnose
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.wiring import simulated_targets
@@ -243,6 +243,7 @@ def _run_demo(scenario: str, **choices: Any) -> None:
             target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
             ssid=chosen.ssid,
             title="demo",
+            output=Output.JSON if as_json else Output.TEXT,
             verbose=_state["verbose"],
             quiet=_state["quiet"],
             **choices,

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from enum import Enum
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
@@ -40,6 +41,18 @@ class Simulated:
 Targets = Real | Simulated
 
 
+class Output(Enum):
+    """What the result is printed as on stdout: words or one JSON object.
+
+    Words are rich tables on a colour terminal and plain text when piped: the environment decides that when it
+    prints (:mod:`photon_doctor.environment`), not the command line. ``--quiet`` (no progress remarks on stderr)
+    and ``--verbose`` (ids beside the titles) go with either, so they stay flags of their own.
+    """
+
+    TEXT = "text"  # the diagnosis, the plan and the outcome in words
+    JSON = "json"  # --json: one JSON object (docs/json-output.md)
+
+
 @dataclass(frozen=True)
 class DiagnoseOptions:
     """The options of one run: the flags of ``diagnose`` (or ``demo``) and the ``target``."""
@@ -47,7 +60,7 @@ class DiagnoseOptions:
     answers: tuple[str, ...] = ()
     answers_file: Path | None = None
     no_input: bool = False
-    as_json: bool = False
+    output: Output = Output.TEXT
     auto: bool = False
     no_probe: bool = False  # --no-probe: not even the default look at what is at hand
     port: str | None = None
@@ -70,6 +83,11 @@ class DiagnoseOptions:
     verbose: bool = False  # ids beside the titles
     quiet: bool = False  # no progress or "saved" remarks
     session_path: Path | None = None  # --resume of a given session (the demo's resume)
+
+    @property
+    def as_json(self) -> bool:
+        """Whether the result is one JSON object on stdout (``--json``)."""
+        return self.output is Output.JSON
 
     @property
     def simulated(self) -> Simulated | None:

@@ -7,7 +7,7 @@ import dataclasses
 import pytest
 from photon_doctor.actions.consent import Policy
 
-from photon_doctor.config import DiagnoseOptions, Real
+from photon_doctor.config import DiagnoseOptions, Output, Real
 
 
 def test_the_options_cannot_be_changed_in_place() -> None:
@@ -33,3 +33,9 @@ def test_the_policy_is_the_consent_flags() -> None:
 def test_a_real_photon_by_default() -> None:
     options = DiagnoseOptions()
     assert options.target == Real() and options.simulated is None and options.scenario is None
+
+
+@pytest.mark.parametrize(("output", "as_json"), [(Output.TEXT, False), (Output.JSON, True)])
+def test_the_output_is_one_choice_and_words_by_default(output: Output, as_json: bool) -> None:
+    assert DiagnoseOptions().output is Output.TEXT
+    assert DiagnoseOptions(output=output).as_json is as_json
