@@ -128,8 +128,8 @@ def diagnose(
     resume: bool = typer.Option(False, "--resume", help="Continue the last saved session."),
 ) -> None:
     """Diagnose interactively: one question at a time, the most useful first; then the ranked causes and fixes."""
+    from photon_doctor.bootstrap import run
     from photon_doctor.config import DiagnoseOptions, Output
-    from photon_doctor.shell import run_diagnose
 
     if resume:
         from photon_doctor.sessions import read_session
@@ -175,7 +175,7 @@ def diagnose(
         verbose=_state["verbose"],
         quiet=_state["quiet"],
     )
-    raise typer.Exit(run_diagnose(load_kb(), options))
+    raise typer.Exit(run(load_kb(), options))
 
 
 # ---------------------------------------------------------------------------------------------- demo
@@ -229,27 +229,19 @@ def _run_demo(scenario: str, *, as_json: bool, **choices: Any) -> None:
         chosen = get_scenario(scenario)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
+    from photon_doctor.bootstrap import run
     from photon_doctor.config import DiagnoseOptions, Output, Simulated
-    from photon_doctor.shell import run_diagnose
-    from photon_doctor.simulator.photon import SimulatedPhoton
-    from photon_doctor.wiring import simulated_targets
 
-    kb = load_kb()
-    with SimulatedPhoton(chosen) as sim:
-        fresh = " (a fresh one: the demo session goes on against it)" if choices.get("resume") else ""
-        say(f"Simulated Photon '{chosen.name}'{fresh}: {chosen.description}")
-        options = DiagnoseOptions(
-            auto=True,
-            target=Simulated(simulated_targets(sim), sim, chosen.name, sim.person_answers()),
-            ssid=chosen.ssid,
-            title="demo",
-            output=Output.JSON if as_json else Output.TEXT,
-            verbose=_state["verbose"],
-            quiet=_state["quiet"],
-            **choices,
-        )
-        code = run_diagnose(kb, options)
-    raise typer.Exit(code)
+    options = DiagnoseOptions(
+        auto=True,
+        target=Simulated(chosen.name),
+        title="demo",
+        output=Output.JSON if as_json else Output.TEXT,
+        verbose=_state["verbose"],
+        quiet=_state["quiet"],
+        **choices,
+    )
+    raise typer.Exit(run(load_kb(), options))
 
 
 @app.command()

@@ -1,40 +1,34 @@
 """What a run of `diagnose` (or `demo`) was asked to do, as the command line parsed it: frozen, made once by the
 CLI and never changed (a derived setting, such as ``--dry-run`` implying ``--fix``, is a new value).
 
-The shell (:mod:`photon_doctor.shell`), the probe wiring (:mod:`photon_doctor.wiring`) and the fix wiring
-(:mod:`photon_doctor.fixing`) all read it; it imports none of them.
+The composition root (:mod:`photon_doctor.bootstrap`) builds the run from it, and the shell
+(:mod:`photon_doctor.shell`), the probe sets (:mod:`photon_doctor.wiring`) and the fix parts
+(:mod:`photon_doctor.fixing`) read it; it imports none of them.
 """
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from dataclasses import dataclass
 from enum import Enum
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
 
 from photon_doctor.actions.consent import Policy
-
-if TYPE_CHECKING:
-    from photon_doctor.autoprobe import AutoTargets
-    from photon_doctor.simulator.photon import SimulatedPhoton
 
 
 @dataclass(frozen=True)
 class Real:
-    """A real Photon on USB, its SoftAP, the Particle cloud and this computer's network: the probes and the rig are
-    built from the options (:func:`photon_doctor.wiring.real_targets`, :func:`photon_doctor.fixing.real_rig`)."""
+    """A real Photon on USB, its SoftAP, the Particle cloud and this computer's network: the composition root builds
+    the probes and the rig from the options (:func:`photon_doctor.wiring.real_targets`,
+    :func:`photon_doctor.fixing.real_rig`)."""
 
 
 @dataclass(frozen=True)
 class Simulated:
-    """The demo's simulated Photon: ``probes`` point at it, ``photon`` is the running simulator the fixes act on,
-    ``scenario`` its name and ``answers`` what its owner would answer."""
+    """The demo's simulated Photon running the scenario named ``scenario``: the composition root
+    (:mod:`photon_doctor.bootstrap`) starts it for the run, points the probes at it, gives the fixes its stand-in
+    tools and the interview its owner's answers, and stops it at the end."""
 
-    probes: AutoTargets
-    photon: SimulatedPhoton
     scenario: str
-    answers: Mapping[str, Any]
 
 
 #: What a run diagnoses.

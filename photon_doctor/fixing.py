@@ -1,5 +1,5 @@
-"""The composition root of ``--fix``: the rig (real hardware or the simulator), the person, the re-probing,
-and the executor, wired from the command line's options.
+"""The parts ``--fix`` is built from: the rig (real hardware or the simulator), the demo's person and the
+re-probing. The composition root (:mod:`photon_doctor.bootstrap`) puts them together with the executor, once.
 
 For a real Photon the tools are whatever ``particle`` and ``dfu-util`` are on the PATH, the serial port is found
 again on USB after a reset, and a new login is read from the Particle CLI's configuration. For the demo the same
@@ -10,19 +10,16 @@ endpoints, short time limits, and a person who knows the scenario's Wi-Fi passwo
 from __future__ import annotations
 
 import os
-import tempfile
 import time
 from collections.abc import Callable, Mapping
-from contextlib import ExitStack
 from dataclasses import replace
 from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
-from photon_doctor.actions.executor import Executor, FixSession, Refresh
-from photon_doctor.actions.person import Person, ScriptedSecrets, SilentPerson, TerminalPerson
+from photon_doctor.actions.executor import Refresh
+from photon_doctor.actions.person import Person, ScriptedSecrets
 from photon_doctor.actions.rig import Rig, Timing
 from photon_doctor.actions.tools import Toolbox
-from photon_doctor.environment import current
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.model import KnowledgeBase
 
@@ -254,41 +251,6 @@ def refresher(kb: KnowledgeBase, targets: AutoTargets, rig: Rig, person: Person)
         return known_to(kb, result.observations), probe_facts(result)
 
     return refresh
-
-
-def run_fix_session(
-    kb: KnowledgeBase,
-    options: DiagnoseOptions,
-    observations: Mapping[str, Observation],
-    facts: Mapping[str, Any],
-    targets: AutoTargets | None = None,
-) -> FixSession:
-    """Build the rig, the person and the executor for ``--fix`` and run it. ``targets`` are the probes the
-    diagnosis ran (built once, with the login looked up once), used again to verify and re-plan; None when the
-    session was not probed with them."""
-    demo = options.simulated
-    sim = demo.photon if demo is not None else None
-    policy = options.policy()
-    env = current()
-    inner: Person = SilentPerson(env.err) if options.no_input else TerminalPerson.of(env)
-    with ExitStack() as stack:
-        workdir = Path(stack.enter_context(tempfile.TemporaryDirectory(prefix="photon-doctor-fix-")))
-        if sim is not None:
-            from photon_doctor.simulator.control import SimulatedTools
-
-            tools = stack.enter_context(SimulatedTools(sim.world))
-            rig = simulated_rig(sim, Toolbox(path=tools.path, env=tools.env()), facts, workdir)
-            person = demo_person(sim, inner)
-        else:
-            rig = real_rig(options, facts, workdir, targets.context if targets is not None else None)
-            person = inner
-        refresh = refresher(kb, targets, rig, person) if targets is not None else None
-        before = sim.state() if sim is not None else None
-        session = Executor(kb, rig, person, policy, refresh).run(observations)
-        if sim is not None and before is not None:
-            session.notes["simulated_device"] = simulated_changes(before, sim.state())
-        return session
-    raise AssertionError("unreachable")  # pragma: no cover - the with block returns
 
 
 def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> dict[str, Any]:

@@ -1,13 +1,16 @@
-"""The composition root of `diagnose`: wires knowledge, answers, the interview, probes and the executor.
+"""One run of `diagnose`: probe → interview → core → executor → verify → Session → render.
 
-Everything with effects lives here or below it (prompts, probes, files); the core stays pure.
+What the run acts through (the probes, the demo's simulated Photon, the rig and the executor) is built by the
+composition root, :mod:`photon_doctor.bootstrap`, and reaches this module through the :class:`Wiring` port; the
+core stays pure.
 """
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from dataclasses import replace
 from pathlib import Path
-from typing import TYPE_CHECKING, Any
+from typing import TYPE_CHECKING, Any, Protocol
 
 from photon_doctor.actions.person import TerminalPerson
 from photon_doctor.actions.records import Outcome
@@ -33,7 +36,27 @@ from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
 
 if TYPE_CHECKING:
+    from photon_doctor.actions.executor import FixSession
     from photon_doctor.autoprobe import AutoTargets
+
+
+class Wiring(Protocol):
+    """What the composition root (:mod:`photon_doctor.bootstrap`) built for this run."""
+
+    @property
+    def answers(self) -> Mapping[str, Any] | None:
+        """What the demo's owner would answer; None for a real Photon."""
+        ...
+
+    def targets(self) -> AutoTargets:
+        """The probes, built once (the login looked up once)."""
+        ...
+
+    def fix(
+        self, observations: Mapping[str, Observation], facts: Mapping[str, Any], targets: AutoTargets | None
+    ) -> FixSession:
+        """Carry out the fix plan (``--fix`` / ``--dry-run``) with the rig and executor built for this run."""
+        ...
 
 
 def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Observation]:
@@ -212,16 +235,17 @@ def _interview(
         raise
 
 
-def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
-    """Run one diagnosis session; returns the exit code."""
+def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
+    """Run one diagnosis session with what ``wiring`` built; returns the exit code."""
     if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
         raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
     env = current()
     demo = options.simulated
+    owner = wiring.answers  # the demo's owner
     answerer = TerminalAnswerer(
         kb,
-        dict(demo.answers) if demo else None,
+        dict(owner) if owner is not None else None,
         verbose=options.verbose,
         quiet=options.quiet,
         person=TerminalPerson.of(env),
@@ -245,23 +269,20 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
             "Not probing (no terminal to ask before touching the device): add --auto to let "
             "photon-doctor check the device, the cloud and this network by itself."
         )
-    targets = demo.probes if demo else None  # a real Photon's probes are built once, when first needed
+    targets: AutoTargets | None = None  # built once, when first needed
     if options.auto or by_default:
-        if targets is None:
-            from photon_doctor.wiring import real_targets
-
-            targets = real_targets(options)
+        targets = wiring.targets()
         probed, unavailable, facts = probe_observations(
             kb, targets, options.quiet, answerer if by_default else None
         )
         interview.observations.update(probed)
-    if demo is not None and options.no_input:
+    if demo is not None and owner is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping
         from photon_doctor.foundation.evidence import Provenance, Source
 
         given = observations_from_mapping(
             kb,
-            demo.answers,
+            owner,
             Provenance(Source.SCENARIO, f"what the owner in '{demo.scenario}' would answer"),
             f"scenario {demo.scenario}",
         )
@@ -276,7 +297,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     if options.fixing and not stopped:
         # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
         again = targets if options.auto or demo is not None else None
-        return _fix(kb, options, interview, d, unavailable, facts, session_path, answerer, again)
+        return _fix(kb, options, wiring, interview, d, unavailable, facts, session_path, answerer, again)
     record = session_record(kb, interview, d, unavailable, options)
     path = save_session(record, session_path)
     if options.as_json:
@@ -295,6 +316,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
 def _fix(
     kb: KnowledgeBase,
     options: DiagnoseOptions,
+    wiring: Wiring,
     interview: Interview,
     d: Diagnosis,
     unavailable: list[Unavailable],
@@ -306,11 +328,11 @@ def _fix(
     """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
     from photon_doctor.actions.executor import summary_text
     from photon_doctor.environment import emit_json, print_result
-    from photon_doctor.fixing import changes_text, run_fix_session
+    from photon_doctor.fixing import changes_text
 
     if not options.as_json:
         show_diagnosis(kb, d, unavailable, verbose=options.verbose, plan=not options.dry_run)
-    session = run_fix_session(kb, options, interview.observations, facts, targets)
+    session = wiring.fix(interview.observations, facts, targets)
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome

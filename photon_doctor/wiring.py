@@ -1,4 +1,5 @@
-"""The composition root for probes: which probe instances, pointed where, for real hardware or the simulator."""
+"""The probe sets: which probe instances, pointed where, for real hardware or the simulator. The composition root
+(:mod:`photon_doctor.bootstrap`) builds one of them once per run."""
 
 from __future__ import annotations
 

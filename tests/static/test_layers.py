@@ -88,8 +88,16 @@ def test_the_graph_sees_every_module_and_real_imports(graph: nx.DiGraph) -> None
     assert set(graph.nodes) == set(modules())
     # A check that cannot fail is a defect: known edges must be found (top-level, lazy and package-relative).
     assert graph.has_edge("photon_doctor.engine.diagnosis", "photon_doctor.knowledge.model")
-    assert graph.has_edge("photon_doctor.cli", "photon_doctor.shell")
+    assert graph.has_edge("photon_doctor.cli", "photon_doctor.bootstrap")
     assert graph.has_edge("photon_doctor.probes.base", "photon_doctor.foundation.evidence")
+
+
+def test_one_composition_root_builds_the_run(graph: nx.DiGraph) -> None:
+    # cli → bootstrap → shell: only the composition root builds the probes and starts the run; the shell gets
+    # what it acts through by its Wiring port, and nothing else reaches past the CLI into the root.
+    assert set(graph.predecessors("photon_doctor.wiring")) == {"photon_doctor.bootstrap"}
+    assert set(graph.predecessors("photon_doctor.bootstrap")) == {"photon_doctor.cli"}
+    assert set(graph.predecessors("photon_doctor.shell")) == {"photon_doctor.bootstrap"}
 
 
 def test_no_import_cycles_between_modules(graph: nx.DiGraph) -> None:
