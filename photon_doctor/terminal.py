@@ -8,7 +8,7 @@ from typing import Any
 
 from photon_doctor.actions.person import TerminalPerson
 from photon_doctor.answers import valid_values
-from photon_doctor.engine.questions import led_colour_of
+from photon_doctor.engine.questions import CHECKLIST_PREFIX, led_colour_of
 from photon_doctor.foundation.environment import columns
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
@@ -80,6 +80,13 @@ class TerminalAnswerer:
             return led_colour_of(str(self.hints[LED_PATTERN]))
         if odef.id.startswith(TRIED_PREFIX) and isinstance(self.hints.get(FIXES_TRIED_FAILED), list):
             return odef.id[len(TRIED_PREFIX) :] in self.hints[FIXES_TRIED_FAILED]
+        checklist = self.kb.checklists.get(odef.id[len(CHECKLIST_PREFIX) :]) if self.hints else None
+        if odef.id.startswith(CHECKLIST_PREFIX) and checklist is not None:
+            # The lines the owner would tick: those whose fact holds for the simulated Photon.
+            ticked = [
+                str(n) for n, item in enumerate(checklist.items, 1) if self.hints.get(item.obs) == item.value
+            ]
+            return ",".join(ticked) if ticked else "nothing (press Enter)"
         return None
 
     def _hint_text(self, odef: ObservationDef) -> str:

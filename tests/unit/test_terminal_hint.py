@@ -26,3 +26,17 @@ def test_a_hint_outside_the_narrowed_choices_is_said_in_words(
     said = capsys.readouterr().err
     assert reply == "back"
     assert "blinking_green" not in said and "green blinking" in said and "type back" in said
+
+
+def test_a_checklist_hint_names_the_lines_the_owner_would_tick(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    checklist = next(iter(KB.checklists.values()))
+    odef = question_def(KB, {}, "checklist:" + checklist.id)
+    third = checklist.items[2]
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    TerminalAnswerer(KB, hints={third.obs: third.value}, width=200).answer(odef, 3)
+    assert "the owner of this simulated Photon would answer: 3\n" in capsys.readouterr().err
+    monkeypatch.setattr("sys.stdin", io.StringIO("\n"))
+    TerminalAnswerer(KB, hints={"led_pattern": "blinking_green"}, width=200).answer(odef, 3)
+    assert "would answer: nothing (press Enter)" in capsys.readouterr().err
