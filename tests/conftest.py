@@ -6,6 +6,7 @@ import os
 import subprocess
 import sys
 from pathlib import Path
+from typing import Any
 
 import pytest
 
@@ -65,3 +66,15 @@ def run_cli(
         timeout=timeout,
         cwd=str(REPO),
     )
+
+
+def auto_against(ep: Any, ssid: str, probe_timeout: float) -> list[str]:
+    """``diagnose --auto --no-input --json`` aimed at a running simulated Photon's endpoints (``ep``): every probe,
+    the laptop-side checks included, stays on 127.0.0.1."""
+    assert ep.serial_port
+    return [
+        "diagnose", "--auto", "--no-input", "--json", "--probe-timeout", f"{probe_timeout:g}",
+        "--port", ep.serial_port, "--softap-url", ep.softap_url, "--api-url", ep.api_url, "--token", ep.token,
+        "--connectivity-url", ep.connectivity_url, "--cloud-endpoint", f"{ep.cloud_host}:{ep.cloud_port}",
+        "--ssid", ssid,
+    ]  # fmt: skip

@@ -9,7 +9,7 @@ import pytest
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 
-from tests.conftest import run_cli
+from tests.conftest import auto_against, run_cli
 
 
 def answers(given: dict[str, object]) -> list[str]:
@@ -30,30 +30,7 @@ def test_diagnose_auto_against_a_running_simulator(name: str) -> None:
     scenario = get_scenario(name)
     with SimulatedPhoton(scenario) as sim:
         ep = sim.endpoints()
-        assert ep.serial_port
-        r = run_cli(
-            "diagnose",
-            "--auto",
-            "--no-input",
-            "--json",
-            "--probe-timeout",
-            "3",
-            "--port",
-            ep.serial_port,
-            "--softap-url",
-            ep.softap_url,
-            "--api-url",
-            ep.api_url,
-            "--token",
-            ep.token,
-            "--connectivity-url",
-            ep.connectivity_url,
-            "--cloud-endpoint",
-            f"{ep.cloud_host}:{ep.cloud_port}",
-            "--ssid",
-            scenario.ssid,
-            *answers(sim.person_answers()),
-        )
+        r = run_cli(*auto_against(ep, scenario.ssid, probe_timeout=3), *answers(sim.person_answers()))
         assert r.returncode == 0, r.stderr
         data = json.loads(r.stdout)
         assert data["ranked_causes"][0]["id"] == scenario.causes[0], data["ranked_causes"][:3]

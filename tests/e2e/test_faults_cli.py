@@ -12,7 +12,7 @@ from photon_doctor.simulator.faults import FAULTS, apply_faults, parse_faults
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 
-from tests.conftest import run_cli
+from tests.conftest import auto_against, run_cli
 
 #: fault -> (the probe that cannot say its piece, words its "not probed" reason must hold)
 MATRIX = {
@@ -44,31 +44,7 @@ def test_diagnose_auto_degrades_to_not_probed_with_a_reason(fault: str) -> None:
     apply_faults(sim, parse_faults([fault]))
     with sim:
         ep = sim.endpoints()
-        assert ep.serial_port
-        r = run_cli(
-            "diagnose",
-            "--auto",
-            "--no-input",
-            "--json",
-            "--probe-timeout",
-            "2",
-            "--port",
-            ep.serial_port,
-            "--softap-url",
-            ep.softap_url,
-            "--api-url",
-            ep.api_url,
-            "--token",
-            ep.token,
-            "--connectivity-url",
-            ep.connectivity_url,
-            "--cloud-endpoint",
-            f"{ep.cloud_host}:{ep.cloud_port}",
-            "--ssid",
-            scenario.ssid,
-            "--device",
-            ep.device_id,
-        )
+        r = run_cli(*auto_against(ep, scenario.ssid, probe_timeout=2), "--device", ep.device_id)
     assert r.returncode == ExitCode.OK, r.stderr
     assert "Traceback" not in r.stderr and ep.token not in r.stdout + r.stderr
     data = json.loads(r.stdout)
