@@ -13,7 +13,7 @@ from typing import Any
 
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.rig import Rig, Workbench, identify_step, listening_step
-from photon_doctor.foundation.redact import MASK
+from photon_doctor.foundation.redact import MASK, register_secret
 from photon_doctor.probes.base import ProbeFailure
 
 SECURITY_NAMES = {0: "unsecured", 1: "WEP", 2: "WPA", 3: "WPA2", 4: "WPA Enterprise", 5: "WPA2 Enterprise"}
@@ -95,6 +95,36 @@ def _named(name: str, source: str) -> Security:
     return Security(found[0], found[1], found[2], 0, source)
 
 
+_HEX = frozenset("0123456789abcdefABCDEF")
+
+
+def wep_key_for_device(key: str) -> str:
+    """A WEP key in the only form the device takes: hex of key index, key length and the key's bytes.
+
+    Device OS hex-decodes a WEP password whose first byte is not a key index (v0.6.4
+    ``hal/src/photon/wlan_hal.cpp``, ``wlan_set_credentials_internal``) into the WICED key (index, length,
+    bytes): typed as text, the key is stored garbled. Accepted: 5 or 13 characters (64/128-bit as text), 10 or 26
+    hex digits (as routers show it), or the device form already (``00`` to ``03``, the length, the key in hex).
+    Raises ActionFailed for anything else.
+    """
+    if len(key) in (5, 13) and key.isascii() and key.isprintable():
+        raw = key.encode("ascii")
+    elif len(key) in (10, 26) and set(key) <= _HEX:
+        raw = bytes.fromhex(key)
+    elif (
+        len(key) in (14, 30)
+        and set(key) <= _HEX
+        and key[:2] in ("00", "01", "02", "03")
+        and int(key[2:4], 16) == (len(key) - 4) // 2
+    ):
+        return key.upper()
+    else:
+        raise ActionFailed(
+            "a WEP key is 5 or 13 characters, or 10 or 26 hexadecimal digits: check the key in the router's settings"
+        )
+    return f"00{len(raw):02X}{raw.hex().upper()}"
+
+
 @dataclass(frozen=True)
 class WifiPlan:
     """The network to join, how it is secured, and its password (a secret)."""
@@ -131,6 +161,10 @@ def gather_wifi(wb: Workbench) -> WifiPlan:
         password = wb.person.secret("wifi_password", f"Wi-Fi password for {ssid!r}")
         if password is None:
             raise NeedsPerson(f"the Wi-Fi password for {ssid!r} is needed: run without --no-input to type it")
+        if security.console == 1:
+            password = wep_key_for_device(password)
+            register_secret(password)
+            wb.say("the WEP key is given in the hex form the device takes (key index, length, key)")
     wb.say(f"network {ssid!r}: {security.describe()}")
     return WifiPlan(ssid, security, password)
 

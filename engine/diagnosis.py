@@ -11,14 +11,15 @@ import math
 import threading
 import weakref
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from types import MappingProxyType
 
-from photon_doctor.engine.belief import base_rates, failed_fix_factor, normalise, rule_factor
+from photon_doctor.engine.belief import THRESHOLD, base_rates, failed_fix_factor, normalise, rule_factor
 from photon_doctor.engine.planning import PlanStep, plan_fixes
 from photon_doctor.engine.rete import Firing, RuleMatcher
-from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.evidence import Observation, ObsValue
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
-from photon_doctor.knowledge.model import KnowledgeBase, RuleDef
+from photon_doctor.knowledge.model import FixDef, KnowledgeBase, RuleDef
 
 #: The leading cause is "clear" when its probability reaches this and it is LEAD_RATIO times the next one.
 CLEAR_PROBABILITY = 0.7
@@ -87,6 +88,12 @@ class Diagnosis:
     unresolved: float  # probability that no fix in the plan resolves the problem
     trace: tuple[TraceEntry, ...]  # every rule that fired (in knowledge order), then the failed fixes
     observations: tuple[Observation, ...]
+    #: fix id -> cause id -> the chance the fix resolves that cause in this situation (``resolves_when``)
+    resolves: Mapping[str, Mapping[str, float]] = field(default_factory=lambda: MappingProxyType({}))
+
+    def resolves_of(self, fix: FixDef) -> Mapping[str, float]:
+        """The chance ``fix`` resolves each cause, in the situation this diagnosis was made in."""
+        return self.resolves.get(fix.id, fix.resolves)
 
     @property
     def ranked(self) -> tuple[CauseBelief, ...]:
@@ -195,11 +202,11 @@ def assess(
         trace.append(entry)
     tried_ids = tried_fixes(observations)
     tried = observations.get(FIXES_TRIED_FAILED)
+    resolves = kb.resolves_given(situation(observations))
     for fix_id in tried_ids:
-        fix = kb.fixes.get(fix_id)
-        if fix is None or tried is None:
+        if fix_id not in kb.fixes or tried is None:
             continue
-        for cause_id, q in fix.resolves.items():
+        for cause_id, q in resolves[fix_id].items():
             contribution = failed_fix_factor(q, float(tried.confidence))
             if contribution == 0.0:
                 continue
@@ -222,7 +229,7 @@ def assess(
     ]
     # Rank by posterior; ties by prior, then id, so the order never depends on the order of the answers.
     beliefs.sort(key=lambda b: (-round(b.probability, 12), -b.prior, b.id))
-    plan, ecr, unresolved = plan_fixes(kb, probabilities, exclude=set(tried_ids))
+    plan, ecr, unresolved = plan_fixes(kb, probabilities, exclude=set(tried_ids), resolves=resolves)
     return Diagnosis(
         causes=tuple(beliefs),
         plan=plan,
@@ -230,7 +237,13 @@ def assess(
         unresolved=unresolved,
         trace=tuple(trace),
         observations=tuple(observations[k] for k in sorted(observations)),
+        resolves=resolves,
     )
+
+
+def situation(observations: Mapping[str, Observation]) -> dict[str, ObsValue]:
+    """The observed values a fix's chances may depend on: those given with enough confidence to count."""
+    return {k: o.value for k, o in observations.items() if float(o.confidence) > THRESHOLD}
 
 
 def tried_fixes(observations: Mapping[str, Observation]) -> tuple[str, ...]:

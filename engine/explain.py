@@ -9,7 +9,7 @@ from collections.abc import Mapping
 from typing import Any
 
 from photon_doctor.engine.certainty import in_words
-from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry, situation
 from photon_doctor.engine.questions import (
     CHECKLIST_PREFIX,
     candidate_values,
@@ -164,7 +164,7 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
             "certainty": round(diagnosis.cause(c).certainty, 4),
             "probability": round(diagnosis.cause(c).probability, 4),
         }
-        for c, q in sorted(fix.resolves.items(), key=lambda kv: -kv[1])
+        for c, q in sorted(diagnosis.resolves_of(fix).items(), key=lambda kv: -kv[1])
     ]
     result: dict[str, Any] = {
         "fix": fix_id,
@@ -178,6 +178,10 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
         "automation": fix.automation,
         "steps": list(fix.steps),
         "position": None if position is None else position + 1,
+        "situation": [
+            {"cause": cq.cause, "resolves_probability": cq.q, "why": cq.why, "source": cq.source}
+            for cq in fix.situations(situation({o.id: o for o in diagnosis.observations}))
+        ],
     }
     if step is None:
         tried = any(e.kind == "tried_fix" and e.source_id == fix_id for e in diagnosis.trace)

@@ -96,7 +96,7 @@ def check_first(
         outcomes = []
         total = sum(o.probability for o in qv.outcomes) or 1.0
         for o in qv.outcomes:
-            plan, ecr, _ = plan_fixes(kb, o.posterior, exclude)
+            plan, ecr, _ = plan_fixes(kb, o.posterior, exclude, diagnosis.resolves or None)
             p = o.probability / total
             eco += p * ecr
             outcomes.append((o.value, p, plan[0].fix if plan else None))

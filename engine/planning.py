@@ -42,23 +42,31 @@ class PlanStep:
 
 
 def plan_fixes(
-    kb: KnowledgeBase, probabilities: Mapping[str, float], exclude: set[str] | frozenset[str] = frozenset()
+    kb: KnowledgeBase,
+    probabilities: Mapping[str, float],
+    exclude: set[str] | frozenset[str] = frozenset(),
+    resolves: Mapping[str, Mapping[str, float]] | None = None,
 ) -> tuple[tuple[PlanStep, ...], float, float]:
-    """Return (steps, ECR in minutes, probability left unresolved after the whole plan)."""
+    """Return (steps, ECR in minutes, probability left unresolved after the whole plan).
+
+    ``resolves`` gives each fix's chances in the situation at hand (``KnowledgeBase.resolves_given``); by default
+    the general chances of ``[fix.resolves]``.
+    """
+    chances = resolves if resolves is not None else {fid: f.resolves for fid, f in kb.fixes.items()}
     remaining = {c: p for c, p in probabilities.items() if p > 0}
     candidates = {
-        fid: tuple(f.resolves.items())
-        for fid, f in kb.fixes.items()
-        if fid not in exclude and any(c in remaining for c in f.resolves)
+        fid: tuple(chances[fid].items())
+        for fid in kb.fixes
+        if fid not in exclude and any(c in remaining for c in chances[fid])
     }
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
     start = reach
     while candidates and reach > 1e-12 and reach > MIN_REACH * start:
         best: tuple[tuple[float, float, str], str, float] | None = None
-        for fid, resolves in candidates.items():
+        for fid, pairs in candidates.items():
             gain = 0.0
-            for c, q in resolves:
+            for c, q in pairs:
                 r = remaining.get(c)
                 if r:
                     gain += r * q
@@ -82,10 +90,10 @@ def plan_fixes(
                 cost=fix.cost,
                 ratio=p / fix.cost,
                 expected_cost=reach * fix.cost,
-                addresses=tuple(sorted(fix.resolves.items(), key=lambda kv: -kv[1])),
+                addresses=tuple(sorted(chances[fid].items(), key=lambda kv: -kv[1])),
             )
         )
-        for c, q in fix.resolves.items():
+        for c, q in chances[fid].items():
             if c in remaining:
                 remaining[c] *= 1.0 - q
         reach = sum(remaining.values())
@@ -107,7 +115,10 @@ def residual_cost(kb: KnowledgeBase) -> float:
 
 
 def evaluate_plan(
-    kb: KnowledgeBase, probabilities: Mapping[str, float], fix_ids: list[str] | tuple[str, ...]
+    kb: KnowledgeBase,
+    probabilities: Mapping[str, float],
+    fix_ids: list[str] | tuple[str, ...],
+    resolves: Mapping[str, Mapping[str, float]] | None = None,
 ) -> float:
     """The ECR of following ``fix_ids`` in that order when the beliefs are ``probabilities``."""
     remaining = {c: p for c, p in probabilities.items() if p > 0}
@@ -115,7 +126,7 @@ def evaluate_plan(
     for fid in fix_ids:
         fix = kb.fixes[fid]
         ecr += sum(remaining.values()) * fix.cost
-        for c, q in fix.resolves.items():
+        for c, q in (resolves[fid] if resolves is not None else fix.resolves).items():
             if c in remaining:
                 remaining[c] *= 1.0 - q
     return ecr + max(sum(remaining.values()), 0.0) * residual_cost(kb)

@@ -252,7 +252,7 @@ def value_of(
     probs = diagnosis.probabilities
     if obs_id.startswith(TRIED_PREFIX):
         fix = kb.fixes[obs_id[len(TRIED_PREFIX) :]]
-        yes = {c: failed_fix_factor(q) for c, q in fix.resolves.items()}
+        yes = {c: failed_fix_factor(q) for c, q in diagnosis.resolves_of(fix).items()}
         # A yes/no about the past: P(yes | c) does not depend on c here, so the posterior after "yes" is the
         # engine's update and "no" leaves everything as it is.
         outcomes = (

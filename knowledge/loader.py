@@ -25,6 +25,7 @@ from photon_doctor.knowledge.model import (
     ChecklistDef,
     ChecklistItem,
     Condition,
+    ConditionalQ,
     FixDef,
     Kind,
     KnowledgeBase,
@@ -72,7 +73,7 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
 
     observations = _observations(root / "observations.toml", obs_doc)
     causes = _causes(root / "causes.toml", cause_doc)
-    fixes = _fixes(root / "fixes.toml", fix_doc, causes)
+    fixes = _fixes(root / "fixes.toml", fix_doc, causes, observations)
     rules: list[RuleDef] = []
     seen: set[str] = set()
     for path in rule_files:
@@ -276,7 +277,9 @@ def _causes(path: Path, doc: dict[str, Any]) -> dict[str, CauseDef]:
     return result
 
 
-def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict[str, FixDef]:
+def _fixes(
+    path: Path, doc: dict[str, Any], causes: dict[str, CauseDef], observations: dict[str, ObservationDef]
+) -> dict[str, FixDef]:
     result: dict[str, FixDef] = {}
     for i, table in enumerate(_tables(path, doc, "fix")):
         item = _Item(path, table, i, "fix")
@@ -314,8 +317,44 @@ def _fixes(path: Path, doc: dict[str, Any], causes: dict[str, CauseDef]) -> dict
             automation=item.text("automation", required=False, default="manual"),
             changes=item.text("changes"),
             sources=item.texts("sources", required=False),
+            resolves_when=_resolves_when(item, table.get("resolves_when", []), causes, observations),
         )
     return result
+
+
+def _resolves_when(
+    item: _Item, raw: Any, causes: dict[str, CauseDef], observations: dict[str, ObservationDef]
+) -> tuple[ConditionalQ, ...]:
+    """A fix's ``[[fix.resolves_when]]`` entries: the chance it resolves a cause in a particular situation."""
+    if not isinstance(raw, list):
+        raise item.fail("resolves_when", f"must be a list of [[fix.resolves_when]] tables, found {raw!r}")
+    result = []
+    for j, table in enumerate(raw):
+        where = f"resolves_when[{j}]"
+        if not isinstance(table, dict):
+            raise item.fail(where, f"must be a table, found {table!r}")
+        cause = table.get("cause")
+        if cause not in causes:
+            raise item.fail(f"{where}.cause", f"unknown cause {cause!r}")
+        q = table.get("q")
+        if isinstance(q, bool) or not isinstance(q, (int, float)) or not 0.0 < q <= 1.0:
+            raise item.fail(f"{where}.q", f"probability must be in (0, 1], found {q!r}")
+        when = table.get("when")
+        if not isinstance(when, list) or not when:
+            raise item.fail(f"{where}.when", "needs a non-empty list of conditions")
+        conditions = tuple(
+            _condition(item, f"{where}.when[{k}]", c, observations, {}) for k, c in enumerate(when)
+        )
+        if any(observations[c.obs].kind is Kind.FIXES for c in conditions):
+            raise item.fail(f"{where}.when", "a fix's situation cannot be the fixes tried")
+        texts = {}
+        for name in ("why", "source"):
+            text = table.get(name)
+            if not isinstance(text, str) or not text.strip():
+                raise item.fail(f"{where}.{name}", f"must be a non-empty string, found {text!r}")
+            texts[name] = text
+        result.append(ConditionalQ(cause, float(q), conditions, texts["why"], texts["source"]))
+    return tuple(result)
 
 
 def _rules(

@@ -233,6 +233,26 @@ class RuleDef:
 
 
 @dataclass(frozen=True)
+class ConditionalQ:
+    """A fix's chance of resolving a cause in a particular situation (``[[fix.resolves_when]]``).
+
+    When every condition holds, ``q`` replaces the fix's general chance for ``cause``: re-entering the Wi-Fi
+    credentials rarely helps against an unusual security mode in general, but on a WEP network, whose key the
+    device only takes in hex, entering it again in that form is the fix.
+    """
+
+    cause: str
+    q: float
+    conditions: tuple[Condition, ...]
+    why: str
+    source: str
+
+    def holds(self, values: Mapping[str, ObsValue]) -> bool:
+        """True when every condition holds on ``values`` (an absent observation satisfies none)."""
+        return all(c.obs in values and c.holds(values[c.obs]) for c in self.conditions)
+
+
+@dataclass(frozen=True)
 class FixDef:
     """A corrective action: which causes it resolves (and how likely), cost, risk and the steps to take."""
 
@@ -247,6 +267,27 @@ class FixDef:
     automation: str  # the executor's action id, or "manual"
     changes: str  # what it changes, in words
     sources: tuple[str, ...] = ()
+    resolves_when: tuple[ConditionalQ, ...] = ()  # situation-dependent chances; the first that holds wins
+
+    def resolves_given(self, values: Mapping[str, ObsValue]) -> Mapping[str, float]:
+        """The chance this fix resolves each cause, in the situation ``values`` describes (observation -> value).
+
+        For each cause the first ``resolves_when`` entry whose conditions all hold replaces the general chance
+        in ``resolves``; with none holding this is ``resolves`` itself.
+        """
+        in_effect = self.situations(values)
+        if not in_effect:
+            return self.resolves
+        return MappingProxyType({**self.resolves, **{cq.cause: cq.q for cq in in_effect}})
+
+    def situations(self, values: Mapping[str, ObsValue]) -> tuple[ConditionalQ, ...]:
+        """The ``resolves_when`` entries in effect in the situation ``values`` describes: per cause, the first
+        whose conditions all hold."""
+        chosen: dict[str, ConditionalQ] = {}
+        for cq in self.resolves_when:
+            if cq.cause not in chosen and cq.holds(values):
+                chosen[cq.cause] = cq
+        return tuple(chosen.values())
 
 
 @dataclass(frozen=True)
@@ -315,7 +356,16 @@ class KnowledgeBase:
         return self._by_obs.get(obs, ())  # type: ignore[attr-defined,no-any-return]
 
     def fixes_for_cause(self, cause: str) -> tuple[FixDef, ...]:
-        return tuple(f for f in self.fixes.values() if cause in f.resolves)
+        return tuple(
+            f
+            for f in self.fixes.values()
+            if cause in f.resolves or any(cq.cause == cause for cq in f.resolves_when)
+        )
+
+    def resolves_given(self, values: Mapping[str, ObsValue]) -> Mapping[str, Mapping[str, float]]:
+        """Every fix's chances of resolving each cause in the situation ``values`` describes
+        (:meth:`FixDef.resolves_given`)."""
+        return MappingProxyType({fid: f.resolves_given(values) for fid, f in self.fixes.items()})
 
     def rule(self, rule_id: str) -> RuleDef:
         for r in self.rules:

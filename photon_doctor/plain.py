@@ -239,6 +239,8 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
                 f"it solves that {percent(float(a['resolves_probability']))} of the time"
                 f"{tag(str(a['cause']), verbose)}."
             )
+    for sit in w.get("situation", ()):
+        lines.append(f"  Here: {sit['why']}")
     if "before_next" in w:
         nxt = kb.fixes[w["before_next"]["fix"]].title
         lines.append(f"  It comes before '{nxt}': a better chance per minute spent.")

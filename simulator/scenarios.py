@@ -18,6 +18,8 @@ from photon_doctor.simulator.serial_console import ConsoleFaults
 from photon_doctor.simulator.softap_commands import configure_ap
 from photon_doctor.simulator.world import (
     SEC_NOT_SET,
+    SEC_WEP,
+    WICED_WEP_PSK,
     AccessPoint,
     Account,
     Firmware,
@@ -106,6 +108,18 @@ def _wep_mixed(world: World) -> None:
     home = _home(world)
     home.mixed_wep = True
     home.security = 0x00400005  # WPA2 with WEP also enabled
+
+
+#: The WEP key of the wep-key-as-text scenario's router: 13 characters, a 128-bit key as text.
+WEP_KEY = "HomeNetWEP128"
+
+
+def _wep_key_as_text(world: World) -> None:
+    home = _home(world)
+    home.security = WICED_WEP_PSK
+    home.password = WEP_KEY
+    # Set up with the key typed as text: the device hex-decodes it and stores a garbled key.
+    world.device.credentials = [StoredCredential(HOME_SSID, WEP_KEY, security=SEC_WEP, cipher=0)]
 
 
 def _unusual_ssid(world: World) -> None:
@@ -290,6 +304,15 @@ SCENARIOS: tuple[Scenario, ...] = (
         _wep_mixed,
         {},
         fix="change_router_security",
+    ),
+    Scenario(
+        "wep-key-as-text",
+        "The router uses WEP; its key was typed as text, which the device only takes in hex.",
+        ("unsupported_security",),
+        _wep_key_as_text,
+        {"network_security": "wep"},
+        fix="set_wifi_credentials",
+        wifi_password=WEP_KEY,
     ),
     Scenario(
         "unusual-ssid",

@@ -399,10 +399,40 @@ class World:
             return False
         if ap.password is None:
             return cred.security in (SEC_UNSEC, SEC_NOT_SET)
+        expected = wiced_to_console_security(ap.security)
+        if expected == SEC_WEP:
+            return cred.security in (SEC_WEP, SEC_NOT_SET) and wep_key_as_stored(
+                cred.password
+            ) == wep_router_key(ap.password)
         if cred.password != ap.password:
             return False
-        expected = wiced_to_console_security(ap.security)
         return cred.security in (expected, SEC_NOT_SET) or (expected == SEC_WPA and cred.security == SEC_WPA2)
+
+
+def wep_key_as_stored(password: str) -> bytes | None:
+    """What the device keeps of a WEP password (Device OS v0.6.4 ``hal/src/photon/wlan_hal.cpp``,
+    ``wlan_set_credentials_internal``): a password whose first byte is above 4 (text, not a key index) is
+    hex-decoded into the WICED key (index, length, bytes); None when that decoding fails (garbled key)."""
+    raw = password.encode("utf-8", "surrogateescape")
+    if len(raw) > 1 and raw[0] > 4:
+        try:
+            return bytes.fromhex(password)
+        except ValueError:
+            return None
+    return raw
+
+
+def wep_router_key(key: str) -> bytes:
+    """The WICED key a WEP router's key stands for: key 0, its length, its bytes (5 or 13 characters of text, or
+    10 or 26 hex digits as routers also show it)."""
+    if len(key) in (10, 26):
+        try:
+            raw = bytes.fromhex(key)
+        except ValueError:
+            raw = key.encode("ascii", "replace")
+    else:
+        raw = key.encode("ascii", "replace")
+    return bytes([0, len(raw)]) + raw
 
 
 def wiced_to_console_security(sec: int) -> int:

@@ -1,0 +1,136 @@
+"""A fix's chance of resolving a cause may depend on the situation (``[[fix.resolves_when]]``): loading it, the
+engine using it for the plan and for failed fixes, and WHY saying so. The WEP key form behind the shipped entry."""
+
+from __future__ import annotations
+
+import shutil
+from pathlib import Path
+
+import pytest
+from photon_doctor.actions.errors import ActionFailed
+from photon_doctor.actions.fix_network import wep_key_for_device
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.explain import why_fix
+from photon_doctor.foundation.errors import KnowledgeError
+from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
+from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.simulator.world import wep_key_as_stored, wep_router_key
+
+from tests.conftest import KB_MINI
+
+ENTRY = """
+[[fix.resolves_when]]
+cause = "weak_signal"
+q = 0.9
+when = [{ obs = "visible_damage", is = true }]
+why = "With a dent, Tinker is the fix."
+source = "test"
+"""
+
+
+@pytest.fixture(scope="module")
+def kb() -> KnowledgeBase:
+    return load_knowledge()
+
+
+@pytest.fixture()
+def kb_dir(tmp_path: Path) -> Path:
+    target = tmp_path / "kb"
+    shutil.copytree(KB_MINI, target)
+    return target
+
+
+def _add_entry(kb_dir: Path, entry: str = ENTRY) -> None:
+    path = kb_dir / "fixes.toml"
+    text = path.read_text()
+    marker = "user_firmware_blocks_connection = 0.9\n"
+    assert marker in text
+    path.write_text(text.replace(marker, marker + entry, 1))
+
+
+def test_an_entry_changes_the_chance_only_where_its_conditions_hold(kb_dir: Path) -> None:
+    _add_entry(kb_dir)
+    kb = load_knowledge(kb_dir)
+    fix = kb.fixes["flash_tinker_usb"]
+    assert "weak_signal" not in fix.resolves_given({})
+    assert "weak_signal" not in fix.resolves_given({"visible_damage": False})
+    given = fix.resolves_given({"visible_damage": True})
+    assert given["weak_signal"] == 0.9
+    assert given["user_firmware_blocks_connection"] == fix.resolves["user_firmware_blocks_connection"]
+    assert fix in kb.fixes_for_cause("weak_signal")
+
+
+@pytest.mark.parametrize(
+    ("old", "new", "field"),
+    [
+        ('cause = "weak_signal"', 'cause = "gremlins"', "resolves_when[0].cause"),
+        ("q = 0.9", "q = 1.5", "resolves_when[0].q"),
+        ('obs = "visible_damage"', 'obs = "nope"', "resolves_when[0].when[0].obs"),
+        ('why = "With a dent, Tinker is the fix."', 'why = ""', "resolves_when[0].why"),
+        ('when = [{ obs = "visible_damage", is = true }]', "when = []", "resolves_when[0].when"),
+    ],
+)
+def test_a_bad_entry_is_named_precisely(kb_dir: Path, old: str, new: str, field: str) -> None:
+    _add_entry(kb_dir, ENTRY.replace(old, new))
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "flash_tinker_usb" in err.value.message and field in err.value.message, err.value.message
+
+
+def _obs(**values: object) -> dict[str, Observation]:
+    return {k: Observation(k, v) for k, v in values.items()}  # type: ignore[arg-type]
+
+
+def test_on_a_wep_network_entering_the_key_again_comes_before_changing_the_router(kb: KnowledgeBase) -> None:
+    plain = [s.fix for s in diagnose(kb, _obs(led_pattern="blinking_green", network_security="wpa3")).plan]
+    wep = [s.fix for s in diagnose(kb, _obs(led_pattern="blinking_green", network_security="wep")).plan]
+    assert wep.index("set_wifi_credentials") < wep.index("change_router_security")
+    assert plain.index("change_router_security") < plain.index("set_wifi_credentials")
+
+
+def test_a_failed_re_entry_counts_for_more_on_a_wep_network(kb: KnowledgeBase) -> None:
+    def p(security: str) -> float:
+        seen = _obs(network_security=security)
+        before = diagnose(kb, seen).cause("unsupported_security").probability
+        seen[FIXES_TRIED_FAILED] = Observation(FIXES_TRIED_FAILED, ("set_wifi_credentials",))
+        return diagnose(kb, seen).cause("unsupported_security").probability / before
+
+    assert p("wep") < p("wpa3") <= 1.0
+
+
+def test_why_says_what_in_the_situation_changed_the_chance(kb: KnowledgeBase) -> None:
+    d = diagnose(kb, _obs(network_security="wep"))
+    w = why_fix(kb, d, "set_wifi_credentials")
+    assert [s["cause"] for s in w["situation"]] == ["unsupported_security"]
+    assert "hex" in w["situation"][0]["why"]
+    assert why_fix(kb, diagnose(kb, _obs(network_security="wpa3")), "set_wifi_credentials")["situation"] == []
+
+
+def test_an_owner_whose_loop_blocks_is_planned_an_application_fix_before_tinker(kb: KnowledgeBase) -> None:
+    plan = [s.fix for s in diagnose(kb, _obs(led_pattern="breathing_green", app_blocks_loop=True)).plan]
+    assert plan.index("fix_application_firmware") < plan.index("flash_tinker_usb")
+
+
+@pytest.mark.parametrize(
+    ("typed", "device_form"),
+    [
+        ("ABCDE", "00054142434445"),  # 64-bit key as text
+        ("HomeNetWEP128", "000D486F6D654E6574574550313238"),  # 128-bit key as text
+        ("1a2b3c4d5e", "00051A2B3C4D5E"),  # 64-bit key as the router shows it, in hex
+        ("00051A2B3C4D5E", "00051A2B3C4D5E"),  # already in the device's form
+    ],
+)
+def test_a_wep_key_is_given_in_the_form_the_device_takes(typed: str, device_form: str) -> None:
+    converted = wep_key_for_device(typed)
+    assert converted == device_form
+    # What the simulated device stores from it is the router's key (Device OS hex-decodes it).
+    assert wep_key_as_stored(converted) == wep_router_key(typed if len(typed) != 14 else "1a2b3c4d5e")
+    assert wep_key_as_stored(typed) != wep_router_key(typed)  # typed as it is, the key is stored garbled
+
+
+@pytest.mark.parametrize("typed", ["abc", "ABCDEFG", "zz2b3c4d5e", "04051A2B3C4D5E"])
+def test_a_wep_key_of_no_valid_length_is_refused_in_words(typed: str) -> None:
+    with pytest.raises(ActionFailed, match="5 or 13 characters"):
+        wep_key_for_device(typed)
