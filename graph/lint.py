@@ -15,7 +15,9 @@ rule-conflict          error     two rules accept the same observations for one 
 cycle                  error     the rule graph has a cycle (derived facts are not allowed)
 observation-unused     warning   no rule tests the observation
 rule-subsumed          warning   whenever the rule fires, a more general rule for the same cause and sign
-                                 fires too: MYCIN combination counts that evidence twice
+                                 fires too, so both ratios multiply: the shared evidence counts twice unless
+                                 the rule says it ``refines`` the general one (its ratio is the extra factor)
+rule-refines           error     ``refines`` names a rule that does not fire whenever this one does
 rule-duplicate         warning   two rules accept exactly the same observations, same cause and sign
 =====================  ========  ====================================================================
 
@@ -227,7 +229,7 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                             "rule-duplicate",
                             nodes,
                             f"rules '{a.id}' and '{b.id}' accept exactly the same observations and both conclude "
-                            f"'{cause}' ({a.cf:+g}, {b.cf:+g}): MYCIN combination counts this evidence twice; "
+                            f"'{cause}' (x{a.lr:.3g}, x{b.lr:.3g}): the ratios multiply, so this evidence counts twice; "
                             "merge them into one rule",
                         )
                     )
@@ -237,23 +239,38 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                             Severity.ERROR,
                             "rule-conflict",
                             nodes,
-                            f"rules '{a.id}' ({a.cf:+g}) and '{b.id}' ({b.cf:+g}) accept exactly the same "
+                            f"rules '{a.id}' (x{a.lr:.3g}) and '{b.id}' (x{b.lr:.3g}) accept exactly the same "
                             f"observations but argue for and against '{cause}'",
                         )
                     )
             elif same_sign:
                 general, specific = (a, b) if a_general else (b, a)
+                if specific.refines == general.id:
+                    continue  # declared: its ratio is the extra factor on top of the general rule's
                 findings.append(
                     Finding(
                         Severity.WARNING,
                         "rule-subsumed",
                         (rule_node(specific.id), rule_node(general.id), cause_node(cause)),
-                        f"rule '{specific.id}' ({specific.cf:+g}) is subsumed by '{general.id}' "
-                        f"({general.cf:+g}): "
-                        f"whenever it fires, '{general.id}' fires too, so MYCIN combination counts the shared "
-                        f"evidence for '{cause}' twice (fine only if meant as an extra boost)",
+                        f"rule '{specific.id}' (x{specific.lr:.3g}) is subsumed by '{general.id}' "
+                        f"(x{general.lr:.3g}): whenever it fires, '{general.id}' fires too, so the shared evidence for "
+                        f"'{cause}' counts twice (x{specific.lr * general.lr:.3g} together); if that is meant, "
+                        f'say refines = "{general.id}" and give the extra factor, otherwise merge them',
                     )
                 )
+    by_id = {r.id: r for r in rules}
+    for r in rules:
+        general = by_id.get(r.refines) if r.refines else None
+        if general is not None and not subsumes(kb, general, r):
+            findings.append(
+                Finding(
+                    Severity.ERROR,
+                    "rule-refines",
+                    (rule_node(r.id), rule_node(general.id), cause_node(r.cause)),
+                    f"rule '{r.id}' says it refines '{general.id}', but '{general.id}' does not fire whenever "
+                    f"'{r.id}' does, so its ratio would not be an extra factor",
+                )
+            )
     return findings
 
 

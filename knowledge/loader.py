@@ -82,6 +82,16 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
                 raise KnowledgeError(str(path), rule.id, "id", "duplicate rule id")
             seen.add(rule.id)
             rules.append(rule)
+    by_id = {r.id: r for r in rules}
+    for rule in rules:
+        target = by_id.get(rule.refines) if rule.refines else None
+        if rule.refines and (target is None or target.cause != rule.cause or target.id == rule.id):
+            raise KnowledgeError(
+                str(root / rule.file),
+                rule.id,
+                "refines",
+                f"{rule.refines!r} is not another rule for the same cause ({rule.cause})",
+            )
     checklist_path = root / "checklists.toml"
     checklists = (
         _checklists(checklist_path, _read(checklist_path), observations) if checklist_path.is_file() else {}
@@ -399,6 +409,7 @@ def _rules(
                 source=item.text("source"),
                 file=path.name,
                 lr=lr,
+                refines=item.text("refines", required=False, default=""),
             )
         )
     return result

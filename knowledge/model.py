@@ -219,6 +219,9 @@ class RuleDef:
     source: str
     file: str = ""
     lr: float = 0.0  # 0: derived from cf
+    #: The id of a more general rule for the same cause this one adds to: whenever this rule fires that one
+    #: fires too, and this rule's ratio is the extra factor for the more specific situation (an interaction).
+    refines: str = ""
 
     def __post_init__(self) -> None:
         if self.lr <= 0.0:

@@ -229,7 +229,8 @@ def _implies(specific_conditions: tuple, general) -> bool:  # type: ignore[type-
 
 
 def test_no_rule_is_subsumed_by_a_more_general_one(kb: KnowledgeBase) -> None:
-    """Subsumed rules double-count evidence under MYCIN combination (Schmolze & Snyder)."""
+    """Subsumed rules count shared evidence twice (Schmolze & Snyder), unless the specific rule declares that it
+    ``refines`` the general one (its ratio is then the extra factor for the narrower situation)."""
     problems = []
     for general in kb.rules:
         for specific in kb.rules:
@@ -237,6 +238,7 @@ def test_no_rule_is_subsumed_by_a_more_general_one(kb: KnowledgeBase) -> None:
                 general is specific
                 or general.cause != specific.cause
                 or (general.cf > 0) != (specific.cf > 0)
+                or specific.refines == general.id
             ):
                 continue
             if all(_implies(specific.conditions, g) for g in general.conditions):

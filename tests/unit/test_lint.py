@@ -315,6 +315,21 @@ def test_subsumed_rule(tmp_path: Path, extra: str, specific: str, general: str) 
     assert codes(strict) == [("error", "rule-subsumed", report.warnings[0].nodes)] and strict.failed
 
 
+def test_a_rule_that_says_it_refines_the_general_one_is_no_finding(tmp_path: Path) -> None:
+    extra = rule("r1b", "c1", 0.4, '{ obs = "led", in = ["a"] }', '{ obs = "dent", is = true }')
+    declared = extra.replace('source = "test"', 'source = "test"\nrefines = "r1"')
+    assert codes(check(tmp_path, strict=True, rules=declared)) == []
+
+
+def test_refining_a_rule_that_does_not_always_fire_with_it_is_an_error(tmp_path: Path) -> None:
+    # r1 needs the LED to be "a" (and a dent); this rule fires on a dent alone, so r1 is no more general.
+    extra = rule("loose", "c1", 0.4, '{ obs = "dent", is = true }').replace(
+        'source = "test"', 'source = "test"\nrefines = "r1"'
+    )
+    report = check(tmp_path, rules=extra)
+    assert ("error", "rule-refines", ("rule:loose", "rule:r1", "cause:c1")) in codes(report) and report.failed
+
+
 @pytest.mark.parametrize(
     "extra",
     [

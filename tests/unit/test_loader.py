@@ -91,6 +91,15 @@ def test_rule_naming_unknown_fix_in_tried_list(kb_dir: Path) -> None:
         load_knowledge(kb_dir)
 
 
+@pytest.mark.parametrize("target", ["nope", "weak"])  # no such rule; a rule for another cause
+def test_refines_must_name_another_rule_for_the_same_cause(kb_dir: Path, target: str) -> None:
+    _replace(kb_dir / "rules.toml", 'id = "dent_and_green"', f'id = "dent_and_green"\nrefines = "{target}"')
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "rules.toml" in err.value.message and "dent_and_green" in err.value.message
+    assert "refines" in err.value.message and target in err.value.message
+
+
 def test_not_toml(kb_dir: Path) -> None:
     (kb_dir / "causes.toml").write_text("schema_version = 1\n[[cause]\nid=")
     with pytest.raises(KnowledgeError, match="causes.toml.*not valid TOML"):
