@@ -37,7 +37,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from types import MappingProxyType
 
-from photon_doctor.engine.belief import entropy, failed_fix_factor, normalise
+from photon_doctor.engine.belief import EVIDENCE_WEIGHT, entropy, failed_fix_factor, normalise
 from photon_doctor.engine.diagnosis import Diagnosis, assess, match_rule, tried_fixes
 from photon_doctor.engine.rete import Firing
 from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
@@ -187,7 +187,7 @@ def _log_factors(
                 break
         if not others_hold:
             continue
-        step = math.log(rule.lr)
+        step = math.log(rule.lr) * EVIDENCE_WEIGHT
         for i, v in enumerate(values):
             if all(c.holds(v) for c in own):
                 result[i][rule.cause] = result[i].get(rule.cause, 0.0) + step

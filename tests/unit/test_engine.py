@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
+from photon_doctor.engine.belief import EVIDENCE_WEIGHT
 from photon_doctor.engine.diagnosis import assess, diagnose, match_rule, matcher_for
 from photon_doctor.engine.questions import candidate_values
 from photon_doctor.engine.rete import Firing
@@ -99,9 +100,10 @@ def test_adding_supporting_evidence_never_lowers_a_cause(kb: KnowledgeBase) -> N
 def test_mini_diagnosis_ranks_the_supported_cause_first() -> None:
     d = diagnose(MINI, {"visible_damage": Observation("visible_damage", True)})
     assert d.ranked[0].id == "physical_damage"
-    # posterior odds = prior odds x the rule's likelihood ratio (cf 0.7 mapped by knowledge.model.cf_to_lr)
+    # posterior odds = prior odds x the rule's likelihood ratio (cf 0.7 mapped by knowledge.model.cf_to_lr),
+    # raised to the evidence weight (engine.belief.EVIDENCE_WEIGHT, the calibration)
     prior = d.cause("physical_damage").prior
-    lr = MINI.rule("dent").lr
+    lr = MINI.rule("dent").lr ** EVIDENCE_WEIGHT
     odds = prior / (1 - prior) * lr
     others = {c.id: c for c in d.causes if c.id != "physical_damage"}
     assert all(c.probability == pytest.approx(c.prior / (1 - prior + prior * lr)) for c in others.values())

@@ -201,9 +201,15 @@ def test_highlight_marks_exactly_the_rules_of_the_trace(kb: KnowledgeBase, g: nx
     assert [h.nodes[f"cause:{c}"]["rank"] for c in ranked] == list(range(1, len(ranked) + 1))
     assert h.nodes["rule:white"]["highlight"] is False and h.nodes["rule:white"]["role"] == ""
     # The plan lists every fix; only those for a ranked cause are marked.
-    assert "flash_tinker_usb" in [s["fix"] for s in session["diagnosis"]["plan"]]
+    plan = [s["fix"] for s in session["diagnosis"]["plan"]]
+    assert "flash_tinker_usb" in plan
     planned = {n for n, d in h.nodes(data=True) if d["role"] == "planned"}
-    assert planned == {"fix:contact_support_replace", "fix:improve_signal", "fix:flash_tinker_usb"}
+    assert planned == {f"fix:{f}" for f in plan if any(c in ranked for c in kb.fixes[f].resolves)}, (
+        "a fix is marked exactly when it resolves a ranked cause"
+    )
+    assert {"fix:contact_support_replace", "fix:improve_signal"} <= planned
+    # Tinker is in the plan, but the application cause it resolves is below the shown threshold: not marked.
+    assert "user_firmware_blocks_connection" not in ranked and "fix:flash_tinker_usb" not in planned
     assert h.edges["rule:weak", "cause:weak_signal"]["highlight"] is True
     assert h.edges["rule:white", "cause:user_firmware_blocks_connection"]["highlight"] is False
     assert h.graph["missing"] == "" and "highlight" not in g.nodes["rule:weak"]  # g itself is untouched
