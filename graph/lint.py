@@ -260,14 +260,14 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                 )
     by_id = {r.id: r for r in rules}
     for r in rules:
-        general = by_id.get(r.refines) if r.refines else None
-        if general is not None and not subsumes(kb, general, r):
+        refined = by_id.get(r.refines) if r.refines else None
+        if refined is not None and not subsumes(kb, refined, r):
             findings.append(
                 Finding(
                     Severity.ERROR,
                     "rule-refines",
-                    (rule_node(r.id), rule_node(general.id), cause_node(r.cause)),
-                    f"rule '{r.id}' says it refines '{general.id}', but '{general.id}' does not fire whenever "
+                    (rule_node(r.id), rule_node(refined.id), cause_node(r.cause)),
+                    f"rule '{r.id}' says it refines '{refined.id}', but '{refined.id}' does not fire whenever "
                     f"'{r.id}' does, so its ratio would not be an extra factor",
                 )
             )
