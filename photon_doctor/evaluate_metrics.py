@@ -89,11 +89,11 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
     s = result["summary"]
     dd = s["device_doctor"]
     mode = f"{result['mode']}{', leave-one-out' if result.get('leave_one_out') else ''}"
-    first = f"{s['cases']} cases ({mode}): true cause first in {_pct(s['top1'])}, "
+    first = f"{_cases(s['cases'])} ({mode}): true cause first in {_pct(s['top1'])}, "
     lines = [first + f"in the top three in {_pct(s['top3'])}."]
     if s["mean_first_accepted_fix_position"] is not None:
         lines.append(
-            f"A fix that worked was proposed in {s['accepted_fix_proposed']} of {s['cases']} cases, on "
+            f"A fix that worked was proposed in {s['accepted_fix_proposed']} of {_cases(s['cases'])}, on "
             f"average as step {s['mean_first_accepted_fix_position']:g} after "
             f"{s['mean_first_accepted_fix_minutes']:g} minutes."
         )
@@ -101,13 +101,13 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         worse = dd["cases_ours_needs_more_steps"]
         lines.append(
             f"Device Doctor fixes {dd['cases_it_fixes']} of them; on the {dd['cases_both_fix']} both fix it "
-            f"needs {dd['mean_steps']:g} steps ({dd['mean_minutes']:g} min), this plan "
-            f"{dd['ours_mean_steps']:g} steps ({dd['ours_mean_minutes']:g} min)"
+            f"needs {_steps(dd['mean_steps'])} ({dd['mean_minutes']:g} min), this plan "
+            f"{_steps(dd['ours_mean_steps'])} ({dd['ours_mean_minutes']:g} min)"
             + (f"; more steps than Device Doctor on {', '.join(worse)}." if worse else ".")
         )
     if s.get("cases_with_check_first"):
         lines.append(
-            f"A check comes before the fixes in {s['cases_with_check_first']} cases (observe-repair; it is not "
+            f"A check comes before the fixes in {_cases(s['cases_with_check_first'])} (observe-repair; it is not "
             "counted as a step)."
         )
     if s["median_questions"] is not None:
@@ -118,10 +118,18 @@ def summary_lines(result: Mapping[str, Any]) -> list[str]:
         )
         for row in s["reliability"]:
             lines.append(
-                f"  {row['from']:.0%}-{row['to']:.0%} ({row['cases']} cases, mean "
+                f"  {row['from']:.0%}-{row['to']:.0%} ({row['cases']} case{'' if row['cases'] == 1 else 's'}, mean "
                 f"{row['mean_probability']:.0%}) it is right in {row['share_right']:.0%}"
             )
     return lines
+
+
+def _steps(n: float) -> str:
+    return f"{n:g} step" if n == 1 else f"{n:g} steps"
+
+
+def _cases(n: int) -> str:
+    return f"{n} case" if n == 1 else f"{n} cases"
 
 
 def _pct(v: float | None) -> str:

@@ -100,6 +100,21 @@ def test_text_output_lists_misses(tmp_path: Path) -> None:
     assert r.returncode == ExitCode.EVALUATION_MISS
 
 
+def test_one_case_is_one_case_in_words(tmp_path: Path) -> None:
+    f = tmp_path / "c.json"
+    case = {
+        "id": "one",
+        "observations": {"cli_login_ok": False},
+        "expected_causes": ["cli_session_invalid"],
+        "accepted_fixes": ["relogin_cli"],
+    }
+    f.write_text(json.dumps({"schema_version": 1, "cases": [case]}))
+    r = run_cli("evaluate", str(f))
+    assert r.returncode == 0, r.stderr
+    assert "1 case (batch)" in r.stdout and "proposed in 1 of 1 case," in r.stdout
+    assert "1 cases" not in r.stdout
+
+
 BAD = [
     ({"schema_version": 2, "cases": []}, "schema_version"),
     ({"schema_version": 1}, "field 'cases'"),
