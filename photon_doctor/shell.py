@@ -235,6 +235,12 @@ def _interview(
         raise
 
 
+def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
+    """The fix session ended because standard input, which is no terminal, ran dry (Ctrl-D at a terminal is an
+    interruption, as Ctrl-C is)."""
+    return outcome.input_ended and not answerer.person.inp.isatty()
+
+
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
     """Run one diagnosis session with what ``wiring`` built; returns the exit code."""
     if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
@@ -348,10 +354,15 @@ def _fix(
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
-        if outcome.interrupted:
+        if outcome.interrupted and not _no_terminal(outcome, answerer):
             answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
-        else:
+        elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")
+    if _no_terminal(outcome, answerer):
+        raise NoTerminal(
+            "no terminal to answer the question about a fix: add --yes (and --allow-erase or "
+            f"--allow-irreversible for the fixes that need them) or --no-input; the session is saved in {path}"
+        )
     if outcome.interrupted:
         return int(ExitCode.INTERRUPTED)
     if outcome.dry_run or outcome.verified_connected:
