@@ -71,25 +71,42 @@ def _not_a_folder(folder: Path, why: str) -> str:
     return f"cannot use {folder} as a folder: {why}{hint}"
 
 
-def write_private(path: Path, text: str, error: type[PhotonDoctorError] = SessionError) -> None:
+def write_private(
+    path: Path, text: str, error: type[PhotonDoctorError] = SessionError, what: str | None = None
+) -> None:
     """Replace ``path`` atomically with ``text``, private (0600): a temporary file in the same folder, fsync,
-    rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``,
+    one line naming the file (``what``, say "the report": "cannot write the report to PATH: ..."). A symbolic link
+    keeps pointing where it did (the file it names is replaced); a device or a pipe (``/dev/stdout``) is written
+    to as it is, as there is nothing there to keep whole."""
+    where = f"{what} to {path}" if what else str(path)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
+        return
+    target = Path(os.path.realpath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             os.fchmod(fh.fileno(), 0o600)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise error(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+            raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:
