@@ -124,8 +124,10 @@ def probe_observations(
     known = known_to(kb, result.observations)
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}
-    if "serial" in observed:
-        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
+    answered = any(r.probe == "serial" and r.facts.get("port_answered") for r in result.reports)
+    if "serial" in observed or answered:
+        # The serial port answered (as a Photon, or not): "no Photon found on USB" would say less, or contradict it.
+        observed.add("usb")
     # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
     unique = list(
         {
