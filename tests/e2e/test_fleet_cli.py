@@ -13,17 +13,12 @@ from typing import Any
 import pytest
 from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.simulator.fleet import FleetSimulator, device_json, diagnostics_json, make_fleet
+from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.fleet import FleetOptions, run_fleet
+from tests.conftest import FLEET_NOW as NOW
 from tests.conftest import run_cli
-
-NOW = 1_780_000_000.0
-
-
-def write_export(path: Path, size: int, seed: int, extra: list[str] | None = None) -> None:
-    lines = [json.dumps({**device_json(d, 4242), **diagnostics_json(d)}) for d in make_fleet(size, seed, NOW)]
-    path.write_text("\n".join(lines[:5] + (extra or []) + lines[5:]) + "\n")
+from tests.conftest import write_fleet_export as write_export
 
 
 def check_schema(data: dict[str, Any]) -> None:
