@@ -47,11 +47,25 @@ def sessions_dir(env: Mapping[str, str] | None = None) -> Path:
 last_saved: Path | None = None
 
 
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and the folders missing above it, each 0700 (as the XDG base directory rules ask of a
+    program's data folders): sessions and fleet checkpoints hold device ids. A folder that exists keeps its mode.
+    Raises FileExistsError (``folder`` is a file), NotADirectoryError (a part of it is) or another OSError."""
+    missing = []
+    for level in (folder, *folder.parents):
+        if os.path.lexists(level):
+            break
+        missing.append(level)
+    for level in reversed(missing[1:]):  # the folders above it, top down
+        level.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def private_folder(folder: Path) -> Path:
-    """Create ``folder`` (0700) if needed. Raises SessionError when it cannot be a folder (for instance because
-    ``PHOTON_DOCTOR_HOME`` names a file or ``/dev/null``)."""
+    """Create ``folder`` (0700, and the folders missing above it too) if needed. Raises SessionError when it
+    cannot be a folder (for instance because ``PHOTON_DOCTOR_HOME`` names a file or ``/dev/null``)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(folder)
     except FileExistsError:
         raise SessionError(_not_a_folder(folder, "it is a file")) from None
     except NotADirectoryError:

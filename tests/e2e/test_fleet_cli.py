@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -71,6 +72,20 @@ def test_fleet_json_from_the_simulated_cloud_finds_the_planted_causes() -> None:
     assert share >= 0.85
     healthy_flagged = [i for i in planted if planted[i] is None and leading[i] is not None]
     assert len(healthy_flagged) <= 0.01 * 600
+
+
+def test_the_folders_fleet_creates_in_the_data_folder_are_private(tmp_path: Path) -> None:
+    home = tmp_path / "new" / "home"  # neither exists yet
+    with FleetSimulator(20, seed=1) as sim:
+        r = run_cli(
+            "fleet", "--product", "4242", "--api-url", sim.url, "--token", sim.token, "--json",
+            env={"PHOTON_DOCTOR_HOME": str(home)},
+        )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    checkpoint = Path(json.loads(r.stdout)["source"]["checkpoint"])
+    assert checkpoint.parent == home / "fleet"
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "new", home, home / "fleet", checkpoint)}
+    assert modes == {tmp_path / "new": 0o700, home: 0o700, home / "fleet": 0o700, checkpoint: 0o600}
 
 
 def test_fleet_text_speaks_in_titles_and_percentages(tmp_path: Path) -> None:
