@@ -79,9 +79,23 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+def writable_folder(folder: Path) -> Path:
+    """``folder``, made (0700) if needed and shown to be writable by making and removing a file in it: a run
+    checks where its session will go before it probes or asks anything. Raises SessionError, one line."""
+    private_folder(folder)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".writable.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        why = f"cannot write in it: {exc.strerror or type(exc).__name__}"
+        raise SessionError(_not_a_folder(folder, why)) from None
+    return folder
+
+
 def _not_a_folder(folder: Path, why: str) -> str:
     home = os.environ.get("PHOTON_DOCTOR_HOME")
-    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder)" if home else ""
+    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder you can write in)" if home else ""
     return f"cannot use {folder} as a folder: {why}{hint}"
 
 

@@ -88,6 +88,21 @@ def test_the_folders_fleet_creates_in_the_data_folder_are_private(tmp_path: Path
     assert modes == {tmp_path / "new": 0o700, home: 0o700, home / "fleet": 0o700, checkpoint: 0o600}
 
 
+def test_a_home_that_is_not_a_folder_stops_fleet_before_fetching() -> None:
+    with FleetSimulator(20, seed=1) as sim:
+        r = run_cli(
+            "fleet", "--product", "4242", "--api-url", sim.url, "--token", sim.token,
+            env={"PHOTON_DOCTOR_HOME": "/dev/null"},
+        )  # fmt: skip
+        requests = sim.cloud.requests
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "photon-doctor: cannot use /dev/null/fleet as a folder: a part of it is a file "
+        "(PHOTON_DOCTOR_HOME=/dev/null must name a folder you can write in)"
+    ]
+    assert requests == 0
+
+
 def test_fleet_text_speaks_in_titles_and_percentages(tmp_path: Path) -> None:
     export = tmp_path / "fleet.jsonl"
     write_export(export, 300, seed=2)
