@@ -383,9 +383,10 @@ def fleet(
     source = run.report["source"]
     if source.get("bad_lines"):
         first = source["first_bad_lines"][0]
-        say(
-            f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}"
-        )
+        from photon_doctor.plain import counted
+
+        skipped = counted(source["bad_lines"], "bad line")
+        say(f"skipped {skipped}; the first is line {first['line']}: {first['reason']}")
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:

@@ -30,7 +30,7 @@ from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text
-from photon_doctor.plain import wrap_lines
+from photon_doctor.plain import counted, wrap_lines
 from photon_doctor.session import Session
 from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
@@ -120,7 +120,7 @@ def probe_observations(
         targets = with_changes(targets, switch_listening=switch_if_allowed)
     say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
-    say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
+    say(f"probes done in {result.seconds:.1f} s: {counted(len(result.observations), 'observation')}")
     known = known_to(kb, result.observations)
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}

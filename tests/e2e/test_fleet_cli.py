@@ -118,7 +118,7 @@ def test_from_file_counts_and_names_bad_lines(tmp_path: Path) -> None:
     write_export(export, 50, seed=3, extra=["{not json", '{"name": "no id", "online": true}'])
     r = run_cli("fleet", "--from", str(export), "--csv")
     assert r.returncode == 0, r.stderr
-    assert "skipped 2 bad line(s); the first is line 6: not valid JSON" in r.stderr
+    assert "skipped 2 bad lines; the first is line 6: not valid JSON" in r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 50
     assert set(rows[0]) >= {"id", "cause", "cause_title", "needs_visit"}
