@@ -392,7 +392,10 @@ def fleet(
     elif as_csv:
         write_csv(kb, run.rows(), sys.stdout)
     else:
-        print_result(summary_text(run.report))
+        from photon_doctor.plain import wrap_lines
+
+        # Wrapped here, so that a cause's list of devices goes on under its title, not at the screen's edge.
+        print_result(wrap_lines(summary_text(run.report).splitlines(), terminal_width(sys.stdout)))
 
 
 # ---------------------------------------------------------------------------------------------- why

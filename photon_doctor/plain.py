@@ -138,14 +138,15 @@ def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> li
 
 
 def wrap_lines(lines: Iterable[str], width: int) -> str:
-    """Wrap each line to ``width``, keeping its leading spaces (and a list marker's hang) for its continuations."""
+    """Wrap each line to ``width``, keeping its leading spaces (and the hang of a list marker, or of a share that
+    starts the line, "  52.5 %  ...") for its continuations."""
     out: list[str] = []
     for line in lines:
         if len(line) <= width:
             out.append(line)
             continue
         lead = len(line) - len(line.lstrip(" "))
-        m = re.match(r" *(?:\d+[.)]|-|\*) ", line)
+        m = re.match(r" *(?:\d+[.)]|-|\*) | *\d+(?:\.\d+)? % +", line)  # also a share: "  52.5 %  title"
         hang = " " * (m.end() if m else lead)
         out.extend(wrap(line.strip(), width, " " * lead, hang))
     return "\n".join(out)

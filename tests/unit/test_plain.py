@@ -132,3 +132,11 @@ def test_a_number_stays_with_its_unit_when_wrapped() -> None:
     assert wrap(text, 80) == [text[:-5].rstrip(), "5 %."]
     assert wrap("x" * 70 + " about 45 min spent", 80)[1] == "45 min spent"
     assert all("\u00a0" not in line for line in wrap(text, 80))
+
+
+def test_a_line_that_starts_with_a_share_goes_on_under_its_title() -> None:
+    line = (
+        "   52.5 %  The site lost power or its internet connection: 32 devices (photon-000006, photon-000007)"
+    )
+    lines = wrap_lines([line], 60).splitlines()
+    assert len(lines) > 1 and all(later.startswith(" " * 11) and later[11] != " " for later in lines[1:])
