@@ -283,6 +283,10 @@ def diagnosis_rich(
     missing = _not_probed(unavailable)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))
+        listed = Table.grid()  # a column for the dash: a long reason goes on under its first word
+        listed.add_column(no_wrap=True)
+        listed.add_column()
         for name, reason in missing:
-            parts.append(Text(f"  - {name}: {reason}", style="dim"))
+            listed.add_row("  - ", Text(f"{name}: {reason}", style="dim"))
+        parts.append(listed)
     return Group(*parts)

@@ -82,7 +82,7 @@ class SerialProbe:
     def _run(self, ctx: ProbeContext) -> ProbeReport:
         port = ctx.serial_port
         if not port:
-            return self._fail("no serial port given")
+            return self._fail("not tried: no serial port to open (none found on USB; --port names one)")
         idle = float(ctx.extra.get("serial_idle", DEFAULT_IDLE))
         console = SerialConsole(port, timeout=ctx.timeout, idle=idle)
         entered = False

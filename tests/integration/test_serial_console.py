@@ -528,7 +528,9 @@ def test_probe_mute_console_even_after_28800(world: World) -> None:
 
 
 def test_probe_without_port_or_with_a_missing_one() -> None:
-    assert SerialProbe().run(ctx(None)).unavailable[0].reason == "no serial port given"
+    assert SerialProbe().run(ctx(None)).unavailable[0].reason == (
+        "not tried: no serial port to open (none found on USB; --port names one)"
+    )
     report = SerialProbe().run(ctx("/dev/ttyDOESNOTEXIST"))
     assert (
         report.unavailable[0].reason
