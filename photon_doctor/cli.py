@@ -322,7 +322,7 @@ def fleet(
     ),
     as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per device."),
     html: Path | None = typer.Option(
-        None, "--html", help="Also write the report as an HTML page to this file."
+        None, "--html", help="Also write the report as an HTML page to this file (private: 0600)."
     ),
     from_file: Path | None = typer.Option(
         None, "--from", help="Read device records from a JSONL file, not the cloud."
@@ -375,10 +375,10 @@ def fleet(
     from photon_doctor.fleet_summary import summary_html, summary_text, write_csv, write_json
 
     if html is not None:
-        try:
-            html.write_text(summary_html(run.report, run.names()), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {html}: {exc.strerror or type(exc).__name__}") from None
+        from photon_doctor.sessions import write_private
+
+        # Device names and ids: private (0600), and replaced whole, as `report -o` is.
+        write_private(html, summary_html(run.report, run.names()), UsageError, "the HTML report")
         say(f"HTML report written to {html}")
     source = run.report["source"]
     if source.get("bad_lines"):

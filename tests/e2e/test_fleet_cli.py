@@ -182,6 +182,7 @@ def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
     assert f"HTML report written to {page}" in r.stderr
     text = page.read_text()
     assert text.startswith("<!doctype html>") and "Likely causes" in text
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600  # device names and ids: private, as `report -o` is
     assert "&lt;script&gt;x&lt;/script&gt;" in text and "<script>" not in text
     r = run_cli("fleet", "--from", str(export), "--json", "--csv")
     assert r.returncode == ExitCode.USAGE and "choose one of --json and --csv" in r.stderr
