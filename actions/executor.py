@@ -63,7 +63,7 @@ class FixSession:
 @dataclass(frozen=True)
 class _Step:
     record: ActionRecord
-    then: str  # "connected" | "replan" | "next" | "stop" | "interrupted"
+    then: str  # "connected" | "replan" | "next" | "stop" | "interrupted" | "ended" (the input ended)
     reason: str = ""
 
 
@@ -99,8 +99,9 @@ class Executor:
         )
         try:
             d = self._loop(d, outcome)
-        except (KeyboardInterrupt, EOFError):  # between steps: no fix was under way
+        except (KeyboardInterrupt, EOFError) as exc:  # between steps: no fix was under way
             outcome.stop_reason, outcome.interrupted = "interrupted", True
+            outcome.input_ended = isinstance(exc, EOFError)
             d = self._diagnose()
         return FixSession(outcome, self.observations, d)
 
@@ -120,9 +121,10 @@ class Executor:
                 outcome.verified_connected, outcome.fixed_by = True, fix.id
                 outcome.stop_reason = f"verified: {step.record.message}"
                 return d
-            if step.then in ("stop", "interrupted"):
+            if step.then in ("stop", "interrupted", "ended"):
                 outcome.stop_reason = step.reason
-                outcome.interrupted = step.then == "interrupted"
+                outcome.interrupted = step.then in ("interrupted", "ended")
+                outcome.input_ended = step.then == "ended"
                 return d
             if step.then == "replan":
                 d = self._replan(fix)
@@ -153,10 +155,12 @@ class Executor:
             if missing is not None:
                 return self._manual(fix, f"{missing}; so this is done by hand")
             return self._automated(d, fix, automation)
-        except (KeyboardInterrupt, EOFError):  # at a question: nothing was started
+        except (KeyboardInterrupt, EOFError) as exc:  # at a question: nothing was started
             record = self._record(
                 fix, (), Consent.REFUSED, Result.SKIPPED, "stopped at the question", None, None
             )
+            if isinstance(exc, EOFError):
+                return _Step(record, "ended", "the input ended at a question")
             return _Step(record, "interrupted", "interrupted at a question")
 
     # --- one step ------------------------------------------------------------------------------------------
@@ -269,9 +273,12 @@ class Executor:
                 return _Step(record, "stop", "an unexpected error ended the fix")
             self.person.tell(f"  Done: {redact(message)}")
             verdict = self._verify(automation)
-        except (KeyboardInterrupt, EOFError):
-            message = self._put_back(bench, "interrupted (Ctrl-C)")
+        except (KeyboardInterrupt, EOFError) as exc:
+            ended = isinstance(exc, EOFError)
+            message = self._put_back(bench, "the input ended" if ended else "interrupted (Ctrl-C)")
             record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+            if ended:
+                return _Step(record, "ended", "the input ended during a fix")
             return _Step(record, "interrupted", "interrupted (Ctrl-C) during a fix")
         commands = tuple(bench.commands) + verdict.steps
         message = f"{message}; {verdict.detail}"

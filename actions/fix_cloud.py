@@ -19,6 +19,8 @@ from photon_doctor.probes.cloud_client import (
     NotYourDevice,
 )
 
+from photon_doctor.plain import counted
+
 
 def client(rig: Rig, token: str | None = None) -> CloudClient:
     """A cloud client with the rig's (or the given) token. Raises NeedsPerson without one."""
@@ -70,7 +72,7 @@ def check_login(wb: Workbench) -> str:
     if token:
         listed = _works(wb, token)
         if listed is not False:
-            return f"the access token works ({int(listed)} device(s) on the account)"
+            return f"the access token works ({counted(int(listed), 'device')} on the account)"
         wb.say("the cloud rejects the access token (401)")
     token = _new_login(wb)
     listed = _works(wb, token)
@@ -79,7 +81,7 @@ def check_login(wb: Workbench) -> str:
             "the new access token is rejected too: log in with the account that owns the device"
         )
     wb.rig.token = token
-    return f"logged in again: the new access token works ({int(listed)} device(s) on the account)"
+    return f"logged in again: the new access token works ({counted(int(listed), 'device')} on the account)"
 
 
 def preview_check_login(rig: Rig) -> list[str]:

@@ -3,7 +3,8 @@
 :class:`TerminalPerson` asks on stderr and reads stdin (secrets without echo on a terminal); :class:`SilentPerson`
 (``--no-input``) never asks, so every question is answered with None; :class:`ScriptedSecrets` wraps either and
 answers the secret questions it knows (the demo: the simulated owner types the Wi-Fi password). The end of input
-or Ctrl-C at a question raise EOFError / KeyboardInterrupt, and the executor ends the session.
+or Ctrl-C at a question raise EOFError / KeyboardInterrupt, and the executor ends the session (the shell tells an
+input that ran dry without a terminal, exit 10, from Ctrl-D at one, 130).
 """
 
 from __future__ import annotations

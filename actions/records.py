@@ -71,7 +71,8 @@ class Outcome:
     """The end of a fix session.
 
     ``stop_reason`` says in words why the session ended (for the summary; not part of the JSON ``outcome``).
-    ``interrupted`` is true when Ctrl-C (or the end of input) ended it.
+    ``interrupted`` is true when Ctrl-C (or the end of input) ended it; ``input_ended`` when it was the end of
+    input (Ctrl-D, or a pipe that ran dry: the shell tells the two apart).
     """
 
     actions: list[ActionRecord] = field(default_factory=list)
@@ -79,6 +80,7 @@ class Outcome:
     fixed_by: str | None = None
     stop_reason: str = ""
     interrupted: bool = False
+    input_ended: bool = False
     dry_run: bool = False
 
     def to_json(self) -> dict[str, Any]:

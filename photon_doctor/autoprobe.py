@@ -18,6 +18,7 @@ from typing import Any
 from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.plain import PROBE_WORDS, counted
 from photon_doctor.probes.base import Probe, ProbeContext, ProbeReport
 
 #: Which probe's word counts when two report the same observation with the same confidence.
@@ -72,14 +73,15 @@ def _start(
     probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport], progress: Callable[[str], None]
 ) -> threading.Thread:
     def target() -> None:
-        progress(f"probing {probe.name} ...")
+        said = PROBE_WORDS.get(probe.name, probe.name)
+        progress(f"probing {said} ...")
         report = _run_bounded(probe, ctx, limit)
         results.append(report)
-        got = f"{len(report.observations)} observation(s)"
+        got = counted(len(report.observations), "observation")
         missing = (
             f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
         )
-        progress(f"  {probe.name}: {got}{missing}")
+        progress(f"  {said}: {got}{missing}")
 
     thread = threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True)
     thread.start()

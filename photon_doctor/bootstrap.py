@@ -35,8 +35,11 @@ if TYPE_CHECKING:
 
 def run(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Wire one run of `diagnose` (or `demo`) from ``options``, run it, and return its exit code."""
+    from photon_doctor.sessions import sessions_dir, writable_folder
     from photon_doctor.shell import run_diagnose
 
+    # Where the session will be saved must work before anything is started, probed or asked.
+    writable_folder(sessions_dir() if options.session_path is None else options.session_path.parent)
     with wired(kb, options) as wiring:
         return run_diagnose(kb, options, wiring)
 

@@ -322,7 +322,7 @@ def fleet(
     ),
     as_csv: bool = typer.Option(False, "--csv", help="Print one CSV row per device."),
     html: Path | None = typer.Option(
-        None, "--html", help="Also write the report as an HTML page to this file."
+        None, "--html", help="Also write the report as an HTML page to this file (private: 0600)."
     ),
     from_file: Path | None = typer.Option(
         None, "--from", help="Read device records from a JSONL file, not the cloud."
@@ -375,23 +375,27 @@ def fleet(
     from photon_doctor.fleet_summary import summary_html, summary_text, write_csv, write_json
 
     if html is not None:
-        try:
-            html.write_text(summary_html(run.report, run.names()), encoding="utf-8")
-        except OSError as exc:
-            raise UsageError(f"cannot write {html}: {exc.strerror or type(exc).__name__}") from None
+        from photon_doctor.sessions import write_private
+
+        # Device names and ids: private (0600), and replaced whole, as `report -o` is.
+        write_private(html, summary_html(run.report, run.names()), UsageError, "the HTML report")
         say(f"HTML report written to {html}")
     source = run.report["source"]
     if source.get("bad_lines"):
         first = source["first_bad_lines"][0]
-        say(
-            f"skipped {source['bad_lines']:,} bad line(s); the first is line {first['line']}: {first['reason']}"
-        )
+        from photon_doctor.plain import counted
+
+        skipped = counted(source["bad_lines"], "bad line")
+        say(f"skipped {skipped}; the first is line {first['line']}: {first['reason']}")
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:
         write_csv(kb, run.rows(), sys.stdout)
     else:
-        print_result(summary_text(run.report))
+        from photon_doctor.plain import wrap_lines
+
+        # Wrapped here, so that a cause's list of devices goes on under its title, not at the screen's edge.
+        print_result(wrap_lines(summary_text(run.report).splitlines(), terminal_width(sys.stdout)))
 
 
 # ---------------------------------------------------------------------------------------------- why

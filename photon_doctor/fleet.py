@@ -92,6 +92,10 @@ def _from_api(
     except TokenNotFound as exc:
         raise UsageError(str(exc)) from None
     path = checkpoint_path(options, env)
+    if options.checkpoint is None:  # in the data folder: one that cannot be used is a session error (exit 5)
+        from photon_doctor.sessions import writable_folder
+
+        writable_folder(path.parent)
     try:
         checkpoint = Checkpoint(path, options.resume)
     except OSError as exc:

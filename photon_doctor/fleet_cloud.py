@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import json
+import os
 import threading
 import time
 from collections.abc import Callable, Iterable
@@ -32,6 +33,7 @@ from photon_doctor.probes.cloud_client import (
     RateLimited,
     _segment,
 )
+from photon_doctor.sessions import make_private_dirs
 
 T = TypeVar("T")
 PER_PAGE = 100
@@ -96,11 +98,11 @@ class Checkpoint:
     def __init__(self, path: Path, resume: bool) -> None:
         self.path = path
         self.done: dict[str, dict[str, Any]] = {}
-        path.parent.mkdir(parents=True, exist_ok=True)
+        make_private_dirs(path.parent)
         if resume and path.exists():
             self._load()
-        else:
-            path.write_bytes(b"")
+        else:  # created private (0600) from the start; one that was there is emptied and made private
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
             path.chmod(0o600)
         self._fh = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()

@@ -252,21 +252,24 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     e = html.escape
     dev = report["devices"]
     parts = [
-        "<!doctype html><html lang='en'><head><meta charset='utf-8'><title>photon-doctor fleet report</title>",
+        "<!doctype html><html lang='en'><head><meta charset='utf-8'>"
+        "<meta name='viewport' content='width=device-width, initial-scale=1'>"
+        "<title>photon-doctor fleet report</title>",
         (
-            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto}td,th{padding:.2em .6em;"
-            "text-align:left;vertical-align:top}th{background:#eee}</style></head><body>"
+            # The padding keeps the text off the screen's edges where 60em is wider than the screen (a phone).
+            "<style>body{font-family:sans-serif;max-width:60em;margin:2em auto;padding:0 1em}"
+            "td,th{padding:.2em .6em;text-align:left;vertical-align:top}th{background:#eee}</style></head><body>"
         ),
         "<h1>Fleet report</h1>",
         (
-            f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']} %), "
-            f"{dev['offline']:,} offline ({dev['offline_pct']} %).</p>"
+            f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']}&nbsp;%), "
+            f"{dev['offline']:,} offline ({dev['offline_pct']}&nbsp;%).</p>"
         ),
     ]
     if report["offline_for"]:
         parts.append("<h2>Offline for</h2><table><tr><th>How long</th><th>Devices</th><th>Share</th></tr>")
         parts += [
-            f"<tr><td>{e(o['range'])}</td><td>{o['devices']:,}</td><td>{o['share_pct']} %</td></tr>"
+            f"<tr><td>{e(o['range'])}</td><td>{o['devices']:,}</td><td>{o['share_pct']}&nbsp;%</td></tr>"
             for o in report["offline_for"]
         ]
         parts.append("</table>")
@@ -274,7 +277,7 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
     for c in report["causes"]:
         who = ", ".join(e(names.get(i, i)) for i in c["device_ids"])
         parts.append(
-            f"<tr><td>{e(c['title'])}</td><td>{c['share_pct']} %</td>"
+            f"<tr><td>{e(c['title'])}</td><td>{c['share_pct']}&nbsp;%</td>"
             f"<td><details><summary>{c['devices']:,}</summary>{who}</details></td></tr>"
         )
     parts.append(

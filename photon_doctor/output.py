@@ -11,7 +11,16 @@ from photon_doctor.foundation.environment import NO_WRAP
 from photon_doctor.foundation.evidence import Unavailable, observation_json, one_shape
 from photon_doctor.foundation.redact import redact, redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
-from photon_doctor.plain import SMALL, how_short, likelihood, percent, risk_short, tag, wrap_lines
+from photon_doctor.plain import (
+    PROBE_WORDS,
+    SMALL,
+    how_short,
+    likelihood,
+    percent,
+    risk_short,
+    tag,
+    wrap_lines,
+)
 
 JSON_SCHEMA_VERSION = 1
 
@@ -134,18 +143,8 @@ def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
     something, but for the facts a cut-short serial console lost)."""
     seen: dict[str, str] = {}
     for u in unavailable:
-        seen.setdefault(PROBE_NAMES.get(u.probe, u.probe), redact(u.reason))
+        seen.setdefault(PROBE_WORDS.get(u.probe, u.probe), redact(u.reason))
     return list(seen.items())
-
-
-#: The probes, as an owner would name them.
-PROBE_NAMES = {
-    "usb": "a Photon on USB",
-    "serial": "the device over USB serial",
-    "softap": "the device's setup Wi-Fi (SoftAP)",
-    "cloud": "the Particle cloud",
-    "host": "this computer's network",
-}
 
 
 def diagnosis_text(
@@ -284,6 +283,10 @@ def diagnosis_rich(
     missing = _not_probed(unavailable)
     if missing:
         parts.append(Text("\nNot probed:", style="bold"))
+        listed = Table.grid()  # a column for the dash: a long reason goes on under its first word
+        listed.add_column(no_wrap=True)
+        listed.add_column()
         for name, reason in missing:
-            parts.append(Text(f"  - {name}: {reason}", style="dim"))
+            listed.add_row("  - ", Text(f"{name}: {reason}", style="dim"))
+        parts.append(listed)
     return Group(*parts)

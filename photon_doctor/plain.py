@@ -22,6 +22,20 @@ from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 #: Below this, a cause is "very unlikely" and a fix's chance is "under 5 %".
 SMALL = 0.05
 
+#: The probes, as an owner would name them (the progress, "Not probed", the report).
+PROBE_WORDS = {
+    "usb": "a Photon on USB",
+    "serial": "the device over USB serial",
+    "softap": "the device's setup Wi-Fi (SoftAP)",
+    "cloud": "the Particle cloud",
+    "host": "this computer's network",
+}
+
+
+def counted(n: int, noun: str, plural: str | None = None) -> str:
+    """ "1 observation", "15 observations", "2,000 devices" (``plural`` when it is not ``noun`` + s)."""
+    return f"{n:,} {noun if n == 1 else plural or noun + 's'}"
+
 
 def percent(p: float) -> str:
     """A probability (0..1) as "about 70 %", rounded to 5 %; small ones as "under 5 %"."""
@@ -102,28 +116,37 @@ def tag(ident: str, verbose: bool) -> str:
     return f" [{ident}]" if verbose else ""
 
 
+#: A number and its unit ("5 %", "45 min") stay on one line: the space between them is held while wrapping.
+_NUMBER_UNIT = re.compile(r"(\d) (%|min\b)")
+_HELD = "\u00a0"  # textwrap breaks at ASCII whitespace only
+
+
 def wrap(text: str, width: int, indent: str = "", hang: str | None = None) -> list[str]:
-    """Word-wrap one paragraph to ``width`` columns (long words are broken rather than overflowing)."""
+    """Word-wrap one paragraph to ``width`` columns (long words are broken rather than overflowing; a number
+    stays with its unit)."""
     width = max(width, 20)
-    return textwrap.wrap(
-        text,
+    hold = _HELD not in text
+    lines = textwrap.wrap(
+        _NUMBER_UNIT.sub(rf"\1{_HELD}\2", text) if hold else text,
         width=width,
         initial_indent=indent,
         subsequent_indent=hang if hang is not None else indent,
         break_long_words=True,
         break_on_hyphens=False,
     ) or [indent.rstrip()]
+    return [line.replace(_HELD, " ") for line in lines] if hold else lines
 
 
 def wrap_lines(lines: Iterable[str], width: int) -> str:
-    """Wrap each line to ``width``, keeping its leading spaces (and a list marker's hang) for its continuations."""
+    """Wrap each line to ``width``, keeping its leading spaces (and the hang of a list marker, or of a share that
+    starts the line, "  52.5 %  ...") for its continuations."""
     out: list[str] = []
     for line in lines:
         if len(line) <= width:
             out.append(line)
             continue
         lead = len(line) - len(line.lstrip(" "))
-        m = re.match(r" *(?:\d+[.)]|-|\*) ", line)
+        m = re.match(r" *(?:\d+[.)]|-|\*) | *\d+(?:\.\d+)? % +", line)  # also a share: "  52.5 %  title"
         hang = " " * (m.end() if m else lead)
         out.extend(wrap(line.strip(), width, " " * lead, hang))
     return "\n".join(out)

@@ -10,7 +10,6 @@ Every string of a report goes through :func:`photon_doctor.report_scrub.scrub`, 
 from __future__ import annotations
 
 import json
-import os
 import re
 from collections.abc import Mapping
 from datetime import datetime, timezone
@@ -303,17 +302,14 @@ def render(report: Mapping[str, Any], fmt: str) -> str:
 
 
 def write_private(path: Path, text: str) -> None:
-    """Write ``text`` to ``path`` readable by the owner only (0600), replacing what was there.
+    """Replace ``path`` with ``text`` atomically, readable by the owner only (0600): a write that fails half way
+    (a full disk) leaves the previous file whole.
 
-    Raises :class:`UsageError` when the file cannot be written (a missing folder, no permission).
+    Raises :class:`UsageError` when the file cannot be written (a missing folder, no permission, a full disk).
     """
-    try:
-        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            os.chmod(path, 0o600)  # O_CREAT's mode does not apply to a file that already exists
-            fh.write(text)
-    except OSError as exc:
-        raise UsageError(f"cannot write the report to {path}: {exc.strerror or exc}") from None
+    from photon_doctor.sessions import write_private as write_atomically
+
+    write_atomically(path, text, UsageError, "the report")
 
 
 def register_local_secrets(env: Mapping[str, str]) -> None:

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.plain import likelihood, percent, question_label
+from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
@@ -72,13 +72,6 @@ RESULT_WORDS = {
     "manual-confirmed": "done by hand",
     "manual-unconfirmed": "shown, to be done by hand",
     "planned": "planned (dry run)",
-}
-PROBE_WORDS = {
-    "usb": "a Photon on USB",
-    "serial": "the device over USB serial",
-    "softap": "the device's setup Wi-Fi (SoftAP)",
-    "cloud": "the Particle cloud",
-    "host": "this computer's network",
 }
 
 
@@ -186,7 +179,7 @@ def _session_line(report: Mapping[str, Any]) -> str:
     if s.get("saved_at"):
         parts.append(f"saved {_when(s['saved_at'])}")
     if s.get("questions_asked") is not None:
-        parts.append(f"{s['questions_asked']} question(s) asked")
+        parts.append(f"{counted(s['questions_asked'], 'question')} asked")
     if s.get("id"):
         parts.append(f"session {s['id']}")
     return (", ".join(parts) or "A saved session") + "."

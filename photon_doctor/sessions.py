@@ -47,11 +47,25 @@ def sessions_dir(env: Mapping[str, str] | None = None) -> Path:
 last_saved: Path | None = None
 
 
+def make_private_dirs(folder: Path) -> None:
+    """Create ``folder`` and the folders missing above it, each 0700 (as the XDG base directory rules ask of a
+    program's data folders): sessions and fleet checkpoints hold device ids. A folder that exists keeps its mode.
+    Raises FileExistsError (``folder`` is a file), NotADirectoryError (a part of it is) or another OSError."""
+    missing = []
+    for level in (folder, *folder.parents):
+        if os.path.lexists(level):
+            break
+        missing.append(level)
+    for level in reversed(missing[1:]):  # the folders above it, top down
+        level.mkdir(mode=0o700, exist_ok=True)
+    folder.mkdir(mode=0o700, exist_ok=True)
+
+
 def private_folder(folder: Path) -> Path:
-    """Create ``folder`` (0700) if needed. Raises SessionError when it cannot be a folder (for instance because
-    ``PHOTON_DOCTOR_HOME`` names a file or ``/dev/null``)."""
+    """Create ``folder`` (0700, and the folders missing above it too) if needed. Raises SessionError when it
+    cannot be a folder (for instance because ``PHOTON_DOCTOR_HOME`` names a file or ``/dev/null``)."""
     try:
-        folder.mkdir(parents=True, exist_ok=True, mode=0o700)
+        make_private_dirs(folder)
     except FileExistsError:
         raise SessionError(_not_a_folder(folder, "it is a file")) from None
     except NotADirectoryError:
@@ -65,31 +79,62 @@ def private_folder(folder: Path) -> Path:
     return folder
 
 
+def writable_folder(folder: Path) -> Path:
+    """``folder``, made (0700) if needed and shown to be writable by making and removing a file in it: a run
+    checks where its session will go before it probes or asks anything. Raises SessionError, one line."""
+    private_folder(folder)
+    try:
+        fd, tmp = tempfile.mkstemp(dir=folder, prefix=".writable.", suffix=".tmp")
+        os.close(fd)
+        os.unlink(tmp)
+    except OSError as exc:
+        why = f"cannot write in it: {exc.strerror or type(exc).__name__}"
+        raise SessionError(_not_a_folder(folder, why)) from None
+    return folder
+
+
 def _not_a_folder(folder: Path, why: str) -> str:
     home = os.environ.get("PHOTON_DOCTOR_HOME")
-    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder)" if home else ""
+    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder you can write in)" if home else ""
     return f"cannot use {folder} as a folder: {why}{hint}"
 
 
-def write_private(path: Path, text: str, error: type[PhotonDoctorError] = SessionError) -> None:
+def write_private(
+    path: Path, text: str, error: type[PhotonDoctorError] = SessionError, what: str | None = None
+) -> None:
     """Replace ``path`` atomically with ``text``, private (0600): a temporary file in the same folder, fsync,
-    rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``,
+    one line naming the file (``what``, say "the report": "cannot write the report to PATH: ..."). A symbolic link
+    keeps pointing where it did (the file it names is replaced); a device or a pipe (``/dev/stdout``) is written
+    to as it is, as there is nothing there to keep whole."""
+    where = f"{what} to {path}" if what else str(path)
+    if path.exists() and not path.is_dir() and not path.is_file():
+        try:
+            with open(path, "w", encoding="utf-8") as fh:
+                fh.write(text)
+        except OSError as exc:
+            raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
+        return
+    target = Path(os.path.realpath(path))
+    try:
+        fd, tmp = tempfile.mkstemp(dir=target.parent, prefix=f".{target.name}.", suffix=".tmp")
+    except OSError as exc:
+        raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
     try:
         with os.fdopen(fd, "w", encoding="utf-8") as fh:
             os.fchmod(fh.fileno(), 0o600)
             fh.write(text)
             fh.flush()
             os.fsync(fh.fileno())
-        os.replace(tmp, path)
+        os.replace(tmp, target)
     except BaseException as exc:
         with contextlib.suppress(OSError):
             os.unlink(tmp)
         if isinstance(exc, OSError):
-            raise error(f"cannot write {path}: {exc.strerror or type(exc).__name__}") from None
+            raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
         raise
     with contextlib.suppress(OSError):  # make the rename itself durable
-        dir_fd = os.open(path.parent, os.O_RDONLY)
+        dir_fd = os.open(target.parent, os.O_RDONLY)
         try:
             os.fsync(dir_fd)
         finally:

@@ -30,7 +30,7 @@ from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text
-from photon_doctor.plain import wrap_lines
+from photon_doctor.plain import counted, wrap_lines
 from photon_doctor.session import Session
 from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
@@ -120,12 +120,14 @@ def probe_observations(
         targets = with_changes(targets, switch_listening=switch_if_allowed)
     say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
-    say(f"probes done in {result.seconds:.1f} s: {len(result.observations)} observation(s)")
+    say(f"probes done in {result.seconds:.1f} s: {counted(len(result.observations), 'observation')}")
     known = known_to(kb, result.observations)
     # "Not probed" lists only probes that observed nothing at all, once each.
     observed = {r.probe for r in result.reports if r.observations}
-    if "serial" in observed:
-        observed.add("usb")  # the device answered over serial: "no Photon found on USB" would contradict it
+    answered = any(r.probe == "serial" and r.facts.get("port_answered") for r in result.reports)
+    if "serial" in observed or answered:
+        # The serial port answered (as a Photon, or not): "no Photon found on USB" would say less, or contradict it.
+        observed.add("usb")
     # A serial console cut short after 'i' (the port vanished) still says so: the Device OS version it lost.
     unique = list(
         {
@@ -233,6 +235,12 @@ def _interview(
         except (PhotonDoctorError, OSError):
             pass  # the bug is the news; a session that cannot be saved must not hide it
         raise
+
+
+def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
+    """The fix session ended because standard input, which is no terminal, ran dry (Ctrl-D at a terminal is an
+    interruption, as Ctrl-C is)."""
+    return outcome.input_ended and not answerer.person.inp.isatty()
 
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
@@ -348,10 +356,15 @@ def _fix(
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
-        if outcome.interrupted:
+        if outcome.interrupted and not _no_terminal(outcome, answerer):
             answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
-        else:
+        elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")
+    if _no_terminal(outcome, answerer):
+        raise NoTerminal(
+            "no terminal to answer the question about a fix: add --yes (and --allow-erase or "
+            f"--allow-irreversible for the fixes that need them) or --no-input; the session is saved in {path}"
+        )
     if outcome.interrupted:
         return int(ExitCode.INTERRUPTED)
     if outcome.dry_run or outcome.verified_connected:

@@ -41,6 +41,15 @@ class NoAnswer(ProbeFailure):
     """Raised when the device sends nothing at all within the timeout (e.g. it is not in listening mode)."""
 
 
+class NotUnderstood(ProbeFailure):
+    """Raised when the device's answer is not what the console says: bytes that are not text (line noise, a wrong
+    baud rate, another device) or text that is not the answer asked for. ``detail`` says what came back, in words."""
+
+    def __init__(self, message: str, detail: str) -> None:
+        super().__init__(message)
+        self.detail = detail
+
+
 class PortGone(ProbeFailure):
     """Raised when the port disappears while in use (device reset, DFU mode, unplugged, a damaged module)."""
 
@@ -285,15 +294,14 @@ class SerialConsole:
         except UnicodeDecodeError:
             text = ""
         if not text or _CONTROL.search(text):
-            raise ProbeFailure(
-                f"garbled answer to {what} ({len(raw)} bytes that are not text): is this the Photon's port?"
-            )
+            detail = f"{len(raw)} bytes that are not text"
+            raise NotUnderstood(f"garbled answer to {what} ({detail}): is this the Photon's port?", detail)
         return text
 
     def _unexpected(self, what: str, text: str) -> ProbeFailure:
         shown = self._scrub(text.strip())
         shown = shown if len(shown) <= 60 else shown[:57] + "..."
-        return ProbeFailure(f"unexpected answer to {what}: {shown!r}")
+        return NotUnderstood(f"unexpected answer to {what}: {shown!r}", f"it said {shown!r}")
 
     def _command(self, cmd: str, pattern: re.Pattern[str] | None) -> tuple[str, re.Match[str] | None]:
         what = f"'{cmd}'"

@@ -26,6 +26,7 @@ from photon_doctor.probes.serial_client import (
     LISTEN_BAUD,
     Identity,
     NoAnswer,
+    NotUnderstood,
     PortGone,
     SerialConsole,
     WifiResult,
@@ -81,7 +82,7 @@ class SerialProbe:
     def _run(self, ctx: ProbeContext) -> ProbeReport:
         port = ctx.serial_port
         if not port:
-            return self._fail("no serial port given")
+            return self._fail("not tried: no serial port to open (none found on USB; --port names one)")
         idle = float(ctx.extra.get("serial_idle", DEFAULT_IDLE))
         console = SerialConsole(port, timeout=ctx.timeout, idle=idle)
         entered = False
@@ -126,11 +127,19 @@ class SerialProbe:
             obs.append(self._obs("listening_mode_enters", True, how))
             self._details(console, obs, unavailable, facts)
         except ProbeFailure as exc:
+            reason = str(exc)
+            if isinstance(exc, NotUnderstood) and not obs:
+                # Not what a Photon in listening mode says: the port may not be the Photon's at all.
+                facts["port_answered"] = True
+                reason = (
+                    f"opened {port}, but what came back was not a Photon's listening-mode answer "
+                    f"({exc.detail}): is this the Photon's port?"
+                )
             # Name the first fact lost (a port that vanished after 'i' costs the Device OS version and the
             # module check), so "Not probed" keeps the reason even though the probe observed something.
             got = {o.id for o in obs}
             lost = next((i for i in DETAIL_IDS if i not in got), None) if got else None
-            unavailable.append(Unavailable(self.name, redact(str(exc)), lost))
+            unavailable.append(Unavailable(self.name, redact(reason), lost))
         finally:
             if entered:
                 self._leave(console, unavailable)

@@ -12,6 +12,8 @@ import pytest
 
 REPO = Path(__file__).resolve().parent.parent
 KB_MINI = REPO / "tests" / "data" / "kb_mini"
+#: The time the simulated fleets' exports are made at.
+FLEET_NOW = 1_780_000_000.0
 
 
 @pytest.fixture(autouse=True)
@@ -78,3 +80,15 @@ def auto_against(ep: Any, ssid: str, probe_timeout: float) -> list[str]:
         "--connectivity-url", ep.connectivity_url, "--cloud-endpoint", f"{ep.cloud_host}:{ep.cloud_port}",
         "--ssid", ssid,
     ]  # fmt: skip
+
+
+def write_fleet_export(path: Path, size: int, seed: int, extra: list[str] | None = None) -> None:
+    """A JSONL export of a simulated fleet of ``size`` devices (``extra`` lines after the fifth), as `fleet --from`
+    reads it."""
+    import json
+
+    from photon_doctor.simulator.fleet import device_json, diagnostics_json, make_fleet
+
+    made = make_fleet(size, seed, FLEET_NOW)
+    lines = [json.dumps({**device_json(d, 4242), **diagnostics_json(d)}) for d in made]
+    path.write_text("\n".join(lines[:5] + (extra or []) + lines[5:]) + "\n")

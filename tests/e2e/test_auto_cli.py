@@ -37,7 +37,8 @@ def test_diagnose_auto_against_a_running_simulator(name: str) -> None:
         sources = {o["provenance"]["source"] for o in data["observations"]}
         assert {"probe:serial", "probe:softap", "probe:cloud", "probe:host"} <= sources
         assert ep.token not in r.stdout + r.stderr
-        assert "probing serial" in r.stderr  # progress goes to stderr
+        assert "probing the device over USB serial" in r.stderr  # progress goes to stderr, in words
+        assert "(s)" not in r.stderr and "probing serial" not in r.stderr and " observations" in r.stderr
 
 
 def test_bad_cloud_endpoint_is_a_usage_error() -> None:

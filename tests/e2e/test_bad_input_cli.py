@@ -10,6 +10,8 @@ import os
 import shutil
 import subprocess
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 
 import pytest
@@ -118,6 +120,53 @@ def test_photon_doctor_home_that_is_not_a_folder(tmp_path: Path, home: str) -> N
     r = run_cli(*MINI, "why", "physical_damage", env={"PHOTON_DOCTOR_HOME": home})
     assert r.returncode == ExitCode.SESSION
     _one_line_error(r.stderr)
+
+
+def test_the_readme_demo_with_an_unusable_home_stops_before_anything_starts() -> None:
+    # README's demo: nothing is started, probed or asked (stdin ends at once) before the one line.
+    r = run_cli("demo", env={"PHOTON_DOCTOR_HOME": "/dev/null"})
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    assert r.stderr.splitlines() == [
+        "photon-doctor: cannot use /dev/null/sessions as a folder: a part of it is a file "
+        "(PHOTON_DOCTOR_HOME=/dev/null must name a folder you can write in)"
+    ]
+    assert r.stdout == ""
+
+
+@contextmanager
+def unwritable(folder: Path) -> Iterator[None]:
+    """``folder`` made unwritable for this process: mode 0555, and for root (who writes anyway) immutable."""
+    folder.chmod(0o555)
+    immutable = os.geteuid() == 0 and shutil.which("chattr") is not None
+    if immutable:
+        subprocess.run(["chattr", "+i", str(folder)], capture_output=True, check=False)
+    try:
+        probe = folder / "probe"
+        try:
+            probe.touch()
+        except OSError:
+            pass
+        else:
+            probe.unlink()
+            pytest.skip("cannot make a folder unwritable here (root without chattr)")
+        yield
+    finally:
+        if immutable:
+            subprocess.run(["chattr", "-i", str(folder)], capture_output=True, check=False)
+        folder.chmod(0o755)
+
+
+@pytest.mark.parametrize("command", [["demo"], [*MINI, "diagnose", "--auto", "--no-input"]])
+def test_a_home_that_cannot_be_written_stops_before_probing(tmp_path: Path, command: list[str]) -> None:
+    sessions = tmp_path / "sessions"
+    sessions.mkdir()
+    with unwritable(sessions):
+        r = run_cli(*command, env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    line = _one_line_error(r.stderr)
+    assert line.startswith(f"photon-doctor: cannot use {sessions} as a folder: cannot write in it: ")
+    assert r.stderr.splitlines() == [line]  # nothing probed or said before it
+    assert list(sessions.iterdir()) == []
 
 
 def test_a_knowledge_file_with_a_non_utf8_byte(tmp_path: Path) -> None:

@@ -114,6 +114,20 @@ def test_end_of_input_without_a_terminal_says_to_add_no_input() -> None:
     assert "saved in" in last and "Traceback" not in r.stderr
 
 
+def test_end_of_input_at_a_consent_prompt_without_a_terminal_says_to_add_yes(_private_home: Path) -> None:
+    # "don't know" to every question, and to the consent prompt until the input ends.
+    r = run_cli("demo", "--scenario", "static-ip", "--fix", input="?\n" * 40)
+    assert "Run it?" in r.stderr  # the input ended at a consent prompt, not at a question
+    assert r.returncode == ExitCode.NO_TERMINAL, r.stderr
+    last = r.stderr.strip().splitlines()[-1]
+    assert last.startswith("photon-doctor: no terminal to answer the question about a fix: add --yes")
+    assert "--no-input" in last and "Traceback" not in r.stderr
+    saved = list((_private_home / "sessions").glob("*.json"))
+    assert len(saved) == 1 and str(saved[0]) in last
+    actions = json.loads(saved[0].read_text())["outcome"]["actions"]
+    assert actions and actions[-1]["result"] == "skipped"
+
+
 def test_ctrl_c_at_a_prompt(tmp_path: Path) -> None:
     env = dict(os.environ, PHOTON_DOCTOR_HOME=str(tmp_path))
     proc = subprocess.Popen(

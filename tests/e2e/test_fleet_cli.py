@@ -6,6 +6,7 @@ from __future__ import annotations
 import csv
 import io
 import json
+import stat
 from collections import Counter
 from pathlib import Path
 from typing import Any
@@ -13,17 +14,12 @@ from typing import Any
 import pytest
 from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.simulator.fleet import FleetSimulator, device_json, diagnostics_json, make_fleet
+from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.fleet import FleetOptions, run_fleet
+from tests.conftest import FLEET_NOW as NOW
 from tests.conftest import run_cli
-
-NOW = 1_780_000_000.0
-
-
-def write_export(path: Path, size: int, seed: int, extra: list[str] | None = None) -> None:
-    lines = [json.dumps({**device_json(d, 4242), **diagnostics_json(d)}) for d in make_fleet(size, seed, NOW)]
-    path.write_text("\n".join(lines[:5] + (extra or []) + lines[5:]) + "\n")
+from tests.conftest import write_fleet_export as write_export
 
 
 def check_schema(data: dict[str, Any]) -> None:
@@ -78,6 +74,35 @@ def test_fleet_json_from_the_simulated_cloud_finds_the_planted_causes() -> None:
     assert len(healthy_flagged) <= 0.01 * 600
 
 
+def test_the_folders_fleet_creates_in_the_data_folder_are_private(tmp_path: Path) -> None:
+    home = tmp_path / "new" / "home"  # neither exists yet
+    with FleetSimulator(20, seed=1) as sim:
+        r = run_cli(
+            "fleet", "--product", "4242", "--api-url", sim.url, "--token", sim.token, "--json",
+            env={"PHOTON_DOCTOR_HOME": str(home)},
+        )  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    checkpoint = Path(json.loads(r.stdout)["source"]["checkpoint"])
+    assert checkpoint.parent == home / "fleet"
+    modes = {p: stat.S_IMODE(p.stat().st_mode) for p in (tmp_path / "new", home, home / "fleet", checkpoint)}
+    assert modes == {tmp_path / "new": 0o700, home: 0o700, home / "fleet": 0o700, checkpoint: 0o600}
+
+
+def test_a_home_that_is_not_a_folder_stops_fleet_before_fetching() -> None:
+    with FleetSimulator(20, seed=1) as sim:
+        r = run_cli(
+            "fleet", "--product", "4242", "--api-url", sim.url, "--token", sim.token,
+            env={"PHOTON_DOCTOR_HOME": "/dev/null"},
+        )  # fmt: skip
+        requests = sim.cloud.requests
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    assert r.stderr.strip().splitlines() == [
+        "photon-doctor: cannot use /dev/null/fleet as a folder: a part of it is a file "
+        "(PHOTON_DOCTOR_HOME=/dev/null must name a folder you can write in)"
+    ]
+    assert requests == 0
+
+
 def test_fleet_text_speaks_in_titles_and_percentages(tmp_path: Path) -> None:
     export = tmp_path / "fleet.jsonl"
     write_export(export, 300, seed=2)
@@ -93,7 +118,7 @@ def test_from_file_counts_and_names_bad_lines(tmp_path: Path) -> None:
     write_export(export, 50, seed=3, extra=["{not json", '{"name": "no id", "online": true}'])
     r = run_cli("fleet", "--from", str(export), "--csv")
     assert r.returncode == 0, r.stderr
-    assert "skipped 2 bad line(s); the first is line 6: not valid JSON" in r.stderr
+    assert "skipped 2 bad lines; the first is line 6: not valid JSON" in r.stderr
     rows = list(csv.DictReader(io.StringIO(r.stdout)))
     assert len(rows) == 50
     assert set(rows[0]) >= {"id", "cause", "cause_title", "needs_visit"}
@@ -157,6 +182,7 @@ def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
     assert f"HTML report written to {page}" in r.stderr
     text = page.read_text()
     assert text.startswith("<!doctype html>") and "Likely causes" in text
+    assert stat.S_IMODE(page.stat().st_mode) == 0o600  # device names and ids: private, as `report -o` is
     assert "&lt;script&gt;x&lt;/script&gt;" in text and "<script>" not in text
     r = run_cli("fleet", "--from", str(export), "--json", "--csv")
     assert r.returncode == ExitCode.USAGE and "choose one of --json and --csv" in r.stderr

@@ -18,7 +18,7 @@ from typing import Any
 import pytest
 from photon_doctor.knowledge.loader import load_knowledge
 
-from tests.conftest import run_cli
+from tests.conftest import run_cli, write_fleet_export
 
 KB = load_knowledge(None)
 
@@ -107,12 +107,15 @@ def pages(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
         "graph": out / "graph.html",
         "cause": out / "cause.html",
         "overview": out / "overview.html",
+        "fleet": out / "fleet.html",
     }
+    write_fleet_export(out / "fleet.jsonl", 200, seed=5)
     for args in (
         ["report", "-o", str(files["report"])],
         ["graph", "--last-session", "-o", str(files["graph"])],
         ["graph", "--last-session", "--cause", "weak_signal", "-o", str(files["cause"])],
         ["graph", "-o", str(files["overview"])],
+        ["fleet", "--from", str(out / "fleet.jsonl"), "--html", str(files["fleet"]), "--as-of", "2026-05-28"],
     ):
         r = run_cli(*args, env=env)
         assert r.returncode == 0, r.stderr
@@ -230,3 +233,31 @@ def test_zoom_changes_the_drawing_size(browser: Any, pages: dict[str, Path]) -> 
     browser.find_element(By.ID, "zoom-out").click()
     assert width() < before
     assert not scrolls_sideways(browser)
+
+
+def text_edges(driver: Any) -> tuple[float, float]:
+    """The leftmost and rightmost x (CSS pixels) of any text on the page as laid out."""
+    left, right = driver.execute_script(
+        "const walk = document.createTreeWalker(document.body, NodeFilter.SHOW_TEXT);"
+        "let left = Infinity, right = -Infinity;"
+        "for (let n = walk.nextNode(); n; n = walk.nextNode()) {"
+        "  if (!n.textContent.trim()) continue;"
+        "  const range = document.createRange(); range.selectNodeContents(n);"
+        "  for (const r of range.getClientRects()) {"
+        "    if (r.width > 0) { left = Math.min(left, r.left); right = Math.max(right, r.right); }"
+        "  }"
+        "}"
+        "return [left, right];"
+    )
+    return float(left), float(right)
+
+
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_fleet_report_keeps_its_text_off_the_screen_edges(
+    browser: Any, pages: dict[str, Path], width: int
+) -> None:
+    show(browser, pages["fleet"], width)
+    assert not scrolls_sideways(browser)
+    left, right = text_edges(browser)
+    inside = browser.execute_script("return document.documentElement.clientWidth")  # without the scroll bar
+    assert left >= 8 and right <= inside - 8, (left, right, inside)

@@ -6,7 +6,10 @@ from __future__ import annotations
 
 import html
 import json
+import os
 import stat
+import subprocess
+import sys
 from pathlib import Path
 from typing import Any
 
@@ -15,7 +18,7 @@ from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.foundation.redact import MASK
 from photon_doctor.simulator.scenarios import get_scenario
 
-from tests.conftest import KB_MINI
+from tests.conftest import KB_MINI, REPO
 from tests.conftest import run_in_process as run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]
@@ -186,3 +189,46 @@ def test_bad_inputs_are_clear_errors_with_their_exit_codes(tmp_path: Path, _priv
     r = run_cli(*MINI, "report", str(path), "-o", str(tmp_path / "no" / "such" / "dir.md"))
     assert r.returncode == ExitCode.USAGE and "cannot write the report to" in r.stderr
     assert "Traceback" not in r.stderr
+
+
+def _small_file_limit() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # Python ignores SIGXFSZ: a write past it fails
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX resource limits")
+def test_a_report_cut_short_leaves_the_previous_file_whole(tmp_path: Path) -> None:
+    path = secret_session(tmp_path / "s.json")
+    out = tmp_path / "report.html"
+    assert run_cli(*MINI, "report", str(path), "-o", str(out)).returncode == 0
+    before = out.read_bytes()
+    assert len(before) > 4096
+    r = subprocess.run(
+        [sys.executable, "-m", "photon_doctor", *MINI, "report", str(path), "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=60,
+        cwd=str(REPO),
+        env=dict(os.environ),
+        preexec_fn=_small_file_limit,
+        check=False,
+    )
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    assert (
+        r.stderr.strip().splitlines()[-1]
+        == f"photon-doctor: cannot write the report to {out}: File too large"
+    )
+    assert out.read_bytes() == before  # whole, not the first 4 KB of the new report
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["report.html", "s.json"]  # no temporary file left
+
+
+def test_a_report_through_a_symbolic_link_replaces_the_file_it_names(tmp_path: Path) -> None:
+    path = secret_session(tmp_path / "s.json")
+    real = tmp_path / "real.md"
+    real.write_text("old")
+    link = tmp_path / "link.md"
+    link.symlink_to(real)
+    r = run_cli(*MINI, "report", str(path), "-o", str(link))
+    assert r.returncode == 0, r.stderr
+    assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# photon-doctor report")

@@ -120,7 +120,8 @@ def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
     check_screen(text + rest)
 
 
-def test_ctrl_c_at_a_consent_prompt_says_how_to_resume(home: Path) -> None:
+@pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str) -> None:
     child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
     seen = ""
     for _ in range(40):  # answer as the demo's owner would (the hint), else "don't know"
@@ -135,7 +136,9 @@ def test_ctrl_c_at_a_consent_prompt_says_how_to_resume(home: Path) -> None:
         pytest.fail("no consent prompt came")
     child.expect("> ")
     seen += child.before or ""
-    child.sendcontrol("c")
+    child.sendcontrol(
+        key
+    )  # Ctrl-D at a terminal is the person's choice to stop, as Ctrl-C is: not "no terminal"
     rest, code = finish(child)
     assert code == ExitCode.INTERRUPTED
     assert "continue with --resume" in " ".join(rest.split())

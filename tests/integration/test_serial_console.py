@@ -528,7 +528,9 @@ def test_probe_mute_console_even_after_28800(world: World) -> None:
 
 
 def test_probe_without_port_or_with_a_missing_one() -> None:
-    assert SerialProbe().run(ctx(None)).unavailable[0].reason == "no serial port given"
+    assert SerialProbe().run(ctx(None)).unavailable[0].reason == (
+        "not tried: no serial port to open (none found on USB; --port names one)"
+    )
     report = SerialProbe().run(ctx("/dev/ttyDOESNOTEXIST"))
     assert (
         report.unavailable[0].reason
@@ -538,7 +540,11 @@ def test_probe_without_port_or_with_a_missing_one() -> None:
 
 def test_probe_on_a_pyserial_url_that_is_not_a_photon() -> None:
     report = SerialProbe().run(ctx("loop://"))  # a loopback: the command comes back as the answer
-    assert report.unavailable[0].reason == "unexpected answer to 'i': 'i'"
+    assert report.unavailable[0].reason == (
+        "opened loop://, but what came back was not a Photon's listening-mode answer (it said 'i'): "
+        "is this the Photon's port?"
+    )
+    assert report.facts["port_answered"] is True
 
 
 def test_probe_device_dropping_off_mid_probe(world: World) -> None:
@@ -563,9 +569,14 @@ def test_probe_never_leaks_the_device_secret(sim: SerialConsoleSimulator, world:
 
 def test_probe_garbled_console(world: World) -> None:
     with SerialConsoleSimulator(world, ConsoleFaults(garbage=True)) as sim:
-        report = SerialProbe().run(ctx(sim.port))
+        port = sim.port
+        report = SerialProbe().run(ctx(port))
     assert report.observations == ()
-    assert report.unavailable[0].reason.startswith("garbled answer to 'i'")
+    assert [u.reason for u in report.unavailable] == [
+        f"opened {port}, but what came back was not a Photon's listening-mode answer "
+        "(44 bytes that are not text): is this the Photon's port?"
+    ]
+    assert report.facts["port_answered"] is True
 
 
 def test_secrets_are_scrubbed_from_unexpected_answers() -> None:

@@ -73,3 +73,16 @@ def test_home_that_is_a_file_is_a_session_error(tmp_path: Path, monkeypatch: pyt
     monkeypatch.setenv("PHOTON_DOCTOR_HOME", str(home))
     with pytest.raises(SessionError, match="PHOTON_DOCTOR_HOME"):
         save_session(Session())
+
+
+def test_the_data_folder_and_the_folders_above_it_are_created_private(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    os.chmod(tmp_path, 0o755)
+    home = tmp_path / "a" / "home"
+    monkeypatch.setenv("PHOTON_DOCTOR_HOME", str(home))
+    path = save_session(Session())
+    made = (tmp_path / "a", home, home / "sessions")
+    assert [oct(p.stat().st_mode & 0o777) for p in made] == ["0o700"] * 3
+    assert oct(path.stat().st_mode & 0o777) == "0o600"
+    assert oct(tmp_path.stat().st_mode & 0o777) == "0o755"  # a folder that was there is left alone

@@ -69,6 +69,16 @@ def test_not_probed_lists_each_probe_once_in_words() -> None:
     assert section.count("setup Wi-Fi") == 1 and "the Particle cloud: no token" in section
 
 
+def test_a_long_not_probed_reason_goes_on_under_its_words_on_a_terminal() -> None:
+    reason = "join the device's Photon-XXXXXX Wi-Fi while it blinks dark blue, then add --softap-url http://x"
+    buf = io.StringIO()
+    shown = diagnosis_rich(KB, diagnose(KB, OBS), unavailable=[Unavailable("softap", reason)])
+    Console(file=buf, force_terminal=False, width=60).print(shown)
+    section = buf.getvalue().split("Not probed:")[1].strip("\n").splitlines()
+    assert section[0].startswith("  - the device's setup Wi-Fi (SoftAP): join")
+    assert len(section) > 1 and all(line.startswith("    ") and line[4] != " " for line in section[1:])
+
+
 @pytest.mark.parametrize(
     ("p", "words"),
     [

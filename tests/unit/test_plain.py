@@ -9,7 +9,15 @@ from photon_doctor.engine.explain import why_question
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.knowledge.loader import load_knowledge
 
-from photon_doctor.plain import NoSuchTarget, find_target, risk_sentence, why_question_text, wrap_lines
+from photon_doctor.plain import (
+    NoSuchTarget,
+    counted,
+    find_target,
+    risk_sentence,
+    why_question_text,
+    wrap,
+    wrap_lines,
+)
 
 KB = load_knowledge()
 OBS = {"fixes_tried_failed": Observation("fixes_tried_failed", ())}
@@ -111,3 +119,24 @@ def test_did_you_mean_a_question_ends_with_one_question_mark() -> None:
     with pytest.raises(NoSuchTarget) as err:
         find_target(KB, D, "physical_damge")
     assert "?'?" not in str(err.value) and str(err.value).endswith("'")
+
+
+def test_counted_says_one_thing_or_many() -> None:
+    assert counted(1, "observation") == "1 observation"
+    assert [counted(n, "case") for n in (0, 2)] == ["0 cases", "2 cases"]
+    assert counted(2000, "fix", "fixes") == "2,000 fixes"
+
+
+def test_a_number_stays_with_its_unit_when_wrapped() -> None:
+    text = "A leftover static IP setting does not fit this network: very unlikely, under 5 %."
+    assert wrap(text, 80) == [text[:-5].rstrip(), "5 %."]
+    assert wrap("x" * 70 + " about 45 min spent", 80)[1] == "45 min spent"
+    assert all("\u00a0" not in line for line in wrap(text, 80))
+
+
+def test_a_line_that_starts_with_a_share_goes_on_under_its_title() -> None:
+    line = (
+        "   52.5 %  The site lost power or its internet connection: 32 devices (photon-000006, photon-000007)"
+    )
+    lines = wrap_lines([line], 60).splitlines()
+    assert len(lines) > 1 and all(later.startswith(" " * 11) and later[11] != " " for later in lines[1:])
