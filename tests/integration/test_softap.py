@@ -27,6 +27,7 @@ from photon_doctor.simulator.world import (
     SEC_WPA2,
     WICED_OPEN,
     WICED_WPA2_AES,
+    WICED_WPA_AES,
     AccessPoint,
     Mode,
     World,
@@ -224,6 +225,43 @@ def test_open_network_sends_no_password(client: Client, world: World) -> None:
     assert world.device.mode is Mode.CONNECTED
 
 
+def test_a_wpa2_network_the_device_cannot_see_is_refused(client: Client, world: World) -> None:
+    """SoftAP sends no cipher, so for WPA/WPA2 the HAL scans for the SSID (wlan_hal.cpp toSecurity() ->
+    sniff_security()); a network its scan does not see is WLAN_SET_CREDENTIALS_CIPHER_REQUIRED (-2)."""
+    world.networks.append(AccessPoint("Attic", password="pw-attic-123", hidden=True))
+    world.clear_credentials()
+    with pytest.raises(ProbeFailure, match=r"refused it \(r=-2\)$"):
+        client.configure_ap("Attic", "pw-attic-123", WICED_WPA2_AES, 6)
+    assert world.device.credentials == []
+    client.configure_ap("Attic", None, WICED_OPEN, 6)  # an open one is not looked for: stored as asked
+    assert world.device.credentials[0].security == SEC_UNSEC
+
+
+def test_the_security_is_the_one_the_device_scan_sees(client: Client, world: World) -> None:
+    """The stored security comes from the device's scan, not from the ``sec`` sent (WPA asked, WPA2 seen)."""
+    world.clear_credentials()
+    client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA_AES, 6)
+    cred = world.device.credentials[0]
+    assert (cred.security, cred.cipher) == (SEC_WPA2, CIPHER_AES)
+
+
+@pytest.mark.parametrize(
+    ("ssid", "password", "r"),
+    [
+        (HOME_SSID, "7-chars", -4),  # WPA2 passphrase under 8 bytes: WLAN_INVALID_KEY_LENGTH
+        (HOME_SSID, "p" * 65, -4),  # over 64 bytes
+        ("S" * 33, HOME_PASSWORD, -3),  # SSID over 32 bytes: WLAN_INVALID_SSID_LENGTH, not cut short
+    ],
+)
+def test_lengths_the_hal_refuses(
+    sim: SoftAPSimulator, world: World, ssid: str, password: str, r: int
+) -> None:
+    world.clear_credentials()
+    body = softap_setup_js_body(world, ssid, password, WICED_WPA2_AES, 6)
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":%d}' % r
+    assert world.device.credentials == []
+
+
 def test_non_ascii_ssid_and_password_survive(client: Client, world: World) -> None:
     world.networks.append(AccessPoint("Café Ø", password="pässwörd €uro", channel=11, rssi=-50))
     world.clear_credentials()
@@ -326,14 +364,14 @@ def test_set_truncates_key_and_value_and_accepts(sim: SoftAPSimulator, world: Wo
 @pytest.mark.parametrize(
     ("path", "body", "r"),
     [
-        ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
-        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"zz"}', -2),  # not hex
+        ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -3),  # no ssid: WLAN_INVALID_SSID_LENGTH
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"zz"}', -0x4100),  # not hex
         (
             "/configure-ap",
             # 64 bytes for a 128-byte key: refused for certain (a full-size wrong ciphertext can pass
             # OpenSSL's implicit rejection as random bytes, so it would not be a reliable example).
             b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"' + b"ab" * 64 + b'"}',
-            -2,
+            -0x4100,  # MBEDTLS_ERR_RSA_INVALID_PADDING
         ),
         ("/set", b'{"k":"xx","v":"1"}', -1),
         ("/set", b'{"k":"cc","v":""}', -1),
@@ -352,7 +390,9 @@ def test_client_reports_refusal_without_the_secret(client: Client, world: World)
     client.public_key()
     # A key of another size: the client's ciphertext cannot decrypt with it (always; see above).
     world.device.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with pytest.raises(ProbeFailure, match=r"^SoftAP configure-ap: the device refused it \(r=-2\)$") as info:
+    with pytest.raises(
+        ProbeFailure, match=r"^SoftAP configure-ap: the device refused it \(r=-16640\)$"
+    ) as info:
         client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
     assert HOME_PASSWORD not in str(info.value)
 
@@ -650,16 +690,17 @@ def test_probe_against_a_device_with_a_bad_id(scripted: tuple[str, dict[str, byt
     assert report.unavailable[0].reason.startswith("SoftAP device-id: 'id' is not 24 hex digits")
 
 
-def test_the_unusual_ssid_scenario_is_stored_as_softap_setup_js_leaves_it(
+def test_the_unusual_ssid_scenario_is_refused_as_softap_setup_js_sends_it(
     sim: SoftAPSimulator, world: World
 ) -> None:
-    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP."""
+    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP: the SSID
+    stays escaped, so the device's own scan for it (WPA2, no cipher sent) finds nothing: r = -2."""
     world.clear_credentials()
+    world.networks[0].ssid = 'Café & "Bar"'
     body = softap_setup_js_body(world, 'Café & "Bar"', HOME_PASSWORD, WICED_WPA2_AES, 6)
     assert body.endswith(b'"')  # the closing brace is past the declared length
-    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
-    cred = world.device.credentials[0]
-    assert (cred.ssid, cred.password) == ('Café & \\"Bar\\"', HOME_PASSWORD)
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":-2}'
+    assert world.device.credentials == []
 
 
 def test_probe_waits_for_the_access_point_to_come_up(sim: SoftAPSimulator, world: World) -> None:
