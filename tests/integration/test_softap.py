@@ -230,11 +230,17 @@ def test_a_wpa2_network_the_device_cannot_see_is_refused(client: Client, world: 
     sniff_security()); a network its scan does not see is WLAN_SET_CREDENTIALS_CIPHER_REQUIRED (-2)."""
     world.networks.append(AccessPoint("Attic", password="pw-attic-123", hidden=True))
     world.clear_credentials()
-    with pytest.raises(ProbeFailure, match=r"refused it \(r=-2\)$"):
+    with pytest.raises(ProbeFailure, match=r"refused it \(r=-2\): its own scan does not see that network"):
         client.configure_ap("Attic", "pw-attic-123", WICED_WPA2_AES, 6)
     assert world.device.credentials == []
     client.configure_ap("Attic", None, WICED_OPEN, 6)  # an open one is not looked for: stored as asked
     assert world.device.credentials[0].security == SEC_UNSEC
+
+
+def test_client_says_why_a_short_password_was_refused(client: Client, world: World) -> None:
+    with pytest.raises(ProbeFailure, match=r"\(r=-4\): the password's length does not fit") as info:
+        client.configure_ap(HOME_SSID, "short", WICED_WPA2_AES, 6)
+    assert "short" not in str(info.value)  # the password itself is never in the message
 
 
 def test_the_security_is_the_one_the_device_scan_sees(client: Client, world: World) -> None:
@@ -391,7 +397,9 @@ def test_client_reports_refusal_without_the_secret(client: Client, world: World)
     # A key of another size: the client's ciphertext cannot decrypt with it (always; see above).
     world.device.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
     with pytest.raises(
-        ProbeFailure, match=r"^SoftAP configure-ap: the device refused it \(r=-16640\)$"
+        ProbeFailure,
+        match=r"^SoftAP configure-ap: the device refused it \(r=-16640\): the password did not decrypt with "
+        r"the device's key$",
     ) as info:
         client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
     assert HOME_PASSWORD not in str(info.value)
