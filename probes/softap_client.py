@@ -23,7 +23,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from photon_doctor.foundation.jsonfile import parse_json
 from photon_doctor.foundation.redact import redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
-from photon_doctor.probes.softap_data import ScanResult, parse_public_key_blob, parse_scan
+from photon_doctor.probes.softap_data import (
+    ScanResult,
+    parse_public_key_blob,
+    parse_scan,
+    read_unescaped_scan,
+)
 
 #: softap-setup-js defaults (``SoftAP.defaultOptions``): host, ports and an 8 s timeout.
 DEFAULT_URL = "http://192.168.0.1"
@@ -82,7 +87,10 @@ def _decode_reply(command: str, raw: bytes) -> dict[str, Any]:
     try:
         obj = parse_json(raw)  # bounded nesting and numbers (a JsonProblem is a ValueError)
     except ValueError:
-        raise ProbeFailure(f"SoftAP {command}: reply is not valid JSON: {_snippet(raw)}") from None
+        # The device writes scanned SSIDs unescaped: a network named with a quote breaks the JSON.
+        obj = read_unescaped_scan(raw) if command == "scan-ap" else None
+        if obj is None:
+            raise ProbeFailure(f"SoftAP {command}: reply is not valid JSON: {_snippet(raw)}") from None
     if not isinstance(obj, dict):
         raise ProbeFailure(f"SoftAP {command}: reply is not a JSON object: {_snippet(raw)}")
     return obj

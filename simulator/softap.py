@@ -28,7 +28,6 @@ from typing import Any
 from photon_doctor.simulator.access_point import ListeningOnly
 from photon_doctor.simulator.softap_commands import (
     CommandResult,
-    encode_json,
     exit_listening,
     is_listening,
     run_command,
@@ -145,8 +144,7 @@ class _HTTPHandler(BaseHTTPRequestHandler):
                 self._send(404, b"", "text/plain")
             else:
                 # The 200 header goes out before the command runs: an unparsable request gets an empty body.
-                body_out = encode_json(result.body) if result.body is not None else b""
-                self._send(200, body_out, "application/json")
+                self._send(200, result.payload(), "application/json")
                 self._after(result)
 
     def _after(self, result: CommandResult) -> None:
@@ -228,7 +226,7 @@ class _TCPHandler(socketserver.StreamRequestHandler):
         if result is None or result.silent:
             return
         # "\n\n" precedes every command the dispatcher runs, even one whose request does not parse.
-        reply = b"\n\n" + (encode_json(result.body) if result.body is not None else b"")
+        reply = b"\n\n" + result.payload()
         self.wfile.write(reply)
         self.wfile.flush()
         if result.after == "exit_listening":

@@ -73,6 +73,13 @@ class CommandResult:
     body: dict[str, Any] | None
     after: str | None = None
     silent: bool = False  # not even the TCP "\n\n" preamble: a command the dispatcher does not run
+    raw: bytes | None = None  # the exact bytes written instead of ``body`` (``scan-ap``: not escaped)
+
+    def payload(self) -> bytes:
+        """What the device writes after the header: ``raw``, or ``body`` as compact JSON, or nothing."""
+        if self.raw is not None:
+            return self.raw
+        return encode_json(self.body) if self.body is not None else b""
 
 
 def is_listening(world: World) -> bool:
@@ -99,7 +106,8 @@ def run_command(world: World, command: str, body: bytes, *, tcp: bool = False) -
             d = world.device
             return CommandResult({"id": d.device_id.upper(), "c": "1" if d.claimed_flag else "0"})
     if command == "scan-ap":
-        return CommandResult({"scans": scan_entries(world)})
+        entries = scan_entries(world)
+        return CommandResult({"scans": entries}, raw=scan_reply(entries))
     if command == "public-key":
         return CommandResult({"b": public_key_blob(world).hex().upper(), "r": R_OK})
     if command == "configure-ap":
@@ -138,6 +146,17 @@ def scan_entries(world: World) -> list[dict[str, Any]]:
             for ap in world.visible_networks()
             if ap.ssid  # the device skips empty SSIDs
         ]
+
+
+def scan_reply(entries: list[dict[str, Any]]) -> bytes:
+    """``ScanAPCommand::produce_response()``: ``write_json_string()`` puts the SSID between quotes as it is,
+    raw bytes with nothing escaped, so an SSID with ``"`` or ``\\`` makes the reply invalid JSON."""
+    parts = [
+        b'{"ssid":"%s","rssi":%d,"sec":%d,"ch":%d,"mdr":%d}'
+        % (e["ssid"].encode("utf-8")[:32], e["rssi"], e["sec"], e["ch"], e["mdr"])
+        for e in entries
+    ]
+    return b'{"scans":[' + b",".join(parts) + b"]}"
 
 
 def public_key_blob(world: World) -> bytes:

@@ -165,6 +165,21 @@ def test_scan_is_the_devices_own_view(client: Client, world: World) -> None:
     assert (scan["CoffeeShop"].sec, scan["CoffeeShop"].security) == (WICED_OPEN, "open")
 
 
+def test_scan_writes_ssids_unescaped_and_the_client_still_reads_them(
+    client: Client, sim: SoftAPSimulator, world: World
+) -> None:
+    """ScanAPCommand writes each SSID between quotes as it is (softap.cpp write_json_string()), so a quote or a
+    backslash in a neighbour's name makes the reply invalid JSON; the client reads the device's layout."""
+    world.networks.append(AccessPoint('Bob"s \\ Den', password="bob-pass-123", channel=3, rssi=-70))
+    raw = requests.get(sim.url + "/scan-ap", timeout=2).content
+    assert b'{"ssid":"Bob"s \\ Den","rssi":-70,"sec":4194308,"ch":3,"mdr":72200}' in raw
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    scan = {s.ssid: s for s in client.scan()}
+    assert set(scan) == {HOME_SSID, "CoffeeShop", 'Bob"s \\ Den'}
+    assert (scan['Bob"s \\ Den'].rssi, scan['Bob"s \\ Den'].channel) == (-70, 3)
+
+
 def test_public_key_is_the_device_key(client: Client, world: World) -> None:
     key = client.public_key()
     assert key.public_numbers() == world.device.private_key.public_key().public_numbers()
