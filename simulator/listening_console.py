@@ -61,12 +61,14 @@ class ConsoleHooks:
 
     ``write``: bytes to the host. ``discard_input``: drop whatever the host has sent and the console has not
     read yet. ``radio_used``: called when the device scans; returns False if the device has just dropped off
-    the bus (a damaged module), in which case the console stops answering for good.
+    the bus (a damaged module), in which case the console stops answering for good. ``reset``: the device
+    resets, so its USB port leaves the bus and comes back as a new one.
     """
 
     write: Callable[[bytes], None]
     discard_input: Callable[[], None]
     radio_used: Callable[[], bool]
+    reset: Callable[[], None]
 
 
 class ListeningConsole:
@@ -161,9 +163,12 @@ class ListeningConsole:
             self._print(f"system firmware version: {version}\n")
             self._print("\r\n")
         elif c == "L":
+            # SYSTEM_FLAG_STARTUP_LISTEN_MODE, then System.enterSafeMode(): a reset (system_setup.cpp), so the
+            # USB port goes away and a new one comes up with the device in listening mode.
             with w.lock:
                 w.events.append("reset into safe listening mode")
             w.enter_listening()
+            self.hooks.reset()
         elif c == "c" and os_version >= (0, 6, 0):
             with w.lock:
                 claimed = w.device.claimed_flag

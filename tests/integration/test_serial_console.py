@@ -236,12 +236,27 @@ def test_x_exits_listening_and_L_resets_into_safe_listening(
     sim: SerialConsoleSimulator, world: World
 ) -> None:
     assert sim.port is not None
-    raw_exchange(sim.port, b"L", wait=0.05)
+    generation = sim.generation
+    with serial.serial_for_url(sim.port, baudrate=9600) as ser:
+        ser.write(b"L")
     assert wait_for(lambda: "reset into safe listening mode" in world.events)
     assert world.device.mode is Mode.LISTENING
+    # The reset takes the USB port off the bus; a new one comes back (System.enterSafeMode()).
+    assert sim.wait_for_port(2.0, newer_than=generation) is not None
     with client(sim) as con:
         con.exit_listening()
     assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
+
+
+def test_a_port_held_open_across_L_sees_the_device_go(sim: SerialConsoleSimulator, world: World) -> None:
+    assert sim.port is not None
+    with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.05) as ser:
+        ser.write(b"L")
+        deadline = time.monotonic() + 2.0
+        with pytest.raises(serial.SerialException):
+            while time.monotonic() < deadline:
+                ser.read(16)  # EIO once the device has left the bus
+                ser.write(b"v")
 
 
 # --- read_line and the w dialog -------------------------------------------------------------------------
