@@ -2,9 +2,10 @@
 
 Both listen on 127.0.0.1, on ephemeral ports, and run :func:`run_command` over the shared :class:`World`.
 On the wire, HTTP replies are ``200``, ``Content-Type: application/json``, ``Transfer-Encoding: chunked``,
-caching disabled (``Cache-Control: no-cache, no-store, must-revalidate`` and ``Pragma: no-cache``), CORS open
-(``Access-Control-Allow-Origin: *``; the device's exact header is UNCONFIRMED) and ``Connection: close`` (one
-request per connection, like the device's small server). TCP replies are ``"\\n\\n" + JSON``, then the socket
+caching disabled and CORS open with the WICED HTTP server's own header lines (``NO_CACHE_HEADER``,
+``HTTP_HEADER_XHR`` in Device OS ``hal/src/photon/libraries/daemons/HTTP_server/http_server.h``), and
+``Connection: close`` (one request per connection, like the device's small server). The 301 status line has no
+reason phrase (``HTTP_HEADER_301``). TCP replies are ``"\\n\\n" + JSON``, then the socket
 is closed.
 
 The SoftAP exists only while the device is in listening mode. Otherwise nothing listens on either port, as no
@@ -99,6 +100,10 @@ class _HTTPServer(ThreadingHTTPServer):
         """A client that went away mid-reply is normal here; stay quiet instead of printing a traceback."""
 
 
+#: NO_CACHE_HEADER of the WICED HTTP server (http_server.h), with its "Pragma: no-cache".
+_NO_CACHE = "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"
+
+
 class _HTTPHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = _CONN_TIMEOUT
@@ -165,11 +170,15 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
     def _headers(self, status: int, content_type: str, location: str | None = None) -> None:
-        # send_response_only: no Server/Date headers, the device sends neither.
-        self.send_response_only(status)
+        # send_response_only: no Server/Date headers, the device sends neither. WICED's status lines
+        # (http_server.h): "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", and "HTTP/1.1 301" with no reason.
+        if status == 301:
+            self.wfile.write(b"HTTP/1.1 301\r\n")  # before the buffered headers, which end_headers() sends
+        else:
+            self.send_response_only(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, no-store, must-revalidate")
+        self.send_header("Cache-Control", _NO_CACHE)
         self.send_header("Pragma", "no-cache")
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Connection", "close")

@@ -113,7 +113,7 @@ def test_http_reply_is_chunked_json_uncached_with_cors_on_the_wire(sim: SoftAPSi
         b"HTTP/1.1 200 OK\r\n"
         b"Content-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n"
-        b"Cache-Control: no-cache, no-store, must-revalidate\r\n"
+        b"Cache-Control: no-store, no-cache, must-revalidate, post-check=0, pre-check=0\r\n"
         b"Pragma: no-cache\r\n"
         b"Access-Control-Allow-Origin: *\r\n"
         b"Connection: close\r\n"
@@ -121,6 +121,12 @@ def test_http_reply_is_chunked_json_uncached_with_cors_on_the_wire(sim: SoftAPSi
         b'7\r\n{"v":2}\r\n'
         b"0\r\n\r\n"
     )
+
+
+def test_the_301_status_line_has_no_reason_phrase(sim: SoftAPSimulator) -> None:
+    """HTTP_HEADER_301 is "HTTP/1.1 301" (http_server.h); /index answers it (default_page_handler)."""
+    raw = raw_exchange(http_address(sim), b"GET /index HTTP/1.1\r\nHost: 192.168.0.1\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 301\r\n") and b"\r\nLocation: /hello\r\n" in raw
 
 
 def test_unknown_page_is_404(sim: SoftAPSimulator) -> None:
