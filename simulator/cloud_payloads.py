@@ -21,8 +21,8 @@ TINKER_FUNCTIONS = ("digitalread", "digitalwrite", "analogread", "analogwrite")
 
 #: Error bodies. The 401 body is the brief's (reference §4 evidences its two strings, not the whole body).
 INVALID_TOKEN = {"error": "invalid_token", "error_description": "The access token provided is invalid."}
-#: No token at all: the real words (particle-cli v3.9.0 test/e2e/usb.e2e.js, library.e2e.js) with OAuth 2.0's
-#: ``invalid_request`` and its status 400 (RFC 6750 §3.1; the status is UNCONFIRMED).
+#: No token at all: status 400 and the real words (particle-cli v3.9.0 test/e2e/library.e2e.js expects "HTTP error
+#: 400" and them; usb.e2e.js the words for GET /v1/devices), ``invalid_request`` per particle-cli commit b23523c1.
 NO_TOKEN = {"error": "invalid_request", "error_description": "The access token was not found"}
 #: Signal, variable or claim of a device that is offline (the words are this simulator's, UNCONFIRMED).
 NOT_CONNECTED = {"ok": False, "error": "Device is not connected"}

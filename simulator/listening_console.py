@@ -50,9 +50,9 @@ SUCCESS = (
 )
 FAILURE = "Derp. Sorry, we couldn't save the credentials.\r\n\r\n"
 FLASH_TEXT = "Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
-PEM_LINE_MAX = (
-    1024  # UNCONFIRMED: the device's PEM buffer handling; one long line is plenty for the simulator
-)
+#: Longest PEM line taken. The device's read_multiline() has a budget for the whole block instead (4095 bytes for
+#: certificates, 2047 for the key, system_setup.cpp); not modelled: one long line is plenty for the simulator.
+PEM_LINE_MAX = 1024
 
 
 @dataclass(frozen=True)
