@@ -23,7 +23,12 @@ from cryptography.hazmat.primitives.asymmetric import padding, rsa
 from photon_doctor.foundation.jsonfile import parse_json
 from photon_doctor.foundation.redact import redact, register_secret
 from photon_doctor.probes.base import ProbeFailure
-from photon_doctor.probes.softap_data import ScanResult, parse_public_key_blob, parse_scan
+from photon_doctor.probes.softap_data import (
+    ScanResult,
+    parse_public_key_blob,
+    parse_scan,
+    read_unescaped_scan,
+)
 
 #: softap-setup-js defaults (``SoftAP.defaultOptions``): host, ports and an 8 s timeout.
 DEFAULT_URL = "http://192.168.0.1"
@@ -82,18 +87,36 @@ def _decode_reply(command: str, raw: bytes) -> dict[str, Any]:
     try:
         obj = parse_json(raw)  # bounded nesting and numbers (a JsonProblem is a ValueError)
     except ValueError:
-        raise ProbeFailure(f"SoftAP {command}: reply is not valid JSON: {_snippet(raw)}") from None
+        # The device writes scanned SSIDs unescaped: a network named with a quote breaks the JSON.
+        obj = read_unescaped_scan(raw) if command == "scan-ap" else None
+        if obj is None:
+            raise ProbeFailure(f"SoftAP {command}: reply is not valid JSON: {_snippet(raw)}") from None
     if not isinstance(obj, dict):
         raise ProbeFailure(f"SoftAP {command}: reply is not a JSON object: {_snippet(raw)}")
     return obj
 
 
-def _check_r(command: str, reply: dict[str, Any]) -> None:
+#: What ``configure-ap``'s codes mean: the Photon HAL's ``wlan_set_credentials()`` (Device OS
+#: ``hal/inc/wlan_hal.h``, ``hal/src/photon/wlan_hal.cpp``); a password that does not decrypt gives mbedTLS's
+#: RSA error codes (-0x4080 .. -0x4400).
+CONFIGURE_AP_CODES = {
+    -2: "its own scan does not see that network (hidden, 5 GHz only or out of reach); "
+    "the USB serial set-up can give the security by hand",
+    -3: "the network name is empty or longer than 32 bytes",
+    -4: "the password's length does not fit the network's security (WEP 5 to 58, WPA/WPA2 8 to 64 bytes)",
+}
+
+
+def _check_r(command: str, reply: dict[str, Any], meanings: dict[int, str] | None = None) -> None:
     r = reply.get("r")
     if type(r) is not int:
         raise ProbeFailure(f"SoftAP {command}: reply has no result code 'r'")
     if r != 0:
-        raise ProbeFailure(f"SoftAP {command}: the device refused it (r={r})")
+        meaning = (meanings or {}).get(r)
+        if meaning is None and meanings is not None and -0x4400 <= r <= -0x4080:
+            meaning = "the password did not decrypt with the device's key"
+        because = f": {meaning}" if meaning else ""
+        raise ProbeFailure(f"SoftAP {command}: the device refused it (r={r}){because}")
 
 
 class _SoftAPCommands:
@@ -175,7 +198,7 @@ class _SoftAPCommands:
                 )
             key = self._public_key or self.public_key()
             payload["pwd"] = encrypt_password(key, password)
-        _check_r("configure-ap", self._call("configure-ap", payload))
+        _check_r("configure-ap", self._call("configure-ap", payload), CONFIGURE_AP_CODES)
 
     def connect_ap(self, index: int = 0) -> None:
         """Tell the device to leave listening mode and join the configured network. Raises ProbeFailure."""

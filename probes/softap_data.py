@@ -5,6 +5,7 @@ Pure functions, no I/O; the clients in :mod:`photon_doctor.probes.softap_client`
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from typing import Any
 
@@ -111,6 +112,34 @@ def parse_scan(reply: dict[str, Any]) -> list[ScanResult]:
         rssi, sec, ch = (int(v) for v in numbers)  # type: ignore[arg-type]  # checked just above
         results.append(ScanResult(ssid=ssid, rssi=rssi, sec=sec, channel=ch, mdr=int(mdr)))
     return results
+
+
+#: One entry exactly as ``ScanAPCommand`` writes it (Device OS ``hal/src/photon/softap.cpp``), the SSID unescaped.
+_RAW_ENTRY = re.compile(
+    rb'\{"ssid":"(.*?)","rssi":(-?\d+),"sec":(-?\d+),"ch":(-?\d+),"mdr":(-?\d+)\}', re.DOTALL
+)
+_RAW_SCANS = re.compile(rb'\{"scans":\[(.*)\]\}\s*', re.DOTALL)
+
+
+def read_unescaped_scan(raw: bytes) -> dict[str, Any] | None:
+    """Read a ``scan-ap`` reply that is not valid JSON because the device wrote an SSID with ``"`` or ``\\``
+    in it as it is (``write_json_string()`` escapes nothing). Returns ``{"scans": [...]}`` when the whole reply
+    has the device's exact layout, else None."""
+    whole = _RAW_SCANS.fullmatch(raw)
+    if whole is None:
+        return None
+    body, pos = whole.group(1), 0
+    entries: list[dict[str, Any]] = []
+    for match in _RAW_ENTRY.finditer(body):
+        if body[pos : match.start()] != (b"," if entries else b""):
+            return None
+        ssid, *numbers = match.groups()
+        rssi, sec, ch, mdr = (int(n) for n in numbers)
+        entries.append(
+            {"ssid": ssid.decode("utf-8", "replace"), "rssi": rssi, "sec": sec, "ch": ch, "mdr": mdr}
+        )
+        pos = match.end()
+    return {"scans": entries} if pos == len(body) else None
 
 
 def _der_length(raw: bytes) -> int:

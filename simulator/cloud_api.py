@@ -299,7 +299,7 @@ def _claim(world: World, account: Account, body: dict[str, Any]) -> tuple[int, A
         return 400, {"ok": False, "errors": ["A device ID is required (parameter 'id')."]}
     cd = world.cloud.devices.get(device_id)
     if cd is None:
-        return 404, {"ok": False, "errors": ["Device not found."]}
+        return 404, payloads.CLAIM_UNKNOWN
     if cd.owner is not None and cd.owner != account.username:
         if _truthy(body.get("request_transfer")):
             world.events.append(f"transfer of {device_id} requested by {account.username}")

@@ -21,12 +21,16 @@ TINKER_FUNCTIONS = ("digitalread", "digitalwrite", "analogread", "analogwrite")
 
 #: Error bodies. The 401 body is the brief's (reference §4 evidences its two strings, not the whole body).
 INVALID_TOKEN = {"error": "invalid_token", "error_description": "The access token provided is invalid."}
-#: No token at all: the real words (particle-cli v3.9.0 test/e2e/usb.e2e.js, library.e2e.js) with OAuth 2.0's
-#: ``invalid_request`` and its status 400 (RFC 6750 §3.1; the status is UNCONFIRMED).
+#: No token at all: status 400 and the real words (particle-cli v3.9.0 test/e2e/library.e2e.js expects "HTTP error
+#: 400" and them; usb.e2e.js the words for GET /v1/devices), ``invalid_request`` per particle-cli commit b23523c1.
 NO_TOKEN = {"error": "invalid_request", "error_description": "The access token was not found"}
 #: Signal, variable or claim of a device that is offline (the words are this simulator's, UNCONFIRMED).
 NOT_CONNECTED = {"ok": False, "error": "Device is not connected"}
 CLAIM_OFFLINE = {"ok": False, "errors": ["Device is not connected"]}
+#: Claim of an id the cloud has never seen: the real words are "device not found" (particle-cli v3.9.0
+#: test/e2e/cloud.e2e.js "Fails to claim an unknown device" expects "Failed to claim device: device not found",
+#: the message src/cmd/cloud.js formatAPIErrorMessage() takes from the body's ``error`` or single ``errors``).
+CLAIM_UNKNOWN = {"ok": False, "errors": ["device not found"]}
 
 
 def iso8601(timestamp: float | None) -> str | None:
@@ -99,18 +103,31 @@ def variable(cd: CloudDevice, name: str) -> tuple[int, dict[str, Any]]:
     if not cd.online:
         return 404, NOT_CONNECTED
     if name not in cd.variables:
-        return 404, {"ok": False, "error": "Variable not found"}
-    info = {"connected": True, "deviceID": cd.device_id, "last_heard": iso8601(cd.last_heard)}
+        # particle-cli v3.9.0 test/e2e/variable.e2e.js: `particle get <device> NOPE` prints
+        # "Error: Unknown Variable: NOPE", the body's ``error`` (src/cmd/variable.js _getValue()).
+        return 404, {"ok": False, "error": f"Unknown Variable: {name}"}
+    # coreInfo's fields: PAJS 12.0.2 src/types/responses.ts DeviceVariableResponse (plus last_heard).
+    info = {
+        "name": cd.name,
+        "deviceID": cd.device_id,
+        "connected": True,
+        "last_handshake_at": iso8601(cd.last_heard),
+        "last_heard": iso8601(cd.last_heard),
+    }
     return 200, {"cmd": "VarReturn", "name": name, "result": cd.variables[name], "coreInfo": info}
 
 
 def user_info(account: Account, owned: list[CloudDevice]) -> dict[str, Any]:
-    """``GET /v1/user`` (PAJS ``getUserInfo``): the account; fields beyond ``username`` are UNCONFIRMED."""
+    """``GET /v1/user`` (PAJS ``getUserInfo``): the fields of PAJS 12.0.2 ``src/types/responses.ts``
+    ``UserInfo``; the values other than ``username`` and the device counts are this simulator's."""
     return {
         "username": account.username,
-        "subscription_ids": [],
+        "tos": 1,
         "account_info": {"first_name": "", "last_name": "", "business_account": False},
-        "team_invites": [],
+        "mfa": {"enabled": False},
+        "memberships": [],
+        "scim_provisioned": False,
+        "no_password": False,
         "wifi_device_count": len(owned),
         "cellular_device_count": 0,
     }

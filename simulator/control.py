@@ -41,6 +41,10 @@ LATEST_DEVICE_OS = "2.3.1"
 USER_FIRMWARE_ADDRESS = 0x080A0000
 DCT_SIZE = 16 * 1024
 ANTENNA, IP_CONFIG, CLAIM_CODE, CLAIMED = 2976, 1634, 1762, 1825
+#: The DCT ``claimed`` byte of a claimed device is the character "1": ``HAL_IsDeviceClaimed()`` compares it
+#: with '1' and ``HAL_Set_Claim_Code(NULL)`` writes '1' (Device OS hal/src/stm32f2xx/ota_flash_hal_stm32f2xx.cpp,
+#: v1.4.4 to v2.3.1); any other byte (0x00, 0x01, erased 0xFF) is not claimed.
+CLAIMED_YES = ord("1")
 _ANTENNA_BYTE = {"internal": 0, "external": 1, "auto": 3}
 _ANTENNA_NAME = {0: "internal", 1: "external", 3: "auto", 0xFF: "internal"}
 
@@ -92,7 +96,7 @@ class DeviceOps:
         img[IP_CONFIG] = 1 if d.ip_mode == "static" else 0
         code = (d.claim_code or "").encode("ascii", "replace")[:63]
         img[CLAIM_CODE : CLAIM_CODE + len(code)] = code
-        img[CLAIMED] = 1 if d.claimed_flag else 0
+        img[CLAIMED] = CLAIMED_YES if d.claimed_flag else 0
         return img
 
     def dct_write(self, offset: int, data: bytes) -> None:
@@ -113,7 +117,7 @@ class DeviceOps:
                 None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
             )
         if CLAIMED in touched:
-            d.claimed_flag = img[CLAIMED] == 1
+            d.claimed_flag = img[CLAIMED] == CLAIMED_YES
         modelled = {ANTENNA, IP_CONFIG, *range(CLAIM_CODE, CLAIMED + 1)}
         for i in touched:
             if i not in modelled:

@@ -14,13 +14,15 @@ from collections.abc import Callable, Generator
 from dataclasses import dataclass
 
 from photon_doctor.simulator.console_info import diagnostics_text, module_info_text
+from photon_doctor.simulator.wlan_hal import key_error, scan_cipher, to_security
 from photon_doctor.simulator.world import (
     CIPHER_NOT_SET,
     SEC_NOT_SET,
+    SEC_UNSEC,
+    SEC_WPA_ENT,
     StoredCredential,
     World,
     version_tuple,
-    wiced_to_cipher,
     wiced_to_console_security,
 )
 
@@ -48,9 +50,9 @@ SUCCESS = (
 )
 FAILURE = "Derp. Sorry, we couldn't save the credentials.\r\n\r\n"
 FLASH_TEXT = "Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
-PEM_LINE_MAX = (
-    1024  # UNCONFIRMED: the device's PEM buffer handling; one long line is plenty for the simulator
-)
+#: Longest PEM line taken. The device's read_multiline() has a budget for the whole block instead (4095 bytes for
+#: certificates, 2047 for the key, system_setup.cpp); not modelled: one long line is plenty for the simulator.
+PEM_LINE_MAX = 1024
 
 
 @dataclass(frozen=True)
@@ -59,12 +61,14 @@ class ConsoleHooks:
 
     ``write``: bytes to the host. ``discard_input``: drop whatever the host has sent and the console has not
     read yet. ``radio_used``: called when the device scans; returns False if the device has just dropped off
-    the bus (a damaged module), in which case the console stops answering for good.
+    the bus (a damaged module), in which case the console stops answering for good. ``reset``: the device
+    resets, so its USB port leaves the bus and comes back as a new one.
     """
 
     write: Callable[[bytes], None]
     discard_input: Callable[[], None]
     radio_used: Callable[[], bool]
+    reset: Callable[[], None]
 
 
 class ListeningConsole:
@@ -159,9 +163,12 @@ class ListeningConsole:
             self._print(f"system firmware version: {version}\n")
             self._print("\r\n")
         elif c == "L":
+            # SYSTEM_FLAG_STARTUP_LISTEN_MODE, then System.enterSafeMode(): a reset (system_setup.cpp), so the
+            # USB port goes away and a new one comes up with the device in listening mode.
             with w.lock:
                 w.events.append("reset into safe listening mode")
             w.enter_listening()
+            self.hooks.reset()
         elif c == "c" and os_version >= (0, 6, 0):
             with w.lock:
                 claimed = w.device.claimed_flag
@@ -221,7 +228,7 @@ class ListeningConsole:
             # AP the scan reports with this SSID decides security and cipher.
             for ap in self.world.visible_networks():
                 if ap.ssid == ssid:
-                    security, cipher = wiced_to_console_security(ap.security), wiced_to_cipher(ap.security)
+                    security, cipher = wiced_to_console_security(ap.security), scan_cipher(ap.security)
 
         if security == SEC_NOT_SET:
             security = yield from self._read_digit(SECURITY_PROMPT_ENTERPRISE, 0, 5)
@@ -230,11 +237,18 @@ class ListeningConsole:
         if cipher == CIPHER_NOT_SET:
             cipher = yield from self._read_digit(CIPHER_PROMPT, 1, 3)
 
+        # The dry run stores nothing but, when it passes, already marks the serial set-up done
+        # (WLAN_SERIAL_CONFIG_DONE in system_network_wifi.h add_profile()), so listening mode ends after this
+        # dialog whatever the real save says. It runs with the placeholder password "1", which passes for open
+        # and enterprise networks only (the HAL's key length rules).
+        dry_run_passed = security == SEC_UNSEC or security >= SEC_WPA_ENT
         password = ""
         saved = True
         if 0 < security <= 3:
             self._print("Password: ")
-            password = yield from self._read_line(64)
+            # An empty answer leaves the placeholder "1": WiFiAllocatedCredentials.setPassword() ignores "".
+            password = (yield from self._read_line(64)) or "1"
+            saved = key_error(to_security(security, cipher), password.encode("utf-8")) == 0
         elif security >= 4:
             saved, password = yield from self._enterprise_dialog()
 
@@ -244,6 +258,8 @@ class ListeningConsole:
                 saved = False  # a corrupted DCT cannot take the write
         if not saved:
             self._print(FAILURE)
+            if dry_run_passed:
+                self.world.exit_listening()
             return
         self.world.set_credentials(StoredCredential(ssid, password, security, cipher))
         self._print(SUCCESS)
@@ -251,15 +267,16 @@ class ListeningConsole:
         self.world.exit_listening()
 
     def _enterprise_dialog(self) -> Generator[Wait, None, tuple[bool, str]]:
-        """Minimal WPA Enterprise prompts (exact texts). Saving fails without an identity (PEAP) or without a
-        certificate and key (EAP-TLS): a simulator choice, so that empty answers store nothing."""
+        """WPA Enterprise prompts (exact texts). Saving fails without an identity (PEAP) or without a
+        certificate and key (EAP-TLS): ``check_enterprise_credentials()`` in ``hal/src/photon/wlan_hal.cpp``.
+        An empty PEAP password keeps the placeholder "1", which passes that check."""
         eap = yield from self._read_digit(EAP_PROMPT, 0, 1)
         password = ""
         if eap == 0:
             self._print("Username: ")
             username = yield from self._read_line(64)
             self._print("Password: ")
-            password = yield from self._read_line(64)
+            password = (yield from self._read_line(64)) or "1"
             complete = bool(username)
         else:
             self._print("Client certificate in PEM format:\r\n")

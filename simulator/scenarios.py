@@ -127,8 +127,9 @@ def _unusual_ssid(world: World) -> None:
     home.ssid = 'Café & "Bar"'
     world.host_ssid = home.ssid
     # Set up over the SoftAP's TCP protocol as softap-setup-js 4.1.0 sends it: JSON.stringify() escapes the
-    # quotes and the length counts characters, so the "}" is cut off. The device accepts that, stores the SSID
-    # raw, backslashes and all (docs/protocols-softap.md): it then never finds 'Café & \\"Bar\\"'.
+    # quotes and the length counts characters, so the "}" is cut off. The device reads the SSID raw, backslashes
+    # and all, and its own scan for 'Café & \\"Bar\\"' finds nothing: it refuses the network (r = -2,
+    # docs/protocols-softap.md) and, with nothing stored, stays in listening mode.
     world.device.credentials = []
     configure_ap(world, softap_setup_js_body(world, home.ssid, HOME_PASSWORD, home.security, home.channel))
 
@@ -317,7 +318,7 @@ SCENARIOS: tuple[Scenario, ...] = (
     Scenario(
         "unusual-ssid",
         "The network name has an accent, an ampersand and quotes; set up over the "
-        "SoftAP, the device stored its quotes still escaped.",
+        "SoftAP, the device read its quotes still escaped and refused a network it could not see.",
         ("ssid_or_password_characters",),
         _unusual_ssid,
         {"ssid_unusual_chars": True},

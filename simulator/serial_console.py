@@ -102,6 +102,7 @@ class SerialConsoleSimulator:
         self._steps: Steps | None = None
         self._wait: Wait = None
         self._dropping = False
+        self._resetting = False  # the console asked for a reset: offer a new port once it has yielded
         self._noise = random.Random(14400)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -177,6 +178,9 @@ class SerialConsoleSimulator:
                 self._inbuf.extend(data)
             self._check_speed()
             self._drive_console()
+            if self._resetting:
+                self._resetting = False
+                self._hang_up()  # the next _supervise() offers a new port (a new generation)
 
     def _present(self) -> bool:
         with self.world.lock:
@@ -262,14 +266,17 @@ class SerialConsoleSimulator:
             return
         if self._steps is None:
             hooks = ConsoleHooks(
-                write=self._write, discard_input=self._discard_input, radio_used=self._radio_used
+                write=self._write,
+                discard_input=self._discard_input,
+                radio_used=self._radio_used,
+                reset=self._reenumerate,
             )
             console = ListeningConsole(
                 self.world, self._inbuf, hooks, echo=self.faults.echo, scan_seconds=self.faults.scan_seconds
             )
             self._steps = console.run()
             self._wait = next(self._steps)
-        while not self._dropping:
+        while not self._dropping and not self._resetting:
             if self._wait is None and not self._inbuf:
                 return
             if self._wait is not None and time.monotonic() < self._wait:
@@ -280,6 +287,10 @@ class SerialConsoleSimulator:
             if not still:
                 self._reset_console()
                 return
+
+    def _reenumerate(self) -> None:
+        """The device resets: hang up once the console has yielded, then offer a new port."""
+        self._resetting = True
 
     def _radio_used(self) -> bool:
         with self.world.lock:

@@ -2,9 +2,10 @@
 
 Both listen on 127.0.0.1, on ephemeral ports, and run :func:`run_command` over the shared :class:`World`.
 On the wire, HTTP replies are ``200``, ``Content-Type: application/json``, ``Transfer-Encoding: chunked``,
-caching disabled (``Cache-Control: no-cache, no-store, must-revalidate`` and ``Pragma: no-cache``), CORS open
-(``Access-Control-Allow-Origin: *``; the device's exact header is UNCONFIRMED) and ``Connection: close`` (one
-request per connection, like the device's small server). TCP replies are ``"\\n\\n" + JSON``, then the socket
+caching disabled and CORS open with the WICED HTTP server's own header lines (``NO_CACHE_HEADER``,
+``HTTP_HEADER_XHR`` in Device OS ``hal/src/photon/libraries/daemons/HTTP_server/http_server.h``), and
+``Connection: close`` (one request per connection, like the device's small server). The 301 status line has no
+reason phrase (``HTTP_HEADER_301``). TCP replies are ``"\\n\\n" + JSON``, then the socket
 is closed.
 
 The SoftAP exists only while the device is in listening mode. Otherwise nothing listens on either port, as no
@@ -28,7 +29,6 @@ from typing import Any
 from photon_doctor.simulator.access_point import ListeningOnly
 from photon_doctor.simulator.softap_commands import (
     CommandResult,
-    encode_json,
     exit_listening,
     is_listening,
     run_command,
@@ -100,6 +100,10 @@ class _HTTPServer(ThreadingHTTPServer):
         """A client that went away mid-reply is normal here; stay quiet instead of printing a traceback."""
 
 
+#: NO_CACHE_HEADER of the WICED HTTP server (http_server.h), with its "Pragma: no-cache".
+_NO_CACHE = "no-store, no-cache, must-revalidate, post-check=0, pre-check=0"
+
+
 class _HTTPHandler(BaseHTTPRequestHandler):
     protocol_version = "HTTP/1.1"
     timeout = _CONN_TIMEOUT
@@ -145,8 +149,7 @@ class _HTTPHandler(BaseHTTPRequestHandler):
                 self._send(404, b"", "text/plain")
             else:
                 # The 200 header goes out before the command runs: an unparsable request gets an empty body.
-                body_out = encode_json(result.body) if result.body is not None else b""
-                self._send(200, body_out, "application/json")
+                self._send(200, result.payload(), "application/json")
                 self._after(result)
 
     def _after(self, result: CommandResult) -> None:
@@ -167,11 +170,15 @@ class _HTTPHandler(BaseHTTPRequestHandler):
             self.wfile.flush()
 
     def _headers(self, status: int, content_type: str, location: str | None = None) -> None:
-        # send_response_only: no Server/Date headers, the device sends neither.
-        self.send_response_only(status)
+        # send_response_only: no Server/Date headers, the device sends neither. WICED's status lines
+        # (http_server.h): "HTTP/1.1 200 OK", "HTTP/1.1 404 Not Found", and "HTTP/1.1 301" with no reason.
+        if status == 301:
+            self.wfile.write(b"HTTP/1.1 301\r\n")  # before the buffered headers, which end_headers() sends
+        else:
+            self.send_response_only(status)
         self.send_header("Content-Type", content_type)
         self.send_header("Transfer-Encoding", "chunked")
-        self.send_header("Cache-Control", "no-cache, no-store, must-revalidate")
+        self.send_header("Cache-Control", _NO_CACHE)
         self.send_header("Pragma", "no-cache")
         self.send_header("Access-Control-Allow-Origin", "*")
         self.send_header("Connection", "close")
@@ -228,7 +235,7 @@ class _TCPHandler(socketserver.StreamRequestHandler):
         if result is None or result.silent:
             return
         # "\n\n" precedes every command the dispatcher runs, even one whose request does not parse.
-        reply = b"\n\n" + (encode_json(result.body) if result.body is not None else b"")
+        reply = b"\n\n" + result.payload()
         self.wfile.write(reply)
         self.wfile.flush()
         if result.after == "exit_listening":

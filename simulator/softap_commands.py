@@ -11,9 +11,10 @@ Choices where the reference is silent or UNCONFIRMED (also in docs/protocols-sof
 * A request the device cannot parse (not a JSON object, an unknown key, a value of the wrong kind) gets no
   JSON at all, as ``JSONCommand::execute`` skips the response when ``parse_request`` fails
   (:mod:`photon_doctor.simulator.softap_json`).
-* ``configure-ap`` answers ``{"r":-1}`` without an SSID and ``{"r":-2}`` when ``pwd`` is not hex, does not
-  decrypt with the device key or is not UTF-8 (the device's codes there are its RSA error numbers).
-  Enterprise keys are parsed and ignored: the world does not model enterprise joins.
+* ``configure-ap`` answers the HAL's codes (:mod:`photon_doctor.simulator.wlan_hal`): -3 for an SSID that is
+  empty or over 32 bytes, -2 for a WPA/WPA2 network the device's own scan does not see, -4 for a key of the
+  wrong length; a ``pwd`` that does not decrypt gets mbedTLS's bad-padding code. Enterprise keys are parsed
+  and ignored: the world does not model enterprise joins.
 * ``set`` cuts the key to 2 and the value to 63 bytes and answers ``{"r":-1}`` unless the key is ``cc``.
 """
 
@@ -25,7 +26,16 @@ from typing import Any
 
 from cryptography.hazmat.primitives.asymmetric import padding
 from photon_doctor.simulator.softap_json import atoi, parse_request
+from photon_doctor.simulator.wlan_hal import (
+    WLAN_SET_CREDENTIALS_CIPHER_REQUIRED,
+    key_error,
+    needs_sniff,
+    sniff_security,
+    ssid_error,
+    to_security,
+)
 from photon_doctor.simulator.world import (
+    CIPHER_NOT_SET,
     Mode,
     StoredCredential,
     World,
@@ -45,10 +55,12 @@ TCP_ONLY_COMMANDS = frozenset({"ant-internal", "ant-external"})
 
 R_OK = 0
 R_BAD_REQUEST = -1
-R_DECRYPT_FAILED = -2
+#: A ``pwd`` that does not decrypt: ``decrypt_rsa()`` returns ``-abs(err)`` of mbedTLS's
+#: ``mbedtls_rsa_pkcs1_decrypt()``, which for a wrong key or garbage is ``MBEDTLS_ERR_RSA_INVALID_PADDING``
+#: (-0x4100; mbedtls/rsa.h, a submodule of Device OS).
+R_DECRYPT_FAILED = -0x4100
 
-# Device-side truncation when credentials are stored (reference §7: wlan_hal.cpp).
-_MAX_SSID_BYTES = 32
+#: ``add_wiced_wifi_credentials()`` keeps at most 64 bytes of a password (an open network's, say).
 _MAX_PASSWORD_BYTES = 64
 
 
@@ -61,6 +73,13 @@ class CommandResult:
     body: dict[str, Any] | None
     after: str | None = None
     silent: bool = False  # not even the TCP "\n\n" preamble: a command the dispatcher does not run
+    raw: bytes | None = None  # the exact bytes written instead of ``body`` (``scan-ap``: not escaped)
+
+    def payload(self) -> bytes:
+        """What the device writes after the header: ``raw``, or ``body`` as compact JSON, or nothing."""
+        if self.raw is not None:
+            return self.raw
+        return encode_json(self.body) if self.body is not None else b""
 
 
 def is_listening(world: World) -> bool:
@@ -87,7 +106,8 @@ def run_command(world: World, command: str, body: bytes, *, tcp: bool = False) -
             d = world.device
             return CommandResult({"id": d.device_id.upper(), "c": "1" if d.claimed_flag else "0"})
     if command == "scan-ap":
-        return CommandResult({"scans": scan_entries(world)})
+        entries = scan_entries(world)
+        return CommandResult({"scans": entries}, raw=scan_reply(entries))
     if command == "public-key":
         return CommandResult({"b": public_key_blob(world).hex().upper(), "r": R_OK})
     if command == "configure-ap":
@@ -128,6 +148,17 @@ def scan_entries(world: World) -> list[dict[str, Any]]:
         ]
 
 
+def scan_reply(entries: list[dict[str, Any]]) -> bytes:
+    """``ScanAPCommand::produce_response()``: ``write_json_string()`` puts the SSID between quotes as it is,
+    raw bytes with nothing escaped, so an SSID with ``"`` or ``\\`` makes the reply invalid JSON."""
+    parts = [
+        b'{"ssid":"%s","rssi":%d,"sec":%d,"ch":%d,"mdr":%d}'
+        % (e["ssid"].encode("utf-8")[:32], e["rssi"], e["sec"], e["ch"], e["mdr"])
+        for e in entries
+    ]
+    return b'{"scans":[' + b",".join(parts) + b"]}"
+
+
 def public_key_blob(world: World) -> bytes:
     """DCT ``device_public_key`` as the device dumps it: SPKI DER then padding, 294 bytes in all."""
     with world.lock:
@@ -161,34 +192,60 @@ def _truncate_utf8(text: str, limit: int) -> str:
 
 def configure_ap(world: World, body: bytes) -> int | None:
     """Decrypt and store the credentials of a ``configure-ap`` request; return the device's ``r`` code, or
-    None when the request does not parse (the device then sends no JSON at all)."""
+    None when the request does not parse (the device then sends no JSON at all).
+
+    ``ConfigureAPCommand`` (softap.cpp) hands the HAL the security ``toSecurityType(sec)`` and no cipher, so
+    ``wlan_set_credentials()`` checks the SSID (-3), scans for a WPA/WPA2 network and takes its security from
+    the scan (-2 when the scan does not see it) and checks the key length (-4): :mod:`.wlan_hal`.
+    """
     req = parse_request(body, CONFIGURE_KEYS)
     if req is None:
         return None
     ssid = req["ssid"].text if "ssid" in req else ""
-    sec = atoi(req["sec"].text) if "sec" in req else 0
-    if not ssid:
-        return R_BAD_REQUEST  # wlan_set_credentials() refuses an empty SSID
-    password = req["pwd"].text if "pwd" in req else ""
-    if len(password) // 2:  # the device decrypts any pwd of two characters or more
-        try:
-            ciphertext = bytes.fromhex(password)  # accepts both cases, like the device's hex_nibble()
-        except ValueError:
-            return R_DECRYPT_FAILED
-        with world.lock:
-            device_key = world.device.private_key
-        try:
-            password = device_key.decrypt(ciphertext, padding.PKCS1v15()).decode("utf-8")
-        except (ValueError, UnicodeDecodeError):
-            return R_DECRYPT_FAILED
+    security = wiced_to_console_security(atoi(req["sec"].text) if "sec" in req else 0)
+    password: bytes | None = None  # no pwd: the HAL gets no password at all
+    if "pwd" in req and req["pwd"].text:
+        text = req["pwd"].text
+        password = text.encode("utf-8")
+        if len(text) // 2:  # the device decrypts any pwd of two characters or more
+            password = _decrypt(world, text)
+            if password is None:
+                return R_DECRYPT_FAILED
+    error = ssid_error(ssid)
+    if error:
+        return error
+    with world.lock:
+        wiced = to_security(security)
+        if needs_sniff(security, CIPHER_NOT_SET):
+            sniffed = sniff_security(world, ssid)
+            if sniffed is None:
+                return WLAN_SET_CREDENTIALS_CIPHER_REQUIRED
+            wiced = sniffed
+    error = key_error(wiced, password)
+    if error:
+        return error
     cred = StoredCredential(
-        ssid=_truncate_utf8(ssid, _MAX_SSID_BYTES),  # raw: a \" stays a backslash and a quote
-        password=_truncate_utf8(password, _MAX_PASSWORD_BYTES),
-        security=wiced_to_console_security(sec),
-        cipher=wiced_to_cipher(sec),
+        ssid=ssid,  # raw: a \" stays a backslash and a quote
+        password=(password or b"")[:_MAX_PASSWORD_BYTES].decode("utf-8", errors="replace"),
+        security=wiced_to_console_security(wiced),
+        cipher=wiced_to_cipher(wiced),
     )
     world.set_credentials(cred)
     return R_OK
+
+
+def _decrypt(world: World, hex_text: str) -> bytes | None:
+    """``decrypt()``: hex (either case) to bytes, then RSA PKCS#1 v1.5 with the device key; None if it fails."""
+    try:
+        ciphertext = bytes.fromhex(hex_text)
+    except ValueError:
+        return None  # the device's hex_nibble() reads garbage as some bytes, which then fail to decrypt
+    with world.lock:
+        device_key = world.device.private_key
+    try:
+        return device_key.decrypt(ciphertext, padding.PKCS1v15())
+    except ValueError:
+        return None
 
 
 def set_value(world: World, body: bytes) -> int | None:

@@ -536,6 +536,20 @@ def test_the_stand_ins_take_the_real_command_lines(tmp_path: Path) -> None:
         assert sim.state()["antenna"] == "internal" and sim.state()["mode"] == "connected"
 
 
+def test_the_claimed_byte_in_the_dct_is_the_character_1(tmp_path: Path) -> None:
+    """HAL_IsDeviceClaimed() (ota_flash_hal_stm32f2xx.cpp) compares DCT byte 1825 with '1', not with 1."""
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        sim.world.device.claimed_flag = True
+        sim.world.enter_dfu()
+        out = tmp_path / "claimed.bin"
+        read = _standin(tools, "dfu-util", "-d", "2b04:d006", "-a", "1", "-s", "1825:1", "-U", str(out))
+        assert read.returncode == 0 and out.read_bytes() == b"1"
+        one = tmp_path / "one.bin"
+        one.write_bytes(b"\x01")
+        write = _standin(tools, "dfu-util", "-d", "2b04:d006", "-a", "1", "-s", "1825", "-D", str(one))
+        assert write.returncode == 0 and sim.world.device.claimed_flag is False
+
+
 def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
     with SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim, SimulatedTools(sim.world) as tools:
         assert _standin(tools, "particle", "usb", "dfu").returncode == 0 and sim.state()["mode"] == "dfu"

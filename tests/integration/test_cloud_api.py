@@ -279,6 +279,42 @@ def test_user_products_and_variables(sim: CloudApiSimulator, token: str, world: 
     assert foreign.status_code == 403
 
 
+def test_field_names_follow_particle_api_js(sim: CloudApiSimulator, token: str, world: World) -> None:
+    """PAJS 12.0.2 src/types/responses.ts: UserInfo and DeviceVariableResponse.coreInfo."""
+    auth = {"Authorization": f"Bearer {token}"}
+    user = requests.get(f"{sim.url}/v1/user", headers=auth, timeout=2).json()
+    assert set(user) == {
+        "username",
+        "tos",
+        "account_info",
+        "mfa",
+        "memberships",
+        "scim_provisioned",
+        "no_password",
+        "wifi_device_count",
+        "cellular_device_count",
+    }
+    cd = world.cloud.devices[world.device.device_id]
+    cd.variables = {"temp": 21.5}
+    var = requests.get(f"{sim.url}/v1/devices/{cd.device_id}/temp", headers=auth, timeout=2).json()
+    assert {"name", "deviceID", "connected", "last_handshake_at"} <= set(var["coreInfo"])
+    assert var["coreInfo"]["name"] == cd.name and var["coreInfo"]["deviceID"] == cd.device_id
+
+
+def test_the_real_words_for_an_unknown_variable_and_an_unknown_device_to_claim(
+    sim: CloudApiSimulator, token: str, client: CloudClient, world: World
+) -> None:
+    """particle-cli v3.9.0 e2e: "Error: Unknown Variable: NOPE" (variable.e2e.js) and "Failed to claim device:
+    device not found" (cloud.e2e.js), each the body's own words."""
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{sim.url}/v1/devices/{world.device.device_id}/NOPE"
+    assert requests.get(url, headers=auth, timeout=2).json()["error"] == "Unknown Variable: NOPE"
+    unknown = requests.post(f"{sim.url}/v1/devices", json={"id": "1234567890"}, headers=auth, timeout=2)
+    assert unknown.status_code == 404 and unknown.json()["errors"] == ["device not found"]
+    with pytest.raises(NotFound, match="device not found"):
+        client.claim_device("1234567890")
+
+
 # --- auth and failures --------------------------------------------------------------------------------------
 def test_401_body_is_exact(sim: CloudApiSimulator) -> None:
     wrong = {"Authorization": "Bearer wrong-token-123"}

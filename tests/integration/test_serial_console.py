@@ -31,6 +31,9 @@ from photon_doctor.simulator.world import (
     CIPHER_TKIP,
     SEC_WPA,
     SEC_WPA2,
+    WICED_WEP_PSK,
+    WICED_WPA2_AES,
+    WICED_WPA2_MIXED,
     WICED_WPA_TKIP,
     AccessPoint,
     Mode,
@@ -233,12 +236,27 @@ def test_x_exits_listening_and_L_resets_into_safe_listening(
     sim: SerialConsoleSimulator, world: World
 ) -> None:
     assert sim.port is not None
-    raw_exchange(sim.port, b"L", wait=0.05)
+    generation = sim.generation
+    with serial.serial_for_url(sim.port, baudrate=9600) as ser:
+        ser.write(b"L")
     assert wait_for(lambda: "reset into safe listening mode" in world.events)
     assert world.device.mode is Mode.LISTENING
+    # The reset takes the USB port off the bus; a new one comes back (System.enterSafeMode()).
+    assert sim.wait_for_port(2.0, newer_than=generation) is not None
     with client(sim) as con:
         con.exit_listening()
     assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
+
+
+def test_a_port_held_open_across_L_sees_the_device_go(sim: SerialConsoleSimulator, world: World) -> None:
+    assert sim.port is not None
+    with serial.serial_for_url(sim.port, baudrate=9600, timeout=0.05) as ser:
+        ser.write(b"L")
+        deadline = time.monotonic() + 2.0
+        with pytest.raises(serial.SerialException):
+            while time.monotonic() < deadline:
+                ser.read(16)  # EIO once the device has left the bus
+                ser.write(b"v")
 
 
 # --- read_line and the w dialog -------------------------------------------------------------------------
@@ -329,6 +347,9 @@ def test_enterprise_peap_and_failure_without_identity(sim: SerialConsoleSimulato
         failed = con.set_wifi("Campus", "eap-pass")
     assert not failed.saved
     assert failed.prompts == ("ssid", "eap", "username", "password", "outer_identity", "root_ca", "not_saved")
+    # The dry run had passed (enterprise keys are not checked there), so listening mode ends all the same.
+    assert wait_for(lambda: world.device.mode is Mode.CONNECTED)
+    world.enter_listening()
     with client(sim) as con:
         ok = con.set_wifi("Campus", "eap-pass", eap_username="student")
     assert ok.saved and world.device.credentials[0].ssid == "Campus"
@@ -339,6 +360,62 @@ def test_saving_fails_on_a_corrupt_dct(sim: SerialConsoleSimulator, world: World
     with client(sim) as con:
         result = con.set_wifi(HOME_SSID, HOME_PASSWORD)
     assert not result.saved and result.prompts[-1] == "not_saved"
+
+
+@pytest.mark.parametrize(
+    ("network", "password"),
+    [
+        (AccessPoint("Short", password="7-chars", security=WICED_WPA2_AES), "7-chars"),
+        (AccessPoint("Short", password="", security=WICED_WPA2_AES), ""),  # keeps the placeholder "1"
+        (AccessPoint("Short", password="4chr", security=WICED_WEP_PSK), "4chr"),
+        (AccessPoint("Short", password="k" * 59, security=WICED_WEP_PSK), "k" * 59),
+    ],
+)
+def test_a_key_of_the_wrong_length_is_not_saved(
+    sim: SerialConsoleSimulator, world: World, network: AccessPoint, password: str
+) -> None:
+    """wlan_hal.cpp wlan_set_credentials_internal(): WEP 5..58 bytes, WPA/WPA2 8..64, else the save fails;
+    the dry run failed too (placeholder key "1"), so the device stays in listening mode."""
+    world.networks.append(network)
+    world.device.credentials = []
+    with client(sim) as con:
+        result = con.set_wifi("Short", password)
+    assert not result.saved and result.prompts[-1] == "not_saved"
+    assert world.device.credentials == [] and world.device.mode is Mode.LISTENING
+
+
+def test_keys_of_the_shortest_and_longest_length_are_saved(sim: SerialConsoleSimulator, world: World) -> None:
+    world.networks += [
+        AccessPoint("Wep5", password="5char", security=WICED_WEP_PSK),
+        AccessPoint("Psk64", password="p" * 64, security=WICED_WPA2_AES),
+    ]
+    for ssid, password in (("Wep5", "5char"), ("Psk64", "p" * 64)):
+        world.enter_listening()
+        with client(sim) as con:
+            assert con.set_wifi(ssid, password).saved
+    assert [c.ssid for c in world.device.credentials[:2]] == ["Psk64", "Wep5"]
+
+
+def test_an_open_network_that_cannot_be_saved_still_ends_listening(
+    sim: SerialConsoleSimulator, world: World
+) -> None:
+    """The dry run of an open network passes and marks the serial set-up done (system_network_wifi.h), so the
+    device leaves listening mode after "Derp" too."""
+    world.device.dct_corrupt = True
+    with client(sim) as con:
+        result = con.set_wifi("CoffeeShop", None)
+    assert result.prompts[-1] == "not_saved"
+    assert wait_for(lambda: world.device.mode is not Mode.LISTENING)
+
+
+def test_a_mixed_aes_tkip_network_is_taken_as_aes(sim: SerialConsoleSimulator, world: World) -> None:
+    """toCipherType() (wlan_hal.cpp): the AES bit wins; a scan never reports AES+TKIP."""
+    world.networks.append(AccessPoint("Mixed", password="mixed-pass", security=WICED_WPA2_MIXED))
+    with client(sim) as con:
+        result = con.set_wifi("Mixed", "mixed-pass")
+    assert result.found_by_device and result.prompts == ("ssid", "password", "saved")
+    cred = world.device.credentials[0]
+    assert (cred.security, cred.cipher) == (SEC_WPA2, CIPHER_AES)
 
 
 def test_device_stuck_in_another_dialog_times_out(sim: SerialConsoleSimulator) -> None:

@@ -27,6 +27,7 @@ from photon_doctor.simulator.world import (
     SEC_WPA2,
     WICED_OPEN,
     WICED_WPA2_AES,
+    WICED_WPA_AES,
     AccessPoint,
     Mode,
     World,
@@ -112,7 +113,7 @@ def test_http_reply_is_chunked_json_uncached_with_cors_on_the_wire(sim: SoftAPSi
         b"HTTP/1.1 200 OK\r\n"
         b"Content-Type: application/json\r\n"
         b"Transfer-Encoding: chunked\r\n"
-        b"Cache-Control: no-cache, no-store, must-revalidate\r\n"
+        b"Cache-Control: no-store, no-cache, must-revalidate, post-check=0, pre-check=0\r\n"
         b"Pragma: no-cache\r\n"
         b"Access-Control-Allow-Origin: *\r\n"
         b"Connection: close\r\n"
@@ -120,6 +121,12 @@ def test_http_reply_is_chunked_json_uncached_with_cors_on_the_wire(sim: SoftAPSi
         b'7\r\n{"v":2}\r\n'
         b"0\r\n\r\n"
     )
+
+
+def test_the_301_status_line_has_no_reason_phrase(sim: SoftAPSimulator) -> None:
+    """HTTP_HEADER_301 is "HTTP/1.1 301" (http_server.h); /index answers it (default_page_handler)."""
+    raw = raw_exchange(http_address(sim), b"GET /index HTTP/1.1\r\nHost: 192.168.0.1\r\n\r\n")
+    assert raw.startswith(b"HTTP/1.1 301\r\n") and b"\r\nLocation: /hello\r\n" in raw
 
 
 def test_unknown_page_is_404(sim: SoftAPSimulator) -> None:
@@ -162,6 +169,21 @@ def test_scan_is_the_devices_own_view(client: Client, world: World) -> None:
     assert (scan[HOME_SSID].rssi, scan[HOME_SSID].sec, scan[HOME_SSID].channel) == (-64, WICED_WPA2_AES, 6)
     assert (scan[HOME_SSID].security, scan[HOME_SSID].band) == ("wpa2_psk", "2.4GHz")
     assert (scan["CoffeeShop"].sec, scan["CoffeeShop"].security) == (WICED_OPEN, "open")
+
+
+def test_scan_writes_ssids_unescaped_and_the_client_still_reads_them(
+    client: Client, sim: SoftAPSimulator, world: World
+) -> None:
+    """ScanAPCommand writes each SSID between quotes as it is (softap.cpp write_json_string()), so a quote or a
+    backslash in a neighbour's name makes the reply invalid JSON; the client reads the device's layout."""
+    world.networks.append(AccessPoint('Bob"s \\ Den', password="bob-pass-123", channel=3, rssi=-70))
+    raw = requests.get(sim.url + "/scan-ap", timeout=2).content
+    assert b'{"ssid":"Bob"s \\ Den","rssi":-70,"sec":4194308,"ch":3,"mdr":72200}' in raw
+    with pytest.raises(ValueError):
+        json.loads(raw)
+    scan = {s.ssid: s for s in client.scan()}
+    assert set(scan) == {HOME_SSID, "CoffeeShop", 'Bob"s \\ Den'}
+    assert (scan['Bob"s \\ Den'].rssi, scan['Bob"s \\ Den'].channel) == (-70, 3)
 
 
 def test_public_key_is_the_device_key(client: Client, world: World) -> None:
@@ -222,6 +244,49 @@ def test_open_network_sends_no_password(client: Client, world: World) -> None:
     client.connect_ap()
     wait_for_exit_listening(world)
     assert world.device.mode is Mode.CONNECTED
+
+
+def test_a_wpa2_network_the_device_cannot_see_is_refused(client: Client, world: World) -> None:
+    """SoftAP sends no cipher, so for WPA/WPA2 the HAL scans for the SSID (wlan_hal.cpp toSecurity() ->
+    sniff_security()); a network its scan does not see is WLAN_SET_CREDENTIALS_CIPHER_REQUIRED (-2)."""
+    world.networks.append(AccessPoint("Attic", password="pw-attic-123", hidden=True))
+    world.clear_credentials()
+    with pytest.raises(ProbeFailure, match=r"refused it \(r=-2\): its own scan does not see that network"):
+        client.configure_ap("Attic", "pw-attic-123", WICED_WPA2_AES, 6)
+    assert world.device.credentials == []
+    client.configure_ap("Attic", None, WICED_OPEN, 6)  # an open one is not looked for: stored as asked
+    assert world.device.credentials[0].security == SEC_UNSEC
+
+
+def test_client_says_why_a_short_password_was_refused(client: Client, world: World) -> None:
+    with pytest.raises(ProbeFailure, match=r"\(r=-4\): the password's length does not fit") as info:
+        client.configure_ap(HOME_SSID, "short", WICED_WPA2_AES, 6)
+    assert "short" not in str(info.value)  # the password itself is never in the message
+
+
+def test_the_security_is_the_one_the_device_scan_sees(client: Client, world: World) -> None:
+    """The stored security comes from the device's scan, not from the ``sec`` sent (WPA asked, WPA2 seen)."""
+    world.clear_credentials()
+    client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA_AES, 6)
+    cred = world.device.credentials[0]
+    assert (cred.security, cred.cipher) == (SEC_WPA2, CIPHER_AES)
+
+
+@pytest.mark.parametrize(
+    ("ssid", "password", "r"),
+    [
+        (HOME_SSID, "7-chars", -4),  # WPA2 passphrase under 8 bytes: WLAN_INVALID_KEY_LENGTH
+        (HOME_SSID, "p" * 65, -4),  # over 64 bytes
+        ("S" * 33, HOME_PASSWORD, -3),  # SSID over 32 bytes: WLAN_INVALID_SSID_LENGTH, not cut short
+    ],
+)
+def test_lengths_the_hal_refuses(
+    sim: SoftAPSimulator, world: World, ssid: str, password: str, r: int
+) -> None:
+    world.clear_credentials()
+    body = softap_setup_js_body(world, ssid, password, WICED_WPA2_AES, 6)
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":%d}' % r
+    assert world.device.credentials == []
 
 
 def test_non_ascii_ssid_and_password_survive(client: Client, world: World) -> None:
@@ -326,14 +391,14 @@ def test_set_truncates_key_and_value_and_accepts(sim: SoftAPSimulator, world: Wo
 @pytest.mark.parametrize(
     ("path", "body", "r"),
     [
-        ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -1),  # no ssid
-        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"zz"}', -2),  # not hex
+        ("/configure-ap", b'{"idx":0,"sec":4194308,"ch":6}', -3),  # no ssid: WLAN_INVALID_SSID_LENGTH
+        ("/configure-ap", b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"zz"}', -0x4100),  # not hex
         (
             "/configure-ap",
             # 64 bytes for a 128-byte key: refused for certain (a full-size wrong ciphertext can pass
             # OpenSSL's implicit rejection as random bytes, so it would not be a reliable example).
             b'{"idx":0,"ssid":"HomeNet","sec":4194308,"ch":6,"pwd":"' + b"ab" * 64 + b'"}',
-            -2,
+            -0x4100,  # MBEDTLS_ERR_RSA_INVALID_PADDING
         ),
         ("/set", b'{"k":"xx","v":"1"}', -1),
         ("/set", b'{"k":"cc","v":""}', -1),
@@ -352,7 +417,11 @@ def test_client_reports_refusal_without_the_secret(client: Client, world: World)
     client.public_key()
     # A key of another size: the client's ciphertext cannot decrypt with it (always; see above).
     world.device.private_key = rsa.generate_private_key(public_exponent=65537, key_size=2048)
-    with pytest.raises(ProbeFailure, match=r"^SoftAP configure-ap: the device refused it \(r=-2\)$") as info:
+    with pytest.raises(
+        ProbeFailure,
+        match=r"^SoftAP configure-ap: the device refused it \(r=-16640\): the password did not decrypt with "
+        r"the device's key$",
+    ) as info:
         client.configure_ap(HOME_SSID, HOME_PASSWORD, WICED_WPA2_AES, 6)
     assert HOME_PASSWORD not in str(info.value)
 
@@ -650,16 +719,17 @@ def test_probe_against_a_device_with_a_bad_id(scripted: tuple[str, dict[str, byt
     assert report.unavailable[0].reason.startswith("SoftAP device-id: 'id' is not 24 hex digits")
 
 
-def test_the_unusual_ssid_scenario_is_stored_as_softap_setup_js_leaves_it(
+def test_the_unusual_ssid_scenario_is_refused_as_softap_setup_js_sends_it(
     sim: SoftAPSimulator, world: World
 ) -> None:
-    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP."""
+    """What softap-setup-js 4.1.0 sends for 'Café & "Bar"', read by the simulated device over TCP: the SSID
+    stays escaped, so the device's own scan for it (WPA2, no cipher sent) finds nothing: r = -2."""
     world.clear_credentials()
+    world.networks[0].ssid = 'Café & "Bar"'
     body = softap_setup_js_body(world, 'Café & "Bar"', HOME_PASSWORD, WICED_WPA2_AES, 6)
     assert body.endswith(b'"')  # the closing brace is past the declared length
-    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
-    cred = world.device.credentials[0]
-    assert (cred.ssid, cred.password) == ('Café & \\"Bar\\"', HOME_PASSWORD)
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":-2}'
+    assert world.device.credentials == []
 
 
 def test_probe_waits_for_the_access_point_to_come_up(sim: SoftAPSimulator, world: World) -> None:

@@ -15,7 +15,7 @@ from photon_doctor.probes.softap import (
     wiced_to_network_security,
 )
 from photon_doctor.probes.softap_client import encode_body
-from photon_doctor.probes.softap_data import parse_scan
+from photon_doctor.probes.softap_data import parse_scan, read_unescaped_scan
 
 
 @pytest.fixture(scope="module")
@@ -120,3 +120,21 @@ def test_parse_scan_ok_without_mdr() -> None:
         "5GHz",
         "wpa2_psk",
     )
+
+
+def test_an_unescaped_scan_is_read_in_the_devices_exact_layout_only() -> None:
+    raw = b'{"scans":[{"ssid":"a"b","rssi":-5,"sec":0,"ch":1,"mdr":1},{"ssid":"c\\","rssi":-6,"sec":-1,"ch":2,"mdr":0}]}'
+    assert read_unescaped_scan(raw) == {
+        "scans": [
+            {"ssid": 'a"b', "rssi": -5, "sec": 0, "ch": 1, "mdr": 1},
+            {"ssid": "c\\", "rssi": -6, "sec": -1, "ch": 2, "mdr": 0},
+        ]
+    }
+    assert read_unescaped_scan(b'{"scans":[]}') == {"scans": []}
+    for bad in (
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1}x]}',  # stray byte between entries
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1}]}',  # a field missing
+        b'{"scans":[',  # cut off
+        b"<html>",
+    ):
+        assert read_unescaped_scan(bad) is None
