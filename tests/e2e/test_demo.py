@@ -13,10 +13,10 @@ from photon_doctor.simulator.scenarios import SCENARIOS
 
 from tests.conftest import run_in_process as run_cli
 
-#: Scenarios whose true cause the knowledge base ranks second, for the knowledge base's owner to weigh.
-#: unusual-ssid: the SoftAP refuses the escaped SSID (r = -2, as Device OS does), so the device blinks dark blue
-#: with nothing stored and the LED rules favour wrong or missing credentials (docs/protocols-softap.md).
-RANKED_SECOND = {"unusual-ssid"}
+#: Scenarios whose true cause the knowledge base ranks second, for the knowledge base's owner to weigh (none
+#: since the calibrated ratios: unusual-ssid, where the SoftAP refuses the escaped SSID and the device blinks dark
+#: blue with nothing stored, ranks the unusual characters first again, 40 % vs 35 % for the credentials).
+RANKED_SECOND: set[str] = set()
 
 
 @pytest.mark.parametrize("scenario", SCENARIOS, ids=lambda s: s.name)

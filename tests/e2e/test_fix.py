@@ -195,16 +195,20 @@ def test_the_session_keeps_the_actions_and_the_outcome(capsys: pytest.CaptureFix
 
 
 def test_a_failed_fix_joins_the_evidence_in_the_session(capsys: pytest.CaptureFixture[str]) -> None:
-    # The dented unit: the plan's cheap automated steps come first and fail (issue 8's plan puts the router's
-    # security change, a manual step, first for wep-mixed-security, which this test used before).
-    code, out, _ = cli(
-        capsys, "demo", "--scenario", "thread-second-poster", "--fix", "--yes", "--no-input", "--json"
-    )
+    # key-mismatch with --yes alone: new keys (it erases the old ones) is not consented, so the next automated
+    # steps run, do not help, and become evidence (the plan for every scenario now starts with its own fix).
+    code, out, _ = cli(capsys, "demo", "--scenario", "key-mismatch", "--fix", "--yes", "--no-input", "--json")
     data = json.loads(out)
-    tried = next(o for o in data["observations"] if o["id"] == "fixes_tried_failed")
     assert code == ExitCode.NOT_VERIFIED
-    first = data["outcome"]["actions"][0]["fix"]
-    assert first in tried["value"] and tried["provenance"]["source"] == "executor"
+    tried = next(o for o in data["observations"] if o["id"] == "fixes_tried_failed")
+    failed = [
+        a["fix"] for a in data["outcome"]["actions"] if a["result"] == "done" and not a["verified_connected"]
+    ]
+    assert failed and set(failed) <= set(tried["value"]) and tried["provenance"]["source"] == "executor"
+    assert (
+        data["outcome"]["actions"][0]["fix"] == "reset_keys"
+        and data["outcome"]["actions"][0]["result"] == "skipped"
+    )
 
 
 def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) -> None:

@@ -342,13 +342,15 @@ def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(
 
 # --- verification and re-planning ----------------------------------------------------------------------------
 def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeBase, tmp_path: Path) -> None:
-    # The dented unit: its first automated step fails (issue 8's plan puts the router's security change, a manual
-    # step, first for wep-mixed-security, which this test used before).
-    with bench(kb, "thread-second-poster", tmp_path) as b:
+    # key-mismatch with --yes alone: new keys (it erases the old ones) is not consented; the next automated step
+    # runs, does not help, and the core re-plans without it.
+    with bench(kb, "key-mismatch", tmp_path) as b:
         session = b.run(kb, owner(), YES)
-    first, second = session.outcome.actions[:2]
-    assert (first.result, first.verified_connected) == (Result.DONE, False)
-    assert second.fix != first.fix
+    actions = session.outcome.actions
+    assert actions[0].fix == "reset_keys" and actions[0].result is Result.SKIPPED
+    i, first = next((i, a) for i, a in enumerate(actions) if a.result is Result.DONE)
+    assert first.verified_connected is False and len(actions) > i + 1
+    assert actions[i + 1].fix != first.fix
     tried = session.observations["fixes_tried_failed"]
     assert first.fix in tried.value and tried.provenance.source == "executor"
     assert session.diagnosis.step(first.fix) is None  # out of the new plan
