@@ -22,14 +22,6 @@ from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.knowledge.model import KnowledgeBase
 
 
-def _value_text(v: Any) -> str:
-    if isinstance(v, bool):
-        return "yes" if v else "no"
-    if isinstance(v, tuple):
-        return ", ".join(v) if v else "none"
-    return str(v)
-
-
 def _obs_dict(o: Observation) -> dict[str, Any]:
     return {
         "id": o.id,
