@@ -253,7 +253,10 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
             f"chance it solves the problem if the earlier steps did not; about {fix.cost:g} min."
         )
     lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
-    addressed = [a for a in w["addresses"] if a["probability"] > 0 or verbose]
+    # The likeliest cause first: that is the one the step is taken for.
+    addressed = sorted(
+        (a for a in w["addresses"] if a["probability"] > 0 or verbose), key=lambda a: -float(a["probability"])
+    )
     if addressed:
         lines.append("  It is for:")
         for a in addressed:

@@ -18,6 +18,7 @@ from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.simulator.world import wep_key_as_stored, wep_router_key
 
+from photon_doctor.plain import why_fix_text
 from tests.conftest import KB_MINI
 
 ENTRY = """
@@ -134,3 +135,13 @@ def test_a_wep_key_is_given_in_the_form_the_device_takes(typed: str, device_form
 def test_a_wep_key_of_no_valid_length_is_refused_in_words(typed: str) -> None:
     with pytest.raises(ActionFailed, match="5 or 13 characters"):
         wep_key_for_device(typed)
+
+
+def test_why_in_words_names_the_likeliest_cause_first_and_the_situation(kb: KnowledgeBase) -> None:
+    d = diagnose(kb, _obs(led_pattern="blinking_green", network_security="wep"))
+    text = why_fix_text(kb, d, why_fix(kb, d, "set_wifi_credentials"))
+    security = kb.causes["unsupported_security"].title
+    credentials = kb.causes["wifi_credentials_wrong"].title
+    assert d.cause("unsupported_security").probability > d.cause("wifi_credentials_wrong").probability
+    assert text.index(security) < text.index(credentials)
+    assert "Here: On a WEP network" in text and "unsupported_security" not in text
