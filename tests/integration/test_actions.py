@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import io
+import json
 import subprocess
 import sys
 import time
@@ -19,6 +20,7 @@ from unittest import mock
 import pytest
 from photon_doctor.actions.executor import ERASE_FLAG, Executor, FixSession, Policy, needs_flag
 from photon_doctor.actions.fix_device import flash_reset_settings
+from photon_doctor.actions.fix_network import wep_key_for_device
 from photon_doctor.actions.person import ScriptedSecrets, SilentPerson
 from photon_doctor.actions.records import Consent, Result
 from photon_doctor.actions.rig import Rig, Workbench
@@ -33,7 +35,7 @@ from photon_doctor.simulator.cloud_api import Fault
 from photon_doctor.simulator.control import SimulatedTools
 from photon_doctor.simulator.factory import ACCOUNT, HOME_PASSWORD, account_token
 from photon_doctor.simulator.photon import SimulatedPhoton
-from photon_doctor.simulator.scenarios import get_scenario
+from photon_doctor.simulator.scenarios import WEP_KEY, get_scenario
 from photon_doctor.simulator.standin import simulated_binary
 
 from photon_doctor.answers import observations_from_mapping
@@ -416,6 +418,24 @@ def test_wifi_over_the_softap_when_there_is_no_serial_port(kb: KnowledgeBase, tm
     )
     assert HOME_PASSWORD not in commands + action.message
     assert state["mode"] == "connected"
+
+
+@pytest.mark.parametrize("route", ["serial", "softap"])
+def test_a_wep_key_typed_as_text_is_sent_in_the_hex_form_the_device_takes(
+    kb: KnowledgeBase, tmp_path: Path, route: str
+) -> None:
+    # wep-key-as-text: the router's WEP key was typed as text and stored garbled (Device OS hex-decodes it).
+    with bench(kb, "wep-key-as-text", tmp_path) as b:
+        if route == "softap":
+            b.rig.serial_port, b.rig.locate_port = None, None
+            b.sim.world.enter_listening()
+        session = b.run(kb, ScriptedSecrets(silent(), {"wifi_password": WEP_KEY}), YES)
+        state = b.sim.state()
+    action = session.outcome.actions[0]
+    assert action.fix == "set_wifi_credentials" and action.verified_connected, action.message
+    assert state["mode"] == "connected"
+    shown = " ".join(action.commands) + action.message + json.dumps(session.outcome.to_json(), default=str)
+    assert WEP_KEY not in shown and wep_key_for_device(WEP_KEY) not in shown  # neither form of the key
 
 
 @pytest.mark.parametrize("password", ["x" * 120, "caf\udcc3 horse battery"])
