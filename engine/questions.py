@@ -17,7 +17,7 @@ Two question shapes come from the knowledge rather than from one observation:
 
 * **LED colour first, then pattern**: when the LED pattern is the best question and its colour is not known,
   ``led_colour`` is asked first; the pattern question then offers only that colour's patterns
-  (:func:`question_def`).
+  (:func:`question_def`) and comes right after it, while the owner is looking at the LED.
 * **Checklists** (``checklist:<id>``, knowledge/data/checklists.toml): "tick all that apply" over facts an owner
   knows at once (what changed just before it stopped, what is special about the firmware or network, what they
   already found out). A ticked item is an answer, an unticked one no answer. Its value is the sum, over its items,
@@ -388,6 +388,12 @@ def next_question(
     if not ranked or ranked[0].saving < 0:
         return None
     best = ranked[0]
+    if LED_COLOUR in observations and LED_PATTERN not in observations:
+        # The colour was just given: the owner is looking at the LED now, so its pattern comes next (among the
+        # colour's few patterns) whenever it is worth asking at all, before any other question.
+        pattern = next((q for q in ranked if q.obs == LED_PATTERN and q.saving >= 0), None)
+        if pattern is not None:
+            return pattern
     if (
         best.obs == LED_PATTERN
         and LED_COLOUR in kb.observations

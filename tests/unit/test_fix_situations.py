@@ -1,5 +1,6 @@
 """A fix's chance of resolving a cause may depend on the situation (``[[fix.resolves_when]]``): loading it, the
-engine using it for the plan and for failed fixes, and WHY saying so. The WEP key form behind the shipped entry."""
+engine using it for the plan and for failed fixes, and WHY saying so. The WEP key form behind the shipped entry.
+And the interview's own situation: the LED pattern right after its colour."""
 
 from __future__ import annotations
 
@@ -11,6 +12,7 @@ from photon_doctor.actions.errors import ActionFailed
 from photon_doctor.actions.fix_network import wep_key_for_device
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.explain import why_fix
+from photon_doctor.engine.questions import next_question
 from photon_doctor.foundation.errors import KnowledgeError
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
@@ -145,3 +147,11 @@ def test_why_in_words_names_the_likeliest_cause_first_and_the_situation(kb: Know
     assert d.cause("unsupported_security").probability > d.cause("wifi_credentials_wrong").probability
     assert text.index(security) < text.index(credentials)
     assert "Here: On a WEP network" in text and "unsupported_security" not in text
+
+
+@pytest.mark.parametrize("colour", ["green", "cyan", "white", "red"])
+def test_the_led_pattern_comes_right_after_its_colour(kb: KnowledgeBase, colour: str) -> None:
+    # The owner is looking at the LED when they give its colour: the pattern (among that colour's few) is next.
+    seen = _obs(led_colour=colour)
+    q = next_question(kb, seen, diagnose(kb, seen))
+    assert q is not None and q.obs == "led_pattern"
