@@ -377,6 +377,23 @@ def _rules(
     result = []
     for i, table in enumerate(_tables(path, doc, "rule")):
         item = _Item(path, table, i, "rule")
+        # One finding may bear on several causes alike: `causes = [...]` stands for one rule per cause, each with
+        # the id "<id>.<cause>" and the same conditions, strength, rationale and source.
+        if "causes" in table:
+            if "cause" in table:
+                raise item.fail("causes", "give either cause or causes, not both")
+            listed = table["causes"]
+            if not isinstance(listed, list) or not listed or not all(isinstance(c, str) for c in listed):
+                raise item.fail("causes", f"must be a non-empty list of cause ids, found {listed!r}")
+            if len(set(listed)) != len(listed):
+                raise item.fail("causes", "lists a cause twice")
+            if "refines" in table:
+                raise item.fail("refines", "a rule for several causes cannot refine one rule")
+            for cause in listed:
+                one = {k: v for k, v in table.items() if k != "causes"}
+                one.update(id=f"{item.id}.{cause}", cause=cause)
+                result.extend(_rules(path, {"rule": [one]}, observations, causes, fixes))
+            continue
         cause = item.text("cause")
         if cause not in causes:
             raise item.fail("cause", f"unknown cause {cause!r}")

@@ -100,6 +100,38 @@ def test_refines_must_name_another_rule_for_the_same_cause(kb_dir: Path, target:
     assert "refines" in err.value.message and target in err.value.message
 
 
+def test_a_rule_for_several_causes_is_one_rule_per_cause(kb_dir: Path) -> None:
+    with (kb_dir / "rules.toml").open("a") as fh:
+        fh.write(
+            '\n[[rule]]\nid = "dark"\ncauses = ["weak_signal", "physical_damage"]\nlr = 0.3\n'
+            'when = [{ obs = "led_pattern", is = "blinking_green" }]\nrationale = "r"\nsource = "s"\n'
+        )
+    kb = load_knowledge(kb_dir)
+    one, two = kb.rule("dark.weak_signal"), kb.rule("dark.physical_damage")
+    assert (one.cause, two.cause) == ("weak_signal", "physical_damage")
+    assert one.lr == two.lr == 0.3 and one.conditions == two.conditions and one.rationale == "r"
+
+
+@pytest.mark.parametrize(
+    ("causes", "field", "words"),
+    [
+        ('["weak_signal", "gremlins"]', "cause", "gremlins"),
+        ("[]", "causes", "non-empty"),
+        ('["weak_signal", "weak_signal"]', "causes", "twice"),
+        ('"weak_signal"', "causes", "list"),
+    ],
+)
+def test_a_bad_list_of_causes_is_named(kb_dir: Path, causes: str, field: str, words: str) -> None:
+    with (kb_dir / "rules.toml").open("a") as fh:
+        fh.write(
+            f'\n[[rule]]\nid = "dark"\ncauses = {causes}\nlr = 0.3\n'
+            'when = [{ obs = "led_pattern", is = "blinking_green" }]\nrationale = "r"\nsource = "s"\n'
+        )
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "dark" in err.value.message and field in err.value.message and words in err.value.message
+
+
 def test_not_toml(kb_dir: Path) -> None:
     (kb_dir / "causes.toml").write_text("schema_version = 1\n[[cause]\nid=")
     with pytest.raises(KnowledgeError, match="causes.toml.*not valid TOML"):
