@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from photon_doctor.engine.diagnosis import Diagnosis, tried_fixes
+from photon_doctor.engine.diagnosis import Diagnosis, situation, tried_fixes
 from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
 from photon_doctor.foundation.evidence import Observation, ObsValue
@@ -89,6 +89,7 @@ def check_first(
             scored.append(qv)
     scored.sort(key=lambda q: (-q.gain_per_minute, q.obs))
     exclude = set(tried_fixes(observations))
+    now = situation(observations)
     best: CheckStep | None = None
     for qv in scored[:CANDIDATES]:
         cost = kb.observations[qv.obs].cost
@@ -96,7 +97,8 @@ def check_first(
         outcomes = []
         total = sum(o.probability for o in qv.outcomes) or 1.0
         for o in qv.outcomes:
-            plan, ecr, _ = plan_fixes(kb, o.posterior, exclude, diagnosis.resolves or None)
+            # The plan after this answer, with each fix's chance in the situation the answer makes.
+            plan, ecr, _ = plan_fixes(kb, o.posterior, exclude, kb.resolves_given({**now, qv.obs: o.value}))
             p = o.probability / total
             eco += p * ecr
             outcomes.append((o.value, p, plan[0].fix if plan else None))
