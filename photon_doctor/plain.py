@@ -362,7 +362,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         n = int(text)
         if 1 <= n <= len(d.plan):
             return Target(TargetKind.FIX, d.plan[n - 1].fix)
-        raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
+        raise NoSuchTarget(f"there is no step {n} in the plan (it has {counted(len(d.plan), 'step')})")
     if re.fullmatch(r"[-+]?\d*[.,]?\d+", text):  # -1 or 2.5 is no step, and no title's digits either
         raise NoSuchTarget(f"there is no step {text} in the plan: give a number from 1 to {len(d.plan)}")
     pools: list[tuple[TargetKind, Mapping[str, str]]] = [
