@@ -58,16 +58,11 @@ def host_config(options: DiagnoseOptions) -> Any:
     return HostNetworkConfig(**changes)
 
 
-def real_targets(options: DiagnoseOptions) -> AutoTargets:
-    """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+def check_flags(options: DiagnoseOptions) -> None:
+    """Raise :class:`UsageError` for a probe option with a bad value (``--probe-timeout``, ``--api-url``,
+    ``--cloud-endpoint``), whether or not this run probes: a bad flag is never silently ignored."""
     from photon_doctor.foundation.errors import UsageError
-    from photon_doctor.probes.cloud import CloudProbe
     from photon_doctor.probes.cloud_client import CloudError, check_api_url
-    from photon_doctor.probes.host_network import HostNetworkProbe
-    from photon_doctor.probes.serial_console import SerialProbe
-    from photon_doctor.probes.softap import SoftAPProbe
-    from photon_doctor.probes.token import TokenNotFound, discover_token
-    from photon_doctor.probes.usb import UsbProbe
 
     if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
         raise UsageError(
@@ -79,6 +74,19 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
             check_api_url(options.api_url)
         except CloudError as exc:
             raise UsageError(f"--api-url: {exc.message}") from None
+    host_config(options)
+
+
+def real_targets(options: DiagnoseOptions) -> AutoTargets:
+    """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+    from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.host_network import HostNetworkProbe
+    from photon_doctor.probes.serial_console import SerialProbe
+    from photon_doctor.probes.softap import SoftAPProbe
+    from photon_doctor.probes.token import TokenNotFound, discover_token
+    from photon_doctor.probes.usb import UsbProbe
+
+    check_flags(options)
     token = api_url = None
     extra: dict[str, Any] = {"enter_listening": False}
     try:
