@@ -368,11 +368,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------------------------ HTML
 def _h(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped text; a percentage keeps its sign on its line ("about 65 %" never wraps before the "%")."""
+    return html.escape(str(text), quote=True).replace(" %", "&nbsp;%")
 
 
-def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None = None) -> str:
-    """A table that stacks into labelled blocks on a narrow screen (class ``stack``)."""
+def _html_table(
+    head: list[str], rows: list[list[str]], widths: list[str] | None = None, name: str | None = None
+) -> str:
+    """A table that stacks into labelled blocks on a narrow screen (class ``stack``, and ``name`` if given)."""
     cols = "".join(f"<col style='width:{w}'>" for w in widths) if widths else ""
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join(
@@ -380,7 +383,8 @@ def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None
         for r in rows
     )
     return (
-        f"<table class='stack'>{f'<colgroup>{cols}</colgroup>' if cols else ''}<thead><tr>{th}</tr></thead>"
+        f"<table class='stack{f' {name}' if name else ''}'>{f'<colgroup>{cols}</colgroup>' if cols else ''}"
+        f"<thead><tr>{th}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
 
@@ -518,7 +522,8 @@ def to_html(report: Mapping[str, Any]) -> str:
             _html_table(
                 ["#", "What to do", "Chance", "Minutes", "Risk", "How"],
                 rows,
-                ["2.5rem", "auto", "6.5rem", "5rem", "8rem", "8rem"],
+                ["2.5rem", "auto", "7rem", "6rem", "8rem", "9.5rem"],
+                "plan",
             )
         )
     else:

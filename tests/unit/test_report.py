@@ -440,6 +440,16 @@ def test_html_is_one_self_contained_escaped_page(kb: KnowledgeBase) -> None:
     assert f"photon-doctor {__version__}" in page
 
 
+def test_html_keeps_each_percentage_on_one_line(kb: KnowledgeBase) -> None:
+    """QA: on a phone, "very unlikely, under 5" ended a line and "%" began the next: a no-break space joins them
+    (the Markdown keeps its plain space)."""
+    report = build_report(kb, session(), generated_at=WHEN)
+    page = to_html(report)
+    assert "&nbsp;%" in page
+    assert not re.findall(r"\d %", page)
+    assert re.search(r"\d %", to_markdown(report))
+
+
 # ------------------------------------------------------------------------------------------------ formats, files
 @pytest.mark.parametrize(
     ("fmt", "output", "expected"),
