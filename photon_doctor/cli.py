@@ -344,8 +344,7 @@ def fleet(
         "(for an export taken earlier; default: now).",
     ),
 ) -> None:
-    """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
-    across the fleet with the devices behind each, and the devices that need a person on site."""
+    """Diagnose every device of an account or product: who is offline, the likely causes, who needs a visit."""
     from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
     from photon_doctor.fleet_records import RecordError, parse_time
 

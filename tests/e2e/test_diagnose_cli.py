@@ -251,3 +251,13 @@ def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
     assert values["fixes_tried_failed"] == ["contact_support_replace", "improve_signal"]
     assert not any(i.startswith("tried:") for i in values)  # every observation keeps a knowledge-base id
     assert "flash_tinker_usb" in [s["fix"] for s in data["plan"]]  # answered "no": still planned
+
+
+def test_the_command_list_gives_each_command_one_line_on_a_wide_terminal() -> None:
+    """QA: `photon-doctor -h` broke fleet's description after "likely causes" (a line break in its docstring),
+    even on a terminal wide enough for the whole sentence."""
+    r = run_cli("-h", env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
+    assert r.returncode == 0, r.stderr
+    panel = r.stdout[r.stdout.index("Commands") :]
+    rows = [line.strip("│ ").rstrip() for line in panel.splitlines()[1:] if line.startswith("│")]
+    assert rows and all(re.match(r"[a-z]+ {2,}\S", row) for row in rows), rows
