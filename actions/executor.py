@@ -42,7 +42,16 @@ from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import FixDef, KnowledgeBase
 
-from photon_doctor.plain import SMALL, counted, likelihood, percent, risk_sentence, tag, why_fix_text
+from photon_doctor.plain import (
+    SMALL,
+    counted,
+    in_sentence,
+    likelihood,
+    percent,
+    risk_sentence,
+    tag,
+    why_fix_text,
+)
 
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
@@ -171,8 +180,7 @@ class Executor:
         tell(f"Step {number}: {fix.title}{tag(fix.id, self.policy.verbose)}")
         if w.get("position"):
             causes = [
-                f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
-                f"({likelihood(a['probability'])})"
+                f"{in_sentence(self.kb.causes[a['cause']].title)} ({likelihood(a['probability'])})"
                 for a in w["addresses"]
                 if a["probability"] >= SMALL
             ]

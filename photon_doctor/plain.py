@@ -106,6 +106,8 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
         return ", ".join(str(v) for v in value) or "none"
     if odef is not None and odef.kind is Kind.ENUM and str(value) in odef.choices:
         return str(odef.choices[str(value)])
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # -85 dBm, not -85.0 dBm
     if odef is not None and odef.unit:
         return f"{value} {odef.unit}"
     return str(value)
@@ -189,7 +191,10 @@ def why_question_text(
         weight = sum(abs(c["after"] - c["before"]) for c in changes)
         scored.append((weight, a))
     scored.sort(key=lambda s: -s[0])
-    for _, ans in scored[:3]:
+    said: set[str] = set()
+    for _, ans in scored:
+        if len(said) == 3:
+            break
         moved: list[dict[str, Any]] = list(ans["changes"])
         rise = [c for c in moved if c["after"] > c["before"]]
         fall = [c for c in moved if c["after"] < c["before"]]
@@ -203,7 +208,11 @@ def why_question_text(
             names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
             verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
             parts.append(f"{_join(names)}{verb} less likely")
-        lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
+        effect = "; ".join(parts)
+        if effect in said:  # two answers that would move the same causes the same way: one line says it
+            continue
+        said.add(effect)
+        lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {effect}.")
     if len(lines) == 1 and obs_id == LED_COLOUR:
         # The colour moves no cause by itself: it is asked so the pattern question offers only a few lines.
         lines.append(
@@ -235,7 +244,7 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     if fixes:
         lines.append("What fixes it:")
         numbers = {s.fix: i for i, s in enumerate(d.plan, 1)}
-        for fid in fixes:
+        for fid in sorted(fixes, key=lambda f: numbers.get(f, len(numbers) + 1)):  # in the plan's order
             where = f"step {numbers[fid]} of the plan" if fid in numbers else "not in the plan now"
             lines.append(f"  - {kb.fixes[fid].title} ({where}){tag(fid, verbose)}")
     return "\n".join(lines)
@@ -298,8 +307,21 @@ def question_label(question: str, limit: int, stops: str = "?") -> str:
     return q[:limit].rstrip() + ("..." if len(q) > limit else "")
 
 
+#: Capitalised first words that stay capitalised inside a sentence (names, not the start of a title).
+_NAMES = frozenset({"Particle", "Photon", "Device", "Tinker"})
+
+
+def in_sentence(title: str) -> str:
+    """A title as it reads inside a sentence: "The network is hidden" -> "the network is hidden", "Unusual
+    characters ..." -> "unusual characters ..."; "Wi-Fi ...", "DHCP ..." and "Particle ..." keep their capital."""
+    first = re.match(r"[A-Z][a-z]*\b(?!-)", title)
+    if first is None or first.group(0) in _NAMES:
+        return title
+    return title[0].lower() + title[1:]
+
+
 def _join(names: list[str]) -> str:
-    names = [n[0].lower() + n[1:] if n[:2] in ("A ", "An", "Th") else n for n in names]
+    names = [in_sentence(n) for n in names]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
