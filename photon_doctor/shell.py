@@ -23,7 +23,6 @@ from photon_doctor.foundation.errors import (
     Interrupted,
     NoTerminal,
     PhotonDoctorError,
-    UsageError,
 )
 from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
@@ -245,8 +244,6 @@ def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
     """Run one diagnosis session with what ``wiring`` built; returns the exit code."""
-    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
-        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
     env = current()
     demo = options.simulated

@@ -59,10 +59,14 @@ def host_config(options: DiagnoseOptions) -> Any:
 
 
 def check_flags(options: DiagnoseOptions) -> None:
-    """Raise :class:`UsageError` for a probe option with a bad value (``--probe-timeout``, ``--api-url``,
-    ``--cloud-endpoint``), whether or not this run probes: a bad flag is never silently ignored."""
+    """Raise :class:`UsageError` for a consent flag without ``--fix`` and for a probe option with a bad value
+    (``--probe-timeout``, ``--api-url``, ``--cloud-endpoint``), whether or not this run probes: a bad flag is
+    never silently ignored. Called before anything is started (the demo's simulated Photon too)."""
     from photon_doctor.foundation.errors import UsageError
     from photon_doctor.probes.cloud_client import CloudError, check_api_url
+
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
+        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
 
     if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
         raise UsageError(

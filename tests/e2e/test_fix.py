@@ -217,6 +217,18 @@ def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert code == ExitCode.USAGE and "--yes, --allow-erase and --allow-irreversible go with --fix" in err
 
 
+@pytest.mark.parametrize("flag", ["--yes", "--allow-erase", "--allow-irreversible"])
+def test_a_consent_flag_without_fix_in_the_demo_is_one_line_before_anything_starts(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: `demo --yes` started the simulated Photon and introduced it before saying the flag needs --fix."""
+    code, out, err = cli(capsys, "demo", "--scenario", "static-ip", flag, "--no-input")
+    assert code == ExitCode.USAGE and out == ""
+    assert err.strip().splitlines() == [
+        "photon-doctor: --yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)"
+    ]
+
+
 def test_diagnose_dry_run_without_hardware() -> None:
     r = run_cli(
         "diagnose",
