@@ -213,6 +213,25 @@ def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> st
     return text
 
 
+def _stopped_at(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], pending: str | None
+) -> str | None:
+    """The question that was open when the session stopped (Ctrl-C, quit), or None when it ran to its end."""
+    from photon_doctor.engine.questions import CHECKLIST_PREFIX, question_def
+    from photon_doctor.foundation.ids import TRIED_PREFIX
+
+    if pending is None:
+        return None
+    known = (
+        pending[len(CHECKLIST_PREFIX) :] in kb.checklists
+        if pending.startswith(CHECKLIST_PREFIX)
+        else pending[len(TRIED_PREFIX) :] in kb.fixes
+        if pending.startswith(TRIED_PREFIX)
+        else pending in kb.observations
+    )
+    return question_def(kb, observations, pending).question if known else None
+
+
 def build_report(
     kb: KnowledgeBase, session_data: Session | Mapping[str, Any], *, generated_at: datetime | None = None
 ) -> dict[str, Any]:
@@ -257,6 +276,7 @@ def build_report(
             "saved_at": _saved_at(session_id),
             "questions_asked": session.questions_asked,
             "skipped": list(session.skipped),
+            "stopped_at": _stopped_at(kb, observations, session.pending_question),
         },
         "observations": [_observation(kb, o) for o in observations.values()],
         "unavailable": _unavailable(saved),

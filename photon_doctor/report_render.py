@@ -182,7 +182,13 @@ def _session_line(report: Mapping[str, Any]) -> str:
         parts.append(f"{counted(s['questions_asked'], 'question')} asked")
     if s.get("id"):
         parts.append(f"session {s['id']}")
-    return (", ".join(parts) or "A saved session") + "."
+    line = (", ".join(parts) or "A saved session") + "."
+    if s.get("stopped_at"):
+        line += (
+            f' The questions were not finished: the session stopped at "{s["stopped_at"]}", so the causes '
+            "below rest on what was known then (photon-doctor diagnose --resume goes on from there)."
+        )
+    return line
 
 
 def _footer(report: Mapping[str, Any]) -> str:

@@ -450,6 +450,20 @@ def test_html_keeps_each_percentage_on_one_line(kb: KnowledgeBase) -> None:
     assert re.search(r"\d %", to_markdown(report))
 
 
+def test_a_session_stopped_at_a_question_says_so_beside_the_answer(kb: KnowledgeBase) -> None:
+    """QA: a session stopped by Ctrl-C at its first question was reported as "Most likely: ..." with nothing to
+    tell the reader that no question had been answered. The open question is named, in every format."""
+    question = kb.observations["device_os_version"].question
+    report = build_report(kb, session(pending_question="device_os_version"), generated_at=WHEN)
+    assert report["session"]["stopped_at"] == question
+    md, page = to_markdown(report), to_html(report)
+    assert "The questions were not finished" in md and question in md
+    assert "The questions were not finished" in page
+    finished = build_report(kb, session(), generated_at=WHEN)
+    assert finished["session"]["stopped_at"] is None
+    assert "not finished" not in to_markdown(finished)
+
+
 # ------------------------------------------------------------------------------------------------ formats, files
 @pytest.mark.parametrize(
     ("fmt", "output", "expected"),
