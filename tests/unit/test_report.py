@@ -228,6 +228,7 @@ def test_report_json_has_observations_with_provenance_causes_plan_actions(kb: Kn
         "saved_at": "2026-03-01T10:11:12Z",
         "questions_asked": 1,
         "skipped": ["device_os_version"],
+        "stopped_at": None,
     }
     led = next(o for o in r["observations"] if o["id"] == "led_pattern")
     assert (led["source"], led["obtained_by"], led["evidence"]) == (
