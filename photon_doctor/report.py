@@ -195,10 +195,16 @@ def _saved_at(session_id: str) -> str | None:
     return f"{y}-{mo}-{day}T{h}:{mi}:{s}Z"
 
 
-def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
+def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None, clear: bool) -> str:
     if causes:
         top = causes[0]
-        text = f"Most likely cause: {top['title']} ({likelihood(float(top.get('probability') or 0.0))})."
+        said = f"{top['title']} ({likelihood(float(top.get('probability') or 0.0))})"
+        # "Most likely: ... (unlikely, about 10 %)" would contradict itself: say that nothing stands out yet.
+        text = (
+            f"Most likely cause: {said}."
+            if clear
+            else f"No cause stands out yet; the likeliest so far: {said}."
+        )
     else:
         text = "No cause has support yet: more observations are needed."
     if outcome is not None:
@@ -268,7 +274,7 @@ def build_report(
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
-        "summary": _summary(causes, outcome),
+        "summary": _summary(causes, outcome, d.leading_clear),
         "session": {
             "id": session_id or None,
             "command": session.command,

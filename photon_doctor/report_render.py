@@ -134,9 +134,12 @@ def _open_steps(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the top of both pages says: the cause in a sentence, what to do next, what was verified."""
     causes, outcome, actions = report["causes"], report["outcome"], report["actions"]
-    if causes:
+    if causes and report.get("leading_cause_clear", True):
         top = causes[0]
         lead = f"Most likely: {top['title']} ({likelihood(_probability(top))})."
+    elif causes:  # "Most likely: ... (unlikely, about 10 %)" would contradict itself
+        top = causes[0]
+        lead = f"No cause stands out yet; the likeliest so far: {top['title']} ({likelihood(_probability(top))})."
     else:
         lead = "No cause stands out yet: answer more questions, or let photon-doctor probe the device."
     verified_ok = bool(outcome and outcome.get("verified_connected"))

@@ -465,6 +465,18 @@ def test_a_session_stopped_at_a_question_says_so_beside_the_answer(kb: Knowledge
     assert "not finished" not in to_markdown(finished)
 
 
+def test_a_lead_that_does_not_stand_out_is_not_called_most_likely() -> None:
+    """QA: with nothing known yet the report opened "Most likely: ... (unlikely, about 10 %)", a sentence that
+    contradicts itself. A cause that does not stand out is "the likeliest so far"."""
+    full = load_knowledge(None)
+    data = {"schema_version": 1, "id": "20260301T101112-abc123", "command": "diagnose", "observations": []}
+    report = build_report(full, data, generated_at=WHEN)
+    assert report["leading_cause_clear"] is False
+    for text in (report["summary"], to_markdown(report), to_html(report)):
+        assert "No cause stands out yet; the likeliest so far: " in text
+        assert "Most likely" not in text
+
+
 # ------------------------------------------------------------------------------------------------ formats, files
 @pytest.mark.parametrize(
     ("fmt", "output", "expected"),
