@@ -66,6 +66,12 @@ def likelihood(p: float) -> str:
     return f"{word}, {percent(shown)}"
 
 
+def stands_out(p: float) -> bool:
+    """Whether a leading cause at probability ``p`` reads as at least "possible" (about 15 %): below that, a
+    heading "Likely causes" or a sentence "Most likely: ..." would contradict its own "unlikely, about 10 %"."""
+    return likelihood(p).split(",")[0] not in ("unlikely", "very unlikely")
+
+
 def risk_sentence(fix: FixDef) -> str:
     """What a fix puts at risk, as one honest sentence (a support ticket is not "undone")."""
     if fix.risk is Risk.HARMLESS:

@@ -23,7 +23,7 @@ from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.foundation.errors import SessionError, UsageError
 from photon_doctor.foundation.evidence import Observation, Source
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
-from photon_doctor.plain import likelihood, value_words
+from photon_doctor.plain import likelihood, stands_out, value_words
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.session import Session
@@ -195,14 +195,14 @@ def _saved_at(session_id: str) -> str | None:
     return f"{y}-{mo}-{day}T{h}:{mi}:{s}Z"
 
 
-def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None, clear: bool) -> str:
+def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
     if causes:
-        top = causes[0]
-        said = f"{top['title']} ({likelihood(float(top.get('probability') or 0.0))})"
+        p = float(causes[0].get("probability") or 0.0)
+        said = f"{causes[0]['title']} ({likelihood(p)})"
         # "Most likely: ... (unlikely, about 10 %)" would contradict itself: say that nothing stands out yet.
         text = (
             f"Most likely cause: {said}."
-            if clear
+            if stands_out(p)
             else f"No cause stands out yet; the likeliest so far: {said}."
         )
     else:
@@ -274,7 +274,7 @@ def build_report(
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
-        "summary": _summary(causes, outcome, d.leading_clear),
+        "summary": _summary(causes, outcome),
         "session": {
             "id": session_id or None,
             "command": session.command,

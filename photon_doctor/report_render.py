@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label
+from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label, stands_out
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
@@ -134,7 +134,7 @@ def _open_steps(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the top of both pages says: the cause in a sentence, what to do next, what was verified."""
     causes, outcome, actions = report["causes"], report["outcome"], report["actions"]
-    if causes and report.get("leading_cause_clear", True):
+    if causes and stands_out(_probability(causes[0])):
         top = causes[0]
         lead = f"Most likely: {top['title']} ({likelihood(_probability(top))})."
     elif causes:  # "Most likely: ... (unlikely, about 10 %)" would contradict itself
