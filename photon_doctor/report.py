@@ -134,11 +134,14 @@ def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
 
 def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
     """Causes the evidence argues against (now less probable than before any evidence), most firmly ruled out
-    first."""
+    first; not those still listed among the possible causes (``d.ranked``): a cause is one or the other."""
+    shown = {c.id for c in d.ranked}
     against = [
         c
         for c in d.causes
-        if c.probability < c.prior and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")
+        if c.id not in shown
+        and c.probability < c.prior
+        and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")
     ]
     against.sort(key=lambda c: c.probability / c.prior if c.prior > 0 else 0.0)
     return [_how(kb, d, c.id) for c in against]

@@ -317,7 +317,10 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     others = report["causes"][1:]
     if others:
         out += ["## Other possible causes", ""]
-        out += [f"- {_md(c['title'])}: {_md(likelihood(_probability(c)))}" for c in others] + [""]
+        for c in others:  # what speaks against a cause still possible is said here (it is not "ruled out")
+            against = f" Against it: {_md(c['against'][0]['rationale'])}" if c["against"] else ""
+            out.append(f"- {_md(c['title'])}: {_md(likelihood(_probability(c)))}.{against}")
+        out.append("")
     if report["ruled_out"]:
         out += ["## Ruled out", ""]
         for c in report["ruled_out"]:
