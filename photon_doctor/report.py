@@ -38,7 +38,7 @@ SOURCE_WORDS: dict[Source, str] = {
     Source.PERSON: "answered by the person",
     Source.CLI: "given by the person on the command line",
     Source.CASE: "from a case file",
-    Source.SCENARIO: "the demo scenario's owner (simulated answer)",
+    Source.SCENARIO: "the demo scenario's simulated owner",
     Source.PROBE_SERIAL: "USB serial probe",
     Source.PROBE_SOFTAP: "SoftAP (device access point) probe",
     Source.PROBE_CLOUD: "Particle cloud probe",

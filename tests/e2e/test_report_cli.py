@@ -247,6 +247,7 @@ def test_a_cause_is_either_still_possible_or_ruled_out_never_both(tmp_path: Path
     ruled_out = {c["cause"] for c in report["ruled_out"]}
     assert ruled_out and not possible & ruled_out, possible & ruled_out
     md = run_cli("report", env=env).stdout
+    assert ")))" not in md  # QA: "(seen: ...: yes (the demo scenario's owner (simulated answer)))"
     listed = md[md.index("## Other possible causes") : md.index("## Ruled out")]
     gone = md[md.index("## Ruled out") : md.index("## The whole plan")]
     assert not {line.split(":")[0] for line in listed.splitlines() if line.startswith("- ")} & {
