@@ -294,3 +294,34 @@ def test_the_report_tables_never_split_a_word_where_they_are_tables(
     split = browser.execute_script(SPLIT_WORDS, "th, table.plan td")
     assert split == [], split
     assert not scrolls_sideways(browser)
+
+
+def test_on_the_diagnosis_path_a_box_lists_what_is_drawn_next_to_it(
+    browser: Any, pages: dict[str, Path]
+) -> None:
+    """QA: on the session's short view the leading cause listed, under "comes from", every rule of the knowledge
+    that concludes anything about it (a dozen, for and against, fired or not), though the drawing shows the two
+    observations that led to it. The panel lists what the drawing shows; the full graph keeps the rules."""
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["graph"], 1200)
+    view = browser.find_element(By.ID, "view")
+    cause = "cause:static_ip_misconfigured"
+    drawn_from = {
+        e.get_attribute("data-src") for e in view.find_elements(By.CSS_SELECTOR, f'.edge[data-dst="{cause}"]')
+    }
+    drawn_to = {
+        e.get_attribute("data-dst") for e in view.find_elements(By.CSS_SELECTOR, f'.edge[data-src="{cause}"]')
+    }
+    assert drawn_from and drawn_to
+    labels = {
+        el.get_attribute("data-id"): el.text for el in view.find_elements(By.CSS_SELECTOR, ".node")
+    }  # the boxes' (shortened) labels
+    panel = browser.find_element(By.ID, "details")
+    terms = [t.text for t in panel.find_elements(By.TAG_NAME, "dt")]
+    lists = dict(
+        zip(terms, [d.find_elements(By.TAG_NAME, "a") for d in panel.find_elements(By.TAG_NAME, "dd")])
+    )
+    assert len(lists["comes from"]) == len(drawn_from), [a.text for a in lists["comes from"]]
+    assert len(lists["leads to"]) == len(drawn_to), [a.text for a in lists["leads to"]]
+    assert all(a.text for a in lists["comes from"]) and set(labels) >= drawn_from
