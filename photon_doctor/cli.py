@@ -441,8 +441,10 @@ def why(
         text = how_cause_text(kb, d, result, verbose)
     else:
         result = why_question(kb, observations, d, found.id)
-        answered = observations[found.id].value if found.id in observations else None
-        text = why_question_text(kb, d, result, answered, verbose)
+        known = observations.get(found.id)
+        answered = known.value if known is not None else None
+        source = known.provenance.source if known is not None else None
+        text = why_question_text(kb, d, result, answered, verbose, source)
     if as_json:
         from photon_doctor.output import explanation_json
 

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis
+from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 
@@ -165,15 +166,33 @@ def _cause_p(d: Diagnosis, cause_id: str) -> float:
     return float(d.cause(cause_id).probability)
 
 
+def _told(source: Source | None, said: str, question: str) -> str:
+    """A known value and who gave it, in one sentence: a person answered, a probe found."""
+    if source is None or source in (Source.PERSON, Source.CLI, Source.INTERVIEW):
+        return f"You answered '{said}' to: {question}"
+    if source is Source.SCENARIO:
+        return f"The demo scenario's simulated owner answered '{said}' to: {question}"
+    probe = source.value.partition(":")[2]
+    if probe:
+        return f"Checking {PROBE_WORDS.get(probe, probe)}, photon-doctor found '{said}' for: {question}"
+    return f"Known: '{said}' for: {question}"
+
+
 def why_question_text(
-    kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], answered: Any = None, verbose: bool = False
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    w: Mapping[str, Any],
+    answered: Any = None,
+    verbose: bool = False,
+    source: Source | None = None,
 ) -> str:
     """WHY a question is asked, in 3-6 lines: what the likeliest answers would make more or less likely.
 
-    ``answered`` (the value, when the question was already answered) turns it into what the answer told."""
+    ``answered`` (the value, when the question was already answered) turns it into what the answer told;
+    ``source`` says who gave it (a probe's finding is not "You answered")."""
     obs_id = str(w["question"])
     if answered is not None:
-        lines = [f"You answered '{value_words(kb, obs_id, answered)}' to: {w['text']}{tag(obs_id, verbose)}"]
+        lines = [_told(source, value_words(kb, obs_id, answered), f"{w['text']}{tag(obs_id, verbose)}")]
         ups: list[str] = []
         downs: list[str] = []
         for c in d.causes:
