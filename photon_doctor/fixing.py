@@ -320,12 +320,12 @@ def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> s
             return ", ".join(_stored_network(c) for c in value) or "none"
         return _VALUE_WORDS.get(field, {}).get(str(value), str(value).replace("_", " "))
 
+    # A change the words cannot show (a WEP network's unused cipher) makes no line "X -> X".
     lines = [
         f"  {_FIELD_WORDS.get(c['field'], c['field'].replace('_', ' '))}: {before} -> {after}"
         for c in sim["changed"]
         for before, after in [(said(c["field"], c["before"]), said(c["field"], c["after"]))]
-        if before
-        != after  # a change the words cannot show (a WEP network's unused cipher) is no line "X -> X"
+        if before != after
     ]
     if not lines:
         return "Simulated Photon: nothing changed that can be shown."
