@@ -42,7 +42,16 @@ from photon_doctor.foundation.ids import FIXES_TRIED_FAILED
 from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import FixDef, KnowledgeBase
 
-from photon_doctor.plain import SMALL, likelihood, percent, risk_sentence, tag, why_fix_text
+from photon_doctor.plain import (
+    SMALL,
+    counted,
+    in_sentence,
+    likelihood,
+    percent,
+    risk_sentence,
+    tag,
+    why_fix_text,
+)
 
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
@@ -95,7 +104,7 @@ class Executor:
             self._dry_run(d, outcome)
             return FixSession(outcome, self.observations, d)
         self.person.tell(
-            f"\nFixing, in the order of the plan ({len(d.plan)} steps at most; each fix is verified):"
+            f"\nFixing, in the order of the plan ({counted(len(d.plan), 'step')} at most; each fix is verified):"
         )
         try:
             d = self._loop(d, outcome)
@@ -171,8 +180,7 @@ class Executor:
         tell(f"Step {number}: {fix.title}{tag(fix.id, self.policy.verbose)}")
         if w.get("position"):
             causes = [
-                f"{self.kb.causes[a['cause']].title[0].lower()}{self.kb.causes[a['cause']].title[1:]} "
-                f"({likelihood(a['probability'])})"
+                f"{in_sentence(self.kb.causes[a['cause']].title)} ({likelihood(a['probability'])})"
                 for a in w["addresses"]
                 if a["probability"] >= SMALL
             ]

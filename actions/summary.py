@@ -7,7 +7,7 @@ from photon_doctor.actions.consent import ERASE_FLAG, IRREVERSIBLE_FLAG
 from photon_doctor.actions.records import Outcome, Result
 from photon_doctor.foundation.redact import redact
 
-from photon_doctor.plain import tag
+from photon_doctor.plain import counted, tag
 
 _RISK_WORDS = {
     "harmless": "harmless",
@@ -48,7 +48,9 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
         if a.result is Result.SKIPPED and not by_hand:
             continue  # nothing ran
         if outcome.dry_run and by_hand:
-            lines.append(f"       by hand, {len(a.commands)} steps (photon-doctor why {i} shows them)")
+            lines.append(
+                f"       by hand, {counted(len(a.commands), 'step')} (photon-doctor why {i} shows them)"
+            )
             continue
         for command in a.commands:
             lines.append(f"       {'-' if by_hand else '$'} {redact(command)}")

@@ -319,10 +319,14 @@ function select(id, scroll) {
                                              && String(node[k]) !== labelOf(id));
   keys.sort((a, b) => (ORDER.indexOf(a) + 1 || 99) - (ORDER.indexOf(b) + 1 || 99));
   for (const k of keys) add(dl, k, node[k]);
-  if (pred[id].length) add(dl, 'comes from', pred[id]);
-  if (succ[id].length) add(dl, 'leads to', succ[id]);
-  const keep = new Set([...reach(id, pred), ...reach(id, succ)]);
   const svg = active();
+  // The short view draws its own edges (observation -> cause -> fix): list what it draws, not every rule.
+  const drawn = (attr, other) => [...new Set([...svg.querySelectorAll(`.edge[data-${attr}="${CSS.escape(id)}"]`)]
+    .map(el => el.dataset[other]))];
+  const from = full ? pred[id] : drawn('dst', 'src'), to = full ? succ[id] : drawn('src', 'dst');
+  if (from.length) add(dl, 'comes from', from);
+  if (to.length) add(dl, 'leads to', to);
+  const keep = new Set([...reach(id, pred), ...reach(id, succ)]);
   svg.querySelectorAll('.node').forEach(el => {
     el.classList.toggle('dim', !keep.has(el.dataset.id));
     el.classList.toggle('selected', el.dataset.id === id);

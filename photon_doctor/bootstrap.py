@@ -37,7 +37,9 @@ def run(kb: KnowledgeBase, options: DiagnoseOptions) -> int:
     """Wire one run of `diagnose` (or `demo`) from ``options``, run it, and return its exit code."""
     from photon_doctor.sessions import sessions_dir, writable_folder
     from photon_doctor.shell import run_diagnose
+    from photon_doctor.wiring import check_flags
 
+    check_flags(options)  # a bad flag is an error even when this run does not probe
     # Where the session will be saved must work before anything is started, probed or asked.
     writable_folder(sessions_dir() if options.session_path is None else options.session_path.parent)
     with wired(kb, options) as wiring:

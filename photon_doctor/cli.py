@@ -344,8 +344,7 @@ def fleet(
         "(for an export taken earlier; default: now).",
     ),
 ) -> None:
-    """Diagnose every device of an account or product from what the cloud knows: offline devices, likely causes
-    across the fleet with the devices behind each, and the devices that need a person on site."""
+    """Diagnose every device of an account or product: who is offline, the likely causes, who needs a visit."""
     from photon_doctor.fleet import FleetOptions, run_fleet, stderr_is_terminal, terminal_progress
     from photon_doctor.fleet_records import RecordError, parse_time
 
@@ -442,8 +441,10 @@ def why(
         text = how_cause_text(kb, d, result, verbose)
     else:
         result = why_question(kb, observations, d, found.id)
-        answered = observations[found.id].value if found.id in observations else None
-        text = why_question_text(kb, d, result, answered, verbose)
+        known = observations.get(found.id)
+        answered = known.value if known is not None else None
+        source = known.provenance.source if known is not None else None
+        text = why_question_text(kb, d, result, answered, verbose, source)
     if as_json:
         from photon_doctor.output import explanation_json
 

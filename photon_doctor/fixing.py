@@ -261,9 +261,45 @@ def simulated_changes(before: Mapping[str, Any], after: Mapping[str, Any]) -> di
     return {"before": dict(before), "after": dict(after), "changed": changed}
 
 
+#: The simulated device's fields (``SimulatedPhoton.state()``) as an owner would name them.
+_FIELD_WORDS = {
+    "led": "LED",
+    "credentials": "stored Wi-Fi networks",
+    "ip_mode": "IP address",
+    "claimed_flag": "marked as claimed",
+    "has_claim_code": "claim code stored",
+    "server_key_ok": "server key matches the cloud",
+    "modules_ok": "firmware modules fit together",
+    "device_os": "Device OS",
+    "app": "application",
+}
+_VALUE_WORDS = {
+    "mode": {
+        "listening": "listening mode",
+        "app_offline": "kept offline by the application",
+        "safe_mode": "safe mode",
+        "dfu": "DFU mode",
+    },
+    "ip_mode": {"static": "static", "dynamic": "DHCP"},
+    "app": {"user": "your application", "tinker": "Tinker", "reset_settings": "the settings-reset firmware"},
+}
+
+
+def _stored_network(entry: Any) -> str:
+    """One stored network, ``[ssid, security, cipher]``, in words: 'HomeNet' (WPA2, AES)."""
+    from photon_doctor.actions.fix_network import CIPHER_NAMES, SECURITY_NAMES
+
+    ssid, security, cipher = entry
+    sec = SECURITY_NAMES.get(security, "security not set")
+    wpa = security in (2, 3, 4, 5)  # the cipher means nothing for an open or a WEP network
+    return (
+        f"'{ssid}' ({sec}, {CIPHER_NAMES[cipher]})" if wpa and cipher in CIPHER_NAMES else f"'{ssid}' ({sec})"
+    )
+
+
 def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> str | None:
-    """One line per change of the simulated device, or None outside the demo; the LED in words when ``kb``
-    knows its patterns."""
+    """One line per change of the simulated device, in words, or None outside the demo; the LED in words when
+    ``kb`` knows its patterns."""
     sim = notes.get("simulated_device")
     if not sim:
         return None
@@ -278,9 +314,19 @@ def changes_text(notes: Mapping[str, Any], kb: KnowledgeBase | None = None) -> s
             return str(led[str(value)]).split(":")[0]
         if isinstance(value, bool):
             return "yes" if value else "no"
-        return str(value)
+        if value is None:
+            return "nobody" if field == "owner" else "none"
+        if field == "credentials" and isinstance(value, (list, tuple)):
+            return ", ".join(_stored_network(c) for c in value) or "none"
+        return _VALUE_WORDS.get(field, {}).get(str(value), str(value).replace("_", " "))
 
-    return "Simulated Photon, what changed:\n" + "\n".join(
-        f"  {c['field'].replace('_', ' ')}: {said(c['field'], c['before'])} -> {said(c['field'], c['after'])}"
+    # A change the words cannot show (a WEP network's unused cipher) makes no line "X -> X".
+    lines = [
+        f"  {_FIELD_WORDS.get(c['field'], c['field'].replace('_', ' '))}: {before} -> {after}"
         for c in sim["changed"]
-    )
+        for before, after in [(said(c["field"], c["before"]), said(c["field"], c["after"]))]
+        if before != after
+    ]
+    if not lines:
+        return "Simulated Photon: nothing changed that can be shown."
+    return "Simulated Photon, what changed:\n" + "\n".join(lines)

@@ -165,7 +165,7 @@ def summary_text(report: Mapping[str, Any]) -> str:
     dev = report["devices"]
     lines = [
         (
-            f"Fleet: {dev['total']:,} devices; {dev['online']:,} online ({dev['online_pct']} %), "
+            f"Fleet: {_devices(dev['total'])}; {dev['online']:,} online ({dev['online_pct']} %), "
             f"{dev['offline']:,} offline ({dev['offline_pct']} %)."
         )
     ]
@@ -262,7 +262,7 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
         ),
         "<h1>Fleet report</h1>",
         (
-            f"<p>{dev['total']:,} devices: {dev['online']:,} online ({dev['online_pct']}&nbsp;%), "
+            f"<p>{_devices(dev['total'])}: {dev['online']:,} online ({dev['online_pct']}&nbsp;%), "
             f"{dev['offline']:,} offline ({dev['offline_pct']}&nbsp;%).</p>"
         ),
     ]
@@ -281,12 +281,14 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
             f"<td><details><summary>{c['devices']:,}</summary>{who}</details></td></tr>"
         )
     parts.append(
-        "</table><h2>Need a person on site</h2><table><tr><th>Device</th><th>Offline (hours)</th>"
-        "<th>Site</th></tr>"
+        "</table><h2>Need a person on site</h2><table><tr><th>Device</th><th>Likely cause</th>"
+        "<th>Offline (hours)</th><th>Site</th></tr>"
     )
+    titles = {c["cause"]: c["title"] for c in report["causes"]}
     parts += [
-        f"<tr><td>{e(names.get(v['id'], v['id']))}</td><td>{'' if v['offline_hours'] is None else v['offline_hours']}"
-        f"</td><td>{e(v['site'] or '')}</td></tr>"
+        f"<tr><td>{e(names.get(v['id'], v['id']))}</td><td>{e(titles.get(v['cause'], NO_CAUSE))}</td>"
+        f"<td>{'' if v['offline_hours'] is None else format(v['offline_hours'], ',.1f')}</td>"
+        f"<td>{e(v['site'] or '')}</td></tr>"
         for v in report["needs_visit"]["list"]
     ]
     parts.append("</table></body></html>\n")

@@ -213,6 +213,8 @@ def short_reask(odef: ObservationDef, count: int) -> str:
         return f"Please type a number from 1 to {count}, ? if you don't know, or help."
     if odef.kind is Kind.BOOL:
         return "Please answer yes or no (? if you don't know)."
+    if odef.kind is Kind.FIXES and odef.choices:  # a checklist: tick all that apply
+        return f"Please type the numbers (1 to {count}) of all that apply, separated by commas, or press Enter for none."
     if odef.kind is Kind.FIXES:
         return "Please type the numbers of the fixes you tried, separated by commas, or press Enter for none."
     return "That does not fit; type help for what is expected, or ? if you don't know."
@@ -264,7 +266,7 @@ def _ask_once(
         try:
             value = parse_value(kb, odef, text)
         except AnswerError:
-            count = len(odef.choices) if odef.kind is Kind.ENUM else len(kb.fixes)
+            count = len(odef.choices) if odef.choices else len(kb.fixes)
             answerer.tell(f"'{text}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))

@@ -18,6 +18,7 @@ from photon_doctor.plain import (
     likelihood,
     percent,
     risk_short,
+    stands_out,
     tag,
     wrap_lines,
 )
@@ -147,6 +148,13 @@ def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
     return list(seen.items())
 
 
+def causes_heading(d: Diagnosis) -> str:
+    """The heading of the causes: "Likely causes", or, when even the first reads "unlikely, about 10 %", one that
+    does not call them likely."""
+    top = d.ranked[0].probability if d.ranked else 0.0
+    return "Likely causes" if stands_out(top) else "Possible causes (none stands out yet)"
+
+
 def diagnosis_text(
     kb: KnowledgeBase,
     d: Diagnosis,
@@ -161,7 +169,7 @@ def diagnosis_text(
     lines: list[str] = []
     ranked = d.ranked
     if ranked:
-        lines.append("Likely causes:")
+        lines.append(f"{causes_heading(d)}:")
         for c in ranked[:top]:
             lines.append(f"  - {kb.causes[c.id].title}: {likelihood(c.probability)}{tag(c.id, verbose)}")
         if len(ranked) > top:
@@ -226,7 +234,7 @@ def diagnosis_rich(
     parts: list[Any] = []
     ranked = d.ranked
     if ranked:
-        causes = Table(title="Likely causes", title_justify="left", show_edge=False, header_style="bold")
+        causes = Table(title=causes_heading(d), title_justify="left", show_edge=False, header_style="bold")
         causes.add_column("cause", ratio=3)
         causes.add_column("how likely", ratio=1)
         if verbose:

@@ -16,6 +16,7 @@ from enum import Enum
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis
+from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 
@@ -66,6 +67,12 @@ def likelihood(p: float) -> str:
     return f"{word}, {percent(shown)}"
 
 
+def stands_out(p: float) -> bool:
+    """Whether a leading cause at probability ``p`` reads as at least "possible" (about 15 %): below that, a
+    heading "Likely causes" or a sentence "Most likely: ..." would contradict its own "unlikely, about 10 %"."""
+    return likelihood(p).split(",")[0] not in ("unlikely", "very unlikely")
+
+
 def risk_sentence(fix: FixDef) -> str:
     """What a fix puts at risk, as one honest sentence (a support ticket is not "undone")."""
     if fix.risk is Risk.HARMLESS:
@@ -106,6 +113,8 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
         return ", ".join(str(v) for v in value) or "none"
     if odef is not None and odef.kind is Kind.ENUM and str(value) in odef.choices:
         return str(odef.choices[str(value)])
+    if isinstance(value, float) and value.is_integer():
+        value = int(value)  # -85 dBm, not -85.0 dBm
     if odef is not None and odef.unit:
         return f"{value} {odef.unit}"
     return str(value)
@@ -157,15 +166,33 @@ def _cause_p(d: Diagnosis, cause_id: str) -> float:
     return float(d.cause(cause_id).probability)
 
 
+def _told(source: Source | None, said: str, question: str) -> str:
+    """A known value and who gave it, in one sentence: a person answered, a probe found."""
+    if source is None or source in (Source.PERSON, Source.CLI, Source.INTERVIEW):
+        return f"You answered '{said}' to: {question}"
+    if source is Source.SCENARIO:
+        return f"The demo scenario's simulated owner answered '{said}' to: {question}"
+    probe = source.value.partition(":")[2]
+    if probe:
+        return f"Checking {PROBE_WORDS.get(probe, probe)}, photon-doctor found '{said}' for: {question}"
+    return f"Known: '{said}' for: {question}"
+
+
 def why_question_text(
-    kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], answered: Any = None, verbose: bool = False
+    kb: KnowledgeBase,
+    d: Diagnosis,
+    w: Mapping[str, Any],
+    answered: Any = None,
+    verbose: bool = False,
+    source: Source | None = None,
 ) -> str:
     """WHY a question is asked, in 3-6 lines: what the likeliest answers would make more or less likely.
 
-    ``answered`` (the value, when the question was already answered) turns it into what the answer told."""
+    ``answered`` (the value, when the question was already answered) turns it into what the answer told;
+    ``source`` says who gave it (a probe's finding is not "You answered")."""
     obs_id = str(w["question"])
     if answered is not None:
-        lines = [f"You answered '{value_words(kb, obs_id, answered)}' to: {w['text']}{tag(obs_id, verbose)}"]
+        lines = [_told(source, value_words(kb, obs_id, answered), f"{w['text']}{tag(obs_id, verbose)}")]
         ups: list[str] = []
         downs: list[str] = []
         for c in d.causes:
@@ -189,7 +216,10 @@ def why_question_text(
         weight = sum(abs(c["after"] - c["before"]) for c in changes)
         scored.append((weight, a))
     scored.sort(key=lambda s: -s[0])
-    for _, ans in scored[:3]:
+    said: set[str] = set()
+    for _, ans in scored:
+        if len(said) == 3:
+            break
         moved: list[dict[str, Any]] = list(ans["changes"])
         rise = [c for c in moved if c["after"] > c["before"]]
         fall = [c for c in moved if c["after"] < c["before"]]
@@ -203,7 +233,11 @@ def why_question_text(
             names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
             verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
             parts.append(f"{_join(names)}{verb} less likely")
-        lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {'; '.join(parts)}.")
+        effect = "; ".join(parts)
+        if effect in said:  # two answers that would move the same causes the same way: one line says it
+            continue
+        said.add(effect)
+        lines.append(f"If '{value_words(kb, obs_id, ans['value'])}': {effect}.")
     if len(lines) == 1 and obs_id == LED_COLOUR:
         # The colour moves no cause by itself: it is asked so the pattern question offers only a few lines.
         lines.append(
@@ -235,7 +269,7 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     if fixes:
         lines.append("What fixes it:")
         numbers = {s.fix: i for i, s in enumerate(d.plan, 1)}
-        for fid in fixes:
+        for fid in sorted(fixes, key=lambda f: numbers.get(f, len(numbers) + 1)):  # in the plan's order
             where = f"step {numbers[fid]} of the plan" if fid in numbers else "not in the plan now"
             lines.append(f"  - {kb.fixes[fid].title} ({where}){tag(fid, verbose)}")
     return "\n".join(lines)
@@ -298,8 +332,21 @@ def question_label(question: str, limit: int, stops: str = "?") -> str:
     return q[:limit].rstrip() + ("..." if len(q) > limit else "")
 
 
+#: Capitalised first words that stay capitalised inside a sentence (names, not the start of a title).
+_NAMES = frozenset({"Particle", "Photon", "Device", "Tinker"})
+
+
+def in_sentence(title: str) -> str:
+    """A title as it reads inside a sentence: "The network is hidden" -> "the network is hidden", "Unusual
+    characters ..." -> "unusual characters ..."; "Wi-Fi ...", "DHCP ..." and "Particle ..." keep their capital."""
+    first = re.match(r"[A-Z][a-z]*\b(?!-)", title)
+    if first is None or first.group(0) in _NAMES:
+        return title
+    return title[0].lower() + title[1:]
+
+
 def _join(names: list[str]) -> str:
-    names = [n[0].lower() + n[1:] if n[:2] in ("A ", "An", "Th") else n for n in names]
+    names = [in_sentence(n) for n in names]
     if len(names) <= 1:
         return "".join(names)
     return ", ".join(names[:-1]) + " and " + names[-1]
@@ -362,7 +409,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         n = int(text)
         if 1 <= n <= len(d.plan):
             return Target(TargetKind.FIX, d.plan[n - 1].fix)
-        raise NoSuchTarget(f"there is no step {n} in the plan (it has {len(d.plan)} steps)")
+        raise NoSuchTarget(f"there is no step {n} in the plan (it has {counted(len(d.plan), 'step')})")
     if re.fullmatch(r"[-+]?\d*[.,]?\d+", text):  # -1 or 2.5 is no step, and no title's digits either
         raise NoSuchTarget(f"there is no step {text} in the plan: give a number from 1 to {len(d.plan)}")
     pools: list[tuple[TargetKind, Mapping[str, str]]] = [

@@ -23,7 +23,7 @@ from photon_doctor.engine.explain import how_cause, why_fix
 from photon_doctor.foundation.errors import SessionError, UsageError
 from photon_doctor.foundation.evidence import Observation, Source
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
-from photon_doctor.plain import likelihood, value_words
+from photon_doctor.plain import likelihood, stands_out, value_words
 from photon_doctor.report_render import to_html, to_markdown
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.session import Session
@@ -38,7 +38,7 @@ SOURCE_WORDS: dict[Source, str] = {
     Source.PERSON: "answered by the person",
     Source.CLI: "given by the person on the command line",
     Source.CASE: "from a case file",
-    Source.SCENARIO: "the demo scenario's owner (simulated answer)",
+    Source.SCENARIO: "the demo scenario's simulated owner",
     Source.PROBE_SERIAL: "USB serial probe",
     Source.PROBE_SOFTAP: "SoftAP (device access point) probe",
     Source.PROBE_CLOUD: "Particle cloud probe",
@@ -134,11 +134,14 @@ def _how(kb: KnowledgeBase, d: Diagnosis, cause_id: str) -> dict[str, Any]:
 
 def _ruled_out(kb: KnowledgeBase, d: Diagnosis) -> list[dict[str, Any]]:
     """Causes the evidence argues against (now less probable than before any evidence), most firmly ruled out
-    first."""
+    first; not those still listed among the possible causes (``d.ranked``): a cause is one or the other."""
+    shown = {c.id for c in d.ranked}
     against = [
         c
         for c in d.causes
-        if c.probability < c.prior and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")
+        if c.id not in shown
+        and c.probability < c.prior
+        and any(e.contribution < 0 for e in c.evidence if e.kind != "prior")
     ]
     against.sort(key=lambda c: c.probability / c.prior if c.prior > 0 else 0.0)
     return [_how(kb, d, c.id) for c in against]
@@ -197,8 +200,14 @@ def _saved_at(session_id: str) -> str | None:
 
 def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
     if causes:
-        top = causes[0]
-        text = f"Most likely cause: {top['title']} ({likelihood(float(top.get('probability') or 0.0))})."
+        p = float(causes[0].get("probability") or 0.0)
+        said = f"{causes[0]['title']} ({likelihood(p)})"
+        # "Most likely: ... (unlikely, about 10 %)" would contradict itself: say that nothing stands out yet.
+        text = (
+            f"Most likely cause: {said}."
+            if stands_out(p)
+            else f"No cause stands out yet; the likeliest so far: {said}."
+        )
     else:
         text = "No cause has support yet: more observations are needed."
     if outcome is not None:
@@ -211,6 +220,25 @@ def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> st
         else:
             text += " The device was not verified connected at the end."
     return text
+
+
+def _stopped_at(
+    kb: KnowledgeBase, observations: Mapping[str, Observation], pending: str | None
+) -> str | None:
+    """The question that was open when the session stopped (Ctrl-C, quit), or None when it ran to its end."""
+    from photon_doctor.engine.questions import CHECKLIST_PREFIX, question_def
+    from photon_doctor.foundation.ids import TRIED_PREFIX
+
+    if pending is None:
+        return None
+    known = (
+        pending[len(CHECKLIST_PREFIX) :] in kb.checklists
+        if pending.startswith(CHECKLIST_PREFIX)
+        else pending[len(TRIED_PREFIX) :] in kb.fixes
+        if pending.startswith(TRIED_PREFIX)
+        else pending in kb.observations
+    )
+    return question_def(kb, observations, pending).question if known else None
 
 
 def build_report(
@@ -257,6 +285,7 @@ def build_report(
             "saved_at": _saved_at(session_id),
             "questions_asked": session.questions_asked,
             "skipped": list(session.skipped),
+            "stopped_at": _stopped_at(kb, observations, session.pending_question),
         },
         "observations": [_observation(kb, o) for o in observations.values()],
         "unavailable": _unavailable(saved),

@@ -19,7 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label
+from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label, stands_out
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
@@ -134,9 +134,12 @@ def _open_steps(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
 def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     """What the top of both pages says: the cause in a sentence, what to do next, what was verified."""
     causes, outcome, actions = report["causes"], report["outcome"], report["actions"]
-    if causes:
+    if causes and stands_out(_probability(causes[0])):
         top = causes[0]
         lead = f"Most likely: {top['title']} ({likelihood(_probability(top))})."
+    elif causes:  # "Most likely: ... (unlikely, about 10 %)" would contradict itself
+        top = causes[0]
+        lead = f"No cause stands out yet; the likeliest so far: {top['title']} ({likelihood(_probability(top))})."
     else:
         lead = "No cause stands out yet: answer more questions, or let photon-doctor probe the device."
     verified_ok = bool(outcome and outcome.get("verified_connected"))
@@ -182,7 +185,13 @@ def _session_line(report: Mapping[str, Any]) -> str:
         parts.append(f"{counted(s['questions_asked'], 'question')} asked")
     if s.get("id"):
         parts.append(f"session {s['id']}")
-    return (", ".join(parts) or "A saved session") + "."
+    line = (", ".join(parts) or "A saved session") + "."
+    if s.get("stopped_at"):
+        line += (
+            f' The questions were not finished: the session stopped at "{s["stopped_at"]}", so the causes '
+            "below rest on what was known then (photon-doctor diagnose --resume goes on from there)."
+        )
+    return line
 
 
 def _footer(report: Mapping[str, Any]) -> str:
@@ -308,7 +317,10 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     others = report["causes"][1:]
     if others:
         out += ["## Other possible causes", ""]
-        out += [f"- {_md(c['title'])}: {_md(likelihood(_probability(c)))}" for c in others] + [""]
+        for c in others:  # what speaks against a cause still possible is said here (it is not "ruled out")
+            against = f" Against it: {_md(c['against'][0]['rationale'])}" if c["against"] else ""
+            out.append(f"- {_md(c['title'])}: {_md(likelihood(_probability(c)))}.{against}")
+        out.append("")
     if report["ruled_out"]:
         out += ["## Ruled out", ""]
         for c in report["ruled_out"]:
@@ -368,11 +380,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
 
 # ------------------------------------------------------------------------------------------------ HTML
 def _h(text: Any) -> str:
-    return html.escape(str(text), quote=True)
+    """Escaped text; a percentage keeps its sign on its line ("about 65 %" never wraps before the "%")."""
+    return html.escape(str(text), quote=True).replace(" %", "&nbsp;%")
 
 
-def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None = None) -> str:
-    """A table that stacks into labelled blocks on a narrow screen (class ``stack``)."""
+def _html_table(
+    head: list[str], rows: list[list[str]], widths: list[str] | None = None, name: str | None = None
+) -> str:
+    """A table that stacks into labelled blocks on a narrow screen (class ``stack``, and ``name`` if given)."""
     cols = "".join(f"<col style='width:{w}'>" for w in widths) if widths else ""
     th = "".join(f"<th>{h}</th>" for h in head)
     body = "".join(
@@ -380,7 +395,8 @@ def _html_table(head: list[str], rows: list[list[str]], widths: list[str] | None
         for r in rows
     )
     return (
-        f"<table class='stack'>{f'<colgroup>{cols}</colgroup>' if cols else ''}<thead><tr>{th}</tr></thead>"
+        f"<table class='stack{f' {name}' if name else ''}'>{f'<colgroup>{cols}</colgroup>' if cols else ''}"
+        f"<thead><tr>{th}</tr></thead>"
         f"<tbody>{body}</tbody></table>"
     )
 
@@ -518,7 +534,8 @@ def to_html(report: Mapping[str, Any]) -> str:
             _html_table(
                 ["#", "What to do", "Chance", "Minutes", "Risk", "How"],
                 rows,
-                ["2.5rem", "auto", "6.5rem", "5rem", "8rem", "8rem"],
+                ["2.5rem", "auto", "7rem", "6rem", "8rem", "9.5rem"],
+                "plan",
             )
         )
     else:

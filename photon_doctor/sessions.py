@@ -161,14 +161,23 @@ def save_session(session: Session, path: Path | None = None) -> Path:
 
 
 def last_session_path() -> Path:
-    """The most recent saved session. Raises SessionError if there is none."""
+    """The session saved last (by the time its file was written; a resumed session is saved again), the file name
+    breaking a tie. Names alone cannot tell two sessions saved within the same second apart (their suffix is
+    random). Raises SessionError if there is none."""
     folder = sessions_dir()
     if folder.parent.exists() and not folder.parent.is_dir():
         raise SessionError(_not_a_folder(folder.parent, "it is a file"))
     files = sorted(folder.glob("*.json")) if folder.is_dir() else []
     if not files:
         raise SessionError(f"no saved session in {folder}: run 'photon-doctor diagnose' first")
-    return files[-1]
+    return max(files, key=_saved_when)
+
+
+def _saved_when(path: Path) -> tuple[int, str]:
+    try:
+        return path.stat().st_mtime_ns, path.name
+    except OSError:  # gone meanwhile: the oldest
+        return 0, path.name
 
 
 def load_session(path: Path | None = None) -> tuple[Path, dict[str, Any]]:

@@ -23,7 +23,6 @@ from photon_doctor.foundation.errors import (
     Interrupted,
     NoTerminal,
     PhotonDoctorError,
-    UsageError,
 )
 from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
@@ -210,7 +209,7 @@ def _interview(
                 continue
             path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
             raise Interrupted(
-                f"stopped without a diagnosis; your answers are saved in {path} (continue with --resume)"
+                f"stopped without a diagnosis; your answers are saved in {path} (continue with photon-doctor diagnose --resume)"
             )
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
@@ -221,7 +220,7 @@ def _interview(
                 f"the session so far is saved in {path}"
             ) from None
         raise Interrupted(
-            f"interrupted; the session so far is saved in {path} (continue with --resume)"
+            f"interrupted; the session so far is saved in {path} (continue with photon-doctor diagnose --resume)"
         ) from None
     except PhotonDoctorError:
         raise
@@ -245,8 +244,6 @@ def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
 
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
     """Run one diagnosis session with what ``wiring`` built; returns the exit code."""
-    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
-        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
     interview = Interview(kb, verbose=options.verbose)
     env = current()
     demo = options.simulated
@@ -357,7 +354,9 @@ def _fix(
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted and not _no_terminal(outcome, answerer):
-            answerer.tell(f"interrupted; the session is saved in {path} (continue with --resume)")
+            answerer.tell(
+                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume)"
+            )
         elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")
     if _no_terminal(outcome, answerer):

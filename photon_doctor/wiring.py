@@ -39,35 +39,41 @@ def _leave(port: str) -> None:
 def host_config(options: DiagnoseOptions) -> Any:
     """Where the host-network checks go: the defaults, or `--connectivity-url` / `--cloud-endpoint HOST:PORT`
     (to test against another endpoint, such as a simulator's)."""
-    from photon_doctor.foundation.errors import UsageError
     from photon_doctor.probes.host_network import HostNetworkConfig
 
     changes: dict[str, Any] = {}
     if options.connectivity_url:
         changes["connectivity_url"] = options.connectivity_url
-    if options.cloud_endpoint:
-        from photon_doctor.foundation.numbers import ascii_int
-
-        host, _, port_text = options.cloud_endpoint.rpartition(":")
-        port = ascii_int(port_text)
-        if not host or port is None or not 0 < port < 65536:
-            raise UsageError(
-                f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), got '{options.cloud_endpoint}'"
-            )
-        changes["cloud_host"], changes["cloud_port"] = host, port
+    endpoint = _cloud_endpoint(options)
+    if endpoint is not None:
+        changes["cloud_host"], changes["cloud_port"] = endpoint
     return HostNetworkConfig(**changes)
 
 
-def real_targets(options: DiagnoseOptions) -> AutoTargets:
-    """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+def _cloud_endpoint(options: DiagnoseOptions) -> tuple[str, int] | None:
+    """`--cloud-endpoint HOST:PORT` as (host, port), None without it; a bad one is a :class:`UsageError`."""
     from photon_doctor.foundation.errors import UsageError
-    from photon_doctor.probes.cloud import CloudProbe
-    from photon_doctor.probes.cloud_client import CloudError, check_api_url
-    from photon_doctor.probes.host_network import HostNetworkProbe
-    from photon_doctor.probes.serial_console import SerialProbe
-    from photon_doctor.probes.softap import SoftAPProbe
-    from photon_doctor.probes.token import TokenNotFound, discover_token
-    from photon_doctor.probes.usb import UsbProbe
+    from photon_doctor.foundation.numbers import ascii_int
+
+    if not options.cloud_endpoint:
+        return None
+    host, _, port_text = options.cloud_endpoint.rpartition(":")
+    port = ascii_int(port_text)
+    if not host or port is None or not 0 < port < 65536:
+        raise UsageError(
+            f"--cloud-endpoint expects HOST:PORT (a port from 1 to 65535), got '{options.cloud_endpoint}'"
+        )
+    return host, port
+
+
+def check_flags(options: DiagnoseOptions) -> None:
+    """Raise :class:`UsageError` for a consent flag without ``--fix`` and for a probe option with a bad value
+    (``--probe-timeout``, ``--api-url``, ``--cloud-endpoint``), whether or not this run probes: a bad flag is
+    never silently ignored. Called before anything is started (the demo's simulated Photon too)."""
+    from photon_doctor.foundation.errors import UsageError
+
+    if (options.yes or options.allow_erase or options.allow_irreversible) and not options.fixing:
+        raise UsageError("--yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)")
 
     if not 0 < options.probe_timeout <= MAX_PROBE_TIMEOUT:  # also False for NaN; infinity is out of range
         raise UsageError(
@@ -75,10 +81,28 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
             f"not {options.probe_timeout:g}"
         )
     if options.api_url:
+        from photon_doctor.probes.cloud_client import (
+            CloudError,
+            check_api_url,
+        )  # only then: it brings requests
+
         try:
             check_api_url(options.api_url)
         except CloudError as exc:
             raise UsageError(f"--api-url: {exc.message}") from None
+    _cloud_endpoint(options)
+
+
+def real_targets(options: DiagnoseOptions) -> AutoTargets:
+    """Probes for a real Photon on USB, its SoftAP, the real cloud and this computer's network."""
+    from photon_doctor.probes.cloud import CloudProbe
+    from photon_doctor.probes.host_network import HostNetworkProbe
+    from photon_doctor.probes.serial_console import SerialProbe
+    from photon_doctor.probes.softap import SoftAPProbe
+    from photon_doctor.probes.token import TokenNotFound, discover_token
+    from photon_doctor.probes.usb import UsbProbe
+
+    check_flags(options)
     token = api_url = None
     extra: dict[str, Any] = {"enter_listening": False}
     try:

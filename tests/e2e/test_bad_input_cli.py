@@ -368,3 +368,33 @@ def test_a_probe_timeout_that_is_not_a_duration_is_a_usage_error(seconds: str) -
     )
     assert r.returncode == ExitCode.USAGE
     assert "--probe-timeout" in _one_line_error(r.stderr)
+
+
+@pytest.mark.parametrize(
+    "flag",
+    [
+        ["--probe-timeout", "9999"],
+        ["--probe-timeout", "nan"],
+        ["--api-url", "http://api.example.com"],
+        ["--cloud-endpoint", "nowhere"],
+    ],
+    ids=["timeout", "nan", "api-url", "cloud-endpoint"],
+)
+@pytest.mark.parametrize("probing", ["--no-input", "--no-probe"])
+def test_a_bad_probe_flag_is_a_usage_error_also_when_nothing_is_probed(
+    probing: str, flag: list[str], tmp_path: Path
+) -> None:
+    """QA: without --auto these were silently ignored (exit 0, a diagnosis), though docs/exit-codes.md lists them
+    as usage errors; the person would believe the flag had been taken. Nothing is saved or asked first."""
+    r = run_cli(
+        *MINI,
+        "diagnose",
+        probing,
+        "-a",
+        "visible_damage=yes",
+        *flag,
+        env={"PHOTON_DOCTOR_HOME": str(tmp_path)},
+    )
+    assert r.returncode == ExitCode.USAGE, r.stdout + r.stderr
+    assert flag[0] in _one_line_error(r.stderr)
+    assert r.stdout == "" and not (tmp_path / "sessions").exists()

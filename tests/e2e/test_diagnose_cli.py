@@ -251,3 +251,33 @@ def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
     assert values["fixes_tried_failed"] == ["contact_support_replace", "improve_signal"]
     assert not any(i.startswith("tried:") for i in values)  # every observation keeps a knowledge-base id
     assert "flash_tinker_usb" in [s["fix"] for s in data["plan"]]  # answered "no": still planned
+
+
+def test_the_command_list_gives_each_command_one_line_on_a_wide_terminal() -> None:
+    """QA: `photon-doctor -h` broke fleet's description after "likely causes" (a line break in its docstring),
+    even on a terminal wide enough for the whole sentence."""
+    r = run_cli("-h", env={"COLUMNS": "200", "NO_COLOR": "1", "TERM": "dumb"})
+    assert r.returncode == 0, r.stderr
+    panel = r.stdout[r.stdout.index("Commands") :]
+    rows = [line.strip("│ ").rstrip() for line in panel.splitlines()[1:] if line.startswith("│")]
+    assert rows and all(re.match(r"[a-z]+ {2,}\S", row) for row in rows), rows
+
+
+def test_why_about_a_probed_fact_says_a_probe_found_it_not_you(tmp_path: Path) -> None:
+    """QA: `why band` after a demo said "You answered '2.4 GHz' to: Which band ...", though nobody was asked:
+    this computer's network was probed. Who told is said as it was: a probe, the demo's owner, the person."""
+    env = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
+    assert run_cli("demo", "--scenario", "hidden-ssid", "--no-input", env=env).returncode == 0
+    probed = run_cli("why", "Which band does your Wi-Fi network use", env=env)
+    assert probed.returncode == 0, probed.stderr
+    assert probed.stdout.startswith("Checking this computer's network, photon-doctor found '2.4 GHz' for: ")
+    owner = run_cli("why", "network_hidden", env=env).stdout
+    assert owner.startswith("The demo scenario's simulated owner answered 'yes' to: "), owner
+    assert "You answered" not in probed.stdout + owner
+    home = tmp_path / "cli"
+    r = run_cli(
+        *MINI, "diagnose", "--no-input", "-a", "visible_damage=yes", env={"PHOTON_DOCTOR_HOME": str(home)}
+    )
+    assert r.returncode == 0, r.stderr
+    typed = run_cli(*MINI, "why", "visible_damage", env={"PHOTON_DOCTOR_HOME": str(home)}).stdout
+    assert typed.startswith("You answered 'yes' to: "), typed

@@ -4,6 +4,7 @@ the simulated device shows the change; manual ones end with the guided step and 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -216,6 +217,18 @@ def test_yes_without_fix_is_a_usage_error(capsys: pytest.CaptureFixture[str]) ->
     assert code == ExitCode.USAGE and "--yes, --allow-erase and --allow-irreversible go with --fix" in err
 
 
+@pytest.mark.parametrize("flag", ["--yes", "--allow-erase", "--allow-irreversible"])
+def test_a_consent_flag_without_fix_in_the_demo_is_one_line_before_anything_starts(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA: `demo --yes` started the simulated Photon and introduced it before saying the flag needs --fix."""
+    code, out, err = cli(capsys, "demo", "--scenario", "static-ip", flag, "--no-input")
+    assert code == ExitCode.USAGE and out == ""
+    assert err.strip().splitlines() == [
+        "photon-doctor: --yes, --allow-erase and --allow-irreversible go with --fix (or --dry-run)"
+    ]
+
+
 def test_diagnose_dry_run_without_hardware() -> None:
     r = run_cli(
         "diagnose",
@@ -266,3 +279,41 @@ def test_the_summary_says_which_flag_would_allow_what_was_not_run(capsys: pytest
     assert code == ExitCode.NOT_VERIFIED
     assert "Repair the device keys and the server key: not run" in out
     assert "Not run without your say-so: add --allow-erase to allow them" in out
+
+
+#: Scenarios whose fix run shows the words below: a one-step plan (the dented photon: only a support ticket is
+#: left), safe mode and an application that keeps the device offline, stored networks, an owner where there was none.
+WORDED = (
+    "thread-dented-photon",
+    "firmware-mismatch",
+    "semi-automatic-app",
+    "hidden-ssid",
+    "unclaimed-device",
+    "wep-key-as-text",  # the key changes (a secret, not shown): no line "'HomeNet' (WEP) -> 'HomeNet' (WEP)"
+)
+
+
+@pytest.mark.parametrize("scenario", WORDED)
+def test_the_fix_run_speaks_in_words(scenario: str, capsys: pytest.CaptureFixture[str]) -> None:
+    """The plan's length agrees with its noun ("1 step", never "1 steps"), and the simulated device's changes are
+    said in words: no ids such as safe_mode, no Python tuples or None, no raw security numbers."""
+    _, out, err = cli(
+        capsys,
+        "demo",
+        "--scenario",
+        scenario,
+        "--fix",
+        "--yes",
+        "--allow-erase",
+        "--allow-irreversible",
+        "--no-input",
+    )
+    said = re.search(r"Fixing, in the order of the plan \((\d+) (steps?) at most", err)
+    assert said is not None, err
+    assert said.group(2) == ("step" if said.group(1) == "1" else "steps"), said.group(0)
+    changes = out[out.index("Simulated Photon") :]
+    assert not re.search(r"[a-z]_[a-z]|\[\(|\(\'|None|\b255\b", changes), changes
+    for line in changes.splitlines()[1:]:
+        assert re.fullmatch(r"  [A-Za-z][\w .-]*: .+ -> .+", line), line
+        before, _, after = line.partition(": ")[2].partition(" -> ")
+        assert before != after, line

@@ -188,3 +188,62 @@ def test_html_report_and_conflicting_formats(tmp_path: Path) -> None:
     assert r.returncode == ExitCode.USAGE and "choose one of --json and --csv" in r.stderr
     r = run_cli("fleet", "--from", str(export), "--as-of", "yesterday")
     assert r.returncode == ExitCode.USAGE and "--as-of expects an ISO 8601 time" in r.stderr
+
+
+def test_the_html_says_why_each_device_needs_a_visit(tmp_path: Path) -> None:
+    """QA: the page's "Need a person on site" listed device, hours and site, but not what the person goes there
+    for (the leading cause), and printed hours as 455.0, 4.8 and 53.81 side by side."""
+    from html.parser import HTMLParser
+
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 200, seed=5)
+    page = tmp_path / "fleet.html"
+    r = run_cli(
+        "fleet", "--from", str(export), "--json", "--html", str(page), "--as-of", "2026-05-28T20:26:40Z"
+    )
+    assert r.returncode == 0, r.stderr
+    data = json.loads(r.stdout)
+    titles = {c["cause"]: c["title"] for c in data["causes"]}
+    names = {row["id"]: row["name"] for row in data["results"]}
+
+    class Rows(HTMLParser):
+        def __init__(self) -> None:
+            super().__init__()
+            self.section = ""
+            self.rows: list[list[str]] = []
+            self.cell: str | None = None
+
+        def handle_starttag(self, tag: str, attrs: Any) -> None:
+            if tag == "tr":
+                self.rows.append([self.section])
+            elif tag in ("td", "th"):
+                self.cell = ""
+
+        def handle_endtag(self, tag: str) -> None:
+            if tag in ("td", "th") and self.cell is not None:
+                self.rows[-1].append(self.cell)
+                self.cell = None
+
+        def handle_data(self, data: str) -> None:
+            if self.cell is not None:
+                self.cell += data
+            elif self.lasttag == "h2":
+                self.section = data
+
+    parsed = Rows()
+    parsed.feed(page.read_text(encoding="utf-8"))
+    table = [row[1:] for row in parsed.rows if row[0] == "Need a person on site"]
+    assert table[0] == ["Device", "Likely cause", "Offline (hours)", "Site"]
+    visits = data["needs_visit"]["list"]
+    assert visits and len(table) == len(visits) + 1
+    for row, v in zip(table[1:], visits):
+        assert row[:2] == [names[v["id"]], titles[v["cause"]]]
+        assert row[2] == f"{v['offline_hours']:,.1f}", row
+
+
+def test_a_fleet_of_one_device_says_device(tmp_path: Path) -> None:
+    export = tmp_path / "one.jsonl"
+    write_export(export, 1, seed=5)
+    r = run_cli("fleet", "--from", str(export), "--as-of", "2026-05-28T20:26:40Z")
+    assert r.returncode == 0, r.stderr
+    assert r.stdout.startswith("Fleet: 1 device;"), r.stdout

@@ -232,3 +232,24 @@ def test_a_report_through_a_symbolic_link_replaces_the_file_it_names(tmp_path: P
     r = run_cli(*MINI, "report", str(path), "-o", str(link))
     assert r.returncode == 0, r.stderr
     assert link.is_symlink() and real.read_text(encoding="utf-8").startswith("# photon-doctor report")
+
+
+@pytest.mark.parametrize("scenario", ["hidden-ssid", "thread-owner-prompt-photon"])
+def test_a_cause_is_either_still_possible_or_ruled_out_never_both(tmp_path: Path, scenario: str) -> None:
+    """QA: the hidden-ssid report listed "The stored Wi-Fi credentials are wrong or stale" under "Other possible
+    causes" (unlikely, about 5 %) and again under "Ruled out"."""
+    env = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
+    assert run_cli("demo", "--scenario", scenario, "--no-input", env=env).returncode == 0
+    r = run_cli("report", "-f", "json", env=env)
+    assert r.returncode == 0, r.stderr
+    report = json.loads(r.stdout)
+    possible = {c["cause"] for c in report["causes"]}
+    ruled_out = {c["cause"] for c in report["ruled_out"]}
+    assert ruled_out and not possible & ruled_out, possible & ruled_out
+    md = run_cli("report", env=env).stdout
+    assert ")))" not in md  # QA: "(seen: ...: yes (the demo scenario's owner (simulated answer)))"
+    listed = md[md.index("## Other possible causes") : md.index("## Ruled out")]
+    gone = md[md.index("## Ruled out") : md.index("## The whole plan")]
+    assert not {line.split(":")[0] for line in listed.splitlines() if line.startswith("- ")} & {
+        line.split(":")[0] for line in gone.splitlines() if line.startswith("- ")
+    }

@@ -141,7 +141,7 @@ def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str
     )  # Ctrl-D at a terminal is the person's choice to stop, as Ctrl-C is: not "no terminal"
     rest, code = finish(child)
     assert code == ExitCode.INTERRUPTED
-    assert "continue with --resume" in " ".join(rest.split())
+    assert "continue with photon-doctor diagnose --resume" in " ".join(rest.split())
     check_screen(seen + rest)
 
 
@@ -182,3 +182,51 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
     if not allow:
         assert "you chose not to" in " ".join(probed.split())
     check_screen(probed + rest)
+
+
+def answer_as_the_owner_until(child: pexpect.spawn, marker: str) -> str:
+    """Answer every question as the demo's owner would (the hint), else "don't know", until a question whose text
+    has ``marker``; returns what was shown up to its prompt."""
+    for _ in range(40):
+        child.expect("> ")
+        before = " ".join((child.before or "").split())
+        if marker in before:
+            return before
+        hint = re.search(r"would answer: (\S+)", before)
+        child.sendline(hint.group(1) if hint and hint.group(1) != "nothing" else "?" if hint is None else "")
+    pytest.fail(f"no question with {marker!r} came")
+
+
+def test_a_bad_answer_to_a_checklist_is_reasked_in_the_checklist_s_words(home: Path) -> None:
+    """A checklist ("Did any of these happen ...?") re-asks for the numbers of all that apply, not for "the fixes
+    you tried" (the words of another question)."""
+    child = spawn(home, "demo", "--scenario", "thread-dented-photon")
+    shown = answer_as_the_owner_until(child, "Type the numbers of all that apply")
+    count = len(re.findall(r" \d+\) ", shown))
+    child.sendline("99")
+    child.expect("Q\\d+ again> ")
+    reask = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "'99' is not an answer here" in reask
+    assert f"the numbers (1 to {count}) of all that apply" in reask, reask
+    assert "fixes you tried" not in reask
+
+
+@pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_d_in_a_demo_names_the_command_that_resumes_it(home: Path, key: str) -> None:
+    """`demo` has no --resume: the message names the command that has one, and that command goes on."""
+    child = spawn(home, "demo", "--scenario", "hidden-ssid")
+    child.expect("Q1\\. ")
+    child.expect("> ")
+    child.sendcontrol(key)
+    rest, code = finish(child)
+    said = " ".join(rest.split())
+    assert code == ExitCode.INTERRUPTED
+    assert "continue with photon-doctor diagnose --resume" in said, said
+    child = spawn(home, "diagnose", "--resume")
+    child.expect("Q1\\. ")
+    said = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "Resuming the session" in said and "fresh one" in said

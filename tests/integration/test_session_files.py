@@ -86,3 +86,22 @@ def test_the_data_folder_and_the_folders_above_it_are_created_private(
     assert [oct(p.stat().st_mode & 0o777) for p in made] == ["0o700"] * 3
     assert oct(path.stat().st_mode & 0o777) == "0o600"
     assert oct(tmp_path.stat().st_mode & 0o777) == "0o755"  # a folder that was there is left alone
+
+
+def test_the_last_session_is_the_one_saved_last_even_within_one_second(tmp_path: Path) -> None:
+    """QA: two sessions saved in the same second are named by that second and a random suffix; `report`, `why`
+    and `--resume` took the one whose suffix sorts last, not the one saved last (a quick `demo` then `diagnose`
+    reported on the demo)."""
+    from tests.conftest import run_cli
+
+    folder = tmp_path / "sessions"
+    first = save_session(
+        Session(command="demo", scenario="static-ip"), folder / "20260301T101112-ffffff.json"
+    )
+    last = save_session(Session(command="diagnose"), folder / "20260301T101112-000000.json")
+    os.utime(first, ns=(1_000_000_000, 1_000_000_000))
+    os.utime(last, ns=(2_000_000_000, 2_000_000_000))
+    r = run_cli("report", "-f", "json", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["session"]["id"] == "20260301T101112-000000"
+    assert str(last) in r.stderr

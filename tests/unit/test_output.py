@@ -94,3 +94,16 @@ def test_likelihood_in_words(p: float, words: str) -> None:
 
 def test_percent_rounds_to_five() -> None:
     assert (percent(0.33), percent(0.049), percent(0.5)) == ("about 35 %", "under 5 %", "about 50 %")
+
+
+def test_causes_that_do_not_stand_out_are_not_headed_likely() -> None:
+    """QA: with nothing known, "Likely causes:" headed a list of causes each "unlikely, about 10 %"."""
+    d = diagnose(KB, {})
+    assert likelihood(d.ranked[0].probability).startswith(("unlikely", "very unlikely"))
+    text = diagnosis_text(KB, d, width=80)
+    assert text.startswith("Possible causes (none stands out yet):") and "Likely causes" not in text
+    buf = io.StringIO()
+    Console(file=buf, width=140).print(diagnosis_rich(KB, d))
+    assert "Possible causes (none stands out yet)" in buf.getvalue() and "Likely causes" not in buf.getvalue()
+    dented = diagnose(KB, OBS)  # "likely, about 50 %": not clear yet, but it does stand out
+    assert diagnosis_text(KB, dented).startswith("Likely causes:")

@@ -3,6 +3,8 @@ by plan number, id, an id's start or words of a title, with "did you mean"; risk
 
 from __future__ import annotations
 
+import re
+
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.explain import why_question
@@ -140,3 +142,61 @@ def test_a_line_that_starts_with_a_share_goes_on_under_its_title() -> None:
     )
     lines = wrap_lines([line], 60).splitlines()
     assert len(lines) > 1 and all(later.startswith(" " * 11) and later[11] != " " for later in lines[1:])
+
+
+def test_a_cause_s_fixes_are_listed_in_the_plan_s_order() -> None:
+    """QA: `why "hidden"` listed its fixes as steps 13, 18, 2, 1, 7."""
+    from photon_doctor.engine.explain import how_cause
+
+    from photon_doctor.plain import how_cause_text
+
+    for cause in KB.causes:
+        text = how_cause_text(KB, D, how_cause(KB, D, cause))
+        places = re.findall(r"\((?:step (\d+) of the plan|not in the plan now)\)", text)
+        steps = [int(n) if n else len(D.plan) + 1 for n in places]  # the fixes not in the plan come last
+        assert steps == sorted(steps), (cause, places)
+
+
+@pytest.mark.parametrize(
+    ("title", "inside"),
+    [
+        ("The network is hidden", "the network is hidden"),
+        ("A firewall blocks", "a firewall blocks"),
+        ("Unusual characters in the network name", "unusual characters in the network name"),
+        ("System firmware, bootloader and application", "system firmware, bootloader and application"),
+        ("Wi-Fi drops", "Wi-Fi drops"),
+        ("DHCP fails", "DHCP fails"),
+        ("Particle cloud incident", "Particle cloud incident"),
+        ("Device OS is old", "Device OS is old"),
+    ],
+)
+def test_a_title_inside_a_sentence_starts_small_unless_it_is_a_name(title: str, inside: str) -> None:
+    """QA: "If 'yes': Unusual characters in the network name or password becomes more likely" (a capital in the
+    middle of a sentence, where "the network is hidden" was lowered)."""
+    from photon_doctor.plain import in_sentence
+
+    assert in_sentence(title) == inside
+
+
+def test_why_at_a_number_question_says_whole_numbers_plainly_and_each_effect_once() -> None:
+    """QA: the signal question's WHY read "If '-85.0 dBm'", then "If '-65.0 dBm'" and "If '-62.0 dBm'" with the
+    same effect, word for word."""
+    obs = dict(OBS, network_hidden=Observation("network_hidden", True))
+    d = diagnose(KB, obs)
+    text = why_question_text(KB, d, why_question(KB, obs, d, "signal_rssi_dbm"))
+    effects = [line.partition(": ")[2] for line in text.splitlines() if line.startswith("If '")]
+    assert effects and len(effects) == len(set(effects)), text
+    assert not re.search(r"\d\.0 dBm", text), text
+
+
+def test_why_names_every_cause_in_small_letters_inside_its_sentence() -> None:
+    """QA: "If 'yes': Unusual characters in the network name or password becomes more likely; the network is
+    hidden, ... less likely": one title lowered, the other not."""
+    obs = dict(OBS, network_hidden=Observation("network_hidden", True))
+    d = diagnose(KB, obs)
+    text = why_question_text(KB, d, why_question(KB, obs, d, "password_unusual_chars"))
+    effects = [line.partition("': ")[2] for line in text.splitlines() if line.startswith("If '")]
+    assert effects, text
+    for effect in effects:
+        for part in effect.split("; "):
+            assert not re.match(r"[A-Z][a-z]+ ", part) or part.split()[0] in ("Particle", "Device"), effect

@@ -19,6 +19,7 @@ from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 
 from photon_doctor import __version__
+from photon_doctor.plain import likelihood
 from photon_doctor.report import build_report, format_name, render, to_html, to_markdown, write_private
 from photon_doctor.report_scrub import scrub, scrub_text
 from tests.conftest import KB_MINI
@@ -228,6 +229,7 @@ def test_report_json_has_observations_with_provenance_causes_plan_actions(kb: Kn
         "saved_at": "2026-03-01T10:11:12Z",
         "questions_asked": 1,
         "skipped": ["device_os_version"],
+        "stopped_at": None,
     }
     led = next(o for o in r["observations"] if o["id"] == "led_pattern")
     assert (led["source"], led["obtained_by"], led["evidence"]) == (
@@ -260,12 +262,16 @@ def test_ruled_out_causes_carry_the_evidence_against(kb: KnowledgeBase) -> None:
     data = session(observations=[obs("led_pattern", "breathing_cyan")])
     r = build_report(kb, data, generated_at=WHEN)
     assert r["causes"][0]["cause"] != "user_firmware_blocks_connection"
-    out = next(c for c in r["ruled_out"] if c["cause"] == "user_firmware_blocks_connection")
+    # Down from its base rate to under 5 %: still listed as possible, with what speaks against it, and so not
+    # also "ruled out" (QA: it was both).
+    out = next(c for c in r["causes"] if c["cause"] == "user_firmware_blocks_connection")
+    assert not [c for c in r["ruled_out"] if c["cause"] == out["cause"]]
     assert (
         out["certainty"] < out["prior"]
         and out["against"][0]["rationale"] == "It connects, so the app lets it."
     )
-    assert "It connects, so the app lets it." in to_markdown(r)
+    said = f"{likelihood(out['probability'])}. Against it: It connects, so the app lets it."
+    assert said in to_markdown(r)
 
 
 def test_session_without_actions_says_no_fix_was_carried_out(kb: KnowledgeBase) -> None:
@@ -438,6 +444,42 @@ def test_html_is_one_self_contained_escaped_page(kb: KnowledgeBase) -> None:
     assert "url(" not in page and "@import" not in page
     assert "default-src 'none'" in page
     assert f"photon-doctor {__version__}" in page
+
+
+def test_html_keeps_each_percentage_on_one_line(kb: KnowledgeBase) -> None:
+    """QA: on a phone, "very unlikely, under 5" ended a line and "%" began the next: a no-break space joins them
+    (the Markdown keeps its plain space)."""
+    report = build_report(kb, session(), generated_at=WHEN)
+    page = to_html(report)
+    assert "&nbsp;%" in page
+    assert not re.findall(r"\d %", page)
+    assert re.search(r"\d %", to_markdown(report))
+
+
+def test_a_session_stopped_at_a_question_says_so_beside_the_answer(kb: KnowledgeBase) -> None:
+    """QA: a session stopped by Ctrl-C at its first question was reported as "Most likely: ..." with nothing to
+    tell the reader that no question had been answered. The open question is named, in every format."""
+    question = kb.observations["device_os_version"].question
+    report = build_report(kb, session(pending_question="device_os_version"), generated_at=WHEN)
+    assert report["session"]["stopped_at"] == question
+    md, page = to_markdown(report), to_html(report)
+    assert "The questions were not finished" in md and question in md
+    assert "The questions were not finished" in page
+    finished = build_report(kb, session(), generated_at=WHEN)
+    assert finished["session"]["stopped_at"] is None
+    assert "not finished" not in to_markdown(finished)
+
+
+def test_a_lead_that_does_not_stand_out_is_not_called_most_likely() -> None:
+    """QA: with nothing known yet the report opened "Most likely: ... (unlikely, about 10 %)", a sentence that
+    contradicts itself. A cause that does not stand out is "the likeliest so far"."""
+    full = load_knowledge(None)
+    data = {"schema_version": 1, "id": "20260301T101112-abc123", "command": "diagnose", "observations": []}
+    report = build_report(full, data, generated_at=WHEN)
+    assert likelihood(report["causes"][0]["probability"]).startswith("unlikely")
+    for text in (report["summary"], to_markdown(report), to_html(report)):
+        assert "No cause stands out yet; the likeliest so far: " in text
+        assert "Most likely" not in text
 
 
 # ------------------------------------------------------------------------------------------------ formats, files
