@@ -59,6 +59,9 @@ def plan_fixes(
         for fid in kb.fixes
         if fid not in exclude and any(c in remaining for c in chances[fid])
     }
+    for tried in exclude:
+        if tried in kb.fixes:
+            _after_same_action(kb, candidates, tried, chances[tried])
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
     start = reach
@@ -80,7 +83,7 @@ def plan_fixes(
         if best is None:
             break
         _, fid, p = best
-        del candidates[fid]
+        chosen = candidates.pop(fid)
         fix = kb.fixes[fid]
         steps.append(
             PlanStep(
@@ -90,16 +93,42 @@ def plan_fixes(
                 cost=fix.cost,
                 ratio=p / fix.cost,
                 expected_cost=reach * fix.cost,
-                addresses=tuple(sorted(chances[fid].items(), key=lambda kv: -kv[1])),
+                addresses=tuple(sorted(chosen, key=lambda kv: -kv[1])),
             )
         )
-        for c, q in chances[fid].items():
+        for c, q in chosen:
             if c in remaining:
                 remaining[c] *= 1.0 - q
+        _after_same_action(kb, candidates, fid, dict(chosen))
         reach = sum(remaining.values())
     reach = max(reach, 0.0)
     ecr = sum(s.expected_cost for s in steps) + reach * residual_cost(kb)
     return tuple(steps), ecr, reach
+
+
+def _after_same_action(
+    kb: KnowledgeBase,
+    candidates: dict[str, tuple[tuple[str, float], ...]],
+    failed: str,
+    failed_chances: Mapping[str, float],
+) -> None:
+    """Once ``failed`` is planned (or was tried) and assumed to have failed, a fix that carries out the same action
+    (the same automation: both Device OS updates run `particle update`) can only add what it does beyond it:
+    P(it works | the other failed, c) = (q - q_other) / (1 - q_other), nothing where q <= q_other. Updated in
+    place; a fix with nothing left to add is dropped."""
+    action = kb.fixes[failed].automation
+    if action == "manual":
+        return
+    for fid in [f for f in candidates if kb.fixes[f].automation == action]:
+        left = []
+        for c, q in candidates[fid]:
+            before = failed_chances.get(c, 0.0)
+            if q > before and before < 1.0:
+                left.append((c, (q - before) / (1.0 - before)))
+        if left:
+            candidates[fid] = tuple(left)
+        else:
+            del candidates[fid]
 
 
 def _handicap(kb: KnowledgeBase, fix_id: str) -> float:

@@ -19,7 +19,9 @@ EXAMPLE = [  # (fix, p, cost): each fix resolves its own cause for certain
 
 
 def _kb(
-    rows: list[tuple[str, float, float]], resolves: dict[str, dict[str, float]] | None = None
+    rows: list[tuple[str, float, float]],
+    resolves: dict[str, dict[str, float]] | None = None,
+    automation: dict[str, str] | None = None,
 ) -> KnowledgeBase:
     causes = {f"c_{fid}": CauseDef(f"c_{fid}", fid, fid, 0.1, ("test",)) for fid, _, _ in rows}
     fixes = {
@@ -32,7 +34,7 @@ def _kb(
             Risk.HARMLESS,
             True,
             ("do it",),
-            "manual",
+            (automation or {}).get(fid, "manual"),
             "nothing",
         )
         for fid, _, cost in rows
@@ -80,3 +82,29 @@ def test_excluded_and_hopeless_fixes_are_left_out() -> None:
     steps, _, _ = plan_fixes(kb, probs, exclude={"reset_keys"})
     assert "reset_keys" not in [s.fix for s in steps]
     assert "open_port" not in [s.fix for s in steps]
+
+
+def test_a_fix_doing_the_same_action_as_a_failed_one_only_counts_what_it_adds() -> None:
+    # Two Device OS updates run the same command; the one over USB also writes the bootloader, which helps a
+    # mismatch more (0.9 vs 0.5). Once the over-the-air one is assumed failed, the USB one adds (0.9-0.5)/(1-0.5)
+    # for the mismatch and nothing for the bug; done the other way round, the over-the-air one adds nothing.
+    rows = [("ota", 0.0, 5), ("usb", 0.0, 10), ("other", 0.0, 20)]
+    resolves = {
+        "ota": {"c_bug": 0.8, "c_mm": 0.5},
+        "usb": {"c_bug": 0.8, "c_mm": 0.9},
+        "other": {"c_other": 1.0},
+    }
+    same = {"ota": "update_device_os", "usb": "update_device_os"}
+    probs = {"c_bug": 0.6, "c_mm": 0.2, "c_other": 0.2}
+    steps, _, _ = plan_fixes(_kb(rows, resolves, same), probs)
+    assert [s.fix for s in steps][:1] == ["ota"]
+    usb = next(s for s in steps if s.fix == "usb")
+    assert dict(usb.addresses) == pytest.approx({"c_mm": 0.8})  # the bug: nothing beyond the first update
+    # Different actions (manual here) keep their full chances.
+    steps, _, _ = plan_fixes(_kb(rows, resolves), probs)
+    assert dict(next(s for s in steps if s.fix == "usb").addresses) == pytest.approx(
+        {"c_bug": 0.8, "c_mm": 0.9}
+    )
+    # A tried update counts the same way: the other one is only planned for what it adds.
+    steps, _, _ = plan_fixes(_kb(rows, resolves, same), probs, exclude={"usb"})
+    assert "ota" not in [s.fix for s in steps]
