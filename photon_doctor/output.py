@@ -195,6 +195,7 @@ def diagnosis_text(
                 f"  {i}. {fix.title}: {percent(s.p_success)} chance, about {s.cost:g} min, "
                 f"{risk_short(fix)}, {how_short(fix)}{tag(s.fix, verbose)}"
             )
+        lines.append(f"  ({CHANCE_MEANS})")
         lines.append("")
         lines.append(
             "Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "
@@ -208,6 +209,9 @@ def diagnosis_text(
             lines.append(f"  - {name}: {reason}")
     return redact(wrap_lines(lines, width))
 
+
+#: What a step's chance is: the plan's column does not rise or fall with the order, so it is said once.
+CHANCE_MEANS = "chance: that the step solves it if the steps above it did not; the order puts the best chance per minute first"
 
 _RISK_STYLE = {
     "harmless": "green",
@@ -281,6 +285,7 @@ def diagnosis_rich(
             )
         parts.append(Text(""))
         parts.append(plan)
+        parts.append(Text(f"({CHANCE_MEANS})", style="dim"))
         parts.append(
             Text(
                 "Ask 'photon-doctor why 1' (a step's number) or 'photon-doctor why \"words of a title\"' "

@@ -35,6 +35,7 @@ def test_rich_rendering_has_colour_and_the_same_content() -> None:
     out = buf.getvalue()
     assert "\x1b[" in out
     assert "Likely causes" in out and "What to do, in this order" in out
+    assert "if the steps above it did not" in " ".join(re.sub(r"\x1b\[[0-9;]*m", "", out).split())
     assert KB.causes[d.ranked[0].id].title in out and not ids_in(out)
 
 
@@ -50,6 +51,8 @@ def test_plain_text_speaks_in_titles_and_percentages() -> None:
     shown = plan_shown(d)
     assert f"  {shown}. " in text and f"  {shown + 1}. " not in text
     assert (f"the first {shown} of {len(d.plan)}" in text) == (shown < len(d.plan))
+    # What the chance column means is said once, under the plan (it does not rise or fall with the order).
+    assert "if the steps above it did not" in " ".join(text.split())
 
 
 def test_verbose_adds_the_ids() -> None:
