@@ -212,6 +212,14 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
                     )
         elif choices_raw:
             raise item.fail("choices", f"only enum observations have choices (this one is {kind.value})")
+        bounds: dict[str, float | None] = {}
+        for name in ("min", "max"):
+            if name in table and kind is not Kind.NUMBER:
+                raise item.fail(name, f"only number observations have a {name} (this one is {kind.value})")
+            bounds[name] = item.num(name, -1e12, 1e12) if name in table else None
+        low, high = bounds["min"], bounds["max"]
+        if low is not None and high is not None and low >= high:
+            raise item.fail("max", f"must be above min ({low:g}), found {high:g}")
         result[item.id] = ObservationDef(
             id=item.id,
             kind=kind,
@@ -223,6 +231,8 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
             probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
             reported=int(item.num("reported", 0, 100000, required=False, default=0)),
+            minimum=low,
+            maximum=high,
         )
     return result
 

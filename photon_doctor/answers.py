@@ -43,6 +43,13 @@ def valid_values(kb: KnowledgeBase, odef: ObservationDef) -> str:
     if odef.kind is Kind.BOOL:
         return "yes, no"
     if odef.kind is Kind.NUMBER:
+        unit = f" {odef.unit}" if odef.unit else ""
+        if odef.minimum is not None and odef.maximum is not None:
+            return f"a number from {odef.minimum:g} to {odef.maximum:g}{unit}"
+        if odef.minimum is not None:
+            return f"a number of {odef.minimum:g}{unit} or more"
+        if odef.maximum is not None:
+            return f"a number of {odef.maximum:g}{unit} or less"
         return f"a number{' in ' + odef.unit if odef.unit else ''}"
     if odef.kind is Kind.VERSION:
         return "a version such as 1.5.2"
@@ -69,7 +76,11 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
     elif kind is Kind.NUMBER:
         # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session).
         reading = finite_number(text)
-        if reading is not None:
+        if (
+            reading is not None
+            and (odef.minimum is None or reading >= odef.minimum)
+            and (odef.maximum is None or reading <= odef.maximum)
+        ):
             return reading
     elif kind is Kind.VERSION:
         if isinstance(text, str):

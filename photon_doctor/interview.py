@@ -217,6 +217,11 @@ def short_reask(odef: ObservationDef, count: int) -> str:
         return f"Please type the numbers (1 to {count}) of all that apply, separated by commas, or press Enter for none."
     if odef.kind is Kind.FIXES:
         return "Please type the numbers of the fixes you tried, separated by commas, or press Enter for none."
+    if odef.kind is Kind.NUMBER and (odef.minimum is not None or odef.maximum is not None):
+        low = "" if odef.minimum is None else f" from {odef.minimum:g}"
+        high = "" if odef.maximum is None else f" to {odef.maximum:g}"
+        unit = f" {odef.unit}" if odef.unit else ""
+        return f"Please type a number{low}{high}{unit}, or ? if you don't know."
     return "That does not fit; type help for what is expected, or ? if you don't know."
 
 

@@ -18,6 +18,7 @@ from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.probes.wifi_parsers import parse_iw_link
 
 from photon_doctor.answers import AnswerError, observations_from_mapping, parse_assignment, parse_value
+from photon_doctor.interview import short_reask
 from tests.conftest import KB_MINI
 
 
@@ -120,3 +121,31 @@ def test_iw_link_with_a_huge_signal_loses_only_the_signal() -> None:
 def test_iw_link_still_reads_normal_output() -> None:
     link = parse_iw_link(f"{IW_HEAD}\tfreq: 2437.0\n\tsignal: -52 dBm\n")
     assert link is not None and link.freq_mhz == 2437 and link.band == "2.4" and link.rssi_dbm == -52
+
+
+SHIPPED = load_knowledge()  # the shipped knowledge: its number observations carry ranges
+
+
+@pytest.mark.parametrize(
+    ("raw", "ok"), [("67", False), ("5", False), ("-200", False), ("-67", True), ("0", True)]
+)
+def test_a_signal_reading_must_be_a_possible_rssi(raw: str, ok: bool) -> None:
+    kb = SHIPPED
+    # 67 typed for -67 would rule out a weak signal; a reading outside -127..0 dBm is refused and the range said.
+    if ok:
+        assert parse_assignment(kb, f"signal_rssi_dbm={raw}").value == float(raw)
+    else:
+        with pytest.raises(UsageError, match="from -127 to 0 dBm"):
+            parse_assignment(kb, f"signal_rssi_dbm={raw}")
+
+
+def test_a_percentage_beyond_100_is_refused() -> None:
+    kb = SHIPPED
+    with pytest.raises(UsageError, match="from 0 to 100"):
+        parse_assignment(kb, "site_offline_together_pct=140")
+
+
+def test_a_number_out_of_range_is_reasked_with_the_range() -> None:
+    odef = SHIPPED.observations["signal_rssi_dbm"]
+    assert short_reask(odef, 0) == "Please type a number from -127 to 0 dBm, or ? if you don't know."
+    assert "from 0" in short_reask(SHIPPED.observations["cloud_disconnects"], 0)

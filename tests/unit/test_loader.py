@@ -177,3 +177,20 @@ def test_cli_reports_broken_knowledge_with_its_exit_code(kb_dir: Path) -> None:
     assert "rules.toml: dent: field 'cause': unknown cause 'gremlins'" in result.stderr
     assert "Traceback" not in result.stderr
     assert result.stdout == ""
+
+
+@pytest.mark.parametrize(
+    ("extra", "field"),
+    [("min = 5\nmax = 1", "max"), ('min = "low"', "min")],
+)
+def test_a_number_observation_range_is_checked(kb_dir: Path, extra: str, field: str) -> None:
+    _replace(kb_dir / "observations.toml", 'id = "signal_rssi_dbm"', f'id = "signal_rssi_dbm"\n{extra}')
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "signal_rssi_dbm" in err.value.message and field in err.value.message
+
+
+def test_only_number_observations_have_a_range(kb_dir: Path) -> None:
+    _replace(kb_dir / "observations.toml", 'id = "visible_damage"', 'id = "visible_damage"\nmin = 0')
+    with pytest.raises(KnowledgeError, match="only number observations"):
+        load_knowledge(kb_dir)
