@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import difflib
 import json
+import re
 from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
@@ -58,8 +59,38 @@ def valid_values(kb: KnowledgeBase, odef: ObservationDef) -> str:
     return "fix numbers or ids separated by commas, or 'none': " + ", ".join(kb.fixes)
 
 
-def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
-    """Convert ``raw`` (text, or a JSON value) to the observation's kind. Raises AnswerError."""
+_VERSION_IN_TEXT = re.compile(
+    r"(?<![\w.])[vV]?(\d{1,4})\.(\d{1,4}|[xX*])(?:\.(\d{1,4}|[xX*]))?(-[0-9A-Za-z.]+)?(?![\w.])"
+)
+
+
+def salvage_version(text: str) -> str | None:
+    """A Device OS version from what a person or a case file wrote: "1.5.2", "v0.6.0-rc.1", and also "0.7.x" or
+    "Device OS 0.4.9" (a wildcard counts as 0, the release's first). None when there is no version in it."""
+    text = text.strip()
+    try:
+        version_key(text)
+        return text.lstrip("vV")
+    except ValueError:
+        pass
+    found = _VERSION_IN_TEXT.search(text)
+    if found is None or not text.isascii():
+        return None
+    parts = [p if p and p.isdigit() else "0" for p in (found.group(1), found.group(2), found.group(3))]
+    version = ".".join(parts) + (found.group(4) or "")
+    try:
+        version_key(version)
+    except ValueError:
+        return None
+    return version
+
+
+def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: bool = True) -> ObsValue:
+    """Convert ``raw`` (text, or a JSON value) to the observation's kind. Raises AnswerError.
+
+    ``bounded``: a number must also lie in the observation's ``min``..``max`` (what a person types or a file of
+    answers gives). Case files for ``evaluate`` pass False: the contract only asks for a number, and a case quoting
+    an odd reading must not lose the whole file."""
     kind = odef.kind
     text = raw.strip() if isinstance(raw, str) else raw
     if kind is Kind.ENUM:
@@ -76,19 +107,19 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any) -> ObsValue:
     elif kind is Kind.NUMBER:
         # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session).
         reading = finite_number(text)
-        if (
-            reading is not None
-            and (odef.minimum is None or reading >= odef.minimum)
-            and (odef.maximum is None or reading <= odef.maximum)
+        if reading is not None and (
+            not bounded
+            or (
+                (odef.minimum is None or reading >= odef.minimum)
+                and (odef.maximum is None or reading <= odef.maximum)
+            )
         ):
             return reading
     elif kind is Kind.VERSION:
         if isinstance(text, str):
-            try:
-                version_key(text)
-                return text.lstrip("vV")
-            except ValueError:
-                pass
+            found = salvage_version(text)
+            if found is not None:
+                return found
     else:
         items: list[Any] | None = None
         if isinstance(text, list):

@@ -88,7 +88,7 @@ def _case(kb: KnowledgeBase, path: Path, index: int, raw: Any) -> Case:
         if odef is None:
             raise fail(f"observations.{json_text(obs_id)}", "unknown observation")
         try:
-            typed = parse_value(kb, odef, value)
+            typed = parse_value(kb, odef, value, bounded=False)
         except AnswerError as exc:
             raise fail(f"observations.{obs_id}", str(exc)) from None
         observations[obs_id] = Observation(obs_id, typed, 1.0, Provenance(Source.CASE, case_id))

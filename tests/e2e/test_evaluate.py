@@ -202,3 +202,22 @@ def test_not_json_and_missing_file(tmp_path: Path) -> None:
     assert r.returncode == ExitCode.CASES and "not valid JSON" in r.stderr
     r = run_cli("evaluate", str(tmp_path / "none.json"))
     assert r.returncode == ExitCode.CASES and "file not found" in r.stderr
+
+
+def test_a_case_quoting_an_odd_reading_is_evaluated_not_rejected(tmp_path: Path) -> None:
+    # The contract asks only for a number; a reading outside what a person may type (a positive RSSI, as
+    # WiFi.RSSI() returns for an error) must not cost the whole file.
+    f = tmp_path / "c.json"
+    case = {
+        "id": "odd-rssi",
+        "observations": {"signal_rssi_dbm": 2, "led_pattern": "blinking_green"},
+        "expected_causes": ["wifi_credentials_wrong"],
+        "accepted_fixes": ["set_wifi_credentials"],
+    }
+    f.write_text(json.dumps({"schema_version": 1, "cases": [case]}))
+    r = run_cli("evaluate", str(f), "--json")
+    assert r.returncode == 0, r.stderr
+    assert json.loads(r.stdout)["cases"][0]["id"] == "odd-rssi"
+    # The same reading typed as an answer is refused, with the range said.
+    r = run_cli("diagnose", "--no-input", "-a", "signal_rssi_dbm=2")
+    assert r.returncode == ExitCode.USAGE and "from -127 to 0 dBm" in r.stderr

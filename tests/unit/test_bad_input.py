@@ -149,3 +149,17 @@ def test_a_number_out_of_range_is_reasked_with_the_range() -> None:
     odef = SHIPPED.observations["signal_rssi_dbm"]
     assert short_reask(odef, 0) == "Please type a number from -127 to 0 dBm, or ? if you don't know."
     assert "from 0" in short_reask(SHIPPED.observations["cloud_disconnects"], 0)
+
+
+@pytest.mark.parametrize(
+    ("raw", "version"),
+    [("1.5.2", "1.5.2"), ("v0.6.0-rc.1", "0.6.0-rc.1"), ("0.7.x", "0.7.0"), ("Device OS 0.4.9", "0.4.9")],
+)
+def test_a_version_is_found_in_what_people_write(raw: str, version: str) -> None:
+    assert parse_assignment(SHIPPED, f"device_os_version={raw}").value == version
+
+
+@pytest.mark.parametrize("raw", ["seven", "1.²", "x.y"])
+def test_no_version_in_it_is_a_clear_error(raw: str) -> None:
+    with pytest.raises(UsageError, match="a version such as 1.5.2"):
+        parse_assignment(SHIPPED, f"device_os_version={raw}")
