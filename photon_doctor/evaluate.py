@@ -148,10 +148,15 @@ class Oracle:
         pass
 
 
-#: Fixes that do what another fix does (and more): proposing the first counts as proposing the second.
-#: A Device OS update over USB installs the same Device OS as an over-the-air update (particle-protocols.md §5);
-#: the Device Doctor's first step is credited the same way (knowledge/data/device-doctor.toml).
-SAME_EFFECT: Mapping[str, frozenset[str]] = {"update_device_os_usb": frozenset({"update_device_os"})}
+#: Fixes that do what another fix does: proposing the first counts as proposing the second. A Device OS update
+#: over USB installs the same Device OS as an over-the-air update (particle-protocols.md §5), and the update fix's
+#: own first way is that same `particle update` over USB (knowledge/data/fixes.toml: the two share the executor's
+#: action, and the plan treats them as one action); the Device Doctor's first step is credited the same way
+#: (knowledge/data/device-doctor.toml).
+SAME_EFFECT: Mapping[str, frozenset[str]] = {
+    "update_device_os_usb": frozenset({"update_device_os"}),
+    "update_device_os": frozenset({"update_device_os_usb"}),
+}
 
 
 def _counts_as(fix_id: str, accepted: tuple[str, ...]) -> bool:
@@ -159,14 +164,14 @@ def _counts_as(fix_id: str, accepted: tuple[str, ...]) -> bool:
 
 
 def _first_fix(
-    steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, ...]
+    steps: list[tuple[tuple[str, ...], float]], accepted: tuple[str, ...], strict: bool = False
 ) -> tuple[int | None, float | None]:
     """1-based position and minutes (costs summed up to and including it) of the first step that performs an
-    accepted fix; (None, None) when none does."""
+    accepted fix; (None, None) when none does. ``strict``: only the accepted ids themselves count."""
     minutes = 0.0
     for i, (fixes, cost) in enumerate(steps):
         minutes += cost
-        if any(_counts_as(f, accepted) for f in fixes):
+        if any((f in accepted) if strict else _counts_as(f, accepted) for f in fixes):
             return i + 1, round(minutes, 2)
     return None, None
 
@@ -187,6 +192,7 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
     rank = ids.index(case.expected_causes[0]) + 1 if case.expected_causes[0] in ids else None
     proposed = [s.fix for s in d.plan]
     position, minutes = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes)
+    strict_position, _ = _first_fix([((s.fix,), s.cost) for s in d.plan], case.accepted_fixes, strict=True)
     dd_position, dd_minutes = _first_fix(
         [(s.fixes, s.cost) for s in load_device_doctor(kb)], case.accepted_fixes
     )
@@ -202,6 +208,7 @@ def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str,
         "proposed_fixes": proposed,
         "first_accepted_fix_position": position,
         "first_accepted_fix_minutes": minutes,
+        "first_accepted_fix_position_strict": strict_position,  # without the SAME_EFFECT credit
         "device_doctor_position": dd_position,
         "device_doctor_minutes": dd_minutes,
         "expected_cause_probability": round(d.cause(truth).probability, 4),

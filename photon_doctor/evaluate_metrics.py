@@ -39,6 +39,13 @@ def summarise(results: Sequence[Mapping[str, Any]]) -> dict[str, Any]:
         "mean_questions": _mean(questions),
         "median_questions": statistics.median(questions) if questions else None,
         "mean_first_accepted_fix_position": _mean(fix_pos),
+        "mean_first_accepted_fix_position_strict": _mean(
+            [
+                r["first_accepted_fix_position_strict"]
+                for r in results
+                if r.get("first_accepted_fix_position_strict")
+            ]
+        ),
         "mean_first_accepted_fix_minutes": _mean(fix_min),
         "accepted_fix_proposed": len(fix_pos),
         "device_doctor": {

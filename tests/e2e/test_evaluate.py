@@ -221,3 +221,28 @@ def test_a_case_quoting_an_odd_reading_is_evaluated_not_rejected(tmp_path: Path)
     # The same reading typed as an answer is refused, with the range said.
     r = run_cli("diagnose", "--no-input", "-a", "signal_rssi_dbm=2")
     assert r.returncode == ExitCode.USAGE and "from -127 to 0 dBm" in r.stderr
+
+
+def test_the_two_device_os_updates_count_for_each_other_and_the_strict_position_does_not(
+    tmp_path: Path,
+) -> None:
+    f = tmp_path / "c.json"
+    case = {
+        "id": "mismatch",
+        "observations": {"led_pattern": "breathing_magenta", "recent_device_os_update": True},
+        "expected_causes": ["system_firmware_mismatch"],
+        "accepted_fixes": ["update_device_os"],
+    }
+    f.write_text(json.dumps({"schema_version": 1, "cases": [case]}))
+    r = run_cli("evaluate", str(f), "--json")
+    assert r.returncode == 0, r.stderr
+    result = json.loads(r.stdout)["cases"][0]
+    first = result["proposed_fixes"][0]
+    assert first == "update_device_os_usb"  # the USB update comes first for a mismatch...
+    assert result["first_accepted_fix_position"] == 1  # ...and counts as the update the case accepted
+    strict = (
+        result["proposed_fixes"].index("update_device_os") + 1
+        if "update_device_os" in result["proposed_fixes"]
+        else None
+    )
+    assert result["first_accepted_fix_position_strict"] == strict and strict != 1
