@@ -9,6 +9,7 @@ Every string of a report goes through :func:`photon_doctor.report_scrub.scrub`, 
 
 from __future__ import annotations
 
+import dataclasses
 import json
 import re
 from collections.abc import Mapping
@@ -17,6 +18,7 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor import __version__
+from photon_doctor.actions.records import ActionRecord
 from photon_doctor.answers import value_to_json
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import how_cause, why_fix
@@ -45,20 +47,8 @@ SOURCE_WORDS: dict[Source, str] = {
     Source.PROBE_HOST: "host network probe",
     Source.PROBE_USB: "USB discovery probe",
 }
-#: The fields of an action record (see the executor); other fields are kept in the JSON, scrubbed.
-ACTION_FIELDS = (
-    "fix",
-    "title",
-    "automation",
-    "risk",
-    "reversible",
-    "commands",
-    "consent",
-    "result",
-    "message",
-    "verified_connected",
-    "seconds",
-)
+#: The fields of an action record (the executor's ``ActionRecord``); other fields are kept in the JSON, scrubbed.
+ACTION_FIELDS = tuple(f.name for f in dataclasses.fields(ActionRecord))
 _STAMP = re.compile(r"^(\d{4})(\d{2})(\d{2})T(\d{2})(\d{2})(\d{2})")
 
 
