@@ -1,6 +1,7 @@
 """Choosing the next question: the one whose answer is worth most per minute of the owner's time.
 
-Value of a question o: the expected drop in the entropy of the cause distribution (nats) once o is answered,
+Value of a question o: the expected information its answer brings about the cause (nats), Σ_v P(o = v) x
+KL(belief after v || belief now), the mutual information of answer and cause, the measure the checklists use too,
 times the chance the owner can answer it at all (:func:`answerability`: how often owners reported it in the
 public real cases, smoothed; a "don't know" is worth nothing), per minute it costs (its ``cost`` plus
 :data:`QUESTION_OVERHEAD`). Ask the best question while its value per minute is at least
@@ -47,7 +48,11 @@ from photon_doctor.knowledge.model import ChecklistItem, Kind, KnowledgeBase, Ob
 #: Minutes every question costs on top of finding the answer: reading it, thinking, typing.
 QUESTION_OVERHEAD = 1.0
 #: Below this expected information (nats per minute, after the don't-know discount) a question is not asked.
-MIN_GAIN_PER_MINUTE = 0.005
+#: Round 3 had 0.005 with the information measured as the drop in entropy; measured as the expected divergence
+#: (which, unlike the entropy drop, still values an answer that would overturn a confident lead), 0.005 asked
+#: owners three "don't know" questions more on confident cases, and 0.0075-0.015 give the same interview results
+#: on every case set (docs/evaluation.md, round 4); 0.0175 stops asking the network's security type.
+MIN_GAIN_PER_MINUTE = 0.01
 #: The colour words LED pattern names start with.
 _COLOURS = ("cyan", "green", "blue", "white", "magenta", "yellow", "red", "off")
 #: How many plan fixes the yes/no "did you already try this fix" questions consider.
@@ -86,7 +91,7 @@ class QuestionValue:
 
     obs: str
     outcomes: tuple[Outcome, ...]
-    information_gain: float = 0.0  # expected drop in the entropy of the cause distribution (nats)
+    information_gain: float = 0.0  # expected KL divergence of the belief after the answer from now (nats)
     cost: float = 1.0  # minutes, overhead included
     p_know: float = 1.0  # chance the owner can answer (answerability)
 
@@ -220,10 +225,9 @@ def _value(
     moved = {c for fac in factors for c in fac}
     z = {c: sum(b * math.exp(fac.get(c, 0.0)) for b, fac in zip(base, factors)) for c in moved}
     total_base = sum(base)
-    h_now = entropy(probs.values())
     log_p = {c: math.log(p) for c, p in probs.items() if p > 0}
     outcomes = []
-    expected_h = 0.0
+    expected_kl = 0.0
     for v, b, fac in zip(values, base, factors):
         p_v = 0.0
         for c, p in probs.items():
@@ -235,9 +239,9 @@ def _value(
             continue
         post = normalise({c: w + fac.get(c, 0.0) for c, w in log_p.items()}) if fac else dict(probs)
         outcomes.append(Outcome(v, p_v, post))
-        expected_h += p_v * entropy(post.values())
+        expected_kl += p_v * _kl(post, probs)
     norm = sum(o.probability for o in outcomes) or 1.0
-    gain = h_now - expected_h / norm
+    gain = expected_kl / norm
     return QuestionValue(obs_id, tuple(outcomes), max(gain, 0.0), cost, p_know)
 
 

@@ -1,0 +1,56 @@
+"""What a question is worth: the expected information its answer brings (the mutual information between the answer
+and the cause, computed as the expected Kullback-Leibler divergence of the belief after the answer from the belief
+now), the measure the checklists already used."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.questions import rank_questions, value_of
+from photon_doctor.foundation.evidence import Observation
+from photon_doctor.knowledge.loader import load_knowledge
+
+KB = load_knowledge()
+LED = sorted(KB.observations["led_pattern"].choices)
+
+
+def test_a_question_that_could_overturn_a_confident_lead_is_still_worth_something() -> None:
+    """Breathing green leaves 'the application holds the cloud off' well ahead; a Device OS from before 0.7 would
+    put a Device OS bug first (real-n08, device-os issue 904). An answer that spreads the belief out is still
+    information: measured as the drop in entropy this question was worth nothing (0.0) and the interview stopped
+    before asking it."""
+    obs = {"led_pattern": Observation("led_pattern", "breathing_green")}
+    d = diagnose(KB, obs)
+    assert d.causes[0].id == "user_firmware_blocks_connection"
+    qv = value_of(KB, obs, d, "device_os_version")
+    assert qv is not None and qv.information_gain > 0.05
+    old = next(o for o in qv.outcomes if str(o.value) < "0.7")
+    assert max(old.posterior, key=old.posterior.__getitem__) == "device_os_bug"
+
+
+@settings(max_examples=40, deadline=None)
+@given(led=st.sampled_from(LED), damage=st.sampled_from([None, True, False]))
+def test_no_question_is_worth_less_than_nothing(led: str, damage: bool | None) -> None:
+    obs = {"led_pattern": Observation("led_pattern", led)}
+    if damage is not None:
+        obs["visible_damage"] = Observation("visible_damage", damage)
+    d = diagnose(KB, obs)
+    ranked = rank_questions(KB, obs, d)
+    assert ranked
+    for q in ranked:
+        assert q.information_gain >= 0.0, q.obs
+        assert abs(sum(o.probability for o in q.outcomes) - 1.0) < 1e-6 or not q.outcomes, q.obs
+
+
+def test_an_answer_that_moves_no_cause_is_worth_nothing() -> None:
+    """After the LED pattern is known, asking it again is impossible; asking a question whose every answer leaves
+    every cause where it is gains nothing (the KL divergence of a belief from itself is 0)."""
+    obs = {"led_pattern": Observation("led_pattern", "breathing_cyan")}
+    d = diagnose(KB, obs)
+    for q in rank_questions(KB, obs, d):
+        moved = any(
+            any(abs(o.posterior[c] - p) > 1e-9 for c, p in d.probabilities.items()) for o in q.outcomes
+        )
+        if q.outcomes and not moved:
+            assert q.information_gain < 1e-9, q.obs
