@@ -31,3 +31,35 @@ def test_the_shipped_rule_graph_page_draws_the_shipped_knowledge() -> None:
         len(kb.causes),
         len(kb.fixes),
     )
+
+
+def test_the_readme_accuracy_paragraph_is_what_evaluate_measures() -> None:
+    """The README's 'how often it is right' sentence, recomputed from the shipped cases and knowledge."""
+    from pathlib import Path
+
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    from photon_doctor.evaluate import evaluate, load_cases
+
+    kb = load_knowledge(None)
+    files = [Path(REPO / "tests" / "cases" / f) for f in ("real-forum.json", "real-more.json")]
+    cases = load_cases(kb, files)
+    batch = evaluate(kb, cases)
+    loo = evaluate(kb, cases, leave_one_out=True)
+    first = sum(c["expected_cause_rank"] == 1 for c in batch["cases"])
+    first_loo = sum(c["expected_cause_rank"] == 1 for c in loo["cases"])
+    fix_first = sum(c["first_accepted_fix_position"] == 1 for c in batch["cases"])
+    dd = batch["summary"]["device_doctor"]
+    readme = " ".join((REPO / "README.md").read_text(encoding="utf-8").split())
+    assert f"on {len(cases)} real, resolved cases" in readme
+    said = re.search(
+        r"ranks the true cause first in (\d+) \((\d+) %, also when each case is left out", readme
+    )
+    assert said is not None and int(said.group(1)) == first == first_loo
+    assert int(said.group(2)) == round(100 * first / len(cases))
+    assert f"a fix that worked in {fix_first}." in readme
+    assert f"on average on the {dd['cases_both_fix']} of those cases it could fix" in readme
+    assert (
+        f"needed {dd['mean_steps']:.1f} steps" in readme
+        and f"photon-doctor needs {dd['ours_mean_steps']:.1f}." in readme
+    )
