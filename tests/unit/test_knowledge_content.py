@@ -383,3 +383,55 @@ def test_the_plan_never_needs_more_steps_than_device_doctor(kb: KnowledgeBase) -
         "device_doctor_ahead"
     ]
     assert set(worse) <= set(known), sorted(set(worse) - set(known))
+
+
+# --- single facts an owner may report alone (issue 8, round 4) -----------------------------------------------------
+
+SINGLE_FACTS = [
+    # (observation, value, causes it must raise, causes it must lower) against knowing nothing
+    (
+        "target_network_in_scan",
+        False,
+        ["network_5ghz", "hidden_ssid", "weak_signal"],
+        ["wifi_credentials_wrong"],
+    ),
+    (
+        "other_network_works",
+        False,
+        ["device_keys_mismatch"],
+        [
+            "wifi_credentials_wrong",
+            "unsupported_security",
+            "hidden_ssid",
+            "network_no_internet",
+            "network_5ghz",
+        ],
+    ),
+    ("cloud_lists_device", False, ["ownership_mismatch", "cli_session_invalid"], []),
+    ("setup_stalls_at", "connecting_to_cloud", [], ["wifi_credentials_wrong", "network_5ghz", "hidden_ssid"]),
+]
+
+
+@pytest.mark.parametrize(("obs_id", "value", "up", "down"), SINGLE_FACTS, ids=lambda x: str(x))
+def test_a_single_fact_moves_the_causes_it_speaks_of(
+    kb: KnowledgeBase, obs_id: str, value: object, up: list[str], down: list[str]
+) -> None:
+    from photon_doctor.foundation.evidence import Observation
+
+    before = diagnose(kb, {}).probabilities
+    after = diagnose(kb, {obs_id: Observation(obs_id, value)}).probabilities  # type: ignore[arg-type]
+    for cause in up:
+        assert after[cause] > 1.25 * before[cause], (cause, before[cause], after[cause])
+    for cause in down:
+        assert after[cause] < before[cause] / 1.25, (cause, before[cause], after[cause])
+
+
+def test_breathing_white_right_after_an_update_is_read_as_mismatched_parts(kb: KnowledgeBase) -> None:
+    """Breathing white is also the LED's state until the system turns Wi-Fi on (device-os main.cpp); after an
+    update the parts may be out of step. Without the update, breathing white stays the application's."""
+    from photon_doctor.foundation.evidence import Observation
+
+    white = {"led_pattern": Observation("led_pattern", "breathing_white")}
+    assert diagnose(kb, white).causes[0].id == "user_firmware_blocks_connection"
+    after_update = {**white, "recent_device_os_update": Observation("recent_device_os_update", True)}
+    assert diagnose(kb, after_update).causes[0].id == "system_firmware_mismatch"
