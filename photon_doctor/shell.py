@@ -355,7 +355,7 @@ def _fix(
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted and not _no_terminal(outcome, answerer):
             answerer.tell(
-                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume)"
+                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume --fix)"
             )
         elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")
