@@ -238,3 +238,20 @@ def test_ctrl_c_or_d_in_a_demo_names_the_command_that_resumes_it(home: Path, key
     child.sendcontrol("c")
     finish(child)
     assert "Resuming the session" in said and "fresh one" in said
+
+
+def test_a_bad_answer_to_the_device_os_version_is_reasked_with_what_a_version_looks_like(home: Path) -> None:
+    """QA finding: "the latest" at the Device OS version (asked after the LED now) got "That does not fit; type
+    help for what is expected": the re-ask says what to type, as it does for numbers and choices."""
+    child = spawn(
+        home, "diagnose", "--no-probe", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
+    )
+    answer_as_the_owner_until(child, "Which Device OS")
+    child.sendline("the latest")
+    child.expect("Q\\d+ again> ")
+    reask = " ".join((child.before or "").split())
+    child.sendline("2.3.1")
+    child.sendcontrol("c")
+    finish(child)
+    assert "'the latest' is not an answer here" in reask, reask
+    assert "a version such as 1.5.2" in reask and "does not fit" not in reask, reask
