@@ -266,5 +266,5 @@ def test_a_diagnosis_from_answers_alone_says_so_in_sentences(_private_home: Path
     assert md.returncode == 0, md.stderr
     verified = md.stdout[md.stdout.index("## What was verified") : md.stdout.index("## Why")]
     assert "from 0 things" not in verified and "from your 2 answers alone" in verified, verified
-    session_line = [line for line in verified.splitlines() if "session " in line][0]
+    session_line = next(line for line in verified.splitlines() if "session " in line)
     assert session_line[0].isupper(), session_line
