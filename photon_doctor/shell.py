@@ -75,8 +75,14 @@ def session_record(
     unavailable: list[Unavailable],
     options: DiagnoseOptions,
     fixed: Outcome | None = None,
+    earlier: Session | None = None,
 ) -> Session:
-    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any."""
+    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any.
+    A resumed session (``earlier``) keeps what was done before: its actions come first, and its outcome stands
+    unless a fix session ran now."""
+    before = tuple(earlier.actions) if earlier is not None else ()
+    now = tuple(a.to_json() for a in fixed.actions) if fixed is not None else ()
+    outcome = fixed.to_json() if fixed is not None else (earlier.outcome if earlier is not None else None)
     return Session(
         observations=tuple(interview.observations.values()),
         diagnosis=diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
@@ -86,8 +92,8 @@ def session_record(
         skipped=tuple(sorted(interview.skipped)),
         questions_asked=interview.asked,
         pending_question=interview.current,
-        actions=tuple(a.to_json() for a in fixed.actions) if fixed is not None else (),
-        outcome=fixed.to_json() if fixed is not None else None,
+        actions=before + now,
+        outcome=outcome,
         scenario=options.scenario,
         interview_state=interview.session_fields(),
     )
@@ -191,6 +197,7 @@ def _interview(
     answerer: TerminalAnswerer,
     unavailable: list[Unavailable],
     session_path: Path | None,
+    earlier: Session | None = None,
 ) -> tuple[Diagnosis, bool]:
     """Ask until the core says stop; ``quit`` asks whether to stop without a diagnosis. Returns the diagnosis and
     whether the person chose to see it after quitting (then no fix is carried out). Saves and raises on Ctrl-C,
@@ -207,13 +214,17 @@ def _interview(
             if choice == "go on":
                 interview.quit = False
                 continue
-            path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
+            path = save_session(
+                session_record(kb, interview, d, unavailable, options, None, earlier), session_path
+            )
             raise Interrupted(
                 f"stopped without a diagnosis; your answers are saved in {path} (continue with photon-doctor diagnose --resume)"
             )
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
+        path = save_session(
+            session_record(kb, interview, d, unavailable, options, None, earlier), session_path
+        )
         if isinstance(exc, EOFError) and not answerer.person.inp.isatty():
             raise NoTerminal(
                 f"no terminal to answer questions on: add --no-input (or give answers with -a); "
@@ -228,7 +239,9 @@ def _interview(
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
         try:
             save_session(
-                session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
+                session_record(
+                    kb, interview, diagnose(kb, interview.observations), unavailable, options, None, earlier
+                ),
                 session_path,
             )
         except (PhotonDoctorError, OSError):
@@ -256,6 +269,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
         person=TerminalPerson.of(env),
     )
     session_path: Path | None = None
+    saved: Session | None = None
     if options.resume:
         session_path, saved = read_session(kb, options.session_path)
         answerer.tell(resume_interview(kb, interview, session_path, saved))
@@ -296,14 +310,16 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
     interview.observations.update(collect_answers(kb, options))
     stopped = False
     if not options.no_input:
-        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
+        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path, saved)
     else:
         d = diagnose(kb, interview.observations)
     if options.fixing and not stopped:
         # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
         again = targets if options.auto or demo is not None else None
-        return _fix(kb, options, wiring, interview, d, unavailable, facts, session_path, answerer, again)
-    record = session_record(kb, interview, d, unavailable, options)
+        return _fix(
+            kb, options, wiring, interview, d, unavailable, facts, session_path, answerer, again, saved
+        )
+    record = session_record(kb, interview, d, unavailable, options, None, saved)
     path = save_session(record, session_path)
     if options.as_json:
         data = {**record.diagnosis, "session": str(path)}
@@ -329,8 +345,10 @@ def _fix(
     session_path: Path | None,
     answerer: TerminalAnswerer,
     targets: AutoTargets | None,
+    earlier: Session | None = None,
 ) -> int:
-    """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
+    """`--fix`: show the diagnosis, run the executor, save the session with its actions (after those of the
+    ``earlier`` session it resumes), print the outcome."""
     from photon_doctor.actions.executor import summary_text
     from photon_doctor.environment import emit_json, print_result
     from photon_doctor.fixing import changes_text
@@ -341,7 +359,7 @@ def _fix(
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome)
+    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome, earlier)
     path = save_session(record, session_path)
     if options.as_json:
         data = {**record.diagnosis, "session": str(path), "outcome": record.outcome}
