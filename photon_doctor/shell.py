@@ -177,9 +177,8 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
     interview.observations.update(saved.observed())
     interview.skipped.update(s for s in saved.skipped if s in kb.observations)
     interview.restore_session_fields({**saved.interview_state, "skipped": list(saved.skipped)})
-    interview.history.extend(
-        o for o in saved.answer_order if o in interview.observations or o in interview.skipped
-    )
+    settled = interview.settled()  # checklists shown and tried-fix questions answered keep their place too
+    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in settled)
     asked = saved.questions_asked
     interview.asked = asked if asked is not None else len(interview.history)
     pending = saved.pending_question

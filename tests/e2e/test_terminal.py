@@ -255,3 +255,28 @@ def test_a_bad_answer_to_the_device_os_version_is_reasked_with_what_a_version_lo
     finish(child)
     assert "'the latest' is not an answer here" in reask, reask
     assert "a version such as 1.5.2" in reask and "does not fit" not in reask, reask
+
+
+def test_a_resumed_session_keeps_a_checklist_answer_and_back_undoes_it(home: Path) -> None:
+    """QA finding: after a checklist was answered (the router changed) and Ctrl-C, `diagnose --resume` said
+    "0 answers kept" and `back` said "Nothing to undo yet": the checklist's place in the order was dropped."""
+    child = spawn(home, "diagnose", "--no-probe")
+    child.expect("> ")
+    assert "Did any of these happen" in " ".join((child.before or "").split())  # the checklist comes first
+    child.sendline("3")
+    child.expect("Q2\\. ")
+    child.expect("> ")
+    child.sendcontrol("c")
+    finish(child)
+    child = spawn(home, "diagnose", "--resume", "--no-probe")
+    child.expect("> ")
+    resumed = " ".join((child.before or "").split())
+    child.sendline("back")
+    child.expect("> ")
+    after_back = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "1 answer kept" in resumed, resumed
+    assert (
+        "Nothing to undo" not in after_back and "Undid your answer to: Did any of these happen" in after_back
+    ), after_back
