@@ -111,18 +111,20 @@ def probe_observations(
     from photon_doctor.fixing import probe_facts
 
     if ask is not None and targets.switch_listening is not None:
-        switch = targets.switch_listening
 
-        def switch_if_allowed(port: str) -> None:
-            if not ask.confirm(
-                f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
-                "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
-                "Go ahead?"
-            ):
-                raise RuntimeError("you chose not to; its settings were not read")
-            switch(port)
+        def allowed(port: str) -> bool:
+            try:
+                return ask.confirm(
+                    f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
+                    "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
+                    "Go ahead?"
+                )
+            except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at this terminal: the person stops here
+                raise Interrupted(
+                    "interrupted before the first question: nothing was changed on the device"
+                ) from None
 
-        targets = with_changes(targets, switch_listening=switch_if_allowed)
+        targets = with_changes(targets, confirm_listening=allowed)
     say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {counted(len(result.observations), 'observation')}")

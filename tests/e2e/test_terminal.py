@@ -178,6 +178,9 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
         said = " ".join((child.before or "").split())
         assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said
         assert not any("listening" in e for e in sim.world.events)  # nothing changed before the answer
+        # QA finding: "putting the device in listening mode ..." came before the question, and the other
+        # probes' progress ran on over its prompt; they start once it is answered.
+        assert "putting the device in listening mode" not in said and "probing" not in said, said
         child.expect("> ")
         child.sendline("y" if allow else "n")
         child.expect("Q1\\. ")
@@ -187,8 +190,9 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
         events = list(sim.world.events)
     assert code == ExitCode.INTERRUPTED
     assert any(e == "listening mode" for e in events) == allow
-    if not allow:
+    if not allow:  # its settings are not read: no wait for a console that was not switched on
         assert "you chose not to" in " ".join(probed.split())
+        assert "did not answer in listening mode" not in " ".join(probed.split())
     check_screen(probed + rest)
 
 
@@ -280,3 +284,26 @@ def test_a_resumed_session_keeps_a_checklist_answer_and_back_undoes_it(home: Pat
     assert (
         "Nothing to undo" not in after_back and "Undid your answer to: Did any of these happen" in after_back
     ), after_back
+
+
+@pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_d_at_the_listening_mode_question_stops_and_says_so(home: Path, key: str) -> None:
+    """Ctrl-D there ended in click's bare "Aborted." (exit 1) and Ctrl-C in silence: both stop with one line, 130,
+    and the device untouched."""
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim:
+        ep = sim.endpoints()
+        child = spawn(
+            home, "diagnose", "--port", ep.serial_port, "--api-url", ep.api_url, "--token", ep.token
+        )
+        child.expect("Go ahead\\? \\[Y/n\\]")
+        child.expect("> ")
+        child.sendcontrol(key)
+        rest, code = finish(child)
+        events = list(sim.world.events)
+    said = " ".join(screen_lines(rest)).strip()
+    assert code == ExitCode.INTERRUPTED, said
+    assert said.startswith("photon-doctor: interrupted") and "nothing was changed on the device" in said, said
+    assert not any("listening" in e for e in events)
