@@ -31,12 +31,14 @@ DYNAMIC_IP = 0x00
 
 @dataclass(frozen=True)
 class DctWrite:
-    """Bytes to write at one DCT offset. ``filename`` is the file dfu-util downloads; ``what`` says it in words."""
+    """Bytes to write at one DCT offset. ``filename`` is the file dfu-util downloads; ``what`` names the field and
+    value beside the command; ``said`` is the change in words for people ("What was done", the report)."""
 
     filename: str
     offset: int
     data: bytes
     what: str
+    said: str
 
     def describe_file(self) -> str:
         """``antenna_internal.bin: 1 byte, 00`` (long files shortened)."""
@@ -47,19 +49,25 @@ class DctWrite:
 
 
 ANTENNA_INTERNAL = DctWrite(
-    "antenna_internal.bin", ANTENNA_OFFSET, bytes([ANT_INTERNAL]), "antenna_selection = 0 (internal antenna)"
+    "antenna_internal.bin",
+    ANTENNA_OFFSET,
+    bytes([ANT_INTERNAL]),
+    "antenna_selection = 0 (internal antenna)",
+    "the internal antenna is selected",
 )
 USE_DYNAMIC_IP = DctWrite(
     "dynamic_ip.bin",
     IP_CONFIG_OFFSET,
     bytes([DYNAMIC_IP]),
     "ip_config mode = 0 (DHCP; the static addresses stay remembered)",
+    "the device asks the router for its address again (DHCP; the static addresses stay remembered)",
 )
 CLEAR_CLAIM_CODE = DctWrite(
     "clear_claim.bin",
     CLAIM_CODE_OFFSET,
     b"\x00" + b"\xff" * CLAIM_CODE_LENGTH,
     "claim_code cleared and the claimed flag reset",
+    "the stored claim code is cleared and the device no longer marks itself as claimed",
 )
 assert CLAIM_CODE_OFFSET + len(CLEAR_CLAIM_CODE.data) == CLAIMED_OFFSET + 1
 

@@ -54,7 +54,7 @@ def write_dct(wb: Workbench, write: dct.DctWrite) -> str:
     wb.enter_dfu()
     wb.dct_write(write)
     wb.pause(wb.rig.timing.settle)
-    return f"wrote {write.what} into the device's configuration (DCT); the device restarted"
+    return f"written into the device's configuration memory: {write.said}; the device restarted"
 
 
 def preview_dct(rig: Rig, write: dct.DctWrite) -> list[str]:

@@ -32,6 +32,9 @@ class AutoTargets:
     probes: Mapping[str, Probe]
     context: ProbeContext
     switch_listening: Callable[[str], None] | None = None  # enter listening mode via the magic baud rate
+    #: Asked (with the port) before the switch; False: no switch, and the serial console is not read either.
+    #: While it waits for the person, no other probe runs, so nothing is printed over the question.
+    confirm_listening: Callable[[str], bool] | None = None
     leave_listening: Callable[[str], None] | None = None  # send `x`
     settle: float = 0.0  # seconds to let the device settle after leaving listening mode
     notes: list[Unavailable] = field(default_factory=list)  # probes deliberately not run, and why
@@ -97,8 +100,10 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     threads = []
     probes = dict(targets.probes)
 
-    if "host" in probes:
-        threads.append(_start(probes.pop("host"), ctx, limit, results, progress))
+    host = probes.pop("host", None)
+    if host is not None and targets.confirm_listening is None:
+        threads.append(_start(host, ctx, limit, results, progress))
+        host = None
     if "usb" in probes:
         usb = _run_bounded(probes.pop("usb"), ctx, limit)
         results.append(usb)
@@ -114,12 +119,20 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
         and targets.switch_listening is not None
         and ("serial" in probes or "softap" in probes)
     ):
-        try:
-            progress("putting the device in listening mode (28800-baud switch) ...")
-            targets.switch_listening(ctx.serial_port)
-            switched = True
-        except Exception as exc:  # the probes below will say what they can and cannot see
-            progress(f"  could not switch to listening mode: {exc}")
+        if targets.confirm_listening is not None and not targets.confirm_listening(ctx.serial_port):
+            declined = "you chose not to put it in listening mode; its settings were not read"
+            progress(f"  {declined}")
+            if probes.pop("serial", None) is not None:
+                results.append(ProbeReport("serial", unavailable=(Unavailable("serial", declined),)))
+        else:
+            try:
+                progress("putting the device in listening mode (28800-baud switch) ...")
+                targets.switch_listening(ctx.serial_port)
+                switched = True
+            except Exception as exc:  # the probes below will say what they can and cannot see
+                progress(f"  could not switch to listening mode: {exc}")
+    if host is not None:  # after the question: its progress does not run on over the prompt
+        threads.append(_start(host, ctx, limit, results, progress))
     try:
         device_phase = [
             _start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes

@@ -38,7 +38,14 @@ def choose_format(fmt: str | None, output: Path | None) -> str:
     from photon_doctor.graph.export import BINARY_FORMATS, FORMATS, SUFFIXES
 
     if fmt is None:
-        fmt = SUFFIXES.get(output.suffix.lower(), "dot") if output is not None else "dot"
+        suffix = output.suffix.lower() if output is not None else ""
+        if suffix not in SUFFIXES and suffix not in ("", ".txt"):
+            # A name such as graph.pdf asks for a format this cannot draw: dot text in it would not open.
+            raise UsageError(
+                f"cannot write a {suffix} file: give --format ({', '.join(FORMATS)}) "
+                "or a file name ending in one of them"
+            )
+        fmt = SUFFIXES.get(suffix, "dot")
     fmt = fmt.lower()
     if fmt not in FORMATS:
         raise UsageError(f"unknown graph format '{fmt}'; expected one of: {', '.join(FORMATS)}")

@@ -222,6 +222,8 @@ def short_reask(odef: ObservationDef, count: int) -> str:
         high = "" if odef.maximum is None else f" to {odef.maximum:g}"
         unit = f" {odef.unit}" if odef.unit else ""
         return f"Please type a number{low}{high}{unit}, or ? if you don't know."
+    if odef.kind is Kind.VERSION:
+        return "Please type a version such as 1.5.2 (help says where to find it), or ? if you don't know."
     return "That does not fit; type help for what is expected, or ? if you don't know."
 
 

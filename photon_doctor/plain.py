@@ -430,6 +430,12 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         for i, title in names.items()
         if wanted and all(any(w2.startswith(w) for w2 in _words(title) + _words(i)) for w in wanted)
     ]
+    if (
+        len(hits) > 1
+    ):  # whole words before the start of a longer one: "device list" is not "device ... listening"
+        title_of = {i: title for _, names in pools for i, title in names.items()}
+        whole = [h for h in hits if set(wanted) <= set(_words(title_of[h.id]) + _words(h.id))]
+        hits = whole or hits
     if len(hits) == 1:
         return hits[0]
     # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
@@ -438,9 +444,11 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         return main[0]
     label = {i: names[i] for _, names in pools for i in names}
     if len(hits) > 1:
-        shown = "; ".join(f"'{label[h.id]}'" for h in hits[:4])
+        shown = "; ".join(f"'{label[h.id]}'" for h in hits[:4]) + (
+            f" and {len(hits) - 4} more" if len(hits) > 4 else ""
+        )
         raise NoSuchTarget(
-            f"'{target}' fits more than one thing: {shown}. Say more words, or a plan step number"
+            f"'{target}' fits {len(hits)} things: {shown}. Say more words, or give a plan step number."
         )
     candidates = {i: i for _, names in pools for i in names}
     candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})

@@ -305,6 +305,12 @@ def format_name(fmt: str | None, output: Path | None = None) -> str:
     """
     if fmt is None:
         suffix = output.suffix.lower().lstrip(".") if output is not None else ""
+        if suffix not in _FORMAT_NAMES and suffix not in ("", "txt", "text"):
+            # A name such as report.pdf asks for a format this cannot write: Markdown in it would not open.
+            raise UsageError(
+                f"cannot write a .{suffix} file: give --format md, html or json "
+                "(or a file name ending in .md, .html or .json)"
+            )
         return _FORMAT_NAMES.get(suffix, "md")
     name = _FORMAT_NAMES.get(fmt.lower())
     if name is None:

@@ -166,11 +166,17 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     else:
         probed = sum(1 for o in report["observations"] if str(o.get("source", "")).startswith("probe:"))
         told = len(report["observations"]) - probed
-        verified = (
-            f"Nothing was changed on the device. This is a diagnosis from {probed} thing"
-            f"{'s' if probed != 1 else ''} photon-doctor checked itself and {told} answer"
-            f"{'s' if told != 1 else ''}."
-        )
+        if not probed:
+            basis = (
+                ("your one answer alone" if told == 1 else f"your {counted(told, 'answer')} alone")
+                if told
+                else "no facts at all (nothing checked or answered)"
+            )
+        elif not told:
+            basis = f"{counted(probed, 'thing')} photon-doctor checked itself, without answers from you"
+        else:
+            basis = f"{counted(probed, 'thing')} photon-doctor checked itself and {counted(told, 'answer')}"
+        verified = f"Nothing was changed on the device. This is a diagnosis from {basis}."
     return {"lead": lead, "next": next_step, "then": then, "verified": verified}
 
 
@@ -186,6 +192,7 @@ def _session_line(report: Mapping[str, Any]) -> str:
     if s.get("id"):
         parts.append(f"session {s['id']}")
     line = (", ".join(parts) or "A saved session") + "."
+    line = line[0].upper() + line[1:]  # "Saved 2026-12-01 ...", when no demo scenario comes first
     if s.get("stopped_at"):
         line += (
             f' The questions were not finished: the session stopped at "{s["stopped_at"]}", so the causes '

@@ -75,8 +75,14 @@ def session_record(
     unavailable: list[Unavailable],
     options: DiagnoseOptions,
     fixed: Outcome | None = None,
+    earlier: Session | None = None,
 ) -> Session:
-    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any."""
+    """The session as it stands: the interview's answers, the diagnosis, and the fix session's outcome if any.
+    A resumed session (``earlier``) keeps what was done before: its actions come first, and its outcome stands
+    unless a fix session ran now."""
+    before = tuple(earlier.actions) if earlier is not None else ()
+    now = tuple(a.to_json() for a in fixed.actions) if fixed is not None else ()
+    outcome = fixed.to_json() if fixed is not None else (earlier.outcome if earlier is not None else None)
     return Session(
         observations=tuple(interview.observations.values()),
         diagnosis=diagnosis_json(kb, d, questions_asked=interview.asked, unavailable=unavailable),
@@ -86,8 +92,8 @@ def session_record(
         skipped=tuple(sorted(interview.skipped)),
         questions_asked=interview.asked,
         pending_question=interview.current,
-        actions=tuple(a.to_json() for a in fixed.actions) if fixed is not None else (),
-        outcome=fixed.to_json() if fixed is not None else None,
+        actions=before + now,
+        outcome=outcome,
         scenario=options.scenario,
         interview_state=interview.session_fields(),
     )
@@ -105,18 +111,20 @@ def probe_observations(
     from photon_doctor.fixing import probe_facts
 
     if ask is not None and targets.switch_listening is not None:
-        switch = targets.switch_listening
 
-        def switch_if_allowed(port: str) -> None:
-            if not ask.confirm(
-                f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
-                "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
-                "Go ahead?"
-            ):
-                raise RuntimeError("you chose not to; its settings were not read")
-            switch(port)
+        def allowed(port: str) -> bool:
+            try:
+                return ask.confirm(
+                    f"A Photon is connected at {port}. To read its settings, photon-doctor puts it in "
+                    "listening mode (it blinks dark blue) for a few seconds, then lets it go back. "
+                    "Go ahead?"
+                )
+            except (KeyboardInterrupt, EOFError):  # Ctrl-C, or Ctrl-D at this terminal: the person stops here
+                raise Interrupted(
+                    "interrupted before the first question: nothing was changed on the device"
+                ) from None
 
-        targets = with_changes(targets, switch_listening=switch_if_allowed)
+        targets = with_changes(targets, confirm_listening=allowed)
     say = TerminalAnswerer(kb, quiet=quiet).note
     result = run_probes(targets, progress=lambda m: say(m))
     say(f"probes done in {result.seconds:.1f} s: {counted(len(result.observations), 'observation')}")
@@ -171,9 +179,8 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
     interview.observations.update(saved.observed())
     interview.skipped.update(s for s in saved.skipped if s in kb.observations)
     interview.restore_session_fields({**saved.interview_state, "skipped": list(saved.skipped)})
-    interview.history.extend(
-        o for o in saved.answer_order if o in interview.observations or o in interview.skipped
-    )
+    settled = interview.settled()  # checklists shown and tried-fix questions answered keep their place too
+    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in settled)
     asked = saved.questions_asked
     interview.asked = asked if asked is not None else len(interview.history)
     pending = saved.pending_question
@@ -191,6 +198,7 @@ def _interview(
     answerer: TerminalAnswerer,
     unavailable: list[Unavailable],
     session_path: Path | None,
+    earlier: Session | None = None,
 ) -> tuple[Diagnosis, bool]:
     """Ask until the core says stop; ``quit`` asks whether to stop without a diagnosis. Returns the diagnosis and
     whether the person chose to see it after quitting (then no fix is carried out). Saves and raises on Ctrl-C,
@@ -207,13 +215,17 @@ def _interview(
             if choice == "go on":
                 interview.quit = False
                 continue
-            path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
+            path = save_session(
+                session_record(kb, interview, d, unavailable, options, None, earlier), session_path
+            )
             raise Interrupted(
                 f"stopped without a diagnosis; your answers are saved in {path} (continue with photon-doctor diagnose --resume)"
             )
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
-        path = save_session(session_record(kb, interview, d, unavailable, options), session_path)
+        path = save_session(
+            session_record(kb, interview, d, unavailable, options, None, earlier), session_path
+        )
         if isinstance(exc, EOFError) and not answerer.person.inp.isatty():
             raise NoTerminal(
                 f"no terminal to answer questions on: add --no-input (or give answers with -a); "
@@ -228,7 +240,9 @@ def _interview(
         # A bug: keep the answers given so far (the CLI's crash handler names this session), then let it go on.
         try:
             save_session(
-                session_record(kb, interview, diagnose(kb, interview.observations), unavailable, options),
+                session_record(
+                    kb, interview, diagnose(kb, interview.observations), unavailable, options, None, earlier
+                ),
                 session_path,
             )
         except (PhotonDoctorError, OSError):
@@ -256,6 +270,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
         person=TerminalPerson.of(env),
     )
     session_path: Path | None = None
+    saved: Session | None = None
     if options.resume:
         session_path, saved = read_session(kb, options.session_path)
         answerer.tell(resume_interview(kb, interview, session_path, saved))
@@ -296,14 +311,16 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
     interview.observations.update(collect_answers(kb, options))
     stopped = False
     if not options.no_input:
-        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path)
+        d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path, saved)
     else:
         d = diagnose(kb, interview.observations)
     if options.fixing and not stopped:
         # The fixes re-probe with the same probes (--auto, the demo); probing by default asked first, so not then.
         again = targets if options.auto or demo is not None else None
-        return _fix(kb, options, wiring, interview, d, unavailable, facts, session_path, answerer, again)
-    record = session_record(kb, interview, d, unavailable, options)
+        return _fix(
+            kb, options, wiring, interview, d, unavailable, facts, session_path, answerer, again, saved
+        )
+    record = session_record(kb, interview, d, unavailable, options, None, saved)
     path = save_session(record, session_path)
     if options.as_json:
         data = {**record.diagnosis, "session": str(path)}
@@ -329,8 +346,10 @@ def _fix(
     session_path: Path | None,
     answerer: TerminalAnswerer,
     targets: AutoTargets | None,
+    earlier: Session | None = None,
 ) -> int:
-    """`--fix`: show the diagnosis, run the executor, save the session with its actions, print the outcome."""
+    """`--fix`: show the diagnosis, run the executor, save the session with its actions (after those of the
+    ``earlier`` session it resumes), print the outcome."""
     from photon_doctor.actions.executor import summary_text
     from photon_doctor.environment import emit_json, print_result
     from photon_doctor.fixing import changes_text
@@ -341,7 +360,7 @@ def _fix(
     interview.observations.clear()
     interview.observations.update(session.observations)
     outcome = session.outcome
-    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome)
+    record = session_record(kb, interview, session.diagnosis, unavailable, options, outcome, earlier)
     path = save_session(record, session_path)
     if options.as_json:
         data = {**record.diagnosis, "session": str(path), "outcome": record.outcome}
@@ -355,7 +374,7 @@ def _fix(
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted and not _no_terminal(outcome, answerer):
             answerer.tell(
-                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume)"
+                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume --fix)"
             )
         elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")

@@ -317,3 +317,34 @@ def test_the_fix_run_speaks_in_words(scenario: str, capsys: pytest.CaptureFixtur
         assert re.fullmatch(r"  [A-Za-z][\w .-]*: .+ -> .+", line), line
         before, _, after = line.partition(": ")[2].partition(" -> ")
         assert before != after, line
+
+
+@pytest.mark.parametrize("scenario", ["static-ip", "external-antenna"])
+def test_what_was_done_says_a_configuration_write_in_words(
+    scenario: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA finding: "What was done" (and the report after it) said "wrote ip_config mode = 0 (DHCP; ...) into the
+    device's configuration (DCT)" and "antenna_selection = 0": field names and raw values, not words."""
+    code, out, _ = cli(capsys, "demo", "--scenario", scenario, "--fix", "--yes", "--no-input")
+    assert code == ExitCode.OK
+    done = out[out.index("What was done:") : out.index("Verified connected:")]
+    said = "\n".join(line for line in done.splitlines() if not line.lstrip().startswith("$ "))
+    assert "configuration memory" in said, said
+    assert not re.search(r"[a-z]_[a-z]|= 0|\(DCT\)", said), said
+
+
+def test_resuming_a_fixed_session_keeps_what_was_done(capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding: `diagnose --resume` on the last session, whose fix had been verified, saved it again without
+    its actions and outcome: the record of what was done was gone, and `report` proposed that fix again."""
+    _, out, _ = cli(capsys, "demo", "--scenario", "static-ip", "--fix", "--yes", "--no-input", "--json")
+    data = json.loads(out)
+    assert data["outcome"]["verified_connected"] is True
+    path = Path(data["session"])
+    before = json.loads(path.read_text(encoding="utf-8"))
+    code, out, _ = cli(capsys, "diagnose", "--resume", "--no-input", "--json")
+    assert code == ExitCode.OK and json.loads(out)["session"] == str(path)
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert after["actions"] == before["actions"] and after["outcome"] == before["outcome"]
+    code, md, _ = cli(capsys, "report")
+    assert code == ExitCode.OK
+    assert "Nothing: the device reaches the cloud again." in md and "## Fixes tried" in md, md[:800]

@@ -195,3 +195,12 @@ def test_svg_and_png_with_graphviz(home: Path, tmp_path: Path) -> None:
     assert (tmp_path / "g.png").read_bytes().startswith(b"\x89PNG")
     done = cli(home, "graph", "-f", "svg", "--cause", "weak_signal")
     assert done.returncode == 0 and "<svg" in done.stdout and "improve_signal" in done.stdout
+
+
+def test_an_output_file_named_for_a_format_it_cannot_draw_is_refused(home: Path, tmp_path: Path) -> None:
+    """QA finding: `graph -o graph.pdf` wrote dot text into graph.pdf (exit 0)."""
+    out = tmp_path / "graph.pdf"
+    r = cli(home, "graph", "-o", str(out))
+    assert r.returncode == 2, r.stderr
+    assert not out.exists() and len(r.stderr.strip().splitlines()) == 1 and "--format" in r.stderr, r.stderr
+    assert cli(home, "graph", "-o", str(tmp_path / "graph.txt")).returncode == 0

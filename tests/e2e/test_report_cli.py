@@ -253,3 +253,33 @@ def test_a_cause_is_either_still_possible_or_ruled_out_never_both(tmp_path: Path
     assert not {line.split(":")[0] for line in listed.splitlines() if line.startswith("- ")} & {
         line.split(":")[0] for line in gone.splitlines() if line.startswith("- ")
     }
+
+
+def test_a_diagnosis_from_answers_alone_says_so_in_sentences(_private_home: Path) -> None:
+    """QA finding: a session without probes read "This is a diagnosis from 0 things photon-doctor checked itself
+    and 2 answers." and its next line began in lower case ("saved 2026-12-01 ..., 2 questions asked")."""
+    r = run_cli(
+        "diagnose", "--no-probe", "--no-input", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
+    )
+    assert r.returncode == 0, r.stderr
+    md = run_cli("report")
+    assert md.returncode == 0, md.stderr
+    verified = md.stdout[md.stdout.index("## What was verified") : md.stdout.index("## Why")]
+    assert "from 0 things" not in verified and "from your 2 answers alone" in verified, verified
+    session_line = next(line for line in verified.splitlines() if "session " in line)
+    assert session_line[0].isupper(), session_line
+
+
+@pytest.mark.parametrize("name", ["report.pdf", "report.docx"])
+def test_an_output_file_named_for_a_format_it_cannot_write_is_refused(_private_home: Path, name: str) -> None:
+    """QA finding: `report -o report.pdf` wrote Markdown into report.pdf (exit 0): a file no PDF reader opens."""
+    assert run_cli("diagnose", "--no-probe", "--no-input", "-a", "led_colour=green").returncode == 0
+    out = _private_home / name
+    r = run_cli("report", "-o", str(out))
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    assert not out.exists()
+    said = r.stderr.strip().splitlines()
+    assert len(said) == 1 and "--format" in said[0] and "md, html or json" in said[0], said
+    for fine in ("report.txt", "report", "report.MD"):  # no suffix or plain text: Markdown, as documented
+        assert run_cli("report", "-o", str(_private_home / fine)).returncode == 0, fine
+    assert run_cli("report", "-o", str(out), "--format", "md").returncode == 0  # asked for by name

@@ -141,8 +141,16 @@ def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str
     )  # Ctrl-D at a terminal is the person's choice to stop, as Ctrl-C is: not "no terminal"
     rest, code = finish(child)
     assert code == ExitCode.INTERRUPTED
-    assert "continue with photon-doctor diagnose --resume" in " ".join(rest.split())
+    # QA finding: the hint said `diagnose --resume`, which shows the diagnosis and fixes nothing; the command it
+    # names must go on fixing, at the same consent question.
+    assert "continue with photon-doctor diagnose --resume --fix" in " ".join(rest.split())
     check_screen(seen + rest)
+    child = spawn(home, "diagnose", "--resume", "--fix")
+    child.expect("Run it\\?")
+    child.expect("> ")
+    child.sendcontrol("c")
+    _, code = finish(child)
+    assert code == ExitCode.INTERRUPTED
 
 
 @pytest.mark.parametrize("allow", [False, True])
@@ -170,6 +178,9 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
         said = " ".join((child.before or "").split())
         assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said
         assert not any("listening" in e for e in sim.world.events)  # nothing changed before the answer
+        # QA finding: "putting the device in listening mode ..." came before the question, and the other
+        # probes' progress ran on over its prompt; they start once it is answered.
+        assert "putting the device in listening mode" not in said and "probing" not in said, said
         child.expect("> ")
         child.sendline("y" if allow else "n")
         child.expect("Q1\\. ")
@@ -179,8 +190,9 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
         events = list(sim.world.events)
     assert code == ExitCode.INTERRUPTED
     assert any(e == "listening mode" for e in events) == allow
-    if not allow:
+    if not allow:  # its settings are not read: no wait for a console that was not switched on
         assert "you chose not to" in " ".join(probed.split())
+        assert "did not answer in listening mode" not in " ".join(probed.split())
     check_screen(probed + rest)
 
 
@@ -230,3 +242,68 @@ def test_ctrl_c_or_d_in_a_demo_names_the_command_that_resumes_it(home: Path, key
     child.sendcontrol("c")
     finish(child)
     assert "Resuming the session" in said and "fresh one" in said
+
+
+def test_a_bad_answer_to_the_device_os_version_is_reasked_with_what_a_version_looks_like(home: Path) -> None:
+    """QA finding: "the latest" at the Device OS version (asked after the LED now) got "That does not fit; type
+    help for what is expected": the re-ask says what to type, as it does for numbers and choices."""
+    child = spawn(
+        home, "diagnose", "--no-probe", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
+    )
+    answer_as_the_owner_until(child, "Which Device OS")
+    child.sendline("the latest")
+    child.expect("Q\\d+ again> ")
+    reask = " ".join((child.before or "").split())
+    child.sendline("2.3.1")
+    child.sendcontrol("c")
+    finish(child)
+    assert "'the latest' is not an answer here" in reask, reask
+    assert "a version such as 1.5.2" in reask and "does not fit" not in reask, reask
+
+
+def test_a_resumed_session_keeps_a_checklist_answer_and_back_undoes_it(home: Path) -> None:
+    """QA finding: after a checklist was answered (the router changed) and Ctrl-C, `diagnose --resume` said
+    "0 answers kept" and `back` said "Nothing to undo yet": the checklist's place in the order was dropped."""
+    child = spawn(home, "diagnose", "--no-probe")
+    child.expect("> ")
+    assert "Did any of these happen" in " ".join((child.before or "").split())  # the checklist comes first
+    child.sendline("3")
+    child.expect("Q2\\. ")
+    child.expect("> ")
+    child.sendcontrol("c")
+    finish(child)
+    child = spawn(home, "diagnose", "--resume", "--no-probe")
+    child.expect("> ")
+    resumed = " ".join((child.before or "").split())
+    child.sendline("back")
+    child.expect("> ")
+    after_back = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "1 answer kept" in resumed, resumed
+    assert (
+        "Nothing to undo" not in after_back and "Undid your answer to: Did any of these happen" in after_back
+    ), after_back
+
+
+@pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
+def test_ctrl_c_or_d_at_the_listening_mode_question_stops_and_says_so(home: Path, key: str) -> None:
+    """Ctrl-D there ended in click's bare "Aborted." (exit 1) and Ctrl-C in silence: both stop with one line, 130,
+    and the device untouched."""
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim:
+        ep = sim.endpoints()
+        child = spawn(
+            home, "diagnose", "--port", ep.serial_port, "--api-url", ep.api_url, "--token", ep.token
+        )
+        child.expect("Go ahead\\? \\[Y/n\\]")
+        child.expect("> ")
+        child.sendcontrol(key)
+        rest, code = finish(child)
+        events = list(sim.world.events)
+    said = " ".join(screen_lines(rest)).strip()
+    assert code == ExitCode.INTERRUPTED, said
+    assert said.startswith("photon-doctor: interrupted") and "nothing was changed on the device" in said, said
+    assert not any("listening" in e for e in events)

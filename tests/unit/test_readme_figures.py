@@ -63,3 +63,24 @@ def test_the_readme_accuracy_paragraph_is_what_evaluate_measures() -> None:
         f"needed {dd['mean_steps']:.1f} steps" in readme
         and f"photon-doctor needs {dd['ours_mean_steps']:.1f}." in readme
     )
+
+
+def test_the_fleet_doc_s_case_figures_are_what_evaluate_measures() -> None:
+    """QA finding: docs/fleet.md said "66 cases ...: top-1 92 %, top-3 95 %" after the knowledge moved them."""
+    from pathlib import Path
+
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    from photon_doctor.evaluate import evaluate, load_cases
+
+    kb = load_knowledge(None)
+    cases = load_cases(kb, sorted(Path(REPO / "tests" / "cases").glob("*.json")))
+    summary = evaluate(kb, cases)["summary"]
+    doc = " ".join((REPO / "docs" / "fleet.md").read_text(encoding="utf-8").split())
+    said = re.search(r"(\d+) cases with the real ones now in tests/cases: top-1 (\d+) %, top-3 (\d+) %", doc)
+    assert said is not None
+    assert tuple(map(int, said.groups())) == (
+        len(cases),
+        round(100 * summary["top1"]),
+        round(100 * summary["top3"]),
+    )
