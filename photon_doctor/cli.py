@@ -480,11 +480,13 @@ def evaluate(
     kb = load_kb()
     cases = load_cases(kb, list(files))
     if explain_misses:
-        misses = blame(kb, cases)
+        misses = blame(kb, cases, interactive, leave_one_out)
         if as_json:
             emit_json({"schema_version": 1, "misses": misses})
         else:
             print_result(misses_text(misses))
+        if strict and misses:
+            raise typer.Exit(ExitCode.EVALUATION_MISS)
         return
     result = run_eval(kb, cases, interactive, leave_one_out)
     if as_json:

@@ -296,12 +296,22 @@ def evaluation_text(result: Mapping[str, Any]) -> str:
     return "\n".join(lines)
 
 
-def explain_misses(kb: KnowledgeBase, cases: list[Case]) -> list[dict[str, Any]]:
+def explain_misses(
+    kb: KnowledgeBase, cases: list[Case], interactive: bool = False, leave_one_out: bool = False
+) -> list[dict[str, Any]]:
     """For each case whose expected cause is not ranked first: the prior and every rule or failed fix that moved
-    the cause ranked first and the expected one, as factors on the odds (the knowledge engineer's blame list)."""
+    the cause ranked first and the expected one, as factors on the odds (the knowledge engineer's blame list).
+
+    The misses are those of the same run of :func:`evaluate`: with ``interactive`` the evidence is what the
+    interview learned, with ``leave_one_out`` each real case is scored without its own counts."""
     result = []
     for case in cases:
-        d = diagnose(kb, case.observations)
+        case_kb = held_out(kb, case) if leave_one_out and _counted(kb, case) else kb
+        if interactive:
+            interview = Interview(case_kb)
+            d = run(interview, Oracle(case_kb, case), source=Source.CASE)
+        else:
+            d = diagnose(case_kb, case.observations)
         truth = case.expected_causes[0]
         if d.causes[0].id == truth:
             continue

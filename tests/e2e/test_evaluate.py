@@ -246,3 +246,39 @@ def test_the_two_device_os_updates_count_for_each_other_and_the_strict_position_
         else None
     )
     assert result["first_accepted_fix_position_strict"] == strict and strict != 1
+
+
+REAL_FILES = [str(REPO / "tests" / "cases" / f) for f in ("real-forum.json", "real-more.json")]
+
+
+def test_explain_misses_lists_what_lifted_the_wrong_cause_and_strict_fails_on_them() -> None:
+    r = run_cli("evaluate", *REAL_FILES, "--explain-misses", "--json")
+    assert r.returncode == 0, r.stderr
+    batch = {m["id"]: m for m in json.loads(r.stdout)["misses"]}
+    result = evaluate(KB, load_cases(KB, [Path(f) for f in REAL_FILES]))
+    assert set(batch) == {c["id"] for c in result["cases"] if c["expected_cause_rank"] != 1}
+    for miss in batch.values():
+        assert miss["wrong"]["probability"] > miss["expected"]["probability"]
+        assert any(e["kind"] == "prior" for e in miss["expected"]["evidence"])
+    text = run_cli("evaluate", *REAL_FILES, "--explain-misses")
+    assert "is ranked over" in text.stdout and "lifted the wrong cause" in text.stdout
+    # QA: --strict was ignored with --explain-misses (exit 0 with misses listed).
+    strict = run_cli("evaluate", *REAL_FILES, "--explain-misses", "--strict")
+    assert strict.returncode == ExitCode.EVALUATION_MISS
+
+
+def test_explain_misses_explains_the_same_run_leave_one_out_and_interactive() -> None:
+    """QA: --explain-misses ignored --leave-one-out and --interactive and explained the fitted batch run."""
+    cases = load_cases(KB, [Path(f) for f in REAL_FILES])
+    for flags, kwargs in (
+        (["--leave-one-out"], {"leave_one_out": True}),
+        (["--interactive"], {"interactive": True}),
+    ):
+        r = run_cli("evaluate", *REAL_FILES, "--explain-misses", "--json", *flags)
+        assert r.returncode == 0, r.stderr
+        misses = {m["id"]: m for m in json.loads(r.stdout)["misses"]}
+        result = evaluate(KB, cases, **kwargs)
+        assert set(misses) == {c["id"] for c in result["cases"] if c["expected_cause_rank"] != 1}, flags
+        for c in result["cases"]:
+            if c["id"] in misses:
+                assert misses[c["id"]]["expected"]["probability"] == c["expected_cause_probability"], flags
