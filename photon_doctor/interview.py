@@ -185,7 +185,9 @@ def run(
             if q is None:
                 return d
             obs_id = q.obs
-        _ask(interview, answerer, question_def(kb, interview.observations, obs_id), d, source)
+        _ask(
+            interview, answerer, question_def(kb, interview.observations, obs_id, d.probabilities), d, source
+        )
     return interview.diagnosis()
 
 

@@ -54,3 +54,23 @@ def test_an_answer_that_moves_no_cause_is_worth_nothing() -> None:
         )
         if q.outcomes and not moved:
             assert q.information_gain < 1e-9, q.obs
+
+
+def test_a_checklist_offers_only_the_items_that_could_still_teach_something() -> None:
+    """QA: lists offered items that what the owner had told made moot. An item that moves nothing now is left out;
+    one that counts together with another item of the same list stays (a reset under pressure counts with a dent
+    and with other devices working on the same network)."""
+    from photon_doctor.engine.questions import question_def
+
+    green = {"led_pattern": Observation("led_pattern", "breathing_green")}
+    d = diagnose(KB, green)
+    offered = question_def(KB, green, "checklist:already_found", d.probabilities).choices
+    assert "reboots_when_pressed=yes" not in offered  # no dent: pressing cannot tell anything
+    assert "tinker_fixes=yes" in offered and "cli_login_ok=no" in offered
+    assert set(offered) < set(question_def(KB, green, "checklist:already_found").choices)
+    dented = {**green, "visible_damage": Observation("visible_damage", True)}
+    d = diagnose(KB, dented)
+    offered = question_def(KB, dented, "checklist:already_found", d.probabilities).choices
+    assert (
+        "reboots_when_pressed=yes" in offered
+    )  # with the dent it counts (with other devices working, a sibling)
