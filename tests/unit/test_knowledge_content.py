@@ -409,6 +409,16 @@ SINGLE_FACTS = [
     ),
     ("cloud_lists_device", False, ["ownership_mismatch", "cli_session_invalid"], []),
     ("setup_stalls_at", "connecting_to_cloud", [], ["wifi_credentials_wrong", "network_5ghz", "hidden_ssid"]),
+    # QA: a computer on the network reaching the cloud's port means the network has internet
+    ("port_5683_reachable", True, [], ["network_no_internet", "port_blocked"]),
+    # a device trying on its own is past the phone's part; ownership does not stop it; no handshake, no keys
+    ("led_pattern", "blinking_cyan", [], ["phone_or_app_issue", "ownership_mismatch"]),
+    (
+        "led_pattern",
+        "cyan_then_orange_2",
+        ["static_ip_misconfigured"],
+        ["device_keys_mismatch", "phone_or_app_issue"],
+    ),
 ]
 
 
