@@ -48,8 +48,12 @@ def test_thin_evidence_gets_a_check_that_can_bring_the_device_os_update_first() 
     observations = _obs(led_pattern="blinking_green")  # real-d11: a Device OS update was the fix
     d = diagnose(KB, observations)
     check = check_first(KB, observations, d)
-    assert check is not None and check.obs == "module_dependencies_ok"
-    firsts = {v: f for v, _, f in check.outcomes}
+    assert check is not None
+    # The dependency check is the best check or within the least saving that counts of it (round 4: the port check
+    # became as good, 0.07 min apart, once a reachable port also said the network has internet).
+    deps = check if check.obs == "module_dependencies_ok" else check_first(KB, observations, d, {check.obs})
+    assert deps is not None and deps.obs == "module_dependencies_ok" and deps.eco - check.eco < MIN_SAVING
+    firsts = {v: f for v, _, f in deps.outcomes}
     assert firsts[False] == "update_device_os_usb" and d.plan[0].fix != "update_device_os_usb"
 
 
