@@ -176,14 +176,17 @@ def _first_fix(
     return None, None
 
 
-def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str, Any]:
+def _diagnose_case(kb: KnowledgeBase, case: Case, interactive: bool) -> tuple[Diagnosis, int | None]:
+    """The case's diagnosis and how many questions it took: the interview with the oracle, or every observation
+    given at once (no questions)."""
     if interactive:
         interview = Interview(kb)
-        d: Diagnosis = run(interview, Oracle(kb, case), source=Source.CASE)
-        asked: int | None = interview.asked
-    else:
-        d = diagnose(kb, case.observations)
-        asked = None
+        return run(interview, Oracle(kb, case), source=Source.CASE), interview.asked
+    return diagnose(kb, case.observations), None
+
+
+def evaluate_case(kb: KnowledgeBase, case: Case, interactive: bool) -> dict[str, Any]:
+    d, asked = _diagnose_case(kb, case, interactive)
     ranked = [
         {"id": c.id, "certainty": round(c.probability, 4), "probability": round(c.probability, 4)}
         for c in d.ranked
@@ -306,12 +309,9 @@ def explain_misses(
     interview learned, with ``leave_one_out`` each real case is scored without its own counts."""
     result = []
     for case in cases:
-        case_kb = held_out(kb, case) if leave_one_out and _counted(kb, case) else kb
-        if interactive:
-            interview = Interview(case_kb)
-            d = run(interview, Oracle(case_kb, case), source=Source.CASE)
-        else:
-            d = diagnose(case_kb, case.observations)
+        d, _ = _diagnose_case(
+            held_out(kb, case) if leave_one_out and _counted(kb, case) else kb, case, interactive
+        )
         truth = case.expected_causes[0]
         if d.causes[0].id == truth:
             continue
