@@ -436,6 +436,42 @@ def test_a_single_fact_moves_the_causes_it_speaks_of(
         assert after[cause] < before[cause] / 1.25, (cause, before[cause], after[cause])
 
 
+#: The LED tells how far along the connection the device got (Device OS: Wi-Fi join, address, cloud connection,
+#: handshake; safe mode shows its colour only once connected). A cause that acts at a later stage cannot be what
+#: stops a device at an earlier one, and one that acts at an earlier stage is not what a device past it suffers.
+LED_STAGES = [
+    ("blinking_green", ["port_blocked", "network_no_internet", "cloud_outage", "device_keys_mismatch"]),
+    ("fast_blinking_green", ["port_blocked", "network_no_internet", "cloud_outage", "device_keys_mismatch"]),
+    ("green_then_blinking_blue", ["port_blocked", "network_no_internet", "cloud_outage"]),
+    ("blinking_blue", ["port_blocked", "network_no_internet", "cloud_outage"]),
+    ("breathing_green", ["port_blocked", "network_no_internet", "cloud_outage", "device_keys_mismatch"]),
+    (
+        "breathing_magenta",
+        [
+            "wifi_credentials_wrong",
+            "network_5ghz",
+            "static_ip_misconfigured",
+            "port_blocked",
+            "device_keys_mismatch",
+        ],
+    ),
+    ("blinking_magenta", ["wifi_credentials_wrong", "network_5ghz", "port_blocked", "device_keys_mismatch"]),
+    ("breathing_cyan", ["wifi_credentials_wrong", "network_5ghz", "port_blocked", "device_keys_mismatch"]),
+]
+
+
+@pytest.mark.parametrize(("led", "ruled_out"), LED_STAGES, ids=lambda x: str(x))
+def test_the_led_stage_rules_out_the_causes_of_other_stages(
+    kb: KnowledgeBase, led: str, ruled_out: list[str]
+) -> None:
+    from photon_doctor.foundation.evidence import Observation
+
+    before = diagnose(kb, {}).probabilities
+    after = diagnose(kb, {"led_pattern": Observation("led_pattern", led)}).probabilities
+    for cause in ruled_out:
+        assert after[cause] < before[cause] / 3, (cause, before[cause], after[cause])
+
+
 def test_breathing_white_right_after_an_update_is_read_as_mismatched_parts(kb: KnowledgeBase) -> None:
     """Breathing white is also the LED's state until the system turns Wi-Fi on (device-os main.cpp); after an
     update the parts may be out of step. Without the update, breathing white stays the application's."""
