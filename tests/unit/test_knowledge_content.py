@@ -411,6 +411,23 @@ SINGLE_FACTS = [
     ("setup_stalls_at", "connecting_to_cloud", [], ["wifi_credentials_wrong", "network_5ghz", "hidden_ssid"]),
     # QA: a computer on the network reaching the cloud's port means the network has internet
     ("port_5683_reachable", True, [], ["network_no_internet", "port_blocked"]),
+    # blinking green: every way the join itself fails is raised, nothing past the join is
+    (
+        "led_pattern",
+        "blinking_green",
+        [
+            "wifi_credentials_wrong",
+            "network_5ghz",
+            "unsupported_security",
+            "router_n_only_mode",
+            "hidden_ssid",
+            "ssid_or_password_characters",
+            "weak_signal",
+            "rf_interference",
+            "external_antenna_selected",
+        ],
+        ["device_keys_mismatch", "port_blocked", "network_no_internet", "cloud_outage"],
+    ),
     # a device trying on its own is past the phone's part; ownership does not stop it; no handshake, no keys
     ("led_pattern", "blinking_cyan", [], ["phone_or_app_issue", "ownership_mismatch"]),
     (
