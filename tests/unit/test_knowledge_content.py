@@ -408,7 +408,18 @@ SINGLE_FACTS = [
         ],
     ),
     ("cloud_lists_device", False, ["ownership_mismatch", "cli_session_invalid"], []),
-    ("setup_stalls_at", "connecting_to_cloud", [], ["wifi_credentials_wrong", "network_5ghz", "hidden_ssid"]),
+    (
+        "setup_stalls_at",
+        "connecting_to_cloud",
+        ["device_keys_mismatch", "port_blocked", "network_no_internet", "captive_portal", "cloud_outage"],
+        ["wifi_credentials_wrong", "network_5ghz", "hidden_ssid"],
+    ),
+    (
+        "other_devices_same_network_work",
+        True,
+        [],
+        ["network_5ghz", "unsupported_security", "router_n_only_mode", "port_blocked", "network_no_internet"],
+    ),
     # QA: a computer on the network reaching the cloud's port means the network has internet
     ("port_5683_reachable", True, [], ["network_no_internet", "port_blocked"]),
     # blinking green: every way the join itself fails is raised, nothing past the join is
@@ -487,6 +498,26 @@ def test_the_led_stage_rules_out_the_causes_of_other_stages(
     after = diagnose(kb, {"led_pattern": Observation("led_pattern", led)}).probabilities
     for cause in ruled_out:
         assert after[cause] < before[cause] / 3, (cause, before[cause], after[cause])
+
+
+def test_a_setup_stalled_on_the_way_to_the_cloud_points_at_that_way(kb: KnowledgeBase) -> None:
+    """Stalled at "connecting to the cloud": the join worked; the causes of the cloud stage gain at least twice what
+    every cause gains from the join causes dropping out."""
+    from photon_doctor.foundation.evidence import Observation
+
+    before = diagnose(kb, {}).probabilities
+    after = diagnose(
+        kb, {"setup_stalls_at": Observation("setup_stalls_at", "connecting_to_cloud")}
+    ).probabilities
+    lift = {c: after[c] / before[c] for c in before}
+    for cause in (
+        "device_keys_mismatch",
+        "port_blocked",
+        "network_no_internet",
+        "captive_portal",
+        "cloud_outage",
+    ):
+        assert lift[cause] > 2 * lift["physical_damage"], (cause, lift[cause], lift["physical_damage"])
 
 
 def test_breathing_white_right_after_an_update_is_read_as_mismatched_parts(kb: KnowledgeBase) -> None:
