@@ -75,8 +75,8 @@ P_TRIED = 0.3
 #: set (evaluate --interactive: same top-1 and median questions) and a less trigger-happy observe-repair
 #: (engine/observe.py): with 1/4, "module dependencies fail" came out a quarter of the time on any device.
 UNUSUAL = 0.1
-#: Answerability smoothing: an observation no real case reported still counts as ANSWER_PRIOR, worth
-#: ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
+#: Answerability smoothing: an observation no real case reported still counts as ANSWER_PRIOR (or its own
+#: ``answerable``), worth ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
 ANSWER_PRIOR = 0.15
 ANSWER_WEIGHT = 4.0
 
@@ -322,18 +322,21 @@ def value_of(
 
 
 def answerability(kb: KnowledgeBase, obs_id: str) -> float:
-    """The chance an owner can answer ``obs_id``: (reported + ANSWER_WEIGHT x ANSWER_PRIOR) / (cases +
-    ANSWER_WEIGHT), where ``reported`` is how many of the public real cases reported it (observations.toml) and
-    ``cases`` how many real cases were counted (the sum of the causes' ``real_cases``). The LED colour is as
-    answerable as the pattern; a fix already tried as the list of tried fixes."""
+    """The chance an owner can answer ``obs_id``: (reported + ANSWER_WEIGHT x prior) / (cases + ANSWER_WEIGHT),
+    where ``reported`` is how many of the public real cases reported it (observations.toml), ``cases`` how many
+    real cases were counted (the sum of the causes' ``real_cases``) and ``prior`` the observation's
+    ``answerable`` (the author's estimate for what an owner tells by looking at the board or from memory of their
+    own setup) or ANSWER_PRIOR. The LED colour is as answerable as the pattern; a fix already tried as the list of
+    tried fixes."""
     if obs_id.startswith(TRIED_PREFIX):
         obs_id = FIXES_TRIED_FAILED
     if obs_id == LED_COLOUR:
         obs_id = LED_PATTERN
     odef = kb.observations.get(obs_id)
     reported = odef.reported if odef is not None else 0
+    prior = odef.answerable if odef is not None and odef.answerable is not None else ANSWER_PRIOR
     cases = sum(c.real_cases for c in kb.causes.values())
-    return float((reported + ANSWER_WEIGHT * ANSWER_PRIOR) / (cases + ANSWER_WEIGHT))
+    return float((reported + ANSWER_WEIGHT * prior) / (cases + ANSWER_WEIGHT))
 
 
 def rank_questions(

@@ -231,6 +231,7 @@ def _observations(path: Path, doc: dict[str, Any]) -> dict[str, ObservationDef]:
             probes=item.texts("probes", required=False),
             askable=bool(table.get("askable", True)),
             reported=int(item.num("reported", 0, 100000, required=False, default=0)),
+            answerable=item.num("answerable", 0.0, 1.0) if "answerable" in table else None,
             minimum=low,
             maximum=high,
         )

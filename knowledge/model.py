@@ -174,6 +174,9 @@ class ObservationDef:
     probes: tuple[str, ...] = ()  # probes that can observe it (serial, softap, cloud, host, usb)
     askable: bool = True  # False for what only a probe can tell
     reported: int = 0  # in how many of the public real cases (tests/cases/real-*.json) the owner reported it
+    #: The author's estimate of the chance an owner who is asked can answer (look at the board, remember what they
+    #: changed); None: the project's default (engine/questions.py ANSWER_PRIOR). Blended with ``reported``.
+    answerable: float | None = None
     minimum: float | None = None  # a number below this is no reading (e.g. a positive RSSI)
     maximum: float | None = None
 

@@ -29,6 +29,7 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
                 "probes": list(o.probes),
                 "askable": o.askable,
                 "reported": o.reported,
+                "answerable": o.answerable,
             }
             for o in kb.observations.values()
         ],

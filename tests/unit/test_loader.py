@@ -66,6 +66,22 @@ CASES = [
     ("fixes.toml", "reversible = false", 'reversible = "no"', "flash_tinker_usb", "reversible", "no"),
     ("observations.toml", 'kind = "bool"', 'kind = "boolean"', "visible_damage", "kind", "boolean"),
     ("causes.toml", "prior = 0.05", "prior = 0.9", "physical_damage", "prior", "0.9"),
+    (
+        "observations.toml",
+        'kind = "bool"',
+        'kind = "bool"\nanswerable = 1.5',
+        "visible_damage",
+        "answerable",
+        "1.5",
+    ),
+    (
+        "observations.toml",
+        'kind = "bool"',
+        'kind = "bool"\nanswerable = "often"',
+        "visible_damage",
+        "answerable",
+        "often",
+    ),
 ]
 
 

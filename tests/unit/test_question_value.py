@@ -84,3 +84,52 @@ def test_a_checklist_offers_only_the_items_that_could_still_teach_something() ->
     assert (
         "reboots_when_pressed=yes" in offered
     )  # with the dent it counts (with other devices working, a sibling)
+
+
+def test_answerability_blends_the_reports_with_the_author_s_estimate() -> None:
+    """(reported + 4 x answerable) / (real cases + 4); the default estimate where the author gave none."""
+    from photon_doctor.engine.questions import ANSWER_PRIOR, ANSWER_WEIGHT, answerability
+
+    cases = sum(c.real_cases for c in KB.causes.values())
+    own = [o for o in KB.observations.values() if o.answerable is not None]
+    # (the LED colour is as answerable as the pattern it leads to)
+    default = [
+        o for o in KB.observations.values() if o.answerable is None and o.askable and o.id != "led_colour"
+    ]
+    assert own and default
+    for o in own + default:
+        prior = ANSWER_PRIOR if o.answerable is None else o.answerable
+        assert answerability(KB, o.id) == pytest.approx(
+            (o.reported + ANSWER_WEIGHT * prior) / (cases + ANSWER_WEIGHT)
+        )
+    # what an owner sees on the board is easier to answer than what needs the command line
+    assert answerability(KB, "external_antenna_fitted") > 4 * answerability(KB, "module_dependencies_ok")
+
+
+def test_the_interview_asks_what_the_owner_can_see_when_it_decides() -> None:
+    """An owner who tried the external antenna and sees blinking green is asked whether an antenna is fitted (a look
+    at the board), even though forum posts rarely mention it; every other question gets "don't know"."""
+    from pathlib import Path
+
+    from photon_doctor.foundation.evidence import Source
+
+    from photon_doctor.evaluate import Case, Oracle
+    from photon_doctor.interview import Interview, run
+
+    facts = {
+        "history_external_antenna": True,
+        "led_pattern": "blinking_green",
+        "external_antenna_fitted": False,
+    }
+    case = Case(
+        id="antenna-story",
+        title="experimented with the external antenna",
+        observations={k: Observation(k, v) for k, v in facts.items()},
+        expected_causes=("external_antenna_selected",),
+        accepted_fixes=("select_internal_antenna",),
+        file=str(Path("story.json")),
+    )
+    interview = Interview(KB)
+    d = run(interview, Oracle(KB, case), source=Source.CASE)
+    assert "external_antenna_fitted" in interview.observations
+    assert d.causes[0].id == "external_antenna_selected"
