@@ -164,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
             if account is None:
                 self._send(*((401, payloads.INVALID_TOKEN) if token else (400, payloads.NO_TOKEN)))
                 return
-            status, answer = _route(sim.world, account, method, path, body)
+            status, answer = _route(sim.world, account, method, path, body, query)
         self._send(status, answer)
 
     def _token(self, query: dict[str, str], body: dict[str, Any]) -> str | None:
@@ -210,7 +210,9 @@ _DEVICE_ROUTES = (
 )
 
 
-def _route(world: World, account: Account, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+def _route(
+    world: World, account: Account, method: str, path: str, body: dict[str, Any], query: dict[str, str]
+) -> tuple[int, Any]:
     """Answer one authenticated request (the caller holds ``world.lock``)."""
     cloud = world.cloud
     owned = [cd for cd in cloud.devices.values() if cd.owner == account.username]
@@ -226,7 +228,7 @@ def _route(world: World, account: Account, method: str, path: str, body: dict[st
         return 200, payloads.user_info(account, owned)
     product = _PRODUCT_DEVICES.match(path)
     if product and method == "GET":
-        return payloads.product_devices(world, owned, product.group(1))
+        return payloads.product_devices(world, owned, product.group(1), query)
     for pattern, verb, action in _DEVICE_ROUTES:
         match = pattern.match(path)
         if match and method == verb:
