@@ -273,7 +273,7 @@ def _device_action(world: World, cd: CloudDevice, action: str, body: dict[str, A
 
 
 def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, Any]:
-    """``PUT /v1/devices/:id``: ``signal`` ("1"/"0", PAJS ``updateDevice``) or ``name`` (rename)."""
+    """``PUT /v1/devices/:id``: ``signal`` ("1"/"0", PAJS ``updateDevice``), ``name`` (rename) or ``notes``."""
     if "signal" in body:
         if not cd.online:
             return 404, payloads.NOT_CONNECTED
@@ -285,7 +285,11 @@ def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, A
         cd.name = name.strip()
         world.events.append(f"device {cd.device_id} renamed")
         return 200, {"id": cd.device_id, "name": cd.name, "updated_at": payloads.iso8601(time.time())}
-    return 400, {"ok": False, "errors": ["Nothing to update: give name or signal."]}
+    if "notes" in body:  # PAJS setDeviceNotes() -> updateDevice({notes}); an empty or null note clears it
+        notes = body["notes"]
+        cd.notes = str(notes) if notes else None
+        return 200, {"id": cd.device_id, "notes": cd.notes, "updated_at": payloads.iso8601(time.time())}
+    return 400, {"ok": False, "errors": ["Nothing to update: give name, signal or notes."]}
 
 
 def _truthy(value: Any) -> bool:

@@ -68,7 +68,7 @@ def device_summary(world: World, cd: CloudDevice) -> dict[str, Any]:
         "connected": cd.online,
         "platform_id": PHOTON_PLATFORM_ID,
         "cellular": False,
-        "notes": None,
+        "notes": cd.notes,
         "status": "normal",
         "serial_number": serial_number(cd.device_id),
         "current_build_target": version,

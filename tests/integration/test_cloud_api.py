@@ -278,6 +278,19 @@ def test_user_products_and_variables(sim: CloudApiSimulator, token: str, world: 
     assert foreign.status_code == 403
 
 
+def test_notes_are_updated_and_listed(sim: CloudApiSimulator, token: str, world: World) -> None:
+    """PAJS 12.0.2 setDeviceNotes() puts {notes} through updateDevice(); DeviceInfo has notes: string | null."""
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{sim.url}/v1/devices/{world.device.device_id}"
+    put = requests.put(url, json={"notes": "under the stairs"}, headers=auth, timeout=2)
+    assert put.status_code == 200 and put.json()["notes"] == "under the stairs"
+    assert requests.get(url, headers=auth, timeout=2).json()["notes"] == "under the stairs"
+    listed = requests.get(f"{sim.url}/v1/devices", headers=auth, timeout=2).json()
+    assert [d["notes"] for d in listed] == ["under the stairs"]
+    requests.put(url, json={"notes": None}, headers=auth, timeout=2)
+    assert requests.get(url, headers=auth, timeout=2).json()["notes"] is None
+
+
 def test_product_device_list_pages_and_denies_a_product_out_of_reach(
     sim: CloudApiSimulator, token: str, world: World
 ) -> None:
