@@ -329,6 +329,10 @@ def _http_error(
     what = f"device {device_id}" if device_id else "the request"
     if status == 401:
         return BadToken(f"the access token was rejected (401{said}): run particle login or pass --token", 401)
+    if status == 403 and device_id is None:  # e.g. a product this account cannot reach
+        return NotYourDevice(
+            f"the Particle cloud denied {line} (403{said}): this account cannot reach it", 403
+        )
     if status == 403:
         return NotYourDevice(f"{what} is not on this account: the cloud denied {line} (403{said})", 403)
     if status == 404:

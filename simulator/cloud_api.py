@@ -164,7 +164,7 @@ class _Handler(BaseHTTPRequestHandler):
             if account is None:
                 self._send(*((401, payloads.INVALID_TOKEN) if token else (400, payloads.NO_TOKEN)))
                 return
-            status, answer = _route(sim.world, account, method, path, body)
+            status, answer = _route(sim.world, account, method, path, body, query)
         self._send(status, answer)
 
     def _token(self, query: dict[str, str], body: dict[str, Any]) -> str | None:
@@ -210,7 +210,9 @@ _DEVICE_ROUTES = (
 )
 
 
-def _route(world: World, account: Account, method: str, path: str, body: dict[str, Any]) -> tuple[int, Any]:
+def _route(
+    world: World, account: Account, method: str, path: str, body: dict[str, Any], query: dict[str, str]
+) -> tuple[int, Any]:
     """Answer one authenticated request (the caller holds ``world.lock``)."""
     cloud = world.cloud
     owned = [cd for cd in cloud.devices.values() if cd.owner == account.username]
@@ -226,7 +228,7 @@ def _route(world: World, account: Account, method: str, path: str, body: dict[st
         return 200, payloads.user_info(account, owned)
     product = _PRODUCT_DEVICES.match(path)
     if product and method == "GET":
-        return payloads.product_devices(world, owned, product.group(1))
+        return payloads.product_devices(world, owned, product.group(1), query)
     for pattern, verb, action in _DEVICE_ROUTES:
         match = pattern.match(path)
         if match and method == verb:
@@ -271,7 +273,7 @@ def _device_action(world: World, cd: CloudDevice, action: str, body: dict[str, A
 
 
 def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, Any]:
-    """``PUT /v1/devices/:id``: ``signal`` ("1"/"0", PAJS ``updateDevice``) or ``name`` (rename)."""
+    """``PUT /v1/devices/:id``: ``signal`` ("1"/"0", PAJS ``updateDevice``), ``name`` (rename) or ``notes``."""
     if "signal" in body:
         if not cd.online:
             return 404, payloads.NOT_CONNECTED
@@ -283,7 +285,11 @@ def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, A
         cd.name = name.strip()
         world.events.append(f"device {cd.device_id} renamed")
         return 200, {"id": cd.device_id, "name": cd.name, "updated_at": payloads.iso8601(time.time())}
-    return 400, {"ok": False, "errors": ["Nothing to update: give name or signal."]}
+    if "notes" in body:  # PAJS setDeviceNotes() -> updateDevice({notes}); an empty or null note clears it
+        notes = body["notes"]
+        cd.notes = str(notes) if notes else None
+        return 200, {"id": cd.device_id, "notes": cd.notes, "updated_at": payloads.iso8601(time.time())}
+    return 400, {"ok": False, "errors": ["Nothing to update: give name, signal or notes."]}
 
 
 def _truthy(value: Any) -> bool:

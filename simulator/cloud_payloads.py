@@ -9,9 +9,12 @@ function and in ``docs/protocols-cloud.md``.
 from __future__ import annotations
 
 import datetime as _dt
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from photon_doctor.simulator.world import Account, CloudDevice, World
+
+T = TypeVar("T")
 
 #: The Photon's platform id; the cloud also reports it as ``product_id`` for devices outside a product.
 PHOTON_PLATFORM_ID = 6
@@ -65,7 +68,7 @@ def device_summary(world: World, cd: CloudDevice) -> dict[str, Any]:
         "connected": cd.online,
         "platform_id": PHOTON_PLATFORM_ID,
         "cellular": False,
-        "notes": None,
+        "notes": cd.notes,
         "status": "normal",
         "serial_number": serial_number(cd.device_id),
         "current_build_target": version,
@@ -133,15 +136,51 @@ def user_info(account: Account, owned: list[CloudDevice]) -> dict[str, Any]:
     }
 
 
-def product_devices(world: World, owned: list[CloudDevice], product: str) -> tuple[int, dict[str, Any]]:
-    """``GET /v1/products/:product/devices`` (PAJS ``listDevices({product})``): ``{devices, meta}``, one page.
+#: A product the caller cannot reach (unknown, or not theirs). particle-cli's e2e tests expected "HTTP error 404"
+#: until the real cloud changed; since particle-cli commit 60347576 (2026-05-18, test/e2e/product.e2e.js) listing,
+#: adding to and removing from an unknown product say "Permission denied" and no longer "HTTP error 404". PAJS puts
+#: only ``error_description`` in that message (src/Agent.ts), so the words are there; the status (403) and the
+#: absence of other fields are this simulator's reading.
+PRODUCT_DENIED = {"error_description": "Permission denied"}
+#: Device list pages: ``per_page`` default and cap (this simulator's; the real values are not in the sources).
+DEFAULT_PER_PAGE, MAX_PER_PAGE = 25, 100
 
-    The simulated account reaches a product through its own devices in it: no such device means no product.
+
+def device_page(
+    devices: Sequence[T], query: dict[str, str], render: Callable[[T], dict[str, Any]]
+) -> tuple[int, dict[str, Any]]:
+    """One page of a product's device list, ``?page=&per_page=`` (PAJS ``listDevices({product, page,
+    perPage})``): ``{devices, meta}`` with PAJS ``PaginationMeta``'s ``page, per_page, total_pages, total``;
+    only the page's devices are rendered. A page or size that is not a whole number from 1 is a 400."""
+    try:
+        page = int(query.get("page", "1"))
+        per_page = min(MAX_PER_PAGE, int(query.get("per_page", str(DEFAULT_PER_PAGE))))
+    except ValueError:
+        return 400, {"error": "bad_request", "error_description": "page and per_page must be numbers"}
+    if page < 1 or per_page < 1:
+        return 400, {"error": "bad_request", "error_description": "page and per_page start at 1"}
+    meta = {
+        "page": page,
+        "per_page": per_page,
+        "total_pages": max(1, -(-len(devices) // per_page)),
+        "total": len(devices),
+    }
+    chunk = devices[(page - 1) * per_page : page * per_page]
+    return 200, {"devices": [render(d) for d in chunk], "meta": meta}
+
+
+def product_devices(
+    world: World, owned: list[CloudDevice], product: str, query: dict[str, str]
+) -> tuple[int, dict[str, Any]]:
+    """``GET /v1/products/:product/devices`` (PAJS ``listDevices({product})``): :func:`device_page`.
+
+    The simulated account reaches a product through its own devices in it: no such device means a product it
+    cannot reach (403 :data:`PRODUCT_DENIED`).
     """
     members = [cd for cd in owned if cd.product_id is not None and str(cd.product_id) == product]
     if not members:
-        return 404, {"ok": False, "error": "Product not found"}
-    return 200, {"devices": [device_summary(world, cd) for cd in members], "meta": {"total_pages": 1}}
+        return 403, PRODUCT_DENIED
+    return device_page(members, query, lambda cd: device_summary(world, cd))
 
 
 def current_rssi(world: World) -> int | None:

@@ -26,7 +26,14 @@ from types import TracebackType
 from typing import Any
 
 from photon_doctor.simulator.cloud_api import RATE_LIMITED, CloudApiSimulator
-from photon_doctor.simulator.cloud_payloads import INVALID_TOKEN, PHOTON_PLATFORM_ID, iso8601, signal_block
+from photon_doctor.simulator.cloud_payloads import (
+    INVALID_TOKEN,
+    PHOTON_PLATFORM_ID,
+    PRODUCT_DENIED,
+    device_page,
+    iso8601,
+    signal_block,
+)
 
 #: The planted causes and their share of a simulated fleet (the rest is healthy).
 PLANTED_MIX: tuple[tuple[str, float], ...] = (
@@ -38,8 +45,6 @@ PLANTED_MIX: tuple[tuple[str, float], ...] = (
     ("power_supply", 0.02),
 )
 DEFAULT_PRODUCT = 4242
-MAX_PER_PAGE = 100
-DEFAULT_PER_PAGE = 25
 #: Product firmware versions: the newest one is the release that broke devices (planted cause).
 OLD_FIRMWARE, NEW_FIRMWARE = 7, 8
 
@@ -267,7 +272,7 @@ class FleetCloud:
             return self._page(product.group(1), query)
         assert vitals is not None
         if vitals.group(1) is not None and vitals.group(1) != str(self.product_id):
-            return 404, {"ok": False, "error": "Product not found."}, {}
+            return 403, PRODUCT_DENIED, {}
         found = self.by_id.get(vitals.group(2))
         if found is None:
             return 404, {"ok": False, "error": "Device not found."}, {}
@@ -275,18 +280,9 @@ class FleetCloud:
 
     def _page(self, product: str, query: dict[str, str]) -> tuple[int, Any, dict[str, str]]:
         if product != str(self.product_id):
-            return 404, {"ok": False, "error": "Product not found."}, {}
-        try:
-            page = int(query.get("page", "1"))
-            per_page = min(MAX_PER_PAGE, int(query.get("per_page", str(DEFAULT_PER_PAGE))))
-        except ValueError:
-            return 400, {"error": "bad_request", "error_description": "page and per_page must be numbers"}, {}
-        if page < 1 or per_page < 1:
-            return 400, {"error": "bad_request", "error_description": "page and per_page start at 1"}, {}
-        chunk = self.devices[(page - 1) * per_page : page * per_page]
-        total_pages = max(1, math.ceil(len(self.devices) / per_page))
-        meta = {"page": page, "per_page": per_page, "total_pages": total_pages, "total": len(self.devices)}
-        return 200, {"devices": [device_json(d, self.product_id) for d in chunk], "meta": meta}, {}
+            return 403, PRODUCT_DENIED, {}
+        status, body = device_page(self.devices, query, lambda d: device_json(d, self.product_id))
+        return status, body, {}
 
 
 class FleetSimulator:

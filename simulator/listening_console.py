@@ -31,6 +31,17 @@ Wait = float | None
 Steps = Generator[Wait, None, None]
 
 SOH, STX, BS, LF, CR, DEL = 0x01, 0x02, 0x08, 0x0A, 0x0D, 0x7F
+#: YModem bytes (system/inc/system_ymodem.h): end of transmission, acknowledge, cancel (two in a row), 'C'
+#: (the receiver asks for a CRC-16 transfer), the user's abort keys, and the byte the receiver ignores.
+EOT, ACK, NAK, CA, CRC16, ABORT1, ABORT2, SPACE = 0x04, 0x06, 0x15, 0x18, 0x43, 0x41, 0x61, 0x20
+#: ``YModem::NAK_TIMEOUT`` (5000 ms) and ``MAX_ERRORS`` (5): the receiver gives up on the sixth error in a row.
+YMODEM_TIMEOUT = 5.0
+YMODEM_MAX_ERRORS = 5
+#: What ``Ymodem_Serial_Flash_Update()`` prints when no file came (``receive_file()`` returned 0 or -3).
+YMODEM_FAILED = "Failed to receive the file!\r\n"
+YMODEM_ABORTED = "Aborted by user.\r\n"
+#: ... and when Spark_Prepare_For_Firmware_Update() refused the file (``receive_file()`` returned -1).
+YMODEM_TOO_BIG = "The file size is higher than the allowed space memory!\r\n"
 
 SECURITY_PROMPT = "Security 0=unsecured, 1=WEP, 2=WPA, 3=WPA2: "
 # Photon/P1 have Wiring_WpaEnterprise == 1 from 0.7.0, so they print the enterprise variant.
@@ -75,7 +86,8 @@ class ListeningConsole:
     """One listening-mode console session; :meth:`run` is the generator the serial simulator drives.
 
     ``inbuf`` is the queue of bytes received from the host; ``echo`` False makes a device that echoes
-    nothing while reading a line; ``scan_seconds`` is how long the silent Wi-Fi scan of `w` takes.
+    nothing while reading a line; ``scan_seconds`` is how long the silent Wi-Fi scan of `w` takes;
+    ``ymodem_seconds`` is how long the YModem receiver of `f` waits for a byte (5 s on the device).
     """
 
     def __init__(
@@ -86,12 +98,14 @@ class ListeningConsole:
         *,
         echo: bool = True,
         scan_seconds: float = 0.1,
+        ymodem_seconds: float = YMODEM_TIMEOUT,
     ) -> None:
         self.world = world
         self.inbuf = inbuf
         self.hooks = hooks
         self.echo = echo
         self.scan_seconds = scan_seconds
+        self.ymodem_seconds = ymodem_seconds
 
     # --- low level -------------------------------------------------------------------------------------
     def _print(self, text: str) -> None:
@@ -135,7 +149,9 @@ class ListeningConsole:
         while True:
             c = yield from self._getc()
             if c in (SOH, STX):
-                # A YModem upload would start here; the simulator does not take firmware over serial.
+                # handle_peek(): a YModem packet start goes to system_firmwareUpdate() unread, no text first.
+                self.inbuf.appendleft(c)
+                yield from self._ymodem_receive()
                 continue
             yield from self._handle(chr(c))
 
@@ -151,8 +167,8 @@ class ListeningConsole:
                 mac = w.device.mac.lower()
             self._print("Your device MAC address is\r\n" + mac + "\r\n")
         elif c == "f":
-            # The text, then YModem in the device; the simulator returns to the command loop at once.
             self._print(FLASH_TEXT)
+            yield from self._ymodem_receive()
         elif c == "x":
             w.exit_listening()
         elif c == "s":
@@ -186,6 +202,82 @@ class ListeningConsole:
             self._print("\r\n")
         elif c == "d" and os_version >= (1, 0, 1):
             self._print(diagnostics_text(w) + "\r\n")
+
+    # --- `f`: the YModem receiver (system/src/system_ymodem.cpp, the same from v1.4.4 to v2.3.1) -----------
+    def _receive_byte(self, timeout: float) -> Generator[Wait, None, int | None]:
+        """``YModem::receive_byte()``: the next byte, or None after ``timeout`` seconds without one."""
+        deadline = time.monotonic() + timeout
+        while not self.inbuf:
+            now = time.monotonic()
+            if now >= deadline:
+                return None
+            yield min(deadline, now + 0.01)  # woken by the deadline only: look for input every 10 ms
+        return self.inbuf.popleft()
+
+    def _ymodem_receive(self) -> Steps:
+        """``Ymodem_Serial_Flash_Update()`` as far as a host that sends no file sees it.
+
+        ``receive_file()``: a timeout or a byte that starts no packet is an error, answered with ``C``; the
+        sixth in a row cancels (``CA CA``); ``a``/``A`` is the user's abort (``CA CA``); a space is acknowledged;
+        the sender's ``CA CA`` is acknowledged and ends the session; ``EOT`` is acknowledged and clears the error
+        count; a packet is read whole (:meth:`_receive_packet`), a wrong sequence number is answered with NAK and
+        the filename packet ends the session (no file is taken). Then, no file having come, ``CA CA`` again and
+        the reason.
+        """
+        errors = 0
+        while True:
+            c = yield from self._receive_byte(self.ymodem_seconds)
+            if c == SPACE:
+                self.hooks.write(bytes([ACK]))
+                continue
+            if c == EOT:
+                errors = 0  # a packet that parsed (receive_packet() returned 0)
+                self.hooks.write(bytes([ACK]))
+                continue
+            if c in (ABORT1, ABORT2):
+                self.hooks.write(bytes([CA, CA]))
+                self._ymodem_end(YMODEM_ABORTED)
+                return
+            if c in (SOH, STX):
+                packet = yield from self._receive_packet(c)
+                if packet is not None:
+                    errors = 0
+                    if packet[1] != 0:  # not the packet expected (no file taken yet: the filename, number 0)
+                        self.hooks.write(bytes([NAK]))
+                        continue
+                    # The filename packet. An empty name ends the session with no file; a file is refused, as
+                    # when Spark_Prepare_For_Firmware_Update() fails: the simulator flashes no firmware.
+                    self.hooks.write(bytes([CA, CA]))
+                    self._ymodem_end(YMODEM_TOO_BIG if packet[3] else YMODEM_FAILED)
+                    return
+            elif c == CA and (yield from self._receive_byte(self.ymodem_seconds)) == CA:
+                self.hooks.write(bytes([ACK]))  # handle_packet(): the sender aborted
+                self._ymodem_end(YMODEM_FAILED)
+                return
+            errors += 1
+            self.hooks.write(bytes([CRC16]))
+            if errors > YMODEM_MAX_ERRORS:
+                self.hooks.write(bytes([CA, CA]))
+                self._ymodem_end(YMODEM_FAILED)
+                return
+
+    def _receive_packet(self, start: int) -> Generator[Wait, None, bytes | None]:
+        """``YModem::receive_packet()`` after its first byte: 128 (SOH) or 1024 (STX) data bytes with a 3-byte
+        header and a 2-byte trailer, each byte within the timeout; None (an error) on a timeout or when the
+        sequence number's complement does not match. The CRC is not checked (nor is it on the device)."""
+        packet = bytearray([start])
+        size = (128 if start == SOH else 1024) + 5
+        while len(packet) < size:
+            c = yield from self._receive_byte(self.ymodem_seconds)
+            if c is None:
+                return None
+            packet.append(c)
+        return bytes(packet) if packet[1] == packet[2] ^ 0xFF else None
+
+    def _ymodem_end(self, reason: str) -> None:
+        """No file came: ``Ymodem_Serial_Flash_Update()`` cancels once more and prints why (``println``)."""
+        self.hooks.write(bytes([CA, CA]))
+        self._print(reason)
 
     def _identity(self) -> str:
         with self.world.lock:

@@ -32,7 +32,13 @@ from collections import deque
 from dataclasses import dataclass
 from types import TracebackType
 
-from photon_doctor.simulator.listening_console import ConsoleHooks, ListeningConsole, Steps, Wait
+from photon_doctor.simulator.listening_console import (
+    YMODEM_TIMEOUT,
+    ConsoleHooks,
+    ListeningConsole,
+    Steps,
+    Wait,
+)
 from photon_doctor.simulator.world import Mode, World
 
 DFU_BAUD = 14400  # START_DFU_FLASHER_SERIAL_SPEED
@@ -56,6 +62,7 @@ class ConsoleFaults:
     or as soon as its radio is used (the silent scan of the `w` dialog), whichever comes first.
     ``hang_up_on``: the port vanishes as soon as the host sends this byte (a command that makes it drop).
     ``scan_seconds``: how long the device's silent scan in the `w` dialog takes.
+    ``ymodem_seconds``: how long the YModem receiver of `f` waits for each byte (``NAK_TIMEOUT``, 5 s).
     """
 
     garbage: bool = False
@@ -67,6 +74,7 @@ class ConsoleFaults:
     damaged_after: float = 0.5
     hang_up_on: bytes | None = None
     scan_seconds: float = 0.1
+    ymodem_seconds: float = YMODEM_TIMEOUT
 
 
 def read_speed(fd: int) -> int:
@@ -272,7 +280,12 @@ class SerialConsoleSimulator:
                 reset=self._reenumerate,
             )
             console = ListeningConsole(
-                self.world, self._inbuf, hooks, echo=self.faults.echo, scan_seconds=self.faults.scan_seconds
+                self.world,
+                self._inbuf,
+                hooks,
+                echo=self.faults.echo,
+                scan_seconds=self.faults.scan_seconds,
+                ymodem_seconds=self.faults.ymodem_seconds,
             )
             self._steps = console.run()
             self._wait = next(self._steps)

@@ -234,18 +234,45 @@ def configure_ap(world: World, body: bytes) -> int | None:
     return R_OK
 
 
+def _hex_nibble(c: int) -> int:
+    """``hex_nibble()`` (softap.cpp): any byte is some nibble; below ``0`` and above ``z`` are 0."""
+    if c < 0x30:
+        return 0
+    if c <= 0x39:
+        return c - 0x30
+    if c <= 0x5A:
+        return (c - 0x41 + 10) & 0xFF
+    if c <= 0x7A:
+        return (c - 0x61 + 10) & 0xFF
+    return 0
+
+
+def hex_decode(text: bytes, limit: int = 256) -> bytes:
+    """``hex_decode()`` into the 256-byte buffer of ``decrypt()``: two characters a byte, garbage read as some
+    nibble, a last lone character as the high nibble; at most ``limit`` bytes, the rest of the text unread."""
+    out = bytearray()
+    for i in range(0, min(len(text), 2 * limit), 2):
+        pair = text[i : i + 2]
+        low = _hex_nibble(pair[1]) if len(pair) == 2 else 0
+        out.append((_hex_nibble(pair[0]) << 4 & 0xFF) | low)
+    return bytes(out)
+
+
 def _decrypt(world: World, hex_text: str) -> bytes | None:
-    """``decrypt()``: hex (either case) to bytes, then RSA PKCS#1 v1.5 with the device key; None if it fails."""
-    try:
-        ciphertext = bytes.fromhex(hex_text)
-    except ValueError:
-        return None  # the device's hex_nibble() reads garbage as some bytes, which then fail to decrypt
+    """``decrypt()``: :func:`hex_decode`, then RSA PKCS#1 v1.5 with the device key over the first key-size bytes
+    (``decrypt_rsa()`` reads as many as the key has; past what was decoded the device's buffer holds whatever
+    was there, so fewer is a failure here). The password is a C string: cut at its first NUL. None if it fails."""
     with world.lock:
         device_key = world.device.private_key
+    size = device_key.key_size // 8
+    ciphertext = hex_decode(hex_text.encode("utf-8"))
+    if len(ciphertext) < size:
+        return None
     try:
-        return device_key.decrypt(ciphertext, padding.PKCS1v15())
+        plaintext = device_key.decrypt(ciphertext[:size], padding.PKCS1v15())
     except ValueError:
         return None
+    return plaintext.split(b"\0", 1)[0]
 
 
 def set_value(world: World, body: bytes) -> int | None:

@@ -158,6 +158,7 @@ class CloudDevice:
     vitals: dict[str, object] = field(default_factory=dict)
     product_id: int | None = None  # a product the device is in; None: a developer device (reports platform 6)
     variables: dict[str, object] = field(default_factory=dict)  # cloud variables the firmware registers
+    notes: str | None = None  # the owner's notes on the device (PAJS setDeviceNotes)
 
 
 @dataclass

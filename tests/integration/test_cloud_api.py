@@ -265,11 +265,10 @@ def test_user_products_and_variables(sim: CloudApiSimulator, token: str, world: 
     auth = {"Authorization": f"Bearer {token}"}
     user = requests.get(f"{sim.url}/v1/user", headers=auth, timeout=2).json()
     assert user["username"] == ACCOUNT and user["wifi_device_count"] == 1
-    assert requests.get(f"{sim.url}/v1/products/4242/devices", headers=auth, timeout=2).status_code == 404
     cd = world.cloud.devices[world.device.device_id]
     cd.product_id, cd.variables = 4242, {"temp": 21.5}
     listed = requests.get(f"{sim.url}/v1/products/4242/devices", headers=auth, timeout=2).json()
-    assert [d["id"] for d in listed["devices"]] == [cd.device_id] and listed["meta"] == {"total_pages": 1}
+    assert [d["id"] for d in listed["devices"]] == [cd.device_id]
     assert listed["devices"][0]["product_id"] == 4242
     var = requests.get(f"{sim.url}/v1/devices/{cd.device_id}/temp", headers=auth, timeout=2).json()
     assert var["name"] == "temp" and var["result"] == 21.5
@@ -277,6 +276,43 @@ def test_user_products_and_variables(sim: CloudApiSimulator, token: str, world: 
     assert missing.status_code == 404
     foreign = requests.get(f"{sim.url}/v1/devices/{OTHER_DEVICE}/temp", headers=auth, timeout=2)
     assert foreign.status_code == 403
+
+
+def test_notes_are_updated_and_listed(sim: CloudApiSimulator, token: str, world: World) -> None:
+    """PAJS 12.0.2 setDeviceNotes() puts {notes} through updateDevice(); DeviceInfo has notes: string | null."""
+    auth = {"Authorization": f"Bearer {token}"}
+    url = f"{sim.url}/v1/devices/{world.device.device_id}"
+    put = requests.put(url, json={"notes": "under the stairs"}, headers=auth, timeout=2)
+    assert put.status_code == 200 and put.json()["notes"] == "under the stairs"
+    assert requests.get(url, headers=auth, timeout=2).json()["notes"] == "under the stairs"
+    listed = requests.get(f"{sim.url}/v1/devices", headers=auth, timeout=2).json()
+    assert [d["notes"] for d in listed] == ["under the stairs"]
+    requests.put(url, json={"notes": None}, headers=auth, timeout=2)
+    assert requests.get(url, headers=auth, timeout=2).json()["notes"] is None
+
+
+def test_product_device_list_pages_and_denies_a_product_out_of_reach(
+    sim: CloudApiSimulator, token: str, world: World
+) -> None:
+    """PAJS 12.0.2 listDevices({product, page, perPage}) sends ?page=&per_page= and types the answer's meta as
+    PaginationMeta {page, per_page, total_pages, total?}; an unknown product says "Permission denied" in its
+    error_description, no longer 404 (particle-cli 60347576 test/e2e/product.e2e.js)."""
+    auth = {"Authorization": f"Bearer {token}"}
+    unknown = requests.get(f"{sim.url}/v1/products/LOLWUTNOPE/devices", headers=auth, timeout=2)
+    assert unknown.status_code == 403 and "Permission denied" in unknown.json()["error_description"]
+    ids = sorted(f"{n:024x}" for n in range(3))
+    for device_id in ids:
+        world.cloud.devices[device_id] = CloudDevice(
+            device_id, ACCOUNT, f"p{device_id[-1]}", b"", product_id=4242
+        )
+    url = f"{sim.url}/v1/products/4242/devices"
+    first = requests.get(url, params={"page": 1, "per_page": 2}, headers=auth, timeout=2).json()
+    second = requests.get(url, params={"page": 2, "per_page": 2}, headers=auth, timeout=2).json()
+    assert first["meta"] == {"page": 1, "per_page": 2, "total_pages": 2, "total": 3}
+    assert second["meta"] == {"page": 2, "per_page": 2, "total_pages": 2, "total": 3}
+    assert sorted(d["id"] for d in first["devices"] + second["devices"]) == ids
+    bad = requests.get(url, params={"page": 0}, headers=auth, timeout=2)
+    assert bad.status_code == 400
 
 
 def test_field_names_follow_particle_api_js(sim: CloudApiSimulator, token: str, world: World) -> None:

@@ -10,7 +10,7 @@ from typing import Any, cast
 import pytest
 import requests
 from photon_doctor.foundation.errors import Interrupted
-from photon_doctor.probes.cloud_client import RateLimited
+from photon_doctor.probes.cloud_client import NotYourDevice, RateLimited
 from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.fleet_cloud import PACE_START, Checkpoint, FetchStopped, FleetClient, FleetFetcher
@@ -34,6 +34,20 @@ def test_product_pages_in_the_api_shape() -> None:
     assert len(listed) == 230
     assert {d["id"] for d in listed} == {d.device_id for d in sim.cloud.devices}
     assert sim.cloud.requests == 1 + 3  # the request above, then three pages of 100
+
+
+def test_a_product_out_of_reach_is_permission_denied() -> None:
+    """The real cloud's words for a product the account cannot reach (particle-cli 60347576 product.e2e.js)."""
+    with FleetSimulator(5, seed=3) as sim:
+        r = requests.get(
+            f"{sim.url}/v1/products/9999/devices", headers={"Authorization": f"Bearer {sim.token}"}, timeout=5
+        )
+        assert r.status_code == 403 and r.json() == {"error_description": "Permission denied"}
+        with pytest.raises(NotYourDevice) as caught:
+            fetcher(sim, product="9999").list_devices()
+    message = str(caught.value)
+    assert "Permission denied" in message and "this account cannot reach it" in message
+    assert "the request is" not in message
 
 
 def test_the_account_list_and_a_wrong_token() -> None:

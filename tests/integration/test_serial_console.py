@@ -108,10 +108,59 @@ def test_i_m_v_c_answer_with_the_exact_strings(sim: SerialConsoleSimulator, worl
         (b"m", f"Your device MAC address is\r\n{d.mac}\r\n".encode()),
         (b"v", b"system firmware version: 2.3.1\n\r\n"),
         (b"c", b"Device claimed: yes\r\n"),
-        (b"f", b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"),
     ):
         assert answer_to(sim.port, key, answer) == answer
     assert raw_exchange(sim.port, b"zq\r\n") == b""  # other bytes are ignored
+
+
+FLASH_PROMPT = b"Waiting for the binary file to be sent ... (press 'a' to abort)\r\n"
+CANCEL = b"\x18\x18"
+
+
+def test_f_waits_for_a_ymodem_file_and_a_aborts_it(sim: SerialConsoleSimulator) -> None:
+    """`f` runs the YModem receiver (system_ymodem.cpp): it is not back at the command loop until the transfer
+    ends. `a` aborts: CA CA from receive_file(), CA CA again and "Aborted by user." (v1.4.4 to v2.3.1)."""
+    assert sim.port is not None
+    aborted = CANCEL + CANCEL + b"Aborted by user.\r\n"
+    # `i` meanwhile is a byte that starts no packet: an error, answered with 'C', not with the device id.
+    assert answer_to(sim.port, b"fia", aborted) == FLASH_PROMPT + b"C" + aborted
+    assert answer_to(sim.port, b"c", b"\r\n") == b"Device claimed: yes\r\n"  # back at the command loop
+
+
+def test_f_gives_up_after_six_errors_and_acks_a_space(sim: SerialConsoleSimulator) -> None:
+    assert sim.port is not None
+    failed = CANCEL + CANCEL + b"Failed to receive the file!\r\n"
+    # A space is acknowledged (not an error); the sixth bad byte in a row cancels the session.
+    assert answer_to(sim.port, b"f xxxxxx", failed) == FLASH_PROMPT + b"\x06" + b"C" * 6 + failed
+    # The sender's CA CA is acknowledged and ends it too (one CA CA back: receive_file() sent none).
+    assert answer_to(sim.port, b"f" + CANCEL, failed[2:]) == FLASH_PROMPT + b"\x06" + failed[2:]
+
+
+def test_f_times_out_without_a_sender(world: World) -> None:
+    """Each NAK_TIMEOUT without a byte is an error: six 'C's, then the session is cancelled."""
+    with SerialConsoleSimulator(world, ConsoleFaults(scan_seconds=0.02, ymodem_seconds=0.05)) as s:
+        assert s.port is not None
+        failed = CANCEL + CANCEL + b"Failed to receive the file!\r\n"
+        assert answer_to(s.port, b"f", failed) == FLASH_PROMPT + b"C" * 6 + failed
+
+
+def ymodem_packet(number: int, data: bytes) -> bytes:
+    """A 128-byte YModem packet (SOH, number, its complement, data padded with NUL, a CRC the device ignores)."""
+    return bytes([0x01, number, number ^ 0xFF]) + data.ljust(128, b"\x00") + b"\x00\x00"
+
+
+def test_a_packet_start_goes_to_the_ymodem_receiver(sim: SerialConsoleSimulator) -> None:
+    """handle_peek(): SOH in the command loop starts the receiver at once (no text first). A packet out of order
+    is answered with NAK; the filename packet is refused (the simulator flashes nothing), as when
+    Spark_Prepare_For_Firmware_Update() fails; none of the packets' bytes reach the command loop."""
+    assert sim.port is not None
+    refused = CANCEL + CANCEL + b"The file size is higher than the allowed space memory!\r\n"
+    sent = ymodem_packet(1, b"ixw") + ymodem_packet(0, b"tinker.bin\x001234 ")
+    assert answer_to(sim.port, sent, refused) == b"\x15" + refused
+    # An empty filename packet ends the session: no file came.
+    failed = CANCEL + CANCEL + b"Failed to receive the file!\r\n"
+    assert answer_to(sim.port, b"f" + ymodem_packet(0, b""), failed) == FLASH_PROMPT + failed
+    assert answer_to(sim.port, b"c", b"\r\n") == b"Device claimed: yes\r\n"
 
 
 def test_client_reads_identity_mac_version_and_claim(sim: SerialConsoleSimulator, world: World) -> None:

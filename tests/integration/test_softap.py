@@ -13,6 +13,7 @@ from typing import ClassVar
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from cryptography.hazmat.primitives.asymmetric import padding as asym_padding
 from cryptography.hazmat.primitives.asymmetric import rsa
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
@@ -411,6 +412,30 @@ def test_bad_requests_get_nonzero_r(
     reply = requests.post(sim.url + path, data=body, timeout=2, headers=FORM)
     assert reply.status_code == 200 and reply.json() == {"r": r}
     assert world.device.credentials == before
+
+
+@pytest.mark.parametrize(
+    ("plaintext", "tail", "stored"),
+    [
+        (b"passw0rd-9", "ff", "passw0rd-9"),  # text past the key's size is not read
+        (b"passw0rd-9", "f", "passw0rd-9"),  # an odd length too
+        (b"passw0rd-9\0junk", "", "passw0rd-9"),  # the password is a C string
+    ],
+)
+def test_pwd_is_read_as_the_device_reads_it(
+    sim: SoftAPSimulator, world: World, plaintext: bytes, tail: str, stored: str
+) -> None:
+    """softap.cpp decrypt(): hex_decode() into a 256-byte buffer, decrypt_rsa() over the key's 128 bytes, and
+    the result used as a C string (setPassword(str)). Over HTTP and over TCP."""
+    cipher = world.device.private_key.public_key().encrypt(plaintext, asym_padding.PKCS1v15())
+    pwd = cipher.hex().upper() + tail  # hex_nibble() reads either case
+    body = json.dumps({"idx": 0, "ssid": HOME_SSID, "sec": WICED_WPA2_AES, "ch": 6, "pwd": pwd}).encode()
+    world.clear_credentials()
+    reply = requests.post(sim.url + "/configure-ap", data=body, timeout=2, headers=FORM)
+    assert reply.json() == {"r": 0} and world.device.credentials[0].password == stored
+    world.clear_credentials()
+    assert raw_exchange(sim.tcp_address, tcp_request("configure-ap", body)) == b'\n\n{"r":0}'
+    assert world.device.credentials[0].password == stored
 
 
 def test_client_reports_refusal_without_the_secret(client: Client, world: World) -> None:
