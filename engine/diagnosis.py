@@ -231,7 +231,9 @@ def assess(
     ]
     # Rank by posterior; ties by prior, then id, so the order never depends on the order of the answers.
     beliefs.sort(key=lambda b: (-round(b.probability, 12), -b.prior, b.id))
-    plan, ecr, unresolved = plan_fixes(kb, probabilities, exclude=set(tried_ids), resolves=resolves)
+    plan, ecr, unresolved = plan_fixes(
+        kb, probabilities, exclude=done_fixes(kb, observations), resolves=resolves
+    )
     return Diagnosis(
         causes=tuple(beliefs),
         plan=plan,
@@ -246,6 +248,13 @@ def assess(
 def situation(observations: Mapping[str, Observation]) -> dict[str, ObsValue]:
     """The observed values a fix's chances may depend on: those given with enough confidence to count."""
     return {k: o.value for k, o in observations.items() if float(o.confidence) > THRESHOLD}
+
+
+def done_fixes(kb: KnowledgeBase, observations: Mapping[str, Observation]) -> set[str]:
+    """The fixes the plan does not propose again: those tried without success (the list of fixes tried) and those
+    whose own outcome an observation reports as a failure (a fix's ``done_when``: Tinker flashed, no change)."""
+    values = situation(observations)
+    return set(tried_fixes(observations)) | {fid for fid, f in kb.fixes.items() if f.done(values)}
 
 
 def tried_fixes(observations: Mapping[str, Observation]) -> tuple[str, ...]:

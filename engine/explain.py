@@ -177,8 +177,23 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
     }
     if step is None:
         tried = any(e.kind == "tried_fix" and e.source_id == fix_id for e in diagnosis.trace)
+        known = {o.id: o for o in diagnosis.observations}
+        done = fix.done(situation(known))
+        if done:
+            # the answers that report it done: the observations of its done_when
+            result["done_by"] = [
+                {
+                    "observation": c.obs,
+                    "value": known[c.obs].value,
+                    "source": known[c.obs].provenance.source.value,
+                }
+                for c in fix.done_when
+                if c.obs in known
+            ]
         result["reason"] = (
-            "already tried without success" if tried else "the causes it resolves have no belief left"
+            "already tried without success"
+            if tried or done
+            else "too unlikely to help now, given what is known"
         )
         return result
     result.update(

@@ -26,7 +26,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 from dataclasses import dataclass
 
-from photon_doctor.engine.diagnosis import Diagnosis, situation, tried_fixes
+from photon_doctor.engine.diagnosis import Diagnosis, done_fixes, situation
 from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
 from photon_doctor.foundation.evidence import Observation, ObsValue
@@ -88,8 +88,9 @@ def check_first(
         if qv is not None and qv.information_gain > 0:
             scored.append(qv)
     scored.sort(key=lambda q: (-q.gain_per_minute, q.obs))
-    exclude = set(tried_fixes(observations))
+    exclude = done_fixes(kb, observations)
     now = situation(observations)
+    fixes_done_when = [(fid, f) for fid, f in kb.fixes.items() if f.done_when]
     best: CheckStep | None = None
     for qv in scored[:CANDIDATES]:
         cost = kb.observations[qv.obs].cost
@@ -97,8 +98,11 @@ def check_first(
         outcomes = []
         total = sum(o.probability for o in qv.outcomes) or 1.0
         for o in qv.outcomes:
-            # The plan after this answer, with each fix's chance in the situation the answer makes.
-            plan, ecr, _ = plan_fixes(kb, o.posterior, exclude, kb.resolves_given({**now, qv.obs: o.value}))
+            # The plan after this answer, with each fix's chance in the situation the answer makes (and without a
+            # fix the answer reports as done without success).
+            after = {**now, qv.obs: o.value}
+            done = exclude | {fid for fid, f in fixes_done_when if f.done(after)}
+            plan, ecr, _ = plan_fixes(kb, o.posterior, done, kb.resolves_given(after))
             p = o.probability / total
             eco += p * ecr
             outcomes.append((o.value, p, plan[0].fix if plan else None))

@@ -339,8 +339,19 @@ def _fixes(
             changes=item.text("changes"),
             sources=item.texts("sources", required=False),
             resolves_when=_resolves_when(item, table.get("resolves_when", []), causes, observations),
+            done_when=_done_when(item, table.get("done_when", []), observations),
         )
     return result
+
+
+def _done_when(item: _Item, raw: Any, observations: dict[str, ObservationDef]) -> tuple[Condition, ...]:
+    """A fix's ``done_when``: the conditions under which the observations report it done without success."""
+    if not isinstance(raw, list):
+        raise item.fail("done_when", f"must be a list of conditions, found {raw!r}")
+    conditions = tuple(_condition(item, f"done_when[{k}]", c, observations, {}) for k, c in enumerate(raw))
+    if any(observations[c.obs].kind is Kind.FIXES for c in conditions):
+        raise item.fail("done_when", "the fixes tried already say which fixes were done")
+    return conditions
 
 
 def _resolves_when(

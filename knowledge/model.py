@@ -276,6 +276,17 @@ class FixDef:
     changes: str  # what it changes, in words
     sources: tuple[str, ...] = ()
     resolves_when: tuple[ConditionalQ, ...] = ()  # situation-dependent chances; the first that holds wins
+    #: An observation that reports this fix's own outcome (``done_when``: "flashing Tinker did not bring it online"
+    #: is ``tinker_fixes = false``): when all these conditions hold the fix was done without success and is not
+    #: proposed again. The observation's rules carry what that says about the causes; this only keeps the plan
+    #: from repeating it.
+    done_when: tuple[Condition, ...] = ()
+
+    def done(self, values: Mapping[str, ObsValue]) -> bool:
+        """True when the observations in ``values`` report this fix as done without success."""
+        return bool(self.done_when) and all(
+            c.obs in values and c.holds(values[c.obs]) for c in self.done_when
+        )
 
     def resolves_given(self, values: Mapping[str, ObsValue]) -> Mapping[str, float]:
         """The chance this fix resolves each cause, in the situation ``values`` describes (observation -> value).

@@ -281,6 +281,11 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
     lines = [f"{fix.title}{tag(fix.id, verbose)}"]
     if w["position"] is None:
         lines.append(f"  Not in the plan now: {w['reason']}.")
+        for done in w.get("done_by", []):
+            obs_id = str(done["observation"])
+            said = value_words(kb, obs_id, done["value"])
+            source = Source(done["source"]) if "source" in done else None
+            lines.append(f"  ({_told(source, said, kb.observations[obs_id].question)})")
     else:
         lines.append(
             f"  Step {w['position']} of {len(d.plan)} in the plan: {percent(float(w['p_success']))} "

@@ -155,3 +155,85 @@ def test_the_led_pattern_comes_right_after_its_colour(kb: KnowledgeBase, colour:
     seen = _obs(led_colour=colour)
     q = next_question(kb, seen, diagnose(kb, seen))
     assert q is not None and q.obs == "led_pattern"
+
+
+# --- a fix whose own outcome an observation reports (``done_when``) ------------------------------------------------
+
+
+def _without_done_when(kb: KnowledgeBase) -> KnowledgeBase:
+    import dataclasses
+    from types import MappingProxyType
+
+    fixes = {fid: dataclasses.replace(f, done_when=()) for fid, f in kb.fixes.items()}
+    return dataclasses.replace(kb, fixes=MappingProxyType(fixes))
+
+
+@pytest.mark.parametrize(
+    ("facts", "fix"),
+    [
+        ({"led_pattern": "breathing_green", "tinker_fixes": False}, "flash_tinker_usb"),
+        ({"led_pattern": "blinking_cyan", "other_network_works": False}, "use_other_network"),
+        ({"led_pattern": "off", "works_on_other_power": False}, "fix_power_supply"),
+        ({"led_pattern": "breathing_magenta", "safe_mode_connects": False}, "enter_safe_mode"),
+    ],
+)
+def test_a_fix_the_owner_reports_done_without_success_is_not_proposed_again(
+    kb: KnowledgeBase, facts: dict[str, object], fix: str
+) -> None:
+    observations = {k: Observation(k, v) for k, v in facts.items()}  # type: ignore[arg-type]
+    d = diagnose(kb, observations)
+    plain = diagnose(_without_done_when(kb), observations)
+    assert fix in [s.fix for s in plain.plan]  # without done_when the plan would repeat it ...
+    assert fix not in [s.fix for s in d.plan]  # ... with it, it does not
+    # ... and nothing is counted twice: the causes are the observation's rules' business alone
+    assert d.probabilities == plain.probabilities
+
+
+def test_the_opposite_outcome_keeps_the_fix(kb: KnowledgeBase) -> None:
+    """Tinker brought it online: flashing Tinker is a fix that worked, and it stays in the plan."""
+    d = diagnose(
+        kb,
+        {
+            "led_pattern": Observation("led_pattern", "breathing_green"),
+            "tinker_fixes": Observation("tinker_fixes", True),
+        },
+    )
+    assert "flash_tinker_usb" in [s.fix for s in d.plan]
+
+
+def test_a_bad_done_when_is_named(kb_dir: Path) -> None:
+    text = (kb_dir / "fixes.toml").read_text()
+    assert 'risk = "erases_data"' in text
+    (kb_dir / "fixes.toml").write_text(
+        text.replace(
+            'risk = "erases_data"',
+            'risk = "erases_data"\ndone_when = [{ obs = "visible_dmg", is = false }]',
+            1,
+        )
+    )
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "done_when" in err.value.message and "visible_dmg" in err.value.message
+
+
+def test_why_a_fix_reported_done_is_not_in_the_plan_says_which_answer(kb: KnowledgeBase) -> None:
+    from photon_doctor.foundation.evidence import Provenance, Source
+
+    said = Provenance(Source.PERSON)
+    d = diagnose(
+        kb,
+        {
+            "led_pattern": Observation("led_pattern", "breathing_green", 1.0, said),
+            "tinker_fixes": Observation("tinker_fixes", False, 1.0, said),
+        },
+    )
+    w = why_fix(kb, d, "flash_tinker_usb")
+    assert w["position"] is None and w["reason"] == "already tried without success"
+    assert w["done_by"] == [{"observation": "tinker_fixes", "value": False, "source": Source.PERSON.value}]
+    text = why_fix_text(kb, d, w)
+    assert "Not in the plan now: already tried without success." in text
+    assert f"You answered 'no' to: {kb.observations['tinker_fixes'].question}" in text
+    # a fix left out for want of a chance says so, not that it was tried
+    other = why_fix(kb, d, "use_2_4ghz_network")  # breathing green: it is on Wi-Fi, so not on 5 GHz
+    assert other["position"] is None
+    assert other["reason"] == "too unlikely to help now, given what is known" and "done_by" not in other
