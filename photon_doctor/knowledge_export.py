@@ -71,6 +71,17 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
                 "changes": f.changes,
                 "steps": list(f.steps),
                 "sources": list(f.sources),
+                "resolves_when": [
+                    {
+                        "cause": cq.cause,
+                        "q": cq.q,
+                        "when": [condition_json(c) for c in cq.conditions],
+                        "why": cq.why,
+                        "source": cq.source,
+                    }
+                    for cq in f.resolves_when
+                ],
+                "done_when": [condition_json(c) for c in f.done_when],
             }
             for f in kb.fixes.values()
         ],

@@ -237,3 +237,17 @@ def test_why_a_fix_reported_done_is_not_in_the_plan_says_which_answer(kb: Knowle
     other = why_fix(kb, d, "use_2_4ghz_network")  # breathing green: it is on Wi-Fi, so not on 5 GHz
     assert other["position"] is None
     assert other["reason"] == "too unlikely to help now, given what is known" and "done_by" not in other
+
+
+def test_kb_show_json_gives_a_fix_s_situations_and_what_reports_it_done(kb: KnowledgeBase) -> None:
+    from photon_doctor.knowledge_export import knowledge_json
+
+    fixes = {f["id"]: f for f in knowledge_json(kb)["fixes"]}
+    tinker = fixes["flash_tinker_usb"]
+    assert [c["obs"] for c in tinker["done_when"]] == ["tinker_fixes"] and tinker["done_when"][0][
+        "value"
+    ] is False
+    assert {s["cause"] for s in tinker["resolves_when"]} == {
+        cq.cause for cq in kb.fixes["flash_tinker_usb"].resolves_when
+    }
+    assert fixes["reset_keys"]["done_when"] == []
