@@ -472,7 +472,17 @@ LED_STAGES = [
     ("fast_blinking_green", ["port_blocked", "network_no_internet", "cloud_outage", "device_keys_mismatch"]),
     ("green_then_blinking_blue", ["port_blocked", "network_no_internet", "cloud_outage"]),
     ("blinking_blue", ["port_blocked", "network_no_internet", "cloud_outage"]),
-    ("breathing_green", ["port_blocked", "network_no_internet", "cloud_outage", "device_keys_mismatch"]),
+    (
+        "breathing_green",
+        [
+            "port_blocked",
+            "network_no_internet",
+            "cloud_outage",
+            "device_keys_mismatch",
+            "not_in_listening_mode",
+        ],
+    ),
+    ("blinking_cyan", ["wifi_credentials_wrong", "network_5ghz", "not_in_listening_mode"]),
     (
         "breathing_magenta",
         [
