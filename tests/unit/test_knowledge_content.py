@@ -491,9 +491,21 @@ LED_STAGES = [
             "static_ip_misconfigured",
             "port_blocked",
             "device_keys_mismatch",
+            "ownership_mismatch",
+            "cli_session_invalid",
+            "phone_or_app_issue",
         ],
     ),
-    ("blinking_magenta", ["wifi_credentials_wrong", "network_5ghz", "port_blocked", "device_keys_mismatch"]),
+    (
+        "blinking_magenta",
+        [
+            "wifi_credentials_wrong",
+            "network_5ghz",
+            "port_blocked",
+            "device_keys_mismatch",
+            "ownership_mismatch",
+        ],
+    ),
     ("breathing_cyan", ["wifi_credentials_wrong", "network_5ghz", "port_blocked", "device_keys_mismatch"]),
 ]
 
