@@ -105,7 +105,10 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         if isinstance(text, str) and text.lower() in _TRUE | _FALSE:
             return text.lower() in _TRUE
     elif kind is Kind.NUMBER:
-        # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session).
+        # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session). The
+        # observation's own unit may follow the number, as a person reads it off a screen ("-70 dBm").
+        if isinstance(text, str) and odef.unit and text.lower().endswith(odef.unit.lower()):
+            text = text[: -len(odef.unit)].strip()
         reading = finite_number(text)
         if reading is not None and (
             not bounded

@@ -66,6 +66,19 @@ def test_choice_by_number_still_works(kb: KnowledgeBase) -> None:
     assert parse_value(kb, kb.observations["fixes_tried_failed"], "1") == (next(iter(kb.fixes)),)
 
 
+@pytest.mark.parametrize(("raw", "value"), [("-70 dBm", -70.0), ("-70dbm", -70.0), (" -85 DBM ", -85.0)])
+def test_a_number_may_carry_its_own_unit(raw: str, value: float) -> None:
+    full = load_knowledge()  # the shipped knowledge: the reading is in dBm
+    assert parse_value(full, full.observations["signal_rssi_dbm"], raw) == value
+
+
+@pytest.mark.parametrize("raw", ["dBm", "-70 dB", "-70 mW", "dBm -70"])
+def test_only_a_number_and_its_own_unit_is_a_reading(raw: str) -> None:
+    full = load_knowledge()
+    with pytest.raises(AnswerError, match="signal_rssi_dbm"):
+        parse_value(full, full.observations["signal_rssi_dbm"], raw)
+
+
 @pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e999"])
 def test_nan_and_infinity_are_not_numbers_for_an_answer(kb: KnowledgeBase, raw: str) -> None:
     with pytest.raises(UsageError, match="signal_rssi_dbm"):
