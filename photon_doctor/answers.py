@@ -96,6 +96,11 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
     if kind is Kind.ENUM:
         if isinstance(text, str) and text in odef.choices:
             return text
+        if isinstance(text, str):
+            # as a person types it: "Blinking green", "blinking-green"
+            spelled = "_".join(text.lower().replace("-", " ").split())
+            if spelled in odef.choices:
+                return spelled
         number = ascii_int(text) if isinstance(text, str) else None
         if number is not None and 1 <= number <= len(odef.choices):
             return list(odef.choices)[number - 1]

@@ -79,6 +79,19 @@ def test_only_a_number_and_its_own_unit_is_a_reading(raw: str) -> None:
         parse_value(full, full.observations["signal_rssi_dbm"], raw)
 
 
+@pytest.mark.parametrize(
+    "raw", ["blinking green", "Blinking Green", "BLINKING_GREEN", "blinking-green", " blinking  green "]
+)
+def test_a_choice_may_be_typed_in_words(kb: KnowledgeBase, raw: str) -> None:
+    assert parse_value(kb, kb.observations["led_pattern"], raw) == "blinking_green"
+
+
+@pytest.mark.parametrize("raw", ["blinking", "green blinking", "blinking_green_", "blinking.green"])
+def test_words_that_name_no_choice_are_refused(kb: KnowledgeBase, raw: str) -> None:
+    with pytest.raises(AnswerError, match="not a valid answer for led_pattern"):
+        parse_value(kb, kb.observations["led_pattern"], raw)
+
+
 @pytest.mark.parametrize("raw", ["nan", "inf", "-inf", "1e999"])
 def test_nan_and_infinity_are_not_numbers_for_an_answer(kb: KnowledgeBase, raw: str) -> None:
     with pytest.raises(UsageError, match="signal_rssi_dbm"):
