@@ -307,3 +307,26 @@ def test_ctrl_c_or_d_at_the_listening_mode_question_stops_and_says_so(home: Path
     assert code == ExitCode.INTERRUPTED, said
     assert said.startswith("photon-doctor: interrupted") and "nothing was changed on the device" in said, said
     assert not any("listening" in e for e in events)
+
+
+def test_a_checklist_hint_names_only_lines_that_are_shown(home: Path) -> None:
+    """QA finding: the checklist offers only the lines that could still teach something, but the demo's hint
+    numbered the owner's ticks in the full list ("would answer: 9,12" under 11 lines) and typing it was refused."""
+    child = spawn(home, "demo", "--scenario", "thread-owner-prompt-photon")
+    for reply in ("2", "?"):  # green, then "don't know" how it blinks: the checklist comes next
+        child.expect("> ")
+        child.sendline(reply)
+    child.expect("> ")
+    shown = " ".join((child.before or "").split())
+    assert "Type the numbers of all that apply" in shown, shown
+    count = len(re.findall(r" \d+\) ", shown))
+    hint = re.search(r"would answer: ([\d,]+)", shown)
+    assert hint is not None, shown
+    ticks = [int(n) for n in hint.group(1).split(",")]
+    child.sendline(hint.group(1))
+    child.expect("> ")
+    after = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert all(1 <= n <= count for n in ticks), (ticks, count)
+    assert "is not an answer here" not in after, after
