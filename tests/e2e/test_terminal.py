@@ -62,6 +62,12 @@ def check_screen(text: str) -> None:
     assert not ids_in(text), ids_in(text)
 
 
+def said_before(child: pexpect.spawn, pattern: str) -> str:
+    """What was shown up to ``pattern``, its lines joined (a long line wraps at the terminal's width)."""
+    child.expect(pattern)
+    return " ".join((child.before or "").split())
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
@@ -330,3 +336,26 @@ def test_a_checklist_hint_names_only_lines_that_are_shown(home: Path) -> None:
     finish(child)
     assert all(1 <= n <= count for n in ticks), (ticks, count)
     assert "is not an answer here" not in after, after
+
+
+def test_after_a_refused_fix_the_next_step_named_is_the_one_that_comes(home: Path) -> None:
+    """QA finding: after a refused claim and a login check that did not help, the executor said "Next: 'Claim
+    the device to your account'." and went on with step 3, the Wi-Fi credentials: the fix refused is not
+    offered again, so it is not the next step either."""
+    child = spawn(home, "demo", "--scenario", "someone-elses-device", "--fix")
+    child.expect("Step 1: ")
+    refused = said_before(child, "Why now")
+    child.expect("Type 'proceed' to run it")
+    child.expect("> ")
+    child.sendline("n")
+    child.expect("Run it\\?")
+    child.expect("> ")
+    child.sendline("y")
+    announced = said_before(child, "Step 3: ")
+    step3 = said_before(child, "Why now")
+    child.expect("> ")
+    child.sendline("q")
+    finish(child)
+    assert "did not help" in announced, announced
+    assert f"'{refused}'" not in announced, announced
+    assert f"Next: '{step3}'." in announced, (announced, step3)
