@@ -435,7 +435,7 @@ def why(
     verbose = bool(_state["verbose"])
     if found.kind is TargetKind.FIX:
         result = why_fix(kb, d, found.id)
-        text = why_fix_text(kb, d, result, verbose)
+        text = why_fix_text(kb, d, result, verbose, steps=True)
     elif found.kind is TargetKind.CAUSE:
         result = how_cause(kb, d, found.id)
         text = how_cause_text(kb, d, result, verbose)

@@ -275,8 +275,11 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     return "\n".join(lines)
 
 
-def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose: bool = False) -> str:
-    """WHY a fix is where it is in the plan, in words (no ratios, no ids)."""
+def why_fix_text(
+    kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose: bool = False, steps: bool = False
+) -> str:
+    """WHY a fix is where it is in the plan, in words (no ratios, no ids); with ``steps`` (the ``why`` command,
+    which a dry run names for the steps done by hand), HOW it is done by hand too."""
     fix = kb.fixes[str(w["fix"])]
     lines = [f"{fix.title}{tag(fix.id, verbose)}"]
     if w["position"] is None:
@@ -307,6 +310,10 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
     if "after_previous" in w:
         prev = kb.fixes[w["after_previous"]["fix"]].title
         lines.append(f"  It comes after '{prev}', which has a better chance per minute.")
+    if steps and fix.steps:
+        manual = fix.automation == "manual"
+        lines.append("  How, by hand:" if manual else "  By hand, where photon-doctor cannot run it itself:")
+        lines += [f"    {i}. {step}" for i, step in enumerate(fix.steps, 1)]
     return "\n".join(lines)
 
 
