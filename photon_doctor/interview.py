@@ -22,6 +22,9 @@ from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PAT
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
 from photon_doctor.plain import why_question_text
 
+#: A bad answer is echoed back at most this long: a pasted page is not repeated whole under the question.
+ECHO_LIMIT = 60
+
 
 class Answerer(Protocol):
     """Who answers the questions. ``answer`` returns the raw reply: a value, a don't-know word, or one of the
@@ -276,7 +279,8 @@ def _ask_once(
             value = parse_value(kb, odef, text)
         except AnswerError:
             count = len(odef.choices) if odef.choices else len(kb.fixes)
-            answerer.tell(f"'{text}' is not an answer here. {short_reask(odef, count)}")
+            shown = text if len(text) <= ECHO_LIMIT else text[: ECHO_LIMIT - 3].rstrip() + "..."
+            answerer.tell(f"'{shown}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

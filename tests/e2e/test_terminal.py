@@ -359,3 +359,17 @@ def test_after_a_refused_fix_the_next_step_named_is_the_one_that_comes(home: Pat
     assert "did not help" in announced, announced
     assert f"'{refused}'" not in announced, announced
     assert f"Next: '{step3}'." in announced, (announced, step3)
+
+
+def test_a_very_long_bad_answer_is_not_echoed_whole(home: Path) -> None:
+    """QA finding: a 5,000-character line typed (or pasted) at a question came back whole in "'xxx…' is not an
+    answer here", 40 lines of it above the re-ask."""
+    child = spawn(home, "diagnose", "--no-probe")
+    child.expect("> ")
+    child.sendline("x" * 3000)
+    reask = said_before(child, "Q\\d+ again> ")
+    child.sendcontrol("c")
+    finish(child)
+    echoed = re.search(r"'(x+(?:\.\.\.)?)' is not an answer here", reask)
+    assert echoed is not None, reask[-300:]
+    assert len(echoed.group(1)) <= 60, len(echoed.group(1))
