@@ -258,6 +258,7 @@ class Executor:
         self.person.tell(f"  Consent: {why}.")
         bench = Workbench(self.rig, self.person)
         started = time.monotonic()
+        done: str | None = None  # what the fix did, once it ran to its end (the check may still be cut short)
         try:
             try:
                 message = automation.run(bench)
@@ -281,11 +282,28 @@ class Executor:
                 )
                 return _Step(record, "stop", "an unexpected error ended the fix")
             self.person.tell(f"  Done: {redact(message)}")
+            done = message
             verdict = self._verify(automation)
         except (KeyboardInterrupt, EOFError) as exc:
             ended = isinstance(exc, EOFError)
-            message = self._put_back(bench, "the input ended" if ended else "interrupted (Ctrl-C)")
-            record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+            why = "the input ended" if ended else "interrupted (Ctrl-C)"
+            if done is None:
+                record = self._record(
+                    fix,
+                    tuple(bench.commands),
+                    consent,
+                    Result.FAILED,
+                    self._put_back(bench, why),
+                    None,
+                    started,
+                )
+            else:  # the fix did its work; only the check that the device reaches the cloud was cut short
+                message = self._put_back(
+                    bench, f"{done}; {why} while checking that the device reaches the cloud"
+                )
+                record = self._record(
+                    fix, tuple(bench.commands), consent, Result.DONE, message, None, started
+                )
             if ended:
                 return _Step(record, "ended", "the input ended during a fix")
             return _Step(record, "interrupted", "interrupted (Ctrl-C) during a fix")

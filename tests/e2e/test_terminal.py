@@ -373,3 +373,28 @@ def test_a_very_long_bad_answer_is_not_echoed_whole(home: Path) -> None:
     echoed = re.search(r"'(x+(?:\.\.\.)?)' is not an answer here", reask)
     assert echoed is not None, reask[-300:]
     assert len(echoed.group(1)) <= 60, len(echoed.group(1))
+
+
+def test_ctrl_c_while_a_fix_is_checked_records_the_fix_as_done(home: Path) -> None:
+    """QA finding: Ctrl-C while photon-doctor checked whether the device reached the cloud, after a Device OS
+    update that had run to its end (the device showed "Device OS: 1.4.4 -> 2.3.1"), recorded the update as
+    "failed: interrupted (Ctrl-C)"."""
+    child = spawn(home, "demo", "--scenario", "someone-elses-device", "--fix")
+    child.expect("Type 'proceed' to run it")
+    child.expect("> ")
+    child.sendline("n")  # not the claim: the login check comes next, runs, and does not connect the device
+    child.expect("Run it\\?")
+    child.expect("> ")
+    child.sendline("y")
+    child.expect("Checking that the device reaches the cloud")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    said = " ".join(rest.split())
+    assert code == ExitCode.INTERRUPTED, said
+    assert "2. Log in to the Particle CLI again and list your devices: done" in said, said
+    import json
+
+    (saved,) = (home / "sessions").glob("*.json")
+    checked = json.loads(saved.read_text(encoding="utf-8"))["actions"][1]
+    assert checked["result"] == "done", checked
+    assert "interrupted (Ctrl-C) while checking that the device reaches the cloud" in checked["message"]
