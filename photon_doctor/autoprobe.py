@@ -85,8 +85,15 @@ class _Running:
 
 
 def _start(
-    probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport], progress: Callable[[str], None]
-) -> _Running:
+    probe: Probe,
+    ctx: ProbeContext,
+    limit: float,
+    results: list[ProbeReport],
+    progress: Callable[[str], None],
+    running: list[_Running],
+) -> None:
+    """Start ``probe`` in its own thread, listed in ``running`` before it starts (a Ctrl-C between the two must
+    not leave a probe running that nobody waits for)."""
     done = threading.Event()
 
     def target() -> None:
@@ -103,8 +110,8 @@ def _start(
         finally:
             done.set()
 
+    running.append(_Running(done))
     threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True).start()
-    return _Running(done)
 
 
 def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m: None) -> AutoResult:
@@ -118,7 +125,7 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
 
     host = probes.pop("host", None)
     if host is not None and targets.confirm_listening is None:
-        threads.append(_start(host, ctx, limit, results, progress))
+        _start(host, ctx, limit, results, progress, threads)
         host = None
     if "usb" in probes:
         usb = _run_bounded(probes.pop("usb"), ctx, limit)
@@ -148,12 +155,12 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
             except Exception as exc:  # the probes below will say what they can and cannot see
                 progress(f"  could not switch to listening mode: {exc}")
     if host is not None:  # after the question: its progress does not run on over the prompt
-        threads.append(_start(host, ctx, limit, results, progress))
+        _start(host, ctx, limit, results, progress, threads)
     device_phase: list[_Running] = []
     try:
-        device_phase += [
-            _start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes
-        ]
+        for name in ("serial", "softap"):
+            if name in probes:
+                _start(probes.pop(name), ctx, limit, results, progress, device_phase)
         for t in device_phase:
             t.join(limit + 1)
     finally:  # Ctrl-C too: the device is not left in the listening mode the probes put it in
@@ -172,7 +179,8 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     if claimed is not None and "device_claimed" not in ctx.extra:
         # The cloud answers 403 for unclaimed and someone else's devices alike: the device's flag tells which.
         ctx = _with(ctx, extra={**ctx.extra, "device_claimed": claimed})
-    threads += [_start(p, ctx, limit, results, progress) for p in probes.values()]
+    for probe in probes.values():
+        _start(probe, ctx, limit, results, progress, threads)
     for t in threads:
         t.join(limit + 1)
 
