@@ -412,3 +412,17 @@ def test_an_unwritable_default_data_folder_names_the_way_out(tmp_path: Path) -> 
     line = _one_line_error(r.stderr)
     assert line.startswith(f"photon-doctor: cannot use {sessions} as a folder: cannot write in it: "), line
     assert line.endswith("(set PHOTON_DOCTOR_HOME to a folder you can write in)"), line
+
+
+@pytest.mark.parametrize(
+    "target", ["9" * 5000, "³", "x" * 3000], ids=["5000-digits", "superscript-3", "3000-letters"]
+)
+def test_why_of_a_huge_number_or_a_non_ascii_digit_is_a_usage_error(tmp_path: Path, target: str) -> None:
+    """QA finding: `why 99…9` (5,000 digits) and `why ³` were internal errors (int() raised ValueError, exit 1);
+    a 3,000-letter target came back whole in the message."""
+    home = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
+    assert run_cli("demo", "--scenario", "static-ip", "--no-input", env=home).returncode == 0
+    r = run_cli("why", target, env=home)
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    line = _one_line_error(r.stderr)
+    assert "internal error" not in line and len(line) < 250, line
