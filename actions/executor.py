@@ -89,6 +89,7 @@ class Executor:
         self.refresh = refresh
         self.observations: dict[str, Observation] = {}
         self.tried_here: list[str] = []
+        self.offered: set[str] = set()  # the fixes this session has come to (run, refused or skipped)
         self.online_before = False  # the device answered the cloud before any fix: a ping proves nothing
         self.fresh = False  # the probes ran since the last fix (no need to run them again to re-plan)
 
@@ -115,14 +116,14 @@ class Executor:
         return FixSession(outcome, self.observations, d)
 
     def _loop(self, d: Diagnosis, outcome: Outcome) -> Diagnosis:
-        seen: set[str] = set()
+        self.offered = set()
         for _ in range(len(self.kb.fixes)):
-            plan_step = next((s for s in d.plan if s.fix not in seen), None)
+            plan_step = next((s for s in d.plan if s.fix not in self.offered), None)
             if plan_step is None:
                 outcome.stop_reason = "nothing is left in the plan"
                 return d
             fix = self.kb.fixes[plan_step.fix]
-            seen.add(fix.id)
+            self.offered.add(fix.id)
             self._introduce(d, fix, len(outcome.actions) + 1)
             step = self._one(d, fix)
             outcome.actions.append(step.record)
@@ -257,6 +258,7 @@ class Executor:
         self.person.tell(f"  Consent: {why}.")
         bench = Workbench(self.rig, self.person)
         started = time.monotonic()
+        done: str | None = None  # what the fix did, once it ran to its end (the check may still be cut short)
         try:
             try:
                 message = automation.run(bench)
@@ -280,11 +282,28 @@ class Executor:
                 )
                 return _Step(record, "stop", "an unexpected error ended the fix")
             self.person.tell(f"  Done: {redact(message)}")
+            done = message
             verdict = self._verify(automation)
         except (KeyboardInterrupt, EOFError) as exc:
             ended = isinstance(exc, EOFError)
-            message = self._put_back(bench, "the input ended" if ended else "interrupted (Ctrl-C)")
-            record = self._record(fix, tuple(bench.commands), consent, Result.FAILED, message, None, started)
+            why = "the input ended" if ended else "interrupted (Ctrl-C)"
+            if done is None:
+                record = self._record(
+                    fix,
+                    tuple(bench.commands),
+                    consent,
+                    Result.FAILED,
+                    self._put_back(bench, why),
+                    None,
+                    started,
+                )
+            else:  # the fix did its work; only the check that the device reaches the cloud was cut short
+                message = self._put_back(
+                    bench, f"{done}; {why} while checking that the device reaches the cloud"
+                )
+                record = self._record(
+                    fix, tuple(bench.commands), consent, Result.DONE, message, None, started
+                )
             if ended:
                 return _Step(record, "ended", "the input ended during a fix")
             return _Step(record, "interrupted", "interrupted (Ctrl-C) during a fix")
@@ -420,7 +439,8 @@ class Executor:
             ),
         )
         d = self._diagnose()
-        nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.tried_here), None)
+        # The step the loop comes to next: a fix the person refused or skipped is not offered again.
+        nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.offered), None)
         self.person.tell(
             f"  '{fix.title}' did not help, so the causes it solves are now less likely. "
             + (f"Next: '{nxt}'." if nxt else "Nothing is left to try.")

@@ -72,23 +72,46 @@ def _run_bounded(probe: Probe, ctx: ProbeContext, limit: float) -> ProbeReport:
     return ProbeReport(probe.name, unavailable=(Unavailable(probe.name, f"no answer within {limit:.0f} s"),))
 
 
-def _start(
-    probe: Probe, ctx: ProbeContext, limit: float, results: list[ProbeReport], progress: Callable[[str], None]
-) -> threading.Thread:
-    def target() -> None:
-        said = PROBE_WORDS.get(probe.name, probe.name)
-        progress(f"probing {said} ...")
-        report = _run_bounded(probe, ctx, limit)
-        results.append(report)
-        got = counted(len(report.observations), "observation")
-        missing = (
-            f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
-        )
-        progress(f"  {said}: {got}{missing}")
+@dataclass(frozen=True)
+class _Running:
+    """A probe running in its own thread. ``join`` waits on an event, not on the thread: a ``Thread.join`` cut
+    short by Ctrl-C can leave the thread marked as ended (CPython before 3.13), and the join after it returns at
+    once while the probe still holds the serial port."""
 
-    thread = threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True)
-    thread.start()
-    return thread
+    done: threading.Event
+
+    def join(self, timeout: float) -> None:
+        self.done.wait(timeout)
+
+
+def _start(
+    probe: Probe,
+    ctx: ProbeContext,
+    limit: float,
+    results: list[ProbeReport],
+    progress: Callable[[str], None],
+    running: list[_Running],
+) -> None:
+    """Start ``probe`` in its own thread, listed in ``running`` before it starts (a Ctrl-C between the two must
+    not leave a probe running that nobody waits for)."""
+    done = threading.Event()
+
+    def target() -> None:
+        try:
+            said = PROBE_WORDS.get(probe.name, probe.name)
+            progress(f"probing {said} ...")
+            report = _run_bounded(probe, ctx, limit)
+            results.append(report)
+            got = counted(len(report.observations), "observation")
+            missing = (
+                f"; {report.unavailable[0].reason}" if report.unavailable and not report.observations else ""
+            )
+            progress(f"  {said}: {got}{missing}")
+        finally:
+            done.set()
+
+    running.append(_Running(done))
+    threading.Thread(target=target, name=f"auto-{probe.name}", daemon=True).start()
 
 
 def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m: None) -> AutoResult:
@@ -97,12 +120,12 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     ctx = targets.context
     limit = max(ctx.timeout * 3, ctx.timeout + 2)
     results: list[ProbeReport] = []
-    threads = []
+    threads: list[_Running] = []
     probes = dict(targets.probes)
 
     host = probes.pop("host", None)
     if host is not None and targets.confirm_listening is None:
-        threads.append(_start(host, ctx, limit, results, progress))
+        _start(host, ctx, limit, results, progress, threads)
         host = None
     if "usb" in probes:
         usb = _run_bounded(probes.pop("usb"), ctx, limit)
@@ -132,15 +155,18 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
             except Exception as exc:  # the probes below will say what they can and cannot see
                 progress(f"  could not switch to listening mode: {exc}")
     if host is not None:  # after the question: its progress does not run on over the prompt
-        threads.append(_start(host, ctx, limit, results, progress))
+        _start(host, ctx, limit, results, progress, threads)
+    device_phase: list[_Running] = []
     try:
-        device_phase = [
-            _start(probes.pop(n), ctx, limit, results, progress) for n in ("serial", "softap") if n in probes
-        ]
+        for name in ("serial", "softap"):
+            if name in probes:
+                _start(probes.pop(name), ctx, limit, results, progress, device_phase)
         for t in device_phase:
             t.join(limit + 1)
     finally:  # Ctrl-C too: the device is not left in the listening mode the probes put it in
         if switched and targets.leave_listening is not None and ctx.serial_port:
+            for t in device_phase:  # after Ctrl-C the serial probe may still hold the port: let it finish
+                t.join(limit + 1)
             try:
                 targets.leave_listening(ctx.serial_port)
                 time.sleep(targets.settle)
@@ -153,7 +179,8 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
     if claimed is not None and "device_claimed" not in ctx.extra:
         # The cloud answers 403 for unclaimed and someone else's devices alike: the device's flag tells which.
         ctx = _with(ctx, extra={**ctx.extra, "device_claimed": claimed})
-    threads += [_start(p, ctx, limit, results, progress) for p in probes.values()]
+    for probe in probes.values():
+        _start(probe, ctx, limit, results, progress, threads)
     for t in threads:
         t.join(limit + 1)
 

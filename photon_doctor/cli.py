@@ -266,6 +266,7 @@ def simulate(
 
         serve_simulated_fleet(fleet, seed, seconds, rate)
         return
+    from photon_doctor.plain import tag
     from photon_doctor.simulator.faults import apply_faults, parse_faults
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import get_scenario
@@ -282,8 +283,10 @@ def simulate(
     with sim_photon as sim:
         ep = sim.endpoints()
         # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
+        kb = load_kb()
+        causes = "; ".join(kb.causes[c].title + tag(c, bool(_state["verbose"])) for c in chosen.causes)
         lines = [
-            f"scenario:      {chosen.name} ({', '.join(chosen.causes)})",
+            f"scenario:      {chosen.name} ({causes})",
             f"serial port:   {ep.serial_port}   (listening-mode console; 28800 baud: listen, 14400: DFU)",
             f"softap http:   {ep.softap_url}   (the device's {ep.softap_ssid} access point)",
             f"softap tcp:    {ep.softap_tcp[0]}:{ep.softap_tcp[1]}",
@@ -435,7 +438,7 @@ def why(
     verbose = bool(_state["verbose"])
     if found.kind is TargetKind.FIX:
         result = why_fix(kb, d, found.id)
-        text = why_fix_text(kb, d, result, verbose)
+        text = why_fix_text(kb, d, result, verbose, steps=True)
     elif found.kind is TargetKind.CAUSE:
         result = how_cause(kb, d, found.id)
         text = how_cause_text(kb, d, result, verbose)

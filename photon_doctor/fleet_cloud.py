@@ -99,14 +99,23 @@ class Checkpoint:
         self.path = path
         self.done: dict[str, dict[str, Any]] = {}
         make_private_dirs(path.parent)
-        if resume and path.exists():
+        self._fresh = not (resume and path.exists())
+        if not self._fresh:
             self._load()
-        else:  # created private (0600) from the start; one that was there is emptied and made private
-            os.close(os.open(path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600))
+        else:  # created private (0600) from the start; one that was there is made private, emptied by begin()
+            os.close(os.open(path, os.O_WRONLY | os.O_CREAT, 0o600))
             path.chmod(0o600)
         self._fh = path.open("a", encoding="utf-8")
         self._lock = threading.Lock()
         self.added = 0
+
+    def begin(self) -> None:
+        """The cloud listed the devices: a fresh run empties what an earlier one kept only now, so a run that
+        fails at once (a rejected token, no cloud) leaves an interrupted fetch's devices for ``--resume``."""
+        with self._lock:
+            if self._fresh:
+                self._fh.truncate(0)
+                self._fresh = False
 
     def _load(self) -> None:
         raw = self.path.read_bytes()
@@ -265,6 +274,7 @@ class FleetFetcher:
         """
         try:
             devices = self.list_devices()
+            checkpoint.begin()
             ids = [str(d["id"]) for d in devices]
             todo = [d for d in devices if str(d["id"]) not in checkpoint.done]
             self.stats.resumed = len(devices) - len(todo)

@@ -20,7 +20,7 @@ from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, ques
 from photon_doctor.foundation.evidence import Observation, Provenance, Source
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef
-from photon_doctor.plain import why_question_text
+from photon_doctor.plain import clipped, why_question_text
 
 
 class Answerer(Protocol):
@@ -276,7 +276,7 @@ def _ask_once(
             value = parse_value(kb, odef, text)
         except AnswerError:
             count = len(odef.choices) if odef.choices else len(kb.fixes)
-            answerer.tell(f"'{text}' is not an answer here. {short_reask(odef, count)}")
+            answerer.tell(f"'{clipped(text)}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

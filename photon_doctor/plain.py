@@ -120,6 +120,15 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
     return str(value)
 
 
+#: What a person typed is echoed back at most this long: a pasted page is not repeated whole.
+ECHO_LIMIT = 60
+
+
+def clipped(text: str, limit: int = ECHO_LIMIT) -> str:
+    """``text`` as typed, cut to ``limit`` characters ("..." at the end) when it is longer."""
+    return text if len(text) <= limit else text[: limit - 3].rstrip() + "..."
+
+
 def tag(ident: str, verbose: bool) -> str:
     """`` [id]`` when verbose, else nothing: ids stay out of human output unless asked for."""
     return f" [{ident}]" if verbose else ""
@@ -275,8 +284,11 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     return "\n".join(lines)
 
 
-def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose: bool = False) -> str:
-    """WHY a fix is where it is in the plan, in words (no ratios, no ids)."""
+def why_fix_text(
+    kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose: bool = False, steps: bool = False
+) -> str:
+    """WHY a fix is where it is in the plan, in words (no ratios, no ids); with ``steps`` (the ``why`` command,
+    which a dry run names for the steps done by hand), HOW it is done by hand too."""
     fix = kb.fixes[str(w["fix"])]
     lines = [f"{fix.title}{tag(fix.id, verbose)}"]
     if w["position"] is None:
@@ -312,6 +324,10 @@ def why_fix_text(kb: KnowledgeBase, d: Diagnosis, w: Mapping[str, Any], verbose:
     if "after_previous" in w:
         prev = kb.fixes[w["after_previous"]["fix"]].title
         lines.append(f"  It comes after '{prev}', which has a better chance per minute.")
+    if steps and fix.steps:
+        manual = fix.automation == "manual"
+        lines.append("  How, by hand:" if manual else "  By hand, where photon-doctor cannot run it itself:")
+        lines += [f"    {i}. {step}" for i, step in enumerate(fix.steps, 1)]
     return "\n".join(lines)
 
 
@@ -410,13 +426,17 @@ def _close_by_words(wanted: list[str], pools: Sequence[tuple[object, Mapping[str
 def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
     """A plan number (``2``), an id, an id's start, or words of a title (``static ip``), with "did you mean"."""
     text = target.strip()
-    if text.isdigit():
-        n = int(text)
+    if text.isascii() and text.isdigit():  # not int() of "³" or of 5,000 digits: both raise ValueError
+        n = int(text) if len(text) <= 9 else 0
         if 1 <= n <= len(d.plan):
             return Target(TargetKind.FIX, d.plan[n - 1].fix)
-        raise NoSuchTarget(f"there is no step {n} in the plan (it has {counted(len(d.plan), 'step')})")
+        raise NoSuchTarget(
+            f"there is no step {clipped(text)} in the plan (it has {counted(len(d.plan), 'step')})"
+        )
     if re.fullmatch(r"[-+]?\d*[.,]?\d+", text):  # -1 or 2.5 is no step, and no title's digits either
-        raise NoSuchTarget(f"there is no step {text} in the plan: give a number from 1 to {len(d.plan)}")
+        raise NoSuchTarget(
+            f"there is no step {clipped(text)} in the plan: give a number from 1 to {len(d.plan)}"
+        )
     pools: list[tuple[TargetKind, Mapping[str, str]]] = [
         (TargetKind.FIX, {f.id: f.title for f in kb.fixes.values()}),
         (TargetKind.CAUSE, {c.id: c.title for c in kb.causes.values()}),
@@ -453,7 +473,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
             f" and {len(hits) - 4} more" if len(hits) > 4 else ""
         )
         raise NoSuchTarget(
-            f"'{target}' fits {len(hits)} things: {shown}. Say more words, or give a plan step number."
+            f"'{clipped(target)}' fits {len(hits)} things: {shown}. Say more words, or give a plan step number."
         )
     candidates = {i: i for _, names in pools for i in names}
     candidates.update({title.lower(): i for _, names in pools for i, title in names.items()})
@@ -464,9 +484,10 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         offered = list(dict.fromkeys(f"'{label[candidates[c]]}'" for c in close))
         shown = " or ".join(offered)
         raise NoSuchTarget(
-            f"nothing is called '{target}'. Did you mean {shown}" + ("" if shown.endswith("?'") else "?")
+            f"nothing is called '{clipped(target)}'. Did you mean {shown}"
+            + ("" if shown.endswith("?'") else "?")
         )
     raise NoSuchTarget(
-        f"nothing is called '{target}': give a plan step number (why 1), words of a fix's or "
+        f"nothing is called '{clipped(target)}': give a plan step number (why 1), words of a fix's or "
         "cause's title (why \"static ip\"), or see 'photon-doctor kb show'"
     )

@@ -95,7 +95,11 @@ def writable_folder(folder: Path) -> Path:
 
 def _not_a_folder(folder: Path, why: str) -> str:
     home = os.environ.get("PHOTON_DOCTOR_HOME")
-    hint = f" (PHOTON_DOCTOR_HOME={home} must name a folder you can write in)" if home else ""
+    hint = (
+        f" (PHOTON_DOCTOR_HOME={home} must name a folder you can write in)"
+        if home
+        else " (set PHOTON_DOCTOR_HOME to a folder you can write in)"
+    )
     return f"cannot use {folder} as a folder: {why}{hint}"
 
 

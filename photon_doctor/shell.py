@@ -250,6 +250,25 @@ def _interview(
         raise
 
 
+def _interrupted_while_probing(
+    kb: KnowledgeBase,
+    interview: Interview,
+    options: DiagnoseOptions,
+    session_path: Path | None,
+    earlier: Session | None,
+) -> str:
+    """Ctrl-C while the probes ran: save what a resumed session already knew; a new one has nothing to keep yet
+    (an empty session would only hide the last one from ``why`` and ``report``)."""
+    if earlier is None and not interview.observations:
+        return "interrupted while probing, before any question: nothing to save yet (run the command again)"
+    record = session_record(kb, interview, diagnose(kb, interview.observations), [], options, None, earlier)
+    path = save_session(record, session_path)
+    return (
+        f"interrupted while probing; the session so far is saved in {path} "
+        "(continue with photon-doctor diagnose --resume)"
+    )
+
+
 def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
     """The fix session ended because standard input, which is no terminal, ran dry (Ctrl-D at a terminal is an
     interruption, as Ctrl-C is)."""
@@ -292,9 +311,14 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
     targets: AutoTargets | None = None  # built once, when first needed
     if options.auto or by_default:
         targets = wiring.targets()
-        probed, unavailable, facts = probe_observations(
-            kb, targets, options.quiet, answerer if by_default else None
-        )
+        try:
+            probed, unavailable, facts = probe_observations(
+                kb, targets, options.quiet, answerer if by_default else None
+            )
+        except KeyboardInterrupt:  # typer would end the run in silence, the session unsaved
+            raise Interrupted(
+                _interrupted_while_probing(kb, interview, options, session_path, saved)
+            ) from None
         interview.observations.update(probed)
     if demo is not None and owner is not None and options.no_input:
         from photon_doctor.answers import observations_from_mapping

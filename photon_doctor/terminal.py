@@ -82,10 +82,10 @@ class TerminalAnswerer:
             return odef.id[len(TRIED_PREFIX) :] in self.hints[FIXES_TRIED_FAILED]
         checklist = self.kb.checklists.get(odef.id[len(CHECKLIST_PREFIX) :]) if self.hints else None
         if odef.id.startswith(CHECKLIST_PREFIX) and checklist is not None:
-            # The lines the owner would tick: those whose fact holds for the simulated Photon.
-            ticked = [
-                str(n) for n, item in enumerate(checklist.items, 1) if self.hints.get(item.obs) == item.value
-            ]
+            # The lines the owner would tick: those shown (numbered as shown: the list offers only the items
+            # that could still teach something) whose fact holds for the simulated Photon.
+            holds = {item.key for item in checklist.items if self.hints.get(item.obs) == item.value}
+            ticked = [str(n) for n, key in enumerate(odef.choices, 1) if key in holds]
             return ",".join(ticked) if ticked else "nothing (press Enter)"
         return None
 

@@ -398,3 +398,31 @@ def test_a_bad_probe_flag_is_a_usage_error_also_when_nothing_is_probed(
     assert r.returncode == ExitCode.USAGE, r.stdout + r.stderr
     assert flag[0] in _one_line_error(r.stderr)
     assert r.stdout == "" and not (tmp_path / "sessions").exists()
+
+
+def test_an_unwritable_default_data_folder_names_the_way_out(tmp_path: Path) -> None:
+    """QA finding: with a read-only home (no PHOTON_DOCTOR_HOME), `demo` said only "cannot use
+    ~/.local/share/photon-doctor/sessions as a folder: cannot write in it", not how to run anyway."""
+    sessions = tmp_path / ".local" / "share" / "photon-doctor" / "sessions"
+    sessions.mkdir(parents=True)
+    env = {"HOME": str(tmp_path), "PHOTON_DOCTOR_HOME": "", "XDG_DATA_HOME": ""}
+    with unwritable(sessions):
+        r = run_cli("demo", env=env)
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    line = _one_line_error(r.stderr)
+    assert line.startswith(f"photon-doctor: cannot use {sessions} as a folder: cannot write in it: "), line
+    assert line.endswith("(set PHOTON_DOCTOR_HOME to a folder you can write in)"), line
+
+
+@pytest.mark.parametrize(
+    "target", ["9" * 5000, "³", "x" * 3000], ids=["5000-digits", "superscript-3", "3000-letters"]
+)
+def test_why_of_a_huge_number_or_a_non_ascii_digit_is_a_usage_error(tmp_path: Path, target: str) -> None:
+    """QA finding: `why 99…9` (5,000 digits) and `why ³` were internal errors (int() raised ValueError, exit 1);
+    a 3,000-letter target came back whole in the message."""
+    home = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
+    assert run_cli("demo", "--scenario", "static-ip", "--no-input", env=home).returncode == 0
+    r = run_cli("why", target, env=home)
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    line = _one_line_error(r.stderr)
+    assert "internal error" not in line and len(line) < 250, line

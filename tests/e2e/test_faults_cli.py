@@ -73,3 +73,17 @@ def test_simulate_rejects_an_unknown_fault(bad: str) -> None:
 def test_simulate_rejects_two_faults_for_one_part() -> None:
     r = run_cli("simulate", "--seconds", "0.1", "--fault", "cloud=429", "--fault", "cloud=500")
     assert r.returncode == ExitCode.USAGE and "one fault per part" in r.stderr
+
+
+def test_simulate_names_the_scenario_s_cause_in_words() -> None:
+    """QA finding: `simulate` printed "scenario: module-drops-off-bus (physical_damage)", an id in human output;
+    --verbose adds the id."""
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    cause = load_knowledge(None).causes["physical_damage"]
+    r = run_cli("simulate", "--seconds", "0.1", "--scenario", "module-drops-off-bus")
+    assert r.returncode == 0, r.stderr
+    assert f"scenario:      module-drops-off-bus ({cause.title})\n" in r.stdout, r.stdout
+    assert "physical_damage" not in r.stdout
+    verbose = run_cli("-v", "simulate", "--seconds", "0.1", "--scenario", "module-drops-off-bus")
+    assert f"({cause.title} [physical_damage])" in verbose.stdout, verbose.stdout

@@ -349,3 +349,25 @@ def test_resuming_a_fixed_session_keeps_what_was_done(capsys: pytest.CaptureFixt
     code, md, _ = cli(capsys, "report")
     assert code == ExitCode.OK
     assert "Nothing: the device reaches the cloud again." in md and "## Fixes tried" in md, md[:800]
+
+
+def test_a_dry_run_s_steps_by_hand_are_shown_by_the_why_it_names(tmp_path: Path) -> None:
+    """QA finding: a dry run says "by hand, 3 steps (photon-doctor why 1 shows them)", but `why 1` showed only the
+    reasoning, none of the steps."""
+    home = {"PHOTON_DOCTOR_HOME": str(tmp_path), "COLUMNS": "300"}
+    dry = run_cli("demo", "--scenario", "captive-portal", "--fix", "--dry-run", "--no-input", env=home)
+    assert dry.returncode == ExitCode.OK, dry.stderr
+    named = re.findall(
+        r"^ +(\d+)\. (.+) \(.*\n +by hand, (\d+) steps? \(photon-doctor why (\d+) shows them\)",
+        dry.stdout,
+        re.M,
+    )
+    assert named, dry.stdout
+    for position, title, count, target in named:
+        assert position == target
+        fix = next(f for f in KB.fixes.values() if f.title == title)
+        shown = run_cli("why", target, env=home)
+        assert shown.returncode == ExitCode.OK, shown.stderr
+        assert len(fix.steps) == int(count)
+        for step in fix.steps:
+            assert step in shown.stdout, (title, step, shown.stdout)

@@ -247,3 +247,27 @@ def test_a_fleet_of_one_device_says_device(tmp_path: Path) -> None:
     r = run_cli("fleet", "--from", str(export), "--as-of", "2026-05-28T20:26:40Z")
     assert r.returncode == 0, r.stderr
     assert r.stdout.startswith("Fleet: 1 device;"), r.stdout
+
+
+def test_a_run_that_fails_at_once_keeps_an_interrupted_fetch_for_resume(tmp_path: Path) -> None:
+    """QA finding: `fleet --product 4242` with a rejected token (exit 6) emptied the checkpoint an interrupted
+    fetch had left, so the `--resume` it had named fetched everything again. A fresh run empties it only once the
+    cloud has listed the devices."""
+    checkpoint = tmp_path / "fleet.jsonl"
+    with FleetSimulator(30, seed=2) as sim:
+        api = ["--product", "4242", "--api-url", sim.url, "--checkpoint", str(checkpoint)]
+        first = run_cli("fleet", *api, "--token", sim.token, "--json")
+        assert first.returncode == ExitCode.OK, first.stderr
+        kept = checkpoint.read_text(encoding="utf-8")
+        assert kept.count("\n") == 30
+        rejected = run_cli("fleet", *api, "--token", "not-the-token")
+        assert rejected.returncode == ExitCode.DEVICE, rejected.stderr
+        assert checkpoint.read_text(encoding="utf-8") == kept
+        resumed = run_cli("fleet", *api, "--token", sim.token, "--resume", "--json")
+        again = run_cli("fleet", *api, "--token", sim.token, "--json")
+    assert resumed.returncode == ExitCode.OK, resumed.stderr
+    assert json.loads(resumed.stdout)["devices"]["total"] == 30
+    assert again.returncode == ExitCode.OK, again.stderr
+    assert (
+        checkpoint.read_text(encoding="utf-8").count("\n") == 30
+    )  # a fresh run starts afresh: no line twice

@@ -62,6 +62,12 @@ def check_screen(text: str) -> None:
     assert not ids_in(text), ids_in(text)
 
 
+def said_before(child: pexpect.spawn, pattern: str) -> str:
+    """What was shown up to ``pattern``, its lines joined (a long line wraps at the terminal's width)."""
+    child.expect(pattern)
+    return " ".join((child.before or "").split())
+
+
 @pytest.fixture
 def home(tmp_path: Path) -> Iterator[Path]:
     yield tmp_path
@@ -307,3 +313,88 @@ def test_ctrl_c_or_d_at_the_listening_mode_question_stops_and_says_so(home: Path
     assert code == ExitCode.INTERRUPTED, said
     assert said.startswith("photon-doctor: interrupted") and "nothing was changed on the device" in said, said
     assert not any("listening" in e for e in events)
+
+
+def test_a_checklist_hint_names_only_lines_that_are_shown(home: Path) -> None:
+    """QA finding: the checklist offers only the lines that could still teach something, but the demo's hint
+    numbered the owner's ticks in the full list ("would answer: 9,12" under 11 lines) and typing it was refused."""
+    child = spawn(home, "demo", "--scenario", "thread-owner-prompt-photon")
+    for reply in ("2", "?"):  # green, then "don't know" how it blinks: the checklist comes next
+        child.expect("> ")
+        child.sendline(reply)
+    child.expect("> ")
+    shown = " ".join((child.before or "").split())
+    assert "Type the numbers of all that apply" in shown, shown
+    count = len(re.findall(r" \d+\) ", shown))
+    hint = re.search(r"would answer: ([\d,]+)", shown)
+    assert hint is not None, shown
+    ticks = [int(n) for n in hint.group(1).split(",")]
+    child.sendline(hint.group(1))
+    child.expect("> ")
+    after = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert all(1 <= n <= count for n in ticks), (ticks, count)
+    assert "is not an answer here" not in after, after
+
+
+def test_after_a_refused_fix_the_next_step_named_is_the_one_that_comes(home: Path) -> None:
+    """QA finding: after a refused claim and a login check that did not help, the executor said "Next: 'Claim
+    the device to your account'." and went on with step 3, the Wi-Fi credentials: the fix refused is not
+    offered again, so it is not the next step either."""
+    child = spawn(home, "demo", "--scenario", "someone-elses-device", "--fix")
+    child.expect("Step 1: ")
+    refused = said_before(child, "Why now")
+    child.expect("Type 'proceed' to run it")
+    child.expect("> ")
+    child.sendline("n")
+    child.expect("Run it\\?")
+    child.expect("> ")
+    child.sendline("y")
+    announced = said_before(child, "Step 3: ")
+    step3 = said_before(child, "Why now")
+    child.expect("> ")
+    child.sendline("q")
+    finish(child)
+    assert "did not help" in announced, announced
+    assert f"'{refused}'" not in announced, announced
+    assert f"Next: '{step3}'." in announced, (announced, step3)
+
+
+def test_a_very_long_bad_answer_is_not_echoed_whole(home: Path) -> None:
+    """QA finding: a 5,000-character line typed (or pasted) at a question came back whole in "'xxx…' is not an
+    answer here", 40 lines of it above the re-ask."""
+    child = spawn(home, "diagnose", "--no-probe")
+    child.expect("> ")
+    child.sendline("x" * 3000)
+    reask = said_before(child, "Q\\d+ again> ")
+    child.sendcontrol("c")
+    finish(child)
+    echoed = re.search(r"'(x+(?:\.\.\.)?)' is not an answer here", reask)
+    assert echoed is not None, reask[-300:]
+    assert len(echoed.group(1)) <= 60, len(echoed.group(1))
+
+
+def test_ctrl_c_while_a_fix_is_checked_records_the_fix_as_done(home: Path) -> None:
+    """QA finding: Ctrl-C while photon-doctor checked whether the device reached the cloud, after a Device OS
+    update that had run to its end (the device showed "Device OS: 1.4.4 -> 2.3.1"), recorded the update as
+    "failed: interrupted (Ctrl-C)"."""
+    child = spawn(home, "demo", "--scenario", "someone-elses-device", "--fix")
+    child.expect("Type 'proceed' to run it")
+    child.expect("> ")
+    child.sendline("n")  # not the claim: the login check comes next, runs, and does not connect the device
+    child.expect("Run it\\?")
+    child.expect("> ")
+    child.sendline("y")
+    child.expect("Checking that the device reaches the cloud")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    said = " ".join(rest.split())
+    assert code == ExitCode.INTERRUPTED, said
+    assert "2. Log in to the Particle CLI again and list your devices: done" in said, said
+    import json
+
+    (saved,) = (home / "sessions").glob("*.json")
+    checked = json.loads(saved.read_text(encoding="utf-8"))["actions"][1]
+    assert checked["result"] == "done", checked
+    assert "interrupted (Ctrl-C) while checking that the device reaches the cloud" in checked["message"]

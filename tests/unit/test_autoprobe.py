@@ -82,6 +82,36 @@ def test_ctrl_c_while_probing_still_takes_the_device_out_of_listening_mode() -> 
     assert calls == ["listen /dev/x", "leave /dev/x"]
 
 
+class Holding(CtrlC):
+    """A console read cut short by Ctrl-C that still holds the port until it ends, and says when it let go."""
+
+    def __init__(self, calls: list[str]) -> None:
+        super().__init__("serial", delay=0.5)
+        self.calls = calls
+
+    def run(self, ctx: ProbeContext) -> ProbeReport:
+        try:
+            return super().run(ctx)
+        finally:
+            self.calls.append("port released")
+
+
+def test_ctrl_c_while_probing_leaves_listening_mode_only_once_the_console_let_go_of_the_port() -> None:
+    """QA finding: after Ctrl-C the device was left in listening mode ("could not leave listening mode: port busy,
+    in use by another program"): the serial probe still held the port, and nothing waited for it (an interrupted
+    Thread.join marks the thread ended; a Ctrl-C while the probes were being started lost them all)."""
+    calls: list[str] = []
+    targets = AutoTargets(
+        {"serial": Holding(calls), "softap": Fake("softap"), "cloud": Fake("cloud")},
+        ProbeContext(serial_port="/dev/x", timeout=1),
+        switch_listening=lambda p: calls.append("listen " + p),
+        leave_listening=lambda p: calls.append("leave " + p),
+    )
+    with pytest.raises(KeyboardInterrupt):
+        run_probes(targets)
+    assert calls == ["listen /dev/x", "port released", "leave /dev/x"]
+
+
 def test_merge_prefers_confidence_then_probe_priority() -> None:
     a = ProbeReport("host", (Observation("network_security", "wpa2_psk", 0.9, Provenance("probe:host")),))
     b = ProbeReport(

@@ -84,3 +84,30 @@ def test_the_fleet_doc_s_case_figures_are_what_evaluate_measures() -> None:
         round(100 * summary["top1"]),
         round(100 * summary["top3"]),
     )
+
+
+def test_an_option_the_readme_names_in_a_comment_is_a_flag_of_that_command() -> None:
+    """QA finding: "graph ... # --session highlights your diagnosis", but --session takes a file (the flag is
+    --last-session): `graph --session --format html` ended in "unexpected extra argument (html)"."""
+    import typer
+
+    from photon_doctor.cli import app
+
+    root = typer.main.get_command(app)
+    readme = (REPO / "README.md").read_text(encoding="utf-8")
+    checked = 0
+    for line in readme.splitlines():
+        command, _, comment = line.partition("#")
+        words = command.split()
+        if len(words) < 2 or words[0] != "photon-doctor" or not comment:
+            continue
+        cmd = getattr(root, "commands", {}).get(words[1])
+        if hasattr(cmd, "commands") and len(words) > 2:
+            cmd = cmd.commands.get(words[2])
+        assert cmd is not None, line
+        for option in re.findall(r"--[a-z][a-z-]+", comment):
+            params = [p for p in cmd.params if option in p.opts]
+            assert params, (line, option)
+            assert getattr(params[0], "is_flag", False), (line, option, "takes a value")
+            checked += 1
+    assert checked >= 2
