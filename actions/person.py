@@ -45,10 +45,15 @@ class Person(Protocol):
         ...
 
 
-def read_answer(out: TextIO, inp: TextIO) -> str:
-    """One line from ``inp`` (without its end). At Ctrl-C or the end of input, the cursor is moved past the
-    prompt first, so that what is said next starts on a line of its own; then the exception goes on."""
+def read_answer(out: TextIO, inp: TextIO, prompt: str = "") -> str:
+    """Write ``prompt`` and read one line from ``inp`` (without its end). At Ctrl-C or the end of input, the
+    cursor is moved past the prompt first, so that what is said next starts on a line of its own; then the
+    exception goes on. The prompt is written inside the same guard: a Ctrl-C that lands while it is being written,
+    before the read starts, also ends the line."""
     try:
+        if prompt:
+            out.write(prompt)
+            out.flush()
         line = inp.readline()
     except KeyboardInterrupt:
         out.write("\n")
@@ -81,9 +86,7 @@ class TerminalPerson:
 
     def prompt(self, text: str) -> str:
         """Write ``text`` (no new line) and read one line, as typed (without its end)."""
-        self.out.write(text)
-        self.out.flush()
-        return read_answer(self.out, self.inp)
+        return read_answer(self.out, self.inp, text)
 
     def tell(self, text: str) -> None:
         self.out.write(wrap_lines(text.splitlines() or [""], self.width or columns(self.out)) + "\n")
