@@ -79,6 +79,11 @@ UNUSUAL = 0.1
 #: ``answerable``), worth ANSWER_WEIGHT cases (a Beta prior on "the owner can tell").
 ANSWER_PRIOR = 0.15
 ANSWER_WEIGHT = 4.0
+#: An author's ``answerable`` estimate counts as many cases as the public sample (26): worth 4 cases, 0.7 for
+#: "does it reset when you press the module?" became 0.09 against 26 forum posts that never mention it, and the
+#: interview stopped one question short of a dent that resets (demo thread-second-poster: damage 10 % instead of
+#: 65 %). The oracle interview of the public cases is unchanged at 4 and at 26 (evaluate --interactive).
+ANSWERABLE_WEIGHT = 26.0
 
 
 @dataclass(frozen=True)
@@ -322,11 +327,11 @@ def value_of(
 
 
 def answerability(kb: KnowledgeBase, obs_id: str) -> float:
-    """The chance an owner can answer ``obs_id``: (reported + ANSWER_WEIGHT x prior) / (cases + ANSWER_WEIGHT),
-    where ``reported`` is how many of the public real cases reported it (observations.toml), ``cases`` how many
-    real cases were counted (the sum of the causes' ``real_cases``) and ``prior`` the observation's
+    """The chance an owner can answer ``obs_id``: (reported + weight x prior) / (cases + weight), where
+    ``reported`` is how many of the public real cases reported it (observations.toml), ``cases`` how many real
+    cases were counted (the sum of the causes' ``real_cases``), and prior and weight the observation's
     ``answerable`` (the author's estimate for what an owner tells by looking at the board or from memory of their
-    own setup) or ANSWER_PRIOR. The LED colour is as answerable as the pattern; a fix already tried as the list of
+    own setup) and ANSWERABLE_WEIGHT, or ANSWER_PRIOR and ANSWER_WEIGHT. The LED colour is as answerable as the pattern; a fix already tried as the list of
     tried fixes."""
     if obs_id.startswith(TRIED_PREFIX):
         obs_id = FIXES_TRIED_FAILED
@@ -334,9 +339,12 @@ def answerability(kb: KnowledgeBase, obs_id: str) -> float:
         obs_id = LED_PATTERN
     odef = kb.observations.get(obs_id)
     reported = odef.reported if odef is not None else 0
-    prior = odef.answerable if odef is not None and odef.answerable is not None else ANSWER_PRIOR
+    if odef is not None and odef.answerable is not None:
+        prior, weight = odef.answerable, ANSWERABLE_WEIGHT
+    else:
+        prior, weight = ANSWER_PRIOR, ANSWER_WEIGHT
     cases = sum(c.real_cases for c in kb.causes.values())
-    return float((reported + ANSWER_WEIGHT * prior) / (cases + ANSWER_WEIGHT))
+    return float((reported + weight * prior) / (cases + weight))
 
 
 def rank_questions(
@@ -344,10 +352,13 @@ def rank_questions(
     observations: Mapping[str, Observation],
     diagnosis: Diagnosis,
     skip: frozenset[str] | set[str] = frozenset(),
+    offered: Mapping[str, tuple[str, ...]] | None = None,
 ) -> list[QuestionValue]:
-    """Every askable, unanswered question with its value, best (most information per minute) first."""
+    """Every askable, unanswered question with its value, best (most information per minute) first.
+    ``offered``: for a checklist already shown, the observations its list offered (see
+    :func:`settled_by_checklists`)."""
     result = []
-    skip = set(skip) | settled_by_checklists(kb, skip)
+    skip = set(skip) | settled_by_checklists(kb, skip, offered)
     # An observation on a checklist not yet shown is asked through the list first (one question for many).
     listed = {
         o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations
@@ -381,13 +392,21 @@ def rank_questions(
     return result
 
 
-def settled_by_checklists(kb: KnowledgeBase, asked: frozenset[str] | set[str]) -> set[str]:
+def settled_by_checklists(
+    kb: KnowledgeBase,
+    asked: frozenset[str] | set[str],
+    offered: Mapping[str, tuple[str, ...]] | None = None,
+) -> set[str]:
     """The observations not to ask one by one: those of every ``settles`` checklist already asked (answered or
-    not), because an owner who did not tick what they would remember does not know it."""
+    not), because an owner who did not tick what they would remember does not know it. Only the items the list
+    offered, when ``offered`` says which (a list shows only the items that could still teach something): an item
+    left out was never put to the owner, and may be asked once it matters."""
     result: set[str] = set()
     for cl in kb.checklists.values():
-        if cl.settles and CHECKLIST_PREFIX + cl.id in asked:
-            result.update(cl.observations)
+        qid = CHECKLIST_PREFIX + cl.id
+        if cl.settles and qid in asked:
+            shown = offered.get(qid) if offered is not None else None
+            result.update(cl.observations if shown is None else shown)
     return result
 
 
@@ -426,6 +445,7 @@ def next_question(
     observations: Mapping[str, Observation],
     diagnosis: Diagnosis,
     skip: frozenset[str] | set[str] = frozenset(),
+    offered: Mapping[str, tuple[str, ...]] | None = None,
 ) -> QuestionValue | None:
     """The question to ask next, or None when the session should stop asking: the leading cause is clear, or
     no question's expected information (discounted by the chance of "don't know") is worth its minutes.
@@ -433,7 +453,7 @@ def next_question(
     When the LED pattern is the best question and its colour is not known, the colour is asked first."""
     if diagnosis.leading_clear:
         return None
-    ranked = rank_questions(kb, observations, diagnosis, skip)
+    ranked = rank_questions(kb, observations, diagnosis, skip, offered)
     if not ranked or ranked[0].saving < 0:
         return None
     best = ranked[0]

@@ -55,6 +55,9 @@ class Interview:
     ticked: dict[str, tuple[str, ...]] = field(
         default_factory=dict
     )  # checklist id -> observations it answered
+    offered: dict[str, tuple[str, ...]] = field(
+        default_factory=dict
+    )  # checklist id -> the observations its list offered when it was shown
 
     def diagnosis(self) -> Diagnosis:
         return diagnose(self.kb, self.observations)
@@ -88,6 +91,7 @@ class Interview:
         return {
             "tried_answers": dict(self.tried_answers),
             "checklists_asked": {k: list(v) for k, v in self.ticked.items()},
+            "checklists_offered": {k: list(v) for k, v in self.offered.items()},
         }
 
     def restore_session_fields(self, data: Mapping[str, Any]) -> None:
@@ -118,6 +122,18 @@ class Interview:
                     self.ticked[qid] = tuple(
                         o for o in obs_ids if isinstance(o, str) and o in self.observations
                     )
+        shown = data.get("checklists_offered")
+        if isinstance(shown, dict):
+            for qid, obs_ids in shown.items():
+                if (
+                    isinstance(qid, str)
+                    and qid.startswith(CHECKLIST_PREFIX)
+                    and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists
+                    and isinstance(obs_ids, list)
+                ):
+                    self.offered[qid] = tuple(
+                        o for o in obs_ids if isinstance(o, str) and o in self.kb.observations
+                    )
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)
@@ -144,6 +160,7 @@ class Interview:
         if not self.history:
             return None
         last = self.history.pop()
+        self.offered.pop(last, None)
         if last in self.ticked:
             for obs_id in self.ticked.pop(last):
                 self.observations.pop(obs_id, None)
@@ -181,7 +198,7 @@ def run(
         ):
             obs_id = pending  # resumed: the question that was open when the session stopped
         else:
-            q = next_question(kb, interview.observations, d, settled)
+            q = next_question(kb, interview.observations, d, settled, interview.offered)
             if q is None:
                 return d
             obs_id = q.obs
@@ -204,6 +221,9 @@ def _ask(
     interview: Interview, answerer: Answerer, odef: ObservationDef, d: Diagnosis, source: Source
 ) -> None:
     interview.current = odef.id
+    if odef.id.startswith(CHECKLIST_PREFIX):
+        items = interview.kb.checklists[odef.id[len(CHECKLIST_PREFIX) :]].items
+        interview.offered[odef.id] = tuple(i.obs for i in items if i.key in odef.choices)
     _ask_once(interview, answerer, odef, d, source)
     if not interview.quit:
         interview.current = None

@@ -176,3 +176,59 @@ def test_why_a_checklist_says_what_each_line_would_change() -> None:
     w = why_question(kb, {}, diagnose(kb, {}), CHECKLIST_PREFIX + cl.id)
     assert [a["value"] for a in w["answers"]] == [i.text for i in cl.items]
     assert any(a["changes"] for a in w["answers"])
+
+
+def test_a_list_settles_only_the_items_it_offered() -> None:
+    """A list shows only the items that could still teach something; one it left out was never put to the owner."""
+    from photon_doctor.engine.questions import settled_by_checklists
+
+    kb = load_knowledge()
+    cl = next(c for c in kb.checklists.values() if c.settles)
+    qid = CHECKLIST_PREFIX + cl.id
+    shown = cl.observations[:2]
+    assert settled_by_checklists(kb, {qid}) == set(cl.observations)  # what it offered unknown: all of them
+    assert settled_by_checklists(kb, {qid}, {qid: shown}) == set(shown)
+
+
+def test_an_item_left_out_of_a_list_is_asked_once_it_matters() -> None:
+    """The thread's second poster (demo thread-second-poster): with what the probes found, the first list leaves
+    out "it resets when I press the module" (no dent known then) and the second one ticks the dent; the interview
+    asks about the reset afterwards, and the damage leads as it does with every fact given at once."""
+    from photon_doctor.foundation.evidence import Source
+
+    from photon_doctor.interview import run
+
+    kb = load_knowledge()
+    probed = {  # what the demo's probes find on the simulated unit, before any question
+        "captive_portal": False,
+        "cli_login_ok": True,
+        "cloud_lists_device": True,
+        "cloud_online": False,
+        "cloud_ownership": "yours",
+        "device_os_version": "2.3.1",
+        "device_scan_lists_networks": True,
+        "listening_mode_enters": True,
+        "module_dependencies_ok": True,
+        "network_band": "band_2_4ghz",
+        "network_security": "wpa2_psk",
+        "port_5683_reachable": True,
+        "signal_rssi_dbm": -66,
+        "softap_visible": True,
+        "target_network_in_scan": True,
+        "usb_serial_responds": True,
+    }
+    owner = {  # what its owner knows
+        "led_pattern": "blinking_cyan",
+        "other_network_works": True,
+        "other_devices_same_network_work": True,
+        "visible_damage": True,
+        "reboots_when_pressed": True,
+    }
+    facts = {k: Observation(k, v) for k, v in {**probed, **owner}.items()}
+    case = Case("second", "", facts, ("physical_damage",), (), "x.json")
+    interview = Interview(kb)
+    interview.observations.update({k: facts[k] for k in probed})
+    d = run(interview, Oracle(kb, case), source=Source.CASE)
+    assert "reboots_when_pressed" in interview.observations
+    assert d.causes[0].id == "physical_damage"
+    assert d.causes[0].probability == pytest.approx(diagnose(kb, facts).causes[0].probability, abs=0.05)

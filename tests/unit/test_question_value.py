@@ -87,20 +87,26 @@ def test_a_checklist_offers_only_the_items_that_could_still_teach_something() ->
 
 
 def test_answerability_blends_the_reports_with_the_author_s_estimate() -> None:
-    """(reported + 4 x answerable) / (real cases + 4); the default estimate where the author gave none."""
-    from photon_doctor.engine.questions import ANSWER_PRIOR, ANSWER_WEIGHT, answerability
+    """(reported + w x answerable) / (real cases + w), the author's estimate worth as many cases as the public
+    sample; where the author gave none, the default estimate worth 4 cases."""
+    from photon_doctor.engine.questions import ANSWER_PRIOR, ANSWER_WEIGHT, ANSWERABLE_WEIGHT, answerability
 
     cases = sum(c.real_cases for c in KB.causes.values())
+    assert ANSWERABLE_WEIGHT == cases  # the sample's size, as the docs say
     own = [o for o in KB.observations.values() if o.answerable is not None]
     # (the LED colour is as answerable as the pattern it leads to)
     default = [
         o for o in KB.observations.values() if o.answerable is None and o.askable and o.id != "led_colour"
     ]
     assert own and default
-    for o in own + default:
-        prior = ANSWER_PRIOR if o.answerable is None else o.answerable
+    for o in own:
+        assert o.answerable is not None
         assert answerability(KB, o.id) == pytest.approx(
-            (o.reported + ANSWER_WEIGHT * prior) / (cases + ANSWER_WEIGHT)
+            (o.reported + ANSWERABLE_WEIGHT * o.answerable) / (cases + ANSWERABLE_WEIGHT)
+        )
+    for o in default:
+        assert answerability(KB, o.id) == pytest.approx(
+            (o.reported + ANSWER_WEIGHT * ANSWER_PRIOR) / (cases + ANSWER_WEIGHT)
         )
     # what an owner sees on the board is easier to answer than what needs the command line
     assert answerability(KB, "external_antenna_fitted") > 4 * answerability(KB, "module_dependencies_ok")
