@@ -439,6 +439,15 @@ def why(
     if found.kind is TargetKind.FIX:
         result = why_fix(kb, d, found.id)
         text = why_fix_text(kb, d, result, verbose, steps=True)
+        carried = [a for a in saved.actions if a.get("fix") == found.id]
+        if carried:
+            from photon_doctor.plain import carried_out_text
+
+            result["carried_out"] = [
+                {"result": a.get("result"), "verified_connected": a.get("verified_connected")} for a in carried
+            ]
+            title, _, rest = text.partition("\n")
+            text = f"{title}\n  {carried_out_text(carried[-1], saved.outcome)}\n{rest}"
     elif found.kind is TargetKind.CAUSE:
         result = how_cause(kb, d, found.id)
         text = how_cause_text(kb, d, result, verbose)

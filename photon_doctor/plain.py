@@ -491,3 +491,25 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         f"nothing is called '{clipped(target)}': give a plan step number (why 1), words of a fix's or "
         "cause's title (why \"static ip\"), or see 'photon-doctor kb show'"
     )
+
+
+def carried_out_text(action: Mapping[str, Any], outcome: Mapping[str, Any] | None) -> str:
+    """What became of a fix in the session's fix run, in one sentence (``why`` starts with it: the reasoning
+    below is the plan's, from before the fix ran)."""
+    result = str(action.get("result"))
+    verified = action.get("verified_connected")
+    fixed = bool(outcome and outcome.get("verified_connected") and outcome.get("fixed_by") == action.get("fix"))
+    after = (
+        ", and the device reaches the cloud again"
+        if verified or fixed
+        else (", but the device still did not reach the cloud" if verified is False else " (not checked since)")
+    )
+    said = {
+        "done": "Carried out in this session" + after + ".",
+        "manual-confirmed": "Done by hand in this session" + after + ".",
+        "failed": "Tried in this session: it could not run to its end (the device was put back as it was).",
+        "skipped": "Not run in this session (refused or skipped).",
+        "manual-unconfirmed": "Shown in this session, to be done by hand; nobody said it was done.",
+        "planned": "Planned in a dry run in this session; nothing was changed.",
+    }
+    return said.get(result, f"In this session: {result}.") + " Below, the reasoning from before it ran."

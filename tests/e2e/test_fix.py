@@ -371,3 +371,24 @@ def test_a_dry_run_s_steps_by_hand_are_shown_by_the_why_it_names(tmp_path: Path)
         assert len(fix.steps) == int(count)
         for step in fix.steps:
             assert step in shown.stdout, (title, step, shown.stdout)
+
+
+def test_why_a_fix_says_what_became_of_it_in_the_session(tmp_path: Path) -> None:
+    """QA finding: after a fix run that worked, `why 1` explained the plan ("90 % chance it solves the problem") as
+    if nothing had happened, while `report` said the device reaches the cloud again."""
+    home = {"PHOTON_DOCTOR_HOME": str(tmp_path), "COLUMNS": "300"}
+    fixed = run_cli("demo", "--scenario", "static-ip", "--fix", "--yes", "--no-input", env=home)
+    assert fixed.returncode == ExitCode.OK, fixed.stderr
+    session = json.loads(sorted((tmp_path / "sessions").glob("*.json"))[-1].read_text())
+    by = session["outcome"]["fixed_by"]
+    plan = [s["fix"] for s in session["diagnosis"]["plan"]]
+    first = run_cli("why", str(plan.index(by) + 1), env=home)
+    assert first.returncode == ExitCode.OK, first.stderr
+    lines = first.stdout.splitlines()
+    assert lines[0] == KB.fixes[by].title
+    assert lines[1].strip().startswith("Carried out in this session, and the device reaches the cloud again.")
+    untouched = next(i for i, f in enumerate(plan) if f not in {a["fix"] for a in session["actions"]})
+    other = run_cli("why", str(untouched + 1), env=home)
+    assert "in this session" not in other.stdout
+    as_json = json.loads(run_cli("why", str(plan.index(by) + 1), "--json", env=home).stdout)
+    assert as_json["carried_out"] == [{"result": "done", "verified_connected": True}]
