@@ -444,7 +444,8 @@ def why(
             from photon_doctor.plain import carried_out_text
 
             result["carried_out"] = [
-                {"result": a.get("result"), "verified_connected": a.get("verified_connected")} for a in carried
+                {"result": a.get("result"), "verified_connected": a.get("verified_connected")}
+                for a in carried
             ]
             title, _, rest = text.partition("\n")
             text = f"{title}\n  {carried_out_text(carried[-1], saved.outcome)}\n{rest}"

@@ -498,11 +498,15 @@ def carried_out_text(action: Mapping[str, Any], outcome: Mapping[str, Any] | Non
     below is the plan's, from before the fix ran)."""
     result = str(action.get("result"))
     verified = action.get("verified_connected")
-    fixed = bool(outcome and outcome.get("verified_connected") and outcome.get("fixed_by") == action.get("fix"))
+    fixed = bool(
+        outcome and outcome.get("verified_connected") and outcome.get("fixed_by") == action.get("fix")
+    )
     after = (
         ", and the device reaches the cloud again"
         if verified or fixed
-        else (", but the device still did not reach the cloud" if verified is False else " (not checked since)")
+        else (
+            ", but the device still did not reach the cloud" if verified is False else " (not checked since)"
+        )
     )
     said = {
         "done": "Carried out in this session" + after + ".",
