@@ -457,7 +457,7 @@ def why(
         known = observations.get(found.id)
         answered = known.value if known is not None else None
         source = known.provenance.source if known is not None else None
-        text = why_question_text(kb, d, result, answered, verbose, source)
+        text = why_question_text(kb, d, result, answered, verbose, source, asking=False)
     if as_json:
         from photon_doctor.output import explanation_json
 

@@ -194,6 +194,7 @@ def why_question_text(
     answered: Any = None,
     verbose: bool = False,
     source: Source | None = None,
+    asking: bool = True,
 ) -> str:
     """WHY a question is asked, in 3-6 lines: what the likeliest answers would make more or less likely.
 
@@ -216,7 +217,9 @@ def why_question_text(
         if not ups and not downs:
             lines.append("On its own it pointed neither way.")
         return "\n".join(lines)
-    lines = [f"Why I ask: {w['text']}{tag(obs_id, verbose)}"]
+    # At the prompt the question is being asked; `photon-doctor why` on a saved session may name one never asked.
+    head = "Why I ask" if asking else "What it would tell"
+    lines = [f"{head}: {w['text']}{tag(obs_id, verbose)}"]
     scored: list[tuple[float, Mapping[str, Any]]] = []
     for a in w["answers"]:
         changes: list[dict[str, Any]] = a["changes"]
@@ -254,7 +257,11 @@ def why_question_text(
             "blinks, to that colour's few patterns, and the pattern points to the likely causes."
         )
     elif len(lines) == 1:
-        lines.append("No answer would change the ranking much now; you may skip it with '?'.")
+        lines.append(
+            "No answer would change the ranking much now; you may skip it with '?'."
+            if asking
+            else "No answer would change the ranking much now."
+        )
     lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
     return "\n".join(lines)
 

@@ -392,3 +392,17 @@ def test_why_a_fix_says_what_became_of_it_in_the_session(tmp_path: Path) -> None
     assert "in this session" not in other.stdout
     as_json = json.loads(run_cli("why", str(plan.index(by) + 1), "--json", env=home).stdout)
     assert as_json["carried_out"] == [{"result": "done", "verified_connected": True}]
+
+
+def test_why_a_question_never_asked_does_not_say_it_is_asking(tmp_path: Path) -> None:
+    """QA finding: `why "reset when you press"` on a session that never asked it began "Why I ask" and offered to
+    skip it with '?', as at a prompt."""
+    home = {"PHOTON_DOCTOR_HOME": str(tmp_path), "COLUMNS": "300"}
+    assert run_cli("demo", "--scenario", "static-ip", "--no-input", env=home).returncode == ExitCode.OK
+    session = json.loads(sorted((tmp_path / "sessions").glob("*.json"))[-1].read_text())
+    assert "reboots_when_pressed" not in {o["id"] for o in session["observations"]}
+    r = run_cli("why", "reboots_when_pressed", env=home)
+    assert r.returncode == ExitCode.OK, r.stderr
+    first = r.stdout.splitlines()[0]
+    assert first == f"What it would tell: {KB.observations['reboots_when_pressed'].question}"
+    assert "Why I ask" not in r.stdout and "skip it with" not in r.stdout
