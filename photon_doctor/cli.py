@@ -599,7 +599,14 @@ def main(argv: list[str] | None = None) -> None:
 
     typer (standalone mode) reports its own usage errors with exit code 2.
     """
-    args = sys.argv[1:] if argv is None else argv
+    try:
+        _main(sys.argv[1:] if argv is None else argv)
+    except KeyboardInterrupt:
+        # Ctrl-C while an error's or an interruption's message was being written: the exit code says it all.
+        sys.exit(int(ExitCode.INTERRUPTED))
+
+
+def _main(args: list[str]) -> None:
     try:
         from photon_doctor.helptypes import command
 
@@ -614,6 +621,15 @@ def main(argv: list[str] | None = None) -> None:
     except (KeyboardInterrupt, EOFError):
         say("photon-doctor: interrupted")
         sys.exit(int(ExitCode.INTERRUPTED))
+    except SystemExit as exc:
+        # typer turns a Ctrl-C that no command handled into a silent exit 130 (typer.Exit(130) raised from the
+        # KeyboardInterrupt); say so, as for any other interruption. A command that returns 130 itself has said why.
+        stopped = exc.__context__
+        if exc.code == int(ExitCode.INTERRUPTED) and isinstance(
+            getattr(stopped, "__cause__", None), KeyboardInterrupt
+        ):
+            say("photon-doctor: interrupted")
+        raise
     except Exception as exc:  # the last line of defence: a bug becomes a report, not a traceback
         if _state["traceback"] or "--traceback" in args:
             raise
