@@ -122,10 +122,10 @@ def run_graph(kb: KnowledgeBase, options: GraphOptions) -> int:
         sys.stdout.write(data.decode("utf-8"))
         sys.stdout.flush()
     else:
-        try:
-            options.output.write_bytes(data)
-        except OSError as exc:
-            raise UsageError(f"cannot write {options.output}: {exc.strerror or exc}") from None
+        from photon_doctor.sessions import write_private
+
+        # whole or not at all (a Ctrl-C or a full disk leaves the old file): written beside it, then renamed
+        write_private(options.output, data, UsageError, "the graph")
         _say(f"wrote {options.output} ({fmt}: {g.number_of_nodes()} nodes, {g.number_of_edges()} edges)")
     return int(ExitCode.OK)
 

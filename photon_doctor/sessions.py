@@ -104,7 +104,7 @@ def _not_a_folder(folder: Path, why: str) -> str:
 
 
 def write_private(
-    path: Path, text: str, error: type[PhotonDoctorError] = SessionError, what: str | None = None
+    path: Path, text: str | bytes, error: type[PhotonDoctorError] = SessionError, what: str | None = None
 ) -> None:
     """Replace ``path`` atomically with ``text``, private (0600): a temporary file in the same folder, fsync,
     rename. A write cut short (a full disk, a file-size limit) leaves the old file intact and raises ``error``,
@@ -114,8 +114,8 @@ def write_private(
     where = f"{what} to {path}" if what else str(path)
     if path.exists() and not path.is_dir() and not path.is_file():
         try:
-            with open(path, "w", encoding="utf-8") as fh:
-                fh.write(text)
+            with open(path, "wb") as fh:
+                fh.write(text.encode("utf-8") if isinstance(text, str) else text)
         except OSError as exc:
             raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
         return
@@ -125,9 +125,9 @@ def write_private(
     except OSError as exc:
         raise error(f"cannot write {where}: {exc.strerror or type(exc).__name__}") from None
     try:
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
+        with os.fdopen(fd, "wb") as fh:
             os.fchmod(fh.fileno(), 0o600)
-            fh.write(text)
+            fh.write(text.encode("utf-8") if isinstance(text, str) else text)
             fh.flush()
             os.fsync(fh.fileno())
         os.replace(tmp, target)

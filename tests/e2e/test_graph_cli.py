@@ -13,9 +13,10 @@ from typing import Any
 
 import networkx as nx
 import pytest
+from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.graph.render import matplotlib_available
 
-from tests.conftest import KB_MINI
+from tests.conftest import KB_MINI, REPO
 
 SCRIPT = Path(sys.executable).with_name("photon-doctor")
 ANSWERS = ["-a", "visible_damage=yes", "-a", "led_pattern=blinking_green", "-a", "signal_rssi_dbm=-85"]
@@ -204,3 +205,50 @@ def test_an_output_file_named_for_a_format_it_cannot_draw_is_refused(home: Path,
     assert r.returncode == 2, r.stderr
     assert not out.exists() and len(r.stderr.strip().splitlines()) == 1 and "--format" in r.stderr, r.stderr
     assert cli(home, "graph", "-o", str(tmp_path / "graph.txt")).returncode == 0
+
+
+def _small_file_limit() -> None:
+    import resource
+
+    resource.setrlimit(resource.RLIMIT_FSIZE, (4096, 4096))  # Python ignores SIGXFSZ: a write past it fails
+
+
+@pytest.mark.skipif(sys.platform == "win32", reason="POSIX resource limits")
+def test_a_graph_cut_short_leaves_the_previous_file_whole(tmp_path: Path) -> None:
+    """A graph written over an older one is whole or not written (a full disk or a Ctrl-C halfway left the first
+    kilobytes of the new one)."""
+    import os
+    import subprocess
+
+    out = tmp_path / "g.html"
+    env = {**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path / "home")}
+    first = subprocess.run(
+        [sys.executable, "-m", "photon_doctor", "graph", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(REPO),
+        env=env,
+        check=False,
+    )
+    assert first.returncode == ExitCode.OK, first.stderr
+    before = out.read_bytes()
+    assert len(before) > 4096
+    r = subprocess.run(
+        [sys.executable, "-m", "photon_doctor", "graph", "--cause", "physical_damage", "-o", str(out)],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        cwd=str(REPO),
+        env=env,
+        preexec_fn=_small_file_limit,
+        check=False,
+    )
+    assert r.returncode == ExitCode.USAGE, r.stderr
+    assert (
+        r.stderr.strip().splitlines()[-1] == f"photon-doctor: cannot write the graph to {out}: File too large"
+    )
+    assert out.read_bytes() == before
+    assert sorted(p.name for p in tmp_path.iterdir() if p.name != "home") == [
+        "g.html"
+    ]  # no temporary file left
