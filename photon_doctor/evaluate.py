@@ -346,8 +346,10 @@ def misses_text(misses: list[dict[str, Any]]) -> str:
             f"({e['probability']:.0%})"
         )
         for label, row in (("lifted the wrong cause", w), ("held the expected cause", e)):
+            # the base rate is a probability, every rule or failed fix a factor on the odds
             parts = [
-                f"{'prior' if x['kind'] == 'prior' else x['id']} x{x['factor']:.3g}" for x in row["evidence"]
+                f"base rate {x['factor']:.1%}" if x["kind"] == "prior" else f"{x['id']} x{x['factor']:.3g}"
+                for x in row["evidence"]
             ]
             lines.append(f"  {label}: {', '.join(parts)}")
     return "\n".join(lines) if lines else "No misses."

@@ -262,6 +262,10 @@ def test_explain_misses_lists_what_lifted_the_wrong_cause_and_strict_fails_on_th
         assert any(e["kind"] == "prior" for e in miss["expected"]["evidence"])
     text = run_cli("evaluate", *REAL_FILES, "--explain-misses")
     assert "is ranked over" in text.stdout and "lifted the wrong cause" in text.stdout
+    # the base rate is a probability, not a factor on the odds: "base rate 6.2%", not "prior x0.0621"
+    first = next(iter(batch.values()))
+    rate = next(e["factor"] for e in first["expected"]["evidence"] if e["kind"] == "prior")
+    assert f"base rate {rate:.1%}" in text.stdout and "prior x" not in text.stdout
     # QA: --strict was ignored with --explain-misses (exit 0 with misses listed).
     strict = run_cli("evaluate", *REAL_FILES, "--explain-misses", "--strict")
     assert strict.returncode == ExitCode.EVALUATION_MISS
