@@ -1,0 +1,53 @@
+"""Which question comes next, and how answerable one is (engine/questions.py), on the shipped knowledge.
+
+Written after mutation testing: the interview asked on with a clear leading cause, stopped with questions worth
+asking, and the answerability of the LED colour and of "did you already try" questions came out of the wrong
+observation's counts, with every test passing.
+"""
+
+from __future__ import annotations
+
+import pytest
+from photon_doctor.engine.diagnosis import diagnose
+from photon_doctor.engine.questions import ANSWER_PRIOR, ANSWER_WEIGHT, answerability, next_question
+from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
+from photon_doctor.knowledge.loader import load_knowledge
+
+from photon_doctor.evaluate import load_cases
+from tests.conftest import REPO
+
+KB = load_knowledge()
+CASES = load_cases(KB, sorted((REPO / "tests" / "cases").glob("*.json")))
+CASES_COUNTED = sum(c.real_cases for c in KB.causes.values())
+
+
+def _smoothed(reported: int) -> float:
+    return (reported + ANSWER_WEIGHT * ANSWER_PRIOR) / (CASES_COUNTED + ANSWER_WEIGHT)
+
+
+def test_answerability_is_the_smoothed_share_of_real_cases_that_reported_the_observation() -> None:
+    assert CASES_COUNTED > 0
+    for oid in ("visible_damage", FIXES_TRIED_FAILED, LED_PATTERN):
+        assert answerability(KB, oid) == pytest.approx(_smoothed(KB.observations[oid].reported)), oid
+    # The LED colour is as answerable as the pattern, "did you try X" as the list of tried fixes.
+    assert answerability(KB, LED_COLOUR) == pytest.approx(_smoothed(KB.observations[LED_PATTERN].reported))
+    fix = next(iter(KB.fixes))
+    assert answerability(KB, TRIED_PREFIX + fix) == pytest.approx(
+        _smoothed(KB.observations[FIXES_TRIED_FAILED].reported)
+    )
+    assert answerability(KB, "not_in_the_knowledge") == pytest.approx(_smoothed(0))
+    # The three differ, so that a mix-up between them shows.
+    assert (
+        len({KB.observations[o].reported for o in ("visible_damage", FIXES_TRIED_FAILED, LED_PATTERN)}) == 3
+    )
+
+
+def test_no_question_once_the_leading_cause_is_clear_and_one_while_it_is_not() -> None:
+    clear = [c for c in CASES if diagnose(KB, c.observations).leading_clear]
+    assert clear
+    for case in clear:
+        assert next_question(KB, case.observations, diagnose(KB, case.observations)) is None, case.id
+    fresh = diagnose(KB, {})
+    assert not fresh.leading_clear
+    first = next_question(KB, {}, fresh)
+    assert first is not None and first.saving >= 0
