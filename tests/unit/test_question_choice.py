@@ -8,8 +8,17 @@ observation's counts, with every test passing.
 from __future__ import annotations
 
 import pytest
+from photon_doctor.engine.belief import MIN_FAILED_FACTOR, entropy
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.questions import ANSWER_PRIOR, ANSWER_WEIGHT, answerability, next_question
+from photon_doctor.engine.questions import (
+    ANSWER_PRIOR,
+    ANSWER_WEIGHT,
+    P_TRIED,
+    QUESTION_OVERHEAD,
+    answerability,
+    next_question,
+    value_of,
+)
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.loader import load_knowledge
 
@@ -51,3 +60,26 @@ def test_no_question_once_the_leading_cause_is_clear_and_one_while_it_is_not() -
     assert not fresh.leading_clear
     first = next_question(KB, {}, fresh)
     assert first is not None and first.saving >= 0
+
+
+def test_did_you_already_try_the_first_fix_is_worth_its_entropy_drop() -> None:
+    """A "yes" is the engine's failed-fix update (each cause's weight times 1 - q, floored), a "no" changes nothing;
+    the value is the expected drop in entropy, the cost half a minute plus the overhead."""
+    d = diagnose(KB, {})
+    fix = KB.fixes[d.plan[0].fix]
+    qv = value_of(KB, {}, d, TRIED_PREFIX + fix.id)
+    assert qv is not None
+    probs = d.probabilities
+    q = d.resolves_of(fix)
+    weights = {c: p * max(1.0 - q.get(c, 0.0), MIN_FAILED_FACTOR) for c, p in probs.items() if p > 0}
+    after_yes = {c: w / sum(weights.values()) for c, w in weights.items()}
+    yes, no = qv.outcomes
+    assert (yes.value, yes.probability, no.value, no.probability) == (True, P_TRIED, False, 1.0 - P_TRIED)
+    assert dict(yes.posterior) == pytest.approx(after_yes) and dict(no.posterior) == pytest.approx(probs)
+    drop = (
+        entropy(probs.values())
+        - P_TRIED * entropy(after_yes.values())
+        - (1 - P_TRIED) * entropy(probs.values())
+    )
+    assert drop > 0 and qv.information_gain == pytest.approx(drop)
+    assert qv.cost == pytest.approx(0.5 + QUESTION_OVERHEAD)
