@@ -7,14 +7,17 @@ observation's counts, with every test passing.
 
 from __future__ import annotations
 
+import math
+
 import pytest
-from photon_doctor.engine.belief import MIN_FAILED_FACTOR, entropy
+from photon_doctor.engine.belief import EVIDENCE_WEIGHT, MIN_FAILED_FACTOR, entropy
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.questions import (
     ANSWER_PRIOR,
     ANSWER_WEIGHT,
     P_TRIED,
     QUESTION_OVERHEAD,
+    UNUSUAL,
     answerability,
     next_question,
     value_of,
@@ -23,7 +26,7 @@ from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PAT
 from photon_doctor.knowledge.loader import load_knowledge
 
 from photon_doctor.evaluate import load_cases
-from tests.conftest import REPO
+from tests.conftest import KB_MINI, REPO
 
 KB = load_knowledge()
 CASES = load_cases(KB, sorted((REPO / "tests" / "cases").glob("*.json")))
@@ -83,3 +86,28 @@ def test_did_you_already_try_the_first_fix_is_worth_its_entropy_drop() -> None:
     )
     assert drop > 0 and qv.information_gain == pytest.approx(drop)
     assert qv.cost == pytest.approx(0.5 + QUESTION_OVERHEAD)
+
+
+def test_a_yes_no_question_s_answers_follow_the_answer_model() -> None:
+    """The mini knowledge's "visible damage?": only its rule "dent" (yes -> physical damage, ratio lr) can fire.
+    The finding that argues for a cause is the unusual one (UNUSUAL); under that cause it is lr^W times likelier.
+    Mutation testing: this answer model could be changed anywhere with every unit test passing."""
+    mini = load_knowledge(KB_MINI)
+    d = diagnose(mini, {})
+    probs = d.probabilities
+    qv = value_of(mini, {}, d, "visible_damage")
+    assert qv is not None
+    dent = next(r for r in mini.rules_using("visible_damage") if r.id == "dent")
+    lam, u, pa = dent.lr**EVIDENCE_WEIGHT, UNUSUAL, probs[dent.cause]
+    z = u * lam + (1 - u)
+    p_yes = pa * u * lam / z + (1 - pa) * u
+    p_no = pa * (1 - u) / z + (1 - pa) * (1 - u)
+    after_yes = {c: p * (lam if c == dent.cause else 1.0) / (pa * lam + 1 - pa) for c, p in probs.items()}
+    got = {o.value: o for o in qv.outcomes}
+    assert set(got) == {True, False}
+    assert (got[True].probability, got[False].probability) == (pytest.approx(p_yes), pytest.approx(p_no))
+    assert dict(got[True].posterior) == pytest.approx(after_yes)
+    assert dict(got[False].posterior) == pytest.approx(probs)
+    kl_yes = sum(p * math.log(p / probs[c]) for c, p in after_yes.items() if p > 0)
+    assert qv.information_gain == pytest.approx(p_yes * kl_yes / (p_yes + p_no))
+    assert qv.cost == pytest.approx(mini.observations["visible_damage"].cost + QUESTION_OVERHEAD)
