@@ -18,7 +18,14 @@ from typing import Any
 from unittest import mock
 
 import pytest
-from photon_doctor.actions.executor import ERASE_FLAG, Executor, FixSession, Policy, needs_flag
+from photon_doctor.actions.executor import (
+    ERASE_FLAG,
+    IRREVERSIBLE_FLAG,
+    Executor,
+    FixSession,
+    Policy,
+    needs_flag,
+)
 from photon_doctor.actions.fix_device import flash_reset_settings
 from photon_doctor.actions.fix_network import wep_key_for_device
 from photon_doctor.actions.person import ScriptedSecrets, SilentPerson
@@ -219,6 +226,28 @@ def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_
         assert b.sim.state()["led"] == "breathing_cyan"
     assert "Type 'erase' to run it" in person.questions[0]
     assert session.outcome.actions[0].consent is Consent.GIVEN
+
+
+def test_a_fix_that_cannot_be_undone_at_the_prompt_needs_its_own_typed_word(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    # Mutation testing: the word for --allow-irreversible could be changed to 'y' and no test failed.
+    assert needs_flag(kb.fixes["claim_device"]) == IRREVERSIBLE_FLAG
+    with bench(kb, "unclaimed-device", tmp_path) as b:
+        before = b.sim.state()
+        # A plain 'y', and the word that erases, are not enough; 'n' skips it, and 'q' ends the session.
+        person = ScriptedPerson(["y", "erase", "n"] + ["q"] * 8)
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["owner"] == before["owner"] != ACCOUNT
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("claim_device", Consent.REFUSED, Result.SKIPPED)
+    assert person.transcript.count("Not run unless you type 'proceed'.") == 2
+    with bench(kb, "unclaimed-device", tmp_path) as b:
+        person = ScriptedPerson(["proceed"])
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["owner"] == ACCOUNT
+    assert "This fix cannot be undone. Type 'proceed' to run it" in person.questions[0]
+    assert (session.outcome.actions[0].consent, session.outcome.fixed_by) == (Consent.GIVEN, "claim_device")
 
 
 def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_path: Path) -> None:

@@ -105,3 +105,31 @@ def test_the_last_session_is_the_one_saved_last_even_within_one_second(tmp_path:
     assert r.returncode == 0, r.stderr
     assert json.loads(r.stdout)["session"]["id"] == "20260301T101112-000000"
     assert str(last) in r.stderr
+
+
+def test_a_saved_session_holds_no_secret_in_any_field(tmp_path: Path) -> None:
+    """Mutation testing: without the dict branch of redact_obj nothing in a saved session was scrubbed, and no test
+    failed (the demo's sessions hold no secret by the time they are saved)."""
+    from photon_doctor.foundation.evidence import Observation, Provenance, Source
+    from photon_doctor.foundation.redact import MASK, register_secret
+
+    token, password = "Session-Tok-6c2e91", "Unregistered-Pw-4471"
+    register_secret(token)
+    session = Session(
+        observations=(
+            Observation("cloud_online", False, 1.0, Provenance(Source.PROBE_CLOUD, f"token {token}")),
+        ),
+        diagnosis={"notes": [f"Authorization: Bearer {token}"]},
+        actions=({"commands": [f"particle login --token {token}"], "network": {"password": password}},),
+        outcome={"stop_reason": f"GET /v1/devices?access_token={token}"},
+    )
+    path = save_session(session, tmp_path / "s.json")
+    text = path.read_text()
+    assert token not in text and password not in text
+    saved = json.loads(text)
+    assert saved["observations"][0]["provenance"]["detail"] == f"token {MASK}"
+    assert saved["actions"][0] == {
+        "commands": [f"particle login --token {MASK}"],
+        "network": {"password": MASK},
+    }
+    assert saved["outcome"]["stop_reason"] == f"GET /v1/devices?access_token={MASK}"

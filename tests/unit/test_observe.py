@@ -44,6 +44,20 @@ def test_a_check_is_shown_only_when_it_pays_and_separates(observations: dict[str
     assert check.eco == pytest.approx(eco)
 
 
+@pytest.mark.parametrize("observations", THIN)
+def test_thin_evidence_gets_the_check_with_the_least_eco_and_it_saves_ecr_minus_eco(
+    observations: dict[str, Observation],
+) -> None:
+    # Mutation testing: the test above returns early without a check, and never compares the check shown with the
+    # others; sorting the candidates or the saving's sign could be broken with every test passing.
+    d = diagnose(KB, observations)
+    check = check_first(KB, observations, d)
+    assert check is not None
+    assert check.saving == pytest.approx(check.ecr - check.eco) and check.saving >= MIN_SAVING
+    other = check_first(KB, observations, d, {check.obs})
+    assert other is None or other.eco >= check.eco
+
+
 def test_thin_evidence_gets_a_check_that_can_bring_the_device_os_update_first() -> None:
     observations = _obs(led_pattern="blinking_green")  # real-d11: a Device OS update was the fix
     d = diagnose(KB, observations)
