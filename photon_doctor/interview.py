@@ -110,30 +110,22 @@ class Interview:
                 or (qid.startswith(TRIED_PREFIX) and qid[len(TRIED_PREFIX) :] in self.kb.fixes)
             ):
                 self.skipped.add(qid)  # "don't know" to a checklist or a tried-fix question
-        asked = data.get("checklists_asked")
-        if isinstance(asked, dict):
-            for qid, obs_ids in asked.items():
-                if (
-                    isinstance(qid, str)
-                    and qid.startswith(CHECKLIST_PREFIX)
-                    and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists
-                    and isinstance(obs_ids, list)
-                ):
-                    self.ticked[qid] = tuple(
-                        o for o in obs_ids if isinstance(o, str) and o in self.observations
-                    )
-        shown = data.get("checklists_offered")
-        if isinstance(shown, dict):
-            for qid, obs_ids in shown.items():
-                if (
-                    isinstance(qid, str)
-                    and qid.startswith(CHECKLIST_PREFIX)
-                    and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists
-                    and isinstance(obs_ids, list)
-                ):
-                    self.offered[qid] = tuple(
-                        o for o in obs_ids if isinstance(o, str) and o in self.kb.observations
-                    )
+        self.ticked.update(self._checklist_map(data.get("checklists_asked"), self.observations))
+        self.offered.update(self._checklist_map(data.get("checklists_offered"), self.kb.observations))
+
+    def _checklist_map(self, raw: Any, known: Mapping[str, Any]) -> dict[str, tuple[str, ...]]:
+        """A saved ``{checklist question: [observation ids]}``, keeping this knowledge's checklists and the ids
+        in ``known``."""
+        if not isinstance(raw, dict):
+            return {}
+        return {
+            qid: tuple(o for o in obs_ids if isinstance(o, str) and o in known)
+            for qid, obs_ids in raw.items()
+            if isinstance(qid, str)
+            and qid.startswith(CHECKLIST_PREFIX)
+            and qid[len(CHECKLIST_PREFIX) :] in self.kb.checklists
+            and isinstance(obs_ids, list)
+        }
 
     def skip(self, obs_id: str) -> None:
         self.skipped.add(obs_id)

@@ -217,33 +217,20 @@ def _small_file_limit() -> None:
 def test_a_graph_cut_short_leaves_the_previous_file_whole(tmp_path: Path) -> None:
     """A graph written over an older one is whole or not written (a full disk or a Ctrl-C halfway left the first
     kilobytes of the new one)."""
-    import os
-    import subprocess
-
     out = tmp_path / "g.html"
     env = {**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path / "home")}
-    first = subprocess.run(
-        [sys.executable, "-m", "photon_doctor", "graph", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=str(REPO),
-        env=env,
-        check=False,
-    )
+
+    def graph(*args: str, limit: Any = None) -> subprocess.CompletedProcess[str]:
+        command = [sys.executable, "-m", "photon_doctor", "graph", *args, "-o", str(out)]
+        return subprocess.run(
+            command, capture_output=True, text=True, timeout=120, cwd=str(REPO), env=env, preexec_fn=limit
+        )
+
+    first = graph()
     assert first.returncode == ExitCode.OK, first.stderr
     before = out.read_bytes()
     assert len(before) > 4096
-    r = subprocess.run(
-        [sys.executable, "-m", "photon_doctor", "graph", "--cause", "physical_damage", "-o", str(out)],
-        capture_output=True,
-        text=True,
-        timeout=120,
-        cwd=str(REPO),
-        env=env,
-        preexec_fn=_small_file_limit,
-        check=False,
-    )
+    r = graph("--cause", "physical_damage", limit=_small_file_limit)
     assert r.returncode == ExitCode.USAGE, r.stderr
     assert (
         r.stderr.strip().splitlines()[-1] == f"photon-doctor: cannot write the graph to {out}: File too large"

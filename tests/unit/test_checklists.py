@@ -152,6 +152,13 @@ def test_a_resumed_session_does_not_ask_the_tried_fix_or_checklist_questions_aga
     resumed.restore_session_fields(saved)
     assert resumed.settled() == interview.settled()
     assert {TRIED_PREFIX + fix, CHECKLIST_PREFIX + first, CHECKLIST_PREFIX + second} <= resumed.settled()
+    # what each list offered comes back too (it says which of its items the list settled)
+    offered = tuple(kb.checklists[first].observations[:2])
+    again = Interview(kb)
+    again.restore_session_fields(
+        json.loads(json.dumps({"checklists_offered": {CHECKLIST_PREFIX + first: [*offered, "no_such_obs"]}}))
+    )
+    assert again.offered == {CHECKLIST_PREFIX + first: offered}
     assert fix in resumed.observations["fixes_tried_failed"].value
 
 
