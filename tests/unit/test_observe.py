@@ -109,3 +109,28 @@ def test_a_device_not_yet_at_the_cloud_connection_gets_no_cloud_path_check(
     none = diagnose(KB, {})
     for cause in ("port_blocked", "network_no_internet", "cloud_outage"):
         assert d.cause(cause).probability < none.cause(cause).probability / 2
+
+
+def test_a_check_that_would_save_minutes_but_changes_no_first_fix_is_not_shown() -> None:
+    """Breathing cyan: asking the cloud whether the device is online would lower the expected minutes (the plan's
+    tail reorders after either answer), but both answers leave the same first fix, so the owner has nothing to
+    decide on: no check is shown."""
+    observations = _obs(led_pattern="breathing_cyan")
+    d = diagnose(KB, observations)
+    qv = value_of(KB, observations, d, "cloud_online")
+    assert qv is not None
+    total = sum(o.probability for o in qv.outcomes)
+    eco = KB.observations["cloud_online"].cost
+    firsts = set()
+    for o in qv.outcomes:
+        plan, ecr, _ = plan_fixes(
+            KB,
+            o.posterior,
+            set(),
+            KB.resolves_given({"led_pattern": "breathing_cyan", "cloud_online": o.value}),
+        )
+        eco += o.probability / total * ecr
+        firsts.add(plan[0].fix)
+    assert eco <= d.ecr - MIN_SAVING  # it would pay ...
+    assert firsts == {d.plan[0].fix}  # ... but decides nothing
+    assert check_first(KB, observations, d) is None
