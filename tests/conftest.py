@@ -70,6 +70,24 @@ def run_cli(
     )
 
 
+def spawn_cli(home: Path, *args: str, width: int = 80) -> Any:
+    """`python -m photon_doctor ARGS` on a real pseudo-terminal (pexpect), ``width`` columns wide, with its data in
+    ``home``, no colour and no token from the environment: a person at a terminal, for tests that press keys."""
+    import pexpect
+
+    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb")
+    env.pop("PARTICLE_ACCESS_TOKEN", None)
+    return pexpect.spawn(
+        sys.executable,
+        ["-m", "photon_doctor", *args],
+        cwd=str(REPO),
+        env=env,
+        encoding="utf-8",
+        dimensions=(50, width),
+        timeout=60,
+    )
+
+
 def auto_against(ep: Any, ssid: str, probe_timeout: float) -> list[str]:
     """``diagnose --auto --no-input --json`` aimed at a running simulated Photon's endpoints (``ep``): every probe,
     the laptop-side checks included, stays on 127.0.0.1."""

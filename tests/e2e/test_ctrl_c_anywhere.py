@@ -7,13 +7,12 @@ from __future__ import annotations
 
 import os
 import shutil
-import sys
 from pathlib import Path
 
 import pexpect
 from photon_doctor.foundation.errors import ExitCode
 
-from tests.conftest import REPO
+from tests.conftest import REPO, spawn_cli
 
 
 def test_ctrl_c_while_a_command_reads_says_interrupted(tmp_path: Path) -> None:
@@ -21,15 +20,7 @@ def test_ctrl_c_while_a_command_reads_says_interrupted(tmp_path: Path) -> None:
     shutil.copytree(REPO / "knowledge" / "data", kb)
     (kb / "causes.toml").unlink()
     os.mkfifo(kb / "causes.toml")
-    env = {**os.environ, "PHOTON_DOCTOR_HOME": str(tmp_path / "home"), "COLUMNS": "100"}
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "photon_doctor", "--knowledge", str(kb), "kb", "check"],
-        env=env,
-        encoding="utf-8",
-        timeout=30,
-        cwd=str(REPO),
-    )
+    child = spawn_cli(tmp_path / "home", "--knowledge", str(kb), "kb", "check", width=100)
     with open(kb / "causes.toml", "w", encoding="utf-8"):  # returns once the command is reading it
         child.sendcontrol("c")
         child.expect(pexpect.EOF)

@@ -4,8 +4,6 @@ still held the port, so leaving it failed: "busy, in use by another program"). Q
 
 from __future__ import annotations
 
-import os
-import sys
 from pathlib import Path
 
 import pexpect
@@ -15,7 +13,7 @@ from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 from photon_doctor.simulator.world import Mode
 
-from tests.conftest import REPO, run_cli
+from tests.conftest import run_cli, spawn_cli
 
 
 def interrupt_while(home: Path, fault: str, marker: str, *more: str) -> tuple[str, int, Mode]:
@@ -24,7 +22,6 @@ def interrupt_while(home: Path, fault: str, marker: str, *more: str) -> tuple[st
     with SimulatedPhoton(get_scenario("weak-signal")) as sim:
         apply_faults(sim, parse_faults([fault]))
         ep = sim.endpoints()
-        env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS="200", TERM="dumb")
         args = ["diagnose", *more, "--auto", "--probe-timeout", "2", "--port", str(ep.serial_port)]
         args += ["--softap-url", ep.softap_url, "--api-url", ep.api_url, "--token", ep.token]
         args += [
@@ -33,14 +30,7 @@ def interrupt_while(home: Path, fault: str, marker: str, *more: str) -> tuple[st
             "--cloud-endpoint",
             f"{ep.cloud_host}:{ep.cloud_port}",
         ]
-        child = pexpect.spawn(
-            sys.executable,
-            ["-m", "photon_doctor", *args],
-            cwd=str(REPO),
-            env=env,
-            encoding="utf-8",
-            timeout=60,
-        )
+        child = spawn_cli(home, *args, width=200)
         child.expect(marker)
         child.sendcontrol("c")
         child.expect(pexpect.EOF)

@@ -5,9 +5,7 @@ how to resume."""
 
 from __future__ import annotations
 
-import os
 import re
-import sys
 from collections.abc import Iterator
 from pathlib import Path
 
@@ -16,7 +14,7 @@ import pytest
 from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 
-from tests.conftest import REPO
+from tests.conftest import spawn_cli
 
 KB = load_knowledge(None)
 #: The knowledge's snake_case ids: causes, fixes, observations and the values of the choices (blinking_green).
@@ -31,18 +29,7 @@ ANSI = re.compile(r"\x1b\[[0-9;?]*[A-Za-z]")
 
 
 def spawn(home: Path, *args: str) -> pexpect.spawn:
-    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(WIDTH), TERM="dumb")
-    env.pop("PARTICLE_ACCESS_TOKEN", None)
-    child = pexpect.spawn(
-        sys.executable,
-        ["-m", "photon_doctor", *args],
-        cwd=str(REPO),
-        env=env,
-        encoding="utf-8",
-        dimensions=(50, WIDTH),
-        timeout=60,
-    )
-    child.logfile_read = None
+    child: pexpect.spawn = spawn_cli(home, *args, width=WIDTH)
     return child
 
 
