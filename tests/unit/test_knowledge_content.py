@@ -542,6 +542,16 @@ def test_a_setup_stalled_on_the_way_to_the_cloud_points_at_that_way(kb: Knowledg
         assert lift[cause] > 2 * lift["physical_damage"], (cause, lift[cause], lift["physical_damage"])
 
 
+def test_breathing_cyan_points_at_the_owners_side(kb: KnowledgeBase) -> None:
+    """Breathing cyan is a device on the cloud: when its owner still cannot reach it, the three leading causes are
+    on the owner's side (another account owns it, the login is stale, the setup app gave up), not a Device OS
+    defect, whose base rate is higher than any of theirs."""
+    from photon_doctor.foundation.evidence import Observation
+
+    ranked = diagnose(kb, {"led_pattern": Observation("led_pattern", "breathing_cyan")}).causes
+    assert {c.id for c in ranked[:3]} == {"ownership_mismatch", "cli_session_invalid", "phone_or_app_issue"}
+
+
 def test_breathing_white_right_after_an_update_is_read_as_mismatched_parts(kb: KnowledgeBase) -> None:
     """Breathing white is also the LED's state until the system turns Wi-Fi on (device-os main.cpp); after an
     update the parts may be out of step. Without the update, breathing white stays the application's."""
