@@ -177,18 +177,21 @@ def _item_information(
     item: ChecklistItem,
     siblings: tuple[ChecklistItem, ...],
 ) -> float:
-    """What ticking ``item`` could teach now: KL(belief after its answer || belief now), in nats, counting the
-    rules that need it together with other items of the same list as if those were ticked too (a dent and a reset
-    under pressure are worth more together than either alone)."""
+    """What ticking ``item`` could teach now: KL(belief after its answer || belief now), in nats; alone, or with
+    the other items of the same list ticked too when that teaches more (a dent and a reset under pressure are worth
+    more together than either alone; a scan that lists nothing takes away what "my network is missing from the
+    list" would say, and that item is still worth offering to whoever did not see an empty list)."""
     together = dict(observations)
     for other in siblings:
         if other.obs not in together and other.obs != item.obs:
             together[other.obs] = Observation(other.obs, other.value)
-    factors = _log_factors(kb, together, item.obs, (item.value,))[0]
-    if not factors:
-        return 0.0
     log_p = {c: math.log(p) for c, p in probs.items() if p > 0}
-    return _kl(normalise({c: w + factors.get(c, 0.0) for c, w in log_p.items()}), probs)
+    best = 0.0
+    for context in (observations, together):
+        factors = _log_factors(kb, context, item.obs, (item.value,))[0]
+        if factors:
+            best = max(best, _kl(normalise({c: w + factors.get(c, 0.0) for c, w in log_p.items()}), probs))
+    return best
 
 
 def candidate_values(kb: KnowledgeBase, odef: ObservationDef) -> tuple[ObsValue, ...]:
