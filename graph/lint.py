@@ -245,7 +245,7 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                     )
             elif same_sign:
                 general, specific = (a, b) if a_general else (b, a)
-                if specific.refines == general.id:
+                if general.id in specific.refines:
                     continue  # declared: its ratio is the extra factor on top of the general rule's
                 findings.append(
                     Finding(
@@ -260,17 +260,17 @@ def pair_findings(kb: KnowledgeBase, rules: list[RuleDef]) -> list[Finding]:
                 )
     by_id = {r.id: r for r in rules}
     for r in rules:
-        refined = by_id.get(r.refines) if r.refines else None
-        if refined is not None and not subsumes(kb, refined, r):
-            findings.append(
-                Finding(
-                    Severity.ERROR,
-                    "rule-refines",
-                    (rule_node(r.id), rule_node(refined.id), cause_node(r.cause)),
-                    f"rule '{r.id}' says it refines '{refined.id}', but '{refined.id}' does not fire whenever "
-                    f"'{r.id}' does, so its ratio would not be an extra factor",
+        for refined in (by_id[i] for i in r.refines if i in by_id):
+            if not subsumes(kb, refined, r):
+                findings.append(
+                    Finding(
+                        Severity.ERROR,
+                        "rule-refines",
+                        (rule_node(r.id), rule_node(refined.id), cause_node(r.cause)),
+                        f"rule '{r.id}' says it refines '{refined.id}', but '{refined.id}' does not fire whenever "
+                        f"'{r.id}' does, so its ratio would not be an extra factor",
+                    )
                 )
-            )
     return findings
 
 

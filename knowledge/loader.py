@@ -84,14 +84,15 @@ def load_knowledge(directory: str | Path | None = None) -> KnowledgeBase:
             rules.append(rule)
     by_id = {r.id: r for r in rules}
     for rule in rules:
-        target = by_id.get(rule.refines) if rule.refines else None
-        if rule.refines and (target is None or target.cause != rule.cause or target.id == rule.id):
-            raise KnowledgeError(
-                str(root / rule.file),
-                rule.id,
-                "refines",
-                f"{rule.refines!r} is not another rule for the same cause ({rule.cause})",
-            )
+        for refined in rule.refines:
+            target = by_id.get(refined)
+            if target is None or target.cause != rule.cause or target.id == rule.id:
+                raise KnowledgeError(
+                    str(root / rule.file),
+                    rule.id,
+                    "refines",
+                    f"{refined!r} is not another rule for the same cause ({rule.cause})",
+                )
     checklist_path = root / "checklists.toml"
     checklists = (
         _checklists(checklist_path, _read(checklist_path), observations) if checklist_path.is_file() else {}
@@ -167,6 +168,12 @@ class _Item:
         if not lo <= value <= hi:
             raise self.fail(name, f"must be between {lo} and {hi}, found {value!r}")
         return float(value)
+
+    def one_or_more(self, name: str) -> tuple[str, ...]:
+        """An optional field that holds one string or a list of them."""
+        if isinstance(self.table.get(name, None), str):
+            return (self.text(name),)
+        return self.texts(name, required=False)
 
     def texts(self, name: str, *, required: bool = True) -> tuple[str, ...]:
         value = self.table.get(name, None)
@@ -448,7 +455,7 @@ def _rules(
                 source=item.text("source"),
                 file=path.name,
                 lr=lr,
-                refines=item.text("refines", required=False, default=""),
+                refines=item.one_or_more("refines"),
             )
         )
     return result

@@ -224,9 +224,9 @@ class RuleDef:
     source: str
     file: str = ""
     lr: float = 0.0  # 0: derived from cf
-    #: The id of a more general rule for the same cause this one adds to: whenever this rule fires that one
-    #: fires too, and this rule's ratio is the extra factor for the more specific situation (an interaction).
-    refines: str = ""
+    #: The ids of the more general rules for the same cause this one adds to: whenever this rule fires they fire
+    #: too, and this rule's ratio is the extra factor for the more specific situation (an interaction).
+    refines: tuple[str, ...] = ()
 
     def __post_init__(self) -> None:
         if self.lr <= 0.0:

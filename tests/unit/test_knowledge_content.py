@@ -238,7 +238,7 @@ def test_no_rule_is_subsumed_by_a_more_general_one(kb: KnowledgeBase) -> None:
                 general is specific
                 or general.cause != specific.cause
                 or (general.cf > 0) != (specific.cf > 0)
-                or specific.refines == general.id
+                or general.id in specific.refines
             ):
                 continue
             if all(_implies(specific.conditions, g) for g in general.conditions):
@@ -550,6 +550,28 @@ def test_breathing_cyan_points_at_the_owners_side(kb: KnowledgeBase) -> None:
 
     ranked = diagnose(kb, {"led_pattern": Observation("led_pattern", "breathing_cyan")}).causes
     assert {c.id for c in ranked[:3]} == {"ownership_mismatch", "cli_session_invalid", "phone_or_app_issue"}
+
+
+def test_a_scan_that_lists_nothing_explains_why_the_network_is_missing_from_it(kb: KnowledgeBase) -> None:
+    """The SoftAP probe reports both "lists no networks" and "your network is not in the list" for an empty scan,
+    and an owner who saw an empty list answers both the same way. The second then says nothing more about the
+    network: a hidden, 5 GHz or distant network gains nothing from it (it did: the thread's deaf Photon read as
+    a weak signal or a hidden network, and damage did not make the top eight)."""
+    from photon_doctor.foundation.evidence import Observation
+
+    deaf = {
+        "led_pattern": Observation("led_pattern", "blinking_green"),
+        "device_scan_lists_networks": Observation("device_scan_lists_networks", False),
+    }
+    both = {**deaf, "target_network_in_scan": Observation("target_network_in_scan", False)}
+    before, after = diagnose(kb, deaf).probabilities, diagnose(kb, both).probabilities
+    for cause in before:
+        assert after[cause] == pytest.approx(before[cause], rel=0.02), cause
+    # and the empty scan itself raises what makes a radio deaf, and no longer the network's own causes
+    nothing = diagnose(kb, {}).probabilities
+    for cause in ("physical_damage", "external_antenna_selected"):
+        assert after[cause] > 2 * nothing[cause], cause
+    assert after["hidden_ssid"] < 2 * nothing["hidden_ssid"]
 
 
 def test_breathing_white_right_after_an_update_is_read_as_mismatched_parts(kb: KnowledgeBase) -> None:

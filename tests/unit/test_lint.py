@@ -321,6 +321,26 @@ def test_a_rule_that_says_it_refines_the_general_one_is_no_finding(tmp_path: Pat
     assert codes(check(tmp_path, strict=True, rules=declared)) == []
 
 
+def test_a_rule_under_two_general_rules_names_both(tmp_path: Path) -> None:
+    """r1 (LED a) and dent1 (a dent) both fire whenever both_a (LED a and a dent) does: naming one leaves the other
+    counted twice; naming both is no finding; naming a rule that does not always fire with it is an error."""
+    both = rule("dent1", "c1", 0.3, '{ obs = "dent", is = true }') + rule(
+        "both_a", "c1", 0.4, '{ obs = "led", is = "a" }', '{ obs = "dent", is = true }'
+    )
+    one = both.replace('rationale = "both_a"', 'refines = "r1"\nrationale = "both_a"')
+    assert codes(check(tmp_path / "one", rules=one)) == [
+        ("warning", "rule-subsumed", ("rule:both_a", "rule:dent1", "cause:c1"))
+    ]
+    two = both.replace('rationale = "both_a"', 'refines = ["r1", "dent1"]\nrationale = "both_a"')
+    assert codes(check(tmp_path / "two", strict=True, rules=two)) == []
+    loose = rule("dent_b", "c1", 0.3, '{ obs = "led", is = "b" }') + two.replace(
+        'refines = ["r1", "dent1"]', 'refines = ["r1", "dent1", "dent_b"]'
+    )
+    assert ("error", "rule-refines", ("rule:both_a", "rule:dent_b", "cause:c1")) in codes(
+        check(tmp_path / "loose", rules=loose)
+    )
+
+
 def test_refining_a_rule_that_does_not_always_fire_with_it_is_an_error(tmp_path: Path) -> None:
     # r1 needs the LED to be "a" (and a dent); this rule fires on a dent alone, so r1 is no more general.
     extra = rule("loose", "c1", 0.4, '{ obs = "dent", is = true }').replace(

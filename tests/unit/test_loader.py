@@ -116,6 +116,15 @@ def test_refines_must_name_another_rule_for_the_same_cause(kb_dir: Path, target:
     assert "refines" in err.value.message and target in err.value.message
 
 
+def test_refines_may_name_several_rules_and_each_is_checked(kb_dir: Path) -> None:
+    _replace(kb_dir / "rules.toml", 'id = "dent_and_green"', 'id = "dent_and_green"\nrefines = ["dent"]')
+    assert next(r for r in load_knowledge(kb_dir).rules if r.id == "dent_and_green").refines == ("dent",)
+    _replace(kb_dir / "rules.toml", 'refines = ["dent"]', 'refines = ["dent", "weak"]')
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "dent_and_green" in err.value.message and "'weak'" in err.value.message
+
+
 def test_a_rule_for_several_causes_is_one_rule_per_cause(kb_dir: Path) -> None:
     with (kb_dir / "rules.toml").open("a") as fh:
         fh.write(
