@@ -204,11 +204,15 @@ def assess(
         trace.append(entry)
     tried_ids = tried_fixes(observations)
     tried = observations.get(FIXES_TRIED_FAILED)
-    resolves = kb.resolves_given(situation(observations))
+    values = situation(observations)
+    resolves = kb.resolves_given(values)
     for fix_id in tried_ids:
         if fix_id not in kb.fixes or tried is None:
             continue
+        counted = _outcome_counted(kb.fixes[fix_id], values, evidence)
         for cause_id, q in resolves[fix_id].items():
+            if cause_id in counted:
+                continue
             contribution = failed_fix_factor(q, float(tried.confidence))
             if contribution == 0.0:
                 continue
@@ -243,6 +247,23 @@ def assess(
         observations=tuple(observations[k] for k in sorted(observations)),
         resolves=resolves,
     )
+
+
+def _outcome_counted(
+    fix: FixDef, values: Mapping[str, ObsValue], evidence: Mapping[str, list[TraceEntry]]
+) -> set[str]:
+    """The causes for which a fix tried without success is already counted: when an observation reports the fix's
+    own outcome (its ``done_when``: "even with Tinker it does not connect" for "flashing Tinker did not help"),
+    the same fact arrives twice, and for each cause a rule on that observation speaks of, the rule (the author's
+    reading of it) counts and the generic failed-fix factor does not."""
+    if not fix.done(values):
+        return set()
+    outcome = {c.obs for c in fix.done_when}
+    return {
+        cause
+        for cause, entries in evidence.items()
+        if any(e.kind == "rule" and any(o.id in outcome for o in e.observations) for e in entries)
+    }
 
 
 def situation(observations: Mapping[str, Observation]) -> dict[str, ObsValue]:

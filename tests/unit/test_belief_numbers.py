@@ -88,3 +88,29 @@ def test_entropy_in_nats() -> None:
     assert entropy([0.5, 0.5]) == pytest.approx(math.log(2))
     assert entropy([0.25] * 4) == pytest.approx(math.log(4))
     assert entropy([1.0, 0.0]) == 0.0
+
+
+def test_a_tried_fix_whose_outcome_is_also_reported_counts_once_per_cause() -> None:
+    """ "Flashing Tinker did not help" arrives twice when the owner also ticks "even with Tinker it does not
+    connect" (the fix's done_when). For the application, which a rule on that observation reads, the rule counts
+    and the failed-fix factor does not; for the system firmware, which no such rule reads, the failed fix still
+    counts; with the outcome not reported, the failed fix counts for both."""
+    from photon_doctor.engine.diagnosis import diagnose
+    from photon_doctor.foundation.evidence import Observation
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    tried = {"fixes_tried_failed": Observation("fixes_tried_failed", ("flash_tinker_usb",))}
+    both = {**tried, "tinker_fixes": Observation("tinker_fixes", False)}
+    app, firmware = "user_firmware_blocks_connection", "system_firmware_mismatch"
+
+    def failed_fix_entries(obs: dict[str, Observation], cause: str) -> list[float]:
+        return [e.lr for e in diagnose(kb, obs).cause(cause).evidence if e.kind == "tried_fix"]
+
+    q = kb.fixes["flash_tinker_usb"].resolves
+    assert failed_fix_entries(tried, app) == [pytest.approx(1 - q[app])]
+    assert failed_fix_entries(tried, firmware) == [pytest.approx(1 - q[firmware])]
+    assert failed_fix_entries(both, app) == []
+    assert failed_fix_entries(both, firmware) == [pytest.approx(1 - q[firmware])]
+    rules = [e for e in diagnose(kb, both).cause(app).evidence if e.kind == "rule"]
+    assert any(o.id == "tinker_fixes" for e in rules for o in e.observations)
