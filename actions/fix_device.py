@@ -8,6 +8,8 @@ step fails, the executor's restore takes the device out of DFU again.
 
 from __future__ import annotations
 
+import re
+
 from photon_doctor.actions import dct
 from photon_doctor.actions.errors import DeviceGone
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
@@ -34,6 +36,25 @@ void setup() {
 void loop() {
 }
 """
+
+
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?")
+
+
+def device_os_target(rig: Rig) -> str | None:
+    """The device's Device OS version, to build firmware against (``particle compile --target``); None when not
+    known. Without ``--target`` the cloud builds against its latest Photon release (particle-cli v2.16.0
+    ``src/cli/cloud.js``: "Defaults to latest version"), whose user part fails its dependency check on an older
+    Device OS: the device would start in safe mode and the firmware would never run."""
+    version = rig.observations.get("device_os_version")
+    if isinstance(version, str) and _VERSION.fullmatch(version.strip()):
+        return version.strip()
+    return None
+
+
+def _compile_args(rig: Rig, source: str, binary: str) -> list[str]:
+    target = device_os_target(rig)
+    return ["compile", "photon", source, "--saveTo", binary, *(["--target", target] if target else [])]
 
 
 def _port(rig: Rig) -> str:
@@ -108,7 +129,12 @@ def flash_reset_settings(wb: Workbench) -> str:
         f"{source.name}: STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
         "WiFi.clearCredentials();"
     )
-    wb.tool(PARTICLE, ["compile", "photon", str(source), "--saveTo", str(binary)])
+    if device_os_target(wb.rig) is None:
+        wb.say(
+            "the device's Device OS version is not known: building for the latest one (on an older Device OS "
+            "the firmware would not run)"
+        )
+    wb.tool(PARTICLE, _compile_args(wb.rig, str(source), str(binary)))
     wb.enter_dfu()
     wb.tool(PARTICLE, ["flash", "--usb", str(binary)])
     wb.device_reset()
@@ -133,9 +159,7 @@ def preview_flash_reset_settings(rig: Rig) -> list[str]:
             "write resetsettings.ino (STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
             "WiFi.clearCredentials();)"
         ),
-        Toolbox.command_line(
-            PARTICLE, ["compile", "photon", "resetsettings.ino", "--saveTo", "resetsettings.bin"]
-        ),
+        Toolbox.command_line(PARTICLE, _compile_args(rig, "resetsettings.ino", "resetsettings.bin")),
         *_dfu_preview(rig),
         Toolbox.command_line(PARTICLE, ["flash", "--usb", "resetsettings.bin"]),
         *_dfu_preview(rig),

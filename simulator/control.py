@@ -13,7 +13,7 @@ answers 409 otherwise, as a real device that is not in DFU mode cannot be found 
 * ``POST dfu/read`` ``{alt, address, length, leave}`` and ``POST dfu/write`` ``{alt, address, data, leave}``:
   alt 1 is the DCT (antenna 2976, ip_config 1634, claim code 1762 and claimed 1825 are modelled; other bytes
   are kept as written), alt 0 at 0x080A0000 is the user application (a simulated binary names its app).
-* ``POST flash`` ``{app, leave}``, ``POST keys/server``, ``POST keys/doctor`` ``{device_id}``, ``POST update``.
+* ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}``, ``POST update``.
 
 :meth:`ControlServer.fail_next` makes the next operations of a kind fail (a write that breaks off), for tests.
 """
@@ -33,11 +33,11 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.simulator import standin
-from photon_doctor.simulator.standin import CONTROL_ENV, app_of
+from photon_doctor.simulator.standin import CONTROL_ENV, LATEST_TARGET, app_of, target_of
 from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, public_key_der, version_tuple
 
 #: What ``particle update`` installs in the simulation (the last Photon LTS line).
-LATEST_DEVICE_OS = "2.3.1"
+LATEST_DEVICE_OS = LATEST_TARGET
 USER_FIRMWARE_ADDRESS = 0x080A0000
 DCT_SIZE = 16 * 1024
 ANTENNA, IP_CONFIG, CLAIM_CODE, CLAIMED = 2976, 1634, 1762, 1825
@@ -139,29 +139,37 @@ class DeviceOps:
         if alt == 1:
             self.dct_write(address, data)
         elif alt == 0 and address == USER_FIRMWARE_ADDRESS:
-            self._install(app_of(data))
+            self._install(app_of(data), target_of(data))
         else:
             raise ValueError(f"the simulation does not model writes to alt {alt} at {address:#x}")
         if leave:
             self.world.boot()
 
-    def flash(self, app: str, leave: bool) -> None:
+    def flash(self, app: str, leave: bool, requires: str | None = None) -> None:
         """``particle flash --usb``: install an application."""
         self._need_dfu()
-        self._install(app)
+        self._install(app, requires)
         if leave:
             self.world.boot()
 
-    def _install(self, app: str) -> None:
+    def _install(self, app: str, requires: str | None = None) -> None:
+        """Install ``app``, built for Device OS ``requires`` (None: not known, the dependencies are left as they
+        were). A user part built for a newer Device OS than the device has fails its dependency check: the
+        device starts in safe mode and the application never runs (reference §6, breathing magenta)."""
         d = self.world.device
-        if app == "reset_settings":
+        runs = True
+        if requires is not None:
+            runs = d.modules_ok = version_tuple(d.device_os) >= version_tuple(requires)
+        if app == "reset_settings" and runs:
             # What the firmware does at its first start (reference §8); it runs SEMI_AUTOMATIC.
             d.antenna, d.ip_mode, d.eeprom_clear = "internal", "dynamic", True
-            d.firmware = Firmware(app=app, system_mode="SEMI_AUTOMATIC")
             self.world.clear_credentials()
-        else:
-            d.firmware = Firmware(app=app)
-        self.world.events.append(f"application flashed over USB: {app}")
+        mode = "SEMI_AUTOMATIC" if app == "reset_settings" else "AUTOMATIC"
+        d.firmware = Firmware(app=app, system_mode=mode, requires_device_os=requires or "0.4.9")
+        self.world.events.append(
+            f"application flashed over USB: {app}"
+            + ("" if runs else " (built for a newer Device OS: safe mode)")
+        )
 
     def keys_server(self) -> None:
         """``particle keys server``: the server public key."""
@@ -257,7 +265,8 @@ def _run(ops: DeviceOps, method: str, op: str, body: dict[str, Any]) -> dict[str
     elif op == "dfu/write":
         ops.write(int(body["alt"]), int(body["address"]), bytes.fromhex(body["data"]), leave)
     elif op == "flash":
-        ops.flash(str(body["app"]), leave)
+        requires = body.get("requires")
+        ops.flash(str(body["app"]), leave, None if requires is None else str(requires))
     elif op == "keys/server":
         ops.keys_server()
     elif op == "keys/doctor":

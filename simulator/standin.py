@@ -7,8 +7,12 @@ what the real tools print (dfu-util's "File downloaded successfully"); they fail
 is imported, so a stand-in starts quickly.
 
 dfu-util: ``-V``, ``-l``, ``-d 2b04:d006 -a ALT [-i 0] -s ADDRESS[:LENGTH][:leave] -D FILE | -U FILE``.
-particle: ``--version``, ``usb list|dfu|reset``, ``flash --usb tinker|FILE``, ``compile photon FILE --saveTo OUT``,
-``keys server``, ``keys doctor DEVICE_ID``, ``update``.
+particle: ``--version``, ``usb list|dfu|reset``, ``flash --usb tinker|FILE``,
+``compile photon FILE --saveTo OUT [--target VERSION]``, ``keys server``, ``keys doctor DEVICE_ID``, ``update``.
+
+A simulated binary names its application and the Device OS it was built for (``compile``'s ``--target``, else the
+latest Photon target, as particle-cli v2.16.0 ``src/cli/cloud.js`` says: "Defaults to latest version"); the known
+app ``tinker`` is particle-cli's ``assets/binaries/tinker-0.4.5-photon.bin``, built for 0.4.5.
 """
 
 from __future__ import annotations
@@ -27,6 +31,12 @@ CONTROL_ENV = "PHOTON_DOCTOR_SIM_CONTROL"
 #: A simulated binary starts with this line, naming its application.
 BINARY_MARKER = b"photon-doctor simulated firmware: app="
 KNOWN_APPS = ("tinker", "doctor")
+#: The Device OS each known app was built for (particle-cli v2.16.0 assets/binaries/tinker-0.4.5-photon.bin).
+KNOWN_APP_TARGETS = {"tinker": "0.4.5"}
+#: What ``particle compile photon`` builds against without ``--target``, and what ``particle update`` installs in
+#: the simulation (the last Photon LTS line).
+LATEST_TARGET = "2.3.1"
+_TARGET_LINE = b"target="
 _BANNER = (
     f"dfu-util {DFU_UTIL_VERSION}\n\n"
     "Copyright 2005-2009 Weston Schmidt, Harald Welte and OpenMoko Inc.\n"
@@ -40,9 +50,21 @@ _ALT_NAMES = {
 }
 
 
-def simulated_binary(app: str) -> bytes:
-    """The bytes of a simulated application binary (what the stand-in ``particle compile`` writes)."""
-    return BINARY_MARKER + app.encode("ascii") + b"\n" + bytes(64)
+def simulated_binary(app: str, target: str | None = None) -> bytes:
+    """The bytes of a simulated application binary (what the stand-in ``particle compile`` writes): its app and,
+    when known, the Device OS it was built for (a user part needs at least that version to run)."""
+    built = _TARGET_LINE + target.encode("ascii") + b"\n" if target else b""
+    return BINARY_MARKER + app.encode("ascii") + b"\n" + built + bytes(64)
+
+
+def target_of(binary: bytes) -> str | None:
+    """The Device OS a simulated binary was built for, or None when it does not say (someone's own binary)."""
+    if not binary.startswith(BINARY_MARKER):
+        return None
+    lines = binary[len(BINARY_MARKER) :].split(b"\n", 2)
+    if len(lines) < 2 or not lines[1].startswith(_TARGET_LINE):
+        return None
+    return lines[1][len(_TARGET_LINE) :].decode("ascii", "replace") or None
 
 
 def app_of(binary: bytes) -> str:
@@ -230,7 +252,7 @@ def _not_in_dfu() -> int:
 
 def _flash(target: str) -> int:
     if target in KNOWN_APPS:
-        app = target
+        app, built_for = target, KNOWN_APP_TARGETS.get(target)
     else:
         try:
             with open(target, "rb") as f:
@@ -238,30 +260,54 @@ def _flash(target: str) -> int:
         except OSError as exc:
             sys.stderr.write(f"I couldn't find that: {target} ({exc.strerror})\n")
             return 1
-        app = app_of(binary)
-    call("flash", {"app": app, "leave": True})
+        app, built_for = app_of(binary), target_of(binary)
+    call("flash", {"app": app, "leave": True, "requires": built_for})
     out("\nFlash success!")
     return 0
 
 
+def _options(args: list[str], names: tuple[str, ...]) -> tuple[list[str], dict[str, str]] | None:
+    """Positional arguments and ``--name value`` options; None when an option has no value."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        if args[i] in names:
+            if i + 1 == len(args):
+                return None
+            options[args[i]] = args[i + 1]
+            i += 2
+            continue
+        positional.append(args[i])
+        i += 1
+    return positional, options
+
+
 def _compile(args: list[str]) -> int:
-    if len(args) < 2 or "--saveTo" not in args or args.index("--saveTo") == len(args) - 1:
+    parsed = _options(args, ("--saveTo", "--target"))
+    if parsed is None or len(parsed[0]) < 2 or "--saveTo" not in parsed[1]:
         sys.stderr.write("Usage: particle compile <deviceType> [files...] --saveTo <filename>\n")
         return 1
-    target = args[args.index("--saveTo") + 1]
-    sources = [a for a in args[1 : args.index("--saveTo")] if not a.startswith("-")]
+    positional, options = parsed
+    target = options["--saveTo"]
+    version = options.get("--target", "latest")
+    if version == "latest":
+        version = LATEST_TARGET
+    else:  # particle-cli v2.16.0 src/cmd/cloud.js compileCode(): printed for a named target
+        out(f"Targeting version: {version}")
+    sources = [a for a in positional[1:] if not a.startswith("-")]
     text = ""
     for name in sources:
         with open(name, encoding="utf-8") as f:
             text += f.read()
     app = "reset_settings" if "WiFi.clearCredentials()" in text else "user"
     out(
-        f"\nCompiling code for {args[0]}\n\nIncluding:\n"
+        f"\nCompiling code for {positional[0]}\n\nIncluding:\n"
         + "\n".join(f"    {s}" for s in sources)
         + "\n\nattempting to compile firmware\ndownloading binary from: /v1/binaries/simulated"
     )
     with open(target, "wb") as f:
-        f.write(simulated_binary(app))
+        f.write(simulated_binary(app, version))
     out(
         f"saving to: {target}\nMemory use:\n   text\t   data\t    bss\t    dec\t    hex\tfilename\n"
         "Compile succeeded.\nSaved firmware to: " + os.path.abspath(target)

@@ -389,8 +389,12 @@ def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeB
 
 def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:
     # firmware-mismatch: safe mode answers the cloud too; a fix that leaves the modules broken is not verified.
+    # Flashing Tinker (tinker-0.4.5-photon.bin, built for 0.4.5) ends safe mode on any later Device OS, so the
+    # device here runs an older one, on which Tinker fails its dependency check too.
     with bench(kb, "firmware-mismatch", tmp_path) as b:
         assert b.observations["cloud_online"].value is True
+        with b.sim.world.lock:
+            b.sim.world.device.device_os = "0.4.4"
         plan = diagnose(kb, b.observations).plan
         first_other = next(
             i
