@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 
 from photon_doctor.actions import dct
-from photon_doctor.actions.errors import DeviceGone
+from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
 from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
@@ -177,12 +177,50 @@ def reset_keys(wb: Workbench) -> str:
         raise DeviceGone("the device id is unknown (pass --device): keys doctor needs it")
     wb.enter_dfu()
     wb.tool(PARTICLE, ["keys", "server"])
-    wb.tool(PARTICLE, ["keys", "doctor", device_id])
+    # In the work folder: keys doctor leaves the new key's files (<id>_rsa_new.pub.pem) where it runs.
+    run = wb.tool(PARTICLE, ["keys", "doctor", device_id], check=False, cwd=wb.rig.workdir)
+    how = "its public key sent to the cloud"
+    if run.returncode != 0:
+        if UPLOAD_FAILED not in run.output:
+            raise CommandFailed(f"{run.command} failed (exit {run.returncode}): {run.last_line()}")
+        how = _send_key_ourselves(wb, device_id.lower(), run.last_line())
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return (
-        "server key written, new device key made and its public key sent to the cloud; the device restarted"
+    return f"server key written, new device key made and {how}; the device restarted"
+
+
+#: particle-cli's words when the upload, the last step of ``keys doctor``, failed (v2.16.0 and HEAD
+#: ``src/cmd/keys.js`` ``_sendPublicKeyToServer()``): the device already has its new key by then.
+UPLOAD_FAILED = "Error sending public key to server"
+
+
+def _send_key_ourselves(wb: Workbench, device_id: str, why: str) -> str:
+    """``keys doctor`` wrote the new key into the device (``:leave``) and then could not upload its public key
+    (its own login is missing or rejected): the device now has a key the cloud does not know. Send the public
+    key the CLI left in the work folder with photon-doctor's login. Raises ActionFailed saying how to finish."""
+    from photon_doctor.actions.fix_cloud import client
+    from photon_doctor.probes.cloud_client import CloudError
+
+    wb.device_reset()  # keys doctor left DFU mode with the write
+    key_file = wb.rig.workdir / f"{device_id}_rsa_new.pub.pem"
+    finish = (
+        f"the device has a new key the cloud does not know yet: run particle login, then "
+        f"particle keys send {device_id} {key_file}"
     )
+    wb.say(f"particle could not send the new public key to the cloud ({why})")
+    if not key_file.is_file():
+        raise ActionFailed(finish)
+    wb.note(
+        f"POST /v1/provisioning/{device_id} (the new public key, {key_file.name}, with photon-doctor's login)"
+    )
+    try:
+        with client(wb.rig) as c:
+            c.send_public_key(device_id, key_file.read_text(encoding="ascii", errors="replace"))
+    except NeedsPerson:
+        raise ActionFailed(f"{finish} (photon-doctor has no login either)") from None
+    except CloudError as exc:
+        raise ActionFailed(f"{finish} ({exc})") from None
+    return "its public key sent to the cloud by photon-doctor (particle's own login could not)"
 
 
 def preview_reset_keys(rig: Rig) -> list[str]:

@@ -13,7 +13,8 @@ answers 409 otherwise, as a real device that is not in DFU mode cannot be found 
 * ``POST dfu/read`` ``{alt, address, length, leave}`` and ``POST dfu/write`` ``{alt, address, data, leave}``:
   alt 1 is the DCT (antenna 2976, ip_config 1634, claim code 1762 and claimed 1825 are modelled; other bytes
   are kept as written), alt 0 at 0x080A0000 is the user application (a simulated binary names its app).
-* ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}``, ``POST update``.
+* ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}`` (answers the new public key, which the stand-in
+  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update``.
 
 :meth:`ControlServer.fail_next` makes the next operations of a kind fail (a write that breaks off), for tests.
 """
@@ -34,7 +35,7 @@ from typing import Any
 
 from photon_doctor.simulator import standin
 from photon_doctor.simulator.standin import CONTROL_ENV, LATEST_TARGET, app_of, target_of
-from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, public_key_der, version_tuple
+from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, version_tuple
 
 #: What ``particle update`` installs in the simulation (the last Photon LTS line).
 LATEST_DEVICE_OS = LATEST_TARGET
@@ -177,17 +178,23 @@ class DeviceOps:
         self.world.device.server_key_ok = True
         self.world.events.append("server public key written (DCT 2082)")
 
-    def keys_doctor(self, device_id: str) -> None:
-        """``particle keys doctor``: a new device key, its public key uploaded; leaves DFU."""
+    def keys_doctor(self, device_id: str) -> str:
+        """``particle keys doctor``: a new device key written into the DCT with ``:leave`` (the device restarts
+        with it). Returns its public key (PEM), which the CLI then uploads itself: the cloud learns of it only
+        then (particle-cli v2.16.0 and HEAD ``src/cmd/keys.js`` ``keyDoctor()``: write, then send)."""
+        from cryptography.hazmat.primitives import serialization
+
         self._need_dfu()
-        record = self.world.cloud.devices.get(device_id.lower())
-        if record is None:
-            raise ValueError(f"the cloud does not know device {device_id}")
+        if device_id.lower() != self.world.device.device_id:
+            raise ValueError(f"the device in DFU mode is not {device_id}")
         key = new_device_key()
         self.world.device.private_key = key
-        record.public_key_der = public_key_der(key)
-        self.world.events.append("new device key written (DCT 34) and its public key sent to the cloud")
+        self.world.events.append("new device key written (DCT 34)")
         self.world.boot()
+        pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return pem.decode("ascii")
 
     def update(self) -> str:
         """``particle update``: the latest Device OS; leaves DFU. Returns the version."""
@@ -270,7 +277,7 @@ def _run(ops: DeviceOps, method: str, op: str, body: dict[str, Any]) -> dict[str
     elif op == "keys/server":
         ops.keys_server()
     elif op == "keys/doctor":
-        ops.keys_doctor(str(body["device_id"]))
+        return {"public_key": ops.keys_doctor(str(body["device_id"]))}
     elif op == "update":
         return {"version": ops.update()}
     else:
@@ -347,9 +354,13 @@ class SimulatedTools:
 
     PROGRAMS = ("dfu-util", "particle")
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, cli_login: tuple[str, str] | None = None) -> None:
         self.control = ControlServer(world)
         self.bindir: Path | None = None
+        #: (API URL, access token) the stand-in ``particle`` is logged in with, or None: not logged in. Kept
+        #: where the real CLI keeps it, ``~/.particle/particle.config.json`` (``access_token``, ``apiUrl``),
+        #: under a HOME of the stand-ins' own.
+        self._cli_login = cli_login
 
     def start(self) -> SimulatedTools:
         """Start the control endpoint and write the wrapper scripts."""
@@ -360,6 +371,13 @@ class SimulatedTools:
                 script = self.bindir / program
                 script.write_text(standin_script(program), encoding="utf-8")
                 script.chmod(0o755)
+            settings = self.bindir / "home" / ".particle"
+            settings.mkdir(parents=True)
+            if self._cli_login is not None:
+                api_url, token = self._cli_login
+                config = settings / "particle.config.json"
+                config.touch(mode=0o600)
+                config.write_text(json.dumps({"access_token": token, "apiUrl": api_url}), encoding="utf-8")
         except BaseException:
             self.stop()
             raise
@@ -385,5 +403,12 @@ class SimulatedTools:
         return str(self.bindir) + os.pathsep + os.environ.get("PATH", os.defpath)
 
     def env(self) -> dict[str, str]:
-        """The environment for the stand-ins: this process's, with PATH and the control URL."""
-        return {**os.environ, "PATH": self.path, CONTROL_ENV: self.control.url}
+        """The environment for the stand-ins: this process's, with PATH, the control URL and HOME (where the
+        stand-in ``particle`` keeps its login)."""
+        assert self.bindir is not None, "not started"
+        return {
+            **os.environ,
+            "PATH": self.path,
+            CONTROL_ENV: self.control.url,
+            "HOME": str(self.bindir / "home"),
+        }

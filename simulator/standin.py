@@ -20,7 +20,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -344,13 +346,7 @@ def particle(argv: list[str]) -> int:
             out("Okay!  New keys in place, your device will not restart.")
             return 0
         if cmd == ["keys", "doctor"] and len(argv) == 3:
-            out(
-                f"Found DFU device 2b04:d006\nNew Key Created!\nSaved existing key to backup_rsa_{argv[2]}.der\n"
-                "attempting to add a new public key for device " + argv[2]
-            )
-            call("keys/doctor", {"device_id": argv[2]})
-            out("submitting public key succeeded!\nOkay!  New keys in place, your device should restart.")
-            return 0
+            return _keys_doctor(argv[2].lower())
         if argv == ["update"]:
             out(
                 "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
@@ -370,6 +366,76 @@ def particle(argv: list[str]) -> int:
         return 1
     sys.stderr.write(f"particle (simulated): this stand-in does not know '{' '.join(argv)}'\n")
     return 1
+
+
+def _login() -> tuple[str, str] | None:
+    """The CLI's login: ``access_token`` and ``apiUrl`` from ``~/.particle/particle.config.json``, or None."""
+    path = os.path.join(os.path.expanduser("~"), ".particle", "particle.config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return None
+    token = settings.get("access_token") if isinstance(settings, dict) else None
+    if not isinstance(token, str) or not token:
+        return None
+    return str(settings.get("apiUrl") or "https://api.particle.io"), token
+
+
+def _send_public_key(device_id: str, pem: str) -> str | None:
+    """``POST /v1/provisioning/:id`` with the form particle-cli sends; None on success, else why not."""
+    login = _login()
+    if login is None:
+        return "You're not logged in. Please login using particle cloud login before using this command"
+    api_url, token = login
+    form = {
+        "deviceID": device_id,
+        "publicKey": pem,
+        "order": f"manual_{int(time.time() * 1000)}",
+        "filename": "cli",
+        "algorithm": "rsa",
+        "access_token": token,
+    }
+    request = urllib.request.Request(
+        f"{api_url.rstrip('/')}/v1/provisioning/{device_id}",
+        data=urllib.parse.urlencode(form).encode("ascii"),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                body = json.loads(exc.read() or b"{}")
+            except ValueError:
+                body = {}
+        if exc.code == 401:
+            return "Invalid token"
+        return str(body.get("error") or body.get("errors") or f"HTTP error {exc.code}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return str(exc)
+    return str(body["error"]) if isinstance(body, dict) and body.get("error") else None
+
+
+def _keys_doctor(device_id: str) -> int:
+    """particle-cli's ``keyDoctor()`` (v2.16.0 ``src/cmd/keys.js``): a new key, written with ``:leave``, then its
+    public key sent to the cloud with the CLI's login. A failed upload comes after the write."""
+    out("Found DFU device 2b04:d006")
+    pem = call("keys/doctor", {"device_id": device_id})["public_key"]
+    with open(f"{device_id}_rsa_new.pub.pem", "w", encoding="ascii") as f:
+        f.write(pem)
+    out("New Key Created!\nattempting to add a new public key for device " + device_id)
+    failed = _send_public_key(device_id, pem)
+    if failed is not None:
+        sys.stderr.write(
+            "Make sure your device is in DFU mode (blinking yellow), and that your computer is online.: "
+            f"Error sending public key to server: {failed}\n"
+        )
+        return 1
+    out("submitting public key succeeded!\nOkay!  New keys in place, your device should restart.")
+    return 0
 
 
 def _no_device() -> int:

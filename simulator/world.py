@@ -239,6 +239,19 @@ class World:
             self.events.append(f"boot -> {self.device.mode.value} ({self.device.led})")
             self._changed()
 
+    def retry_cloud(self) -> None:
+        """A device still trying to reach the cloud tries again, as Device OS keeps retrying the connection
+        after a failed handshake (no reset): e.g. once the cloud has its new public key."""
+        with self.lock:
+            d = self.device
+            if d.mode is not Mode.CONNECTING:
+                return
+            antenna = d.radio_antenna
+            self._settle()
+            d.radio_antenna = antenna
+            self.events.append(f"retried the cloud -> {d.mode.value} ({d.led})")
+            self._changed()
+
     def enter_listening(self) -> None:
         with self.lock:
             self._go_offline()

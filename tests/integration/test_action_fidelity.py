@@ -7,16 +7,22 @@ from __future__ import annotations
 import subprocess
 from pathlib import Path
 
-from photon_doctor.actions.fix_device import flash_reset_settings
+import pytest
+import requests
+from cryptography.hazmat.primitives import serialization
+from photon_doctor.actions.errors import ActionFailed
+from photon_doctor.actions.fix_device import flash_reset_settings, reset_keys
 from photon_doctor.actions.rig import Workbench
+from photon_doctor.actions.verify import verify_connected
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.simulator.control import SimulatedTools
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
+from photon_doctor.simulator.world import public_key_der
 
 from photon_doctor.autoprobe import run_probes
 from photon_doctor.wiring import simulated_targets
-from tests.integration.test_actions import bench, owner
+from tests.integration.test_actions import bench, owner, silent
 
 
 def _run(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
@@ -79,3 +85,86 @@ def test_the_settings_reset_firmware_is_built_for_the_device_os_it_runs(tmp_path
         "tinker",
         True,
     )
+
+
+# --- keys doctor: the key is written first, then its public key uploaded with the CLI's own login -------------
+def _pem(der: bytes) -> str:
+    key = serialization.load_der_public_key(der)
+    return key.public_bytes(
+        serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+    ).decode("ascii")
+
+
+def test_the_cloud_takes_a_public_key_as_particle_cli_sends_it() -> None:
+    """POST /v1/provisioning/:id, the form particle-cli v2.16.0 api-client.js sendPublicKey() posts; the reply
+    is particle-api-js's OKResponse. A device not on the account gets the cloud's one 403."""
+    with SimulatedPhoton(get_scenario("key-mismatch")) as sim:
+        ep = sim.endpoints()
+        der = public_key_der(sim.world.device.private_key)
+        form = {
+            "deviceID": ep.device_id,
+            "publicKey": _pem(der),
+            "order": "manual_1",
+            "filename": "cli",
+            "algorithm": "rsa",
+            "access_token": ep.token,
+        }
+        sent = requests.post(f"{ep.api_url}/v1/provisioning/{ep.device_id}", data=form, timeout=5)
+        assert (sent.status_code, sent.json()) == (200, {"ok": True})
+        with sim.world.lock:
+            assert sim.world.cloud.devices[ep.device_id].public_key_der == der
+        other = "0123456789abcdef01234567"
+        denied = requests.post(f"{ep.api_url}/v1/provisioning/{other}", data=form, timeout=5)
+        assert denied.status_code == 403
+        bad = requests.post(
+            f"{ep.api_url}/v1/provisioning/{ep.device_id}", data={**form, "publicKey": "x"}, timeout=5
+        )
+        assert bad.status_code == 400
+
+
+def test_keys_doctor_without_the_clis_login_leaves_a_key_the_cloud_does_not_know(tmp_path: Path) -> None:
+    """particle-cli keyDoctor() writes the new key with :leave, then uploads; without a login the upload fails
+    ("Error sending public key to server") after the device has its new key."""
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        device_id = sim.world.device.device_id
+        with sim.world.lock:
+            cloud_key = sim.world.cloud.devices[device_id].public_key_der
+        _run(tools, "particle", "usb", "dfu")
+        done = subprocess.run(
+            ["particle", "keys", "doctor", device_id],
+            capture_output=True,
+            text=True,
+            env=tools.env(),
+            cwd=tmp_path,
+            timeout=30,
+            check=False,
+        )
+        assert done.returncode == 1 and "Error sending public key to server" in done.stderr
+        assert (tmp_path / f"{device_id}_rsa_new.pub.pem").is_file()
+        with sim.world.lock:
+            assert sim.world.cloud.devices[device_id].public_key_der == cloud_key
+            assert public_key_der(sim.world.device.private_key) != cloud_key
+        assert sim.state()["mode"] != "dfu"
+
+
+def test_reset_keys_sends_the_key_itself_when_particle_could_not(tmp_path: Path) -> None:
+    """The fix must not leave the device with a key the cloud does not know: photon-doctor sends the public key
+    particle left in the work folder with its own login, and the device reaches the cloud."""
+    kb = load_knowledge(None)
+    with bench(kb, "key-mismatch", tmp_path, cli_logged_in=False) as b:
+        workbench = Workbench(b.rig, silent())
+        message = reset_keys(workbench)
+        verdict = verify_connected(b.rig, silent())
+    assert "sent to the cloud by photon-doctor" in message and verdict.connected
+    assert any(c.startswith("POST /v1/provisioning/") for c in workbench.commands)
+
+
+def test_reset_keys_without_any_login_says_how_to_finish(tmp_path: Path) -> None:
+    kb = load_knowledge(None)
+    with bench(kb, "key-mismatch", tmp_path, cli_logged_in=False) as b:
+        b.rig.token = None
+        with pytest.raises(ActionFailed) as failed:
+            reset_keys(Workbench(b.rig, silent()))
+        state = b.sim.state()
+    assert "particle keys send" in failed.value.message and "particle login" in failed.value.message
+    assert state["mode"] != "dfu"

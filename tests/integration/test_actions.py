@@ -101,12 +101,26 @@ class Bench:
         return Executor(kb, self.rig, person, policy, self.refresh).run(self.observations)
 
 
+def cli_login(sim: SimulatedPhoton) -> tuple[str, str]:
+    """The stand-in particle's login: the simulated cloud, the demo's account."""
+    return sim.endpoints().api_url, sim.endpoints().token
+
+
 @contextmanager
 def bench(
-    kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | None = None
+    kb: KnowledgeBase,
+    scenario: str,
+    tmp_path: Path,
+    toolbox: Toolbox | None = None,
+    *,
+    cli_logged_in: bool = True,
 ) -> Iterator[Bench]:
-    """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it."""
-    with SimulatedPhoton(get_scenario(scenario)) as sim, SimulatedTools(sim.world) as tools:
+    """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it. The stand-in
+    particle is logged in as the rig is, unless ``cli_logged_in`` is False."""
+    with (
+        SimulatedPhoton(get_scenario(scenario)) as sim,
+        SimulatedTools(sim.world, cli_login(sim) if cli_logged_in else None) as tools,
+    ):
         targets = simulated_targets(sim)
         result = run_probes(targets)
         observations = {k: v for k, v in result.observations.items() if k in kb.observations}
@@ -543,9 +557,9 @@ def test_the_settings_reset_firmware_and_wifi_again(kb: KnowledgeBase, tmp_path:
 
 
 # --- the stand-ins -----------------------------------------------------------------------------------------
-def _standin(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
+def _standin(tools: SimulatedTools, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False
+        list(args), capture_output=True, text=True, env=tools.env(), cwd=cwd, timeout=30, check=False
     )
 
 
@@ -606,7 +620,10 @@ def test_the_claimed_byte_in_the_dct_is_the_character_1(tmp_path: Path) -> None:
 
 
 def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
-    with SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim, SimulatedTools(sim.world) as tools:
+    with (
+        SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim,
+        SimulatedTools(sim.world, cli_login(sim)) as tools,
+    ):
         assert _standin(tools, "particle", "usb", "dfu").returncode == 0 and sim.state()["mode"] == "dfu"
         tinker = tmp_path / "tinker.bin"
         tinker.write_bytes(simulated_binary("tinker"))
@@ -636,7 +653,7 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
             old_key = sim.world.cloud.devices[sim.world.device.device_id].public_key_der
         _standin(tools, "particle", "usb", "dfu")
         assert _standin(tools, "particle", "keys", "server").returncode == 0
-        keys = _standin(tools, "particle", "keys", "doctor", sim.world.device.device_id)
+        keys = _standin(tools, "particle", "keys", "doctor", sim.world.device.device_id, cwd=tmp_path)
         assert keys.returncode == 0 and "New keys in place, your device should restart" in keys.stdout
         with sim.world.lock:
             assert sim.world.cloud.devices[sim.world.device.device_id].public_key_der != old_key
