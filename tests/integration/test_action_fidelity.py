@@ -15,7 +15,9 @@ from photon_doctor.actions.fix_device import flash_reset_settings, reset_keys
 from photon_doctor.actions.rig import Workbench
 from photon_doctor.actions.verify import verify_connected
 from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.probes.softap_client import SoftAPClient
 from photon_doctor.simulator.control import SimulatedTools
+from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 from photon_doctor.simulator.world import public_key_der
@@ -23,6 +25,7 @@ from photon_doctor.simulator.world import public_key_der
 from photon_doctor.autoprobe import run_probes
 from photon_doctor.wiring import simulated_targets
 from tests.integration.test_actions import bench, owner, silent
+from tests.integration.test_softap import wait_for_exit_listening
 
 
 def _run(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
@@ -168,3 +171,17 @@ def test_reset_keys_without_any_login_says_how_to_finish(tmp_path: Path) -> None
         state = b.sim.state()
     assert "particle keys send" in failed.value.message and "particle login" in failed.value.message
     assert state["mode"] != "dfu"
+
+
+# --- after connect-ap / `w`: new credentials that fail send the device back to listening --------------------
+def test_new_credentials_that_get_no_address_send_the_device_back_to_listening() -> None:
+    """Device OS v2.3.1: after listening mode with new credentials (WLAN_LISTEN_ON_FAILED_CONNECT), a failed
+    DHCP ends like a failed join: wlan_connect_finalize() -> notify_dhcp(false) -> listen()."""
+    with SimulatedPhoton(get_scenario("dhcp-exhausted")) as sim:
+        sim.world.enter_listening()
+        client = SoftAPClient(str(sim.endpoints().softap_url), timeout=5)
+        client.configure_ap(HOME_SSID, HOME_PASSWORD, 0x00400004, 6)
+        client.connect_ap()
+        wait_for_exit_listening(sim.world)
+        state = sim.state()
+    assert (state["mode"], state["led"]) == ("listening", "green_then_blinking_blue")
