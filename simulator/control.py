@@ -34,11 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.simulator import standin
-from photon_doctor.simulator.standin import CONTROL_ENV, LATEST_TARGET, app_of, target_of
+from photon_doctor.simulator.standin import CONTROL_ENV, app_of, target_of
 from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, version_tuple
 
-#: What ``particle update`` installs in the simulation (the last Photon LTS line).
-LATEST_DEVICE_OS = LATEST_TARGET
+#: What ``particle update`` installs: particle-cli v2.16.0 (the stand-in's version) bundles Device OS 2.2.0 for the
+#: Photon (``settings.js`` ``updates['2b04:d006']``: photon-bootloader@2.2.0+lto.bin, ota-flag-a5.bin,
+#: photon-system-part1@2.2.0.bin, photon-system-part2@2.2.0.bin).
+UPDATE_DEVICE_OS = "2.2.0"
 USER_FIRMWARE_ADDRESS = 0x080A0000
 DCT_SIZE = 16 * 1024
 ANTENNA, IP_CONFIG, CLAIM_CODE, CLAIMED = 2976, 1634, 1762, 1825
@@ -197,15 +199,17 @@ class DeviceOps:
         return pem.decode("ascii")
 
     def update(self) -> str:
-        """``particle update``: the latest Device OS; leaves DFU. Returns the version."""
+        """``particle update``: the Device OS the CLI bundles; leaves DFU. Returns the version. The application
+        is not touched: it runs only if it was built for this Device OS or an older one."""
         self._need_dfu()
         d = self.world.device
-        d.device_os, d.modules_ok, d.ota_stuck = LATEST_DEVICE_OS, True, False
-        if version_tuple(LATEST_DEVICE_OS) >= version_tuple(d.fixed_os_version):
+        d.device_os, d.ota_stuck = UPDATE_DEVICE_OS, False
+        d.modules_ok = version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.firmware.requires_device_os)
+        if version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.fixed_os_version):
             d.os_bug = False
-        self.world.events.append(f"Device OS updated to {LATEST_DEVICE_OS} over USB")
+        self.world.events.append(f"Device OS updated to {UPDATE_DEVICE_OS} over USB")
         self.world.boot()
-        return LATEST_DEVICE_OS
+        return UPDATE_DEVICE_OS
 
 
 class _Handler(BaseHTTPRequestHandler):

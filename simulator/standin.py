@@ -35,8 +35,8 @@ BINARY_MARKER = b"photon-doctor simulated firmware: app="
 KNOWN_APPS = ("tinker", "doctor")
 #: The Device OS each known app was built for (particle-cli v2.16.0 assets/binaries/tinker-0.4.5-photon.bin).
 KNOWN_APP_TARGETS = {"tinker": "0.4.5"}
-#: What ``particle compile photon`` builds against without ``--target``, and what ``particle update`` installs in
-#: the simulation (the last Photon LTS line).
+#: What ``particle compile photon`` builds against without ``--target``: the cloud's latest Photon release, here
+#: the last 2.x LTS (which release the real cloud offers as latest is not in the sources).
 LATEST_TARGET = "2.3.1"
 _TARGET_LINE = b"target="
 _BANNER = (
@@ -348,15 +348,14 @@ def particle(argv: list[str]) -> int:
         if cmd == ["keys", "doctor"] and len(argv) == 3:
             return _keys_doctor(argv[2].lower())
         if argv == ["update"]:
+            # particle-cli v2.16.0 src/cmd/update.js doUpdate(): its words, and nothing about the version.
             out(
                 "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
-                "Here goes!\n"
+                "Here it goes!\n"
             )
-            version = call("update", {})["version"]
+            call("update", {})
             out(
-                f"! System firmware update successfully completed! (Device OS {version})\n\n"
-                "> Your device should now restart automatically.\n"
-                "> You may need to re-flash your application to the device."
+                "! System firmware update successfully completed!\n\n> Your device should now restart automatically.\n"
             )
             return 0
     except Refused as exc:

@@ -185,3 +185,20 @@ def test_new_credentials_that_get_no_address_send_the_device_back_to_listening()
         wait_for_exit_listening(sim.world)
         state = sim.state()
     assert (state["mode"], state["led"]) == ("listening", "green_then_blinking_blue")
+
+
+# --- particle update ------------------------------------------------------------------------------------------
+def test_particle_update_installs_what_the_cli_bundles_and_leaves_the_app_as_it_is(tmp_path: Path) -> None:
+    """particle-cli v2.16.0 settings.js updates['2b04:d006'] are the 2.2.0 bootloader and system parts; the
+    application is not touched, so one built for a newer Device OS still fails its dependencies (safe mode)."""
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        with sim.world.lock:
+            sim.world.device.device_os = "1.4.4"
+        newer = _reset_firmware(tmp_path, tools, "--target", "2.3.1")
+        _run(tools, "particle", "usb", "dfu")
+        _run(tools, "particle", "flash", "--usb", str(newer))
+        assert sim.state()["modules_ok"] is False
+        _run(tools, "particle", "usb", "dfu")
+        updated = _run(tools, "particle", "update")
+        assert updated.returncode == 0 and "System firmware update successfully completed!" in updated.stdout
+        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.2.0", False)

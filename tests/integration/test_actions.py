@@ -648,7 +648,7 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
         assert "unable to detect any devices in DFU mode" in _standin(tools, "particle", "update").stderr
         _standin(tools, "particle", "usb", "dfu")
         assert "update successfully completed" in _standin(tools, "particle", "update").stdout
-        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.3.1", True)
+        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.2.0", True)
         with sim.world.lock:
             old_key = sim.world.cloud.devices[sim.world.device.device_id].public_key_der
         _standin(tools, "particle", "usb", "dfu")
