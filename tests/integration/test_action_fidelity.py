@@ -15,16 +15,18 @@ from photon_doctor.actions.fix_device import flash_reset_settings, reset_keys
 from photon_doctor.actions.rig import Workbench
 from photon_doctor.actions.verify import verify_connected
 from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.probes.serial_client import enter_dfu, enter_listening
 from photon_doctor.probes.softap_client import SoftAPClient
 from photon_doctor.simulator.control import SimulatedTools
 from photon_doctor.simulator.factory import HOME_PASSWORD, HOME_SSID
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
-from photon_doctor.simulator.world import public_key_der
+from photon_doctor.simulator.world import Firmware, public_key_der
 
 from photon_doctor.autoprobe import run_probes
 from photon_doctor.wiring import simulated_targets
 from tests.integration.test_actions import bench, owner, silent
+from tests.integration.test_serial_console import wait_for
 from tests.integration.test_softap import wait_for_exit_listening
 
 
@@ -202,3 +204,19 @@ def test_particle_update_installs_what_the_cli_bundles_and_leaves_the_app_as_it_
         updated = _run(tools, "particle", "update")
         assert updated.returncode == 0 and "System firmware update successfully completed!" in updated.stdout
         assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.2.0", False)
+
+
+# --- entering listening mode ------------------------------------------------------------------------------------
+def test_an_application_that_never_returns_from_loop_keeps_the_device_out_of_listening_mode() -> None:
+    """28800 baud only marks listening mode pending; the system loop enters it between two calls of loop()
+    (Device OS v2.3.1 system_update.cpp, system_task.cpp). 14400 resets into DFU mode at once."""
+    with SimulatedPhoton(get_scenario("semi-automatic-app")) as sim:
+        with sim.world.lock:
+            sim.world.device.firmware = Firmware(app="user", blocks_loop=True)
+        sim.world.boot()
+        assert sim.state()["mode"] == "app_offline"
+        enter_listening(str(sim.serial.port), 0.1)
+        assert wait_for(lambda: any("listening mode pending" in e for e in sim.world.events))
+        assert sim.state()["mode"] == "app_offline"
+        enter_dfu(str(sim.serial.port), 0.1)
+        assert wait_for(lambda: sim.state()["mode"] == "dfu")
