@@ -8,8 +8,10 @@ step fails, the executor's restore takes the device out of DFU again.
 
 from __future__ import annotations
 
+import re
+
 from photon_doctor.actions import dct
-from photon_doctor.actions.errors import DeviceGone
+from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
 from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
@@ -34,6 +36,25 @@ void setup() {
 void loop() {
 }
 """
+
+
+_VERSION = re.compile(r"\d+\.\d+\.\d+(?:-[0-9A-Za-z.]+)?")
+
+
+def device_os_target(rig: Rig) -> str | None:
+    """The device's Device OS version, to build firmware against (``particle compile --target``); None when not
+    known. Without ``--target`` the cloud builds against its latest Photon release (particle-cli v2.16.0
+    ``src/cli/cloud.js``: "Defaults to latest version"), whose user part fails its dependency check on an older
+    Device OS: the device would start in safe mode and the firmware would never run."""
+    version = rig.observations.get("device_os_version")
+    if isinstance(version, str) and _VERSION.fullmatch(version.strip()):
+        return version.strip()
+    return None
+
+
+def _compile_args(rig: Rig, source: str, binary: str) -> list[str]:
+    target = device_os_target(rig)
+    return ["compile", "photon", source, "--saveTo", binary, *(["--target", target] if target else [])]
 
 
 def _port(rig: Rig) -> str:
@@ -108,7 +129,12 @@ def flash_reset_settings(wb: Workbench) -> str:
         f"{source.name}: STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
         "WiFi.clearCredentials();"
     )
-    wb.tool(PARTICLE, ["compile", "photon", str(source), "--saveTo", str(binary)])
+    if device_os_target(wb.rig) is None:
+        wb.say(
+            "the device's Device OS version is not known: building for the latest one (on an older Device OS "
+            "the firmware would not run)"
+        )
+    wb.tool(PARTICLE, _compile_args(wb.rig, str(source), str(binary)))
     wb.enter_dfu()
     wb.tool(PARTICLE, ["flash", "--usb", str(binary)])
     wb.device_reset()
@@ -133,9 +159,7 @@ def preview_flash_reset_settings(rig: Rig) -> list[str]:
             "write resetsettings.ino (STARTUP(WiFi.selectAntenna(ANT_INTERNAL)); EEPROM.clear(); WiFi.useDynamicIP(); "
             "WiFi.clearCredentials();)"
         ),
-        Toolbox.command_line(
-            PARTICLE, ["compile", "photon", "resetsettings.ino", "--saveTo", "resetsettings.bin"]
-        ),
+        Toolbox.command_line(PARTICLE, _compile_args(rig, "resetsettings.ino", "resetsettings.bin")),
         *_dfu_preview(rig),
         Toolbox.command_line(PARTICLE, ["flash", "--usb", "resetsettings.bin"]),
         *_dfu_preview(rig),
@@ -153,12 +177,50 @@ def reset_keys(wb: Workbench) -> str:
         raise DeviceGone("the device id is unknown (pass --device): keys doctor needs it")
     wb.enter_dfu()
     wb.tool(PARTICLE, ["keys", "server"])
-    wb.tool(PARTICLE, ["keys", "doctor", device_id])
+    # In the work folder: keys doctor leaves the new key's files (<id>_rsa_new.pub.pem) where it runs.
+    run = wb.tool(PARTICLE, ["keys", "doctor", device_id], check=False, cwd=wb.rig.workdir)
+    how = "its public key sent to the cloud"
+    if run.returncode != 0:
+        if UPLOAD_FAILED not in run.output:
+            raise CommandFailed(f"{run.command} failed (exit {run.returncode}): {run.last_line()}")
+        how = _send_key_ourselves(wb, device_id.lower(), run.last_line())
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return (
-        "server key written, new device key made and its public key sent to the cloud; the device restarted"
+    return f"server key written, new device key made and {how}; the device restarted"
+
+
+#: particle-cli's words when the upload, the last step of ``keys doctor``, failed (v2.16.0 and HEAD
+#: ``src/cmd/keys.js`` ``_sendPublicKeyToServer()``): the device already has its new key by then.
+UPLOAD_FAILED = "Error sending public key to server"
+
+
+def _send_key_ourselves(wb: Workbench, device_id: str, why: str) -> str:
+    """``keys doctor`` wrote the new key into the device (``:leave``) and then could not upload its public key
+    (its own login is missing or rejected): the device now has a key the cloud does not know. Send the public
+    key the CLI left in the work folder with photon-doctor's login. Raises ActionFailed saying how to finish."""
+    from photon_doctor.actions.fix_cloud import client
+    from photon_doctor.probes.cloud_client import CloudError
+
+    wb.device_reset()  # keys doctor left DFU mode with the write
+    key_file = wb.rig.workdir / f"{device_id}_rsa_new.pub.pem"
+    finish = (
+        f"the device has a new key the cloud does not know yet: run particle login, then "
+        f"particle keys send {device_id} {key_file}"
     )
+    wb.say(f"particle could not send the new public key to the cloud ({why})")
+    if not key_file.is_file():
+        raise ActionFailed(finish)
+    wb.note(
+        f"POST /v1/provisioning/{device_id} (the new public key, {key_file.name}, with photon-doctor's login)"
+    )
+    try:
+        with client(wb.rig) as c:
+            c.send_public_key(device_id, key_file.read_text(encoding="ascii", errors="replace"))
+    except NeedsPerson:
+        raise ActionFailed(f"{finish} (photon-doctor has no login either)") from None
+    except CloudError as exc:
+        raise ActionFailed(f"{finish} ({exc})") from None
+    return "its public key sent to the cloud by photon-doctor (particle's own login could not)"
 
 
 def preview_reset_keys(rig: Rig) -> list[str]:

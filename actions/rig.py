@@ -242,16 +242,27 @@ class Workbench:
         self.rig.tools.find(name)
 
     def tool(
-        self, name: str, args: list[str], ok_text: str | None = None, timeout: float | None = None
+        self,
+        name: str,
+        args: list[str],
+        ok_text: str | None = None,
+        timeout: float | None = None,
+        *,
+        check: bool = True,
+        cwd: Path | None = None,
     ) -> ToolRun:
-        """Show the command, run it, echo its output; raise CommandFailed if it fails."""
+        """Show the command, run it (in ``cwd``, where it leaves its files), echo its output; raise CommandFailed
+        if it fails (with ``check=False`` a failed run is returned for the caller to judge)."""
         self.note(self.rig.tools.command_line(name, args))
         run = self.rig.tools.run(
             name,
             args,
             timeout=self.rig.timing.tool_timeout if timeout is None else timeout,
             echo=lambda line: self.person.tell(f"      | {line}") if line.strip() else None,
+            cwd=cwd,
         )
+        if not check:
+            return run
         if run.returncode != 0:
             raise CommandFailed(f"{run.command} failed (exit {run.returncode}): {run.last_line()}")
         if ok_text is not None and ok_text not in run.output:

@@ -17,6 +17,7 @@ import subprocess
 import threading
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
+from pathlib import Path
 
 from photon_doctor.actions.errors import CommandFailed, ToolMissing
 from photon_doctor.foundation.redact import redact
@@ -137,8 +138,10 @@ class Toolbox:
         *,
         timeout: float | None = None,
         echo: Callable[[str], None] | None = None,
+        cwd: Path | None = None,
     ) -> ToolRun:
-        """Run the tool with ``args``; pass each output line to ``echo``; return the finished run.
+        """Run the tool with ``args`` (in ``cwd``, where a tool leaves its files); pass each output line to
+        ``echo``; return the finished run.
 
         Raises ToolMissing, or CommandFailed if it cannot start or runs past ``timeout`` (it is killed).
         Ctrl-C kills the tool and propagates. A non-zero exit is returned, not raised: the caller decides.
@@ -156,6 +159,7 @@ class Toolbox:
                 text=True,
                 errors="replace",
                 env=self.env,
+                cwd=cwd,
             )
         except OSError as exc:
             raise CommandFailed(f"{shown}: cannot start ({exc.strerror or type(exc).__name__})") from None

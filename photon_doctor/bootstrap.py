@@ -107,7 +107,8 @@ class Built:
             if sim is not None:
                 from photon_doctor.simulator.control import SimulatedTools
 
-                tools = stack.enter_context(SimulatedTools(sim.world))
+                ep = sim.endpoints()  # the person's CLI is logged in as the demo's login is
+                tools = stack.enter_context(SimulatedTools(sim.world, cli_login=(ep.api_url, ep.token)))
                 rig = simulated_rig(sim, Toolbox(path=tools.path, env=tools.env()), facts, workdir)
                 person = demo_person(sim, inner)
             else:

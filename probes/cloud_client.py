@@ -188,6 +188,23 @@ class CloudClient:
         register_secret(code)
         return code
 
+    def send_public_key(self, device_id: str, pem: str) -> None:
+        """``POST /v1/provisioning/:id``: the device's new RSA public key (PEM), the body particle-api-js 12.0.2
+        ``sendPublicKey()`` sends (``deviceID, publicKey, filename, order, algorithm``; reply ``{ok}``)."""
+        data = {
+            "deviceID": device_id.lower(),
+            "publicKey": pem,
+            "filename": "photon-doctor",
+            "order": f"manual_{int(time.time() * 1000)}",
+            "algorithm": "rsa",
+        }
+        path = f"/v1/provisioning/{_segment(device_id.lower())}"
+        body = self._object(self._call("POST", path, json=data, device_id=device_id), "public key")
+        if body.get("ok") is False or body.get("error"):
+            raise CloudError(
+                f"the Particle cloud refused the public key of {device_id}: {_error_text(body)}", 200
+            )
+
     def ping(self, device_id: str) -> bool:
         """``PUT /v1/devices/:id/ping``: whether the device answered (``online``)."""
         body = self._object(

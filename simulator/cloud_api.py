@@ -3,7 +3,8 @@
 Endpoints (reference §4): ``GET /v1/devices``, ``GET /v1/devices/:id``, ``PUT /v1/devices/:id`` (rename,
 signal), ``GET /v1/devices/:id/:variable``, ``POST /v1/devices`` (claim), ``DELETE /v1/devices/:id``
 (unclaim), ``POST /v1/device_claims``, ``PUT /v1/devices/:id/ping``, ``GET /v1/diagnostics/:id/last``,
-``GET /v1/user`` and ``GET /v1/products/:product/devices``. A device that is not the caller's (unknown,
+``GET /v1/user``, ``GET /v1/products/:product/devices`` and ``POST /v1/provisioning/:id`` (a device's new public
+key, what ``particle keys doctor`` / ``keys send`` upload). A device that is not the caller's (unknown,
 unclaimed or someone else's) gets one answer, 403 Permission Denied, as on the real cloud (see
 docs/protocols-cloud.md). The token goes in ``Authorization: Bearer <token>`` or in an ``access_token``
 query, form or JSON parameter. Bodies may be JSON or form-encoded; answers are JSON.
@@ -199,6 +200,7 @@ _PING = re.compile(r"^/v1/devices/([^/]+)/ping$")
 _VARIABLE = re.compile(r"^/v1/devices/([^/]+)/([^/]+)$")
 _VITALS = re.compile(r"^/v1/diagnostics/([^/]+)/last$")
 _PRODUCT_DEVICES = re.compile(r"^/v1/products/([^/]+)/devices$")
+_PROVISIONING = re.compile(r"^/v1/provisioning/([^/]+)$")
 #: (pattern, method, action) for the per-device endpoints; the first match wins (``ping`` before variables).
 _DEVICE_ROUTES = (
     (_DEVICE, "GET", "info"),
@@ -206,6 +208,7 @@ _DEVICE_ROUTES = (
     (_DEVICE, "DELETE", "unclaim"),
     (_PING, "PUT", "ping"),
     (_VITALS, "GET", "vitals"),
+    (_PROVISIONING, "POST", "public_key"),
     (_VARIABLE, "GET", "variable"),
 )
 
@@ -263,6 +266,8 @@ def _device_action(world: World, cd: CloudDevice, action: str, body: dict[str, A
         if world.device.device_id == cd.device_id:
             world.device.claimed_flag = False
         return 200, {"ok": True}
+    if action == "public_key":
+        return _public_key(world, cd, body)
     if action == "ping":
         if cd.online:
             cd.last_heard = time.time()  # a device that answers a ping has just been heard
@@ -290,6 +295,27 @@ def _update(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, A
         cd.notes = str(notes) if notes else None
         return 200, {"id": cd.device_id, "notes": cd.notes, "updated_at": payloads.iso8601(time.time())}
     return 400, {"ok": False, "errors": ["Nothing to update: give name, signal or notes."]}
+
+
+def _public_key(world: World, cd: CloudDevice, body: dict[str, Any]) -> tuple[int, Any]:
+    """``POST /v1/provisioning/:id``: the device's new public key. particle-cli (v2.16.0
+    ``src/lib/api-client.js``, HEAD ``src/cmd/api.js`` ``sendPublicKey()``) posts the form ``deviceID, publicKey``
+    (PEM), ``filename, order, algorithm``; particle-api-js 12.0.2 the same as JSON and types the reply
+    ``OKResponse``. The cloud then expects the device to hand-shake with that key."""
+    from cryptography.hazmat.primitives import serialization
+
+    pem = body.get("publicKey")
+    try:
+        key = serialization.load_pem_public_key(str(pem or "").encode("ascii", "replace"))
+    except ValueError:
+        return 400, {"ok": False, "error": "publicKey is not a PEM public key"}
+    cd.public_key_der = key.public_bytes(
+        serialization.Encoding.DER, serialization.PublicFormat.SubjectPublicKeyInfo
+    )
+    world.events.append(f"new public key for device {cd.device_id} received")
+    if world.device.device_id == cd.device_id:
+        world.retry_cloud()
+    return 200, {"ok": True}
 
 
 def _truthy(value: Any) -> bool:

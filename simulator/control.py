@@ -13,7 +13,8 @@ answers 409 otherwise, as a real device that is not in DFU mode cannot be found 
 * ``POST dfu/read`` ``{alt, address, length, leave}`` and ``POST dfu/write`` ``{alt, address, data, leave}``:
   alt 1 is the DCT (antenna 2976, ip_config 1634, claim code 1762 and claimed 1825 are modelled; other bytes
   are kept as written), alt 0 at 0x080A0000 is the user application (a simulated binary names its app).
-* ``POST flash`` ``{app, leave}``, ``POST keys/server``, ``POST keys/doctor`` ``{device_id}``, ``POST update``.
+* ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}`` (answers the new public key, which the stand-in
+  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update``.
 
 :meth:`ControlServer.fail_next` makes the next operations of a kind fail (a write that breaks off), for tests.
 """
@@ -33,11 +34,13 @@ from pathlib import Path
 from typing import Any
 
 from photon_doctor.simulator import standin
-from photon_doctor.simulator.standin import CONTROL_ENV, app_of
-from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, public_key_der, version_tuple
+from photon_doctor.simulator.standin import CONTROL_ENV, app_of, target_of
+from photon_doctor.simulator.world import Firmware, Mode, World, new_device_key, version_tuple
 
-#: What ``particle update`` installs in the simulation (the last Photon LTS line).
-LATEST_DEVICE_OS = "2.3.1"
+#: What ``particle update`` installs: particle-cli v2.16.0 (the stand-in's version) bundles Device OS 2.2.0 for the
+#: Photon (``settings.js`` ``updates['2b04:d006']``: photon-bootloader@2.2.0+lto.bin, ota-flag-a5.bin,
+#: photon-system-part1@2.2.0.bin, photon-system-part2@2.2.0.bin).
+UPDATE_DEVICE_OS = "2.2.0"
 USER_FIRMWARE_ADDRESS = 0x080A0000
 DCT_SIZE = 16 * 1024
 ANTENNA, IP_CONFIG, CLAIM_CODE, CLAIMED = 2976, 1634, 1762, 1825
@@ -139,29 +142,37 @@ class DeviceOps:
         if alt == 1:
             self.dct_write(address, data)
         elif alt == 0 and address == USER_FIRMWARE_ADDRESS:
-            self._install(app_of(data))
+            self._install(app_of(data), target_of(data))
         else:
             raise ValueError(f"the simulation does not model writes to alt {alt} at {address:#x}")
         if leave:
             self.world.boot()
 
-    def flash(self, app: str, leave: bool) -> None:
+    def flash(self, app: str, leave: bool, requires: str | None = None) -> None:
         """``particle flash --usb``: install an application."""
         self._need_dfu()
-        self._install(app)
+        self._install(app, requires)
         if leave:
             self.world.boot()
 
-    def _install(self, app: str) -> None:
+    def _install(self, app: str, requires: str | None = None) -> None:
+        """Install ``app``, built for Device OS ``requires`` (None: not known, the dependencies are left as they
+        were). A user part built for a newer Device OS than the device has fails its dependency check: the
+        device starts in safe mode and the application never runs (reference §6, breathing magenta)."""
         d = self.world.device
-        if app == "reset_settings":
+        runs = True
+        if requires is not None:
+            runs = d.modules_ok = version_tuple(d.device_os) >= version_tuple(requires)
+        if app == "reset_settings" and runs:
             # What the firmware does at its first start (reference §8); it runs SEMI_AUTOMATIC.
             d.antenna, d.ip_mode, d.eeprom_clear = "internal", "dynamic", True
-            d.firmware = Firmware(app=app, system_mode="SEMI_AUTOMATIC")
             self.world.clear_credentials()
-        else:
-            d.firmware = Firmware(app=app)
-        self.world.events.append(f"application flashed over USB: {app}")
+        mode = "SEMI_AUTOMATIC" if app == "reset_settings" else "AUTOMATIC"
+        d.firmware = Firmware(app=app, system_mode=mode, requires_device_os=requires or "0.4.9")
+        self.world.events.append(
+            f"application flashed over USB: {app}"
+            + ("" if runs else " (built for a newer Device OS: safe mode)")
+        )
 
     def keys_server(self) -> None:
         """``particle keys server``: the server public key."""
@@ -169,28 +180,36 @@ class DeviceOps:
         self.world.device.server_key_ok = True
         self.world.events.append("server public key written (DCT 2082)")
 
-    def keys_doctor(self, device_id: str) -> None:
-        """``particle keys doctor``: a new device key, its public key uploaded; leaves DFU."""
+    def keys_doctor(self, device_id: str) -> str:
+        """``particle keys doctor``: a new device key written into the DCT with ``:leave`` (the device restarts
+        with it). Returns its public key (PEM), which the CLI then uploads itself: the cloud learns of it only
+        then (particle-cli v2.16.0 and HEAD ``src/cmd/keys.js`` ``keyDoctor()``: write, then send)."""
+        from cryptography.hazmat.primitives import serialization
+
         self._need_dfu()
-        record = self.world.cloud.devices.get(device_id.lower())
-        if record is None:
-            raise ValueError(f"the cloud does not know device {device_id}")
+        if device_id.lower() != self.world.device.device_id:
+            raise ValueError(f"the device in DFU mode is not {device_id}")
         key = new_device_key()
         self.world.device.private_key = key
-        record.public_key_der = public_key_der(key)
-        self.world.events.append("new device key written (DCT 34) and its public key sent to the cloud")
+        self.world.events.append("new device key written (DCT 34)")
         self.world.boot()
+        pem = key.public_key().public_bytes(
+            serialization.Encoding.PEM, serialization.PublicFormat.SubjectPublicKeyInfo
+        )
+        return pem.decode("ascii")
 
     def update(self) -> str:
-        """``particle update``: the latest Device OS; leaves DFU. Returns the version."""
+        """``particle update``: the Device OS the CLI bundles; leaves DFU. Returns the version. The application
+        is not touched: it runs only if it was built for this Device OS or an older one."""
         self._need_dfu()
         d = self.world.device
-        d.device_os, d.modules_ok, d.ota_stuck = LATEST_DEVICE_OS, True, False
-        if version_tuple(LATEST_DEVICE_OS) >= version_tuple(d.fixed_os_version):
+        d.device_os, d.ota_stuck = UPDATE_DEVICE_OS, False
+        d.modules_ok = version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.firmware.requires_device_os)
+        if version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.fixed_os_version):
             d.os_bug = False
-        self.world.events.append(f"Device OS updated to {LATEST_DEVICE_OS} over USB")
+        self.world.events.append(f"Device OS updated to {UPDATE_DEVICE_OS} over USB")
         self.world.boot()
-        return LATEST_DEVICE_OS
+        return UPDATE_DEVICE_OS
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -257,11 +276,12 @@ def _run(ops: DeviceOps, method: str, op: str, body: dict[str, Any]) -> dict[str
     elif op == "dfu/write":
         ops.write(int(body["alt"]), int(body["address"]), bytes.fromhex(body["data"]), leave)
     elif op == "flash":
-        ops.flash(str(body["app"]), leave)
+        requires = body.get("requires")
+        ops.flash(str(body["app"]), leave, None if requires is None else str(requires))
     elif op == "keys/server":
         ops.keys_server()
     elif op == "keys/doctor":
-        ops.keys_doctor(str(body["device_id"]))
+        return {"public_key": ops.keys_doctor(str(body["device_id"]))}
     elif op == "update":
         return {"version": ops.update()}
     else:
@@ -338,9 +358,13 @@ class SimulatedTools:
 
     PROGRAMS = ("dfu-util", "particle")
 
-    def __init__(self, world: World) -> None:
+    def __init__(self, world: World, cli_login: tuple[str, str] | None = None) -> None:
         self.control = ControlServer(world)
         self.bindir: Path | None = None
+        #: (API URL, access token) the stand-in ``particle`` is logged in with, or None: not logged in. Kept
+        #: where the real CLI keeps it, ``~/.particle/particle.config.json`` (``access_token``, ``apiUrl``),
+        #: under a HOME of the stand-ins' own.
+        self._cli_login = cli_login
 
     def start(self) -> SimulatedTools:
         """Start the control endpoint and write the wrapper scripts."""
@@ -351,6 +375,13 @@ class SimulatedTools:
                 script = self.bindir / program
                 script.write_text(standin_script(program), encoding="utf-8")
                 script.chmod(0o755)
+            settings = self.bindir / "home" / ".particle"
+            settings.mkdir(parents=True)
+            if self._cli_login is not None:
+                api_url, token = self._cli_login
+                config = settings / "particle.config.json"
+                config.touch(mode=0o600)
+                config.write_text(json.dumps({"access_token": token, "apiUrl": api_url}), encoding="utf-8")
         except BaseException:
             self.stop()
             raise
@@ -376,5 +407,12 @@ class SimulatedTools:
         return str(self.bindir) + os.pathsep + os.environ.get("PATH", os.defpath)
 
     def env(self) -> dict[str, str]:
-        """The environment for the stand-ins: this process's, with PATH and the control URL."""
-        return {**os.environ, "PATH": self.path, CONTROL_ENV: self.control.url}
+        """The environment for the stand-ins: this process's, with PATH, the control URL and HOME (where the
+        stand-in ``particle`` keeps its login)."""
+        assert self.bindir is not None, "not started"
+        return {
+            **os.environ,
+            "PATH": self.path,
+            CONTROL_ENV: self.control.url,
+            "HOME": str(self.bindir / "home"),
+        }

@@ -168,7 +168,8 @@ def _key_mismatch(world: World) -> None:
 def _firmware_mismatch(world: World) -> None:
     world.device.modules_ok = False
     world.device.device_os = "1.4.4"
-    world.device.firmware = Firmware(app="user", requires_device_os="2.3.1")
+    # Built for 2.2.0, the Device OS that `particle update` (particle-cli 2.16.0) installs.
+    world.device.firmware = Firmware(app="user", requires_device_os="2.2.0")
 
 
 def _outage(world: World) -> None:

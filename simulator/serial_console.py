@@ -8,7 +8,7 @@ with pyserial exactly as it would open the real device. One daemon thread owns t
   the world later leaves DFU (``world.boot()``), a **new** pty is offered: read :attr:`port` again (or call
   :meth:`wait_for_port`), since its path usually differs; :attr:`generation` counts the ports offered.
 * watches the baud rate the client sets (reference §1): 14400 reboots the device to DFU, 28800 enters
-  listening mode. pyserial sets such non-standard rates with the TCSETS2/BOTHER ioctl, so the speed is read
+  listening mode (unless the application's loop() never returns: then it stays pending). pyserial sets such non-standard rates with the TCSETS2/BOTHER ioctl, so the speed is read
   back with TCGETS2 on the slave. After acting on a magic rate the simulator puts the line back to 9600, so
   that each setting of a magic rate is seen once. (A real Linux cdc-acm host only sends SET_LINE_CODING when
   the rate changes; the client helpers therefore open at 9600 and then switch, which works on both.)
@@ -251,8 +251,16 @@ class SerialConsoleSimulator:
             self.world.enter_dfu()  # reboots to the bootloader: the CDC port goes away at the next poll
         elif speed == LISTEN_BAUD:
             with self.world.lock:
-                listening = self.world.device.mode is Mode.LISTENING
-            if not listening:
+                d = self.world.device
+                listening = d.mode is Mode.LISTENING
+                # network_listen() only marks listening mode pending (WLAN_SMART_CONFIG_START); the system loop
+                # enters it (manage_smart_config() in Spark_Idle_Events(), Device OS v2.3.1 system_task.cpp),
+                # which never runs while an application's loop() never returns ("This does mean the
+                # application can block entering listening mode", system_update.cpp).
+                blocked = d.mode is Mode.APP_OFFLINE and d.firmware.blocks_loop
+                if blocked:
+                    self.world.events.append("28800 baud: listening mode pending; loop() never returns")
+            if not listening and not blocked:
                 self.world.enter_listening()
             try:
                 _set_speed_9600(slave)

@@ -7,8 +7,12 @@ what the real tools print (dfu-util's "File downloaded successfully"); they fail
 is imported, so a stand-in starts quickly.
 
 dfu-util: ``-V``, ``-l``, ``-d 2b04:d006 -a ALT [-i 0] -s ADDRESS[:LENGTH][:leave] -D FILE | -U FILE``.
-particle: ``--version``, ``usb list|dfu|reset``, ``flash --usb tinker|FILE``, ``compile photon FILE --saveTo OUT``,
-``keys server``, ``keys doctor DEVICE_ID``, ``update``.
+particle: ``--version``, ``usb list|dfu|reset``, ``flash --usb tinker|FILE``,
+``compile photon FILE --saveTo OUT [--target VERSION]``, ``keys server``, ``keys doctor DEVICE_ID``, ``update``.
+
+A simulated binary names its application and the Device OS it was built for (``compile``'s ``--target``, else the
+latest Photon target, as particle-cli v2.16.0 ``src/cli/cloud.js`` says: "Defaults to latest version"); the known
+app ``tinker`` is particle-cli's ``assets/binaries/tinker-0.4.5-photon.bin``, built for 0.4.5.
 """
 
 from __future__ import annotations
@@ -16,7 +20,9 @@ from __future__ import annotations
 import json
 import os
 import sys
+import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from typing import Any
 
@@ -27,6 +33,12 @@ CONTROL_ENV = "PHOTON_DOCTOR_SIM_CONTROL"
 #: A simulated binary starts with this line, naming its application.
 BINARY_MARKER = b"photon-doctor simulated firmware: app="
 KNOWN_APPS = ("tinker", "doctor")
+#: The Device OS each known app was built for (particle-cli v2.16.0 assets/binaries/tinker-0.4.5-photon.bin).
+KNOWN_APP_TARGETS = {"tinker": "0.4.5"}
+#: What ``particle compile photon`` builds against without ``--target``: the cloud's latest Photon release, here
+#: the last 2.x LTS (which release the real cloud offers as latest is not in the sources).
+LATEST_TARGET = "2.3.1"
+_TARGET_LINE = b"target="
 _BANNER = (
     f"dfu-util {DFU_UTIL_VERSION}\n\n"
     "Copyright 2005-2009 Weston Schmidt, Harald Welte and OpenMoko Inc.\n"
@@ -40,9 +52,21 @@ _ALT_NAMES = {
 }
 
 
-def simulated_binary(app: str) -> bytes:
-    """The bytes of a simulated application binary (what the stand-in ``particle compile`` writes)."""
-    return BINARY_MARKER + app.encode("ascii") + b"\n" + bytes(64)
+def simulated_binary(app: str, target: str | None = None) -> bytes:
+    """The bytes of a simulated application binary (what the stand-in ``particle compile`` writes): its app and,
+    when known, the Device OS it was built for (a user part needs at least that version to run)."""
+    built = _TARGET_LINE + target.encode("ascii") + b"\n" if target else b""
+    return BINARY_MARKER + app.encode("ascii") + b"\n" + built + bytes(64)
+
+
+def target_of(binary: bytes) -> str | None:
+    """The Device OS a simulated binary was built for, or None when it does not say (someone's own binary)."""
+    if not binary.startswith(BINARY_MARKER):
+        return None
+    lines = binary[len(BINARY_MARKER) :].split(b"\n", 2)
+    if len(lines) < 2 or not lines[1].startswith(_TARGET_LINE):
+        return None
+    return lines[1][len(_TARGET_LINE) :].decode("ascii", "replace") or None
 
 
 def app_of(binary: bytes) -> str:
@@ -230,7 +254,7 @@ def _not_in_dfu() -> int:
 
 def _flash(target: str) -> int:
     if target in KNOWN_APPS:
-        app = target
+        app, built_for = target, KNOWN_APP_TARGETS.get(target)
     else:
         try:
             with open(target, "rb") as f:
@@ -238,30 +262,54 @@ def _flash(target: str) -> int:
         except OSError as exc:
             sys.stderr.write(f"I couldn't find that: {target} ({exc.strerror})\n")
             return 1
-        app = app_of(binary)
-    call("flash", {"app": app, "leave": True})
+        app, built_for = app_of(binary), target_of(binary)
+    call("flash", {"app": app, "leave": True, "requires": built_for})
     out("\nFlash success!")
     return 0
 
 
+def _options(args: list[str], names: tuple[str, ...]) -> tuple[list[str], dict[str, str]] | None:
+    """Positional arguments and ``--name value`` options; None when an option has no value."""
+    positional: list[str] = []
+    options: dict[str, str] = {}
+    i = 0
+    while i < len(args):
+        if args[i] in names:
+            if i + 1 == len(args):
+                return None
+            options[args[i]] = args[i + 1]
+            i += 2
+            continue
+        positional.append(args[i])
+        i += 1
+    return positional, options
+
+
 def _compile(args: list[str]) -> int:
-    if len(args) < 2 or "--saveTo" not in args or args.index("--saveTo") == len(args) - 1:
+    parsed = _options(args, ("--saveTo", "--target"))
+    if parsed is None or len(parsed[0]) < 2 or "--saveTo" not in parsed[1]:
         sys.stderr.write("Usage: particle compile <deviceType> [files...] --saveTo <filename>\n")
         return 1
-    target = args[args.index("--saveTo") + 1]
-    sources = [a for a in args[1 : args.index("--saveTo")] if not a.startswith("-")]
+    positional, options = parsed
+    target = options["--saveTo"]
+    version = options.get("--target", "latest")
+    if version == "latest":
+        version = LATEST_TARGET
+    else:  # particle-cli v2.16.0 src/cmd/cloud.js compileCode(): printed for a named target
+        out(f"Targeting version: {version}")
+    sources = [a for a in positional[1:] if not a.startswith("-")]
     text = ""
     for name in sources:
         with open(name, encoding="utf-8") as f:
             text += f.read()
     app = "reset_settings" if "WiFi.clearCredentials()" in text else "user"
     out(
-        f"\nCompiling code for {args[0]}\n\nIncluding:\n"
+        f"\nCompiling code for {positional[0]}\n\nIncluding:\n"
         + "\n".join(f"    {s}" for s in sources)
         + "\n\nattempting to compile firmware\ndownloading binary from: /v1/binaries/simulated"
     )
     with open(target, "wb") as f:
-        f.write(simulated_binary(app))
+        f.write(simulated_binary(app, version))
     out(
         f"saving to: {target}\nMemory use:\n   text\t   data\t    bss\t    dec\t    hex\tfilename\n"
         "Compile succeeded.\nSaved firmware to: " + os.path.abspath(target)
@@ -298,23 +346,16 @@ def particle(argv: list[str]) -> int:
             out("Okay!  New keys in place, your device will not restart.")
             return 0
         if cmd == ["keys", "doctor"] and len(argv) == 3:
-            out(
-                f"Found DFU device 2b04:d006\nNew Key Created!\nSaved existing key to backup_rsa_{argv[2]}.der\n"
-                "attempting to add a new public key for device " + argv[2]
-            )
-            call("keys/doctor", {"device_id": argv[2]})
-            out("submitting public key succeeded!\nOkay!  New keys in place, your device should restart.")
-            return 0
+            return _keys_doctor(argv[2].lower())
         if argv == ["update"]:
+            # particle-cli v2.16.0 src/cmd/update.js doUpdate(): its words, and nothing about the version.
             out(
                 "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
-                "Here goes!\n"
+                "Here it goes!\n"
             )
-            version = call("update", {})["version"]
+            call("update", {})
             out(
-                f"! System firmware update successfully completed! (Device OS {version})\n\n"
-                "> Your device should now restart automatically.\n"
-                "> You may need to re-flash your application to the device."
+                "! System firmware update successfully completed!\n\n> Your device should now restart automatically.\n"
             )
             return 0
     except Refused as exc:
@@ -324,6 +365,76 @@ def particle(argv: list[str]) -> int:
         return 1
     sys.stderr.write(f"particle (simulated): this stand-in does not know '{' '.join(argv)}'\n")
     return 1
+
+
+def _login() -> tuple[str, str] | None:
+    """The CLI's login: ``access_token`` and ``apiUrl`` from ``~/.particle/particle.config.json``, or None."""
+    path = os.path.join(os.path.expanduser("~"), ".particle", "particle.config.json")
+    try:
+        with open(path, encoding="utf-8") as f:
+            settings = json.load(f)
+    except (OSError, ValueError):
+        return None
+    token = settings.get("access_token") if isinstance(settings, dict) else None
+    if not isinstance(token, str) or not token:
+        return None
+    return str(settings.get("apiUrl") or "https://api.particle.io"), token
+
+
+def _send_public_key(device_id: str, pem: str) -> str | None:
+    """``POST /v1/provisioning/:id`` with the form particle-cli sends; None on success, else why not."""
+    login = _login()
+    if login is None:
+        return "You're not logged in. Please login using particle cloud login before using this command"
+    api_url, token = login
+    form = {
+        "deviceID": device_id,
+        "publicKey": pem,
+        "order": f"manual_{int(time.time() * 1000)}",
+        "filename": "cli",
+        "algorithm": "rsa",
+        "access_token": token,
+    }
+    request = urllib.request.Request(
+        f"{api_url.rstrip('/')}/v1/provisioning/{device_id}",
+        data=urllib.parse.urlencode(form).encode("ascii"),
+        method="POST",
+        headers={"Content-Type": "application/x-www-form-urlencoded"},
+    )
+    try:
+        with urllib.request.urlopen(request, timeout=30) as response:
+            body = json.loads(response.read() or b"{}")
+    except urllib.error.HTTPError as exc:
+        with exc:
+            try:
+                body = json.loads(exc.read() or b"{}")
+            except ValueError:
+                body = {}
+        if exc.code == 401:
+            return "Invalid token"
+        return str(body.get("error") or body.get("errors") or f"HTTP error {exc.code}")
+    except (urllib.error.URLError, OSError, ValueError) as exc:
+        return str(exc)
+    return str(body["error"]) if isinstance(body, dict) and body.get("error") else None
+
+
+def _keys_doctor(device_id: str) -> int:
+    """particle-cli's ``keyDoctor()`` (v2.16.0 ``src/cmd/keys.js``): a new key, written with ``:leave``, then its
+    public key sent to the cloud with the CLI's login. A failed upload comes after the write."""
+    out("Found DFU device 2b04:d006")
+    pem = call("keys/doctor", {"device_id": device_id})["public_key"]
+    with open(f"{device_id}_rsa_new.pub.pem", "w", encoding="ascii") as f:
+        f.write(pem)
+    out("New Key Created!\nattempting to add a new public key for device " + device_id)
+    failed = _send_public_key(device_id, pem)
+    if failed is not None:
+        sys.stderr.write(
+            "Make sure your device is in DFU mode (blinking yellow), and that your computer is online.: "
+            f"Error sending public key to server: {failed}\n"
+        )
+        return 1
+    out("submitting public key succeeded!\nOkay!  New keys in place, your device should restart.")
+    return 0
 
 
 def _no_device() -> int:

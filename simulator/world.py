@@ -239,6 +239,19 @@ class World:
             self.events.append(f"boot -> {self.device.mode.value} ({self.device.led})")
             self._changed()
 
+    def retry_cloud(self) -> None:
+        """A device still trying to reach the cloud tries again, as Device OS keeps retrying the connection
+        after a failed handshake (no reset): e.g. once the cloud has its new public key."""
+        with self.lock:
+            d = self.device
+            if d.mode is not Mode.CONNECTING:
+                return
+            antenna = d.radio_antenna
+            self._settle()
+            d.radio_antenna = antenna
+            self.events.append(f"retried the cloud -> {d.mode.value} ({d.led})")
+            self._changed()
+
     def enter_listening(self) -> None:
         with self.lock:
             self._go_offline()
@@ -253,8 +266,11 @@ class World:
         with self.lock:
             self._settle()
             d = self.device
-            if d.credentials_changed_in_listening and d.mode is Mode.CONNECTING and d.led == "blinking_green":
+            if d.credentials_changed_in_listening and d.mode is Mode.CONNECTING and d.led in JOIN_FAILED:
                 # WLAN_LISTEN_ON_FAILED_CONNECT: new credentials that do not work send it back to listening.
+                # Device OS v2.3.1 wlan_connect_finalize() (hal/src/photon/wlan_hal.cpp) reports a failed join
+                # and a failed DHCP alike (HAL_NET_notify_dhcp(false)), and notify_dhcp(false)
+                # (system/src/system_network_internal.h) then calls listen().
                 d.mode = Mode.LISTENING
                 d.led = "green_then_blinking_blue"
             d.credentials_changed_in_listening = False
@@ -408,6 +424,10 @@ class World:
         if cred.password != ap.password:
             return False
         return cred.security in (expected, SEC_NOT_SET) or (expected == SEC_WPA and cred.security == SEC_WPA2)
+
+
+#: LED patterns of a device whose Wi-Fi join failed: it could not associate, or it got no address by DHCP.
+JOIN_FAILED = frozenset({"blinking_green", "fast_blinking_green"})
 
 
 def wep_key_as_stored(password: str) -> bytes | None:

@@ -44,7 +44,7 @@ CHANGES: dict[str, dict[str, Any]] = {
     # The exact name sent over serial; the SoftAP had refused the escaped one (r = -2), so nothing else is stored.
     "unusual-ssid": {"credentials": [['Café & "Bar"', 3, 1]]},
     "unclaimed-device": {"owner": "owner@example.com"},
-    "firmware-mismatch": {"device_os": "2.3.1", "modules_ok": True},
+    "firmware-mismatch": {"device_os": "2.2.0", "modules_ok": True},
     "thread-tinker-photon": {"app": "tinker"},
     "semi-automatic-app": {"app": "tinker"},
     "wrong-password": {"mode": "connected"},

@@ -364,7 +364,7 @@ def test_a_very_long_bad_answer_is_not_echoed_whole(home: Path) -> None:
 
 def test_ctrl_c_while_a_fix_is_checked_records_the_fix_as_done(home: Path) -> None:
     """QA finding: Ctrl-C while photon-doctor checked whether the device reached the cloud, after a Device OS
-    update that had run to its end (the device showed "Device OS: 1.4.4 -> 2.3.1"), recorded the update as
+    update that had run to its end (the device showed "Device OS: 1.4.4 -> 2.2.0"), recorded the update as
     "failed: interrupted (Ctrl-C)"."""
     child = spawn(home, "demo", "--scenario", "someone-elses-device", "--fix")
     child.expect("Type 'proceed' to run it")

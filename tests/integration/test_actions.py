@@ -101,12 +101,26 @@ class Bench:
         return Executor(kb, self.rig, person, policy, self.refresh).run(self.observations)
 
 
+def cli_login(sim: SimulatedPhoton) -> tuple[str, str]:
+    """The stand-in particle's login: the simulated cloud, the demo's account."""
+    return sim.endpoints().api_url, sim.endpoints().token
+
+
 @contextmanager
 def bench(
-    kb: KnowledgeBase, scenario: str, tmp_path: Path, toolbox: Toolbox | None = None
+    kb: KnowledgeBase,
+    scenario: str,
+    tmp_path: Path,
+    toolbox: Toolbox | None = None,
+    *,
+    cli_logged_in: bool = True,
 ) -> Iterator[Bench]:
-    """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it."""
-    with SimulatedPhoton(get_scenario(scenario)) as sim, SimulatedTools(sim.world) as tools:
+    """A simulated Photon, probed as `demo --no-input` probes it, and a rig pointing at it. The stand-in
+    particle is logged in as the rig is, unless ``cli_logged_in`` is False."""
+    with (
+        SimulatedPhoton(get_scenario(scenario)) as sim,
+        SimulatedTools(sim.world, cli_login(sim) if cli_logged_in else None) as tools,
+    ):
         targets = simulated_targets(sim)
         result = run_probes(targets)
         observations = {k: v for k, v in result.observations.items() if k in kb.observations}
@@ -389,8 +403,12 @@ def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeB
 
 def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:
     # firmware-mismatch: safe mode answers the cloud too; a fix that leaves the modules broken is not verified.
+    # Flashing Tinker (tinker-0.4.5-photon.bin, built for 0.4.5) ends safe mode on any later Device OS, so the
+    # device here runs an older one, on which Tinker fails its dependency check too.
     with bench(kb, "firmware-mismatch", tmp_path) as b:
         assert b.observations["cloud_online"].value is True
+        with b.sim.world.lock:
+            b.sim.world.device.device_os = "0.4.4"
         plan = diagnose(kb, b.observations).plan
         first_other = next(
             i
@@ -539,9 +557,9 @@ def test_the_settings_reset_firmware_and_wifi_again(kb: KnowledgeBase, tmp_path:
 
 
 # --- the stand-ins -----------------------------------------------------------------------------------------
-def _standin(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
+def _standin(tools: SimulatedTools, *args: str, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
     return subprocess.run(
-        list(args), capture_output=True, text=True, env=tools.env(), timeout=30, check=False
+        list(args), capture_output=True, text=True, env=tools.env(), cwd=cwd, timeout=30, check=False
     )
 
 
@@ -602,7 +620,10 @@ def test_the_claimed_byte_in_the_dct_is_the_character_1(tmp_path: Path) -> None:
 
 
 def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
-    with SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim, SimulatedTools(sim.world) as tools:
+    with (
+        SimulatedPhoton(get_scenario("thread-tinker-photon")) as sim,
+        SimulatedTools(sim.world, cli_login(sim)) as tools,
+    ):
         assert _standin(tools, "particle", "usb", "dfu").returncode == 0 and sim.state()["mode"] == "dfu"
         tinker = tmp_path / "tinker.bin"
         tinker.write_bytes(simulated_binary("tinker"))
@@ -627,12 +648,12 @@ def test_the_stand_ins_flash_update_and_make_keys(tmp_path: Path) -> None:
         assert "unable to detect any devices in DFU mode" in _standin(tools, "particle", "update").stderr
         _standin(tools, "particle", "usb", "dfu")
         assert "update successfully completed" in _standin(tools, "particle", "update").stdout
-        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.3.1", True)
+        assert (sim.state()["device_os"], sim.state()["modules_ok"]) == ("2.2.0", True)
         with sim.world.lock:
             old_key = sim.world.cloud.devices[sim.world.device.device_id].public_key_der
         _standin(tools, "particle", "usb", "dfu")
         assert _standin(tools, "particle", "keys", "server").returncode == 0
-        keys = _standin(tools, "particle", "keys", "doctor", sim.world.device.device_id)
+        keys = _standin(tools, "particle", "keys", "doctor", sim.world.device.device_id, cwd=tmp_path)
         assert keys.returncode == 0 and "New keys in place, your device should restart" in keys.stdout
         with sim.world.lock:
             assert sim.world.cloud.devices[sim.world.device.device_id].public_key_der != old_key
