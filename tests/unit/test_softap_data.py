@@ -138,3 +138,17 @@ def test_an_unescaped_scan_is_read_in_the_devices_exact_layout_only() -> None:
         b"<html>",
     ):
         assert read_unescaped_scan(bad) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b'{"scans":[x{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1}]}',  # a stray byte before the first entry
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1}{"ssid":"b","rssi":-6,"sec":0,"ch":2,"mdr":1}]}',
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1},,{"ssid":"b","rssi":-6,"sec":0,"ch":2,"mdr":1}]}',
+    ],
+)
+def test_an_unescaped_scan_needs_exactly_one_comma_between_entries(bad: bytes) -> None:
+    """Mutation testing: the check of what lies between two entries could go with every test passing (the
+    stray byte above sits after the last entry)."""
+    assert read_unescaped_scan(bad) is None
