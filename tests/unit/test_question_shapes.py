@@ -9,11 +9,17 @@ from __future__ import annotations
 
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
-from photon_doctor.engine.questions import QUESTION_OVERHEAD, led_colour_of, question_def, value_of
+from photon_doctor.engine.questions import (
+    QUESTION_OVERHEAD,
+    candidate_values,
+    led_colour_of,
+    question_def,
+    value_of,
+)
 from photon_doctor.foundation.evidence import Observation
 from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.loader import load_knowledge
-from photon_doctor.knowledge.model import Kind
+from photon_doctor.knowledge.model import Kind, version_key
 
 KB = load_knowledge()
 COLOURS = tuple(KB.observations[LED_COLOUR].choices)
@@ -48,3 +54,38 @@ def test_a_fix_already_tried_is_asked_as_yes_or_no_naming_the_fix(fix_id: str) -
     d = diagnose(KB, {})
     qv = value_of(KB, {}, d, TRIED_PREFIX + fix_id)
     assert qv is not None and qv.cost == pytest.approx(odef.cost + QUESTION_OVERHEAD)
+
+
+def test_an_item_is_offered_only_while_the_rule_it_feeds_can_still_fire() -> None:
+    """A dent that resets the device when pressed, on a network where other devices work, argues for damage
+    (the rule needs all three). With a dent known, "it resets when I press the module" is worth ticking; once the
+    owner said other devices on that network do not work either, the rule cannot fire and the item is not
+    offered: a sibling already answered keeps its answer when an item's worth is weighed."""
+    dent = {"visible_damage": Observation("visible_damage", True)}
+    offered = question_def(KB, dent, "checklist:already_found", diagnose(KB, dent).probabilities).choices
+    assert "reboots_when_pressed=yes" in offered
+    others_fail = {
+        **dent,
+        "other_devices_same_network_work": Observation("other_devices_same_network_work", False),
+    }
+    offered = question_def(
+        KB, others_fail, "checklist:already_found", diagnose(KB, others_fail).probabilities
+    ).choices
+    assert "reboots_when_pressed=yes" not in offered
+    assert [r.id for r in KB.rules_using("reboots_when_pressed")] == ["dent_pressure_reset_one_network"]
+
+
+def test_the_device_os_question_looks_ahead_at_valid_versions_on_each_side_of_every_threshold() -> None:
+    """What a Device OS answer could be, for the question's value: the versions the rules compare with, and one
+    below and one above each of them, every one a version a person could type (mutation testing: "1.-1.0" and
+    "-1.9.0" went unnoticed, and so did a "below" that was above)."""
+    odef = KB.observations["device_os_version"]
+    thresholds = {str(c.value) for r in KB.rules_using(odef.id) for c in r.conditions if c.obs == odef.id}
+    assert thresholds
+    values = candidate_values(KB, odef)
+    keys = [version_key(str(v)) for v in values]  # raises on a value that is no version
+    assert all(k >= version_key("0.0.0") for k in keys)
+    for t in thresholds:
+        assert t in values
+        assert any(k < version_key(t) for k in keys) and any(k > version_key(t) for k in keys)
+    assert len(set(values)) == len(values)
