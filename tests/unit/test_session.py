@@ -121,6 +121,9 @@ def test_an_old_file_is_saved_again_in_the_new_schema(kb: KnowledgeBase, tmp_pat
         ({"observations": {}}, "field 'observations' missing or not a list"),
         ({"skipped": "x"}, "field 'skipped' is not a list"),
         ({"actions": [1]}, "actions[0] is not an object"),
+        ({"actions": 5}, "field 'actions' is not a list"),  # mutation round 2: a number, a string, an object
+        ({"actions": "x"}, "field 'actions' is not a list"),
+        ({"actions": {"a": 1}}, "field 'actions' is not a list"),
         ({"outcome": []}, "field 'outcome' is not an object"),
         ({"observations": [{"id": "led", "value": "x"}]}, "unknown observation 'led'"),
         ({"observations": [{"id": "visible_damage", "value": True, "provenance": 5}]}, "is not an object"),
@@ -166,3 +169,18 @@ def test_every_source_is_written_as_the_string_the_json_has_always_carried() -> 
     assert Source.parse("rumour") is None
     with pytest.raises(ValueError):
         Provenance("rumour")
+
+
+@pytest.mark.parametrize("asked", [0, 3])
+def test_how_many_questions_were_asked_is_read_back_also_when_none_were(
+    kb: KnowledgeBase, asked: int
+) -> None:
+    """Mutation testing: a session that asked no question read back as "not known" with every test passing."""
+    data = {**json.loads(OLD.read_text()), "questions_asked": asked}
+    assert Session.from_json(kb, data, "test").questions_asked == asked
+
+
+@pytest.mark.parametrize("asked", [-1, True, 1.5, "3"])
+def test_an_odd_count_of_questions_reads_as_not_known(kb: KnowledgeBase, asked: object) -> None:
+    data = {**json.loads(OLD.read_text()), "questions_asked": asked}
+    assert Session.from_json(kb, data, "test").questions_asked is None
