@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -184,3 +185,55 @@ def test_how_many_questions_were_asked_is_read_back_also_when_none_were(
 def test_an_odd_count_of_questions_reads_as_not_known(kb: KnowledgeBase, asked: object) -> None:
     data = {**json.loads(OLD.read_text()), "questions_asked": asked}
     assert Session.from_json(kb, data, "test").questions_asked is None
+
+
+def _with_observation(item: object) -> dict[str, Any]:
+    return {**json.loads(OLD.read_text()), "observations": [item]}
+
+
+@pytest.mark.parametrize("knowledge", ["shipped", None])
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (5, "observations[0] needs 'id' and 'value'"),
+        ({"id": "visible_damage"}, "observations[0] needs 'id' and 'value'"),
+        ({"value": True}, "observations[0] needs 'id' and 'value'"),
+        (
+            {"id": "visible_damage", "value": True, "confidence": 1.5},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": -0.1},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": True},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": "1"},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+    ],
+)
+def test_a_malformed_observation_is_a_session_error_naming_it(
+    kb: KnowledgeBase, knowledge: str | None, item: object, message: str
+) -> None:
+    """Mutation testing (round 2): each of these checks could go with every test passing; without them a bad
+    session file ends in a traceback or an observation more certain than certain."""
+    with pytest.raises(SessionError, match=re.escape(f"test: {message}")):
+        Session.from_json(kb if knowledge else None, _with_observation(item), "test")
+
+
+@pytest.mark.parametrize("value", [None, {"a": 1}])
+def test_without_knowledge_a_value_must_still_be_a_value(value: object) -> None:
+    """``graph --session`` reads a session without the knowledge: the value's shape is still checked."""
+    with pytest.raises(SessionError, match=re.escape("test: observations[0].value is not a value")):
+        Session.from_json(None, _with_observation({"id": "visible_damage", "value": value}), "test")
+
+
+def test_the_ends_of_the_confidence_range_are_read() -> None:
+    for confidence in (0, 1, 0.5):
+        item = {"id": "visible_damage", "value": True, "confidence": confidence}
+        (obs,) = Session.from_json(None, _with_observation(item), "test").observations
+        assert obs.confidence == confidence and isinstance(obs.confidence, float)
