@@ -237,3 +237,17 @@ def test_the_ends_of_the_confidence_range_are_read() -> None:
         item = {"id": "visible_damage", "value": True, "confidence": confidence}
         (obs,) = Session.from_json(None, _with_observation(item), "test").observations
         assert obs.confidence == confidence and isinstance(obs.confidence, float)
+
+
+@pytest.mark.parametrize("field", ["confidence", "source"])
+def test_a_long_bad_value_is_quoted_in_40_characters(field: str) -> None:
+    long = "x" * 100
+    item: dict[str, Any] = {"id": "visible_damage", "value": True}
+    if field == "confidence":
+        item["confidence"] = long
+    else:
+        item["provenance"] = {"source": long, "detail": ""}
+    with pytest.raises(SessionError) as err:
+        Session.from_json(None, _with_observation(item), "test")
+    quoted = json.dumps(long)[:40]
+    assert str(err.value).endswith(f"not {quoted}") and len(quoted) == 40
