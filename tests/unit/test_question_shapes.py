@@ -7,13 +7,19 @@ about a fix already tried could be broken with every test passing.
 
 from __future__ import annotations
 
+import math
+from collections.abc import Mapping
+
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.questions import (
+    AWARENESS,
+    CHECKLIST_PREFIX,
     QUESTION_OVERHEAD,
     candidate_values,
     led_colour_of,
     question_def,
+    rank_questions,
     value_of,
 )
 from photon_doctor.foundation.evidence import Observation
@@ -89,3 +95,43 @@ def test_the_device_os_question_looks_ahead_at_valid_versions_on_each_side_of_ev
         assert t in values
         assert any(k < version_key(t) for k in keys) and any(k > version_key(t) for k in keys)
     assert len(set(values)) == len(values)
+
+
+def _kl(post: Mapping[str, float], prior: Mapping[str, float]) -> float:
+    return sum(p * math.log(p / prior[c]) for c, p in post.items() if p > 0 and prior.get(c, 0.0) > 0)
+
+
+@pytest.mark.parametrize("values", [{}, {"led_pattern": "blinking_green"}, {"led_pattern": "breathing_cyan"}])
+def test_a_checklist_is_worth_what_its_ticks_would_teach(values: dict[str, str]) -> None:
+    """The module's rule: a list is worth, over its open items, the chance the owner ticks one (aware of it half
+    the time, AWARENESS, times the chance it holds) times what the tick would teach, KL(after || now); per
+    minute of reading the list. Each item's chance and posterior are the single question's own."""
+    observations = {k: Observation(k, v) for k, v in values.items()}
+    d = diagnose(KB, observations)
+    ranked = {q.obs: q for q in rank_questions(KB, observations, d)}
+    for cl in KB.checklists.values():
+        expected = 0.0
+        for item in cl.items:
+            odef = KB.observations[item.obs]
+            if item.obs in observations or not odef.askable or item.obs == LED_COLOUR:
+                continue
+            single = value_of(KB, observations, d, item.obs)
+            if single is None:
+                continue
+            expected += sum(
+                AWARENESS * o.probability * _kl(o.posterior, d.probabilities)
+                for o in single.outcomes
+                if o.value == item.value
+            )
+        qv = ranked[CHECKLIST_PREFIX + cl.id]
+        assert expected > 0
+        assert qv.information_gain == pytest.approx(expected, rel=1e-9)
+        assert qv.cost == cl.cost + QUESTION_OVERHEAD
+
+
+def test_a_checklist_whose_every_item_is_answered_is_not_asked() -> None:
+    cl = next(iter(KB.checklists.values()))
+    answered = {item.obs: Observation(item.obs, item.value) for item in cl.items}
+    ranked = rank_questions(KB, answered, diagnose(KB, answered))
+    assert CHECKLIST_PREFIX + cl.id not in {q.obs for q in ranked}
+    assert any(q.obs.startswith(CHECKLIST_PREFIX) for q in ranked)  # the other lists still are
