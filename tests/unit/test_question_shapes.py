@@ -18,11 +18,12 @@ from photon_doctor.engine.questions import (
     QUESTION_OVERHEAD,
     candidate_values,
     led_colour_of,
+    next_question,
     question_def,
     rank_questions,
     value_of,
 )
-from photon_doctor.foundation.evidence import Observation
+from photon_doctor.foundation.evidence import Observation, ObsValue
 from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Kind, version_key
@@ -127,6 +128,8 @@ def test_a_checklist_is_worth_what_its_ticks_would_teach(values: dict[str, str])
         assert expected > 0
         assert qv.information_gain == pytest.approx(expected, rel=1e-9)
         assert qv.cost == cl.cost + QUESTION_OVERHEAD
+        # Not discounted by answerability: the owner's awareness of each item is already in the chance of a tick.
+        assert qv.gain_per_minute == pytest.approx(expected / (cl.cost + QUESTION_OVERHEAD), rel=1e-9)
 
 
 def test_a_checklist_whose_every_item_is_answered_is_not_asked() -> None:
@@ -135,3 +138,43 @@ def test_a_checklist_whose_every_item_is_answered_is_not_asked() -> None:
     ranked = rank_questions(KB, answered, diagnose(KB, answered))
     assert CHECKLIST_PREFIX + cl.id not in {q.obs for q in ranked}
     assert any(q.obs.startswith(CHECKLIST_PREFIX) for q in ranked)  # the other lists still are
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"led_pattern": "blinking_green"},
+        {"led_pattern": "breathing_cyan"},
+        {"power_source": "battery"},
+        {"led_pattern": "breathing_white", "recent_device_os_update": True},
+    ],
+)
+def test_the_interview_asks_the_best_question_while_it_is_worth_its_minutes(
+    values: dict[str, ObsValue],
+) -> None:
+    """Not only a question worth a nat a minute: any worth MIN_GAIN_PER_MINUTE (mutation testing: stopping
+    below 1 nat a minute passed every test, the first question of an interview being worth more)."""
+    observations = {k: Observation(k, v) for k, v in values.items()}
+    d = diagnose(KB, observations)
+    best = rank_questions(KB, observations, d)[0]
+    assert not d.leading_clear and 0 <= best.saving < 1
+    asked = next_question(KB, observations, d)
+    assert asked is not None and asked.obs == best.obs
+
+
+def test_the_led_colour_comes_first_then_its_pattern() -> None:
+    """Once the lists were shown, what the LED shows is worth most; it is asked as the colour first, then the
+    colour's patterns while the owner is looking at the LED."""
+    shown = {CHECKLIST_PREFIX + c for c in KB.checklists}
+    d = diagnose(KB, {})
+    assert rank_questions(KB, {}, d, shown)[0].obs == LED_PATTERN
+    first = next_question(KB, {}, d, shown)
+    assert first is not None and first.obs == LED_COLOUR
+    # Told to skip the colour, the pattern itself is asked.
+    skipped = next_question(KB, {}, d, shown | {LED_COLOUR})
+    assert skipped is not None and skipped.obs == LED_PATTERN
+    # The colour given: the pattern comes next, before any other question.
+    for colour in ("green", "cyan", "white"):
+        known = {LED_COLOUR: Observation(LED_COLOUR, colour)}
+        after = next_question(KB, known, diagnose(KB, known))
+        assert after is not None and after.obs == LED_PATTERN, colour
