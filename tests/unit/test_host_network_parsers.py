@@ -311,3 +311,20 @@ def test_netsh_with_two_adapters_reads_the_connected_one() -> None:
     second = parse_netsh(_two_adapters("disconnected", "connected"))
     assert second is not None and second.ssid == "Upstairs"
     assert parse_netsh(_two_adapters("disconnected", "disconnected")) is None
+
+
+def test_the_first_value_of_a_key_wins() -> None:
+    """A key repeated further down (another section of wdutil's report) does not override the Wi-Fi section's."""
+    later = "————————————————————————————————————————————————————————————————————\nAWDL\n" + (
+        "————————————————————————————————————————————————————————————————————\n"
+        "    Power                : Off\n    Channel              : 5g149/80\n    Security             : WPA3 Personal\n"
+        "    RSSI                 : -90 dBm\n"
+    )
+    link = parse_wdutil(WDUTIL + later)
+    assert link == parse_wdutil(WDUTIL)
+    assert link is not None and (link.band, link.channel, link.security, link.rssi_dbm) == (
+        "2.4",
+        6,
+        "wpa_wpa2_mixed",
+        -58,
+    )
