@@ -71,6 +71,12 @@ TARGETS: dict[str, tuple[str, str, str]] = {
         "tests/unit/test_softap_data.py tests/integration/test_softap.py",
         "--skip-kinds delassign,return --every 3",
     ),
+    "softap_client": (
+        "probes/softap_client.py",
+        "tests/unit/test_softap_data.py tests/integration/test_softap.py",
+        "--funcs _snippet,_decode_reply,_check_r,version,device_id,public_key,check_text "
+        "--skip-kinds delassign,return --every 3",
+    ),
     "module_check": (
         "probes/module_check.py",
         "tests/unit/test_module_check.py",
