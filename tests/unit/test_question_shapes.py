@@ -28,6 +28,9 @@ from photon_doctor.foundation.ids import LED_COLOUR, LED_PATTERN, TRIED_PREFIX
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import Kind, version_key
 
+from photon_doctor.evaluate import load_cases
+from tests.conftest import REPO
+
 KB = load_knowledge()
 COLOURS = tuple(KB.observations[LED_COLOUR].choices)
 PATTERNS = tuple(KB.observations[LED_PATTERN].choices)
@@ -178,3 +181,17 @@ def test_the_led_colour_comes_first_then_its_pattern() -> None:
         known = {LED_COLOUR: Observation(LED_COLOUR, colour)}
         after = next_question(KB, known, diagnose(KB, known))
         assert after is not None and after.obs == LED_PATTERN, colour
+
+
+def test_the_last_question_worth_asking_is_asked() -> None:
+    """A public case (real-d09) once its lists were shown: one question left is worth its minutes, the next is
+    not; the one is asked (mutation testing: looking at the second question's worth passed every test)."""
+    (case,) = [
+        c for c in load_cases(KB, sorted((REPO / "tests" / "cases").glob("*.json"))) if c.id == "real-d09"
+    ]
+    shown = {CHECKLIST_PREFIX + c for c in KB.checklists}
+    d = diagnose(KB, case.observations)
+    ranked = rank_questions(KB, case.observations, d, shown)
+    assert not d.leading_clear and ranked[0].saving >= 0 > ranked[1].saving
+    asked = next_question(KB, case.observations, d, shown)
+    assert asked is not None and asked.obs == ranked[0].obs
