@@ -10,6 +10,7 @@ It changes files in place: never run two at once, nor tests beside it. docs/reli
   .venv/bin/python benchmarks/mutation.py run actions/consent.py --tests "tests/unit/test_config.py" \
       [--funcs f,g] [--lines 10-40] [--ids 1,2] [--every 2] [--skip-kinds return,delassign] \
       [--extra manual.json] [--log out.jsonl]
+  .venv/bin/python benchmarks/mutation.py run wifi_parsers      # a named target of TARGETS: module, tests, sample
 """
 
 from __future__ import annotations
@@ -41,6 +42,98 @@ CMP_SWAP = {
     ast.IsNot: ("is not", "is"),
 }
 BIN_SWAP = {ast.Add: ("+", "-"), ast.Sub: ("-", "+"), ast.Mult: ("*", "/"), ast.Div: ("/", "*")}
+
+_QUESTION_TESTS = " ".join(
+    f"tests/unit/test_{n}.py"
+    for n in (
+        "question_choice question_value checklists observe engine interview_numbers terminal_hint "
+        "fix_situations question_shapes"
+    ).split()
+)
+#: The second round's targets (docs/reliability.md): module, the test files that cover it (the round's new ones
+#: included), and the sample taken. Options given after the name override the target's.
+TARGETS: dict[str, tuple[str, str, str]] = {
+    "observe": ("engine/observe.py", "tests/unit/test_observe.py", ""),
+    "questions": (
+        "engine/questions.py",
+        _QUESTION_TESTS,
+        "--skip-kinds delassign --timeout 45 --funcs led_colour_of,question_def,_item_information,_around_version,"
+        "answerability,settled_by_checklists,_checklist_value,next_question",
+    ),
+    "wifi_parsers": (
+        "probes/wifi_parsers.py",
+        "tests/unit/test_host_network_parsers.py tests/integration/test_host_network.py "
+        "tests/integration/test_host_network_faults.py",
+        "--skip-kinds delassign,return --every 2",
+    ),
+    "softap_data": (
+        "probes/softap_data.py",
+        "tests/unit/test_softap_data.py tests/integration/test_softap.py",
+        "--skip-kinds delassign,return --every 3",
+    ),
+    "softap_client": (
+        "probes/softap_client.py",
+        "tests/unit/test_softap_data.py tests/integration/test_softap.py",
+        "--funcs _snippet,_decode_reply,_check_r,version,device_id,public_key,check_text "
+        "--skip-kinds delassign,return --every 3",
+    ),
+    "module_check": (
+        "probes/module_check.py",
+        "tests/unit/test_module_check.py",
+        "--skip-kinds delassign,return --every 4",
+    ),
+    "serial_console": (
+        "probes/serial_console.py",
+        "tests/unit/test_diagnostic_signal.py tests/integration/test_serial_console.py",
+        "--funcs rssi_from_diagnostics,_version_tuple,_details --skip-kinds delassign,return --every 3",
+    ),
+    "serial_client": (
+        "probes/serial_client.py",
+        "tests/integration/test_serial_console.py",
+        "--funcs identity,mac,system_version,claimed,_json,_text,_next_prompt,_dialog,_unexpected "
+        "--skip-kinds delassign,return --every 3",
+    ),
+    "cloud": (
+        "probes/cloud.py",
+        "tests/unit/test_diagnostic_signal.py tests/integration/test_cloud_api.py",
+        "--funcs rssi_from_vitals,_device,_denied,_signal,_summary --skip-kinds delassign,return --every 3",
+    ),
+    "cloud_client": (
+        "probes/cloud_client.py",
+        "tests/integration/test_cloud_api.py tests/integration/test_cloud_body_faults.py",
+        "--funcs _error_text,_http_error,_seconds,_object,_body,_why,check_api_url,_loopback,ping,vitals,"
+        "create_claim_code --skip-kinds delassign,return --every 4",
+    ),
+    "host_network": (
+        "probes/host_network.py",
+        "tests/integration/test_host_network.py tests/integration/test_host_network_faults.py",
+        "--funcs _band,_security,_portal,_port,read_wifi_link,_read_iw,_first_line --skip-kinds delassign,return "
+        "--every 4",
+    ),
+    "answers": (
+        "photon_doctor/answers.py",
+        "tests/unit/test_answers.py tests/unit/test_bad_input.py tests/unit/test_checklists.py "
+        "tests/unit/test_session.py",
+        "--funcs parse_value,salvage_version,parse_assignment,load_answers_file,observations_from_mapping,lookup,"
+        "json_text --skip-kinds delassign,return --every 3",
+    ),
+    "session": (
+        "photon_doctor/session.py",
+        "tests/unit/test_session.py tests/integration/test_session_files.py",
+        "--funcs from_json,_object_or_none,_actions,_observations --skip-kinds delassign,return --every 2",
+    ),
+    "sessions": (
+        "photon_doctor/sessions.py",
+        "tests/unit/test_session.py tests/integration/test_session_files.py",
+        "--funcs load_session,last_session_path,_saved_when,private_folder,writable_folder,make_private_dirs "
+        "--skip-kinds delassign,return --every 2",
+    ),
+    "fleet_summary": (
+        "photon_doctor/fleet_summary.py",
+        "tests/unit/test_fleet_summary.py tests/unit/test_fleet_words.py",
+        "--funcs summarise,_pct,_offline_hours,device_rows --skip-kinds delassign,return --every 3 --timeout 120",
+    ),
+}
 
 
 class Src:
@@ -237,7 +330,11 @@ def main() -> None:
     ap.add_argument("--every", type=int, default=1)
     ap.add_argument("--log")
     ap.add_argument("--timeout", type=int, default=300)
-    a = ap.parse_args()
+    argv = sys.argv[1:]
+    if len(argv) >= 2 and argv[1] in TARGETS:
+        module, tests, sample = TARGETS[argv[1]]
+        argv = [argv[0], module, "--tests", tests, *sample.split(), *argv[2:]]
+    a = ap.parse_args(argv)
     path = ROOT / a.module
     text = path.read_text()
     ms = select(text, mutants(text), a.funcs, a.lines)

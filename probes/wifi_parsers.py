@@ -259,7 +259,15 @@ def parse_wdutil(text: str) -> WifiLink | None:
 
 def parse_netsh(text: str) -> WifiLink | None:
     """Parse Windows ``netsh wlan show interfaces`` (English): ``State``, ``SSID``, ``Authentication``,
-    ``Cipher``, ``Band`` (Windows 11) or ``Channel``. Not connected, or another language, gives None."""
+    ``Cipher``, ``Band`` (Windows 11) or ``Channel``. With several Wi-Fi adapters (a USB one beside the built-in
+    one), the first connected one. Not connected, or another language, gives None."""
+    # Each adapter's block starts with its "Name" line.
+    blocks = re.split(r"^(?=[ \t]*Name[ \t]*:)", text, flags=re.MULTILINE)
+    return next((link for block in blocks if (link := _netsh_interface(block)) is not None), None)
+
+
+def _netsh_interface(text: str) -> WifiLink | None:
+    """One adapter's block of ``netsh wlan show interfaces``, if it is connected."""
     kv = _key_values(text)
     if kv.get("State", "").lower() != "connected" or not kv.get("SSID"):
         return None

@@ -584,3 +584,64 @@ def test_token_never_leaks(world: World) -> None:
     joined = "\n".join(texts)
     assert "Permission Denied" in joined and "access_token=" in joined  # the risky paths were exercised
     assert token not in joined and code not in joined
+
+
+# Second round of mutation testing (docs/reliability.md): a device record the cloud fails to give, and how sure
+# the probe is of what it infers.
+
+
+def test_probe_when_the_device_record_fails_for_a_device_not_listed(
+    sim: CloudApiSimulator, token: str
+) -> None:
+    """Not in the account's list, and the device's own record answers 500: ownership, online and signal are
+    each said to be unavailable, with the cloud's error."""
+    sim.inject(Fault(status=500, path_prefix=f"/v1/devices/{UNOWNED_DEVICE}"))
+    report = _probe(sim, token, UNOWNED_DEVICE)
+    assert {k: o.value for k, o in _by_id(report).items()} == {
+        "cli_login_ok": True,
+        "cloud_lists_device": False,
+    }
+    skipped = {u.id: u.reason for u in report.unavailable}
+    assert set(skipped) == {"cloud_ownership", "cloud_online", "signal_rssi_dbm"}
+    assert all("500" in reason for reason in skipped.values())
+
+
+def test_probe_when_the_device_record_fails_for_a_listed_device(
+    sim: CloudApiSimulator, token: str, world: World
+) -> None:
+    """The list already proves ownership and carries the online flag: those are still observed."""
+    device_id = world.device.device_id
+    sim.inject(Fault(status=500, path_prefix=f"/v1/devices/{device_id}"))
+    obs = _by_id(_probe(sim, token, device_id))
+    assert obs["cloud_ownership"].value == "yours" and obs["cloud_online"].value is True
+
+
+@pytest.mark.parametrize(("device_id", "flag"), [(OTHER_DEVICE, True), (UNOWNED_DEVICE, False)])
+def test_ownership_inferred_from_the_claimed_flag_is_less_than_certain(
+    sim: CloudApiSimulator, token: str, device_id: str, flag: bool
+) -> None:
+    """The 403 is the same for a wrong id as for someone else's device: the inference is not certain."""
+    report = CloudProbe().run(
+        ProbeContext(
+            api_url=sim.url, token=token, device_id=device_id, timeout=1.0, extra={"device_claimed": flag}
+        )
+    )
+    assert 0 < _by_id(report)["cloud_ownership"].confidence < 1
+
+
+def test_a_signal_from_vitals_is_less_than_certain(sim: CloudApiSimulator, token: str, world: World) -> None:
+    """Vitals are the last the device published, possibly old; the cloud's own record is certain."""
+    obs = _by_id(_probe(sim, token, world.device.device_id))
+    assert 0 < obs["signal_rssi_dbm"].confidence < 1 and obs["cloud_ownership"].confidence == 1.0
+
+
+def test_a_403_without_a_device_says_the_account_cannot_reach_it(
+    sim: CloudApiSimulator, client: CloudClient
+) -> None:
+    """A 403 on a request about no device (a product out of reach, or the list itself) is not "device X is not
+    on this account"."""
+    sim.inject(Fault(status=403, path_prefix="/v1/devices", times=1))
+    with pytest.raises(NotYourDevice) as denied:
+        client.list_devices()
+    assert str(denied.value).startswith("the Particle cloud denied GET /v1/devices (403")
+    assert str(denied.value).endswith("this account cannot reach it")

@@ -3,6 +3,8 @@ would send the token in clear. Real HTTP on 127.0.0.1."""
 
 from __future__ import annotations
 
+import gzip
+import json
 import socket
 import threading
 import time
@@ -101,6 +103,7 @@ def test_a_dripping_body_is_given_up_within_the_timeout(raw_server: Callable[[Se
     with CloudClient(url, TOKEN, timeout=0.5) as client, pytest.raises(CloudUnreachable) as caught:
         client.list_devices()
     assert "too slowly" in str(caught.value)
+    assert client.trace[-1] == "GET /v1/devices -> too slow"  # what the probe's provenance quotes
 
 
 def test_a_huge_body_is_not_read(raw_server: Callable[[Serve], str]) -> None:
@@ -146,3 +149,72 @@ def test_the_cloud_probe_says_why_it_did_not_send_the_token(raw_server: Callable
     report = CloudProbe().run(ProbeContext(api_url="http://api.example.com", token=TOKEN, timeout=1))
     assert report.observations == ()
     assert "in clear" in report.unavailable[0].reason and TOKEN not in report.unavailable[0].reason
+
+
+# Second round of mutation testing (docs/reliability.md).
+
+
+def _json_reply(body: bytes, extra: str = "") -> Serve:
+    return lambda conn: conn.sendall(
+        (
+            f"HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {len(body)}\r\n{extra}"
+            "Connection: close\r\n\r\n"
+        ).encode()
+        + body
+    )
+
+
+def test_a_gzipped_answer_is_read(raw_server: Callable[[Serve], str]) -> None:
+    """A server (or a proxy on the way) may compress the answer; it is decoded, not taken for garbage."""
+    url = raw_server(_json_reply(gzip.compress(b'[{"id": "abc"}]'), "Content-Encoding: gzip\r\n"))
+    with CloudClient(url, TOKEN, timeout=2) as client:
+        assert client.list_devices() == [{"id": "abc"}]
+
+
+def test_an_answer_of_exactly_the_cap_is_read(raw_server: Callable[[Serve], str]) -> None:
+    body = b"[" + b" " * (MAX_BODY_BYTES - 2) + b"]"
+    assert len(body) == MAX_BODY_BYTES
+    url = raw_server(_json_reply(body))
+    with CloudClient(url, TOKEN, timeout=5) as client:
+        assert client.list_devices() == []
+
+
+@pytest.mark.parametrize(
+    "answer", [{"diagnostics": {"updated_at": "2026-12-01T00:00:00Z"}}, {"diagnostics": 5}, {"other": {}}]
+)
+def test_vitals_without_a_payload_are_a_malformed_response(
+    raw_server: Callable[[Serve], str], answer: dict[str, object]
+) -> None:
+    url = raw_server(_json_reply(json.dumps(answer).encode()))
+    with CloudClient(url, TOKEN, timeout=2) as client, pytest.raises(MalformedResponse) as caught:
+        client.vitals("0123456789abcdef01234567")
+    assert str(caught.value) == "the Particle cloud's vitals answer has no diagnostics payload"
+
+
+def test_a_connection_closed_without_an_answer_is_said_to_be_dropped(
+    raw_server: Callable[[Serve], str],
+) -> None:
+    url = raw_server(lambda conn: None)  # reads the request, closes without a word
+    with CloudClient(url, TOKEN, timeout=2) as client, pytest.raises(CloudUnreachable) as caught:
+        client.list_devices()
+    assert str(caught.value).endswith(": the connection was dropped")
+
+
+def test_a_host_name_that_does_not_resolve_is_said_so() -> None:
+    """``.invalid`` never resolves (RFC 2606); the resolver's own words differ by platform."""
+    host = "photon-doctor-test.invalid"
+    try:
+        socket.getaddrinfo(host, 443)
+    except socket.gaierror as exc:
+        if exc.errno != socket.EAI_NONAME:
+            pytest.skip(f"this resolver cannot say a name is unknown ({exc})")
+    else:
+        pytest.skip(f"this resolver answers even for {host}")
+    with (
+        CloudClient(f"https://{host}", TOKEN, timeout=2) as client,
+        pytest.raises(CloudUnreachable) as caught,
+    ):
+        client.list_devices()
+    assert (
+        str(caught.value) == f"cannot connect to the Particle cloud at {host}: the host name does not resolve"
+    )

@@ -315,3 +315,60 @@ def test_probe_never_raises_on_garbage_tool_output(
     report = _probe(http_server(NO_PORTAL), listener, runner)
     assert "network_band" in {u.id for u in report.unavailable}
     assert _values(report)["network_security"] == "open"
+
+
+# Second round of mutation testing (docs/reliability.md): how sure each reading is, and what its detail says.
+
+
+def test_every_host_reading_is_less_than_certain(http_server: Callable[[Reply], str], listener: int) -> None:
+    """One computer's view of the network is evidence about the device's network, never proof."""
+    runners = [
+        FakeRunner({"nmcli": NMCLI_24}),
+        FakeRunner({"nmcli": "yes:Home:5180 MHz:WPA2\nno:Home:2412 MHz:WPA2\n"}),
+        FakeRunner({"nmcli": "yes:Fast:5180 MHz:WPA2 WPA3\n"}),
+    ]
+    for runner in runners:
+        report = _probe(http_server(NO_PORTAL), listener, runner)
+        assert {o.id for o in report.observations} >= {"network_band", "port_5683_reachable"}
+        assert all(0 < o.confidence < 1 for o in report.observations), report.observations
+    closed = _probe(http_server(PORTAL_REDIRECT), _closed_port(), FakeRunner({"nmcli": NMCLI_24}))
+    assert all(0 < o.confidence < 1 for o in closed.observations), closed.observations
+
+
+def test_a_band_the_scan_confirms_is_surer_than_the_link_alone(
+    http_server: Callable[[Reply], str], listener: int
+) -> None:
+    iw = FakeRunner(
+        {
+            "iw dev": "\tInterface wlan0\n",
+            "iw dev wlan0 link": "Connected to aa:bb (on wlan0)\n\tSSID: Net\n\tfreq: 2437\n",
+        }
+    )
+    alone = next(
+        o for o in _probe(http_server(NO_PORTAL), listener, iw).observations if o.id == "network_band"
+    )
+    scanned = _probe(http_server(NO_PORTAL), listener, FakeRunner({"nmcli": NMCLI_24})).observations
+    seen = next(o for o in scanned if o.id == "network_band")
+    assert alone.value == seen.value == "band_2_4ghz" and alone.confidence < seen.confidence
+    assert "(2437 MHz)" in alone.provenance.detail  # the frequency read is quoted
+
+
+def test_a_link_without_a_frequency_leaves_the_band_unknown(
+    http_server: Callable[[Reply], str], listener: int
+) -> None:
+    iw = FakeRunner(
+        {"iw dev": "\tInterface wlan0\n", "iw dev wlan0 link": "Connected to aa:bb (on wlan0)\n\tSSID: Net\n"}
+    )
+    report = _probe(http_server(NO_PORTAL), listener, iw)
+    assert "network_band" not in _values(report)
+    (why,) = [u.reason for u in report.unavailable if u.id == "network_band"]
+    assert why.startswith("iw did not report the frequency")
+
+
+def test_unknown_security_words_are_quoted_in_60_characters(
+    http_server: Callable[[Reply], str], listener: int
+) -> None:
+    words = "SOMETHING-NEW " * 10
+    report = _probe(http_server(NO_PORTAL), listener, FakeRunner({"nmcli": f"yes:Net:2412 MHz:{words}\n"}))
+    (why,) = [u.reason for u in report.unavailable if u.id == "network_security"]
+    assert why == f"nmcli reported an unrecognised security {words.strip()[:60]!r}"

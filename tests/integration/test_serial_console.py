@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import errno
 import os
 import threading
@@ -17,6 +18,7 @@ from photon_doctor.probes.base import ProbeContext, ProbeFailure, ProbeReport
 from photon_doctor.probes.serial_client import open_error
 from photon_doctor.probes.serial_console import (
     NoAnswer,
+    NotUnderstood,
     PortGone,
     SerialConsole,
     SerialProbe,
@@ -740,3 +742,87 @@ def test_pulled_cable_is_not_offered_again(world: World) -> None:
         assert wait_for(lambda: sim.port is None)
         # ... and stays gone: no new port is offered within 50 ms
         assert not wait_for(lambda: sim.port is not None or sim.generation != 1, timeout=0.05)
+
+
+# Second round of mutation testing (docs/reliability.md): Device OS 1.0.1, the first with `d`, and consoles that
+# say what the simulator never says (scripted on a raw pty).
+
+
+def test_the_probe_reads_diagnostics_from_1_0_1_on(sim: SerialConsoleSimulator, world: World) -> None:
+    world.device.device_os = "1.0.1"
+    report = SerialProbe().run(ctx(sim.port))
+    assert "net:stat" in report.facts["diagnostics"]
+    assert not any("'d'" in u.reason for u in report.unavailable)
+    world.device.device_os = "1.0.0"
+    report = SerialProbe().run(ctx(sim.port))
+    assert "diagnostics" not in report.facts
+    assert [u.reason for u in report.unavailable] == ["Device OS 1.0.0 has no 'd' (diagnostics) command"]
+
+
+@contextlib.contextmanager
+def scripted(*steps: tuple[bytes, bytes]) -> Iterator[SerialConsole]:
+    """A console on a raw pty that, for each step, reads until what it read ends with the step's first bytes and
+    then writes the second: a device saying what the simulator never says."""
+    master, slave = os.openpty()
+    tty.setraw(slave)
+
+    def device() -> None:
+        for until, say in steps:
+            got = b""
+            while not got.endswith(until):
+                got += os.read(master, 1)
+            os.write(master, say)
+
+    responder = threading.Thread(target=device, daemon=True)
+    responder.start()
+    try:
+        with SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05) as con:
+            yield con
+    finally:
+        os.write(master, b"\n" * 4)  # a step still waiting for input ends (the console is closed already)
+        responder.join(timeout=2)
+        os.close(master)
+        os.close(slave)
+
+
+def test_a_version_line_ended_by_crlf_alone_is_read() -> None:
+    with scripted((b"v", b"system firmware version: 0.4.9\r\n")) as con:
+        assert con.system_version() == "0.4.9"
+
+
+@pytest.mark.parametrize("command", ["v", "s"])
+def test_an_unexpected_answer_is_one_short_line_naming_the_command(command: str) -> None:
+    """Not what the command answers: a NotUnderstood naming it, the answer cut to 60 characters (never a crash,
+    nor "truncated" for a line that was whole)."""
+    said = "Unknown command: " + "x" * 100
+    with scripted((command.encode(), said.encode() + b"\r\n")) as con, pytest.raises(NotUnderstood) as err:
+        con.system_version() if command == "v" else con.module_info()
+    shown = said[:57] + "..."
+    assert str(err.value) == f"unexpected answer to '{command}': {shown!r}" and len(shown) == 60
+
+
+def test_a_device_asking_for_the_ssid_again_is_a_probe_failure() -> None:
+    with scripted((b"w", b"SSID: "), (b"\n", b"HomeNet\r\nSSID: ")) as con:
+        with pytest.raises(ProbeFailure, match="asked for the SSID again"):
+            con.set_wifi(HOME_SSID, HOME_PASSWORD)
+
+
+@pytest.mark.parametrize(
+    "prompt", [b"Client certificate in PEM format:\r\n", b"Private key in PEM format:\r\n"]
+)
+def test_an_eap_tls_prompt_is_a_probe_failure_not_a_crash(prompt: bytes) -> None:
+    with scripted((b"w", b"SSID: "), (b"\n", b"HomeNet\r\n" + prompt)) as con:
+        with pytest.raises(ProbeFailure, match="EAP-TLS certificate") as err:
+            con.set_wifi(HOME_SSID, HOME_PASSWORD)
+    assert HOME_PASSWORD not in str(err.value)
+
+
+def test_an_ssid_that_reads_like_a_prompt_is_not_taken_for_one(world: World) -> None:
+    """The device echoes the SSID sent; "Password: " inside it is our own text, not the device asking."""
+    ssid = "Password: cafe"
+    world.device.credentials = []
+    world.networks.append(AccessPoint(ssid, password=HOME_PASSWORD))
+    with SerialConsoleSimulator(world, FAST) as sim, client(sim) as con:
+        result = con.set_wifi(ssid, HOME_PASSWORD)
+    assert result.saved and result.prompts[0] == "ssid" and result.prompts.count("password") == 1
+    assert world.device.credentials[0].ssid == ssid

@@ -13,7 +13,7 @@ import pytest
 from photon_doctor.foundation.errors import SessionError
 
 from photon_doctor.session import Session
-from photon_doctor.sessions import load_session, save_session
+from photon_doctor.sessions import load_session, save_session, writable_folder
 from tests.conftest import REPO
 
 CHILD = textwrap.dedent(
@@ -133,3 +133,35 @@ def test_a_saved_session_holds_no_secret_in_any_field(tmp_path: Path) -> None:
         "network": {"password": MASK},
     }
     assert saved["outcome"]["stop_reason"] == f"GET /v1/devices?access_token={MASK}"
+
+
+# Second round of mutation testing (docs/reliability.md).
+
+
+def test_a_file_above_the_home_is_named_as_a_part_of_it(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    (tmp_path / "file").write_text("")
+    home = tmp_path / "file" / "home"
+    monkeypatch.setenv("PHOTON_DOCTOR_HOME", str(home))
+    with pytest.raises(SessionError) as err:
+        save_session(Session())
+    assert str(err.value).startswith(f"cannot use {home / 'sessions'} as a folder: a part of it is a file")
+
+
+def test_no_last_session_where_the_home_is_a_file(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    home = tmp_path / "file"
+    home.write_text("")
+    monkeypatch.setenv("PHOTON_DOCTOR_HOME", str(home))
+    with pytest.raises(SessionError) as err:
+        load_session()
+    assert str(err.value).startswith(f"cannot use {home} as a folder: it is a file")
+
+
+@pytest.mark.skipif(not Path("/proc/self/fd").is_dir(), reason="counts open files through /proc")
+def test_checking_that_a_folder_is_writable_leaves_no_file_open(tmp_path: Path) -> None:
+    before = len(os.listdir("/proc/self/fd"))
+    for n in range(5):
+        writable_folder(tmp_path / str(n))
+    assert len(os.listdir("/proc/self/fd")) == before
+    assert [list(p.iterdir()) for p in sorted(tmp_path.iterdir())] == [[]] * 5  # and no file behind

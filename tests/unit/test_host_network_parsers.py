@@ -252,3 +252,79 @@ def test_band_of_frequency(freq: int | None, band: str | None) -> None:
 @pytest.mark.parametrize(("channel", "band"), [(1, "2.4"), (14, "2.4"), (36, "5"), (165, "5"), (200, None)])
 def test_band_of_channel(channel: int, band: str | None) -> None:
     assert band_of_channel(channel) == band
+
+
+#: The band edges as the docstrings and IEEE 802.11 draw them: 2.4 GHz is 2400-2500 MHz (channel 14 at 2484);
+#: 5 GHz from 4900 (Japan's 4.9 GHz channels) up to 6 GHz, which spans 5925-7125 MHz. One MHz either side of
+#: each edge (mutation testing: moving an edge by one, or < for <=, went unnoticed).
+BAND_EDGES = [
+    (2399, None),
+    (2400, "2.4"),
+    (2500, "2.4"),
+    (2501, None),
+    (4899, None),
+    (4900, "5"),
+    (5924, "5"),
+    (5925, "6"),
+    (7125, "6"),
+    (7126, None),
+]
+
+
+@pytest.mark.parametrize(("freq", "band"), BAND_EDGES)
+def test_band_edges_of_frequency(freq: int, band: str | None) -> None:
+    assert band_of_frequency(freq) == band
+    assert band_of_frequency(float(freq)) == band
+
+
+@pytest.mark.parametrize(
+    ("channel", "band"),
+    [(0, None), (1, "2.4"), (14, "2.4"), (15, None), (31, None), (32, "5"), (177, "5"), (178, None)],
+)
+def test_band_edges_of_channel(channel: int, band: str | None) -> None:
+    """2.4 GHz has channels 1-14, 5 GHz 32-177; between and beyond them the channel alone says nothing."""
+    assert band_of_channel(channel) == band
+
+
+def _two_adapters(first: str, second: str) -> str:
+    """netsh with a second Wi-Fi adapter (a USB one beside the built-in one): one block per adapter."""
+    block = NETSH.split("\n\n")[1]
+    other = (
+        block.replace("Name                   : Wi-Fi", "Name                   : Wi-Fi 2")
+        .replace("8c:c6:81:aa:bb:cc", "00:0f:00:aa:bb:cc")
+        .replace("SSID                   : HomeNet", "SSID                   : Upstairs")
+    )
+    blocks = {"connected": block, "disconnected": block.replace(": connected", ": disconnected")}
+    second_block = other if second == "connected" else other.replace(": connected", ": disconnected")
+    return f"\nThere are 2 interfaces on the system:\n\n{blocks[first]}\n\n{second_block}\n"
+
+
+def test_netsh_with_two_adapters_reads_the_connected_one() -> None:
+    """Mutation testing found nothing pinning which adapter's lines count; a disconnected second adapter must
+    not hide the first one's link, nor a disconnected first adapter the second one's."""
+    both = parse_netsh(_two_adapters("connected", "connected"))
+    assert both is not None and both.ssid == "HomeNet"
+    first = parse_netsh(_two_adapters("connected", "disconnected"))
+    assert (
+        first is not None and first.ssid == "HomeNet" and first.band == "2.4" and first.security == "wpa2_psk"
+    )
+    second = parse_netsh(_two_adapters("disconnected", "connected"))
+    assert second is not None and second.ssid == "Upstairs"
+    assert parse_netsh(_two_adapters("disconnected", "disconnected")) is None
+
+
+def test_the_first_value_of_a_key_wins() -> None:
+    """A key repeated further down (another section of wdutil's report) does not override the Wi-Fi section's."""
+    later = "————————————————————————————————————————————————————————————————————\nAWDL\n" + (
+        "————————————————————————————————————————————————————————————————————\n"
+        "    Power                : Off\n    Channel              : 5g149/80\n    Security             : WPA3 Personal\n"
+        "    RSSI                 : -90 dBm\n"
+    )
+    link = parse_wdutil(WDUTIL + later)
+    assert link == parse_wdutil(WDUTIL)
+    assert link is not None and (link.band, link.channel, link.security, link.rssi_dbm) == (
+        "2.4",
+        6,
+        "wpa_wpa2_mixed",
+        -58,
+    )

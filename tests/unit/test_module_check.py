@@ -59,3 +59,16 @@ def test_missing_module() -> None:
 def test_malformed_documents(bad: dict[str, Any]) -> None:
     with pytest.raises(ValueError):
         check_modules(bad)
+
+
+def test_several_problems_name_the_first_and_count_the_rest() -> None:
+    """Mutation testing: the "(+N more)" of a check with several problems was never read."""
+    info = doc(user_needs=2401)
+    info["m"][2]["d"] = [{"f": "s", "n": "1", "v": 2400}]  # system part 2 wants a newer part 1 too
+    check = check_modules(info)
+    assert len(check.problems) == 2
+    assert check.describe() == f"4 modules; {check.problems[0].describe()} (+1 more)"
+    info["m"][1]["d"] = [{"f": "b", "n": "0", "v": 1200}]  # and part 1 a newer bootloader
+    check = check_modules(info)
+    assert len(check.problems) == 3
+    assert check.describe() == f"4 modules; {check.problems[0].describe()} (+2 more)"

@@ -3,6 +3,8 @@ the first fix; never a remembered fact; the figures it reports are the planner's
 
 from __future__ import annotations
 
+import dataclasses
+
 import pytest
 from photon_doctor.engine.diagnosis import diagnose
 from photon_doctor.engine.observe import MIN_SAVING, MIN_SWITCH, check_first, settled_observations
@@ -10,6 +12,7 @@ from photon_doctor.engine.planning import plan_fixes
 from photon_doctor.engine.questions import value_of
 from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.knowledge.model import Kind
 
 KB = load_knowledge()
 
@@ -134,3 +137,91 @@ def test_a_check_that_would_save_minutes_but_changes_no_first_fix_is_not_shown()
     assert eco <= d.ecr - MIN_SAVING  # it would pay ...
     assert firsts == {d.plan[0].fix}  # ... but decides nothing
     assert check_first(KB, observations, d) is None
+
+
+# Second round of mutation testing (docs/reliability.md): inputs on which a broken candidate filter shows a
+# different check. Each was found by trying every single answer (and every LED pattern with every yes/no answer).
+
+
+def test_no_plan_no_check() -> None:
+    """Without a fix left to try there is nothing for a check to come before (and no first fix to index)."""
+    observations = _obs(led_pattern="blinking_green")
+    d = dataclasses.replace(diagnose(KB, observations), plan=())
+    assert check_first(KB, observations, d) is None
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"port_5683_reachable": False},
+        {"led_pattern": "blinking_green", "port_5683_reachable": False},
+        {"led_pattern": "breathing_cyan", "module_dependencies_ok": False},
+    ],
+)
+def test_an_answered_check_is_not_proposed_again(values: dict[str, ObsValue]) -> None:
+    """Once the port or dependency check was answered, asking it again teaches nothing: never the check shown."""
+    observations = _obs(**values)
+    check = check_first(KB, observations, diagnose(KB, observations))
+    assert check is None or check.obs not in observations
+
+
+@pytest.mark.parametrize("observations", THIN)
+def test_a_check_skipped_is_not_shown(observations: dict[str, Observation]) -> None:
+    d = diagnose(KB, observations)
+    check = check_first(KB, observations, d)
+    assert check is not None
+    other = check_first(KB, observations, d, {check.obs})
+    assert other is None or other.obs != check.obs
+
+
+def test_a_check_only_the_owner_can_do_is_shown() -> None:
+    """Blinking green, and an external antenna was used before: whether the antenna is still fitted is a look at
+    the board (no probe can tell), a minute's work, and a "no" puts selecting the internal antenna first."""
+    observations = _obs(led_pattern="blinking_green", history_external_antenna=True)
+    d = diagnose(KB, observations)
+    check = check_first(KB, observations, d)
+    assert check is not None and check.obs == "external_antenna_fitted"
+    odef = KB.observations[check.obs]
+    assert odef.askable and not odef.probes
+    firsts = {v: f for v, _, f in check.outcomes}
+    assert firsts[False] == "select_internal_antenna" != d.plan[0].fix
+
+
+@pytest.mark.parametrize(
+    "values",
+    [
+        {"cloud_online": False},
+        {"led_pattern": "blinking_blue", "cloud_online": False},
+        {"led_pattern": "fast_blinking_blue", "cloud_online": False},
+    ],
+)
+def test_a_check_as_dear_as_the_first_fix_is_not_shown(values: dict[str, ObsValue]) -> None:
+    """The cloud says the device is offline: checks exist that cost as many minutes as the first fix (asking
+    whether a firmware release came before the failures); they are not cheap, so never shown."""
+    observations = _obs(**values)
+    d = diagnose(KB, observations)
+    first_cost = d.plan[0].cost
+    assert any(
+        o.cost == first_cost and o.kind is Kind.BOOL and o.askable and o.id not in observations
+        for o in KB.observations.values()
+    )
+    check = check_first(KB, observations, d)
+    assert check is not None and check.cost < first_cost
+
+
+@pytest.mark.parametrize("led", ["solid_white", "solid_color"])
+def test_an_answer_one_time_in_ten_that_changes_the_first_fix_is_enough(led: str) -> None:
+    """docs/knowledge-format.md: a check is shown when one answer "at 10 % or more" changes the first fix. Here
+    the port check's "blocked" answer comes about one time in nine (between 10 % and 12.5 %) and puts another
+    network first: the check is shown."""
+    observations = _obs(led_pattern=led)
+    d = diagnose(KB, observations)
+    qv = value_of(KB, observations, d, "port_5683_reachable")
+    assert qv is not None
+    total = sum(o.probability for o in qv.outcomes)
+    blocked = next(o.probability / total for o in qv.outcomes if o.value is False)
+    assert 0.10 <= blocked < 0.125
+    check = check_first(KB, observations, d)
+    assert check is not None and check.obs == "port_5683_reachable"
+    switching = [p for _, p, first in check.outcomes if first != d.plan[0].fix]
+    assert switching == [pytest.approx(blocked)]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -121,6 +122,9 @@ def test_an_old_file_is_saved_again_in_the_new_schema(kb: KnowledgeBase, tmp_pat
         ({"observations": {}}, "field 'observations' missing or not a list"),
         ({"skipped": "x"}, "field 'skipped' is not a list"),
         ({"actions": [1]}, "actions[0] is not an object"),
+        ({"actions": 5}, "field 'actions' is not a list"),  # mutation round 2: a number, a string, an object
+        ({"actions": "x"}, "field 'actions' is not a list"),
+        ({"actions": {"a": 1}}, "field 'actions' is not a list"),
         ({"outcome": []}, "field 'outcome' is not an object"),
         ({"observations": [{"id": "led", "value": "x"}]}, "unknown observation 'led'"),
         ({"observations": [{"id": "visible_damage", "value": True, "provenance": 5}]}, "is not an object"),
@@ -166,3 +170,84 @@ def test_every_source_is_written_as_the_string_the_json_has_always_carried() -> 
     assert Source.parse("rumour") is None
     with pytest.raises(ValueError):
         Provenance("rumour")
+
+
+@pytest.mark.parametrize("asked", [0, 3])
+def test_how_many_questions_were_asked_is_read_back_also_when_none_were(
+    kb: KnowledgeBase, asked: int
+) -> None:
+    """Mutation testing: a session that asked no question read back as "not known" with every test passing."""
+    data = {**json.loads(OLD.read_text()), "questions_asked": asked}
+    assert Session.from_json(kb, data, "test").questions_asked == asked
+
+
+@pytest.mark.parametrize("asked", [-1, True, 1.5, "3"])
+def test_an_odd_count_of_questions_reads_as_not_known(kb: KnowledgeBase, asked: object) -> None:
+    data = {**json.loads(OLD.read_text()), "questions_asked": asked}
+    assert Session.from_json(kb, data, "test").questions_asked is None
+
+
+def _with_observation(item: object) -> dict[str, Any]:
+    return {**json.loads(OLD.read_text()), "observations": [item]}
+
+
+@pytest.mark.parametrize("knowledge", ["shipped", None])
+@pytest.mark.parametrize(
+    ("item", "message"),
+    [
+        (5, "observations[0] needs 'id' and 'value'"),
+        ({"id": "visible_damage"}, "observations[0] needs 'id' and 'value'"),
+        ({"value": True}, "observations[0] needs 'id' and 'value'"),
+        (
+            {"id": "visible_damage", "value": True, "confidence": 1.5},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": -0.1},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": True},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+        (
+            {"id": "visible_damage", "value": True, "confidence": "1"},
+            "observations[0].confidence must be a number from 0 to 1",
+        ),
+    ],
+)
+def test_a_malformed_observation_is_a_session_error_naming_it(
+    kb: KnowledgeBase, knowledge: str | None, item: object, message: str
+) -> None:
+    """Mutation testing (round 2): each of these checks could go with every test passing; without them a bad
+    session file ends in a traceback or an observation more certain than certain."""
+    with pytest.raises(SessionError, match=re.escape(f"test: {message}")):
+        Session.from_json(kb if knowledge else None, _with_observation(item), "test")
+
+
+@pytest.mark.parametrize("value", [None, {"a": 1}])
+def test_without_knowledge_a_value_must_still_be_a_value(value: object) -> None:
+    """``graph --session`` reads a session without the knowledge: the value's shape is still checked."""
+    with pytest.raises(SessionError, match=re.escape("test: observations[0].value is not a value")):
+        Session.from_json(None, _with_observation({"id": "visible_damage", "value": value}), "test")
+
+
+def test_the_ends_of_the_confidence_range_are_read() -> None:
+    for confidence in (0, 1, 0.5):
+        item = {"id": "visible_damage", "value": True, "confidence": confidence}
+        (obs,) = Session.from_json(None, _with_observation(item), "test").observations
+        assert obs.confidence == confidence and isinstance(obs.confidence, float)
+
+
+@pytest.mark.parametrize("field", ["confidence", "source"])
+def test_a_long_bad_value_is_quoted_in_40_characters(field: str) -> None:
+    long = "x" * 100
+    item: dict[str, Any] = {"id": "visible_damage", "value": True}
+    if field == "confidence":
+        item["confidence"] = long
+    else:
+        item["provenance"] = {"source": long, "detail": ""}
+    with pytest.raises(SessionError) as err:
+        Session.from_json(None, _with_observation(item), "test")
+    quoted = json.dumps(long)[:40]
+    assert str(err.value).endswith(f"not {quoted}") and len(quoted) == 40

@@ -14,7 +14,7 @@ from photon_doctor.probes.softap import (
     parse_public_key_blob,
     wiced_to_network_security,
 )
-from photon_doctor.probes.softap_client import encode_body
+from photon_doctor.probes.softap_client import check_text, encode_body
 from photon_doctor.probes.softap_data import parse_scan, read_unescaped_scan
 
 
@@ -138,3 +138,41 @@ def test_an_unescaped_scan_is_read_in_the_devices_exact_layout_only() -> None:
         b"<html>",
     ):
         assert read_unescaped_scan(bad) is None
+
+
+@pytest.mark.parametrize(
+    "bad",
+    [
+        b'{"scans":[x{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1}]}',  # a stray byte before the first entry
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1}{"ssid":"b","rssi":-6,"sec":0,"ch":2,"mdr":1}]}',
+        b'{"scans":[{"ssid":"a","rssi":-5,"sec":0,"ch":1,"mdr":1},,{"ssid":"b","rssi":-6,"sec":0,"ch":2,"mdr":1}]}',
+    ],
+)
+def test_an_unescaped_scan_needs_exactly_one_comma_between_entries(bad: bytes) -> None:
+    """Mutation testing: the check of what lies between two entries could go with every test passing (the
+    stray byte above sits after the last entry)."""
+    assert read_unescaped_scan(bad) is None
+
+
+@pytest.mark.parametrize(
+    ("value", "ok"),
+    [
+        ("x" * 64, True),
+        ("x" * 65, False),
+        ("é" * 32, True),
+        ("é" * 33, False),
+        ("a\nb", False),
+        ("a\x7fb", False),
+    ],
+)
+def test_a_text_for_the_device_is_at_most_its_limit_in_bytes_without_control_characters(
+    value: str, ok: bool
+) -> None:
+    """What the SoftAP set-up accepts (64 bytes for a password: "é" is two), checked before anything is sent; the
+    message never quotes the value (mutation round 2: the whole check could go with every test passing)."""
+    if ok:
+        check_text("password", value, 64)
+        return
+    with pytest.raises(ValueError) as err:
+        check_text("password", value, 64)
+    assert str(err.value) == "the password must be at most 64 bytes without control characters"
