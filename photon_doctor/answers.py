@@ -15,10 +15,28 @@ from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
 
-_TRUE = {"yes", "y", "true", "t", "1", "on"}
-_FALSE = {"no", "n", "false", "f", "0", "off"}
+_TRUE = {"yes", "y", "true", "t", "1", "on", "yeah", "yep", "yup", "sure"}
+_FALSE = {"no", "n", "false", "f", "0", "off", "nope", "nah"}
 #: Answers at a prompt that mean "I don't know": the observation stays absent.
-DONT_KNOW = {"?", "dk", "don't know", "dont know", "unknown", "skip", "idk", "not sure"}
+DONT_KNOW = {
+    "?", "dk", "don't know", "dont know", "i don't know", "i dont know", "unknown", "skip", "idk", "not sure",
+    "no idea", "dunno",
+}  # fmt: skip
+#: A list typed at a prompt: "1,4", "1, 4", "1 4", "1 and 4".
+_LIST_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def typed(raw: str) -> str:
+    """What a person typed, without the end of a sentence: "Yes." and "Blinking green!" are "Yes" and "Blinking
+    green" (a full stop or an exclamation mark is never part of an answer; "?" alone means "don't know")."""
+    text = raw.strip()
+    return text.rstrip(".!").rstrip() or text
+
+
+def yes_or_no(raw: str) -> bool | None:
+    """True for a typed yes ("y", "Yes.", "yep"), False for a no ("nope"), None for anything else."""
+    word = typed(raw).lower()
+    return word in _TRUE if word in _TRUE | _FALSE else None
 
 
 class AnswerError(ValueError):
@@ -92,7 +110,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
     answers gives). Case files for ``evaluate`` pass False: the contract only asks for a number, and a case quoting
     an odd reading must not lose the whole file."""
     kind = odef.kind
-    text = raw.strip() if isinstance(raw, str) else raw
+    text = typed(raw) if isinstance(raw, str) else raw
     if kind is Kind.ENUM:
         if isinstance(text, str) and text in odef.choices:
             return text
@@ -107,8 +125,9 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
     elif kind is Kind.BOOL:
         if isinstance(text, bool):
             return text
-        if isinstance(text, str) and text.lower() in _TRUE | _FALSE:
-            return text.lower() in _TRUE
+        said = yes_or_no(text) if isinstance(text, str) else None
+        if said is not None:
+            return said
     elif kind is Kind.NUMBER:
         # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session). The
         # observation's own unit may follow the number, as a person reads it off a screen ("-70 dBm").
@@ -136,7 +155,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
             items = (
                 []
                 if text.lower() in {"", "none", "nothing"}
-                else [t.strip() for t in text.split(",") if t.strip()]
+                else [t for t in _LIST_SEPARATORS.split(text) if t and t.lower() != "and"]
             )
         if items is not None:
             # A list with its own choices (a checklist) picks among them; otherwise among the fixes.

@@ -86,6 +86,43 @@ def test_a_choice_may_be_typed_in_words(kb: KnowledgeBase, raw: str) -> None:
     assert parse_value(kb, kb.observations["led_pattern"], raw) == "blinking_green"
 
 
+@pytest.mark.parametrize(
+    ("obs", "raw", "value"),
+    [
+        ("led_pattern", "Blinking green.", "blinking_green"),
+        ("led_pattern", "1.", "__first__"),
+        ("device_os_version", "v1.5.2.", "1.5.2"),
+        ("signal_rssi_dbm", "-70 dBm.", -70.0),
+        ("fixes_tried_failed", "1 and 2", "__first_two__"),
+        ("fixes_tried_failed", "1 2", "__first_two__"),
+        ("fixes_tried_failed", "1; 2.", "__first_two__"),
+    ],
+)
+def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw: str, value: object) -> None:
+    """QA finding: "Blinking green." and "1 and 2" were refused at the prompt ("is not an answer here")."""
+    full = load_knowledge()
+    odef = full.observations[obs]
+    wanted = {"__first__": next(iter(odef.choices), None), "__first_two__": tuple(list(full.fixes)[:2])}
+    assert parse_value(full, odef, raw) == wanted.get(str(value), value)
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [("Yes.", True), ("yep", True), ("Yeah!", True), ("nope", False), ("No.", False), ("nah", False)],
+)
+def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
+    full = load_knowledge()
+    assert parse_value(full, full.observations["listening_mode_enters"], raw) is value
+
+
+@pytest.mark.parametrize("raw", [".", "!", "I think so", "yes no", "1.2.3.4.5.6"])
+def test_a_full_stop_alone_or_a_guess_is_still_refused(raw: str) -> None:
+    full = load_knowledge()
+    for obs in ("listening_mode_enters", "led_pattern", "fixes_tried_failed"):
+        with pytest.raises(AnswerError):
+            parse_value(full, full.observations[obs], raw)
+
+
 @pytest.mark.parametrize("raw", ["blinking", "green blinking", "blinking_green_", "blinking.green"])
 def test_words_that_name_no_choice_are_refused(kb: KnowledgeBase, raw: str) -> None:
     with pytest.raises(AnswerError, match="not a valid answer for led_pattern"):
