@@ -33,6 +33,23 @@ def typed(raw: str) -> str:
     return text.rstrip(".!").rstrip() or text
 
 
+def choice_in_words(odef: ObservationDef, text: str) -> str | None:
+    """The choice whose name, as shown (its words before the colon, not the explanation after it), ``text``
+    says: all of it ("green blinking", "WPA2 personal"), or two words or more of it found in that choice's name
+    alone ("pulsing white", which the slow white fade is also called). None when no choice, or more than one, fits."""
+    said = _plain_words(text)
+    names = {c: _plain_words(meaning.split(":")[0]) for c, meaning in odef.choices.items()}
+    whole = [c for c, name in names.items() if name == said]
+    if said and len(whole) == 1:
+        return whole[0]
+    found = [c for c, name in names.items() if f" {said} " in f" {name} "] if len(said.split()) >= 2 else []
+    return found[0] if len(found) == 1 else None
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(re.findall(r"[\w.]+", text.lower()))
+
+
 def yes_or_no(raw: str) -> bool | None:
     """True for a typed yes ("y", "Yes.", "yep"), False for a no ("nope"), None for anything else."""
     word = typed(raw).lower()
@@ -122,6 +139,9 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         number = ascii_int(text) if isinstance(text, str) else None
         if number is not None and 1 <= number <= len(odef.choices):
             return list(odef.choices)[number - 1]
+        shown = choice_in_words(odef, text) if isinstance(text, str) else None
+        if shown is not None:
+            return shown
     elif kind is Kind.BOOL:
         if isinstance(text, bool):
             return text

@@ -115,6 +115,36 @@ def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
     assert parse_value(full, full.observations["listening_mode_enters"], raw) is value
 
 
+@pytest.mark.parametrize(
+    ("obs", "raw", "value"),
+    [
+        (
+            "led_pattern",
+            "pulsing white",
+            "breathing_white",
+        ),  # the thread's words; the choice says "also called"
+        ("led_pattern", "Green blinking.", "blinking_green"),
+        ("led_pattern", "slow green fade", "breathing_green"),
+        ("setup_stalls_at", "Verifying product ownership", "verifying_ownership"),
+        ("power_source", "wall adapter", "usb_adapter"),
+        ("network_security", "WPA2 personal", "wpa2_psk"),
+    ],
+)
+def test_a_choice_may_be_typed_in_the_words_it_is_shown_with(obs: str, raw: str, value: str) -> None:
+    """QA finding: the choice read "slow white fade (also called pulsing white)", and "pulsing white" (the
+    thread's owner's words) was refused."""
+    full = load_knowledge()
+    assert parse_value(full, full.observations[obs], raw) == value
+
+
+@pytest.mark.parametrize("raw", ["white", "green", "orange flashes", "safe mode", "is off", "blinking"])
+def test_words_that_fit_no_choice_or_several_are_refused(raw: str) -> None:
+    """One word, words of several choices, or words of a choice's explanation (after its colon) pick nothing."""
+    full = load_knowledge()
+    with pytest.raises(AnswerError):
+        parse_value(full, full.observations["led_pattern"], raw)
+
+
 @pytest.mark.parametrize("raw", [".", "!", "I think so", "yes no", "1.2.3.4.5.6"])
 def test_a_full_stop_alone_or_a_guess_is_still_refused(raw: str) -> None:
     full = load_knowledge()
