@@ -449,3 +449,26 @@ def demo_answered(
     rest, code = finish(child)
     assert code == 0, rest
     return typed, seen, " ".join(rest.split("What to do")[0].split())
+
+
+def test_a_session_started_with_no_probe_is_resumed_without_probing(home: Path) -> None:
+    """QA finding: Ctrl-C in `diagnose --no-probe` said "continue with photon-doctor diagnose --resume", and that
+    command looked for a Photon on USB, the login and the network first ("only ask, look at nothing" was lost);
+    and the two answers given with -a were "0 answers kept"."""
+    child = spawn(
+        home, "diagnose", "--no-probe", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
+    )
+    child.expect("Q1\\. ")
+    child.expect("> ")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    said = " ".join(rest.split())
+    assert code == ExitCode.INTERRUPTED
+    assert "(continue with photon-doctor diagnose --resume --no-probe)" in said, said
+    child = spawn(home, "diagnose", "--resume", "--no-probe")
+    child.expect("Q1\\. ")
+    shown = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "Resuming the session" in shown and "2 answers kept" in shown, shown
+    assert "probing" not in shown and "looks at what it can check" not in shown, shown
