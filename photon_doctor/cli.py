@@ -382,6 +382,18 @@ def fleet(
         # Device names and ids: private (0600), and replaced whole, as `report -o` is.
         write_private(html, summary_html(run.report, run.names()), UsageError, "the HTML report")
         say(f"HTML report written to {html}")
+    if now is not None:
+        # An --as-of before the devices were last heard (a wrong year, a date without its time) counts every such
+        # device as offline for no time at all: "under an hour 100 %" with nothing to say it was the date.
+        later = sum(1 for d in run.devices if d.last_heard is not None and d.last_heard > now + 60)
+        if later:
+            from photon_doctor.plain import counted
+
+            say(
+                f"{counted(later, 'device')} {'was' if later == 1 else 'were'} last heard after --as-of {as_of}: "
+                "their time offline counts as none (--as-of is when the export was taken, after every "
+                "device's last_heard)"
+            )
     source = run.report["source"]
     if source.get("bad_lines"):
         first = source["first_bad_lines"][0]
