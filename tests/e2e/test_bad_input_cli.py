@@ -242,6 +242,11 @@ def test_a_session_whose_saved_diagnosis_lists_are_not_lists(tmp_path: Path, odd
     data = json.loads(path.read_text())
     for key in ("ranked_causes", "plan", "unavailable", "other_causes", "trace"):
         data["diagnosis"][key] = odd
+    data["outcome"] = {
+        "verified_connected": False,
+        "fixed_by": odd,
+        "actions": [],
+    }  # "fixed_by": [] was a TypeError
     path.write_text(json.dumps(data))
     env = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
     for args in (
