@@ -50,10 +50,20 @@ def _plain_words(text: str) -> str:
     return " ".join(re.findall(r"[\w.]+", text.lower()))
 
 
+#: Words that say yes or no in a sentence: "Yes, it does.", "no it doesn't".
+_SPOKEN = {"yes", "yeah", "yep", "yup", "no", "nope", "nah"}
+
+
 def yes_or_no(raw: str) -> bool | None:
-    """True for a typed yes ("y", "Yes.", "yep"), False for a no ("nope"), None for anything else."""
+    """True for a typed yes ("y", "Yes.", "yep", "Yes, it does."), False for a no ("nope", "No, it doesn't"),
+    None for anything else (and for a sentence that says both)."""
     word = typed(raw).lower()
-    return word in _TRUE if word in _TRUE | _FALSE else None
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    words = re.findall(r"[a-z']+", word)
+    if words and words[0] in _SPOKEN and not _SPOKEN.intersection(words[1:]):
+        return words[0] in _TRUE
+    return None
 
 
 class AnswerError(ValueError):
@@ -174,7 +184,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         elif isinstance(text, str):
             items = (
                 []
-                if text.lower() in {"", "none", "nothing"}
+                if typed(text).lower() in {"", "none", "nothing", "no", "nope", "nah"}
                 else [t for t in _LIST_SEPARATORS.split(text) if t and t.lower() != "and"]
             )
         if items is not None:

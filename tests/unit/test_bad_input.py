@@ -96,6 +96,8 @@ def test_a_choice_may_be_typed_in_words(kb: KnowledgeBase, raw: str) -> None:
         ("fixes_tried_failed", "1 and 2", "__first_two__"),
         ("fixes_tried_failed", "1 2", "__first_two__"),
         ("fixes_tried_failed", "1; 2.", "__first_two__"),
+        ("fixes_tried_failed", "No.", ()),  # none of them
+        ("fixes_tried_failed", "none", ()),
     ],
 )
 def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw: str, value: object) -> None:
@@ -103,12 +105,23 @@ def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw:
     full = load_knowledge()
     odef = full.observations[obs]
     wanted = {"__first__": next(iter(odef.choices), None), "__first_two__": tuple(list(full.fixes)[:2])}
-    assert parse_value(full, odef, raw) == wanted.get(str(value), value)
+    assert parse_value(full, odef, raw) == (
+        wanted[value] if isinstance(value, str) and value in wanted else value
+    )
 
 
 @pytest.mark.parametrize(
     ("raw", "value"),
-    [("Yes.", True), ("yep", True), ("Yeah!", True), ("nope", False), ("No.", False), ("nah", False)],
+    [
+        ("Yes.", True),
+        ("yep", True),
+        ("Yeah!", True),
+        ("nope", False),
+        ("No.", False),
+        ("nah", False),
+        ("Yes, it does.", True),
+        ("no it doesn't", False),
+    ],
 )
 def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
     full = load_knowledge()
@@ -145,7 +158,7 @@ def test_words_that_fit_no_choice_or_several_are_refused(raw: str) -> None:
         parse_value(full, full.observations["led_pattern"], raw)
 
 
-@pytest.mark.parametrize("raw", [".", "!", "I think so", "yes no", "1.2.3.4.5.6"])
+@pytest.mark.parametrize("raw", [".", "!", "I think so", "yes no", "Yes, no, maybe", "1.2.3.4.5.6"])
 def test_a_full_stop_alone_or_a_guess_is_still_refused(raw: str) -> None:
     full = load_knowledge()
     for obs in ("listening_mode_enters", "led_pattern", "fixes_tried_failed"):
