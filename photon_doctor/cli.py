@@ -14,7 +14,7 @@ import typer
 
 from photon_doctor import __version__
 from photon_doctor.environment import configure, emit_json, note, print_result, say, terminal_width
-from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
+from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, SessionError, UsageError
 
 app = typer.Typer(
     name="photon-doctor",
@@ -137,6 +137,14 @@ def diagnose(
         path, saved = read_session(load_kb())
         if saved.scenario is not None:
             # A demo session: it goes on against a fresh simulated Photon, never a real one.
+            from photon_doctor.plain import clipped
+            from photon_doctor.simulator.scenarios import scenario_names
+
+            if saved.scenario not in scenario_names():  # the file's doing, not the command line's
+                raise SessionError(
+                    f"{path}: the demo scenario '{clipped(saved.scenario)}' it was saved with is not one this "
+                    f"version has ({', '.join(scenario_names())})"
+                )
             _run_demo(
                 saved.scenario,
                 no_input=no_input,
