@@ -15,10 +15,55 @@ from photon_doctor.foundation.jsonfile import read_json
 from photon_doctor.foundation.numbers import ascii_int, finite_number
 from photon_doctor.knowledge.model import Kind, KnowledgeBase, ObservationDef, version_key
 
-_TRUE = {"yes", "y", "true", "t", "1", "on"}
-_FALSE = {"no", "n", "false", "f", "0", "off"}
+_TRUE = {"yes", "y", "true", "t", "1", "on", "yeah", "yep", "yup", "sure"}
+_FALSE = {"no", "n", "false", "f", "0", "off", "nope", "nah"}
 #: Answers at a prompt that mean "I don't know": the observation stays absent.
-DONT_KNOW = {"?", "dk", "don't know", "dont know", "unknown", "skip", "idk", "not sure"}
+DONT_KNOW = {
+    "?", "dk", "don't know", "dont know", "i don't know", "i dont know", "unknown", "skip", "idk", "not sure",
+    "no idea", "dunno",
+}  # fmt: skip
+#: A list typed at a prompt: "1,4", "1, 4", "1 4", "1 and 4".
+_LIST_SEPARATORS = re.compile(r"[,;\s]+")
+
+
+def typed(raw: str) -> str:
+    """What a person typed, without the end of a sentence: "Yes." and "Blinking green!" are "Yes" and "Blinking
+    green" (a full stop or an exclamation mark is never part of an answer; "?" alone means "don't know")."""
+    text = raw.strip()
+    return text.rstrip(".!").rstrip() or text
+
+
+def choice_in_words(odef: ObservationDef, text: str) -> str | None:
+    """The choice whose name, as shown (its words before the colon, not the explanation after it), ``text``
+    says: all of it ("green blinking", "WPA2 personal"), or two words or more of it found in that choice's name
+    alone ("pulsing white", which the slow white fade is also called). None when no choice, or more than one, fits."""
+    said = _plain_words(text)
+    names = {c: _plain_words(meaning.split(":")[0]) for c, meaning in odef.choices.items()}
+    whole = [c for c, name in names.items() if name == said]
+    if said and len(whole) == 1:
+        return whole[0]
+    found = [c for c, name in names.items() if f" {said} " in f" {name} "] if len(said.split()) >= 2 else []
+    return found[0] if len(found) == 1 else None
+
+
+def _plain_words(text: str) -> str:
+    return " ".join(re.findall(r"[\w.]+", text.lower()))
+
+
+#: Words that say yes or no in a sentence: "Yes, it does.", "no it doesn't".
+_SPOKEN = {"yes", "yeah", "yep", "yup", "no", "nope", "nah"}
+
+
+def yes_or_no(raw: str) -> bool | None:
+    """True for a typed yes ("y", "Yes.", "yep", "Yes, it does."), False for a no ("nope", "No, it doesn't"),
+    None for anything else (and for a sentence that says both)."""
+    word = typed(raw).lower()
+    if word in _TRUE | _FALSE:
+        return word in _TRUE
+    words = re.findall(r"[a-z']+", word)
+    if words and words[0] in _SPOKEN and not _SPOKEN.intersection(words[1:]):
+        return words[0] in _TRUE
+    return None
 
 
 class AnswerError(ValueError):
@@ -92,7 +137,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
     answers gives). Case files for ``evaluate`` pass False: the contract only asks for a number, and a case quoting
     an odd reading must not lose the whole file."""
     kind = odef.kind
-    text = raw.strip() if isinstance(raw, str) else raw
+    text = typed(raw) if isinstance(raw, str) else raw
     if kind is Kind.ENUM:
         if isinstance(text, str) and text in odef.choices:
             return text
@@ -104,11 +149,15 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         number = ascii_int(text) if isinstance(text, str) else None
         if number is not None and 1 <= number <= len(odef.choices):
             return list(odef.choices)[number - 1]
+        shown = choice_in_words(odef, text) if isinstance(text, str) else None
+        if shown is not None:
+            return shown
     elif kind is Kind.BOOL:
         if isinstance(text, bool):
             return text
-        if isinstance(text, str) and text.lower() in _TRUE | _FALSE:
-            return text.lower() in _TRUE
+        said = yes_or_no(text) if isinstance(text, str) else None
+        if said is not None:
+            return said
     elif kind is Kind.NUMBER:
         # Finite only: NaN and infinities are not answers, and a bare NaN is not JSON (the session). The
         # observation's own unit may follow the number, as a person reads it off a screen ("-70 dBm").
@@ -135,8 +184,8 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         elif isinstance(text, str):
             items = (
                 []
-                if text.lower() in {"", "none", "nothing"}
-                else [t.strip() for t in text.split(",") if t.strip()]
+                if typed(text).lower() in {"", "none", "nothing", "no", "nope", "nah"}
+                else [t for t in _LIST_SEPARATORS.split(text) if t and t.lower() != "and"]
             )
         if items is not None:
             # A list with its own choices (a checklist) picks among them; otherwise among the fixes.

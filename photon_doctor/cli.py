@@ -14,7 +14,7 @@ import typer
 
 from photon_doctor import __version__
 from photon_doctor.environment import configure, emit_json, note, print_result, say, terminal_width
-from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, UsageError
+from photon_doctor.foundation.errors import ExitCode, Interrupted, PhotonDoctorError, SessionError, UsageError
 
 app = typer.Typer(
     name="photon-doctor",
@@ -137,6 +137,14 @@ def diagnose(
         path, saved = read_session(load_kb())
         if saved.scenario is not None:
             # A demo session: it goes on against a fresh simulated Photon, never a real one.
+            from photon_doctor.plain import clipped
+            from photon_doctor.simulator.scenarios import scenario_names
+
+            if saved.scenario not in scenario_names():  # the file's doing, not the command line's
+                raise SessionError(
+                    f"{path}: the demo scenario '{clipped(saved.scenario)}' it was saved with is not one this "
+                    f"version has ({', '.join(scenario_names())})"
+                )
             _run_demo(
                 saved.scenario,
                 no_input=no_input,
@@ -382,6 +390,18 @@ def fleet(
         # Device names and ids: private (0600), and replaced whole, as `report -o` is.
         write_private(html, summary_html(run.report, run.names()), UsageError, "the HTML report")
         say(f"HTML report written to {html}")
+    if now is not None:
+        # An --as-of before the devices were last heard (a wrong year, a date without its time) counts every such
+        # device as offline for no time at all: "under an hour 100 %" with nothing to say it was the date.
+        later = sum(1 for d in run.devices if d.last_heard is not None and d.last_heard > now + 60)
+        if later:
+            from photon_doctor.plain import counted
+
+            say(
+                f"{counted(later, 'device')} {'was' if later == 1 else 'were'} last heard after --as-of {as_of}: "
+                "their time offline counts as none (--as-of is when the export was taken, after every "
+                "device's last_heard)"
+            )
     source = run.report["source"]
     if source.get("bad_lines"):
         first = source["first_bad_lines"][0]

@@ -160,6 +160,22 @@ def _devices(n: int) -> str:
     return f"{n:,} device" + ("" if n == 1 else "s")
 
 
+def offline_words(hours: float | None) -> str:
+    """How long a device has been offline, for the HTML page, as a person says it ("3&nbsp;hours", "6&nbsp;days",
+    "10&nbsp;weeks" rather than 1,684.7 hours); "not known" without a last-heard time."""
+    if hours is None:
+        return "not known"
+    if hours < 1:
+        return "under an hour"
+    if hours < 48:
+        n, unit = round(hours), "hour"
+    elif hours < 14 * 24:
+        n, unit = round(hours / 24), "day"
+    else:
+        n, unit = round(hours / (24 * 7)), "week"
+    return f"{n:,}&nbsp;{unit}" + ("" if n == 1 else "s")
+
+
 def summary_text(report: Mapping[str, Any]) -> str:
     """The report in plain words and percentages (device names, not ids; cause titles, not ids)."""
     dev = report["devices"]
@@ -273,23 +289,36 @@ def summary_html(report: Mapping[str, Any], names: Mapping[str, str]) -> str:
             for o in report["offline_for"]
         ]
         parts.append("</table>")
-    parts.append("<h2>Likely causes</h2><table><tr><th>Cause</th><th>Share</th><th>Devices</th></tr>")
+    if report["causes"]:
+        # The shares are of the devices diagnosed (offline, or online and struggling), not of the offline ones:
+        # the heading says so, as the text summary does, so that the devices add up to a number on the page.
+        parts.append(
+            f"<h2>Likely causes, for the {_devices(dev['diagnosed'])} offline or struggling</h2>"
+            "<table><tr><th>Cause</th><th>Share</th><th>Devices</th></tr>"
+        )
+    else:
+        parts.append("<h2>Likely causes</h2><p>No device is offline or struggling.</p>")
     for c in report["causes"]:
         who = ", ".join(e(names.get(i, i)) for i in c["device_ids"])
         parts.append(
             f"<tr><td>{e(c['title'])}</td><td>{c['share_pct']}&nbsp;%</td>"
             f"<td><details><summary>{c['devices']:,}</summary>{who}</details></td></tr>"
         )
+    if report["causes"]:
+        parts.append("</table>")
+    visit = report["needs_visit"]
+    if not visit["devices"]:
+        parts.append("<h2>Need a person on site</h2><p>Nobody needs to go on site.</p></body></html>\n")
+        return "\n".join(parts)
     parts.append(
-        "</table><h2>Need a person on site</h2><table><tr><th>Device</th><th>Likely cause</th>"
-        "<th>Offline (hours)</th><th>Site</th></tr>"
+        f"<h2>Need a person on site: {_devices(visit['devices'])}</h2><table><tr><th>Device</th>"
+        "<th>Likely cause</th><th>Offline for</th><th>Site</th></tr>"
     )
     titles = {c["cause"]: c["title"] for c in report["causes"]}
     parts += [
         f"<tr><td>{e(names.get(v['id'], v['id']))}</td><td>{e(titles.get(v['cause'], NO_CAUSE))}</td>"
-        f"<td>{'' if v['offline_hours'] is None else format(v['offline_hours'], ',.1f')}</td>"
-        f"<td>{e(v['site'] or '')}</td></tr>"
-        for v in report["needs_visit"]["list"]
+        f"<td>{offline_words(v['offline_hours'])}</td><td>{e(v['site'] or '')}</td></tr>"
+        for v in visit["list"]
     ]
     parts.append("</table></body></html>\n")
     return "\n".join(parts)

@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value
+from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value, typed
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
@@ -255,7 +255,8 @@ def _ask_once(
             interview.asked -= 1
             raise
         text = raw.strip()
-        word = text.lower()
+        # "Why?", "help?", "back." and "I don't know." are the words they end (a "?" alone is "don't know").
+        word = typed(text).rstrip("?").rstrip().lower().replace("\u2019", "'") or text.lower()
         if word in {"why", "w"}:
             answerer.tell(
                 why_question_text(
@@ -263,7 +264,7 @@ def _ask_once(
                 )
             )
             continue
-        if word in {"help", "h"}:
+        if word in {"help", "h", "how"}:
             answerer.tell(odef.help)
             continue
         if word in {"quit", "q", "exit"}:

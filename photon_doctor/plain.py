@@ -357,7 +357,11 @@ def question_label(question: str, limit: int, stops: str = "?") -> str:
     first of ``stops``."""
     q = re.sub(r"\s*\([^()]*\)", "", question)
     q = re.split(f"[{re.escape(stops)}]", q, maxsplit=1)[0].strip()
-    return q[:limit].rstrip() + ("..." if len(q) > limit else "")
+    if len(q) <= limit:
+        return q
+    # Cut between words ("... the Wi-Fi...", not "... the Wi-Fi mod..."), and not after a comma.
+    cut = q[: limit + 1].rsplit(" ", 1)[0] if " " in q[:limit] else q[:limit]
+    return cut.rstrip(" ,;") + "..."
 
 
 #: Capitalised first words that stay capitalised inside a sentence (names, not the start of a title).

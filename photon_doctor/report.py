@@ -173,7 +173,8 @@ def _actions_and_outcome(
         return actions, None
     result = {k: v for k, v in outcome.items() if k != "actions"}
     result["verified_connected"] = outcome.get("verified_connected")
-    result["fixed_by"] = outcome.get("fixed_by")
+    fixed_by = outcome.get("fixed_by")  # a fix id; anything else (a hand edit: [], {}) names no fix
+    result["fixed_by"] = fixed_by if isinstance(fixed_by, str) else None
     if result["fixed_by"] in kb.fixes:
         result["fixed_by_title"] = kb.fixes[result["fixed_by"]].title
     return actions, result

@@ -126,8 +126,10 @@ def _probability(c: Mapping[str, Any]) -> float:
 
 
 def _open_steps(report: Mapping[str, Any]) -> list[Mapping[str, Any]]:
-    """The plan's steps not yet tried in this session, in order."""
-    tried = {a["fix"] for a in report["actions"] if a.get("result") not in ("skipped", "planned")}
+    """The plan's steps not yet tried in this session, in order (a step shown to be done by hand that nobody
+    confirmed is still to do: after a fix session with only that step, the page said "No fix is proposed yet")."""
+    open_results = ("skipped", "planned", "manual-unconfirmed")
+    tried = {a["fix"] for a in report["actions"] if a.get("result") not in open_results}
     return [s for s in report["plan"] if s["fix"] not in tried]
 
 

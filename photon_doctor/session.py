@@ -103,7 +103,7 @@ class Session:
         text = {k: data.get(k) for k in ("id", "command", "knowledge_dir", "scenario")}
         return cls(
             observations=observations,
-            diagnosis=diagnosis if isinstance(diagnosis, Mapping) else {},
+            diagnosis=_diagnosis_document(diagnosis),
             command=text["command"] if isinstance(text["command"], str) else "diagnose",
             id=text["id"] if isinstance(text["id"], str) else None,
             knowledge_dir=text["knowledge_dir"] if isinstance(text["knowledge_dir"], str) else None,
@@ -118,6 +118,27 @@ class Session:
             scenario=text["scenario"] if isinstance(text["scenario"], str) else None,
             interview_state=state if isinstance(state, Mapping) else {},
         )
+
+
+#: The lists of objects in a saved diagnosis document (docs/json-output.md) that report, why and graph read.
+_DIAGNOSIS_LISTS = ("observations", "unavailable", "ranked_causes", "other_causes", "plan", "trace")
+
+
+def _diagnosis_document(value: Any) -> Mapping[str, Any]:
+    """The saved diagnosis as its readers expect it: a list that is not a list (a file edited by hand: -1, a
+    string) reads as absent, and an entry of it that is not an object is left out (report and graph crashed on
+    ``"ranked_causes": -1``)."""
+    if not isinstance(value, Mapping):
+        return {}
+    document = dict(value)
+    for key in _DIAGNOSIS_LISTS:
+        if key in document:
+            items = document[key]
+            if isinstance(items, list):
+                document[key] = [item for item in items if isinstance(item, Mapping)]
+            else:
+                del document[key]
+    return document
 
 
 def _object_or_none(value: Any, name: str, where: str) -> Mapping[str, Any] | None:

@@ -24,7 +24,7 @@ from photon_doctor.foundation.errors import (
     NoTerminal,
     PhotonDoctorError,
 )
-from photon_doctor.foundation.evidence import Observation, Unavailable
+from photon_doctor.foundation.evidence import Observation, Source, Unavailable
 from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
@@ -66,6 +66,16 @@ def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Ob
         obs = parse_assignment(kb, text)
         result[obs.id] = obs
     return result
+
+
+def resume_command(options: DiagnoseOptions, fixing: bool = False) -> str:
+    """The command that goes on with a session as it was started: with --no-probe when it was (a resumed session
+    otherwise looks at USB, the login and the network first), and with --fix to go on fixing."""
+    return (
+        "photon-doctor diagnose --resume"
+        + (" --no-probe" if options.no_probe else "")
+        + (" --fix" if fixing else "")
+    )
 
 
 def session_record(
@@ -185,8 +195,14 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
     interview.asked = asked if asked is not None else len(interview.history)
     pending = saved.pending_question
     interview.current = pending if pending is not None and pending in kb.observations else None
-    answers = len(interview.history)
-    kept = f"{answers} answer{'s' if answers != 1 else ''} kept"
+    # Answers given up front (-a, --answers) are kept too, though no question put them ("0 answers kept" after
+    # two -a answers read as if they were lost).
+    up_front = [
+        o
+        for o in interview.observations.values()
+        if o.provenance.source is Source.CLI and o.id not in interview.history
+    ]
+    kept = f"{counted(len(interview.history) + len(up_front), 'answer')} kept"
     where = "; going on with the open question" if interview.current else ""
     return f"Resuming the session {path}: {kept}{where}."
 
@@ -219,7 +235,7 @@ def _interview(
                 session_record(kb, interview, d, unavailable, options, None, earlier), session_path
             )
             raise Interrupted(
-                f"stopped without a diagnosis; your answers are saved in {path} (continue with photon-doctor diagnose --resume)"
+                f"stopped without a diagnosis; your answers are saved in {path} (continue with {resume_command(options)})"
             )
     except (KeyboardInterrupt, EOFError) as exc:
         d = diagnose(kb, interview.observations)
@@ -232,7 +248,7 @@ def _interview(
                 f"the session so far is saved in {path}"
             ) from None
         raise Interrupted(
-            f"interrupted; the session so far is saved in {path} (continue with photon-doctor diagnose --resume)"
+            f"interrupted; the session so far is saved in {path} (continue with {resume_command(options)})"
         ) from None
     except PhotonDoctorError:
         raise
@@ -265,7 +281,7 @@ def _interrupted_while_probing(
     path = save_session(record, session_path)
     return (
         f"interrupted while probing; the session so far is saved in {path} "
-        "(continue with photon-doctor diagnose --resume)"
+        f"(continue with {resume_command(options)})"
     )
 
 
@@ -398,7 +414,7 @@ def _fix(
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
         if outcome.interrupted and not _no_terminal(outcome, answerer):
             answerer.tell(
-                f"interrupted; the session is saved in {path} (continue with photon-doctor diagnose --resume --fix)"
+                f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
             )
         elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")

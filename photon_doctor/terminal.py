@@ -7,7 +7,7 @@ from __future__ import annotations
 from typing import Any
 
 from photon_doctor.actions.person import TerminalPerson
-from photon_doctor.answers import valid_values
+from photon_doctor.answers import valid_values, yes_or_no
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, led_colour_of
 from photon_doctor.foundation.environment import columns
 from photon_doctor.foundation.ids import FIXES_TRIED_FAILED, LED_COLOUR, LED_PATTERN, TRIED_PREFIX
@@ -133,11 +133,10 @@ class TerminalAnswerer:
         """A yes/no question; Enter means yes."""
         while True:
             self.tell(f"{question} [Y/n]")
-            word = self.person.prompt("> ").strip().lower()
-            if word in ("", "y", "yes"):
-                return True
-            if word in ("n", "no"):
-                return False
+            word = self.person.prompt("> ").strip()
+            said = yes_or_no(word) if word else True
+            if said is not None:
+                return said
 
     def confirm_quit(self) -> str:
         """After ``quit``: "stop" (no diagnosis), "go on" (answer more), or "show" (the diagnosis so far)."""

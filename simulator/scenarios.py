@@ -7,6 +7,7 @@ token the person's CLI holds, and the fix that really resolves it — so tests c
 
 from __future__ import annotations
 
+import difflib
 import json
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
@@ -28,6 +29,8 @@ from photon_doctor.simulator.world import (
     new_device_key,
     public_key_der,
 )
+
+from photon_doctor.plain import clipped
 
 TRIED_IN_THE_THREAD = ["relogin_cli", "flash_tinker_usb", "flash_reset_settings_firmware"]
 
@@ -451,11 +454,14 @@ def scenario_names() -> list[str]:
 
 
 def get_scenario(name: str) -> Scenario:
-    """The scenario called ``name``. Raises KeyError listing the valid names."""
+    """The scenario called ``name``. Raises KeyError listing the valid names (the closest first, as "did you
+    mean"), with the name given echoed at most 60 characters long."""
     for s in SCENARIOS:
         if s.name == name:
             return s
-    raise KeyError(f"unknown scenario '{name}'; valid: {', '.join(scenario_names())}")
+    close = difflib.get_close_matches(name, scenario_names(), n=1)
+    hint = f" Did you mean {close[0]}?" if close else ""
+    raise KeyError(f"unknown scenario '{clipped(name)}'.{hint} Valid: {', '.join(scenario_names())}")
 
 
 __all__ = ["ACCOUNT", "DEFAULT_SCENARIO", "SCENARIOS", "Scenario", "get_scenario", "scenario_names"]

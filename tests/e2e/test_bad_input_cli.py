@@ -233,6 +233,46 @@ def test_graph_of_a_session_whose_plan_step_cause_is_an_object(tmp_path: Path) -
     json.loads(r.stdout)
 
 
+@pytest.mark.parametrize("odd", [-1, [1, "x", None]], ids=["a-number", "entries-not-objects"])
+def test_a_session_whose_saved_diagnosis_lists_are_not_lists(tmp_path: Path, odd: object) -> None:
+    """QA finding (a session file edited by hand, fuzzed): '"ranked_causes": -1' in the saved diagnosis made
+    report and graph end in 'internal error (TypeError)', exit 1; so did '"plan": -1' for graph and
+    '"unavailable": -1' for report. Such a list reads as absent, and its entries that are not objects are left out."""
+    path = _session(tmp_path)
+    data = json.loads(path.read_text())
+    for key in ("ranked_causes", "plan", "unavailable", "other_causes", "trace"):
+        data["diagnosis"][key] = odd
+    data["outcome"] = {
+        "verified_connected": False,
+        "fixed_by": odd,
+        "actions": [],
+    }  # "fixed_by": [] was a TypeError
+    path.write_text(json.dumps(data))
+    env = {"PHOTON_DOCTOR_HOME": str(tmp_path)}
+    for args in (
+        ["report", str(path), "--format", "md"],
+        ["report", str(path), "--format", "html"],
+        ["graph", "--session", str(path), "--format", "json"],
+        ["why", "1", "--session", str(path)],
+    ):
+        r = run_cli(*MINI, *args, env=env)
+        assert r.returncode == 0 and "Traceback" not in r.stderr, (args, r.stderr)
+
+
+def test_a_session_naming_an_unknown_demo_scenario_is_a_session_error(tmp_path: Path) -> None:
+    """QA finding: a session file whose scenario is not one this version has (edited, or renamed since) made
+    `diagnose --resume` say "unknown scenario 'x'; valid: ...", a usage error (exit 2), as if the command line
+    had named it; it is the session file's (exit 5), and says so."""
+    path = _session(tmp_path)
+    data = json.loads(path.read_text())
+    data["scenario"] = "x" * 300
+    path.write_text(json.dumps(data))
+    r = run_cli(*MINI, "diagnose", "--resume", "--no-input", env={"PHOTON_DOCTOR_HOME": str(tmp_path)})
+    said = _one_line_error(r.stderr)
+    assert r.returncode == ExitCode.SESSION, r.stderr
+    assert str(path) in said and "the demo scenario" in said and "x" * 61 not in said, said
+
+
 def _run_without_stdin(*args: str, home: Path) -> subprocess.CompletedProcess[str]:
     """Run with standard input closed (as from some service managers): ``sys.stdin`` is None."""
     return subprocess.run(

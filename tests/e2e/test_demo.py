@@ -61,6 +61,16 @@ def test_unknown_scenario_is_a_usage_error() -> None:
     assert "unknown scenario 'gremlins'" in r.stderr and "static-ip" in r.stderr
 
 
+@pytest.mark.parametrize("command", ["demo", "simulate"])
+def test_a_mistyped_scenario_is_named_as_meant_and_echoed_short(command: str) -> None:
+    """QA finding: `demo --scenario statc-ip` listed all 26 names and did not say which was meant, and a
+    3,000-letter name came back whole (why and the interview echo at most 60 characters)."""
+    r = run_cli(command, "--scenario", "statc-ip")
+    assert r.returncode == ExitCode.USAGE and "Did you mean static-ip?" in r.stderr, r.stderr
+    r = run_cli(command, "--scenario", "z" * 3000)
+    assert r.returncode == ExitCode.USAGE and "z" * 61 not in r.stderr and len(r.stderr) < 800, len(r.stderr)
+
+
 def test_interactive_demo_shows_the_owner_answers_as_hints() -> None:
     r = run_cli("demo", "--scenario", "static-ip", input="?\n" * 30)
     assert r.returncode == 0, r.stderr

@@ -195,6 +195,8 @@ def test_the_html_says_why_each_device_needs_a_visit(tmp_path: Path) -> None:
     for (the leading cause), and printed hours as 455.0, 4.8 and 53.81 side by side."""
     from html.parser import HTMLParser
 
+    from photon_doctor.fleet_summary import offline_words
+
     export = tmp_path / "fleet.jsonl"
     write_export(export, 200, seed=5)
     page = tmp_path / "fleet.html"
@@ -232,13 +234,14 @@ def test_the_html_says_why_each_device_needs_a_visit(tmp_path: Path) -> None:
 
     parsed = Rows()
     parsed.feed(page.read_text(encoding="utf-8"))
-    table = [row[1:] for row in parsed.rows if row[0] == "Need a person on site"]
-    assert table[0] == ["Device", "Likely cause", "Offline (hours)", "Site"]
+    table = [row[1:] for row in parsed.rows if row[0].startswith("Need a person on site")]
+    assert table[0] == ["Device", "Likely cause", "Offline for", "Site"]
     visits = data["needs_visit"]["list"]
     assert visits and len(table) == len(visits) + 1
     for row, v in zip(table[1:], visits):
         assert row[:2] == [names[v["id"]], titles[v["cause"]]]
-        assert row[2] == f"{v['offline_hours']:,.1f}", row
+        # In words (QA, round 6: "1,684.7" hours read poorly): "7 days", "10 weeks".
+        assert row[2] == offline_words(v["offline_hours"]).replace("&nbsp;", "\u00a0"), row
 
 
 def test_a_fleet_of_one_device_says_device(tmp_path: Path) -> None:
@@ -271,3 +274,15 @@ def test_a_run_that_fails_at_once_keeps_an_interrupted_fetch_for_resume(tmp_path
     assert (
         checkpoint.read_text(encoding="utf-8").count("\n") == 30
     )  # a fresh run starts afresh: no line twice
+
+
+def test_an_as_of_before_the_export_says_so(tmp_path: Path) -> None:
+    """QA finding: `--as-of 2020-01-01` (a wrong year) on an export taken in 2026 said "Offline for: under an hour
+    43 (100.0 %)" with nothing to say that the date was before every device was last heard."""
+    export = tmp_path / "fleet.jsonl"
+    write_export(export, 50, seed=5)
+    r = run_cli("fleet", "--from", str(export), "--as-of", "2020-01-01")
+    assert r.returncode == 0, r.stderr
+    assert "50 devices were last heard after --as-of 2020-01-01" in r.stderr, r.stderr
+    r = run_cli("fleet", "--from", str(export), "--as-of", "2026-05-28T20:26:40Z")  # after: nothing to say
+    assert r.returncode == 0 and "last heard after" not in r.stderr, r.stderr

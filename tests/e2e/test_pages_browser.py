@@ -263,6 +263,37 @@ def test_the_fleet_report_keeps_its_text_off_the_screen_edges(
     assert left >= 8 and right <= inside - 8, (left, right, inside)
 
 
+@pytest.mark.parametrize("width", WIDTHS)
+def test_the_fleet_report_s_numbers_add_up_on_the_page(
+    browser: Any, pages: dict[str, Path], width: int
+) -> None:
+    """QA finding: the page said "43 offline" and its causes added up to 49 devices, with no word of the 49 (the
+    shares are of the devices offline or struggling, which the text summary says); the devices to visit were not
+    counted; and how long each was offline read "1,684.7" under "Offline (hours)"."""
+    import re
+
+    from selenium.webdriver.common.by import By
+
+    show(browser, pages["fleet"], width)
+    headings = [h.text for h in browser.find_elements(By.TAG_NAME, "h2")]
+    causes = next(h for h in headings if h.startswith("Likely causes"))
+    diagnosed = re.fullmatch(r"Likely causes, for the ([\d,]+) devices offline or struggling", causes)
+    assert diagnosed is not None, headings
+    tables = browser.find_elements(By.TAG_NAME, "table")
+    counts = [int(c.text.replace(",", "")) for c in tables[1].find_elements(By.TAG_NAME, "summary")]
+    assert sum(counts) == int(diagnosed.group(1).replace(",", "")), (counts, causes)
+    visit = next(h for h in headings if h.startswith("Need a person on site"))
+    to_visit = re.fullmatch(r"Need a person on site: ([\d,]+) devices?", visit)
+    assert to_visit is not None, headings
+    rows = tables[2].find_elements(By.TAG_NAME, "tr")[1:]
+    assert len(rows) == int(to_visit.group(1).replace(",", "")) > 0
+    header = [th.text for th in tables[2].find_elements(By.TAG_NAME, "th")]
+    assert header == ["Device", "Likely cause", "Offline for", "Site"], header
+    how_long = {row.find_elements(By.TAG_NAME, "td")[2].text for row in rows}
+    words = re.compile(r"under an hour|not known|1 (hour|day|week)|[\d,]+ (hours|days|weeks)")
+    assert all(words.fullmatch(t.replace("\u00a0", " ")) for t in how_long), how_long
+
+
 #: The words split across two lines in the cells ``arguments[0]`` selects (code, evidence and the folded steps
 #: excluded: a command or a URL may have to break); a no-break space joins, so "65 %" is one word.
 SPLIT_WORDS = """

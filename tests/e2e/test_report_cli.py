@@ -70,6 +70,21 @@ def test_report_of_a_demo_session_in_every_format(_private_home: Path) -> None:
         assert password not in out
 
 
+def test_a_step_shown_to_be_done_by_hand_is_still_what_to_do_next(_private_home: Path) -> None:
+    """QA finding: after `demo --fix --yes` on the dented photon, whose one step (a support ticket) was shown to be
+    done by hand and not confirmed, the report said "What to do next: No fix is proposed yet." under an almost
+    certain cause."""
+    r = run_cli("demo", "--scenario", "thread-dented-photon", "--no-input", "--fix", "--yes")
+    assert r.returncode == ExitCode.NOT_VERIFIED, r.stderr
+    md = run_cli("report")
+    assert md.returncode == 0, md.stderr
+    lines = md.stdout.splitlines()
+    assert lines[4] == "## What to do next" and lines[6].startswith("**Open a support ticket"), lines[:8]
+    assert "No fix is proposed yet" not in md.stdout
+    page = run_cli("report", "-f", "html")
+    assert "No fix is proposed yet" not in page.stdout and "Open a support ticket" in page.stdout
+
+
 def test_report_of_a_diagnose_session_given_by_path(_private_home: Path) -> None:
     r = run_cli(
         *MINI,

@@ -6,7 +6,7 @@ how to resume."""
 from __future__ import annotations
 
 import re
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pexpect
@@ -385,3 +385,90 @@ def test_ctrl_c_while_a_fix_is_checked_records_the_fix_as_done(home: Path) -> No
     checked = json.loads(saved.read_text(encoding="utf-8"))["actions"][1]
     assert checked["result"] == "done", checked
     assert "interrupted (Ctrl-C) while checking that the device reaches the cloud" in checked["message"]
+
+
+def as_a_person_says_it(hint: str) -> str:
+    """The demo's hint typed as a tired person types it: "Yep.", "Nope!", "2.", "1 and 3", "5." (QA: each was
+    refused with "is not an answer here")."""
+    if hint == "yes":
+        return "Yep."
+    if hint == "no":
+        return "Nope!"
+    if hint.startswith("nothing"):
+        return ""
+    return " and ".join(hint.split(",")) + "."
+
+
+def test_answers_typed_as_a_person_types_them_are_taken(
+    home: Path, tmp_path_factory: pytest.TempPathFactory
+) -> None:
+    """QA finding: "Yes.", "nope", "2." (a full stop after the number), "1 3" or "1 and 3" at a checklist,
+    "why?" and "how?" were each refused ("is not an answer here"); they are taken as what they say, and the
+    interview ends where the hints typed as shown end."""
+    child = spawn(home, "demo", "--scenario", "thread-second-poster")
+    child.expect("Q1\\. ")
+    child.expect("> ")
+    first = " ".join((child.before or "").split())
+    child.sendline("Why?")
+    child.expect("Q1 again> ")
+    why = " ".join((child.before or "").split())
+    child.sendline("how?")
+    child.expect("Q1 again> ")
+    how = " ".join((child.before or "").split())
+    assert "Why I ask:" in why and "not an answer" not in why, why
+    assert "watch the RGB LED" in how and "not an answer" not in how, how
+    typed, seen, causes = demo_answered(child, as_a_person_says_it, first)
+    assert "is not an answer here" not in seen, seen
+    assert {"Yep.", "1 and 3."} <= set(typed), typed  # a yes/no and a checklist of two were among them
+    # The same demo answered with the hints as shown ends with the same causes, to the percent.
+    _, _, as_shown = demo_answered(
+        spawn(tmp_path_factory.mktemp("as-shown"), "demo", "--scenario", "thread-second-poster"),
+        lambda hint: "" if hint.startswith("nothing") else hint,
+    )
+    assert causes == as_shown and "physically damaged" in causes.split(" - ")[1], causes
+
+
+def demo_answered(
+    child: pexpect.spawn, say: Callable[[str], str], first: str = ""
+) -> tuple[list[str], str, str]:
+    """Answer a demo's questions with ``say(hint)``; returns what was typed, what was shown, and the likely causes."""
+    typed: list[str] = []
+    seen = ""
+    for turn in range(20):
+        index = child.expect(["Likely causes", "> "]) if turn or not first else 1
+        before = " ".join((child.before or "").split()) if turn or not first else first
+        seen += before
+        if index == 0:
+            break
+        hint = re.search(r"would answer: (\S+)", before)
+        assert hint is not None, before
+        typed.append(say(hint.group(1)))
+        child.sendline(typed[-1])
+    else:
+        pytest.fail("no diagnosis came")
+    rest, code = finish(child)
+    assert code == 0, rest
+    return typed, seen, " ".join(rest.split("What to do")[0].split())
+
+
+def test_a_session_started_with_no_probe_is_resumed_without_probing(home: Path) -> None:
+    """QA finding: Ctrl-C in `diagnose --no-probe` said "continue with photon-doctor diagnose --resume", and that
+    command looked for a Photon on USB, the login and the network first ("only ask, look at nothing" was lost);
+    and the two answers given with -a were "0 answers kept"."""
+    child = spawn(
+        home, "diagnose", "--no-probe", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
+    )
+    child.expect("Q1\\. ")
+    child.expect("> ")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    said = " ".join(rest.split())
+    assert code == ExitCode.INTERRUPTED
+    assert "(continue with photon-doctor diagnose --resume --no-probe)" in said, said
+    child = spawn(home, "diagnose", "--resume", "--no-probe")
+    child.expect("Q1\\. ")
+    shown = " ".join((child.before or "").split())
+    child.sendcontrol("c")
+    finish(child)
+    assert "Resuming the session" in shown and "2 answers kept" in shown, shown
+    assert "probing" not in shown and "looks at what it can check" not in shown, shown

@@ -86,6 +86,86 @@ def test_a_choice_may_be_typed_in_words(kb: KnowledgeBase, raw: str) -> None:
     assert parse_value(kb, kb.observations["led_pattern"], raw) == "blinking_green"
 
 
+@pytest.mark.parametrize(
+    ("obs", "raw", "value"),
+    [
+        ("led_pattern", "Blinking green.", "blinking_green"),
+        ("led_pattern", "1.", "__first__"),
+        ("device_os_version", "v1.5.2.", "1.5.2"),
+        ("signal_rssi_dbm", "-70 dBm.", -70.0),
+        ("fixes_tried_failed", "1 and 2", "__first_two__"),
+        ("fixes_tried_failed", "1 2", "__first_two__"),
+        ("fixes_tried_failed", "1; 2.", "__first_two__"),
+        ("fixes_tried_failed", "No.", ()),  # none of them
+        ("fixes_tried_failed", "none", ()),
+    ],
+)
+def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw: str, value: object) -> None:
+    """QA finding: "Blinking green." and "1 and 2" were refused at the prompt ("is not an answer here")."""
+    full = load_knowledge()
+    odef = full.observations[obs]
+    wanted = {"__first__": next(iter(odef.choices), None), "__first_two__": tuple(list(full.fixes)[:2])}
+    assert parse_value(full, odef, raw) == (
+        wanted[value] if isinstance(value, str) and value in wanted else value
+    )
+
+
+@pytest.mark.parametrize(
+    ("raw", "value"),
+    [
+        ("Yes.", True),
+        ("yep", True),
+        ("Yeah!", True),
+        ("nope", False),
+        ("No.", False),
+        ("nah", False),
+        ("Yes, it does.", True),
+        ("no it doesn't", False),
+    ],
+)
+def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
+    full = load_knowledge()
+    assert parse_value(full, full.observations["listening_mode_enters"], raw) is value
+
+
+@pytest.mark.parametrize(
+    ("obs", "raw", "value"),
+    [
+        (
+            "led_pattern",
+            "pulsing white",
+            "breathing_white",
+        ),  # the thread's words; the choice says "also called"
+        ("led_pattern", "Green blinking.", "blinking_green"),
+        ("led_pattern", "slow green fade", "breathing_green"),
+        ("setup_stalls_at", "Verifying product ownership", "verifying_ownership"),
+        ("power_source", "wall adapter", "usb_adapter"),
+        ("network_security", "WPA2 personal", "wpa2_psk"),
+    ],
+)
+def test_a_choice_may_be_typed_in_the_words_it_is_shown_with(obs: str, raw: str, value: str) -> None:
+    """QA finding: the choice read "slow white fade (also called pulsing white)", and "pulsing white" (the
+    thread's owner's words) was refused."""
+    full = load_knowledge()
+    assert parse_value(full, full.observations[obs], raw) == value
+
+
+@pytest.mark.parametrize("raw", ["white", "green", "orange flashes", "safe mode", "is off", "blinking"])
+def test_words_that_fit_no_choice_or_several_are_refused(raw: str) -> None:
+    """One word, words of several choices, or words of a choice's explanation (after its colon) pick nothing."""
+    full = load_knowledge()
+    with pytest.raises(AnswerError):
+        parse_value(full, full.observations["led_pattern"], raw)
+
+
+@pytest.mark.parametrize("raw", [".", "!", "I think so", "yes no", "Yes, no, maybe", "1.2.3.4.5.6"])
+def test_a_full_stop_alone_or_a_guess_is_still_refused(raw: str) -> None:
+    full = load_knowledge()
+    for obs in ("listening_mode_enters", "led_pattern", "fixes_tried_failed"):
+        with pytest.raises(AnswerError):
+            parse_value(full, full.observations[obs], raw)
+
+
 @pytest.mark.parametrize("raw", ["blinking", "green blinking", "blinking_green_", "blinking.green"])
 def test_words_that_name_no_choice_are_refused(kb: KnowledgeBase, raw: str) -> None:
     with pytest.raises(AnswerError, match="not a valid answer for led_pattern"):

@@ -61,3 +61,13 @@ def test_a_question_label_keeps_its_sense_without_the_asides() -> None:
         == "Does your account's device list show the device"
     )
     assert question_label("Short?", 80) == "Short" and len(question_label(led, 60)) <= 63
+
+
+def test_a_question_label_is_cut_between_words() -> None:
+    """QA finding: the report's evidence read "Is there a dent, crack or other visible damage on the metal can of
+    the Wi-Fi mod...: yes" (cut inside a word)."""
+    dent = KB.observations["visible_damage"].question
+    label = question_label(dent, 80)
+    assert label.endswith("...") and len(label) <= 83
+    assert dent.startswith(label[:-3]) and dent[len(label) - 3] == " ", label
+    assert question_label("What, when", 5) == "What..."
