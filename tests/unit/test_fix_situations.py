@@ -111,8 +111,13 @@ def test_why_says_what_in_the_situation_changed_the_chance(kb: KnowledgeBase) ->
     assert why_fix(kb, diagnose(kb, _obs(network_security="wpa3")), "set_wifi_credentials")["situation"] == []
 
 
-def test_an_owner_whose_loop_blocks_is_planned_an_application_fix_before_tinker(kb: KnowledgeBase) -> None:
-    plan = [s.fix for s in diagnose(kb, _obs(led_pattern="breathing_green", app_blocks_loop=True)).plan]
+@pytest.mark.parametrize("known", ["app_blocks_loop", "tinker_fixes"])
+def test_an_owner_who_knows_the_application_is_to_blame_is_planned_an_application_fix_before_tinker(
+    kb: KnowledgeBase, known: str
+) -> None:
+    """A loop that blocks, or Tinker already seen connecting (QA round 6: step 1 was "flash Tinker" right after the
+    owner said Tinker connects): Tinker only shows the application is to blame; changing it is the fix."""
+    plan = [s.fix for s in diagnose(kb, _obs(led_pattern="breathing_green", **{known: True})).plan]
     assert plan.index("fix_application_firmware") < plan.index("flash_tinker_usb")
 
 
