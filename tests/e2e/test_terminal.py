@@ -167,8 +167,7 @@ def test_plain_diagnose_probes_by_default_and_asks_before_listening_mode(home: P
             "--cloud-endpoint",
             f"{ep.cloud_host}:{ep.cloud_port}",
         )
-        child.expect("Go ahead\\? \\[Y/n\\]")
-        said = " ".join((child.before or "").split())
+        said = said_before(child, "Go ahead\\? \\[Y/n\\]")
         assert "First, photon-doctor looks at what it can check by itself" in said and "--no-probe" in said
         assert not any("listening" in e for e in sim.world.events)  # nothing changed before the answer
         # QA finding: "putting the device in listening mode ..." came before the question, and the other
@@ -193,8 +192,7 @@ def answer_as_the_owner_until(child: pexpect.spawn, marker: str) -> str:
     """Answer every question as the demo's owner would (the hint), else "don't know", until a question whose text
     has ``marker``; returns what was shown up to its prompt."""
     for _ in range(40):
-        child.expect("> ")
-        before = " ".join((child.before or "").split())
+        before = said_before(child, "> ")
         if marker in before:
             return before
         hint = re.search(r"would answer: (\S+)", before)
@@ -209,8 +207,7 @@ def test_a_bad_answer_to_a_checklist_is_reasked_in_the_checklist_s_words(home: P
     shown = answer_as_the_owner_until(child, "Type the numbers of all that apply")
     count = len(re.findall(r" \d+\) ", shown))
     child.sendline("99")
-    child.expect("Q\\d+ again> ")
-    reask = " ".join((child.before or "").split())
+    reask = said_before(child, "Q\\d+ again> ")
     child.sendcontrol("c")
     finish(child)
     assert "'99' is not an answer here" in reask
@@ -230,8 +227,7 @@ def test_ctrl_c_or_d_in_a_demo_names_the_command_that_resumes_it(home: Path, key
     assert code == ExitCode.INTERRUPTED
     assert "continue with photon-doctor diagnose --resume" in said, said
     child = spawn(home, "diagnose", "--resume")
-    child.expect("Q1\\. ")
-    said = " ".join((child.before or "").split())
+    said = said_before(child, "Q1\\. ")
     child.sendcontrol("c")
     finish(child)
     assert "Resuming the session" in said and "fresh one" in said
@@ -245,8 +241,7 @@ def test_a_bad_answer_to_the_device_os_version_is_reasked_with_what_a_version_lo
     )
     answer_as_the_owner_until(child, "Which Device OS")
     child.sendline("the latest")
-    child.expect("Q\\d+ again> ")
-    reask = " ".join((child.before or "").split())
+    reask = said_before(child, "Q\\d+ again> ")
     child.sendline("2.3.1")
     child.sendcontrol("c")
     finish(child)
@@ -266,11 +261,9 @@ def test_a_resumed_session_keeps_a_checklist_answer_and_back_undoes_it(home: Pat
     child.sendcontrol("c")
     finish(child)
     child = spawn(home, "diagnose", "--resume", "--no-probe")
-    child.expect("> ")
-    resumed = " ".join((child.before or "").split())
+    resumed = said_before(child, "> ")
     child.sendline("back")
-    child.expect("> ")
-    after_back = " ".join((child.before or "").split())
+    after_back = said_before(child, "> ")
     child.sendcontrol("c")
     finish(child)
     assert "1 answer kept" in resumed, resumed
@@ -309,16 +302,14 @@ def test_a_checklist_hint_names_only_lines_that_are_shown(home: Path) -> None:
     for reply in ("2", "?"):  # green, then "don't know" how it blinks: the checklist comes next
         child.expect("> ")
         child.sendline(reply)
-    child.expect("> ")
-    shown = " ".join((child.before or "").split())
+    shown = said_before(child, "> ")
     assert "Type the numbers of all that apply" in shown, shown
     count = len(re.findall(r" \d+\) ", shown))
     hint = re.search(r"would answer: ([\d,]+)", shown)
     assert hint is not None, shown
     ticks = [int(n) for n in hint.group(1).split(",")]
     child.sendline(hint.group(1))
-    child.expect("> ")
-    after = " ".join((child.before or "").split())
+    after = said_before(child, "> ")
     child.sendcontrol("c")
     finish(child)
     assert all(1 <= n <= count for n in ticks), (ticks, count)
@@ -407,14 +398,11 @@ def test_answers_typed_as_a_person_types_them_are_taken(
     interview ends where the hints typed as shown end."""
     child = spawn(home, "demo", "--scenario", "thread-second-poster")
     child.expect("Q1\\. ")
-    child.expect("> ")
-    first = " ".join((child.before or "").split())
+    first = said_before(child, "> ")
     child.sendline("Why?")
-    child.expect("Q1 again> ")
-    why = " ".join((child.before or "").split())
+    why = said_before(child, "Q1 again> ")
     child.sendline("how?")
-    child.expect("Q1 again> ")
-    how = " ".join((child.before or "").split())
+    how = said_before(child, "Q1 again> ")
     assert "Why I ask:" in why and "not an answer" not in why, why
     assert "watch the RGB LED" in how and "not an answer" not in how, how
     typed, seen, causes = demo_answered(child, as_a_person_says_it, first)
@@ -466,8 +454,7 @@ def test_a_session_started_with_no_probe_is_resumed_without_probing(home: Path) 
     assert code == ExitCode.INTERRUPTED
     assert "(continue with photon-doctor diagnose --resume --no-probe)" in said, said
     child = spawn(home, "diagnose", "--resume", "--no-probe")
-    child.expect("Q1\\. ")
-    shown = " ".join((child.before or "").split())
+    shown = said_before(child, "Q1\\. ")
     child.sendcontrol("c")
     finish(child)
     assert "Resuming the session" in shown and "2 answers kept" in shown, shown
