@@ -193,6 +193,8 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
         result["reason"] = (
             "already tried without success"
             if tried or done
+            else fix.applies_why
+            if not fix.applies(situation(known))
             else "too unlikely to help now, given what is known"
         )
         return result

@@ -346,18 +346,35 @@ def _fixes(
             changes=item.text("changes"),
             sources=item.texts("sources", required=False),
             resolves_when=_resolves_when(item, table.get("resolves_when", []), causes, observations),
-            done_when=_done_when(item, table.get("done_when", []), observations),
+            done_when=_fix_conditions(
+                item,
+                "done_when",
+                table.get("done_when", []),
+                observations,
+                "the fixes tried already say which fixes were done",
+            ),
+            applies_when=_fix_conditions(
+                item,
+                "applies_when",
+                table.get("applies_when", []),
+                observations,
+                "a fix's situation cannot be the fixes tried",
+            ),
+            applies_why=item.text("applies_why", required="applies_when" in table, default=""),
         )
     return result
 
 
-def _done_when(item: _Item, raw: Any, observations: dict[str, ObservationDef]) -> tuple[Condition, ...]:
-    """A fix's ``done_when``: the conditions under which the observations report it done without success."""
+def _fix_conditions(
+    item: _Item, name: str, raw: Any, observations: dict[str, ObservationDef], not_fixes: str
+) -> tuple[Condition, ...]:
+    """A fix's list of conditions ``name`` (``done_when``: the observations report it done without success;
+    ``applies_when``: the situation it is meant for); all must hold, and none may be on the fixes tried."""
     if not isinstance(raw, list):
-        raise item.fail("done_when", f"must be a list of conditions, found {raw!r}")
-    conditions = tuple(_condition(item, f"done_when[{k}]", c, observations, {}) for k, c in enumerate(raw))
+        raise item.fail(name, f"must be a list of conditions, found {raw!r}")
+    conditions = tuple(_condition(item, f"{name}[{k}]", c, observations, {}) for k, c in enumerate(raw))
     if any(observations[c.obs].kind is Kind.FIXES for c in conditions):
-        raise item.fail("done_when", "the fixes tried already say which fixes were done")
+        raise item.fail(name, not_fixes)
     return conditions
 
 

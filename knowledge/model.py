@@ -281,6 +281,16 @@ class FixDef:
     #: proposed again. The observation's rules carry what that says about the causes; this only keeps the plan
     #: from repeating it.
     done_when: tuple[Condition, ...] = ()
+    #: The situation in which this fix makes sense at all (``applies_when``): "send someone to the site" is a
+    #: fleet's step, for a device whose site the fleet's facts describe, not for an owner at their desk. When any
+    #: of these conditions does not hold (an absent observation holds none) the fix resolves nothing and is not
+    #: proposed. Empty: the fix applies everywhere.
+    applies_when: tuple[Condition, ...] = ()
+    applies_why: str = ""  # why it is not proposed where it does not apply, in words (with ``applies_when``)
+
+    def applies(self, values: Mapping[str, ObsValue]) -> bool:
+        """True when the situation ``values`` describes is one this fix is meant for (its ``applies_when``)."""
+        return all(c.obs in values and c.holds(values[c.obs]) for c in self.applies_when)
 
     def done(self, values: Mapping[str, ObsValue]) -> bool:
         """True when the observations in ``values`` report this fix as done without success."""
@@ -292,8 +302,11 @@ class FixDef:
         """The chance this fix resolves each cause, in the situation ``values`` describes (observation -> value).
 
         For each cause the first ``resolves_when`` entry whose conditions all hold replaces the general chance
-        in ``resolves``; with none holding this is ``resolves`` itself.
+        in ``resolves``; with none holding this is ``resolves`` itself. A fix that does not apply in this situation
+        (:meth:`applies`) resolves nothing.
         """
+        if not self.applies(values):
+            return MappingProxyType({})
         in_effect = self.situations(values)
         if not in_effect:
             return self.resolves

@@ -82,6 +82,8 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
                     for cq in f.resolves_when
                 ],
                 "done_when": [condition_json(c) for c in f.done_when],
+                "applies_when": [condition_json(c) for c in f.applies_when],
+                "applies_why": f.applies_why,
             }
             for f in kb.fixes.values()
         ],

@@ -256,3 +256,49 @@ def test_kb_show_json_gives_a_fix_s_situations_and_what_reports_it_done(kb: Know
         cq.cause for cq in kb.fixes["flash_tinker_usb"].resolves_when
     }
     assert fixes["reset_keys"]["done_when"] == []
+
+
+# --- a fix meant for one setting (``applies_when``): a site visit is a fleet's step ----------------------------------
+
+
+def test_a_site_visit_is_never_proposed_to_an_owner_at_their_desk(kb: KnowledgeBase) -> None:
+    """Every story of a single owner (the LED alone, a dark device, no internet) leaves the fleet's site visit out;
+    the same device described by the fleet's facts gets it, for the cause it is the fix for."""
+    for led in kb.observations["led_pattern"].choices:
+        plan = [s.fix for s in diagnose(kb, _obs(led_pattern=led)).plan]
+        assert "visit_site" not in plan, led
+    owner = _obs(led_pattern="off", internet_works_on_network=False)
+    assert "visit_site" not in [s.fix for s in diagnose(kb, owner).plan]
+    fleet = _obs(cloud_online=False, sites_offline_together=1, site_offline_together_pct=100.0)
+    d = diagnose(kb, fleet)
+    assert d.causes[0].id == "site_outage"  # precondition: the fleet's facts point at the site
+    assert d.plan[0].fix == "visit_site"
+
+
+def test_why_says_a_site_visit_is_not_for_a_device_at_hand(kb: KnowledgeBase) -> None:
+    d = diagnose(kb, _obs(led_pattern="off"))
+    w = why_fix(kb, d, "visit_site")
+    assert w["position"] is None
+    assert w["reason"] == kb.fixes["visit_site"].applies_why
+    assert "Not in the plan now: it is a step for a product team's device" in why_fix_text(kb, d, w)
+
+
+def test_a_fix_without_applies_when_applies_everywhere_and_a_bad_one_is_named(kb_dir: Path) -> None:
+    kb = load_knowledge(kb_dir)
+    assert all(f.applies({}) for f in kb.fixes.values())
+    text = (kb_dir / "fixes.toml").read_text()
+    marker = 'risk = "erases_data"'
+    assert marker in text
+    (kb_dir / "fixes.toml").write_text(
+        text.replace(marker, marker + '\napplies_when = [{ obs = "visible_damage", is = true }]', 1)
+    )
+    with pytest.raises(KnowledgeError) as err:  # the reason in words is required with it
+        load_knowledge(kb_dir)
+    assert "applies_why" in err.value.message
+    text = (kb_dir / "fixes.toml").read_text()
+    (kb_dir / "fixes.toml").write_text(
+        text.replace("applies_when = [", 'applies_why = "only dented"\napplies_when = [', 1)
+    )
+    fix = next(f for f in load_knowledge(kb_dir).fixes.values() if f.applies_when)
+    assert fix.resolves_given({}) == {} and fix.resolves_given({"visible_damage": False}) == {}
+    assert fix.resolves_given({"visible_damage": True}) == fix.resolves
