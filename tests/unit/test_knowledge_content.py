@@ -311,6 +311,25 @@ def test_pressing_the_p0_alone_is_not_damage(kb: KnowledgeBase) -> None:
     assert not any(e.kind == "rule" and e.contribution > 0 for e in d.cause("physical_damage").evidence)
 
 
+def test_a_dent_alone_puts_damage_first_and_the_combinations_stay_as_strong(kb: KnowledgeBase) -> None:
+    """An owner who reports only a dent on the P0 of a Photon that will not connect: the thread's two dented units
+    were both broken, so damage leads (it was seventh at 6 %). The dent's combinations with a device that never
+    joins, or with a pressure reset where other units work, keep the strength they had (about x20)."""
+    from photon_doctor.foundation.evidence import Observation
+
+    def p(**facts: object) -> tuple[float, str]:
+        d = diagnose(kb, {k: Observation(k, v) for k, v in facts.items()})  # type: ignore[arg-type]
+        return d.cause("physical_damage").probability, d.causes[0].id
+
+    alone, leading = p(visible_damage=True)
+    assert leading == "physical_damage" and alone > 0.1
+    lr = {r.id: r.lr for r in kb.rules_for_cause("physical_damage")}
+    assert lr["dent_seen"] * lr["dent_and_never_joins"] == pytest.approx(21.0)
+    assert lr["dent_seen"] * lr["dent_pressure_reset_one_network"] == pytest.approx(21.0)
+    with_led, leading = p(visible_damage=True, led_pattern="blinking_green")
+    assert leading == "physical_damage" and with_led > 0.4
+
+
 def test_works_elsewhere_only_weakly_against_damage(kb: KnowledgeBase) -> None:
     """The thread's second dented unit still worked on another WLAN: that evidence must stay weak."""
     for rule in kb.rules_for_cause("physical_damage"):

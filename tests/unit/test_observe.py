@@ -43,7 +43,14 @@ def test_a_check_is_shown_only_when_it_pays_and_separates(observations: dict[str
     qv = value_of(KB, observations, d, check.obs)
     assert qv is not None
     total = sum(o.probability for o in qv.outcomes)
-    eco = check.cost + sum(o.probability / total * plan_fixes(KB, o.posterior)[1] for o in qv.outcomes)
+    # (each plan with the fixes' chances in the situation the answer makes: a fleet's site visit is for none of these)
+    now = {k: o.value for k, o in observations.items()}
+    eco = check.cost + sum(
+        o.probability
+        / total
+        * plan_fixes(KB, o.posterior, resolves=KB.resolves_given({**now, check.obs: o.value}))[1]
+        for o in qv.outcomes
+    )
     assert check.eco == pytest.approx(eco)
 
 
