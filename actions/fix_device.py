@@ -10,9 +10,10 @@ from __future__ import annotations
 
 import re
 
-from photon_doctor.actions import dct
+from photon_doctor.actions import dct, releases
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
+from photon_doctor.actions.records import Go, Precheck
 from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
 
@@ -232,16 +233,40 @@ def preview_reset_keys(rig: Rig) -> list[str]:
     ]
 
 
+def update_plan(rig: Rig) -> releases.UpdatePlan:
+    """What ``particle update`` would install here and whether to run it (:mod:`releases`): the CLI's version
+    (``particle --version``, read when the tool is found) and the device's Device OS (the diagnosis' serial ``v``
+    or answer, else the cloud's record). Raises ToolMissing without the CLI."""
+    cli = rig.tools.find(PARTICLE).version
+    return releases.plan_update(cli, releases.device_runs(rig.observations, rig.facts))
+
+
+def check_update_device_os(rig: Rig) -> Precheck:
+    """Never a downgrade: refuse an update to a release older than or equal to the device's; ask when unknown."""
+    return update_plan(rig).check
+
+
 def update_device_os(wb: Workbench) -> str:
-    """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2."""
-    wb.require(PARTICLE)
+    """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2; never a downgrade (the
+    executor checks first; checked again here). Raises ActionFailed."""
+    plan = update_plan(wb.rig)
+    if plan.check.go is Go.REFUSE:
+        raise ActionFailed(f"not run: {plan.check.said}")
+    wb.say(plan.check.said)
     wb.enter_dfu()
-    wb.tool(PARTICLE, ["update"])
+    wb.tool(PARTICLE, list(plan.args))
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return "Device OS updated over USB; the device restarted"
+    return (
+        f"Device OS {plan.installs or 'update'} installed over USB ({plan.check.said}); the device restarted"
+    )
 
 
 def preview_update_device_os(rig: Rig) -> list[str]:
-    """The commands of :func:`update_device_os`."""
-    return [*_dfu_preview(rig), Toolbox.command_line(PARTICLE, ["update"])]
+    """The commands of :func:`update_device_os`, after the check's decision."""
+    plan = update_plan(rig)
+    return [
+        f"check: {plan.check.said}",
+        *_dfu_preview(rig),
+        Toolbox.command_line(PARTICLE, list(plan.args)),
+    ]
