@@ -14,8 +14,16 @@ from photon_doctor.actions import dct, releases
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
 from photon_doctor.actions.records import Go, Precheck
-from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
+from photon_doctor.actions.rig import (
+    Rig,
+    Workbench,
+    dfu_step,
+    dfu_wait_step,
+    exit_listening_step,
+    listening_step,
+)
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
+from photon_doctor.probes.base import ProbeFailure
 
 #: The settings-reset firmware (the rickkas7/photonreset pattern, reference §8). SEMI_AUTOMATIC so that setup()
 #: runs without the cloud, which the device cannot reach.
@@ -248,7 +256,8 @@ def check_update_device_os(rig: Rig) -> Precheck:
 
 def update_device_os(wb: Workbench) -> str:
     """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2; never a downgrade (the
-    executor checks first; checked again here). Raises ActionFailed."""
+    executor checks first; checked again here). Then the device's own word (``v``) proves the release it runs.
+    Raises ActionFailed."""
     plan = update_plan(wb.rig)
     if plan.check.go is Go.REFUSE:
         raise ActionFailed(f"not run: {plan.check.said}")
@@ -257,16 +266,50 @@ def update_device_os(wb: Workbench) -> str:
     wb.tool(PARTICLE, list(plan.args))
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return (
-        f"Device OS {plan.installs or 'update'} installed over USB ({plan.check.said}); the device restarted"
-    )
+    proof = _proven(wb, plan.installs)
+    return f"Device OS {plan.installs} installed over USB ({plan.check.said}); {proof}"
+
+
+def version_step(port: str) -> str:
+    """The `v` command as a protocol step."""
+    return f"serial {port}: v (the Device OS version it runs)"
+
+
+def _proven(wb: Workbench, expected: str | None) -> str:
+    """Read ``v`` in listening mode, then ``x``: the release the device runs after the update. Raises
+    CommandFailed when it is not the one installed; says so, without failing, when it cannot be read (an
+    application that blocks listening mode, a port that did not come back)."""
+    try:
+        wb.enter_listening()
+        wb.note(version_step(wb.port()))
+        console = wb.console()
+        try:
+            console.open()
+            runs = console.system_version()
+        finally:
+            console.close()
+    except (ActionFailed, ProbeFailure) as exc:
+        return f"the device restarted; the release it runs is not proven (reading it failed: {exc})"
+    finally:
+        if wb.in_listening:
+            wb.exit_listening()
+    new, now = releases.release_key(expected or ""), releases.release_key(runs)
+    if expected is not None and (new is None or now != new):
+        raise CommandFailed(
+            f"particle update said it succeeded, but the device says it runs Device OS {runs}, not {expected}"
+        )
+    return f"the device restarted and says it runs {runs}"
 
 
 def preview_update_device_os(rig: Rig) -> list[str]:
     """The commands of :func:`update_device_os`, after the check's decision."""
     plan = update_plan(rig)
+    port = _port(rig)
     return [
         f"check: {plan.check.said}",
         *_dfu_preview(rig),
         Toolbox.command_line(PARTICLE, list(plan.args)),
+        listening_step(port),
+        version_step(port),
+        exit_listening_step(port),
     ]

@@ -4,6 +4,7 @@ simulated Photon: its pty, its cloud on 127.0.0.1 and the stand-in particle (2.1
 
 from __future__ import annotations
 
+import os
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import pytest
 from photon_doctor.actions.executor import FixSession, Policy, summary_text
 from photon_doctor.actions.records import ActionRecord, Consent, Result
+from photon_doctor.actions.tools import Toolbox
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.simulator.world import Firmware
@@ -86,6 +88,36 @@ def test_an_old_photon_is_still_updated(kb: KnowledgeBase, tmp_path: Path, versi
     said = f"particle-cli 2.16.0's update installs Device OS 2.2.0, newer than the {version} the device runs"
     assert said in action.message
     assert "particle update" in action.commands
+    # The device's own word proves the release it now runs (serial `v` in listening mode, then `x`).
+    assert "the device restarted and says it runs 2.2.0" in action.message
+    assert any(c.endswith(": v (the Device OS version it runs)") for c in action.commands)
+
+
+def test_an_update_the_device_does_not_show_is_not_taken_for_done(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """A `particle update` that says it succeeded but left the device as it was (here a wrapper round the
+    stand-in that only resets the device): the device's `v` still says 1.5.2, so the step failed."""
+    with photon_on(kb, "1.5.2", "2.2.0", tmp_path) as b:
+        fake = tmp_path / "bin"
+        fake.mkdir()
+        script = fake / "particle"
+        script.write_text(
+            "#!/bin/sh\n"
+            'if [ "$1" = update ]; then\n'
+            f'  "{b.tools.bindir}/particle" usb reset >/dev/null\n'
+            '  echo "! System firmware update successfully completed!"; exit 0\n'
+            "fi\n"
+            f'exec "{b.tools.bindir}/particle" "$@"\n',
+            encoding="utf-8",
+        )
+        script.chmod(0o755)
+        b.rig.tools = Toolbox(path=f"{fake}{os.pathsep}{b.tools.path}", env=b.tools.env())
+        session = b.run(kb, owner(), RISKY)
+        state = b.sim.state()
+    action = _update(session)
+    assert action.result is Result.FAILED
+    assert "the device says it runs Device OS 1.5.2, not 2.2.0" in action.message
+    assert state["device_os"] == "1.5.2"
+    assert action.commands[-1].endswith(": x (leave listening mode)")  # put back after reading `v`
 
 
 def test_the_dry_run_shows_the_decision(kb: KnowledgeBase, tmp_path: Path) -> None:
