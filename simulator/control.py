@@ -14,7 +14,8 @@ answers 409 otherwise, as a real device that is not in DFU mode cannot be found 
   alt 1 is the DCT (antenna 2976, ip_config 1634, claim code 1762 and claimed 1825 are modelled; other bytes
   are kept as written), alt 0 at 0x080A0000 is the user application (a simulated binary names its app).
 * ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}`` (answers the new public key, which the stand-in
-  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update``.
+  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update`` ``{version}`` (none: what
+  particle-cli 2.16.0 bundles).
 
 :meth:`ControlServer.fail_next` makes the next operations of a kind fail (a write that breaks off), for tests.
 """
@@ -198,18 +199,20 @@ class DeviceOps:
         )
         return pem.decode("ascii")
 
-    def update(self) -> str:
-        """``particle update``: the Device OS the CLI bundles; leaves DFU. Returns the version. The application
-        is not touched: it runs only if it was built for this Device OS or an older one."""
+    def update(self, version: str | None = None) -> str:
+        """``particle update``: the Device OS the CLI bundles (2.16.0: :data:`UPDATE_DEVICE_OS`), or the release a
+        downloading CLI was given, whatever the device runs; leaves DFU. Returns the version. The application is
+        not touched: it runs only if it was built for this Device OS or an older one."""
         self._need_dfu()
+        release = version or UPDATE_DEVICE_OS
         d = self.world.device
-        d.device_os, d.ota_stuck = UPDATE_DEVICE_OS, False
-        d.modules_ok = version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.firmware.requires_device_os)
-        if version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.fixed_os_version):
+        d.device_os, d.ota_stuck = release, False
+        d.modules_ok = version_tuple(release) >= version_tuple(d.firmware.requires_device_os)
+        if version_tuple(release) >= version_tuple(d.fixed_os_version):
             d.os_bug = False
-        self.world.events.append(f"Device OS updated to {UPDATE_DEVICE_OS} over USB")
+        self.world.events.append(f"Device OS updated to {release} over USB")
         self.world.boot()
-        return UPDATE_DEVICE_OS
+        return release
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -283,7 +286,8 @@ def _run(ops: DeviceOps, method: str, op: str, body: dict[str, Any]) -> dict[str
     elif op == "keys/doctor":
         return {"public_key": ops.keys_doctor(str(body["device_id"]))}
     elif op == "update":
-        return {"version": ops.update()}
+        version = body.get("version")
+        return {"version": ops.update(None if version is None else str(version))}
     else:
         raise KeyError(f"unknown operation {op}")
     return {"ok": True}

@@ -5,6 +5,7 @@ simulated Photon: its pty, its cloud on 127.0.0.1 and the stand-in particle (2.1
 from __future__ import annotations
 
 import os
+import subprocess
 from collections.abc import Iterator
 from contextlib import contextmanager
 from pathlib import Path
@@ -15,6 +16,10 @@ from photon_doctor.actions.records import ActionRecord, Consent, Result
 from photon_doctor.actions.tools import Toolbox
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.knowledge.model import KnowledgeBase
+from photon_doctor.simulator.control import SimulatedTools
+from photon_doctor.simulator.photon import SimulatedPhoton
+from photon_doctor.simulator.scenarios import get_scenario
+from photon_doctor.simulator.standin import VERSION_ENV
 from photon_doctor.simulator.world import Firmware
 
 from tests.integration.test_actions import Bench, ScriptedPerson, bench, owner
@@ -180,3 +185,64 @@ def test_at_a_terminal_an_unknown_version_runs_once_the_risk_is_accepted(
     assert "Beware: the device's Device OS version is not known" in person.transcript
     assert any("Type 'anyway' to run it" in q for q in person.questions)
     assert state["device_os"] == "2.2.0"
+
+
+def _cli(b: Bench, version: str) -> None:
+    """The stand-in particle as another particle-cli version."""
+    b.rig.tools = Toolbox(path=b.tools.path, env={**b.tools.env(), VERSION_ENV: version})
+
+
+def test_a_cli_that_downloads_is_told_which_release(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """particle-cli 3.14.0 and later download "latest" unless --target names a release: photon-doctor names it."""
+    with photon_on(kb, "1.5.2", "2.2.0", tmp_path) as b:
+        _cli(b, "3.49.2")
+        session = b.run(kb, owner(), RISKY)
+        state = b.sim.state()
+    action = _update(session)
+    assert action.result is Result.DONE and "particle update --target 2.3.1" in action.commands
+    assert "the device restarted and says it runs 2.3.1" in action.message
+    assert state["device_os"] == "2.3.1"
+
+
+def test_a_cli_that_downloads_does_not_update_a_current_photon(kb: KnowledgeBase, tmp_path: Path) -> None:
+    with photon_on(kb, "2.3.1", "2.3.1", tmp_path) as b:
+        _cli(b, "3.49.2")
+        session = b.run(kb, owner(), RISKY)
+        events = list(b.sim.world.events)
+    action = _update(session)
+    assert action.result is Result.SKIPPED
+    assert (
+        "the device runs Device OS 2.3.1, the release particle-cli 3.49.2's update installs" in action.message
+    )
+    assert not any("Device OS updated" in e for e in events)
+
+
+@pytest.mark.parametrize(
+    ("version", "args", "installs", "said"),
+    [
+        # particle-cli v2.16.0 doUpdate(): the bundled 2.2.0, over a newer 2.3.1 too (the harm the check prevents)
+        ("2.16.0", ["update"], "2.2.0", "System firmware update successfully completed!"),
+        ("3.49.2", ["update", "--target", "2.3.1"], "2.3.1", "to Device OS version 2.3.1"),
+    ],
+)
+def test_the_stand_in_updates_as_its_version_does(
+    version: str, args: list[str], installs: str, said: str
+) -> None:
+    with SimulatedPhoton(get_scenario("static-ip")) as sim, SimulatedTools(sim.world) as tools:
+        env = {**tools.env(), VERSION_ENV: version}
+        with sim.world.lock:
+            sim.world.device.device_os = "2.3.1" if version == "2.16.0" else "1.5.2"
+        said_version = subprocess.run(
+            ["particle", "--version"], env=env, capture_output=True, text=True, check=False
+        )
+        assert said_version.stdout.strip() == version
+        subprocess.run(["particle", "usb", "dfu"], env=env, capture_output=True, check=True)
+        done = subprocess.run(["particle", *args], env=env, capture_output=True, text=True, check=False)
+        assert done.returncode == 0 and said in done.stdout, done.stderr
+        assert sim.state()["device_os"] == installs
+        if version == "2.16.0":  # no --target before 3.14.0
+            subprocess.run(["particle", "usb", "dfu"], env=env, capture_output=True, check=True)
+            odd = subprocess.run(
+                ["particle", "update", "--target", "2.3.1"], env=env, capture_output=True, check=False
+            )
+            assert odd.returncode != 0
