@@ -20,6 +20,7 @@ from photon_doctor.actions.rig import (
     dfu_step,
     dfu_wait_step,
     exit_listening_step,
+    identify_step,
     listening_step,
 )
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
@@ -310,6 +311,7 @@ def preview_update_device_os(rig: Rig) -> list[str]:
         *_dfu_preview(rig),
         Toolbox.command_line(PARTICLE, list(plan.args)),
         listening_step(port),
+        identify_step(port),
         version_step(port),
         exit_listening_step(port),
     ]
