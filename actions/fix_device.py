@@ -80,18 +80,36 @@ def _dfu_preview(rig: Rig) -> list[str]:
 
 # --- DCT writes -----------------------------------------------------------------------------------------------
 def write_dct(wb: Workbench, write: dct.DctWrite) -> str:
-    """dfu-util must be installed; DFU mode; write; leave (the device resets)."""
+    """dfu-util must be installed; DFU mode; write; leave (the device resets); then DFU mode again to read the
+    bytes back (the device's own word that it holds them). Raises ActionFailed."""
     wb.require(DFU_UTIL)
     wb.enter_dfu()
     wb.dct_write(write)
     wb.pause(wb.rig.timing.settle)
-    return f"written into the device's configuration memory: {write.said}; the device restarted"
+    wb.enter_dfu()
+    file = wb.rig.workdir / f"readback-{write.filename}"
+    wb.tool(DFU_UTIL, dct.read_args(write.offset, len(write.data), str(file)))
+    wb.device_reset()
+    held = file.read_bytes() if file.is_file() else b""
+    if held != write.data:
+        raise CommandFailed(
+            f"dfu-util said the write succeeded, but the device's configuration memory holds "
+            f"{held.hex(' ')[:24] or 'nothing readable'} at {write.offset}, not {write.data.hex(' ')[:24]}"
+        )
+    wb.pause(wb.rig.timing.settle)
+    return f"written into the device's configuration memory and read back: {write.said}; the device restarted"
 
 
 def preview_dct(rig: Rig, write: dct.DctWrite) -> list[str]:
-    """The DFU switch, the wait for DFU and the dfu-util write, with the file's bytes."""
+    """The DFU switch, the wait for DFU and the dfu-util write, with the file's bytes; then the read-back."""
     command = Toolbox.command_line(DFU_UTIL, dct.dct_write_args(write, write.filename))
-    return [*_dfu_preview(rig), f"{command}   ({write.describe_file()})"]
+    read = dct.read_args(write.offset, len(write.data), f"readback-{write.filename}")
+    return [
+        *_dfu_preview(rig),
+        f"{command}   ({write.describe_file()})",
+        *_dfu_preview(rig),
+        f"{Toolbox.command_line(DFU_UTIL, read)}   (read back: it must hold the same bytes)",
+    ]
 
 
 def select_internal_antenna(wb: Workbench) -> str:

@@ -53,12 +53,18 @@ _ANTENNA_BYTE = {"internal": 0, "external": 1, "auto": 3}
 _ANTENNA_NAME = {0: "internal", 1: "external", 3: "auto", 0xFF: "internal"}
 
 
+def _claim_code_of(raw: bytes) -> str | None:
+    """The claim code the DCT's 63 bytes hold: none when the first byte is 0x00 or 0xFF (Device OS publishes none)."""
+    return None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
+
+
 class DeviceOps:
     """What the stand-ins can do to the world (under its lock). Raises LookupError when not in DFU mode."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.extra_dct: dict[int, int] = {}  # DCT bytes written outside the modelled fields
+        self.claim_bytes: dict[int, int] = {}  # the claim code and claimed bytes as last written
         self.failures: dict[str, int] = {}
 
     def _need_dfu(self) -> None:
@@ -101,6 +107,11 @@ class DeviceOps:
         code = (d.claim_code or "").encode("ascii", "replace")[:63]
         img[CLAIM_CODE : CLAIM_CODE + len(code)] = code
         img[CLAIMED] = CLAIMED_YES if d.claimed_flag else 0
+        claim = bytearray(img[CLAIM_CODE : CLAIMED + 1])
+        for offset, value in self.claim_bytes.items():
+            claim[offset - CLAIM_CODE] = value
+        if _claim_code_of(bytes(claim[:-1])) == d.claim_code and (claim[-1] == CLAIMED_YES) == d.claimed_flag:
+            img[CLAIM_CODE : CLAIMED + 1] = claim  # the bytes as written, while they say what the world says
         return img
 
     def dct_write(self, offset: int, data: bytes) -> None:
@@ -116,15 +127,15 @@ class DeviceOps:
         if IP_CONFIG in touched:
             d.ip_mode = "static" if img[IP_CONFIG] == 1 else "dynamic"
         if any(i in touched for i in range(CLAIM_CODE, CLAIMED)):
-            raw = bytes(img[CLAIM_CODE:CLAIMED])
-            d.claim_code = (
-                None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
-            )
+            d.claim_code = _claim_code_of(bytes(img[CLAIM_CODE:CLAIMED]))
         if CLAIMED in touched:
             d.claimed_flag = img[CLAIMED] == CLAIMED_YES
-        modelled = {ANTENNA, IP_CONFIG, *range(CLAIM_CODE, CLAIMED + 1)}
+        claim_area = range(CLAIM_CODE, CLAIMED + 1)
+        modelled = {ANTENNA, IP_CONFIG, *claim_area}
         for i in touched:
-            if i not in modelled:
+            if i in claim_area:
+                self.claim_bytes[i] = img[i]
+            elif i not in modelled:
                 self.extra_dct[i] = img[i]
         self.world.events.append(f"DCT written at {offset} ({len(data)} bytes)")
 

@@ -159,7 +159,8 @@ def test_dry_run_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
         refused = a["automation"] == "update_device_os"
         assert a["result"] == ("skipped" if refused else "planned"), a
         assert ("downgrade" in a["message"]) is refused
-    assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
+    assert actions[0]["commands"][-4].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
+    assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:1:leave -U readback-")
     assert "Fixing" not in err
 
 
