@@ -4,19 +4,18 @@ through the real transport: the stand-in tools as subprocesses, the pty, HTTP on
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from photon_doctor.actions.dct import DOWNLOAD_OK
 from photon_doctor.actions.errors import ActionFailed
 from photon_doctor.actions.executor import Executor, Policy
 from photon_doctor.actions.fix_device import clear_claim_code, flash_reset_settings, reset_keys
 from photon_doctor.actions.records import Result
 from photon_doctor.actions.rig import Workbench
-from photon_doctor.actions.tools import Toolbox
 from photon_doctor.actions.verify import verify_connected
 from photon_doctor.knowledge.loader import load_knowledge
 from photon_doctor.probes.serial_client import enter_dfu, enter_listening
@@ -32,6 +31,7 @@ from photon_doctor.wiring import simulated_targets
 from tests.integration.test_actions import bench, owner, silent
 from tests.integration.test_serial_console import wait_for
 from tests.integration.test_softap import wait_for_exit_listening
+from tests.integration.test_update_guard import lying_tool
 
 
 def _run(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
@@ -232,20 +232,10 @@ def test_a_configuration_write_the_device_does_not_hold_is_not_taken_for_done(tm
     only leaves DFU): reading the byte back shows the static address mode still set, so the step failed."""
     kb = load_knowledge(None)
     with bench(kb, "static-ip", tmp_path) as b:
-        fake = tmp_path / "bin"
-        fake.mkdir()
-        script = fake / "dfu-util"
-        script.write_text(
-            "#!/bin/sh\n"
-            'case "$*" in *" -D "*)\n'
-            f'  "{b.tools.bindir}/dfu-util" -d 2b04:d006 -a 1 -s 0:1:leave -U /dev/null >/dev/null\n'
-            '  echo "File downloaded successfully"; exit 0;;\n'
-            "esac\n"
-            f'exec "{b.tools.bindir}/dfu-util" "$@"\n',
-            encoding="utf-8",
+        writes = 'case "$*" in *" -D "*) true;; *) false;; esac'
+        lying_tool(
+            b, tmp_path, "dfu-util", writes, "-d 2b04:d006 -a 1 -s 0:1:leave -U /dev/null", DOWNLOAD_OK
         )
-        script.chmod(0o755)
-        b.rig.tools = Toolbox(path=f"{fake}{os.pathsep}{b.tools.path}", env=b.tools.env())
         session = Executor(kb, b.rig, owner(), Policy(yes=True), b.refresh).run(b.observations)
         state = b.sim.state()
     first = session.outcome.actions[0]

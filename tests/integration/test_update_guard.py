@@ -49,6 +49,21 @@ def photon_on(kb: KnowledgeBase, version: str, built_for: str, tmp_path: Path) -
         yield b
 
 
+def lying_tool(b: Bench, tmp_path: Path, name: str, when: str, instead: str, says: str) -> None:
+    """Put a wrapper round the stand-in ``name`` first on the rig's PATH: when the shell test ``when`` holds, it
+    runs the stand-in with ``instead`` and prints ``says`` (a success that did not happen); else the stand-in."""
+    fake = tmp_path / "bin"
+    fake.mkdir()
+    script = fake / name
+    real = f'"{b.tools.bindir}/{name}"'
+    script.write_text(
+        f'#!/bin/sh\nif {when}; then\n  {real} {instead} >/dev/null\n  echo "{says}"; exit 0\nfi\nexec {real} "$@"\n',
+        encoding="utf-8",
+    )
+    script.chmod(0o755)
+    b.rig.tools = Toolbox(path=f"{fake}{os.pathsep}{b.tools.path}", env=b.tools.env())
+
+
 def _update(session: FixSession) -> ActionRecord:
     return next(a for a in session.outcome.actions if a.fix == UPDATE)
 
@@ -102,20 +117,14 @@ def test_an_update_the_device_does_not_show_is_not_taken_for_done(kb: KnowledgeB
     """A `particle update` that says it succeeded but left the device as it was (here a wrapper round the
     stand-in that only resets the device): the device's `v` still says 1.5.2, so the step failed."""
     with photon_on(kb, "1.5.2", "2.2.0", tmp_path) as b:
-        fake = tmp_path / "bin"
-        fake.mkdir()
-        script = fake / "particle"
-        script.write_text(
-            "#!/bin/sh\n"
-            'if [ "$1" = update ]; then\n'
-            f'  "{b.tools.bindir}/particle" usb reset >/dev/null\n'
-            '  echo "! System firmware update successfully completed!"; exit 0\n'
-            "fi\n"
-            f'exec "{b.tools.bindir}/particle" "$@"\n',
-            encoding="utf-8",
+        lying_tool(
+            b,
+            tmp_path,
+            "particle",
+            '[ "$1" = update ]',
+            "usb reset",
+            "! System firmware update successfully completed!",
         )
-        script.chmod(0o755)
-        b.rig.tools = Toolbox(path=f"{fake}{os.pathsep}{b.tools.path}", env=b.tools.env())
         session = b.run(kb, owner(), RISKY)
         state = b.sim.state()
     action = _update(session)
