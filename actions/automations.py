@@ -4,7 +4,9 @@
 :class:`~photon_doctor.actions.errors.ActionFailed`; ``preview(rig)`` lists the exact commands and protocol steps
 without touching anything (``--dry-run`` and the consent prompt). ``requires`` names the programs it drives: when
 one is not installed the executor guides the person through the fix's manual steps instead. ``verifies`` is False
-for an automation whose success cannot mean "reaches the cloud" (entering listening mode).
+for an automation whose success cannot mean "reaches the cloud" (entering listening mode). ``check(rig)`` looks at
+the device before consent is asked: the executor does not offer a fix it refuses (a Device OS downgrade), and asks
+at a terminal, naming the risk, when it cannot tell.
 
 ``clear_claim_code`` and ``ping_device`` are offered for fixes the knowledge base may add.
 """
@@ -15,6 +17,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from photon_doctor.actions import dct, fix_cloud, fix_device, fix_network
+from photon_doctor.actions.records import Precheck
 from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE
 
@@ -33,6 +36,8 @@ class Automation:
     preview: Callable[[Rig], list[str]]
     requires: tuple[str, ...] = ()
     verifies: bool = True
+    #: Looks at the device before consent is asked (never a downgrade); None: nothing to check.
+    check: Callable[[Rig], Precheck] | None = None
 
 
 AUTOMATIONS: dict[str, Automation] = {
@@ -73,7 +78,13 @@ AUTOMATIONS: dict[str, Automation] = {
         ),
         Automation("claim_device", fix_cloud.claim_device, fix_cloud.preview_claim_device),
         Automation("reset_keys", fix_device.reset_keys, fix_device.preview_reset_keys, CLI),
-        Automation("update_device_os", fix_device.update_device_os, fix_device.preview_update_device_os, CLI),
+        Automation(
+            "update_device_os",
+            fix_device.update_device_os,
+            fix_device.preview_update_device_os,
+            CLI,
+            check=fix_device.check_update_device_os,
+        ),
         Automation("ping_device", fix_cloud.ping_device, fix_cloud.preview_ping),
     )
 }

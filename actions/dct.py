@@ -82,12 +82,18 @@ def dct_write_args(write: DctWrite, file: str) -> list[str]:
     return ["-d", PHOTON_DFU, "-a", DCT_ALT, "-s", f"{write.offset}:leave", "-D", file]
 
 
+def read_args(offset: int, length: int, file: str) -> list[str]:
+    """``dfu-util -d 2b04:d006 -a 1 -s <offset>:<length>:leave -U <file>``: read DCT bytes, then leave DFU
+    (reference §5: reads take ``[:<size>][:leave]``)."""
+    return ["-d", PHOTON_DFU, "-a", DCT_ALT, "-s", f"{offset}:{length}:leave", "-U", file]
+
+
 def leave_args(file: str) -> list[str]:
     """Leave DFU without changing anything: read one DCT byte with ``:leave`` (the device resets).
 
-    ``dfu-util -d 2b04:d006 -a 1 -s 0:1:leave -U <file>`` (reference §5: reads take ``[:<size>][:leave]``).
+    ``dfu-util -d 2b04:d006 -a 1 -s 0:1:leave -U <file>``.
     """
-    return ["-d", PHOTON_DFU, "-a", DCT_ALT, "-s", "0:1:leave", "-U", file]
+    return read_args(0, 1, file)
 
 
 def photon_in_dfu(listing: str) -> bool:

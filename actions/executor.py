@@ -31,7 +31,7 @@ from photon_doctor.actions.consent import (
 )
 from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
 from photon_doctor.actions.person import Person
-from photon_doctor.actions.records import ActionRecord, Consent, Outcome, Result
+from photon_doctor.actions.records import ActionRecord, Consent, Go, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
@@ -56,6 +56,8 @@ from photon_doctor.plain import (
 #: Re-runs the probes after a fix that did not help: (new observations, new facts).
 Refresh = Callable[[], "tuple[Mapping[str, Observation], Mapping[str, Any]]"]
 TRIED = FIXES_TRIED_FAILED
+#: The word typed to accept a risk no flag covers (an automation's check could not rule out a harm).
+RISK_WORD = "anyway"
 
 
 @dataclass
@@ -204,7 +206,8 @@ class Executor:
                 return Consent.REFUSED, f"not run: {what}, so it needs {flag} (--yes is not enough)"
             return Consent.REFUSED, "not run: needs consent (--yes), and nobody can be asked"
         if flag is not None:
-            return self._typed_consent(d, fix, flag)
+            what = "erases data on the device" if flag == ERASE_FLAG else "cannot be undone"
+            return self._typed_consent(d, fix, TYPED_WORD[flag], what)
         while True:
             answer = self.person.choose(
                 "Run it?", {"y": "yes", "n": "no, skip it", "w": "why this fix", "q": "quit"}
@@ -218,10 +221,17 @@ class Executor:
                 return Consent.REFUSED, "not run: the person said no"
             return None, "stopped by the person"
 
-    def _typed_consent(self, d: Diagnosis, fix: FixDef, flag: str) -> tuple[Consent | None, str]:
-        """A fix that erases data or cannot be undone runs only when the person types the word, not on a ``y``."""
-        word = TYPED_WORD[flag]
-        what = "erases data on the device" if flag == ERASE_FLAG else "cannot be undone"
+    def _risk_consent(self, d: Diagnosis, fix: FixDef, risk: str) -> tuple[Consent | None, str]:
+        """A risk no flag covers (the device's Device OS is not known, so the update may be a downgrade): it runs
+        only when someone at a terminal, told the risk, types the word."""
+        if not self.person.interactive:
+            return Consent.REFUSED, f"not run: {risk}; only someone at a terminal can accept that risk"
+        self.person.tell(f"  Beware: {risk}.")
+        return self._typed_consent(d, fix, RISK_WORD, "cannot be undone and may harm the device (see above)")
+
+    def _typed_consent(self, d: Diagnosis, fix: FixDef, word: str, what: str) -> tuple[Consent | None, str]:
+        """A fix that erases data or cannot be undone (``what``) runs only when the person types ``word``, not
+        on a ``y``."""
         while True:
             answer = (
                 (
@@ -245,11 +255,19 @@ class Executor:
             self.person.tell(f"  Not run unless you type '{word}'.")
 
     def _automated(self, d: Diagnosis, fix: FixDef, automation: Automation) -> _Step:
+        check = automation.check(self.rig) if automation.check is not None else None
+        if check is not None and check.go is Go.REFUSE:  # it would harm the device or change nothing
+            why = f"not run: {check.said}"
+            self.person.tell(f"  Not run: {check.said}.")
+            return _Step(self._record(fix, (), Consent.REFUSED, Result.SKIPPED, why, None, None), "next", why)
         preview = automation.preview(self.rig)
         self.person.tell("  It will run:")
         for line in preview:
             self.person.tell(f"    {redact(line)}")
-        consent, why = self._consent(d, fix)
+        if check is not None and check.go is Go.ASK:
+            consent, why = self._risk_consent(d, fix, check.said)
+        else:
+            consent, why = self._consent(d, fix)
         if consent is None or consent is Consent.REFUSED:
             record = self._record(
                 fix, tuple(preview), consent or Consent.REFUSED, Result.SKIPPED, why, None, None
@@ -460,10 +478,20 @@ class Executor:
                     f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
                 )
             else:
+                check = automation.check(self.rig) if automation.check is not None else None
+                if check is not None and check.go is Go.REFUSE:
+                    outcome.actions.append(
+                        self._record(
+                            fix, (), Consent.DRY_RUN, Result.SKIPPED, f"not run: {check.said}", None, None
+                        )
+                    )
+                    continue
                 lines = automation.preview(self.rig)
                 flag = needs_flag(fix)
                 note = (
-                    f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')"
+                    f"would run only if someone at a terminal types '{RISK_WORD}': {check.said}"
+                    if check is not None and check.go is Go.ASK
+                    else f"would run after consent ({flag} or typing '{TYPED_WORD[flag]}')"
                     if flag
                     else "would run after consent (--yes or a yes)"
                 )

@@ -10,11 +10,21 @@ from __future__ import annotations
 
 import re
 
-from photon_doctor.actions import dct
+from photon_doctor.actions import dct, releases
 from photon_doctor.actions.errors import ActionFailed, CommandFailed, DeviceGone, NeedsPerson
 from photon_doctor.actions.fix_network import gather_wifi, serial_wifi, wifi_step
-from photon_doctor.actions.rig import Rig, Workbench, dfu_step, dfu_wait_step, listening_step
+from photon_doctor.actions.records import Go, Precheck
+from photon_doctor.actions.rig import (
+    Rig,
+    Workbench,
+    dfu_step,
+    dfu_wait_step,
+    exit_listening_step,
+    identify_step,
+    listening_step,
+)
 from photon_doctor.actions.tools import DFU_UTIL, PARTICLE, Toolbox
+from photon_doctor.probes.base import ProbeFailure
 
 #: The settings-reset firmware (the rickkas7/photonreset pattern, reference §8). SEMI_AUTOMATIC so that setup()
 #: runs without the cloud, which the device cannot reach.
@@ -70,18 +80,36 @@ def _dfu_preview(rig: Rig) -> list[str]:
 
 # --- DCT writes -----------------------------------------------------------------------------------------------
 def write_dct(wb: Workbench, write: dct.DctWrite) -> str:
-    """dfu-util must be installed; DFU mode; write; leave (the device resets)."""
+    """dfu-util must be installed; DFU mode; write; leave (the device resets); then DFU mode again to read the
+    bytes back (the device's own word that it holds them). Raises ActionFailed."""
     wb.require(DFU_UTIL)
     wb.enter_dfu()
     wb.dct_write(write)
     wb.pause(wb.rig.timing.settle)
-    return f"written into the device's configuration memory: {write.said}; the device restarted"
+    wb.enter_dfu()
+    file = wb.rig.workdir / f"readback-{write.filename}"
+    wb.tool(DFU_UTIL, dct.read_args(write.offset, len(write.data), str(file)))
+    wb.device_reset()
+    held = file.read_bytes() if file.is_file() else b""
+    if held != write.data:
+        raise CommandFailed(
+            f"dfu-util said the write succeeded, but the device's configuration memory holds "
+            f"{held.hex(' ')[:24] or 'nothing readable'} at {write.offset}, not {write.data.hex(' ')[:24]}"
+        )
+    wb.pause(wb.rig.timing.settle)
+    return f"written into the device's configuration memory and read back: {write.said}; the device restarted"
 
 
 def preview_dct(rig: Rig, write: dct.DctWrite) -> list[str]:
-    """The DFU switch, the wait for DFU and the dfu-util write, with the file's bytes."""
+    """The DFU switch, the wait for DFU and the dfu-util write, with the file's bytes; then the read-back."""
     command = Toolbox.command_line(DFU_UTIL, dct.dct_write_args(write, write.filename))
-    return [*_dfu_preview(rig), f"{command}   ({write.describe_file()})"]
+    read = dct.read_args(write.offset, len(write.data), f"readback-{write.filename}")
+    return [
+        *_dfu_preview(rig),
+        f"{command}   ({write.describe_file()})",
+        *_dfu_preview(rig),
+        f"{Toolbox.command_line(DFU_UTIL, read)}   (read back: it must hold the same bytes)",
+    ]
 
 
 def select_internal_antenna(wb: Workbench) -> str:
@@ -232,16 +260,76 @@ def preview_reset_keys(rig: Rig) -> list[str]:
     ]
 
 
+def update_plan(rig: Rig) -> releases.UpdatePlan:
+    """What ``particle update`` would install here and whether to run it (:mod:`releases`): the CLI's version
+    (``particle --version``, read when the tool is found) and the device's Device OS (the diagnosis' serial ``v``
+    or answer, else the cloud's record). Raises ToolMissing without the CLI."""
+    cli = rig.tools.find(PARTICLE).version
+    return releases.plan_update(cli, releases.device_runs(rig.observations, rig.facts))
+
+
+def check_update_device_os(rig: Rig) -> Precheck:
+    """Never a downgrade: refuse an update to a release older than or equal to the device's; ask when unknown."""
+    return update_plan(rig).check
+
+
 def update_device_os(wb: Workbench) -> str:
-    """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2."""
-    wb.require(PARTICLE)
+    """``particle update`` in DFU mode: bootloader, OTA flag, system parts 1 and 2; never a downgrade (the
+    executor checks first; checked again here). Then the device's own word (``v``) proves the release it runs.
+    Raises ActionFailed."""
+    plan = update_plan(wb.rig)
+    if plan.check.go is Go.REFUSE:
+        raise ActionFailed(f"not run: {plan.check.said}")
+    wb.say(plan.check.said)
     wb.enter_dfu()
-    wb.tool(PARTICLE, ["update"])
+    wb.tool(PARTICLE, list(plan.args))
     wb.device_reset()
     wb.pause(wb.rig.timing.reboot_wait)
-    return "Device OS updated over USB; the device restarted"
+    proof = _proven(wb, plan.installs)
+    return f"Device OS {plan.installs} installed over USB ({plan.check.said}); {proof}"
+
+
+def version_step(port: str) -> str:
+    """The `v` command as a protocol step."""
+    return f"serial {port}: v (the Device OS version it runs)"
+
+
+def _proven(wb: Workbench, expected: str | None) -> str:
+    """Read ``v`` in listening mode, then ``x``: the release the device runs after the update. Raises
+    CommandFailed when it is not the one installed; says so, without failing, when it cannot be read (an
+    application that blocks listening mode, a port that did not come back)."""
+    try:
+        wb.enter_listening()
+        wb.note(version_step(wb.port()))
+        console = wb.console()
+        try:
+            console.open()
+            runs = console.system_version()
+        finally:
+            console.close()
+    except (ActionFailed, ProbeFailure) as exc:
+        return f"the device restarted; the release it runs is not proven (reading it failed: {exc})"
+    finally:
+        if wb.in_listening:
+            wb.exit_listening()
+    new, now = releases.release_key(expected or ""), releases.release_key(runs)
+    if expected is not None and (new is None or now != new):
+        raise CommandFailed(
+            f"particle update said it succeeded, but the device says it runs Device OS {runs}, not {expected}"
+        )
+    return f"the device restarted and says it runs {runs}"
 
 
 def preview_update_device_os(rig: Rig) -> list[str]:
-    """The commands of :func:`update_device_os`."""
-    return [*_dfu_preview(rig), Toolbox.command_line(PARTICLE, ["update"])]
+    """The commands of :func:`update_device_os`, after the check's decision."""
+    plan = update_plan(rig)
+    port = _port(rig)
+    return [
+        f"check: {plan.check.said}",
+        *_dfu_preview(rig),
+        Toolbox.command_line(PARTICLE, list(plan.args)),
+        listening_step(port),
+        identify_step(port),
+        version_step(port),
+        exit_listening_step(port),
+    ]

@@ -33,6 +33,22 @@ class Result(str, Enum):
     PLANNED = "planned"  # --dry-run
 
 
+class Go(str, Enum):
+    """What an automation's own check says before anything is asked or run."""
+
+    RUN = "run"  # nothing stands in the way
+    REFUSE = "refuse"  # it would harm the device or change nothing: not run, not offered
+    ASK = "ask"  # a risk that no flag covers: run only if someone at a terminal accepts it
+
+
+@dataclass(frozen=True)
+class Precheck:
+    """An automation's check of the device before it runs (``said``: one plain sentence, the decision's why)."""
+
+    go: Go
+    said: str
+
+
 @dataclass(frozen=True)
 class ActionRecord:
     """One fix the executor considered. ``verified_connected`` is None when nothing was checked."""

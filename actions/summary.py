@@ -38,6 +38,8 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
         if outcome.dry_run:
             how = "by hand" if by_hand else "automatic"
             lines.append(f"{head} ({_RISK_WORDS.get(a.risk, a.risk)}, {how})")
+            if a.result is Result.SKIPPED:  # its own check refused it (a Device OS downgrade): say why
+                lines.append(f"       {redact(a.message)}")
         else:
             verified = {True: "; verified connected", False: "; still not connected", None: ""}[
                 a.verified_connected

@@ -47,8 +47,8 @@ DEMO_TIMING = Timing(
 
 
 def probe_facts(result: AutoResult) -> dict[str, Any]:
-    """What the fixes need from the probes' facts: the device id, the serial port, the device's Wi-Fi scan and
-    this computer's network."""
+    """What the fixes need from the probes' facts: the device id, the serial port, the device's Wi-Fi scan,
+    this computer's network and the Device OS the cloud last heard the device report."""
     facts: dict[str, Any] = {}
     for probe in ("usb", "cloud", "softap", "serial"):  # later ones win: the device's own word is best
         f = result.facts(probe)
@@ -61,6 +61,9 @@ def probe_facts(result: AutoResult) -> dict[str, Any]:
         facts["scan"] = result.facts("softap")["scan"]
     if result.facts("host").get("wifi") is not None:
         facts["wifi"] = result.facts("host")["wifi"]
+    if result.facts("cloud").get("system_firmware_version"):
+        # The Device OS it last reported: what `update_device_os` checks when the serial console did not say.
+        facts["system_firmware_version"] = str(result.facts("cloud")["system_firmware_version"])
     return facts
 
 

@@ -14,7 +14,8 @@ answers 409 otherwise, as a real device that is not in DFU mode cannot be found 
   alt 1 is the DCT (antenna 2976, ip_config 1634, claim code 1762 and claimed 1825 are modelled; other bytes
   are kept as written), alt 0 at 0x080A0000 is the user application (a simulated binary names its app).
 * ``POST flash`` ``{app, leave, requires}`` (``requires``: the Device OS the app was built for, if known), ``POST keys/server``, ``POST keys/doctor`` ``{device_id}`` (answers the new public key, which the stand-in
-  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update``.
+  uploads to the cloud with the CLI's login, as the real CLI does), ``POST update`` ``{version}`` (none: what
+  particle-cli 2.16.0 bundles).
 
 :meth:`ControlServer.fail_next` makes the next operations of a kind fail (a write that breaks off), for tests.
 """
@@ -52,12 +53,18 @@ _ANTENNA_BYTE = {"internal": 0, "external": 1, "auto": 3}
 _ANTENNA_NAME = {0: "internal", 1: "external", 3: "auto", 0xFF: "internal"}
 
 
+def _claim_code_of(raw: bytes) -> str | None:
+    """The claim code the DCT's 63 bytes hold: none when the first byte is 0x00 or 0xFF (Device OS publishes none)."""
+    return None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
+
+
 class DeviceOps:
     """What the stand-ins can do to the world (under its lock). Raises LookupError when not in DFU mode."""
 
     def __init__(self, world: World) -> None:
         self.world = world
         self.extra_dct: dict[int, int] = {}  # DCT bytes written outside the modelled fields
+        self.claim_bytes: dict[int, int] = {}  # the claim code and claimed bytes as last written
         self.failures: dict[str, int] = {}
 
     def _need_dfu(self) -> None:
@@ -100,6 +107,11 @@ class DeviceOps:
         code = (d.claim_code or "").encode("ascii", "replace")[:63]
         img[CLAIM_CODE : CLAIM_CODE + len(code)] = code
         img[CLAIMED] = CLAIMED_YES if d.claimed_flag else 0
+        claim = bytearray(img[CLAIM_CODE : CLAIMED + 1])
+        for offset, value in self.claim_bytes.items():
+            claim[offset - CLAIM_CODE] = value
+        if _claim_code_of(bytes(claim[:-1])) == d.claim_code and (claim[-1] == CLAIMED_YES) == d.claimed_flag:
+            img[CLAIM_CODE : CLAIMED + 1] = claim  # the bytes as written, while they say what the world says
         return img
 
     def dct_write(self, offset: int, data: bytes) -> None:
@@ -115,15 +127,15 @@ class DeviceOps:
         if IP_CONFIG in touched:
             d.ip_mode = "static" if img[IP_CONFIG] == 1 else "dynamic"
         if any(i in touched for i in range(CLAIM_CODE, CLAIMED)):
-            raw = bytes(img[CLAIM_CODE:CLAIMED])
-            d.claim_code = (
-                None if raw[0] in (0x00, 0xFF) else raw.split(b"\xff", 1)[0].decode("ascii", "replace")
-            )
+            d.claim_code = _claim_code_of(bytes(img[CLAIM_CODE:CLAIMED]))
         if CLAIMED in touched:
             d.claimed_flag = img[CLAIMED] == CLAIMED_YES
-        modelled = {ANTENNA, IP_CONFIG, *range(CLAIM_CODE, CLAIMED + 1)}
+        claim_area = range(CLAIM_CODE, CLAIMED + 1)
+        modelled = {ANTENNA, IP_CONFIG, *claim_area}
         for i in touched:
-            if i not in modelled:
+            if i in claim_area:
+                self.claim_bytes[i] = img[i]
+            elif i not in modelled:
                 self.extra_dct[i] = img[i]
         self.world.events.append(f"DCT written at {offset} ({len(data)} bytes)")
 
@@ -198,18 +210,20 @@ class DeviceOps:
         )
         return pem.decode("ascii")
 
-    def update(self) -> str:
-        """``particle update``: the Device OS the CLI bundles; leaves DFU. Returns the version. The application
-        is not touched: it runs only if it was built for this Device OS or an older one."""
+    def update(self, version: str | None = None) -> str:
+        """``particle update``: the Device OS the CLI bundles (2.16.0: :data:`UPDATE_DEVICE_OS`), or the release a
+        downloading CLI was given, whatever the device runs; leaves DFU. Returns the version. The application is
+        not touched: it runs only if it was built for this Device OS or an older one."""
         self._need_dfu()
+        release = version or UPDATE_DEVICE_OS
         d = self.world.device
-        d.device_os, d.ota_stuck = UPDATE_DEVICE_OS, False
-        d.modules_ok = version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.firmware.requires_device_os)
-        if version_tuple(UPDATE_DEVICE_OS) >= version_tuple(d.fixed_os_version):
+        d.device_os, d.ota_stuck = release, False
+        d.modules_ok = version_tuple(release) >= version_tuple(d.firmware.requires_device_os)
+        if version_tuple(release) >= version_tuple(d.fixed_os_version):
             d.os_bug = False
-        self.world.events.append(f"Device OS updated to {UPDATE_DEVICE_OS} over USB")
+        self.world.events.append(f"Device OS updated to {release} over USB")
         self.world.boot()
-        return UPDATE_DEVICE_OS
+        return release
 
 
 class _Handler(BaseHTTPRequestHandler):
@@ -283,7 +297,8 @@ def _run(ops: DeviceOps, method: str, op: str, body: dict[str, Any]) -> dict[str
     elif op == "keys/doctor":
         return {"public_key": ops.keys_doctor(str(body["device_id"]))}
     elif op == "update":
-        return {"version": ops.update()}
+        version = body.get("version")
+        return {"version": ops.update(None if version is None else str(version))}
     else:
         raise KeyError(f"unknown operation {op}")
     return {"ok": True}

@@ -8,7 +8,9 @@ is imported, so a stand-in starts quickly.
 
 dfu-util: ``-V``, ``-l``, ``-d 2b04:d006 -a ALT [-i 0] -s ADDRESS[:LENGTH][:leave] -D FILE | -U FILE``.
 particle: ``--version``, ``usb list|dfu|reset``, ``flash --usb tinker|FILE``,
-``compile photon FILE --saveTo OUT [--target VERSION]``, ``keys server``, ``keys doctor DEVICE_ID``, ``update``.
+``compile photon FILE --saveTo OUT [--target VERSION]``, ``keys server``, ``keys doctor DEVICE_ID``, ``update``
+(as particle-cli 2.16.0: Device OS 2.2.0; with ``PHOTON_DOCTOR_SIM_PARTICLE`` naming 3.14.0 or later,
+``update [--target VERSION]``).
 
 A simulated binary names its application and the Device OS it was built for (``compile``'s ``--target``, else the
 latest Photon target, as particle-cli v2.16.0 ``src/cli/cloud.js`` says: "Defaults to latest version"); the known
@@ -27,7 +29,12 @@ import urllib.request
 from typing import Any
 
 DFU_UTIL_VERSION = "0.11"
+#: The particle-cli the stand-in is: 2.16.0, which bundles Device OS 2.2.0 for the Photon. ``PHOTON_DOCTOR_SIM_PARTICLE``
+#: may name a version from 3.14.0 on instead, whose ``update`` downloads the release ``--target`` names.
 PARTICLE_VERSION = "2.16.0"
+VERSION_ENV = "PHOTON_DOCTOR_SIM_PARTICLE"
+#: particle-cli v3.14.0 src/cmd/update.js: ``update [device] [--target V]`` downloads the release (else "latest").
+DOWNLOADS_FROM = (3, 14, 0)
 EX_USAGE, EX_IOERR, EX_SOFTWARE = 64, 74, 70
 CONTROL_ENV = "PHOTON_DOCTOR_SIM_CONTROL"
 #: A simulated binary starts with this line, naming its application.
@@ -317,10 +324,59 @@ def _compile(args: list[str]) -> int:
     return 0
 
 
+def particle_version() -> str:
+    """The particle-cli version the stand-in is (see :data:`PARTICLE_VERSION`)."""
+    return os.environ.get(VERSION_ENV) or PARTICLE_VERSION
+
+
+def _downloads(version: str) -> bool:
+    try:
+        return tuple(int(p) for p in version.split(".")[:3]) >= DOWNLOADS_FROM
+    except ValueError:
+        return False
+
+
+def _update(argv: list[str]) -> int | None:
+    """``particle update`` as the stand-in's version does it; None when the command line is not its own."""
+    version = particle_version()
+    if not _downloads(version):
+        if argv != ["update"]:
+            return None
+        # particle-cli v2.16.0 src/cmd/update.js doUpdate(): its words, and nothing about the version.
+        out(
+            "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
+            "Here it goes!\n"
+        )
+        call("update", {})
+        out(
+            "! System firmware update successfully completed!\n\n> Your device should now restart automatically.\n"
+        )
+        return 0
+    parsed = _options(argv[1:], ("--target",))
+    if parsed is None or len(parsed[0]) > 1:
+        return None
+    target = parsed[1].get("--target")
+    usb = call("usb")
+    # particle-cli v3.14.0 to v3.49.2 src/cmd/update.js updateDevice(): the words; "latest" is the cloud's choice
+    # (not in the sources): here the latest Photon target of ``compile``.
+    out(
+        f"Updating photon {usb['device_id']} to {f'Device OS version {target}' if target else 'latest Device OS version'}"
+    )
+    release = str(call("update", {"version": target or LATEST_TARGET})["version"])
+    out(f"Downloaded Device OS {release}\nFlash success!\nUpdate success!")
+    return 0
+
+
 def particle(argv: list[str]) -> int:
     """The particle stand-in; returns its exit code."""
     if argv[:1] in (["--version"], ["-v"], ["version"]):
-        out(PARTICLE_VERSION)
+        version = particle_version()
+        if version != PARTICLE_VERSION and not _downloads(version):
+            sys.stderr.write(
+                f"particle (simulated): it stands in for {PARTICLE_VERSION} or 3.14.0 and later\n"
+            )
+            return 1
+        out(version)
         return 0
     cmd = argv[:2]
     try:
@@ -347,17 +403,10 @@ def particle(argv: list[str]) -> int:
             return 0
         if cmd == ["keys", "doctor"] and len(argv) == 3:
             return _keys_doctor(argv[2].lower())
-        if argv == ["update"]:
-            # particle-cli v2.16.0 src/cmd/update.js doUpdate(): its words, and nothing about the version.
-            out(
-                "\n> Your device is ready for a system update.\n> This process should take about 30 seconds. "
-                "Here it goes!\n"
-            )
-            call("update", {})
-            out(
-                "! System firmware update successfully completed!\n\n> Your device should now restart automatically.\n"
-            )
-            return 0
+        if argv[:1] == ["update"]:
+            done = _update(argv)
+            if done is not None:
+                return done
     except Refused as exc:
         if exc.status == 409:
             return _not_in_dfu() if cmd != ["usb", "dfu"] and cmd != ["usb", "reset"] else _no_device()

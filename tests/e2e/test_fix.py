@@ -152,8 +152,15 @@ def test_dry_run_changes_nothing(capsys: pytest.CaptureFixture[str]) -> None:
     sim = data["simulated_device"]
     assert sim["changed"] == [] and sim["before"] == sim["after"]
     actions = data["outcome"]["actions"]
-    assert all(a["consent"] == "dry-run" and a["result"] == "planned" for a in actions)
-    assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
+    assert all(a["consent"] == "dry-run" for a in actions)
+    # Every step is planned but the Device OS updates: the device runs 2.3.1, and particle-cli 2.16.0's update
+    # installs 2.2.0, a downgrade, so the dry run says it would not run (the guard's decision).
+    for a in actions:
+        refused = a["automation"] == "update_device_os"
+        assert a["result"] == ("skipped" if refused else "planned"), a
+        assert ("downgrade" in a["message"]) is refused
+    assert actions[0]["commands"][-4].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:leave -D dynamic_ip.bin")
+    assert actions[0]["commands"][-1].startswith("dfu-util -d 2b04:d006 -a 1 -s 1634:1:leave -U readback-")
     assert "Fixing" not in err
 
 

@@ -10,8 +10,11 @@ from pathlib import Path
 import pytest
 import requests
 from cryptography.hazmat.primitives import serialization
+from photon_doctor.actions.dct import DOWNLOAD_OK
 from photon_doctor.actions.errors import ActionFailed
-from photon_doctor.actions.fix_device import flash_reset_settings, reset_keys
+from photon_doctor.actions.executor import Executor, Policy
+from photon_doctor.actions.fix_device import clear_claim_code, flash_reset_settings, reset_keys
+from photon_doctor.actions.records import Result
 from photon_doctor.actions.rig import Workbench
 from photon_doctor.actions.verify import verify_connected
 from photon_doctor.knowledge.loader import load_knowledge
@@ -28,6 +31,7 @@ from photon_doctor.wiring import simulated_targets
 from tests.integration.test_actions import bench, owner, silent
 from tests.integration.test_serial_console import wait_for
 from tests.integration.test_softap import wait_for_exit_listening
+from tests.integration.test_update_guard import lying_tool
 
 
 def _run(tools: SimulatedTools, *args: str) -> subprocess.CompletedProcess[str]:
@@ -220,3 +224,39 @@ def test_an_application_that_never_returns_from_loop_keeps_the_device_out_of_lis
         assert sim.state()["mode"] == "app_offline"
         enter_dfu(str(sim.serial.port), 0.1)
         assert wait_for(lambda: sim.state()["mode"] == "dfu")
+
+
+# --- the device's own word after a configuration write ----------------------------------------------------------
+def test_a_configuration_write_the_device_does_not_hold_is_not_taken_for_done(tmp_path: Path) -> None:
+    """A dfu-util that says "File downloaded successfully" but wrote nothing (a wrapper round the stand-in that
+    only leaves DFU): reading the byte back shows the static address mode still set, so the step failed."""
+    kb = load_knowledge(None)
+    with bench(kb, "static-ip", tmp_path) as b:
+        writes = 'case "$*" in *" -D "*) true;; *) false;; esac'
+        lying_tool(
+            b, tmp_path, "dfu-util", writes, "-d 2b04:d006 -a 1 -s 0:1:leave -U /dev/null", DOWNLOAD_OK
+        )
+        session = Executor(kb, b.rig, owner(), Policy(yes=True), b.refresh).run(b.observations)
+        state = b.sim.state()
+    first = session.outcome.actions[0]
+    assert (first.fix, first.result) == ("use_dynamic_ip", Result.FAILED)
+    assert "the device's configuration memory holds 01 at 1634, not 00" in first.message
+    assert state["ip_mode"] == "static"
+
+
+def test_a_configuration_write_is_read_back(tmp_path: Path) -> None:
+    kb = load_knowledge(None)
+    with bench(kb, "static-ip", tmp_path) as b:
+        session = Executor(kb, b.rig, owner(), Policy(yes=True), b.refresh).run(b.observations)
+    first = session.outcome.actions[0]
+    assert first.result is Result.DONE and "read back" in first.message
+    assert any("-s 1634:1:leave -U" in c for c in first.commands)
+
+
+def test_the_claim_code_cleared_reads_back_as_written(tmp_path: Path) -> None:
+    """clear_claim.bin (00 then ff x 63 over the claim code and the claimed byte) reads back byte for byte."""
+    kb = load_knowledge(None)
+    with bench(kb, "static-ip", tmp_path) as b:
+        message = clear_claim_code(Workbench(b.rig, silent()))
+        state = b.sim.state()
+    assert "read back" in message and state["claimed_flag"] is False

@@ -274,7 +274,11 @@ def test_dry_run_changes_nothing_and_shows_the_commands(kb: KnowledgeBase, tmp_p
         assert b.sim.world.events == events
     assert before == after
     actions = session.outcome.actions
-    assert actions and all(a.consent is Consent.DRY_RUN and a.result is Result.PLANNED for a in actions)
+    assert actions and all(a.consent is Consent.DRY_RUN for a in actions)
+    # The device runs 2.3.1: particle-cli 2.16.0's update (2.2.0) would be a downgrade, so it would not run.
+    refused = [a for a in actions if a.automation == "update_device_os"]
+    assert refused and all(a.result is Result.SKIPPED and "downgrade" in a.message for a in refused)
+    assert all(a.result is Result.PLANNED for a in actions if a not in refused)
     assert actions[0].fix == "reset_keys"
     assert actions[0].commands[-2:] == ("particle keys server", f"particle keys doctor {b.rig.device_id}")
 
