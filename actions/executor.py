@@ -256,7 +256,7 @@ class Executor:
 
     def _automated(self, d: Diagnosis, fix: FixDef, automation: Automation) -> _Step:
         check = automation.check(self.rig) if automation.check is not None else None
-        if check is not None and check.go is Go.REFUSE:  # it would harm the device or change nothing
+        if check is not None and check.go is Go.REFUSE:  # it would harm the device (a downgrade)
             why = f"not run: {check.said}"
             self.person.tell(f"  Not run: {check.said}.")
             return _Step(self._record(fix, (), Consent.REFUSED, Result.SKIPPED, why, None, None), "next", why)

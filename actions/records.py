@@ -37,7 +37,7 @@ class Go(str, Enum):
     """What an automation's own check says before anything is asked or run."""
 
     RUN = "run"  # nothing stands in the way
-    REFUSE = "refuse"  # it would harm the device or change nothing: not run, not offered
+    REFUSE = "refuse"  # it would harm the device (a downgrade): not run, not offered
     ASK = "ask"  # a risk that no flag covers: run only if someone at a terminal accepts it
 
 

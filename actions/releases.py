@@ -99,15 +99,22 @@ class UpdatePlan:
 
 
 def plan_update(cli_version: str, runs: tuple[str, str] | None) -> UpdatePlan:
-    """Run, refuse (it installs a release older than or equal to what the device runs) or ask (the device's
-    release is not known: the update may be a downgrade)."""
+    """Run (it installs a newer release, or reinstalls the one the device runs, which rewrites a corrupted or
+    mismatched bootloader and system parts), refuse (it installs an older release: a downgrade) or ask (the
+    device's release is not known: the update may be a downgrade)."""
     bundle = bundle_for(cli_version)
     cli = f"particle-cli {cli_version}'s update"
     if bundle is None:  # older than any CLI the fixes accept (tools.MIN_VERSION): said, never guessed
         said = f"which Device OS release {cli} installs is not known"
         return UpdatePlan(("update",), None, Precheck(Go.ASK, f"{said}; it may be a downgrade"))
     installs = bundle.installs or UPDATE_TARGET
-    args = ("update",) if bundle.installs else ("update", "--target", UPDATE_TARGET)
+    if bundle.installs is None and runs is not None:
+        # A CLI that downloads is told the release: the last LTS, or what the device runs when that is newer
+        # (Device OS 3.x still builds for the Photon), so that it is reinstalled rather than downgraded.
+        ran = release_key(runs[0])
+        if ran is not None and ran > (release_key(UPDATE_TARGET) or ran):
+            installs = runs[0]
+    args = ("update",) if bundle.installs else ("update", "--target", installs)
     if runs is None:
         said = (
             f"the device's Device OS version is not known, and {cli} installs {installs} whatever it runs: on a "
@@ -124,24 +131,33 @@ def plan_update(cli_version: str, runs: tuple[str, str] | None) -> UpdatePlan:
             Precheck(Go.RUN, f"{cli} installs Device OS {installs}, newer than the {version} {how}"),
         )
     if new == old:
-        said = f"{how} Device OS {version}, the release {cli} installs, so the update would change nothing"
-    else:
-        said = (
-            f"{cli} installs Device OS {installs}, older than the {version} {how}: a downgrade, after which an "
-            f"application built for {version} would start in safe mode"
+        return UpdatePlan(
+            args,
+            installs,
+            Precheck(
+                Go.RUN,
+                f"{cli} reinstalls Device OS {installs}, the release {how}: no newer release, but the bootloader and "
+                "system parts are written again, which is what repairs corrupted or mismatched ones",
+            ),
         )
-    return UpdatePlan(args, installs, Precheck(Go.REFUSE, f"{said}. {_instead(old)}"))
+    said = (
+        f"{cli} installs Device OS {installs}, older than the {version} {how}: a downgrade, after which an "
+        f"application built for {version} would start in safe mode"
+    )
+    return UpdatePlan(args, installs, Precheck(Go.REFUSE, f"{said}. {_instead(version)}"))
 
 
-def _instead(runs: tuple[int, int, int, int, str]) -> str:
-    """What to do instead of an update that would not help."""
-    if runs >= (release_key(UPDATE_TARGET) or runs):
+def _instead(runs: str) -> str:
+    """What to do instead of a downgrade: a particle-cli that installs (or is told) the release the device runs."""
+    downloads = next(b for b in PHOTON_UPDATES if b.installs is None)
+    key = release_key(runs)
+    if key is not None and key > (release_key(UPDATE_TARGET) or key):
         return (
-            f"It already runs the Photon's last LTS release ({UPDATE_TARGET}) or a newer one, so updating Device OS "
-            "cannot help: the cause lies elsewhere"
+            f"To reinstall {runs} (which repairs corrupted or mismatched system parts), use particle-cli "
+            f"{downloads.since} or later (npm install -g particle-cli), then run the fix again"
         )
     first = next(b for b in PHOTON_UPDATES if b.installs == UPDATE_TARGET)
     return (
-        f"particle-cli {first.since} or later installs {UPDATE_TARGET} (npm install -g particle-cli); "
-        "then run the fix again"
+        f"particle-cli {first.since} or later installs {UPDATE_TARGET} (npm install -g particle-cli), the Photon's "
+        "last LTS release; then run the fix again"
     )

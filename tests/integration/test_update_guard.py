@@ -79,22 +79,31 @@ def test_an_update_that_would_downgrade_the_device_is_not_run(kb: KnowledgeBase,
         "particle-cli 2.16.0's update installs Device OS 2.2.0, older than the 2.3.1 the device runs"
         in message
     )
-    assert "downgrade" in message and "cannot help" in message
+    assert "downgrade" in message and "particle-cli 3.6.0 or later installs 2.3.1" in message
     assert state["device_os"] == "2.3.1"
     assert not any("Device OS updated" in e for e in events)
     assert "Update Device OS and bootloader over USB: not run" in summary_text(session.outcome)
 
 
-def test_an_update_to_the_release_the_device_runs_is_not_run(kb: KnowledgeBase, tmp_path: Path) -> None:
-    with photon_on(kb, "2.2.0", "2.3.1", tmp_path) as b:
+def test_the_release_the_device_runs_is_reinstalled_which_repairs_a_mismatched_part(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """Reinstalling the release a device runs is no downgrade: `particle update` writes the bootloader and both
+    system parts again, which is the repair for a corrupted or mismatched part (real-n09: system parts flashed
+    again over USB). Here the device runs 2.2.0 with a system part that fails its dependency check."""
+    with photon_on(kb, "2.2.0", "2.2.0", tmp_path) as b:
+        with b.sim.world.lock:
+            b.sim.world.device.modules_ok = False
+        b.sim.world.boot()
         session = b.run(kb, owner(), RISKY)
         state = b.sim.state()
     action = _update(session)
-    message = action.message
-    assert action.result is Result.SKIPPED
-    assert "the device runs Device OS 2.2.0, the release particle-cli 2.16.0's update installs" in message
-    assert "particle-cli 3.6.0 or later installs 2.3.1" in message  # what would help instead
-    assert state["device_os"] == "2.2.0"
+    assert action.result is Result.DONE and action.verified_connected
+    assert (
+        "particle-cli 2.16.0's update reinstalls Device OS 2.2.0, the release the device runs"
+        in action.message
+    )
+    assert (state["device_os"], state["modules_ok"]) == ("2.2.0", True)
 
 
 @pytest.mark.parametrize("version", ["0.6.4", "1.5.2"])
@@ -213,17 +222,21 @@ def test_a_cli_that_downloads_is_told_which_release(kb: KnowledgeBase, tmp_path:
     assert state["device_os"] == "2.3.1"
 
 
-def test_a_cli_that_downloads_does_not_update_a_current_photon(kb: KnowledgeBase, tmp_path: Path) -> None:
+def test_a_cli_that_downloads_reinstalls_what_a_current_photon_runs(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """On 2.3.1 (the scenario's part fails its dependency check) a downloading CLI is told 2.3.1: written again."""
     with photon_on(kb, "2.3.1", "2.3.1", tmp_path) as b:
         _cli(b, "3.49.2")
         session = b.run(kb, owner(), RISKY)
         events = list(b.sim.world.events)
     action = _update(session)
-    assert action.result is Result.SKIPPED
+    assert action.result is Result.DONE
     assert (
-        "the device runs Device OS 2.3.1, the release particle-cli 3.49.2's update installs" in action.message
+        "particle-cli 3.49.2's update reinstalls Device OS 2.3.1, the release the device runs"
+        in action.message
     )
-    assert not any("Device OS updated" in e for e in events)
+    assert "Device OS updated to 2.3.1 over USB" in events
 
 
 @pytest.mark.parametrize(

@@ -67,7 +67,10 @@ def test_the_stand_in_installs_what_its_version_bundles() -> None:
         ("0.6.4", Go.RUN),
         ("1.5.2", Go.RUN),
         ("2.2.0-rc.2", Go.RUN),  # a pre-release comes before its release
-        ("2.2.0", Go.REFUSE),
+        (
+            "2.2.0",
+            Go.RUN,
+        ),  # reinstalled: the bootloader and system parts written again (a repair, no downgrade)
         ("2.3.1", Go.REFUSE),
         ("3.3.1", Go.REFUSE),
     ],
@@ -77,10 +80,22 @@ def test_never_a_downgrade(runs: str, go: Go) -> None:
 
 
 def test_what_to_do_instead() -> None:
-    current = plan_update("3.13.0", ("2.3.1", "the device runs")).check.said
-    assert "the update would change nothing" in current and "cannot help" in current
+    current = plan_update("3.13.0", ("2.3.1", "the device runs")).check
+    assert current.go is Go.RUN and "reinstalls Device OS 2.3.1" in current.said
     behind = plan_update("2.16.0", ("2.3.0", "the device runs")).check.said
     assert "a downgrade" in behind and "particle-cli 3.6.0 or later installs 2.3.1" in behind
+    newer = plan_update("3.13.0", ("3.3.1", "the device runs")).check
+    assert (
+        newer.go is Go.REFUSE
+        and "To reinstall 3.3.1" in newer.said
+        and "particle-cli 3.14.0 or later" in newer.said
+    )
+
+
+def test_a_downloading_cli_reinstalls_a_newer_release_than_the_last_lts() -> None:
+    """Device OS 3.x still builds for the Photon: a CLI that downloads is told the release the device runs."""
+    plan = plan_update("3.49.2", ("3.3.1", "the device runs"))
+    assert plan.args == ("update", "--target", "3.3.1") and plan.check.go is Go.RUN
 
 
 def test_where_the_device_s_release_is_read() -> None:
