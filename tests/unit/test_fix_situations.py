@@ -302,3 +302,25 @@ def test_a_fix_without_applies_when_applies_everywhere_and_a_bad_one_is_named(kb
     fix = next(f for f in load_knowledge(kb_dir).fixes.values() if f.applies_when)
     assert fix.resolves_given({}) == {} and fix.resolves_given({"visible_damage": False}) == {}
     assert fix.resolves_given({"visible_damage": True}) == fix.resolves
+
+
+def test_an_update_cannot_fix_a_bug_on_the_photons_last_lts_release(kb: KnowledgeBase) -> None:
+    """On 2.3.1 no newer LTS release exists for the Photon: both updates keep their chance for corrupted or
+    mismatched parts (written again) but not for a Device OS defect, and the plan puts the update later."""
+    for fid in ("update_device_os_usb", "update_device_os"):
+        fix = kb.fixes[fid]
+        assert fix.resolves_given({"device_os_version": "2.3.1"})["device_os_bug"] <= 0.05
+        assert (
+            fix.resolves_given({"device_os_version": "2.2.0"})["device_os_bug"]
+            == fix.resolves["device_os_bug"]
+        )
+        mismatch = fix.resolves_given({"device_os_version": "2.3.1"})["system_firmware_mismatch"]
+        assert mismatch == fix.resolves["system_firmware_mismatch"] > 0.4
+
+    def place(version: str) -> int:
+        d = diagnose(kb, _obs(led_pattern="fast_blinking_cyan", device_os_version=version))
+        return [s.fix for s in d.plan].index("update_device_os_usb")
+
+    assert place("2.3.1") > place("2.2.0")
+    d = diagnose(kb, _obs(led_pattern="fast_blinking_cyan", device_os_version="2.3.1"))
+    assert "last LTS release" in why_fix_text(kb, d, why_fix(kb, d, "update_device_os_usb"))
