@@ -418,6 +418,13 @@ def fleet(
 
         skipped = counted(source["bad_lines"], "bad line")
         say(f"skipped {skipped}; the first is line {first['line']}: {first['reason']}")
+    if source.get("vitals_missing"):
+        # Said here too, not only in --json: a report whose causes lack the vitals reads as if it had them.
+        missing, total = source["vitals_missing"], run.report["devices"]["total"]
+        say(
+            f"no vitals for {missing:,} of {total:,} devices (the cloud answered with an error or 429 every time "
+            "it was asked): they are diagnosed from whether they are online and when they were last heard only"
+        )
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:

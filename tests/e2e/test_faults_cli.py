@@ -117,7 +117,7 @@ def test_the_simulated_fleet_shows_a_cloud_fault() -> None:
             "--fleet",
             "5",
             "--seconds",
-            "60",
+            "30",
             "--fault",
             "cloud=500",
         ],
