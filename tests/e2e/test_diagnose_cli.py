@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from photon_doctor.foundation.errors import ExitCode
 
 from tests.conftest import KB_MINI, REPO
@@ -234,7 +235,16 @@ def test_no_arguments_shows_usage_with_the_usage_code() -> None:
     assert r.returncode == ExitCode.USAGE
 
 
-def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
+@pytest.mark.parametrize(
+    "said",
+    [
+        ("yes", "no", "yes"),
+        # QA finding: the answers people give, "I did", "not yet", "tried it, didn't help", were refused ("is not
+        # an answer here") until typed as yes or no.
+        ("I did", "not yet", "tried it, didn't help"),
+    ],
+)
+def test_fixes_already_tried_are_asked_as_yes_no_questions(said: tuple[str, str, str]) -> None:
     # Issue 8: no 31-item list; the fixes the plan would try first are asked one at a time, "yes" is evidence.
     r = run_cli(
         *MINI,
@@ -242,9 +252,10 @@ def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
         "--json",
         "-a",
         "visible_damage=no",
-        input="?\n" + "yes\n" + "no\n" + "yes\n" + "?\n" * 10,
+        input="?\n" + "".join(f"{answer}\n" for answer in said) + "?\n" * 10,
     )
     assert r.returncode == 0, r.stderr
+    assert "is not an answer here" not in r.stderr, r.stderr
     assert "Have you already tried this, without success: Flash Tinker?" in r.stderr
     data = json.loads(r.stdout)
     values = {o["id"]: o["value"] for o in data["observations"]}
@@ -281,3 +292,31 @@ def test_why_about_a_probed_fact_says_a_probe_found_it_not_you(tmp_path: Path) -
     assert r.returncode == 0, r.stderr
     typed = run_cli(*MINI, "why", "visible_damage", env={"PHOTON_DOCTOR_HOME": str(home)}).stdout
     assert typed.startswith("You answered 'yes' to: "), typed
+
+
+def test_the_fixes_tried_may_be_given_up_front_in_words() -> None:
+    """QA finding: an owner who had flashed Tinker, re-entered the Wi-Fi and updated Device OS could say so only
+    with the fixes' ids (`-a fixes_tried_failed=flash_tinker_usb,...`, found nowhere in the README): 'flashed
+    Tinker' was 'unknown fix id(s) flashed, Tinker'. Words that name several fixes ('particle doctor', which ran
+    several) are refused with the reason, in one line."""
+    said = "fixes_tried_failed=I flashed Tinker, re-entered the Wi-Fi and updated Device OS"
+    common = ["diagnose", "--no-probe", "--no-input", "--json", "-a", "led_pattern=breathing_white"]
+    before = run_cli(*common)
+    after = run_cli(*common, "-a", said)
+    assert before.returncode == 0 and after.returncode == 0, after.stderr
+    values = {o["id"]: o["value"] for o in json.loads(after.stdout)["observations"]}
+    assert values["fixes_tried_failed"] == [
+        "flash_tinker_usb",
+        "set_wifi_credentials",
+        "update_device_os_usb",
+    ]
+    first = [json.loads(r.stdout)["plan"][0]["fix"] for r in (before, after)]
+    assert (
+        first[0] == "flash_tinker_usb" and first[1] != "flash_tinker_usb"
+    )  # heard: not proposed first again
+    doctor = run_cli(*common, "-a", "fixes_tried_failed=tinker, particle doctor")
+    assert doctor.returncode == ExitCode.USAGE
+    lines = doctor.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1 and "'particle doctor': particle doctor runs several fixes in one go" in lines[0]
+    ), lines
