@@ -51,6 +51,16 @@ def choice_in_words(odef: ObservationDef, text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def choices_fitting(odef: ObservationDef, text: str) -> list[int]:
+    """The numbers (from 1) of the choices whose shown name holds every word of ``text`` ("WPA2" is in five of the
+    security choices), so that an answer that fits several can be told which; empty when it fits none."""
+    said = _plain_words(text).split()
+    if not said:
+        return []
+    names = [_plain_words(meaning.split(":")[0]).split() for meaning in odef.choices.values()]
+    return [n for n, name in enumerate(names, 1) if all(w in name for w in said)]
+
+
 def _plain_words(text: str) -> str:
     return " ".join(re.findall(r"[\w.]+", text.lower()))
 

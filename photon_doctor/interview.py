@@ -13,7 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value, typed
+from photon_doctor.answers import DONT_KNOW, AnswerError, choices_fitting, parse_value, typed
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
@@ -221,6 +221,10 @@ def _ask(
         interview.current = None
 
 
+#: Up to this many choices that fit an answer are named in the re-ask; more are given by number only.
+FITS_NAMED = 6
+
+
 def short_reask(odef: ObservationDef, count: int) -> str:
     """A one-line hint after an answer that does not fit (the choices are not listed again)."""
     if odef.kind is Kind.ENUM:
@@ -289,7 +293,20 @@ def _ask_once(
             value = parse_value(kb, odef, text)
         except AnswerError:
             count = len(odef.choices) if odef.choices else len(kb.fixes)
-            answerer.tell(f"'{clipped(text)}' is not an answer here. {short_reask(odef, count)}")
+            fits = choices_fitting(odef, typed(text)) if odef.kind is Kind.ENUM else []
+            if len(fits) > 1:
+                # "WPA2" or "blinking": words of several choices; say which, rather than only "not an answer".
+                shown = list(odef.choices.values())
+                names = (
+                    "; ".join(f"{n}) {shown[n - 1].split(':')[0]}" for n in fits)
+                    if len(fits) <= FITS_NAMED
+                    else ", ".join(map(str, fits))
+                )
+                answerer.tell(
+                    f"'{clipped(text)}' fits {len(fits)} choices: {names}. Please type the number you mean."
+                )
+            else:
+                answerer.tell(f"'{clipped(text)}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

@@ -320,3 +320,16 @@ def test_the_fixes_tried_may_be_given_up_front_in_words() -> None:
     assert (
         len(lines) == 1 and "'particle doctor': particle doctor runs several fixes in one go" in lines[0]
     ), lines
+
+
+def test_an_answer_that_fits_several_choices_says_which() -> None:
+    """QA finding: 'WPA2' at the security question (five choices hold the word) and 'blinking' at the green
+    patterns were told only "is not an answer here. Please type a number from 1 to 8": which of them fit was
+    left to the owner to find. The re-ask now names the choices the words fit."""
+    r = run_cli(*MINI, "diagnose", "--json", "-a", "visible_damage=no", input="wi-fi\n" + "2\n" + "?\n" * 10)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "'wi-fi' fits 2 choices: 2) joining Wi-Fi; 3) Wi-Fi off. Please type the number you mean." in r.stderr
+    )
+    values = {o["id"]: o["value"] for o in json.loads(r.stdout)["observations"]}
+    assert values["led_pattern"] == "blinking_green"
