@@ -421,9 +421,16 @@ def fleet(
     if source.get("vitals_missing"):
         # Said here too, not only in --json: a report whose causes lack the vitals reads as if it had them.
         missing, total = source["vitals_missing"], run.report["devices"]["total"]
+        skipped = source.get("vitals_skipped", 0)
+        how = (
+            f"the cloud failed the vitals of {missing - skipped:,} devices in a row, after retries, so it was not "
+            f"asked for the other {skipped:,}"
+            if skipped
+            else "the cloud answered with an error or 429 every time it was asked"
+        )
         say(
-            f"no vitals for {missing:,} of {total:,} devices (the cloud answered with an error or 429 every time "
-            "it was asked): they are diagnosed from whether they are online and when they were last heard only"
+            f"no vitals for {missing:,} of {total:,} devices ({how}): they are diagnosed from whether they are "
+            "online and when they were last heard only"
         )
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)

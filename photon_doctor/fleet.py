@@ -131,6 +131,7 @@ def _from_api(
         "rate_limited": stats.rate_limited,
         "resumed_devices": stats.resumed,
         "vitals_missing": stats.vitals_missing,
+        "vitals_skipped": stats.vitals_skipped,
     }
     return facts, source
 
