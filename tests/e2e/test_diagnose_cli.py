@@ -333,3 +333,23 @@ def test_an_answer_that_fits_several_choices_says_which() -> None:
     )
     values = {o["id"]: o["value"] for o in json.loads(r.stdout)["observations"]}
     assert values["led_pattern"] == "blinking_green"
+
+
+def test_why_says_when_a_step_repeats_the_action_of_a_fix_already_tried() -> None:
+    """QA finding: an owner who said they had updated Device OS ('device os': the update over USB) still found
+    'Update Device OS to a release that fixes the bug' in the plan, the same `particle update`, and `why` explained
+    it as if nothing had been tried."""
+    common = ["diagnose", "--no-probe", "--no-input", "-a", "led_pattern=breathing_white"]
+    r = run_cli(*common, "-a", "fixes_tried_failed=updated Device OS")
+    assert r.returncode == 0, r.stderr
+    said = (
+        "  You already tried 'Update Device OS and bootloader over USB', which carries out the same action: "
+        "this step counts only for what it does beyond it."
+    )
+    why = run_cli("why", "Update Device OS to a release that fixes the bug")
+    assert why.returncode == 0 and said in why.stdout.splitlines(), why.stdout
+    assert " in the plan: " in why.stdout  # still proposed: it adds a little
+    assert run_cli(*common).returncode == 0  # nothing tried: nothing said
+    assert (
+        "You already tried" not in run_cli("why", "Update Device OS to a release that fixes the bug").stdout
+    )
