@@ -74,7 +74,9 @@ class Interview:
             ticked = [items[k] for k in (obs.value if isinstance(obs.value, tuple) else ()) if k in items]
             new = [i for i in ticked if i.obs not in self.observations]
             for i in new:
-                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, obs.provenance)
+                # The line ticked, not the number typed ("answered '10'" told a report's reader nothing).
+                said = Provenance(obs.provenance.source, f"ticked in a list: '{i.text}'")
+                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, said)
             self.ticked[obs.id] = tuple(i.obs for i in new)
             return
         if obs.id.startswith(TRIED_PREFIX):

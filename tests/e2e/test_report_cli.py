@@ -326,3 +326,33 @@ def test_an_output_file_named_for_a_format_it_cannot_write_is_refused(_private_h
     for fine in ("report.txt", "report", "report.MD"):  # no suffix or plain text: Markdown, as documented
         assert run_cli("report", "-o", str(_private_home / fine)).returncode == 0, fine
     assert run_cli("report", "-o", str(out), "--format", "md").returncode == 0  # asked for by name
+
+
+def test_a_line_ticked_in_a_list_is_evidence_in_words(_private_home: Path) -> None:
+    """QA finding: a line ticked in a checklist showed in the report's evidence as "answered '10'" (the number
+    typed at the list), which tells a forum reader nothing; it now quotes the line ticked."""
+    from photon_doctor.knowledge.loader import load_knowledge
+
+    kb = load_knowledge()
+    hidden = next(
+        i for c in kb.checklists.values() for i in c.items if i.obs == "network_hidden" and i.value is True
+    )
+    r = run_cli(
+        "diagnose", "--no-probe", "--json", "-a", "led_pattern=blinking_green", input="\n" * 2 + "?\n" * 10
+    )
+    assert r.returncode == 0, r.stderr
+    asked = [line for line in r.stderr.splitlines() if hidden.text in line]
+    assert asked, r.stderr  # the list that holds the line was shown; tick it this time
+    number = asked[0].split(")")[0].strip()
+    r = run_cli(
+        "diagnose",
+        "--no-probe",
+        "--json",
+        "-a",
+        "led_pattern=blinking_green",
+        input=f"{number}\n" + "?\n" * 12,
+    )
+    assert r.returncode == 0, r.stderr
+    md = run_cli("report")
+    row = next(line for line in md.stdout.splitlines() if line.startswith("| Is the network hidden"))
+    assert f"`ticked in a list: '{hidden.text}'`" in row and f"answered '{number}'" not in row, row
