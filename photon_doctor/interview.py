@@ -13,6 +13,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
+from photon_doctor import tried_words
 from photon_doctor.answers import DONT_KNOW, AnswerError, choices_fitting, parse_value, typed
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
@@ -227,6 +228,25 @@ def _ask(
 FITS_NAMED = 6
 
 
+def _heard_tried(interview: Interview, answerer: Answerer, text: str, source: Source) -> bool:
+    """An answer that tells of fixes already tried instead ("I already re-entered the Wi-Fi and flashed Tinker"):
+    each is recorded as a "yes" to "already tried, without success?" (``back`` undoes one at a time) and said back.
+    False when the text tells of no fix tried; a part that names no fix, or several, is said and nothing recorded."""
+    try:
+        fixes = tried_words.said_tried(text, interview.kb.fixes)
+    except tried_words.NotAFix as exc:
+        answerer.tell(f"{exc}. Nothing was noted; the question again:")
+        return True
+    if not fixes:
+        return False
+    for fix in fixes:
+        said = Provenance(source, f"said '{clipped(text)}'")
+        interview.record(Observation(TRIED_PREFIX + fix, True, 1.0, said))
+    titles = "; ".join(interview.kb.fixes[f].title for f in fixes)
+    answerer.tell(f"Noted as already tried without success: {titles} (back undoes it). The question again:")
+    return True
+
+
 def short_reask(odef: ObservationDef, count: int) -> str:
     """A one-line hint after an answer that does not fit (the choices are not listed again)."""
     if odef.kind is Kind.ENUM:
@@ -294,6 +314,8 @@ def _ask_once(
         try:
             value = parse_value(kb, odef, text)
         except AnswerError:
+            if _heard_tried(interview, answerer, text, source):
+                continue  # "I already flashed Tinker": noted, and the question is asked again
             count = len(odef.choices) if odef.choices else len(kb.fixes)
             fits = choices_fitting(odef, typed(text)) if odef.kind is Kind.ENUM else []
             if len(fits) > 1:

@@ -113,3 +113,33 @@ def fix_in_words(part: str, fixes: Collection[str]) -> str:
     if chosen:
         raise NotAFix(f"'{said}' could be any of {', '.join(chosen)}: say which")
     raise NotAFix(f"'{said}' names no fix this knowledge has")
+
+
+#: Words that tell of something done, at a question that asked something else: "I already flashed Tinker".
+_DONE = re.compile(
+    r"\b(already|tried|flashed|re-?entered|updated|upgraded|ran|reset|did|cleared|reflashed)\b"
+)
+
+
+def said_tried(text: str, fixes: Collection[str]) -> tuple[str, ...] | None:
+    """The fixes ``text`` says were already tried ("I already re-entered the Wi-Fi and flashed Tinker"), typed at a
+    question that asked something else; None when it says no such thing (no word of something done, or no part
+    that names a fix or a known ambiguity). Raises NotAFix for a part that names no fix, or several, when another
+    part does, or for words that name several fixes ("I ran particle doctor")."""
+    if not _DONE.search(text.lower()):
+        return None
+    chosen: list[str] = []
+    failed: list[NotAFix] = []
+    ambiguous: list[NotAFix] = []
+    for part in parts(text):
+        try:
+            chosen.append(fix_in_words(part, fixes))
+        except NotAFix as exc:
+            (ambiguous if any(_has(_words(part), word) for word in AMBIGUOUS) else failed).append(exc)
+    if ambiguous:
+        raise ambiguous[0]
+    if not chosen:
+        return None
+    if failed:
+        raise failed[0]
+    return tuple(dict.fromkeys(chosen))

@@ -353,3 +353,27 @@ def test_why_says_when_a_step_repeats_the_action_of_a_fix_already_tried() -> Non
     assert (
         "You already tried" not in run_cli("why", "Update Device OS to a release that fixes the bug").stdout
     )
+
+
+def test_fixes_already_tried_said_at_any_question_are_heard() -> None:
+    """QA finding: an owner who answers the first question with what they already did ("I already re-entered the
+    wifi and flashed tinker") was told "is not an answer here", and nothing let them say it during the interview;
+    the plan then put re-entering the Wi-Fi credentials first. Now each fix named is noted as tried (the question
+    is asked again), and words that name several fixes ("particle doctor") are answered with the reason."""
+    said = "I already re-entered the wifi and flashed tinker\n" + "I ran particle doctor\n"
+    common = ["diagnose", "--no-probe", "--json", "-a", "led_pattern=blinking_green"]
+    r = run_cli(*common, input=said + "?\n" * 12)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "Noted as already tried without success: Enter the Wi-Fi credentials again, with security and cipher "
+        "given explicitly; Flash the factory Tinker firmware over USB (back undoes it)."
+    ) in " ".join(r.stderr.split()), r.stderr
+    assert "'I ran particle doctor': particle doctor runs several fixes in one go" in " ".join(
+        r.stderr.split()
+    )
+    data = json.loads(r.stdout)
+    values = {o["id"]: o["value"] for o in data["observations"]}
+    assert values["fixes_tried_failed"] == ["set_wifi_credentials", "flash_tinker_usb"]
+    assert data["plan"][0]["fix"] not in values["fixes_tried_failed"]
+    plain = run_cli(*common, input="?\n" * 12)  # without it, one of the fixes tried comes first
+    assert json.loads(plain.stdout)["plan"][0]["fix"] in values["fixes_tried_failed"]

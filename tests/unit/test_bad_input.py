@@ -326,3 +326,34 @@ def test_a_version_is_found_in_what_people_write(raw: str, version: str) -> None
 def test_no_version_in_it_is_a_clear_error(raw: str) -> None:
     with pytest.raises(UsageError, match="a version such as 1.5.2"):
         parse_assignment(SHIPPED, f"device_os_version={raw}")
+
+
+@pytest.mark.parametrize(
+    ("text", "fixes"),
+    [
+        ("I already re-entered the wifi and flashed tinker", ("set_wifi_credentials", "flash_tinker_usb")),
+        ("already updated Device OS", ("update_device_os_usb",)),
+        ("wpa2", None),  # no word of something done
+        ("I did", None),  # something done, but no fix named
+        ("it is green", None),
+    ],
+)
+def test_fixes_said_tried_at_another_question(text: str, fixes: tuple[str, ...] | None) -> None:
+    from photon_doctor.tried_words import said_tried
+
+    assert said_tried(text, load_knowledge().fixes) == fixes
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("I ran particle doctor", "particle doctor runs several fixes"),
+        ("already reset it", "it could be a power cycle"),
+        ("I flashed tinker and it still blinks green", "'it still blinks green' names no fix"),
+    ],
+)
+def test_fixes_said_tried_that_name_several_or_none_say_why(text: str, words: str) -> None:
+    from photon_doctor.tried_words import NotAFix, said_tried
+
+    with pytest.raises(NotAFix, match=words):
+        said_tried(text, load_knowledge().fixes)
