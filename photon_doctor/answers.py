@@ -114,8 +114,8 @@ def _said_with_a_verb(words: list[str]) -> bool | None:
     rest = words[1:] if words[0] in _SUBJECTS and len(words) > 1 else words
     first, second = rest[0], rest[1] if len(rest) > 1 else ""
     negated = first in {"not", "never"} or (first.endswith("n't") and first != "n't")
-    if first in _VERBS and second in {"not", "never"}:
-        negated = True  # "I have not", "did not", "have never"
+    if first in _VERBS and second in {"not", "never", "nothing"}:
+        negated = True  # "I have not", "did not", "have never", "does nothing"
     elif first in _VERBS:
         return True  # "I did", "tried it, didn't help"
     if negated:

@@ -131,6 +131,7 @@ def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw:
         ("I have not.", False),
         ("never", False),
         ("it doesn\u2019t", False),
+        ("It does nothing.", False),
     ],
 )
 def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
