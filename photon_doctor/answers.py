@@ -9,6 +9,7 @@ from collections.abc import Mapping
 from pathlib import Path
 from typing import Any
 
+from photon_doctor import tried_words
 from photon_doctor.foundation.errors import UsageError
 from photon_doctor.foundation.evidence import Observation, ObsValue, Provenance, Source
 from photon_doctor.foundation.jsonfile import read_json
@@ -21,6 +22,10 @@ _FALSE = {"no", "n", "false", "f", "0", "off", "nope", "nah"}
 DONT_KNOW = {
     "?", "dk", "don't know", "dont know", "i don't know", "i dont know", "unknown", "skip", "idk", "not sure",
     "no idea", "dunno",
+}  # fmt: skip
+#: A list that holds nothing, as people say it.
+_NOTHING = {
+    "", "none", "nothing", "no", "nope", "nah", "not yet", "nothing yet", "none yet", "nothing so far", "none so far",
 }  # fmt: skip
 #: A list typed at a prompt: "1,4", "1, 4", "1 4", "1 and 4".
 _LIST_SEPARATORS = re.compile(r"[,;\s]+")
@@ -46,6 +51,16 @@ def choice_in_words(odef: ObservationDef, text: str) -> str | None:
     return found[0] if len(found) == 1 else None
 
 
+def choices_fitting(odef: ObservationDef, text: str) -> list[int]:
+    """The numbers (from 1) of the choices whose shown name holds every word of ``text`` ("WPA2" is in five of the
+    security choices), so that an answer that fits several can be told which; empty when it fits none."""
+    said = _plain_words(text).split()
+    if not said:
+        return []
+    names = [_plain_words(meaning.split(":")[0]).split() for meaning in odef.choices.values()]
+    return [n for n, name in enumerate(names, 1) if all(w in name for w in said)]
+
+
 def _plain_words(text: str) -> str:
     return " ".join(re.findall(r"[\w.]+", text.lower()))
 
@@ -54,15 +69,59 @@ def _plain_words(text: str) -> str:
 _SPOKEN = {"yes", "yeah", "yep", "yup", "no", "nope", "nah"}
 
 
+#: A short answer that starts with one of these verbs (after "I", "it", "we"...) says yes: "I did", "already
+#: did", "tried it", "done that", "it does", "I have"; the same verb negated says no: "I haven't", "not yet".
+_VERBS = {
+    "did", "do", "does", "have", "has", "had", "is", "was", "are", "were", "can", "could", "will", "would",
+    "tried", "done", "already",
+}  # fmt: skip
+_SUBJECTS = {"i", "it", "we", "they", "he", "she", "that", "this", "yes", "yeah", "yep"}
+#: Words that make a short answer unsure ("I don't know", "I think so"): neither yes nor no.
+_UNSURE = {
+    "know",
+    "sure",
+    "idea",
+    "remember",
+    "recall",
+    "think",
+    "maybe",
+    "perhaps",
+    "probably",
+    "guess",
+    "unsure",
+}
+#: Words whose negation tells of an outcome rather than answers ("didn't help": tried, or not?).
+_OUTCOMES = {"help", "helped", "work", "worked", "fix", "fixed", "change", "changed"}
+
+
 def yes_or_no(raw: str) -> bool | None:
-    """True for a typed yes ("y", "Yes.", "yep", "Yes, it does."), False for a no ("nope", "No, it doesn't"),
-    None for anything else (and for a sentence that says both)."""
-    word = typed(raw).lower()
+    """True for a typed yes ("y", "Yes.", "yep", "Yes, it does.", "I did", "already did", "tried it"), False for
+    a no ("nope", "No, it doesn't", "I haven't", "not yet", "never"), None for anything else (and for a sentence
+    that says both, or hedges: "I don't know", "didn't help")."""
+    word = typed(raw).lower().replace("\u2019", "'")
     if word in _TRUE | _FALSE:
         return word in _TRUE
     words = re.findall(r"[a-z']+", word)
     if words and words[0] in _SPOKEN and not _SPOKEN.intersection(words[1:]):
         return words[0] in _TRUE
+    return None if word.endswith("?") else _said_with_a_verb(words)
+
+
+def _said_with_a_verb(words: list[str]) -> bool | None:
+    """A short answer in a verb ("I did", "I have not", "not yet"): True, False, or None when it is no such answer."""
+    if not words or len(words) > 8 or _UNSURE.intersection(words) or _SPOKEN.intersection(words):
+        return None
+    rest = words[1:] if words[0] in _SUBJECTS and len(words) > 1 else words
+    first, second = rest[0], rest[1] if len(rest) > 1 else ""
+    negated = first in {"not", "never"} or (first.endswith("n't") and first != "n't")
+    if first in _VERBS and second in {"not", "never", "nothing"}:
+        negated = True  # "I have not", "did not", "have never", "does nothing"
+    elif first in _VERBS:
+        return True  # "I did", "tried it, didn't help"
+    if negated:
+        return (
+            None if _OUTCOMES.intersection(words) else False
+        )  # "not yet", "haven't"; "didn't help" is neither
     return None
 
 
@@ -184,7 +243,7 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
         elif isinstance(text, str):
             items = (
                 []
-                if typed(text).lower() in {"", "none", "nothing", "no", "nope", "nah"}
+                if typed(text).lower() in _NOTHING
                 else [t for t in _LIST_SEPARATORS.split(text) if t and t.lower() != "and"]
             )
         if items is not None:
@@ -199,6 +258,8 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
             unknown = [i for i in items if not isinstance(i, str) or i not in ids]
             if not unknown:
                 return tuple(dict.fromkeys(items))
+            if isinstance(text, str) and not odef.choices:
+                return _fixes_in_words(kb, odef, text)  # "flashed Tinker, re-entered the Wi-Fi"
             what = "item" if odef.choices else "fix"
             raise AnswerError(
                 f"unknown {what} id(s) {', '.join(map(json_text, unknown))} for {odef.id}; valid: "
@@ -207,6 +268,28 @@ def parse_value(kb: KnowledgeBase, odef: ObservationDef, raw: Any, *, bounded: b
     raise AnswerError(
         f"'{json_text(raw.strip() if isinstance(raw, str) else raw)}' is not a valid answer for {odef.id}; valid: {valid_values(kb, odef)}"
     )
+
+
+def _fixes_in_words(kb: KnowledgeBase, odef: ObservationDef, text: str) -> tuple[str, ...]:
+    """A list of fixes tried, typed as a person says it: each part a number, an id or words ("tinker", "re-entered
+    the Wi-Fi", "updated Device OS"). Raises AnswerError naming the part that names no fix, or several."""
+    ids = list(kb.fixes)
+    chosen = []
+    for part in tried_words.parts(typed(text)):
+        number = ascii_int(part.strip())
+        if number is not None and 1 <= number <= len(ids):
+            chosen.append(ids[number - 1])
+        elif part.strip() in kb.fixes:
+            chosen.append(part.strip())
+        else:
+            try:
+                chosen.append(tried_words.fix_in_words(part, kb.fixes))
+            except tried_words.NotAFix as exc:
+                raise AnswerError(
+                    f"{exc} ({odef.id}: fix ids, numbers, or words such as tinker, wifi, "
+                    f"device os, keys, safe mode, power cycle; valid ids: {', '.join(ids)})"
+                ) from None
+    return tuple(dict.fromkeys(chosen))
 
 
 def parse_assignment(kb: KnowledgeBase, text: str, source: Source = Source.CLI) -> Observation:

@@ -269,23 +269,32 @@ def simulate(
     """Run a simulated Photon (or, with --fleet, a simulated fleet's cloud) in the foreground."""
     import time
 
+    from photon_doctor.simulator.faults import FAULTS, apply_faults, parse_faults
+
+    try:
+        faults = parse_faults(fault)
+    except ValueError as exc:
+        raise UsageError(f"--fault: {exc}") from None
     if fleet:
         from photon_doctor.fleet import serve_simulated_fleet
 
-        serve_simulated_fleet(fleet, seed, seconds, rate)
+        # The simulated fleet is a cloud and nothing else: a device's fault would be ignored without a word.
+        for f in faults:
+            if f.part != "cloud":
+                raise UsageError(
+                    f"--fault {f}: the simulated fleet is only a cloud API; "
+                    f"its faults are cloud={'|'.join(FAULTS['cloud'])}"
+                )
+        serve_simulated_fleet(fleet, seed, seconds, rate, faults)
         return
     from photon_doctor.plain import tag
-    from photon_doctor.simulator.faults import apply_faults, parse_faults
     from photon_doctor.simulator.photon import SimulatedPhoton
     from photon_doctor.simulator.scenarios import get_scenario
 
     try:
         chosen = get_scenario(scenario)
-        faults = parse_faults(fault)
     except KeyError as exc:
         raise UsageError(str(exc.args[0])) from None
-    except ValueError as exc:
-        raise UsageError(f"--fault: {exc}") from None
     sim_photon = SimulatedPhoton(chosen)
     apply_faults(sim_photon, faults)
     with sim_photon as sim:
@@ -409,6 +418,20 @@ def fleet(
 
         skipped = counted(source["bad_lines"], "bad line")
         say(f"skipped {skipped}; the first is line {first['line']}: {first['reason']}")
+    if source.get("vitals_missing"):
+        # Said here too, not only in --json: a report whose causes lack the vitals reads as if it had them.
+        missing, total = source["vitals_missing"], run.report["devices"]["total"]
+        skipped = source.get("vitals_skipped", 0)
+        how = (
+            f"the cloud failed the vitals of {missing - skipped:,} devices in a row, after retries, so it was not "
+            f"asked for the other {skipped:,}"
+            if skipped
+            else "the cloud answered with an error or 429 every time it was asked"
+        )
+        say(
+            f"no vitals for {missing:,} of {total:,} devices ({how}): they are diagnosed from whether they are "
+            "online and when they were last heard only"
+        )
     if as_json:
         write_json(run.report, run.rows(), sys.stdout)
     elif as_csv:

@@ -10,11 +10,11 @@ from __future__ import annotations
 import os
 import sys
 import time
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from photon_doctor.fleet_diagnose import Verdict, diagnose_distinct, local_or_inline
 from photon_doctor.fleet_observe import Canon, Key, distinct, fleet_context, needs_diagnosis, observation_key
@@ -29,6 +29,9 @@ from photon_doctor.fleet_records import (
 from photon_doctor.fleet_summary import device_rows, summarise
 from photon_doctor.foundation.errors import DeviceError, UsageError
 from photon_doctor.knowledge.model import KnowledgeBase
+
+if TYPE_CHECKING:
+    from photon_doctor.simulator.faults import FaultChoice
 
 Progress = Callable[[str, int, int | None], None]  # (stage, done, total)
 #: Files at least this big are parsed on several processes (below it, starting them costs more than it saves).
@@ -128,6 +131,7 @@ def _from_api(
         "rate_limited": stats.rate_limited,
         "resumed_devices": stats.resumed,
         "vitals_missing": stats.vitals_missing,
+        "vitals_skipped": stats.vitals_skipped,
     }
     return facts, source
 
@@ -226,8 +230,12 @@ def stderr_is_terminal() -> bool:
     return bool(getattr(sys.stderr, "isatty", lambda: False)()) and not os.environ.get("CI")
 
 
-def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float) -> None:
-    """``simulate --fleet N``: serve a seeded simulated fleet until Ctrl-C (or ``seconds``) and say how to use it."""
+def serve_simulated_fleet(
+    size: int, seed: int, seconds: float, rate: float, faults: Sequence[FaultChoice] = ()
+) -> None:
+    """``simulate --fleet N``: serve a seeded simulated fleet until Ctrl-C (or ``seconds``) and say how to use it.
+    ``faults`` (cloud faults only: ``--fault cloud=500``) make its API misbehave as a simulated Photon's does."""
+    from photon_doctor.simulator.faults import cloud_fault
     from photon_doctor.simulator.fleet import FleetSimulator
 
     if size < 1 or size > 2_000_000:
@@ -235,6 +243,8 @@ def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float) -> 
     if rate <= 0:
         raise UsageError("--rate must be above 0 requests per second")
     with FleetSimulator(size, seed, rate=rate, burst=max(1, int(rate / 10))) as sim:
+        for fault in faults:
+            sim.api.inject(cloud_fault(sim.api, fault.kind))
         product = sim.cloud.product_id
         # The simulator's token opens only this simulated cloud, so it is shown: tools need it.
         sys.stdout.write(
@@ -243,6 +253,7 @@ def serve_simulated_fleet(size: int, seed: int, seconds: float, rate: float) -> 
                     f"simulated fleet: {size:,} devices (seed {seed}), product {product}",
                     f"cloud api:       {sim.url}   (at most {rate:g} requests/s, then 429 with Retry-After)",
                     f"token:           {sim.token}",
+                    *[f"fault:           {f} ({f.description})" for f in faults],
                     "",
                     "Try (in another terminal):",
                     f"  photon-doctor fleet --product {product} --api-url {sim.url} --token {sim.token}",

@@ -215,8 +215,9 @@ def summary_text(report: Mapping[str, Any]) -> str:
     lines += [
         "",
         (
-            f"Diagnosed {_devices(dev['diagnosed'])} from {dev['distinct_observation_sets']:,} "
-            "distinct sets of observations (each set once)."
+            f"Diagnosed {_devices(dev['diagnosed'])} from {dev['distinct_observation_sets']:,} distinct "
+            + ("set" if dev["distinct_observation_sets"] == 1 else "sets")
+            + " of observations (each set once)."
         ),
     ]
     return "\n".join(lines)

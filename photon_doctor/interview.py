@@ -13,7 +13,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any, Protocol
 
-from photon_doctor.answers import DONT_KNOW, AnswerError, parse_value, typed
+from photon_doctor import tried_words
+from photon_doctor.answers import DONT_KNOW, AnswerError, choices_fitting, parse_value, typed
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_question
 from photon_doctor.engine.questions import CHECKLIST_PREFIX, next_question, question_def
@@ -74,7 +75,9 @@ class Interview:
             ticked = [items[k] for k in (obs.value if isinstance(obs.value, tuple) else ()) if k in items]
             new = [i for i in ticked if i.obs not in self.observations]
             for i in new:
-                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, obs.provenance)
+                # The line ticked, not the number typed ("answered '10'" told a report's reader nothing).
+                said = Provenance(obs.provenance.source, f"ticked in a list: '{i.text}'")
+                self.observations[i.obs] = Observation(i.obs, i.value, obs.confidence, said)
             self.ticked[obs.id] = tuple(i.obs for i in new)
             return
         if obs.id.startswith(TRIED_PREFIX):
@@ -221,6 +224,29 @@ def _ask(
         interview.current = None
 
 
+#: Up to this many choices that fit an answer are named in the re-ask; more are given by number only.
+FITS_NAMED = 6
+
+
+def _heard_tried(interview: Interview, answerer: Answerer, text: str, source: Source) -> bool:
+    """An answer that tells of fixes already tried instead ("I already re-entered the Wi-Fi and flashed Tinker"):
+    each is recorded as a "yes" to "already tried, without success?" (``back`` undoes one at a time) and said back.
+    False when the text tells of no fix tried; a part that names no fix, or several, is said and nothing recorded."""
+    try:
+        fixes = tried_words.said_tried(text, interview.kb.fixes)
+    except tried_words.NotAFix as exc:
+        answerer.tell(f"{exc}. Nothing was noted; the question again:")
+        return True
+    if not fixes:
+        return False
+    for fix in fixes:
+        said = Provenance(source, f"said '{clipped(text)}'")
+        interview.record(Observation(TRIED_PREFIX + fix, True, 1.0, said))
+    titles = "; ".join(interview.kb.fixes[f].title for f in fixes)
+    answerer.tell(f"Noted as already tried without success: {titles} (back undoes it). The question again:")
+    return True
+
+
 def short_reask(odef: ObservationDef, count: int) -> str:
     """A one-line hint after an answer that does not fit (the choices are not listed again)."""
     if odef.kind is Kind.ENUM:
@@ -288,8 +314,23 @@ def _ask_once(
         try:
             value = parse_value(kb, odef, text)
         except AnswerError:
+            if _heard_tried(interview, answerer, text, source):
+                continue  # "I already flashed Tinker": noted, and the question is asked again
             count = len(odef.choices) if odef.choices else len(kb.fixes)
-            answerer.tell(f"'{clipped(text)}' is not an answer here. {short_reask(odef, count)}")
+            fits = choices_fitting(odef, typed(text)) if odef.kind is Kind.ENUM else []
+            if len(fits) > 1:
+                # "WPA2" or "blinking": words of several choices; say which, rather than only "not an answer".
+                shown = list(odef.choices.values())
+                names = (
+                    "; ".join(f"{n}) {shown[n - 1].split(':')[0]}" for n in fits)
+                    if len(fits) <= FITS_NAMED
+                    else ", ".join(map(str, fits))
+                )
+                answerer.tell(
+                    f"'{clipped(text)}' fits {len(fits)} choices: {names}. Please type the number you mean."
+                )
+            else:
+                answerer.tell(f"'{clipped(text)}' is not an answer here. {short_reask(odef, count)}")
             continue
         interview.record(Observation(odef.id, value, 1.0, Provenance(source, f"answered '{text}'")))
         return

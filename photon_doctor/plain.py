@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from photon_doctor.engine.diagnosis import Diagnosis
+from photon_doctor.engine.diagnosis import Diagnosis, tried_fixes
 from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
@@ -310,6 +310,16 @@ def why_fix_text(
             f"  Step {w['position']} of {len(d.plan)} in the plan: {percent(float(w['p_success']))} "
             f"chance it solves the problem if the earlier steps did not; about {fix.cost:g} min."
         )
+        # Proposed although the owner tried a fix that carries out the same action (both Device OS updates run
+        # `particle update`): say so, and that it counts only for what it adds (docs/knowledge-format.md).
+        for other in tried_fixes({o.id: o for o in d.observations}):
+            done = kb.fixes.get(other)
+            if done is not None and other != fix.id and fix.automation not in ("", "manual"):
+                if done.automation == fix.automation:
+                    lines.append(
+                        f"  You already tried '{done.title}', which carries out the same action: this step "
+                        "counts only for what it does beyond it."
+                    )
     lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
     # The likeliest cause first: that is the one the step is taken for.
     addressed = sorted(

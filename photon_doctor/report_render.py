@@ -179,7 +179,15 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         else:
             basis = f"{counted(probed, 'thing')} photon-doctor checked itself and {counted(told, 'answer')}"
         verified = f"Nothing was changed on the device. This is a diagnosis from {basis}."
-    return {"lead": lead, "next": next_step, "then": then, "verified": verified}
+    # A session that ended on a failed fix (a claim that now waits on the other owner, a tool that is missing)
+    # stopped there: what that fix said is the first thing to act on, before the next step of the plan.
+    last = actions[-1] if actions and not verified_ok else None
+    left = (
+        f"The last fix tried, '{last.get('title') or last.get('fix')}', did not get through: {last['message']}."
+        if last is not None and last.get("result") == "failed" and last.get("message")
+        else None
+    )
+    return {"lead": lead, "next": next_step, "then": then, "verified": verified, "left": left}
 
 
 def _session_line(report: Mapping[str, Any]) -> str:
@@ -302,11 +310,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     ans = _answer(report)
     out = ["# photon-doctor report", "", f"**{_md(ans['lead'])}**", ""]
     out += ["## What to do next", ""]
+    if ans["left"]:
+        out += [_md(ans["left"]), ""]
     nxt = ans["next"]
     if nxt is not None:
         out += [
             (
-                f"**{_md(nxt['title'])}**: {_chance(nxt.get('p_success'))} chance it solves the problem, about "
+                ("Otherwise: " if ans["left"] else "")
+                + f"**{_md(nxt['title'])}**: {_chance(nxt.get('p_success'))} chance it solves the problem, about "
                 f"{_num(nxt['cost_minutes'], 'g')} min, {_md(_risk(nxt))}."
             ),
             "",
@@ -476,10 +487,13 @@ def to_html(report: Mapping[str, Any]) -> str:
         f"<p class='lead' id='cause'><span class='likely'>{_h(ans['lead'])}</span></p>",
         "<h2>What to do next</h2>",
     ]
+    if ans["left"]:
+        answer.append(f"<p>{_h(ans['left'])}</p>")
     if nxt is not None:
         risky = " class='risky'" if nxt.get("risk") in ("erases_data", "irreversible") else ""
         answer.append(
-            f"<p><strong>{_h(nxt['title'])}</strong>: {_h(_chance(nxt.get('p_success')))} chance it "
+            f"<p>{'Otherwise: ' if ans['left'] else ''}<strong>{_h(nxt['title'])}</strong>: "
+            f"{_h(_chance(nxt.get('p_success')))} chance it "
             f"solves the problem, about {_num(nxt['cost_minutes'], 'g')} min, "
             f"<span{risky}>{_h(_risk(nxt))}</span>.</p>"
         )

@@ -91,7 +91,7 @@ def apply_faults(sim: SimulatedPhoton, faults: Iterable[FaultChoice]) -> None:
     """Make the (started or not yet started) simulated Photon misbehave as told."""
     for fault in faults:
         if fault.part == "cloud":
-            sim.cloud.inject(_cloud_fault(sim, fault.kind))
+            sim.cloud.inject(cloud_fault(sim.cloud, fault.kind))
         elif fault.part == "serial":
             sim.serial.faults = _SERIAL[fault.kind](sim.serial.faults)
         else:
@@ -111,14 +111,16 @@ _SOFTAP = {
 }
 
 
-def _cloud_fault(sim: SimulatedPhoton, kind: str) -> cloud_api.Fault:
+def cloud_fault(api: cloud_api.CloudApiSimulator, kind: str) -> cloud_api.Fault:
+    """The cloud fault ``kind`` for ``api``: a simulated Photon's cloud, or the simulated fleet's
+    (``simulate --fleet N --fault cloud=500``)."""
     if kind == "429":
         return cloud_api.Fault(status=429, retry_after=30)
     if kind == "500":
         return cloud_api.Fault(status=500)
     if kind == "hang":
         return cloud_api.Fault(hang=True)
-    stopped = sim.cloud._release.wait  # set when the simulator stops: the drip ends at once
+    stopped = api._release.wait  # set when the simulator stops: the drip ends at once
     writers: dict[str, Callable[[BaseHTTPRequestHandler], None]] = {
         "truncated": _truncated,
         "slow": lambda handler: _slow(handler, stopped),

@@ -13,6 +13,7 @@ import sys
 import time
 from pathlib import Path
 
+import pytest
 from photon_doctor.foundation.errors import ExitCode
 
 from tests.conftest import KB_MINI, REPO
@@ -234,7 +235,16 @@ def test_no_arguments_shows_usage_with_the_usage_code() -> None:
     assert r.returncode == ExitCode.USAGE
 
 
-def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
+@pytest.mark.parametrize(
+    "said",
+    [
+        ("yes", "no", "yes"),
+        # QA finding: the answers people give, "I did", "not yet", "tried it, didn't help", were refused ("is not
+        # an answer here") until typed as yes or no.
+        ("I did", "not yet", "tried it, didn't help"),
+    ],
+)
+def test_fixes_already_tried_are_asked_as_yes_no_questions(said: tuple[str, str, str]) -> None:
     # Issue 8: no 31-item list; the fixes the plan would try first are asked one at a time, "yes" is evidence.
     r = run_cli(
         *MINI,
@@ -242,9 +252,10 @@ def test_fixes_already_tried_are_asked_as_yes_no_questions() -> None:
         "--json",
         "-a",
         "visible_damage=no",
-        input="?\n" + "yes\n" + "no\n" + "yes\n" + "?\n" * 10,
+        input="?\n" + "".join(f"{answer}\n" for answer in said) + "?\n" * 10,
     )
     assert r.returncode == 0, r.stderr
+    assert "is not an answer here" not in r.stderr, r.stderr
     assert "Have you already tried this, without success: Flash Tinker?" in r.stderr
     data = json.loads(r.stdout)
     values = {o["id"]: o["value"] for o in data["observations"]}
@@ -281,3 +292,88 @@ def test_why_about_a_probed_fact_says_a_probe_found_it_not_you(tmp_path: Path) -
     assert r.returncode == 0, r.stderr
     typed = run_cli(*MINI, "why", "visible_damage", env={"PHOTON_DOCTOR_HOME": str(home)}).stdout
     assert typed.startswith("You answered 'yes' to: "), typed
+
+
+def test_the_fixes_tried_may_be_given_up_front_in_words() -> None:
+    """QA finding: an owner who had flashed Tinker, re-entered the Wi-Fi and updated Device OS could say so only
+    with the fixes' ids (`-a fixes_tried_failed=flash_tinker_usb,...`, found nowhere in the README): 'flashed
+    Tinker' was 'unknown fix id(s) flashed, Tinker'. Words that name several fixes ('particle doctor', which ran
+    several) are refused with the reason, in one line."""
+    said = "fixes_tried_failed=I flashed Tinker, re-entered the Wi-Fi and updated Device OS"
+    common = ["diagnose", "--no-probe", "--no-input", "--json", "-a", "led_pattern=breathing_white"]
+    before = run_cli(*common)
+    after = run_cli(*common, "-a", said)
+    assert before.returncode == 0 and after.returncode == 0, after.stderr
+    values = {o["id"]: o["value"] for o in json.loads(after.stdout)["observations"]}
+    assert values["fixes_tried_failed"] == [
+        "flash_tinker_usb",
+        "set_wifi_credentials",
+        "update_device_os_usb",
+    ]
+    first = [json.loads(r.stdout)["plan"][0]["fix"] for r in (before, after)]
+    assert (
+        first[0] == "flash_tinker_usb" and first[1] != "flash_tinker_usb"
+    )  # heard: not proposed first again
+    doctor = run_cli(*common, "-a", "fixes_tried_failed=tinker, particle doctor")
+    assert doctor.returncode == ExitCode.USAGE
+    lines = doctor.stderr.strip().splitlines()
+    assert (
+        len(lines) == 1 and "'particle doctor': particle doctor runs several fixes in one go" in lines[0]
+    ), lines
+
+
+def test_an_answer_that_fits_several_choices_says_which() -> None:
+    """QA finding: 'WPA2' at the security question (five choices hold the word) and 'blinking' at the green
+    patterns were told only "is not an answer here. Please type a number from 1 to 8": which of them fit was
+    left to the owner to find. The re-ask now names the choices the words fit."""
+    r = run_cli(*MINI, "diagnose", "--json", "-a", "visible_damage=no", input="wi-fi\n" + "2\n" + "?\n" * 10)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "'wi-fi' fits 2 choices: 2) joining Wi-Fi; 3) Wi-Fi off. Please type the number you mean." in r.stderr
+    )
+    values = {o["id"]: o["value"] for o in json.loads(r.stdout)["observations"]}
+    assert values["led_pattern"] == "blinking_green"
+
+
+def test_why_says_when_a_step_repeats_the_action_of_a_fix_already_tried() -> None:
+    """QA finding: an owner who said they had updated Device OS ('device os': the update over USB) still found
+    'Update Device OS to a release that fixes the bug' in the plan, the same `particle update`, and `why` explained
+    it as if nothing had been tried."""
+    common = ["diagnose", "--no-probe", "--no-input", "-a", "led_pattern=breathing_white"]
+    r = run_cli(*common, "-a", "fixes_tried_failed=updated Device OS")
+    assert r.returncode == 0, r.stderr
+    said = (
+        "  You already tried 'Update Device OS and bootloader over USB', which carries out the same action: "
+        "this step counts only for what it does beyond it."
+    )
+    why = run_cli("why", "Update Device OS to a release that fixes the bug")
+    assert why.returncode == 0 and said in why.stdout.splitlines(), why.stdout
+    assert " in the plan: " in why.stdout  # still proposed: it adds a little
+    assert run_cli(*common).returncode == 0  # nothing tried: nothing said
+    assert (
+        "You already tried" not in run_cli("why", "Update Device OS to a release that fixes the bug").stdout
+    )
+
+
+def test_fixes_already_tried_said_at_any_question_are_heard() -> None:
+    """QA finding: an owner who answers the first question with what they already did ("I already re-entered the
+    wifi and flashed tinker") was told "is not an answer here", and nothing let them say it during the interview;
+    the plan then put re-entering the Wi-Fi credentials first. Now each fix named is noted as tried (the question
+    is asked again), and words that name several fixes ("particle doctor") are answered with the reason."""
+    said = "I already re-entered the wifi and flashed tinker\n" + "I ran particle doctor\n"
+    common = ["diagnose", "--no-probe", "--json", "-a", "led_pattern=blinking_green"]
+    r = run_cli(*common, input=said + "?\n" * 12)
+    assert r.returncode == 0, r.stderr
+    assert (
+        "Noted as already tried without success: Enter the Wi-Fi credentials again, with security and cipher "
+        "given explicitly; Flash the factory Tinker firmware over USB (back undoes it)."
+    ) in " ".join(r.stderr.split()), r.stderr
+    assert "'I ran particle doctor': particle doctor runs several fixes in one go" in " ".join(
+        r.stderr.split()
+    )
+    data = json.loads(r.stdout)
+    values = {o["id"]: o["value"] for o in data["observations"]}
+    assert values["fixes_tried_failed"] == ["set_wifi_credentials", "flash_tinker_usb"]
+    assert data["plan"][0]["fix"] not in values["fixes_tried_failed"]
+    plain = run_cli(*common, input="?\n" * 12)  # without it, one of the fixes tried comes first
+    assert json.loads(plain.stdout)["plan"][0]["fix"] in values["fixes_tried_failed"]

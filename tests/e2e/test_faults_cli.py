@@ -4,6 +4,10 @@
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
+import urllib.error
+import urllib.request
 from pathlib import Path
 
 import pytest
@@ -12,7 +16,7 @@ from photon_doctor.simulator.faults import FAULTS, apply_faults, parse_faults
 from photon_doctor.simulator.photon import SimulatedPhoton
 from photon_doctor.simulator.scenarios import get_scenario
 
-from tests.conftest import auto_against, run_cli
+from tests.conftest import REPO, auto_against, run_cli
 
 #: fault -> (the probe that cannot say its piece, words its "not probed" reason must hold)
 MATRIX = {
@@ -87,3 +91,61 @@ def test_simulate_names_the_scenario_s_cause_in_words() -> None:
     assert "physical_damage" not in r.stdout
     verbose = run_cli("-v", "simulate", "--seconds", "0.1", "--scenario", "module-drops-off-bus")
     assert f"({cause.title} [physical_damage])" in verbose.stdout, verbose.stdout
+
+
+def _first_lines_until(proc: subprocess.Popen[str], prefix: str) -> list[str]:
+    """The simulator's lines up to the one starting with ``prefix`` (it prints them at once, then serves)."""
+    assert proc.stdout is not None
+    lines: list[str] = []
+    while not lines or not lines[-1].startswith(prefix):
+        line = proc.stdout.readline()
+        assert line, f"the simulator ended before printing '{prefix}': {lines}"
+        lines.append(line)
+    return lines
+
+
+def test_the_simulated_fleet_shows_a_cloud_fault() -> None:
+    """QA finding: `simulate --fleet 50 --fault cloud=500` served a healthy cloud, without a word, so a product
+    engineer could not see what `fleet` does when the cloud fails; a device's fault there was ignored too. The
+    fleet's API now answers as the fault says, and a fault of a part the fleet does not have is a usage error."""
+    proc = subprocess.Popen(
+        [
+            sys.executable,
+            "-m",
+            "photon_doctor",
+            "simulate",
+            "--fleet",
+            "5",
+            "--seconds",
+            "30",
+            "--fault",
+            "cloud=500",
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+        cwd=str(REPO),
+    )
+    try:
+        lines = _first_lines_until(proc, "cloud api:")
+        lines += _first_lines_until(proc, "fault:")
+        url = lines[1].split()[2]
+        token = lines[2].split()[1]
+        request = urllib.request.Request(
+            f"{url}/v1/products/4242/devices?page=1&per_page=100",
+            headers={"Authorization": f"Bearer {token}"},
+        )
+        with pytest.raises(urllib.error.HTTPError) as failed:
+            urllib.request.urlopen(request, timeout=10)
+        failed.value.close()
+    finally:
+        proc.terminate()
+        proc.communicate(timeout=30)
+    assert failed.value.code == 500
+    assert lines[-1].startswith("fault:           cloud=500 (every API call fails with a server error")
+    r = run_cli("simulate", "--fleet", "5", "--seconds", "0.1", "--fault", "serial=garbage")
+    assert r.returncode == ExitCode.USAGE
+    assert r.stderr.strip().splitlines() == [
+        "photon-doctor: --fault serial=garbage: the simulated fleet is only a cloud API; "
+        "its faults are cloud=429|500|truncated|slow|huge|hang"
+    ]

@@ -14,6 +14,7 @@ from typing import Any
 import pytest
 from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
+from photon_doctor.simulator import cloud_api
 from photon_doctor.simulator.fleet import FleetSimulator
 
 from photon_doctor.fleet import FleetOptions, run_fleet
@@ -286,3 +287,25 @@ def test_an_as_of_before_the_export_says_so(tmp_path: Path) -> None:
     assert "50 devices were last heard after --as-of 2020-01-01" in r.stderr, r.stderr
     r = run_cli("fleet", "--from", str(export), "--as-of", "2026-05-28T20:26:40Z")  # after: nothing to say
     assert r.returncode == 0 and "last heard after" not in r.stderr, r.stderr
+
+
+def test_devices_diagnosed_without_their_vitals_are_counted_on_stderr(tmp_path: Path) -> None:
+    """QA finding: when the cloud failed every vitals request (after the retries), `fleet` diagnosed the devices
+    without their signal and disconnect counts and said nothing outside `--json`'s `source.vitals_missing`: the
+    text and the CSV read as if the vitals had been there."""
+    with FleetSimulator(6, seed=3) as sim:
+        sim.api.inject(cloud_api.Fault(malformed=True, path_prefix="/v1/products/4242/diagnostics/"))
+        api = ["--product", "4242", "--api-url", sim.url, "--token", sim.token]
+        text = run_cli("fleet", *api, "--checkpoint", str(tmp_path / "a.jsonl"))
+        table = run_cli("fleet", *api, "--checkpoint", str(tmp_path / "b.jsonl"), "--csv")
+        sim.api.clear_faults()
+        fine = run_cli("fleet", *api, "--checkpoint", str(tmp_path / "c.jsonl"), "--json")
+    said = (
+        "no vitals for 6 of 6 devices (the cloud answered with an error or 429 every time it was asked): "
+        "they are diagnosed from whether they are online and when they were last heard only"
+    )
+    for r in (text, table):
+        assert r.returncode == ExitCode.OK, r.stderr
+        assert r.stderr.strip().splitlines() == [said], r.stderr
+    assert fine.returncode == ExitCode.OK and json.loads(fine.stdout)["source"]["vitals_missing"] == 0
+    assert "no vitals" not in fine.stderr

@@ -11,9 +11,18 @@ import pytest
 import requests
 from photon_doctor.foundation.errors import Interrupted
 from photon_doctor.probes.cloud_client import NotYourDevice, RateLimited
+from photon_doctor.simulator import cloud_api
 from photon_doctor.simulator.fleet import FleetSimulator
 
-from photon_doctor.fleet_cloud import PACE_START, Checkpoint, FetchStopped, FleetClient, FleetFetcher
+from photon_doctor.fleet_cloud import (
+    PACE_START,
+    RETRIES,
+    VITALS_GIVE_UP,
+    Checkpoint,
+    FetchStopped,
+    FleetClient,
+    FleetFetcher,
+)
 
 
 def fetcher(sim: FleetSimulator, product: str | None = "4242", in_flight: int = 4) -> FleetFetcher:
@@ -157,3 +166,38 @@ def test_a_burst_of_429s_halves_the_request_rate_once(tmp_path: Path) -> None:
     checkpoint.close()
     assert len(records) == 8 and f.stats.rate_limited == 8
     assert 0 < f.pace <= PACE_START
+
+
+def test_a_vitals_outage_stops_the_vitals_requests_after_a_few_devices(tmp_path: Path) -> None:
+    """QA finding: with the vitals endpoint answering 500 (and the device list fine), every device's vitals were
+    retried six times with a backoff of about 25 s in all, so 50 devices took about 3 minutes and 1,000 about
+    50; after VITALS_GIVE_UP devices in a row without vitals, the rest are listed without asking."""
+    slept: list[float] = []
+    with FleetSimulator(60, seed=4) as sim:
+        sim.api.inject(cloud_api.Fault(status=500, path_prefix="/v1/products/4242/diagnostics/"))
+        f = FleetFetcher(lambda: FleetClient(sim.url, sim.token), "4242", 4, sleep=slept.append)
+        checkpoint = Checkpoint(tmp_path / "fleet.jsonl", resume=False)
+        devices = f.fetch(checkpoint)
+        checkpoint.close()
+    assert len(devices) == 60 and not any("diagnostics" in d for d in devices)
+    assert f.stats.vitals_missing == 60
+    asked = 60 - f.stats.vitals_skipped
+    assert VITALS_GIVE_UP <= asked < VITALS_GIVE_UP + 4  # the devices in flight when the eighth failed finish
+    assert f.stats.requests == 1 + asked * (RETRIES + 1)  # the page, then every retry of the devices asked
+
+
+def test_vitals_that_fail_now_and_then_are_still_asked_for(tmp_path: Path) -> None:
+    """Failures that are not in a row do not stop the vitals requests: a device that answers starts the count
+    again (every other device's vitals fail here, after every retry; one request in flight keeps the order)."""
+    with FleetSimulator(40, seed=4) as sim:
+        failing = [d.device_id for d in sim.cloud.devices[::2]]
+        for device_id in failing:
+            sim.api.inject(
+                cloud_api.Fault(status=500, path_prefix=f"/v1/products/4242/diagnostics/{device_id}")
+            )
+        f = FleetFetcher(lambda: FleetClient(sim.url, sim.token), "4242", 1, sleep=lambda s: None)
+        checkpoint = Checkpoint(tmp_path / "fleet.jsonl", resume=False)
+        devices = f.fetch(checkpoint)
+        checkpoint.close()
+    assert f.stats.vitals_missing == 20 and f.stats.vitals_skipped == 0
+    assert {d["id"] for d in devices if "diagnostics" not in d} == set(failing)

@@ -56,7 +56,7 @@ def test_superscript_digit_at_a_choice_is_a_clear_answer_error(kb: KnowledgeBase
 
 
 def test_superscript_digit_in_a_fix_list_is_a_clear_answer_error(kb: KnowledgeBase) -> None:
-    with pytest.raises(AnswerError, match="unknown fix"):
+    with pytest.raises(AnswerError, match="'²' names no fix"):
         parse_value(kb, kb.observations["fixes_tried_failed"], "1, ²")
 
 
@@ -121,11 +121,69 @@ def test_an_answer_may_end_as_a_sentence_and_a_list_may_be_spaced(obs: str, raw:
         ("nah", False),
         ("Yes, it does.", True),
         ("no it doesn't", False),
+        ("I did", True),
+        ("Already did.", True),
+        ("tried it, didn't help", True),
+        ("I have", True),
+        ("It does", True),
+        ("not yet", False),
+        ("I haven't", False),
+        ("I have not.", False),
+        ("never", False),
+        ("it doesn\u2019t", False),
+        ("It does nothing.", False),
     ],
 )
 def test_yes_and_no_as_people_type_them(raw: str, value: bool) -> None:
+    """QA finding (the words after "I did", an owner's answers to "Have you already tried this?"): "I did",
+    "not yet" and "I haven't" were refused."""
     full = load_knowledge()
     assert parse_value(full, full.observations["listening_mode_enters"], raw) is value
+
+
+@pytest.mark.parametrize("raw", ["didn't help", "I think so", "I do not remember", "is it?", "twice"])
+def test_answers_that_say_neither_yes_nor_no_are_refused(raw: str) -> None:
+    full = load_knowledge()
+    with pytest.raises(AnswerError):
+        parse_value(full, full.observations["listening_mode_enters"], raw)
+
+
+@pytest.mark.parametrize(
+    ("raw", "fixes"),
+    [
+        ("flashed Tinker", ("flash_tinker_usb",)),
+        ("re-entered the Wi-Fi; updated Device OS", ("set_wifi_credentials", "update_device_os_usb")),
+        ("cleared the wifi credentials", ("clear_wifi_credentials",)),
+        ("ran keys doctor, then safe mode", ("reset_keys", "enter_safe_mode")),
+        ("power cycled it and tried a phone hotspot", ("power_cycle", "use_other_network")),
+        ("1, tinker", ("__first__", "flash_tinker_usb")),  # the first fix listed at the prompt, then words
+        ("not yet", ()),
+    ],
+)
+def test_fixes_tried_may_be_named_in_words(raw: str, fixes: tuple[str, ...]) -> None:
+    full = load_knowledge()
+    wanted = tuple(next(iter(full.fixes)) if f == "__first__" else f for f in fixes)
+    assert parse_value(full, full.observations["fixes_tried_failed"], raw) == wanted
+
+
+@pytest.mark.parametrize(
+    ("raw", "words"),
+    [
+        ("reset", "'reset': it could be a power cycle, clearing the Wi-Fi credentials"),
+        ("tinker, particle doctor", "'particle doctor': particle doctor runs several fixes in one go"),
+        ("prayed", "'prayed' names no fix"),
+    ],
+)
+def test_words_that_name_several_fixes_or_none_are_refused_with_the_reason(raw: str, words: str) -> None:
+    full = load_knowledge()
+    with pytest.raises(AnswerError, match=words):
+        parse_value(full, full.observations["fixes_tried_failed"], raw)
+
+
+def test_every_fix_named_in_words_is_a_fix() -> None:
+    from photon_doctor.tried_words import FIX_WORDS
+
+    assert {fix for _, fix in FIX_WORDS} <= set(load_knowledge().fixes)
 
 
 @pytest.mark.parametrize(
@@ -269,3 +327,34 @@ def test_a_version_is_found_in_what_people_write(raw: str, version: str) -> None
 def test_no_version_in_it_is_a_clear_error(raw: str) -> None:
     with pytest.raises(UsageError, match="a version such as 1.5.2"):
         parse_assignment(SHIPPED, f"device_os_version={raw}")
+
+
+@pytest.mark.parametrize(
+    ("text", "fixes"),
+    [
+        ("I already re-entered the wifi and flashed tinker", ("set_wifi_credentials", "flash_tinker_usb")),
+        ("already updated Device OS", ("update_device_os_usb",)),
+        ("wpa2", None),  # no word of something done
+        ("I did", None),  # something done, but no fix named
+        ("it is green", None),
+    ],
+)
+def test_fixes_said_tried_at_another_question(text: str, fixes: tuple[str, ...] | None) -> None:
+    from photon_doctor.tried_words import said_tried
+
+    assert said_tried(text, load_knowledge().fixes) == fixes
+
+
+@pytest.mark.parametrize(
+    ("text", "words"),
+    [
+        ("I ran particle doctor", "particle doctor runs several fixes"),
+        ("already reset it", "it could be a power cycle"),
+        ("I flashed tinker and it still blinks green", "'it still blinks green' names no fix"),
+    ],
+)
+def test_fixes_said_tried_that_name_several_or_none_say_why(text: str, words: str) -> None:
+    from photon_doctor.tried_words import NotAFix, said_tried
+
+    with pytest.raises(NotAFix, match=words):
+        said_tried(text, load_knowledge().fixes)

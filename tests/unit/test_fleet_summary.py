@@ -185,3 +185,10 @@ def test_the_text_says_the_shares_and_how_many_more(report: dict[str, object]) -
     assert f"   60.0 %  {KB.causes[X].title}: 6 devices (c, d, e, i, j and 1 more)" in text
     assert "Need a person on site: 8 devices (c, d, e, i, j and 3 more)." in text
     assert "Diagnosed 10 devices from 5 distinct sets of observations" in text
+
+
+def test_one_distinct_set_is_one_set(report: dict[str, object]) -> None:
+    """QA finding: "Diagnosed 2 devices from 1 distinct sets of observations"."""
+    devices = dict(report["devices"])  # type: ignore[call-overload]
+    one = {**report, "devices": {**devices, "diagnosed": 2, "distinct_observation_sets": 1}}
+    assert "Diagnosed 2 devices from 1 distinct set of observations (each set once)." in summary_text(one)

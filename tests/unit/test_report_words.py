@@ -71,3 +71,14 @@ def test_a_question_label_is_cut_between_words() -> None:
     assert label.endswith("...") and len(label) <= 83
     assert dent.startswith(label[:-3]) and dent[len(label) - 3] == " ", label
     assert question_label("What, when", 5) == "What..."
+
+
+def test_every_source_is_said_in_words() -> None:
+    """QA finding: the fixes already tried showed "How it was found: interview" in the report (the source's value,
+    not words), as the fixes photon-doctor ran showed "executor"."""
+    from photon_doctor.foundation.evidence import Source
+
+    from photon_doctor.report import source_words
+
+    for source in Source:
+        assert source_words(source.value) != source.value, source
