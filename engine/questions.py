@@ -136,7 +136,8 @@ def question_def(
     (:data:`MIN_ITEM_INFORMATION`): without a dent, "it resets when I press the module" is not offered."""
     if obs_id.startswith(CHECKLIST_PREFIX):
         cl = kb.checklists[obs_id[len(CHECKLIST_PREFIX) :]]
-        open_items = [i for i in cl.items if i.obs not in observations]
+        told = outcomes_told(kb, observations)
+        open_items = [i for i in cl.items if i.obs not in observations and i.obs not in told]
         teaching = [
             i
             for i in open_items
@@ -361,7 +362,7 @@ def rank_questions(
     ``offered``: for a checklist already shown, the observations its list offered (see
     :func:`settled_by_checklists`)."""
     result = []
-    skip = set(skip) | settled_by_checklists(kb, skip, offered)
+    skip = set(skip) | settled_by_checklists(kb, skip, offered) | outcomes_told(kb, observations)
     # An observation on a checklist not yet shown is asked through the list first (one question for many).
     listed = {
         o for cl in kb.checklists.values() if CHECKLIST_PREFIX + cl.id not in skip for o in cl.observations
@@ -393,6 +394,12 @@ def rank_questions(
             result.append(qv)
     result.sort(key=lambda q: (-q.gain_per_minute, q.obs))
     return result
+
+
+def outcomes_told(kb: KnowledgeBase, observations: Mapping[str, Observation]) -> set[str]:
+    """The observations a fix tried without success already answers: its own outcome (its ``done_when``: flashing
+    Tinker did not help says "even with Tinker it does not connect"), not to be asked again."""
+    return {c.obs for fid in tried_fixes(observations) if fid in kb.fixes for c in kb.fixes[fid].done_when}
 
 
 def settled_by_checklists(

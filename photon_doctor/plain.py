@@ -467,7 +467,7 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         if text in names:
             return Target(kind, text)
     starts = [Target(k, i) for k, names in pools for i in names if len(text) >= 4 and i.startswith(text)]
-    if len(starts) == 1:
+    if len(starts) == 1 and starts[0].kind is not TargetKind.OBSERVATION:
         return starts[0]
     wanted = _words(text)
     hits = [
@@ -482,10 +482,13 @@ def find_target(kb: KnowledgeBase, d: Diagnosis, target: str) -> Target:
         title_of = {i: title for _, names in pools for i, title in names.items()}
         whole = [h for h in hits if set(wanted) <= set(_words(title_of[h.id]) + _words(h.id))]
         hits = whole or hits
+    # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?"; "tinker"
+    # the fix that flashes it, not the question whose id starts with it (tinker_fixes).
+    main = [h for h in hits if h.kind is not TargetKind.OBSERVATION]
+    if len(starts) == 1:
+        return main[0] if len(main) == 1 else starts[0]
     if len(hits) == 1:
         return hits[0]
-    # A fix or a cause before a question: "static ip" means the cause, not "set a static IP address?".
-    main = [h for h in hits if h.kind is not TargetKind.OBSERVATION]
     if len(main) == 1:
         return main[0]
     label = {i: names[i] for _, names in pools for i in names}

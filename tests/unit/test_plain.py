@@ -49,6 +49,11 @@ def test_targets_by_number_id_prefix_and_title_words() -> None:
     )  # cut at 80 cols
     assert find_target(KB, D, "static ip").id == "static_ip_misconfigured"
     assert find_target(KB, D, "back to DHCP").id == "use_dynamic_ip"
+    # A fix's title words before the start of a question's id: "tinker" is the fix that flashes it (QA: it was
+    # the question tinker_fixes); an observation id's start still finds the question when no title has the word.
+    assert find_target(KB, D, "tinker").id == "flash_tinker_usb"
+    assert find_target(KB, D, "tinker_fix").id == "tinker_fixes"
+    assert find_target(KB, D, "bluetooth_near").id == "bluetooth_nearby"
 
 
 @pytest.mark.parametrize(
