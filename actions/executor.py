@@ -131,6 +131,9 @@ class Executor:
             outcome.actions.append(step.record)
             if step.then == "connected":
                 outcome.verified_connected, outcome.fixed_by = True, fix.id
+                if fix.after_success is not None:
+                    after, why = fix.after_success
+                    outcome.then = (self.kb.fixes[after].title, why)
                 outcome.stop_reason = f"verified: {step.record.message}"
                 return d
             if step.then in ("stop", "interrupted", "ended"):

@@ -98,6 +98,9 @@ class Outcome:
     interrupted: bool = False
     input_ended: bool = False
     dry_run: bool = False
+    #: What still has to be done after the fix that brought the device online (its ``after_success``: Tinker
+    #: online, the application still to change), as (the next fix's title, why); for the summary, not the JSON.
+    then: tuple[str, str] | None = None
 
     def to_json(self) -> dict[str, Any]:
         """``{"verified_connected", "fixed_by", "actions"}`` (kept exactly; see docs/fixes.md)."""

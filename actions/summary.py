@@ -70,6 +70,9 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
     elif outcome.verified_connected:
         fixed = next((a.title for a in outcome.actions if a.fix == outcome.fixed_by), outcome.fixed_by)
         lines.append(f"Verified connected: the device reaches the Particle cloud (fixed by '{fixed}').")
+        if outcome.then is not None:
+            title, why = outcome.then
+            lines.append(f"Still to do: {title}. {why}")
     else:
         lines.append(f"Not verified connected: {redact(outcome.stop_reason)}.")
     return "\n".join(lines)

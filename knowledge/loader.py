@@ -361,8 +361,26 @@ def _fixes(
                 "a fix's situation cannot be the fixes tried",
             ),
             applies_why=item.text("applies_why", required="applies_when" in table, default=""),
+            after_success=_after_success(item, table.get("after_success")),
         )
+    for fid, fix in result.items():
+        if fix.after_success is not None and fix.after_success[0] not in result:
+            raise KnowledgeError(str(path), fid, "after_success.fix", f"unknown fix {fix.after_success[0]!r}")
     return result
+
+
+def _after_success(item: _Item, raw: Any) -> tuple[str, str] | None:
+    """A fix's ``after_success = { fix = "...", why = "..." }``: what to do once it brought the device online."""
+    if raw is None:
+        return None
+    if not isinstance(raw, dict) or set(raw) != {"fix", "why"}:
+        raise item.fail("after_success", f"must be a table with 'fix' and 'why', found {raw!r}")
+    fix, why = raw["fix"], raw["why"]
+    if not isinstance(fix, str) or not fix or fix == item.id:
+        raise item.fail("after_success.fix", f"must name another fix, found {fix!r}")
+    if not isinstance(why, str) or not why.strip():
+        raise item.fail("after_success.why", f"must be a non-empty string, found {why!r}")
+    return fix, why
 
 
 def _fix_conditions(

@@ -287,6 +287,10 @@ class FixDef:
     #: proposed. Empty: the fix applies everywhere.
     applies_when: tuple[Condition, ...] = ()
     applies_why: str = ""  # why it is not proposed where it does not apply, in words (with ``applies_when``)
+    #: What to do once this fix has brought the device online, when that is not the end of it (``after_success``):
+    #: Tinker online proves the owner's application kept it off, and the application still has to be changed.
+    #: (the fix to do next, why, in words); None: the fix is the end of it.
+    after_success: tuple[str, str] | None = None
 
     def applies(self, values: Mapping[str, ObsValue]) -> bool:
         """True when the situation ``values`` describes is one this fix is meant for (its ``applies_when``)."""

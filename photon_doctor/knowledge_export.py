@@ -84,6 +84,11 @@ def knowledge_json(kb: KnowledgeBase) -> dict[str, Any]:
                 "done_when": [condition_json(c) for c in f.done_when],
                 "applies_when": [condition_json(c) for c in f.applies_when],
                 "applies_why": f.applies_why,
+                "after_success": (
+                    None
+                    if f.after_success is None
+                    else {"fix": f.after_success[0], "why": f.after_success[1]}
+                ),
             }
             for f in kb.fixes.values()
         ],

@@ -179,7 +179,19 @@ def _actions_and_outcome(
     fixed_by = outcome.get("fixed_by")  # a fix id; anything else (a hand edit: [], {}) names no fix
     result["fixed_by"] = fixed_by if isinstance(fixed_by, str) else None
     if result["fixed_by"] in kb.fixes:
-        result["fixed_by_title"] = kb.fixes[result["fixed_by"]].title
+        fixed = kb.fixes[result["fixed_by"]]
+        result["fixed_by_title"] = fixed.title
+        if result["verified_connected"] is True and fixed.after_success is not None:
+            after = kb.fixes[fixed.after_success[0]]
+            result["still_to_do"] = {
+                "fix": after.id,
+                "title": after.title,
+                "why": fixed.after_success[1],
+                "steps": list(after.steps),
+                "cost_minutes": after.cost,
+                "risk": after.risk.value,
+                "reversible": after.reversible,
+            }
     return actions, result
 
 

@@ -187,7 +187,13 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         if last is not None and last.get("result") == "failed" and last.get("message")
         else None
     )
-    return {"lead": lead, "next": next_step, "then": then, "verified": verified, "left": left}
+    still = (outcome or {}).get("still_to_do") if verified_ok else None
+    still = (
+        still
+        if isinstance(still, Mapping) and {"title", "why", "steps", "cost_minutes"} <= set(still)
+        else None
+    )
+    return {"lead": lead, "next": next_step, "then": then, "verified": verified, "left": left, "still": still}
 
 
 def _session_line(report: Mapping[str, Any]) -> str:
@@ -325,6 +331,14 @@ def to_markdown(report: Mapping[str, Any]) -> str:
         out += [f"{n}. {_md(step)}" for n, step in enumerate(nxt["steps"], 1)] + [""]
         if ans["then"]:
             out += ["If that does not help: " + "; then ".join(_md(t) for t in ans["then"]) + ".", ""]
+    elif ans["still"] is not None:
+        still = ans["still"]
+        out += [
+            f"The device reaches the cloud again, but not for good: **{_md(still['title'])}**, about "
+            f"{_num(still['cost_minutes'], 'g')} min, {_md(_risk(still))}. {_md(still['why'])}",
+            "",
+        ]
+        out += [f"{n}. {_md(step)}" for n, step in enumerate(still["steps"], 1)] + [""]
     elif report["outcome"] and report["outcome"].get("verified_connected"):
         out += ["Nothing: the device reaches the cloud again.", ""]
     else:
@@ -500,6 +514,13 @@ def to_html(report: Mapping[str, Any]) -> str:
         answer.append("<ol>" + "".join(f"<li>{_h(step)}</li>" for step in nxt["steps"]) + "</ol>")
         if ans["then"]:
             answer.append("<p>If that does not help: " + "; then ".join(_h(t) for t in ans["then"]) + ".</p>")
+    elif ans["still"] is not None:
+        still = ans["still"]
+        answer.append(
+            f"<p>The device reaches the cloud again, but not for good: <strong>{_h(still['title'])}</strong>, "
+            f"about {_num(still['cost_minutes'], 'g')} min, {_h(_risk(still))}. {_h(still['why'])}</p>"
+        )
+        answer.append("<ol>" + "".join(f"<li>{_h(step)}</li>" for step in still["steps"]) + "</ol>")
     elif report["outcome"] and report["outcome"].get("verified_connected"):
         answer.append("<p>Nothing: the device reaches the cloud again.</p>")
     else:

@@ -113,6 +113,28 @@ def test_a_fix_that_now_waits_on_someone_else_comes_first_in_what_to_do_next(_pr
     assert "did not get through" not in run_cli("report").stdout
 
 
+def test_tinker_online_is_not_the_end_the_application_is_still_to_change(_private_home: Path) -> None:
+    """QA finding: after `demo --scenario semi-automatic-app --fix`, Tinker brought the device online and the
+    report said "What to do next: Nothing", although the owner's own application, flashed back, keeps it off
+    again. The fix's `after_success` says what is still to do, in the terminal and at the top of the report."""
+    r = run_cli("demo", "--scenario", "semi-automatic-app", "--no-input", "--fix", "--yes", "--allow-erase")
+    assert r.returncode == ExitCode.OK, r.stderr
+    assert "Verified connected" in r.stdout
+    assert "Still to do: Change the application so it connects. Tinker reaching the cloud shows" in r.stdout
+    md = run_cli("report").stdout
+    top = md.split("## What to do next", 1)[1].split("## What was verified", 1)[0]
+    assert "Nothing" not in top
+    assert "but not for good: **Change the application so it connects**" in top and "1. " in top
+    page = html.unescape(run_cli("report", "-f", "html").stdout)
+    assert "but not for good: <strong>Change the application so it connects</strong>" in page
+    done = run_cli(
+        "demo", "--scenario", "static-ip", "--no-input", "--fix", "--yes"
+    )  # DHCP back: the end of it
+    assert done.returncode == ExitCode.OK, done.stderr
+    assert "Still to do" not in done.stdout
+    assert "Nothing: the device reaches the cloud again." in run_cli("report").stdout
+
+
 def test_report_of_a_diagnose_session_given_by_path(_private_home: Path) -> None:
     r = run_cli(
         *MINI,

@@ -324,3 +324,57 @@ def test_an_update_cannot_fix_a_bug_on_the_photons_last_lts_release(kb: Knowledg
     assert place("2.3.1") > place("2.2.0")
     d = diagnose(kb, _obs(led_pattern="fast_blinking_cyan", device_os_version="2.3.1"))
     assert "last LTS release" in why_fix_text(kb, d, why_fix(kb, d, "update_device_os_usb"))
+
+
+def test_a_fix_tried_without_success_answers_its_own_outcome_question(kb: KnowledgeBase) -> None:
+    """An owner who said they flashed Tinker without success is not asked "does Tinker bring it online?", alone or
+    as a line of a list (QA: the list still offered both Tinker lines)."""
+    from photon_doctor.engine.questions import question_def, rank_questions
+
+    base = _obs(led_pattern="breathing_white")
+    tried = {**base, FIXES_TRIED_FAILED: Observation(FIXES_TRIED_FAILED, ("flash_tinker_usb",))}
+
+    def offered(seen: dict[str, Observation]) -> set[str]:
+        d = diagnose(kb, seen)
+        asked = {q.obs for q in rank_questions(kb, seen, d)}
+        lists = {
+            item.obs
+            for cl in kb.checklists.values()
+            for item in cl.items
+            if item.key in question_def(kb, seen, f"checklist:{cl.id}", d.probabilities).choices
+        }
+        return asked | lists
+
+    assert "tinker_fixes" in offered(base)  # precondition: asked when nothing was tried
+    assert "tinker_fixes" not in offered(tried)
+
+
+# --- what a fix leaves to do once it worked (``after_success``) ----------------------------------------------------
+
+
+@pytest.mark.parametrize(
+    ("value", "field"),
+    [
+        ('{ fix = "gremlins", why = "x" }', "after_success.fix"),
+        ('{ fix = "flash_tinker_usb", why = "x" }', "after_success.fix"),  # itself
+        ('{ fix = "improve_signal", why = "" }', "after_success.why"),
+        ('{ fix = "improve_signal" }', "after_success"),
+        ('"improve_signal"', "after_success"),
+    ],
+)
+def test_a_bad_after_success_is_named(kb_dir: Path, value: str, field: str) -> None:
+    text = (kb_dir / "fixes.toml").read_text()
+    marker = 'risk = "erases_data"'
+    assert marker in text and 'id = "improve_signal"' in text
+    (kb_dir / "fixes.toml").write_text(text.replace(marker, f"{marker}\nafter_success = {value}", 1))
+    with pytest.raises(KnowledgeError) as err:
+        load_knowledge(kb_dir)
+    assert "flash_tinker_usb" in err.value.message and field in err.value.message, err.value.message
+
+
+def test_what_tinker_and_safe_mode_leave_to_do(kb: KnowledgeBase) -> None:
+    """Tinker or safe mode online proves the application to blame: the application is still to change."""
+    for fid in ("flash_tinker_usb", "enter_safe_mode"):
+        after = kb.fixes[fid].after_success
+        assert after is not None and after[0] == "fix_application_firmware" and "application" in after[1]
+    assert kb.fixes["use_dynamic_ip"].after_success is None
