@@ -106,6 +106,7 @@ class Checkpoint:
         self.done: dict[str, dict[str, Any]] = {}
         make_private_dirs(path.parent)
         self._fresh = not (resume and path.exists())
+        self._created = not path.exists()  # made by this run: removed again if the run kept nothing in it
         if not self._fresh:
             self._load()
         else:  # created private (0600) from the start; one that was there is made private, emptied by begin()
@@ -144,7 +145,15 @@ class Checkpoint:
             self.added += 1
 
     def close(self) -> None:
+        """Close the file; one this run created and never wrote (the token or the product refused at once) is
+        removed, so a failed run leaves no empty checkpoint behind."""
         self._fh.close()
+        if self._created and self.added == 0:
+            try:
+                if self.path.stat().st_size == 0:
+                    self.path.unlink()
+            except OSError:
+                pass
 
 
 class FleetFetcher:

@@ -59,6 +59,28 @@ def test_a_product_out_of_reach_is_permission_denied() -> None:
     assert "the request is" not in message
 
 
+def test_a_run_refused_at_once_leaves_no_empty_checkpoint_and_keeps_an_earlier_one(tmp_path: Path) -> None:
+    """QA finding: `fleet --product 9999` (denied, exit 6) left an empty product-9999.jsonl behind. A checkpoint
+    this run created and never wrote is removed; one an earlier, interrupted run left is kept for --resume."""
+    path = tmp_path / "product-9999.jsonl"
+    with FleetSimulator(5, seed=3) as sim:
+        checkpoint = Checkpoint(path, resume=False)
+        try:
+            with pytest.raises(NotYourDevice):
+                fetcher(sim, product="9999").fetch(checkpoint)
+        finally:
+            checkpoint.close()
+        assert not path.exists()
+        path.write_text('{"id": "kept"}\n', encoding="utf-8")
+        checkpoint = Checkpoint(path, resume=False)
+        try:
+            with pytest.raises(NotYourDevice):
+                fetcher(sim, product="9999").fetch(checkpoint)
+        finally:
+            checkpoint.close()
+    assert path.read_text(encoding="utf-8") == '{"id": "kept"}\n'
+
+
 def test_the_account_list_and_a_wrong_token() -> None:
     with FleetSimulator(40, seed=3) as sim:
         assert len(fetcher(sim, product=None).list_devices()) == 40
