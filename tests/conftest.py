@@ -70,12 +70,15 @@ def run_cli(
     )
 
 
-def spawn_cli(home: Path, *args: str, width: int = 80) -> Any:
+def spawn_cli(home: Path, *args: str, width: int = 80, env: dict[str, str] | None = None) -> Any:
     """`python -m photon_doctor ARGS` on a real pseudo-terminal (pexpect), ``width`` columns wide, with its data in
-    ``home``, no colour and no token from the environment: a person at a terminal, for tests that press keys."""
+    ``home``, no colour and no token from the environment: a person at a terminal, for tests that press keys.
+    ``env``: more environment variables."""
     import pexpect
 
-    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb")
+    env = dict(
+        os.environ, **(env or {}), PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb"
+    )
     env.pop("PARTICLE_ACCESS_TOKEN", None)
     return pexpect.spawn(
         sys.executable,
