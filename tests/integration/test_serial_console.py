@@ -766,23 +766,24 @@ def test_secrets_are_scrubbed_from_unexpected_answers() -> None:
     tty.setraw(slave)
 
     def device() -> None:
-        os.read(master, 1)  # 'C'
-        os.write(master, b"Enter 63-digit claim code: ")
-        got = b""
-        while not got.endswith(b"\n"):
-            got += os.read(master, 128)
-        os.write(master, got.rstrip(b"\n") + b"\r\nClaim code refused: " + got.rstrip(b"\n") + b"\r\n")
+        with contextlib.suppress(OSError):  # EIO: the test closed the port while it still waited
+            os.read(master, 1)  # 'C'
+            os.write(master, b"Enter 63-digit claim code: ")
+            got = b""
+            while not got.endswith(b"\n"):
+                got += os.read(master, 128)
+            os.write(master, got.rstrip(b"\n") + b"\r\nClaim code refused: " + got.rstrip(b"\n") + b"\r\n")
 
     responder = threading.Thread(target=device, daemon=True)
     responder.start()
     try:
-        console = SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05)
+        console = SerialConsole(os.ttyname(slave), timeout=ANSWER_DUE, idle=0.05)
         with console as con, pytest.raises(ProbeFailure, match="unexpected answer to 'C'") as err:
             con.set_claim_code(code)
     finally:
-        responder.join(timeout=2)
+        os.close(slave)  # as in scripted(): the device's read ends before the master is closed
+        responder.join(timeout=10)
         os.close(master)
-        os.close(slave)
     assert code not in str(err.value) and "[redacted]" in str(err.value)
 
 
@@ -817,22 +818,24 @@ def scripted(*steps: tuple[bytes, bytes]) -> Iterator[SerialConsole]:
     tty.setraw(slave)
 
     def device() -> None:
-        for until, say in steps:
-            got = b""
-            while not got.endswith(until):
-                got += os.read(master, 1)
-            os.write(master, say)
+        with contextlib.suppress(OSError):  # EIO: the test closed the port while a step still waited
+            for until, say in steps:
+                got = b""
+                while not got.endswith(until):
+                    got += os.read(master, 1)
+                os.write(master, say)
 
     responder = threading.Thread(target=device, daemon=True)
     responder.start()
     try:
-        with SerialConsole(os.ttyname(slave), timeout=0.5, idle=0.05) as con:
+        with SerialConsole(os.ttyname(slave), timeout=ANSWER_DUE, idle=0.05) as con:
             yield con
     finally:
-        os.write(master, b"\n" * 4)  # a step still waiting for input ends (the console is closed already)
-        responder.join(timeout=2)
-        os.close(master)
+        # The last slave closed, a step still waiting for input ends (its read fails); only then is the master
+        # closed, so that a thread still reading can never take the next test's reused descriptor.
         os.close(slave)
+        responder.join(timeout=10)
+        os.close(master)
 
 
 def test_a_version_line_ended_by_crlf_alone_is_read() -> None:
