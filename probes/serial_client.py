@@ -159,16 +159,29 @@ def _console_answers(ser: serial.SerialBase, within: float) -> bool:
     deadline = time.monotonic() + within
     seen = bytearray()
     ask_at = 0.0
+    asked = 0
     while (now := time.monotonic()) < deadline:
         if now >= ask_at:
             ser.reset_input_buffer()
             seen.clear()
             ser.write(b"i")
+            asked += 1
             ask_at = now + ASK_AGAIN
         seen += ser.read(max(1, ser.in_waiting))
         if _ID_ANSWER.search(seen):
+            if asked > 1:  # an earlier `i` may still be answered: let it come here, not into the next command
+                _read_until_quiet(ser, ASK_AGAIN)
             return True
     return False
+
+
+def _read_until_quiet(ser: serial.SerialBase, gap: float) -> None:
+    """Read and drop what comes until nothing has come for ``gap`` seconds (at most four gaps in all: a device
+    that never stops talking does not hold the switch)."""
+    last = start = time.monotonic()
+    while (now := time.monotonic()) - last < gap and now - start < 4 * gap:
+        if ser.read(max(1, ser.in_waiting)):
+            last = time.monotonic()
 
 
 def _switch_baud(
