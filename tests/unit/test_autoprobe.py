@@ -57,6 +57,10 @@ def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_lef
     assert cloud.seen[0].device_id == "abc"
 
 
+#: The Ctrl-C tests send a real SIGINT: it must raise here even in a suite started with SIGINT ignored.
+pytestmark = pytest.mark.usefixtures("ctrl_c_raises")
+
+
 class CtrlC(Fake):
     """A probe during which the person presses Ctrl-C: a real SIGINT, sent to the main thread.
 
