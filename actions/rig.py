@@ -151,7 +151,7 @@ class Workbench:
         port = self.port()
         self.note(listening_step(port))
         try:
-            enter_listening(port, self.rig.timing.baud_hold)
+            enter_listening(port, self.rig.timing.baud_hold, answer_within=self.rig.timing.serial_timeout)
         except ProbeFailure as exc:
             raise DeviceGone(f"cannot switch the device to listening mode: {exc}") from None
         self.in_listening = True

@@ -137,27 +137,29 @@ def run_probes(targets: AutoTargets, progress: Callable[[str], None] = lambda _m
             ctx = _with(ctx, device_id=str(usb.facts["device_id"]))
 
     switched = False
-    if (
-        ctx.serial_port
-        and targets.switch_listening is not None
-        and ("serial" in probes or "softap" in probes)
-    ):
-        if targets.confirm_listening is not None and not targets.confirm_listening(ctx.serial_port):
-            declined = "you chose not to put it in listening mode; its settings were not read"
-            progress(f"  {declined}")
-            if probes.pop("serial", None) is not None:
-                results.append(ProbeReport("serial", unavailable=(Unavailable("serial", declined),)))
-        else:
-            try:
-                progress("putting the device in listening mode (28800-baud switch) ...")
-                targets.switch_listening(ctx.serial_port)
-                switched = True
-            except Exception as exc:  # the probes below will say what they can and cannot see
-                progress(f"  could not switch to listening mode: {exc}")
-    if host is not None:  # after the question: its progress does not run on over the prompt
-        _start(host, ctx, limit, results, progress, threads)
     device_phase: list[_Running] = []
     try:
+        if (
+            ctx.serial_port
+            and targets.switch_listening is not None
+            and ("serial" in probes or "softap" in probes)
+        ):
+            if targets.confirm_listening is not None and not targets.confirm_listening(ctx.serial_port):
+                declined = "you chose not to put it in listening mode; its settings were not read"
+                progress(f"  {declined}")
+                if probes.pop("serial", None) is not None:
+                    results.append(ProbeReport("serial", unavailable=(Unavailable("serial", declined),)))
+            else:
+                try:
+                    progress("putting the device in listening mode (28800-baud switch) ...")
+                    # Set first: the switch waits for the console; a Ctrl-C meanwhile takes the device out too.
+                    switched = True
+                    targets.switch_listening(ctx.serial_port)
+                except Exception as exc:  # the probes below will say what they can and cannot see
+                    switched = False  # the port could not be opened: nothing was switched
+                    progress(f"  could not switch to listening mode: {exc}")
+        if host is not None:  # after the question: its progress does not run on over the prompt
+            _start(host, ctx, limit, results, progress, threads)
         for name in ("serial", "softap"):
             if name in probes:
                 _start(probes.pop(name), ctx, limit, results, progress, device_phase)

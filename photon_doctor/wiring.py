@@ -3,6 +3,7 @@
 
 from __future__ import annotations
 
+import functools
 import os
 from typing import TYPE_CHECKING, Any
 
@@ -19,10 +20,12 @@ DEFAULT_SOFTAP_URL = "http://192.168.0.1"
 MAX_PROBE_TIMEOUT = 600.0
 
 
-def _switch(port: str) -> None:
+def _switch(port: str, within: float) -> None:
+    """28800 baud, held until the console answers (at most ``within`` seconds): the serial and SoftAP probes that
+    follow find the device in listening mode, not on its way there. If it never answers, they say so."""
     from photon_doctor.probes.serial_console import enter_listening
 
-    enter_listening(port)
+    enter_listening(port, answer_within=within)
 
 
 def _leave(port: str) -> None:
@@ -141,7 +144,8 @@ def real_targets(options: DiagnoseOptions) -> AutoTargets:
         timeout=options.probe_timeout,
         extra=extra,
     )
-    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=2.0, notes=notes)
+    switch = functools.partial(_switch, within=options.probe_timeout)
+    return AutoTargets(probes, ctx, switch_listening=switch, leave_listening=_leave, settle=2.0, notes=notes)
 
 
 def simulated_targets(sim: SimulatedPhoton, timeout: float = 3.0) -> AutoTargets:
@@ -177,4 +181,5 @@ def simulated_targets(sim: SimulatedPhoton, timeout: float = 3.0) -> AutoTargets
         timeout=timeout,
         extra={"serial_idle": 0.05, "listen_hold": 0.05},
     )
-    return AutoTargets(probes, ctx, switch_listening=_switch, leave_listening=_leave, settle=0.05)
+    switch = functools.partial(_switch, within=timeout)
+    return AutoTargets(probes, ctx, switch_listening=switch, leave_listening=_leave, settle=0.05)

@@ -147,7 +147,48 @@ def open_port(
         raise open_error(port, exc) from exc
 
 
-def _switch_baud(port: str, baudrate: int, hold: float) -> None:
+#: How long the switch to listening mode waits for an answer to one `i` before it asks again: the device drops what
+#: comes before its console runs (it first leaves the cloud and its network), so one early `i` may never be answered.
+ASK_AGAIN = 0.5
+_ID_ANSWER = re.compile(rb"(?:Your (?:device|core) id is |Device ID: )[0-9A-Fa-f]{24}\r?\n")
+
+
+def _console_answers(ser: serial.SerialBase, within: float) -> bool:
+    """Ask `i` on an open port, again every :data:`ASK_AGAIN` seconds, until the listening-mode console answers
+    or ``within`` seconds have passed. What was read is dropped: the caller asks again on its own console."""
+    deadline = time.monotonic() + within
+    seen = bytearray()
+    ask_at = 0.0
+    asked = 0
+    while (now := time.monotonic()) < deadline:
+        if now >= ask_at:
+            ser.reset_input_buffer()
+            seen.clear()
+            ser.write(b"i")
+            asked += 1
+            ask_at = now + ASK_AGAIN
+        seen += ser.read(max(1, ser.in_waiting))
+        if _ID_ANSWER.search(seen):
+            if asked > 1:  # an earlier `i` may still be answered: let it come here, not into the next command
+                _read_until_quiet(ser, ASK_AGAIN)
+            return True
+    return False
+
+
+def _read_until_quiet(ser: serial.SerialBase, gap: float) -> None:
+    """Read and drop what comes until nothing has come for ``gap`` seconds (at most four gaps in all: a device
+    that never stops talking does not hold the switch)."""
+    last = start = time.monotonic()
+    while (now := time.monotonic()) - last < gap and now - start < 4 * gap:
+        if ser.read(max(1, ser.in_waiting)):
+            last = time.monotonic()
+
+
+def _switch_baud(
+    port: str, baudrate: int, hold: float, until: Callable[[serial.SerialBase], bool] | None = None
+) -> bool:
+    """Set ``port`` to ``baudrate`` for ``hold`` seconds, then for as long as ``until(port)`` runs; returns what
+    ``until`` returns (True without it, False when the port vanished meanwhile)."""
     # Open at 9600 first so that the rate really changes (a Linux host only tells the device about changes).
     ser = open_port(
         port, exclusive=False
@@ -155,8 +196,9 @@ def _switch_baud(port: str, baudrate: int, hold: float) -> None:
     try:
         ser.baudrate = baudrate
         time.sleep(hold)
+        return until(ser) if until is not None else True
     except SERIAL_ERRORS:
-        pass  # the device may already have left the bus (DFU): that is the point
+        return False  # the device may already have left the bus (DFU): that is the point
     finally:
         try:
             ser.close()
@@ -164,12 +206,19 @@ def _switch_baud(port: str, baudrate: int, hold: float) -> None:
             pass
 
 
-def enter_listening(port: str, hold: float = 0.1) -> None:
+def enter_listening(port: str, hold: float = 0.1, answer_within: float = 0.0) -> bool:
     """Put the device in listening mode by setting the port to 28800 baud.
 
-    Raises ProbeFailure if the port cannot be opened.
+    With ``answer_within`` (seconds), the port stays at 28800 baud after ``hold`` until the listening-mode console
+    answers `i` on it, for at most that long; the result says whether it answered. Why wait: a Photon takes a
+    moment to get there (it leaves the cloud and its network first) and drops what is sent before; and a device
+    that looks at the line only now and then (the simulator, on a busy computer) misses a rate held a tenth of a
+    second if the next program to open the port sets 9600 at once, as the probes do. Without ``answer_within``
+    the result is True. Raises ProbeFailure if the port cannot be opened.
     """
-    _switch_baud(port, LISTEN_BAUD, hold)
+    if answer_within <= 0:
+        return _switch_baud(port, LISTEN_BAUD, hold)
+    return _switch_baud(port, LISTEN_BAUD, hold, lambda ser: _console_answers(ser, answer_within))
 
 
 def enter_dfu(port: str, hold: float = 0.1) -> None:

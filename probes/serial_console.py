@@ -99,7 +99,7 @@ class SerialProbe:
                 if not ctx.extra.get("enter_listening"):
                     return self._fail(silent + " (is it blinking dark blue?)", facts)
                 console.close()
-                enter_listening(port, float(ctx.extra.get("listen_hold", 0.1)))
+                enter_listening(port, float(ctx.extra.get("listen_hold", 0.1)), answer_within=ctx.timeout)
                 entered = True
                 console.open()
                 try:

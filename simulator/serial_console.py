@@ -63,6 +63,11 @@ class ConsoleFaults:
     ``hang_up_on``: the port vanishes as soon as the host sends this byte (a command that makes it drop).
     ``scan_seconds``: how long the device's silent scan in the `w` dialog takes.
     ``ymodem_seconds``: how long the YModem receiver of `f` waits for each byte (``NAK_TIMEOUT``, 5 s).
+    ``listen_seconds``: how long the device takes to enter listening mode after 28800 baud (a Photon leaves the
+    cloud and its network first); what the host sends meanwhile is dropped.
+    ``line_seconds``: how often the simulator looks at the line's baud rate. A device is told of each change at
+    once; a simulator thread that a busy computer leaves without the processor looks this late, and misses a
+    rate set and changed back in between.
     """
 
     garbage: bool = False
@@ -75,6 +80,8 @@ class ConsoleFaults:
     hang_up_on: bytes | None = None
     scan_seconds: float = 0.1
     ymodem_seconds: float = YMODEM_TIMEOUT
+    listen_seconds: float = 0.0
+    line_seconds: float = 0.0
 
 
 def read_speed(fd: int) -> int:
@@ -111,6 +118,8 @@ class SerialConsoleSimulator:
         self._wait: Wait = None
         self._dropping = False
         self._resetting = False  # the console asked for a reset: offer a new port once it has yielded
+        self._listen_at: float | None = None  # 28800 baud was seen: listening mode from this time on
+        self._line_at = 0.0  # when to look at the line's baud rate next
         self._noise = random.Random(14400)
         self._stop = threading.Event()
         self._thread: threading.Thread | None = None
@@ -185,6 +194,7 @@ class SerialConsoleSimulator:
                     continue
                 self._inbuf.extend(data)
             self._check_speed()
+            self._enter_listening_when_due()
             self._drive_console()
             if self._resetting:
                 self._resetting = False
@@ -224,6 +234,7 @@ class SerialConsoleSimulator:
         self._port = os.ttyname(slave)
         self._generation += 1
         self._offered_at = time.monotonic()
+        self._line_at = self._offered_at + self.faults.line_seconds  # the first look, too, comes that late
         self._reset_console()
 
     def _hang_up(self) -> None:
@@ -231,6 +242,7 @@ class SerialConsoleSimulator:
         master, slave = self._master, self._slave
         self._master = self._slave = None
         self._port = None
+        self._listen_at = None
         self._reset_console()
         for fd in (master, slave):
             if fd is not None:
@@ -241,8 +253,10 @@ class SerialConsoleSimulator:
 
     def _check_speed(self) -> None:
         slave = self._slave
-        if slave is None:
+        now = time.monotonic()
+        if slave is None or now < self._line_at:
             return
+        self._line_at = now + self.faults.line_seconds
         try:
             speed = read_speed(slave)
         except OSError:
@@ -260,12 +274,17 @@ class SerialConsoleSimulator:
                 blocked = d.mode is Mode.APP_OFFLINE and d.firmware.blocks_loop
                 if blocked:
                     self.world.events.append("28800 baud: listening mode pending; loop() never returns")
-            if not listening and not blocked:
-                self.world.enter_listening()
+            if not listening and not blocked and self._listen_at is None:
+                self._listen_at = now + self.faults.listen_seconds
             try:
                 _set_speed_9600(slave)
             except (OSError, termios.error):
                 pass
+
+    def _enter_listening_when_due(self) -> None:
+        if self._listen_at is not None and time.monotonic() >= self._listen_at:
+            self._listen_at = None
+            self.world.enter_listening()
 
     # --- the console ----------------------------------------------------------------------------------------
     def _reset_console(self) -> None:

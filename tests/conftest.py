@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import os
+import signal
 import subprocess
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
@@ -70,12 +72,33 @@ def run_cli(
     )
 
 
-def spawn_cli(home: Path, *args: str, width: int = 80) -> Any:
+def ctrl_c_as_at_a_terminal() -> None:
+    """For a child process (``preexec_fn``): Ctrl-C (SIGINT) does what it does at a terminal. A suite started with
+    SIGINT ignored (a background job of a shell without job control, or nohup) passes that on to every command it
+    starts, which then ignored the tests' Ctrl-C: they waited out their timeout and failed."""
+    signal.signal(signal.SIGINT, signal.SIG_DFL)
+
+
+@pytest.fixture
+def ctrl_c_raises() -> Iterator[None]:
+    """In this process, a SIGINT raises KeyboardInterrupt for the test's duration, even in a suite started with
+    SIGINT ignored (see :func:`ctrl_c_as_at_a_terminal`)."""
+    before = signal.signal(signal.SIGINT, signal.default_int_handler)
+    try:
+        yield
+    finally:
+        signal.signal(signal.SIGINT, before)
+
+
+def spawn_cli(home: Path, *args: str, width: int = 80, env: dict[str, str] | None = None) -> Any:
     """`python -m photon_doctor ARGS` on a real pseudo-terminal (pexpect), ``width`` columns wide, with its data in
-    ``home``, no colour and no token from the environment: a person at a terminal, for tests that press keys."""
+    ``home``, no colour and no token from the environment: a person at a terminal, for tests that press keys.
+    ``env``: more environment variables."""
     import pexpect
 
-    env = dict(os.environ, PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb")
+    env = dict(
+        os.environ, **(env or {}), PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb"
+    )
     env.pop("PARTICLE_ACCESS_TOKEN", None)
     return pexpect.spawn(
         sys.executable,
@@ -85,6 +108,7 @@ def spawn_cli(home: Path, *args: str, width: int = 80) -> Any:
         encoding="utf-8",
         dimensions=(50, width),
         timeout=60,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
 
 

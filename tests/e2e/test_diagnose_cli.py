@@ -16,7 +16,7 @@ from pathlib import Path
 import pytest
 from photon_doctor.foundation.errors import ExitCode
 
-from tests.conftest import KB_MINI, REPO
+from tests.conftest import KB_MINI, REPO, ctrl_c_as_at_a_terminal
 from tests.conftest import run_in_process as run_cli
 
 MINI = ["--knowledge", str(KB_MINI)]
@@ -139,6 +139,7 @@ def test_ctrl_c_at_a_prompt(tmp_path: Path) -> None:
         text=True,
         cwd=str(REPO),
         env=env,
+        preexec_fn=ctrl_c_as_at_a_terminal,
     )
     assert proc.stderr is not None
     seen = ""

@@ -410,7 +410,7 @@ def test_hang_times_out_quickly(sim: CloudApiSimulator, token: str) -> None:
         pytest.raises(CloudUnreachable, match="did not answer"),
     ):
         c.list_devices()
-    assert time.monotonic() - started < 2
+    assert time.monotonic() - started < 10  # the hang lasts 30 s: a bound a busy computer does not reach
 
 
 def test_malformed_json(sim: CloudApiSimulator, client: CloudClient, world: World) -> None:

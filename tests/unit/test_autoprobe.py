@@ -35,7 +35,9 @@ def test_a_hanging_probe_is_abandoned_and_the_run_stays_bounded() -> None:
     ok = Fake("cloud", (Observation("cloud_online", False),))
     started = time.monotonic()
     result = run_probes(AutoTargets({"softap": hang, "cloud": ok}, ProbeContext(timeout=0.2)))
-    assert time.monotonic() - started < 5
+    assert (
+        time.monotonic() - started < 15
+    )  # the probe would take 30 s: a bound a busy computer does not reach
     assert result.observations["cloud_online"].value is False
     assert any(u.probe == "softap" and "no answer within" in u.reason for u in result.unavailable)
 
@@ -53,6 +55,10 @@ def test_device_id_from_the_console_reaches_the_cloud_probe_and_listening_is_lef
     run_probes(targets)
     assert calls == ["listen /dev/x", "leave /dev/x"]
     assert cloud.seen[0].device_id == "abc"
+
+
+#: The Ctrl-C tests send a real SIGINT: it must raise here even in a suite started with SIGINT ignored.
+pytestmark = pytest.mark.usefixtures("ctrl_c_raises")
 
 
 class CtrlC(Fake):
