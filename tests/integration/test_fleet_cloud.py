@@ -64,20 +64,19 @@ def test_a_run_refused_at_once_leaves_no_empty_checkpoint_and_keeps_an_earlier_o
     this run created and never wrote is removed; one an earlier, interrupted run left is kept for --resume."""
     path = tmp_path / "product-9999.jsonl"
     with FleetSimulator(5, seed=3) as sim:
-        checkpoint = Checkpoint(path, resume=False)
-        try:
-            with pytest.raises(NotYourDevice):
-                fetcher(sim, product="9999").fetch(checkpoint)
-        finally:
-            checkpoint.close()
+
+        def refused_run() -> None:
+            checkpoint = Checkpoint(path, resume=False)
+            try:
+                with pytest.raises(NotYourDevice):
+                    fetcher(sim, product="9999").fetch(checkpoint)
+            finally:
+                checkpoint.close()
+
+        refused_run()
         assert not path.exists()
         path.write_text('{"id": "kept"}\n', encoding="utf-8")
-        checkpoint = Checkpoint(path, resume=False)
-        try:
-            with pytest.raises(NotYourDevice):
-                fetcher(sim, product="9999").fetch(checkpoint)
-        finally:
-            checkpoint.close()
+        refused_run()
     assert path.read_text(encoding="utf-8") == '{"id": "kept"}\n'
 
 
