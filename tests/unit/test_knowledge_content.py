@@ -459,7 +459,14 @@ SINGLE_FACTS = [
         ["device_keys_mismatch", "port_blocked", "network_no_internet", "cloud_outage"],
     ),
     # a device trying on its own is past the phone's part; ownership does not stop it; no handshake, no keys
-    ("led_pattern", "blinking_cyan", [], ["phone_or_app_issue", "ownership_mismatch"]),
+    # ... and in the default AUTOMATIC mode the application has not started before the cloud connects
+    (
+        "led_pattern",
+        "blinking_cyan",
+        [],
+        ["phone_or_app_issue", "ownership_mismatch", "user_firmware_blocks_connection"],
+    ),
+    ("led_pattern", "fast_blinking_cyan", ["device_keys_mismatch"], ["user_firmware_blocks_connection"]),
     (
         "led_pattern",
         "cyan_then_orange_2",
