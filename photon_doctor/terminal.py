@@ -40,6 +40,7 @@ class TerminalAnswerer:
         self.quiet = quiet
         self.width = width
         self._last: tuple[str, int] | None = None
+        self._stand_in = False  # the demo's owner answers: the input ended and it is no terminal
 
     def columns(self) -> int:
         return self.width or self.person.width or columns(self.person.out)
@@ -105,9 +106,44 @@ class TerminalAnswerer:
             return f"{full.choices[str(shown)]}, which is not listed: type back to change the colour"
         return str(shown)
 
+    def _owner_answer(self, odef: ObservationDef) -> str:
+        """The demo owner's answer as a person would type it: a number of the list, yes/no, the numbers of the lines
+        to tick ("" for none), or "?" when the owner would not know."""
+        shown = self._hint(odef)
+        if shown is None:
+            return "?"
+        if isinstance(shown, bool):
+            return "yes" if shown else "no"
+        if odef.kind is Kind.ENUM:
+            return str(list(odef.choices).index(str(shown)) + 1) if str(shown) in odef.choices else "?"
+        if isinstance(shown, list):
+            return ",".join(str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes)
+        if odef.id.startswith(CHECKLIST_PREFIX):
+            return "" if not str(shown)[:1].isdigit() else str(shown)
+        return str(shown)
+
+    def _read(self, odef: ObservationDef, text: str, again: bool) -> str:
+        """One line from the person. In the demo, when standard input ends and is no terminal (a pipe, a CI job,
+        ``< /dev/null``), the simulated Photon's owner answers the rest of the questions, and says so; a question
+        asked again after such an answer gets "don't know", so the interview always ends."""
+        if not self._stand_in:
+            try:
+                return self.person.prompt(text)
+            except EOFError:
+                if not self.hints or getattr(self.person.inp, "isatty", lambda: True)():
+                    raise
+            self._stand_in = True
+            self.tell(
+                "  [demo] no more answers on standard input, and it is no terminal: the simulated owner answers "
+                "the rest (run it in a terminal to answer yourself)"
+            )
+        said = "?" if again else self._owner_answer(odef)
+        self.tell(f"{text}{said}")
+        return said
+
     def answer(self, odef: ObservationDef, number: int) -> str:
         if self._last == (odef.id, number):
-            return self.person.prompt(f"Q{number} again> ")
+            return self._read(odef, f"Q{number} again> ", again=True)
         else:
             self._last = (odef.id, number)
             self.tell("")
@@ -127,7 +163,7 @@ class TerminalAnswerer:
                 self.tell(
                     f"  [demo] the owner of this simulated Photon would answer: {self._hint_text(odef)}"
                 )
-        return self.person.prompt("> ")
+        return self._read(odef, "> ", again=False)
 
     def confirm(self, question: str) -> bool:
         """A yes/no question; Enter means yes."""

@@ -77,6 +77,22 @@ def test_interactive_demo_shows_the_owner_answers_as_hints() -> None:
     assert "[demo] the owner of this simulated Photon would answer" in r.stderr
 
 
+def test_the_readme_demo_without_a_terminal_lets_the_simulated_owner_answer() -> None:
+    """The README's demo run where nobody can answer (a CI job, a pipe, ``< /dev/null``): it used to stop at the
+    first question with exit 10. The demo knows its owner's answers, so the owner answers, and it says so."""
+    r = run_cli("demo", input="")
+    assert r.returncode == ExitCode.OK, r.stderr
+    assert "the simulated owner answers the rest" in r.stderr
+    assert "> 2\n" in r.stderr  # the LED colour, typed as the owner would: green
+    assert "physically damaged: almost certain" in r.stdout
+    # Answers typed before the input ends are still the person's: "don't know" to the colour, then the owner.
+    r = run_cli("demo", "--scenario", "static-ip", "--json", input="?\n")
+    assert r.returncode == ExitCode.OK, r.stderr
+    observed = {o["id"] for o in json.loads(r.stdout)["observations"]}
+    assert "led_colour" not in observed and "led_pattern" not in observed
+    assert r.stderr.count("the simulated owner answers the rest") == 1
+
+
 def test_simulate_prints_where_each_part_listens() -> None:
     started = time.monotonic()
     r = run_cli("simulate", "--scenario", "static-ip", "--seconds", "0.5")
