@@ -467,6 +467,15 @@ SINGLE_FACTS = [
         ["phone_or_app_issue", "ownership_mismatch", "user_firmware_blocks_connection"],
     ),
     ("led_pattern", "fast_blinking_cyan", ["device_keys_mismatch"], ["user_firmware_blocks_connection"]),
+    # the phone could not join the device's access point: the phone, or a device not in listening mode; the setup
+    # stopped before the device had credentials to try
+    (
+        "setup_stalls_at",
+        "joining_device_ap",
+        ["phone_or_app_issue", "not_in_listening_mode"],
+        ["wifi_credentials_wrong"],
+    ),
+    ("setup_stalls_at", "sending_credentials", ["phone_or_app_issue"], ["wifi_credentials_wrong"]),
     (
         "led_pattern",
         "cyan_then_orange_2",
@@ -488,6 +497,19 @@ def test_a_single_fact_moves_the_causes_it_speaks_of(
         assert after[cause] > 1.25 * before[cause], (cause, before[cause], after[cause])
     for cause in down:
         assert after[cause] < before[cause] / 1.25, (cause, before[cause], after[cause])
+
+
+def test_a_connected_device_is_one_that_offers_no_setup_access_point(kb: KnowledgeBase) -> None:
+    """Breathing cyan rules out what stops a connection, not "setup ran while it was not in listening mode": an
+    owner who runs the phone's setup on a connected device finds no Photon-XXXXXX to join."""
+    from photon_doctor.foundation.evidence import Observation
+
+    before = diagnose(kb, {}).probabilities["not_in_listening_mode"]
+    told = {
+        "led_pattern": Observation("led_pattern", "breathing_cyan"),
+        "setup_stalls_at": Observation("setup_stalls_at", "joining_device_ap"),
+    }
+    assert diagnose(kb, told).probabilities["not_in_listening_mode"] > before
 
 
 #: The LED tells how far along the connection the device got (Device OS: Wi-Fi join, address, cloud connection,
