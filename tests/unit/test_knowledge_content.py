@@ -476,6 +476,18 @@ SINGLE_FACTS = [
         ["wifi_credentials_wrong"],
     ),
     ("setup_stalls_at", "sending_credentials", ["phone_or_app_issue"], ["wifi_credentials_wrong"]),
+    # it reaches the cloud from another network: the cloud answers, its keys and firmware work
+    (
+        "other_network_works",
+        True,
+        [],
+        [
+            "cloud_outage",
+            "device_keys_mismatch",
+            "user_firmware_blocks_connection",
+            "system_firmware_mismatch",
+        ],
+    ),
     (
         "led_pattern",
         "cyan_then_orange_2",
