@@ -31,14 +31,14 @@ def said(pattern: str, text: str) -> tuple[str, ...]:
     return found.groups()
 
 
-def public_evaluation(**options: Any) -> dict[str, Any]:
-    """What `photon-doctor evaluate tests/cases/real-*.json [options]` computes."""
+def evaluation(pattern: str = PUBLIC_CASES, **options: Any) -> dict[str, Any]:
+    """What `photon-doctor evaluate PATTERN [options]` computes (PATTERN as the shell expands it)."""
     from photon_doctor.knowledge.loader import load_knowledge
 
     from photon_doctor.evaluate import evaluate, load_cases
 
     kb = load_knowledge(None)
-    result: dict[str, Any] = evaluate(kb, load_cases(kb, sorted(REPO.glob(PUBLIC_CASES))), **options)
+    result: dict[str, Any] = evaluate(kb, load_cases(kb, sorted(REPO.glob(pattern))), **options)
     return result
 
 
@@ -47,14 +47,14 @@ def test_the_readme_names_the_command_and_its_median_of_questions() -> None:
     assert f"`photon-doctor evaluate {PUBLIC_CASES}`" in readme
     assert len(sorted(REPO.glob(PUBLIC_CASES))) == 2  # the files tests/unit/test_readme_figures.py reads
     (median,) = said(r"The interview asks a median of (\d+) questions", readme)
-    assert int(median) == public_evaluation(interactive=True)["summary"]["median_questions"]
+    assert int(median) == evaluation(interactive=True)["summary"]["median_questions"]
 
 
 def test_the_fix_positions_docs_evaluation_calls_now_are_evaluate_s() -> None:
     text = doc_text("docs/evaluation.md")
     assert f"`photon-doctor evaluate {PUBLIC_CASES} --json`" in text
     plain, strict = said(r"public cases now, batch: ([\d.]+), strict ([\d.]+)", text)
-    summary = public_evaluation()["summary"]
+    summary = evaluation()["summary"]
     assert (float(plain), float(strict)) == (
         summary["mean_first_accepted_fix_position"],
         summary["mean_first_accepted_fix_position_strict"],
@@ -186,4 +186,18 @@ def test_the_fleet_s_planted_causes_found_are_what_fleet_py_measures() -> None:
         assert f"seed 1 / 2 / 3 | {quoted} (healthy devices diagnosed: 0;" in doc_text(doc), doc
     assert f"ranks first for {min(shares):.1f}–{max(shares):.1f} % of the devices" in doc_text(
         "docs/fleet.md"
+    )
+
+
+def test_the_questions_a_case_docs_benchmarks_quotes_are_evaluate_s() -> None:
+    text = doc_text("docs/benchmarks.md")
+    mean, median, cases = said(
+        r"mean ([\d.]+), median (\d+) over the (\d+) cases: `photon-doctor evaluate tests/cases/\*.json --interactive`",
+        text,
+    )
+    summary = evaluation("tests/cases/*.json", interactive=True)["summary"]
+    assert (float(mean), float(median), int(cases)) == (
+        summary["mean_questions"],
+        summary["median_questions"],
+        summary["cases"],
     )
