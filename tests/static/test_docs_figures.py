@@ -201,3 +201,32 @@ def test_the_questions_a_case_docs_benchmarks_quotes_are_evaluate_s() -> None:
         summary["median_questions"],
         summary["cases"],
     )
+
+
+def test_the_numbers_of_fleet_mode_are_the_code_s() -> None:
+    """docs/fleet.md says fleet mode's limits and thresholds; each phrase is built from the constant it names."""
+    from photon_doctor import fleet, fleet_cloud, fleet_diagnose, fleet_observe, fleet_summary
+
+    words = {2.0: "twice"}
+    text = doc_text("docs/fleet.md")
+    phrases = [
+        f"`--in-flight N` threads (default {fleet.FleetOptions.in_flight}, 1–64)",
+        f"an exponential backoff from {fleet_cloud.BACKOFF_START:g} s to {fleet_cloud.BACKOFF_MAX:g} s",
+        f"up to {fleet_cloud.RETRIES} retries per request",
+        f"After {fleet_cloud.VITALS_GIVE_UP} devices in a row whose vitals failed",
+        f"page=N&per_page={fleet_cloud.PER_PAGE}`",
+        f"Files of {fleet.PARALLEL_READ_BYTES // 2**20} MB or more are parsed on all cores",
+        f"({fleet_observe.TROUBLE_NETWORK_DISCONNECTS} or more network disconnects, or "
+        f"{fleet_observe.TROUBLE_CLOUD_DISCONNECTS} or more cloud disconnects)",
+        f"within {fleet_observe.TOGETHER_SECONDS / 60:g} minutes of this one (sites of 2 or more)",
+        f"(counted up to {fleet_observe.SITES_CAP})",
+        f"has at least {fleet_observe.FIRMWARE_MIN_DEVICES} devices, at least {pct(fleet_observe.FIRMWARE_MIN_SHARE)} "
+        f"of them went offline",
+        f"that is at least {words[fleet_observe.FIRMWARE_RATIO]} the share on the product's other versions",
+        f"at least {words[fleet_diagnose.SUPPORT]} its base rate",
+        f"in chunks of {fleet_diagnose.CHUNK} by one worker function",
+        f"when there are fewer than {fleet_diagnose.INLINE_BELOW}",
+        f'"examples": [up to {fleet_summary.SHOWN} names]',
+        f"(up to {fleet_diagnose.TOP}, best first)",
+    ]
+    assert [p for p in phrases if p not in text] == []
