@@ -230,3 +230,30 @@ def test_the_numbers_of_fleet_mode_are_the_code_s() -> None:
         f"(up to {fleet_diagnose.TOP}, best first)",
     ]
     assert [p for p in phrases if p not in text] == []
+
+
+def test_the_limits_on_input_are_the_code_s() -> None:
+    """docs/reliability.md, docs/exit-codes.md and docs/benchmarks.md say the limits put on input and probes."""
+    from photon_doctor.foundation import jsonfile
+    from photon_doctor.probes import cloud_client
+
+    from photon_doctor import config, wiring
+
+    mb = 2**20
+    timeout = f"{config.DiagnoseOptions.probe_timeout:g} s"
+    expected = {
+        "docs/reliability.md": [
+            f"at most {jsonfile.MAX_BYTES // mb} MB, at most {jsonfile.MAX_DEPTH} levels deep, integers of at most "
+            f"{jsonfile.MAX_INT_DIGITS} digits",
+            f"with a **{cloud_client.MAX_BODY_BYTES // mb} MB cap**",
+            f"the default is {timeout}",
+            f"above 0 and at most {wiring.MAX_PROBE_TIMEOUT:g}",
+        ],
+        "docs/exit-codes.md": [
+            f"over {jsonfile.MAX_BYTES // mb} MB",
+            f"above 0 and at most {wiring.MAX_PROBE_TIMEOUT:g} seconds",
+        ],
+        "docs/benchmarks.md": [f"`--probe-timeout` (default {timeout})"],
+    }
+    missing = {doc: [p for p in phrases if p not in doc_text(doc)] for doc, phrases in expected.items()}
+    assert missing == {doc: [] for doc in expected}
