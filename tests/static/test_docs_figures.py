@@ -233,11 +233,13 @@ def test_the_numbers_of_fleet_mode_are_the_code_s() -> None:
 
 
 def test_the_limits_on_input_are_the_code_s() -> None:
-    """docs/reliability.md, docs/exit-codes.md and docs/benchmarks.md say the limits put on input and probes."""
+    """The docs say the limits put on input, probes and fixes; each phrase is built from the constant it names."""
+    from photon_doctor.actions.rig import Timing
     from photon_doctor.foundation import jsonfile
     from photon_doctor.probes import cloud_client
 
     from photon_doctor import config, wiring
+    from photon_doctor.fixing import DEMO_TIMING
 
     mb = 2**20
     timeout = f"{config.DiagnoseOptions.probe_timeout:g} s"
@@ -253,7 +255,16 @@ def test_the_limits_on_input_are_the_code_s() -> None:
             f"over {jsonfile.MAX_BYTES // mb} MB",
             f"above 0 and at most {wiring.MAX_PROBE_TIMEOUT:g} seconds",
         ],
-        "docs/benchmarks.md": [f"`--probe-timeout` (default {timeout})"],
+        "docs/benchmarks.md": [
+            f"`--probe-timeout` (default {timeout})",
+            f"({DEMO_TIMING.serial_idle * 1000:g} ms after each answer in the demo; the real CLI waits "
+            f"{Timing.serial_idle * 1000:g} ms)",
+        ],
+        "docs/fixes.md": [
+            f"Time limits are real ones: {Timing.verify_wait:g} s for the device to reach the cloud, "
+            f"{Timing.dfu_wait:g} s to appear in DFU mode, {Timing.tool_timeout:g} s per tool run",
+            f"until the device answers or {Timing.verify_wait:g} s pass ({DEMO_TIMING.verify_wait:g} s in the demo",
+        ],
     }
     missing = {doc: [p for p in phrases if p not in doc_text(doc)] for doc, phrases in expected.items()}
     assert missing == {doc: [] for doc in expected}
