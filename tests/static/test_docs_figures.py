@@ -135,9 +135,11 @@ def test_the_breathing_green_example_is_what_diagnose_says() -> None:
     command = "photon-doctor diagnose --no-probe --no-input -a led_pattern=breathing_green"
     assert f"`{command}`, then add `-a device_os_version=0.6.4`" in text
     done = run_in_process(*command.split()[1:])
+    assert done.returncode == 0, done.stderr
     first = done.stdout.splitlines()[1]
     assert first.startswith("  - The application firmware") and first.endswith(f"about {alone} %"), first
     with_old_os = run_in_process(*command.split()[1:], "-a", "device_os_version=0.6.4")
+    assert with_old_os.returncode == 0, with_old_os.stderr
     assert with_old_os.stdout.splitlines()[1].startswith("  - A known bug in the installed Device OS")
 
 
