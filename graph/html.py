@@ -163,14 +163,15 @@ def owner_view(g: nx.DiGraph) -> tuple[nx.DiGraph, str]:
     planned fixes (the rules and observations that argue for or against a ranked cause). Without one: the causes
     and the fixes that resolve them."""
     if g.graph.get("highlighted"):
-        keep = {n for n, d in g.nodes(data=True) if d.get("highlight")}
-        ranked = {n for n in keep if g.nodes[n]["kind"] == "cause"}
-        fixes = {n for n in keep if g.nodes[n]["kind"] == "fix"}
+        # Lists in the graph's order, never sets: the page is the same on every run (docs/rule-graph.md).
+        keep = [n for n, d in g.nodes(data=True) if d.get("highlight")]
+        ranked = [n for n in keep if g.nodes[n]["kind"] == "cause"]
+        fixes = [n for n in keep if g.nodes[n]["kind"] == "fix"]
         view = nx.DiGraph()
-        for n in ranked | fixes:
+        for n in ranked + fixes:
             view.add_node(n, **g.nodes[n])
         for rule in (n for n in keep if g.nodes[n]["kind"] == "rule"):
-            for cause in set(g.successors(rule)) & ranked:
+            for cause in (c for c in g.successors(rule) if c in ranked):
                 for value in g.predecessors(rule):
                     for obs in g.predecessors(value):
                         if obs in keep and g.nodes[obs]["kind"] == "observation":
@@ -186,7 +187,7 @@ def owner_view(g: nx.DiGraph) -> tuple[nx.DiGraph, str]:
                                 highlight=True,
                             )
         for cause in ranked:
-            for fix in set(g.successors(cause)) & fixes:
+            for fix in (f for f in g.successors(cause) if f in fixes):
                 p = float(g.edges[cause, fix]["p"])
                 view.add_edge(
                     cause,
@@ -201,8 +202,10 @@ def owner_view(g: nx.DiGraph) -> tuple[nx.DiGraph, str]:
             "Click a box to see why."
         )
     else:
-        nodes = {n for n, d in g.nodes(data=True) if d["kind"] in ("cause", "fix")}
-        view = nx.DiGraph(g.subgraph(nodes))
+        # Built in the graph's order: a subgraph of a set iterates in the set's (hash) order.
+        view = nx.DiGraph()
+        view.add_nodes_from((n, d) for n, d in g.nodes(data=True) if d["kind"] in ("cause", "fix"))
+        view.add_edges_from((u, v, d) for u, v, d in g.edges(data=True) if u in view and v in view)
         for _, _, data in view.edges(data=True):
             data["condition"] = f"solves it about {round(float(data['p']) * 20) * 5} % of the time"
         what = "The causes, and the fixes that resolve them. Click a box to see why."
