@@ -6,6 +6,7 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.engine.explain import check_json
 from photon_doctor.engine.observe import check_first
 from photon_doctor.foundation.environment import NO_WRAP
 from photon_doctor.foundation.evidence import Unavailable, observation_json, one_shape
@@ -127,16 +128,7 @@ def plan_shown(d: Diagnosis, top: int = 8) -> int:
 def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
     """Observe-repair (engine/observe.py): a cheap check worth doing before the first fix, or None."""
     check = check_first(kb, {o.id: o for o in d.observations}, d)
-    if check is None:
-        return None
-    return {
-        "observation": check.obs,
-        "question": kb.observations[check.obs].question,
-        "cost_minutes": check.cost,
-        "eco_minutes": round(check.eco, 2),
-        "ecr_minutes": round(check.ecr, 2),
-        "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes],
-    }
+    return None if check is None else check_json(kb, check)
 
 
 def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:

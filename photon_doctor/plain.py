@@ -335,17 +335,90 @@ def why_fix_text(
             )
     for sit in w.get("situation", ()):
         lines.append(f"  Here: {sit['why']}")
-    if "before_next" in w:
-        nxt = kb.fixes[w["before_next"]["fix"]].title
-        lines.append(f"  It comes before '{nxt}': a better chance per minute spent.")
+    check = w.get("check_first")
+    if check:
+        lines.append(_check_sentence(kb, check, fix.id))
     if "after_previous" in w:
-        prev = kb.fixes[w["after_previous"]["fix"]].title
-        lines.append(f"  It comes after '{prev}', which has a better chance per minute.")
+        lines.append("  " + order_sentence(kb, w["after_previous"], fix, before=False))
+    if "before_next" in w:
+        lines.append("  " + order_sentence(kb, w["before_next"], fix, before=True))
     if steps and fix.steps:
         manual = fix.automation == "manual"
         lines.append("  How, by hand:" if manual else "  By hand, where photon-doctor cannot run it itself:")
         lines += [f"    {i}. {step}" for i, step in enumerate(fix.steps, 1)]
     return "\n".join(lines)
+
+
+def _risk_words(fix: FixDef) -> str:
+    """What makes a step riskier than another in the plan's order, after "it" ("it cannot be undone")."""
+    if fix.risk is Risk.ERASES_DATA:
+        return "erases data"
+    if fix.risk is Risk.IRREVERSIBLE or not fix.reversible:
+        return "cannot be undone"
+    return "changes settings"
+
+
+def _per_minute(p: float, minutes: float, close: bool) -> str:
+    """A chance and its minutes; to the whole percent when two steps are ``close`` (rounded to 5 %, 12 % and 11 %
+    would both read "about 10 %" and the sentence could not show which is better)."""
+    if not close:
+        return f"{percent(p)} in {minutes:g} min"
+    shown = "under 1 %" if p < 0.01 else f"{p * 100:.1f} %" if p < 0.1 else f"{round(p * 100)} %"
+    return f"{shown.replace('.0 %', ' %')} in {minutes:g} min"
+
+
+def order_sentence(kb: KnowledgeBase, o: Mapping[str, Any], fix: FixDef, before: bool) -> str:
+    """Why ``fix`` comes before (``before``) or after the step ``o`` names, with the reason the plan had
+    (``_order`` of engine/explain.py): both chances are said at the same point, when the earlier step starts."""
+    other = kb.fixes[str(o["fix"])]
+    first, second = (fix, other) if before else (other, fix)
+    r1 = float(o["first_p_success"]) / float(o["first_cost_minutes"])
+    r2 = float(o["second_p_success_then"]) / float(o["second_cost_minutes"])
+    close = max(r1, r2) < 1.25 * min(r1, r2)
+    p1 = _per_minute(float(o["first_p_success"]), float(o["first_cost_minutes"]), close)
+    p2 = _per_minute(float(o["second_p_success_then"]), float(o["second_cost_minutes"]), close)
+    where = f"It comes before '{other.title}'" if before else f"It comes after '{other.title}'"
+    because = str(o["because"])
+    if because == "chance_per_minute":
+        better = "a slightly better" if close else "a better"
+        if before:
+            return f"{where}: {better} chance per minute ({p1}, against {p2} for that step at this point)."
+        return (
+            f"{where}, which has {better} chance per minute ({p1}, against {p2} for this step at that point)."
+        )
+    if because == "less_risk":
+        subject = "that step" if before else "this step"
+        better = "a slightly better" if r2 > r1 else "the same"
+        return (
+            f"{where}, although {subject} has {better} chance per minute ({p2}, against {p1}): it "
+            f"{_risk_words(second)}, and when the chances are this close, the step that risks less goes first."
+        )
+    if because == "too_unlikely_yet":
+        if before:
+            return f"{where}: that step has under 1 % chance of helping until this one has failed."
+        return f"{where}: this step has under 1 % chance of helping until that one has failed."
+    if because == "quicker":
+        quick = "this one" if before else "that one"
+        return (
+            f"{where}: the same chance per minute, and {quick} is quicker "
+            f"({first.cost:g} min instead of {second.cost:g})."
+        )
+    return f"{where}: the same chance per minute, time and risk; either could come first."
+
+
+def _check_sentence(kb: KnowledgeBase, check: Mapping[str, Any], first_fix: str) -> str:
+    """The check the plan puts before its first fix (observe-repair), and which answer would change that fix."""
+    obs_id = str(check["observation"])
+    line = f"  Check first (about {float(check['cost_minutes']):g} min): {check['question']}"
+    switch = [
+        f"if '{value_words(kb, obs_id, c['value'])}' ({percent(float(c['probability']))}), "
+        f"'{kb.fixes[str(c['first_fix'])].title}' comes first instead"
+        for c in check["outcomes"]
+        if c["first_fix"] is not None and c["first_fix"] != first_fix
+    ]
+    if switch:
+        line += " Its answer decides what comes first: " + "; ".join(switch) + "."
+    return line
 
 
 def _seen(kb: KnowledgeBase, o: Mapping[str, Any]) -> str:
