@@ -299,7 +299,20 @@ def why_fix_text(
     fix = kb.fixes[str(w["fix"])]
     lines = [f"{fix.title}{tag(fix.id, verbose)}"]
     if w["position"] is None:
-        lines.append(f"  Not in the plan now: {w['reason']}.")
+        same = kb.fixes.get(str(w.get("same_as")))
+        if w.get("left_out") == "same_action" and same is not None:
+            where = next((f" (step {i})" for i, s in enumerate(d.plan, 1) if s.fix == same.id), "")
+            lines.append(
+                f"  Not in the plan now: it carries out the same action as '{same.title}'{where}, "
+                "and would add nothing to it."
+            )
+        elif w.get("left_out") == "plan_stops":
+            lines.append(
+                f"  Not in the plan now: the plan stops after its {len(d.plan)} steps, which leave under 1 % "
+                "chance that the problem is still there."
+            )
+        else:
+            lines.append(f"  Not in the plan now: {w['reason']}.")
         for done in w.get("done_by", []):
             obs_id = str(done["observation"])
             said = value_words(kb, obs_id, done["value"])

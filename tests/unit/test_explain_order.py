@@ -123,3 +123,17 @@ def test_the_first_step_names_the_check_that_comes_before_it() -> None:
     other = next(f for _, _, f in check.outcomes if f and f != d.plan[0].fix)
     assert f"'{KB.fixes[other].title}' comes first instead" in text
     assert "Check first" not in why_fix_text(KB, d, why_fix(KB, d, d.plan[1].fix))
+
+
+def test_a_fix_left_out_for_doing_what_a_step_does_says_so_in_words() -> None:
+    # Device OS 2.3.1: the update over the air does nothing the update over USB (in the plan) does not do.
+    d = _diagnosis({"device_os_version": "2.3.1", "led_pattern": "blinking_green"})
+    step = next(i for i, s in enumerate(d.plan, 1) if s.fix == "update_device_os_usb")
+    w = why_fix(KB, d, "update_device_os")
+    assert w["position"] is None and w["left_out"] == "same_action"  # it read "too unlikely to help now"
+    text = why_fix_text(KB, d, w)
+    assert (
+        "Not in the plan now: it carries out the same action as 'Update Device OS and bootloader over USB' "
+        f"(step {step}), and would add nothing to it." in text
+    )
+    assert "update_device_os" not in text
