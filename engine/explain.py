@@ -85,7 +85,16 @@ def why_question(
         moved.sort(key=lambda m: -abs(m[2] - m[1]))
         changes = [{"cause": cid, "before": round(b, 4), "after": round(a, 4)} for cid, b, a in moved]
         first = after.plan[0].fix if after.plan else None
-        answers.append({"value": shown, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
+        top = after.causes[0]
+        answers.append(
+            {
+                "value": shown,
+                "changes": changes,
+                "leading": {"cause": top.id, "probability": round(top.probability, 4)},
+                "first_fix": first,
+                "ecr": round(after.ecr, 2),
+            }
+        )
     waiting: list[dict[str, Any]] = []
     for rule in kb.rules_using(obs_id):
         known: list[str] = []
@@ -115,7 +124,7 @@ def why_question(
             }
         )
     waiting.sort(key=lambda w: (len(w["still_needed"]), -abs(w["cf"])))
-    return {
+    result: dict[str, Any] = {
         "question": obs_id,
         "text": odef.question,
         "cost_minutes": odef.cost,
@@ -123,6 +132,11 @@ def why_question(
         "answers": answers,
         "rules_waiting": waiting,
     }
+    if obs_id not in observations and obs_id in kb.observations:
+        check = check_first(kb, observations, diagnosis)
+        if check is not None and check.obs == obs_id:  # the check the plan shows before its first fix
+            result["check_first"] = check_json(kb, check)
+    return result
 
 
 def how_cause(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str) -> dict[str, Any]:

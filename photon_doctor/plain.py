@@ -238,13 +238,21 @@ def why_question_text(
         rise.sort(key=lambda c: c["before"] - c["after"])
         fall.sort(key=lambda c: c["after"] - c["before"])
         parts = []
+        lead = ans.get("leading") or {}
+        if rise and rise[0]["cause"] == lead.get("cause") and lead.get("cause") != d.causes[0].id:
+            # the answer would put another cause first: say so, with its share then
+            first = in_sentence(_named(kb, rise[0]["cause"]))
+            parts.append(f"{first} becomes the likeliest ({percent(rise[0]['after'])})")
+            rise = rise[1:2]
         if rise:
-            names = [kb.causes[c["cause"]].title.rstrip(".") for c in rise[:2]]
-            parts.append(f"{_join(names)} become{'s' if len(names) == 1 else ''} more likely")
+            names = [_named(kb, c["cause"]) for c in rise[:2]]
+            shares = _join_plain([percent(c["after"]) for c in rise[:2]])
+            verb = f"become{'s' if len(names) == 1 else ''}" if not parts else ""
+            parts.append(f"{_join(names)} {verb} more likely ({shares})".replace("  ", " "))
         if fall:
-            names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
-            verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
-            parts.append(f"{_join(names)}{verb} less likely")
+            names = [_named(kb, c["cause"]) for c in fall[:1]]
+            verb = "" if parts else f" become{'s' if len(names) == 1 else ''}"
+            parts.append(f"{_join(names)}{verb} less likely ({percent(fall[0]['after'])})")
         effect = "; ".join(parts)
         if effect in said:  # two answers that would move the same causes the same way: one line says it
             continue
@@ -262,6 +270,19 @@ def why_question_text(
             if asking
             else "No answer would change the ranking much now."
         )
+    check = w.get("check_first")
+    if check and d.plan:
+        firsts = [
+            f"if '{value_words(kb, obs_id, c['value'])}' ({percent(float(c['probability']))}), "
+            f"'{kb.fixes[str(c['first_fix'])].title}'"
+            for c in check["outcomes"]
+            if c["first_fix"] is not None
+        ]
+        lines.append(
+            "The plan shows it as the check to do before the first fix; which fix comes first depends on it: "
+            + "; ".join(firsts)
+            + "."
+        )
     lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
     return "\n".join(lines)
 
@@ -273,6 +294,20 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     rank = h.get("rank")
     place = f", ranked {_ordinal(rank)}" if rank else ""
     lines = [f"{h['title']}{tag(cause_id, verbose)}: {likelihood(p)}{place}.", f"  {h['description']}"]
+    if not h["for"] and not h["against"]:
+        # Only its base rate: say so, and why its share moved anyway (single fault: the others rose or fell).
+        prior = float(h["prior"])
+        moved = (
+            " It is less likely now only because what is known points to other causes."
+            if percent(p) != percent(prior) and p < prior
+            else " It is likelier now only because what is known speaks against other causes."
+            if percent(p) != percent(prior)
+            else ""
+        )
+        lines.append(
+            "Nothing known points to it or speaks against it: it has only its base rate, how common it is "
+            f"before any evidence ({percent(prior)}).{moved}"
+        )
     for label, key in (("What points to it", "for"), ("What speaks against it", "against")):
         if not h[key]:
             continue
@@ -471,6 +506,15 @@ def in_sentence(title: str) -> str:
     if first is None or first.group(0) in _NAMES:
         return title
     return title[0].lower() + title[1:]
+
+
+def _named(kb: KnowledgeBase, cause_id: str) -> str:
+    return kb.causes[cause_id].title.rstrip(".")
+
+
+def _join_plain(items: list[str]) -> str:
+    """Items joined with commas and "and", as they are (no title turned into sentence case)."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
 
 
 def _join(names: list[str]) -> str:
