@@ -120,6 +120,10 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
     return str(value)
 
 
+#: How the plan orders its steps (engine/planning.py), as every surface says it: the chance per minute decides, and
+#: between two steps that are close, the one that risks less (a handicap of 10-20 %) goes first.
+ORDER_RULE = "the best chance per minute first, and of two close ones the step that risks less"
+
 #: What a person typed is echoed back at most this long: a pasted page is not repeated whole.
 ECHO_LIMIT = 60
 
