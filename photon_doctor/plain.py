@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from photon_doctor.engine.diagnosis import Diagnosis, tried_fixes
+from photon_doctor.engine.diagnosis import Diagnosis, done_fixes, tried_fixes
 from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
@@ -324,8 +324,15 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     if fixes:
         lines.append("What fixes it:")
         numbers = {s.fix: i for i, s in enumerate(d.plan, 1)}
+        done = done_fixes(kb, {o.id: o for o in d.observations})
         for fid in sorted(fixes, key=lambda f: numbers.get(f, len(numbers) + 1)):  # in the plan's order
-            where = f"step {numbers[fid]} of the plan" if fid in numbers else "not in the plan now"
+            where = (
+                f"step {numbers[fid]} of the plan"
+                if fid in numbers
+                else "tried without success"
+                if fid in done
+                else "not in the plan now"
+            )
             lines.append(f"  - {kb.fixes[fid].title} ({where}){tag(fid, verbose)}")
     return "\n".join(lines)
 

@@ -73,3 +73,13 @@ def test_why_at_the_check_says_which_fix_each_answer_puts_first() -> None:
         said = f"if '{value_words(KB, check.obs, value)}' ({percent(p)}), '{KB.fixes[first].title}'"
         assert said in text, text
     assert len(text.splitlines()) <= 6
+
+
+def test_how_says_which_of_a_cause_s_fixes_was_tried() -> None:
+    _, d = _diagnosis(
+        {"led_pattern": "blinking_green", "fixes_tried_failed": ("set_wifi_credentials", "flash_tinker_usb")}
+    )
+    text = how_cause_text(KB, d, how_cause(KB, d, "wifi_credentials_wrong"))
+    title = KB.fixes["set_wifi_credentials"].title
+    assert f"  - {title} (tried without success)" in text  # it read "(not in the plan now)"
+    assert "was tried and did not help" in text  # and the tried fix is among what speaks against the cause
