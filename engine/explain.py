@@ -229,6 +229,8 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
             result["check_first"] = check_json(kb, check)
     if position + 1 < len(diagnosis.plan):
         result["before_next"] = {"fix": diagnosis.plan[position + 1].fix, **_order(kb, diagnosis, position)}
+    else:
+        result["last"] = _last(diagnosis)
     if position > 0:
         result["after_previous"] = {
             "fix": diagnosis.plan[position - 1].fix,
@@ -327,6 +329,16 @@ def _order(kb: KnowledgeBase, diagnosis: Diagnosis, position: int) -> dict[str, 
         "first_cost_minutes": first.cost,
         "second_p_success_then": round(then, 4),
         "second_cost_minutes": second.cost,
+    }
+
+
+def _last(diagnosis: Diagnosis) -> dict[str, Any]:
+    """Why the plan ends after its last step: the chance left is negligible, or no fix left would help enough."""
+    start = sum(p for p in diagnosis.probabilities.values() if p > 0)
+    stops = diagnosis.unresolved <= MIN_REACH * start
+    return {
+        "because": "negligible_left" if stops else "nothing_likely_left",
+        "unresolved": round(diagnosis.unresolved, 4),
     }
 
 

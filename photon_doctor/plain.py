@@ -401,6 +401,16 @@ def why_fix_text(
         lines.append("  " + order_sentence(kb, w["after_previous"], fix, before=False))
     if "before_next" in w:
         lines.append("  " + order_sentence(kb, w["before_next"], fix, before=True))
+    last = w.get("last")
+    if last:
+        left = percent(float(last["unresolved"]))
+        lines.append(
+            "  It is the last step: the plan stops there, as the chance that the problem is still there after it "
+            "is negligible."
+            if last["because"] == "negligible_left"
+            else f"  It is the last step: every step fails {left} of the time, by what is known now, and then no "
+            "fix left has even a 1 % chance of helping."
+        )
     if steps and fix.steps:
         manual = fix.automation == "manual"
         lines.append("  How, by hand:" if manual else "  By hand, where photon-doctor cannot run it itself:")

@@ -137,3 +137,25 @@ def test_a_fix_left_out_for_doing_what_a_step_does_says_so_in_words() -> None:
         f"(step {step}), and would add nothing to it." in text
     )
     assert "update_device_os" not in text
+
+
+def test_the_last_step_says_why_the_plan_ends_there() -> None:
+    for extra in SITUATIONS:
+        d = _diagnosis(extra)
+        last = d.plan[-1]
+        text = why_fix_text(KB, d, why_fix(KB, d, last.fix))
+        if d.unresolved <= 0.01 * sum(d.probabilities.values()):
+            assert (
+                "the plan stops there, as the chance that the problem is still there after it is negligible"
+                in text
+            )
+            continue
+        assert f"It is the last step: every step fails {percent(d.unresolved)} of the time" in text
+        assert "no fix left has even a 1 % chance of helping" in text
+        # true: every fix left out (but one doing what a step does) has under 1 % once the plan's steps failed
+        planned = {s.fix for s in d.plan}
+        actions = {KB.fixes[f].automation for f in planned} - {"manual"}
+        for fid, fix in KB.fixes.items():
+            if fid not in planned and fix.automation not in actions and fix.applies({}):
+                assert _chance_then(d, len(d.plan), fid) < 0.01, fid
+        assert "It is the last step" not in why_fix_text(KB, d, why_fix(KB, d, d.plan[0].fix))
