@@ -212,12 +212,14 @@ def why_question_text(
         for c in d.causes:
             for e in c.evidence:
                 if any(o.id == obs_id for o in e.observations) and e.contribution != 0:
-                    (ups if e.contribution > 0 else downs).append(kb.causes[c.id].title)
+                    # each with its share now: the parentheses also part titles that hold a comma
+                    said_now = f"{in_sentence(_named(kb, c.id))} (now {percent(c.probability)})"
+                    (ups if e.contribution > 0 else downs).append(said_now)
                     break
         if ups:
-            lines.append(f"That made more likely: {_join(ups[:3])}.")
+            lines.append(f"That made more likely: {_join_plain(ups[:3])}.")
         if downs:
-            lines.append(f"That made less likely: {_join(downs[:3])}.")
+            lines.append(f"That made less likely: {_join_plain(downs[:3])}.")
         if not ups and not downs:
             lines.append("On its own it pointed neither way.")
         return "\n".join(lines)
@@ -246,17 +248,21 @@ def why_question_text(
         if rise and rise[0]["cause"] == lead.get("cause") and lead.get("cause") != d.causes[0].id:
             # the answer would put another cause first: say so, with its share then
             first = in_sentence(_named(kb, rise[0]["cause"]))
-            parts.append(f"{first} becomes the likeliest ({percent(rise[0]['after'])})")
+            parts.append(f"{first} becomes the likeliest ({_moved(rise[0])})")
             rise = rise[1:2]
         if rise:
-            names = [_named(kb, c["cause"]) for c in rise[:2]]
-            shares = _join_plain([percent(c["after"]) for c in rise[:2]])
-            verb = f"become{'s' if len(names) == 1 else ''}" if not parts else ""
-            parts.append(f"{_join(names)} {verb} more likely ({shares})".replace("  ", " "))
+            rise = rise[:2]
+            if len(rise) == 1:
+                verb = "" if parts else " becomes"
+                parts.append(
+                    f"{in_sentence(_named(kb, rise[0]['cause']))}{verb} more likely ({_moved(rise[0])})"
+                )
+            else:
+                names = [f"{in_sentence(_named(kb, c['cause']))} ({_moved(c)})" for c in rise]
+                parts.append(f"{_join_plain(names)} {'' if parts else 'become '}more likely")
         if fall:
-            names = [_named(kb, c["cause"]) for c in fall[:1]]
-            verb = "" if parts else f" become{'s' if len(names) == 1 else ''}"
-            parts.append(f"{_join(names)}{verb} less likely ({percent(fall[0]['after'])})")
+            verb = "" if parts else " becomes"
+            parts.append(f"{in_sentence(_named(kb, fall[0]['cause']))}{verb} less likely ({_moved(fall[0])})")
         effect = "; ".join(parts)
         if effect in said:  # two answers that would move the same causes the same way: one line says it
             continue
@@ -527,6 +533,13 @@ def in_sentence(title: str) -> str:
     if first is None or first.group(0) in _NAMES:
         return title
     return title[0].lower() + title[1:]
+
+
+def _moved(change: Mapping[str, Any]) -> str:
+    """A cause's share before and after an answer, as the ranking rounds them ("from about 20 % to about 75 %"),
+    or "still about 90 %" when the rounding hides the move."""
+    before, after = percent(float(change["before"])), percent(float(change["after"]))
+    return f"still {after}" if before == after else f"from {before} to {after}"
 
 
 def _named(kb: KnowledgeBase, cause_id: str) -> str:

@@ -48,7 +48,7 @@ def test_why_at_a_question_says_the_share_each_answer_would_give() -> None:
     text = why_question_text(KB, d, why_question(KB, obs, d, "led_pattern"))
     checked = 0
     for line in text.splitlines():
-        m = re.match(r"If '(.+?)': (.+?) becomes the likeliest \((.+?)\)", line)
+        m = re.match(r"If '(.+?)': (.+?) becomes the likeliest \(from (.+?) to (.+?)\)", line)
         if m is None:
             continue
         value = next(
@@ -57,7 +57,8 @@ def test_why_at_a_question_says_the_share_each_answer_would_give() -> None:
         after = diagnose(KB, {**obs, "led_pattern": Observation("led_pattern", value)})
         top = after.causes[0]
         assert top.id != d.causes[0].id
-        assert m[2] == in_sentence(KB.causes[top.id].title.rstrip(".")) and m[3] == percent(top.probability)
+        assert m[2] == in_sentence(KB.causes[top.id].title.rstrip("."))
+        assert m[3] == percent(d.cause(top.id).probability) and m[4] == percent(top.probability)
         checked += 1
     assert checked >= 1, text  # before, the answers said "more likely" without a share or a leader
 
@@ -83,3 +84,12 @@ def test_how_says_which_of_a_cause_s_fixes_was_tried() -> None:
     title = KB.fixes["set_wifi_credentials"].title
     assert f"  - {title} (tried without success)" in text  # it read "(not in the plan now)"
     assert "was tried and did not help" in text  # and the tried fix is among what speaks against the cause
+
+
+def test_why_of_an_answer_gives_each_cause_s_share_now() -> None:
+    obs, d = _diagnosis({"led_pattern": "cyan_then_orange_2", "history_static_ip": True})
+    text = why_question_text(KB, d, why_question(KB, obs, d, "led_pattern"), answered="cyan_then_orange_2")
+    lead = d.causes[0]
+    assert f"{in_sentence(KB.causes[lead.id].title)} (now {percent(lead.probability)})" in text
+    # a title with a comma in it is parted from the next by its share, not run into it
+    assert "not the device and the" not in text
