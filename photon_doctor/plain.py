@@ -559,7 +559,11 @@ def _join(names: list[str]) -> str:
 
 
 def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+    """ "first", "second", "third", then "4th" ... "11th", "12th", "13th", "21st", "22nd", "23rd"."""
+    if n in (1, 2, 3):
+        return ("first", "second", "third")[n - 1]
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # ------------------------------------------------------------------------------------------ finding what `why` means

@@ -93,3 +93,13 @@ def test_why_of_an_answer_gives_each_cause_s_share_now() -> None:
     assert f"{in_sentence(KB.causes[lead.id].title)} (now {percent(lead.probability)})" in text
     # a title with a comma in it is parted from the next by its share, not run into it
     assert "not the device and the" not in text
+
+
+def test_a_cause_far_down_the_ranking_reads_with_the_right_ordinal() -> None:
+    from photon_doctor.plain import _ordinal
+
+    said = {n: _ordinal(n) for n in (1, 2, 3, 4, 11, 12, 13, 21, 22, 23, 101, 111)}
+    assert said == {
+        1: "first", 2: "second", 3: "third", 4: "4th", 11: "11th", 12: "12th", 13: "13th",
+        21: "21st", 22: "22nd", 23: "23rd", 101: "101st", 111: "111th",
+    }  # fmt: skip
