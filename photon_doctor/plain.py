@@ -245,10 +245,11 @@ def why_question_text(
         fall.sort(key=lambda c: c["after"] - c["before"])
         parts = []
         lead = ans.get("leading") or {}
-        if rise and rise[0]["cause"] == lead.get("cause") and lead.get("cause") != d.causes[0].id:
-            # the answer would put another cause first: say so, with its share then
+        if rise and rise[0]["cause"] == lead.get("cause"):
+            # the answer would leave this cause first: say so, with its share before and after
             first = in_sentence(_named(kb, rise[0]["cause"]))
-            parts.append(f"{first} becomes the likeliest ({_moved(rise[0])})")
+            how = "becomes the likeliest" if lead.get("cause") != d.causes[0].id else "stays the likeliest"
+            parts.append(f"{first} {how} ({_moved(rise[0])})")
             rise = rise[1:2]
         if rise:
             rise = rise[:2]
