@@ -386,7 +386,7 @@ def why_fix_text(
                         f"  You already tried '{done.title}', which carries out the same action: this step "
                         "counts only for what it does beyond it."
                     )
-    lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
+    lines.append(f"  {risk_sentence(fix)} What it changes: {fix.changes}.")
     # The likeliest cause first: that is the one the step is taken for.
     addressed = sorted(
         (a for a in w["addresses"] if a["probability"] > 0 or verbose), key=lambda a: -float(a["probability"])

@@ -159,3 +159,12 @@ def test_the_last_step_says_why_the_plan_ends_there() -> None:
             if fid not in planned and fix.automation not in actions and fix.applies({}):
                 assert _chance_then(d, len(d.plan), fid) < 0.01, fid
         assert "It is the last step" not in why_fix_text(KB, d, why_fix(KB, d, d.plan[0].fix))
+
+
+def test_why_a_fix_says_what_it_changes_as_the_fix_prompt_does() -> None:
+    # "It changes settings, which can be changed back. It changes: ..." said "It changes" twice in a row; the
+    # executor's prompt says "What it changes:".
+    d = _diagnosis({})
+    for s in d.plan[:5]:
+        text = why_fix_text(KB, d, why_fix(KB, d, s.fix))
+        assert f"What it changes: {KB.fixes[s.fix].changes}." in text and "It changes:" not in text
