@@ -9,7 +9,9 @@ from collections.abc import Mapping
 from typing import Any
 
 from photon_doctor.engine.certainty import in_words
-from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry, situation
+from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry, done_fixes, situation
+from photon_doctor.engine.observe import CheckStep, check_first
+from photon_doctor.engine.planning import MIN_P, MIN_REACH, _after_same_action, _handicap
 from photon_doctor.engine.questions import (
     CHECKLIST_PREFIX,
     candidate_values,
@@ -83,7 +85,16 @@ def why_question(
         moved.sort(key=lambda m: -abs(m[2] - m[1]))
         changes = [{"cause": cid, "before": round(b, 4), "after": round(a, 4)} for cid, b, a in moved]
         first = after.plan[0].fix if after.plan else None
-        answers.append({"value": shown, "changes": changes, "first_fix": first, "ecr": round(after.ecr, 2)})
+        top = after.causes[0]
+        answers.append(
+            {
+                "value": shown,
+                "changes": changes,
+                "leading": {"cause": top.id, "probability": round(top.probability, 4)},
+                "first_fix": first,
+                "ecr": round(after.ecr, 2),
+            }
+        )
     waiting: list[dict[str, Any]] = []
     for rule in kb.rules_using(obs_id):
         known: list[str] = []
@@ -113,7 +124,7 @@ def why_question(
             }
         )
     waiting.sort(key=lambda w: (len(w["still_needed"]), -abs(w["cf"])))
-    return {
+    result: dict[str, Any] = {
         "question": obs_id,
         "text": odef.question,
         "cost_minutes": odef.cost,
@@ -121,6 +132,11 @@ def why_question(
         "answers": answers,
         "rules_waiting": waiting,
     }
+    if obs_id not in observations and obs_id in kb.observations:
+        check = check_first(kb, observations, diagnosis)
+        if check is not None and check.obs == obs_id:  # the check the plan shows before its first fix
+            result["check_first"] = check_json(kb, check)
+    return result
 
 
 def how_cause(kb: KnowledgeBase, diagnosis: Diagnosis, cause_id: str) -> dict[str, Any]:
@@ -190,12 +206,12 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
                 for c in fix.done_when
                 if c.obs in known
             ]
-        result["reason"] = (
-            "already tried without success"
+        result.update(
+            {"reason": "already tried without success"}
             if tried or done
-            else fix.applies_why
+            else {"reason": fix.applies_why}
             if not fix.applies(situation(known))
-            else "too unlikely to help now, given what is known"
+            else _left_out(kb, diagnosis, fix_id)
         )
         return result
     result.update(
@@ -207,18 +223,153 @@ def why_fix(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, A
         }
     )
     assert position is not None
+    if position == 0:
+        check = check_first(kb, {o.id: o for o in diagnosis.observations}, diagnosis)
+        if check is not None:
+            result["check_first"] = check_json(kb, check)
     if position + 1 < len(diagnosis.plan):
-        nxt = diagnosis.plan[position + 1]
-        result["before_next"] = {
-            "fix": nxt.fix,
-            "ratio": round(nxt.ratio, 5),
-            "reason": (
-                f"{fix_id} has the higher chance of success per minute "
-                f"({step.p_success:.0%} in {step.cost:g} min vs {nxt.p_success:.0%} in {nxt.cost:g} min "
-                f"once {fix_id} has failed)"
-            ),
-        }
+        result["before_next"] = {"fix": diagnosis.plan[position + 1].fix, **_order(kb, diagnosis, position)}
+    else:
+        result["last"] = _last(diagnosis)
     if position > 0:
-        prev = diagnosis.plan[position - 1]
-        result["after_previous"] = {"fix": prev.fix, "ratio": round(prev.ratio, 5)}
+        result["after_previous"] = {
+            "fix": diagnosis.plan[position - 1].fix,
+            **_order(kb, diagnosis, position - 1),
+        }
     return result
+
+
+def check_json(kb: KnowledgeBase, check: CheckStep) -> dict[str, Any]:
+    """Observe-repair: the check worth doing before the first fix, and the first fix after each of its answers."""
+    return {
+        "observation": check.obs,
+        "question": kb.observations[check.obs].question,
+        "cost_minutes": check.cost,
+        "eco_minutes": round(check.eco, 2),
+        "ecr_minutes": round(check.ecr, 2),
+        "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes],
+    }
+
+
+# ------------------------------------------------------------------------------- why one step before the next
+#: The plan's reasons for putting a step before the next (engine/planning.py), as ``before_next["because"]``.
+BETTER_PER_MINUTE = "chance_per_minute"  # the earlier step's chance per minute was the higher one
+LESS_RISK = "less_risk"  # the later one was a little better per minute, but it risks more (the handicap)
+TOO_UNLIKELY_YET = "too_unlikely_yet"  # the later one had under MIN_P until the earlier one failed
+QUICKER = "quicker"  # the same chance per minute and risk: the quicker step first
+EITHER = "either"  # the same chance per minute, risk and time: the order between them is the plan's tie-break
+
+
+def _remaining(diagnosis: Diagnosis, position: int) -> dict[str, float]:
+    """Each cause's probability that it is still the problem when step ``position`` (0-based) starts, the earlier
+    steps having failed (unnormalised, as the planner keeps it)."""
+    remaining = {c: p for c, p in diagnosis.probabilities.items() if p > 0}
+    for s in diagnosis.plan[:position]:
+        for c, q in s.addresses:
+            if c in remaining:
+                remaining[c] *= 1.0 - q
+    return remaining
+
+
+def _chances(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str, position: int) -> dict[str, float]:
+    """The chances ``fix_id`` resolves each cause as the planner held them when step ``position`` starts: a fix
+    that carries out the same action as one tried, or as an earlier step, counts only for what it adds."""
+    held = {fix_id: tuple(diagnosis.resolves_of(kb.fixes[fix_id]).items())}
+    for tried in sorted(done_fixes(kb, {o.id: o for o in diagnosis.observations})):
+        if tried in kb.fixes and fix_id in held:
+            _after_same_action(kb, held, tried, diagnosis.resolves_of(kb.fixes[tried]))
+    for s in diagnosis.plan[:position]:
+        if fix_id in held:
+            _after_same_action(kb, held, s.fix, dict(s.addresses))
+    return dict(held.get(fix_id, ()))
+
+
+def _chance_at(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str, position: int) -> float:
+    """P(``fix_id`` resolves the problem | the steps before ``position`` failed): its chance had it come there."""
+    remaining = _remaining(diagnosis, position)
+    reach = sum(remaining.values())
+    if reach <= 0:
+        return 0.0
+    return (
+        sum(remaining.get(c, 0.0) * q for c, q in _chances(kb, diagnosis, fix_id, position).items()) / reach
+    )
+
+
+def _order(kb: KnowledgeBase, diagnosis: Diagnosis, position: int) -> dict[str, Any]:
+    """Why step ``position`` (0-based) comes before the next one: both chances compared at the same point, when the
+    earlier step starts (the plan's column shows the later one's chance once the earlier has failed), and which
+    of the planner's reasons decided (docs/knowledge-format.md, "The plan")."""
+    first, second = diagnosis.plan[position], diagnosis.plan[position + 1]
+    then = _chance_at(kb, diagnosis, second.fix, position)
+    mine, theirs = first.p_success / first.cost, then / second.cost
+    if mine > theirs * (1 + 1e-9):
+        because = BETTER_PER_MINUTE
+    elif then < MIN_P:
+        because = TOO_UNLIKELY_YET
+    elif theirs > mine * (1 + 1e-9) or _handicap(kb, second.fix) > _handicap(kb, first.fix):
+        because = LESS_RISK
+    else:
+        because = QUICKER if first.cost < second.cost else EITHER
+    a, b = first.fix, second.fix
+    reason = {
+        BETTER_PER_MINUTE: f"{a} has the higher chance of success per minute "
+        f"({first.p_success:.0%} in {first.cost:g} min vs {then:.0%} in {second.cost:g} min for {b} at that point)",
+        LESS_RISK: f"{b} risks more (its risk, or it cannot be undone), and its chance per minute is not better by "
+        f"enough to go first ({then:.0%} in {second.cost:g} min vs {first.p_success:.0%} in {first.cost:g} min)",
+        TOO_UNLIKELY_YET: f"{b} has under {MIN_P:.0%} chance of success until {a} has failed ({then:.1%})",
+        QUICKER: f"the same chance per minute; {a} takes less time",
+        EITHER: f"the same chance per minute, time and risk; {a} comes first by its id",
+    }[because]
+    return {
+        "ratio": round(second.ratio, 5),
+        "because": because,
+        "reason": reason,
+        # compared when the earlier step starts: its chance and the later step's chance at that point
+        "first_p_success": round(first.p_success, 4),
+        "first_cost_minutes": first.cost,
+        "second_p_success_then": round(then, 4),
+        "second_cost_minutes": second.cost,
+    }
+
+
+def _last(diagnosis: Diagnosis) -> dict[str, Any]:
+    """Why the plan ends after its last step: the chance left is negligible, or no fix left would help enough."""
+    start = sum(p for p in diagnosis.probabilities.values() if p > 0)
+    stops = diagnosis.unresolved <= MIN_REACH * start
+    return {
+        "because": "negligible_left" if stops else "nothing_likely_left",
+        "unresolved": round(diagnosis.unresolved, 4),
+    }
+
+
+def _left_out(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str) -> dict[str, Any]:
+    """Why a fix that applies and was not tried is not in the plan: it adds nothing to a step that carries out the
+    same action, the plan stopped before it, or its chance of helping is too small."""
+    end = len(diagnosis.plan)
+    same = [
+        s.fix
+        for s in diagnosis.plan
+        if kb.fixes[s.fix].automation == kb.fixes[fix_id].automation
+        and kb.fixes[fix_id].automation != "manual"
+    ]
+    if same and not _chances(kb, diagnosis, fix_id, end):
+        return {
+            "reason": f"it carries out the same action as {same[0]}, and adds nothing to it",
+            "left_out": "same_action",
+            "same_as": same[0],
+        }
+    remaining = _remaining(diagnosis, end)
+    start = sum(p for p in diagnosis.probabilities.values() if p > 0)
+    then = _chance_at(kb, diagnosis, fix_id, end)
+    if end and then >= MIN_P and sum(remaining.values()) <= MIN_REACH * start:
+        return {
+            "reason": f"the plan stops after {end} steps: after them the problem is still there in under "
+            f"{MIN_REACH:.0%} of cases",
+            "left_out": "plan_stops",
+            "p_success_then": round(then, 4),
+        }
+    return {
+        "reason": "too unlikely to help now, given what is known",
+        "left_out": "too_unlikely",
+        "p_success_then": round(then, 4),
+    }

@@ -6,12 +6,14 @@ from collections.abc import Iterable, Mapping
 from typing import Any
 
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry
+from photon_doctor.engine.explain import check_json
 from photon_doctor.engine.observe import check_first
 from photon_doctor.foundation.environment import NO_WRAP
 from photon_doctor.foundation.evidence import Unavailable, observation_json, one_shape
 from photon_doctor.foundation.redact import redact, redact_obj
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.plain import (
+    ORDER_RULE,
     PROBE_WORDS,
     SMALL,
     how_short,
@@ -127,16 +129,14 @@ def plan_shown(d: Diagnosis, top: int = 8) -> int:
 def _check_json(kb: KnowledgeBase, d: Diagnosis) -> dict[str, Any] | None:
     """Observe-repair (engine/observe.py): a cheap check worth doing before the first fix, or None."""
     check = check_first(kb, {o.id: o for o in d.observations}, d)
-    if check is None:
-        return None
-    return {
-        "observation": check.obs,
-        "question": kb.observations[check.obs].question,
-        "cost_minutes": check.cost,
-        "eco_minutes": round(check.eco, 2),
-        "ecr_minutes": round(check.ecr, 2),
-        "outcomes": [{"value": v, "probability": round(p, 4), "first_fix": f} for v, p, f in check.outcomes],
-    }
+    return None if check is None else check_json(kb, check)
+
+
+def check_line(kb: KnowledgeBase, obs_id: str, cost: float) -> str:
+    """The check the plan puts before its first fix, in one line (the text and the terminal's tables)."""
+    return (
+        f"Check first (~{cost:g} min, it decides which fix comes first): {kb.observations[obs_id].question}"
+    )
 
 
 def _not_probed(unavailable: Iterable[Unavailable]) -> list[tuple[str, str]]:
@@ -183,10 +183,7 @@ def diagnosis_text(
         lines.append("")
         check = check_first(kb, {o.id: o for o in d.observations}, d)
         if check is not None:
-            lines.append(
-                f"Check first (~{check.cost:g} min, it decides which fix comes first): "
-                f"{kb.observations[check.obs].question}"
-            )
+            lines.append(check_line(kb, check.obs, check.cost))
         rest = f"; the first {shown} of {len(d.plan)}" if shown < len(d.plan) else ""
         lines.append(f"What to do, in this order (about {d.ecr:.0f} min expected{rest}):")
         for i, s in enumerate(d.plan[:shown], 1):
@@ -211,7 +208,7 @@ def diagnosis_text(
 
 
 #: What a step's chance is: the plan's column does not rise or fall with the order, so it is said once.
-CHANCE_MEANS = "chance: that the step solves it if the steps above it did not; the order puts the best chance per minute first"
+CHANCE_MEANS = f"chance: that the step solves it if the steps above it did not; the order puts {ORDER_RULE}"
 
 _RISK_STYLE = {
     "harmless": "green",
@@ -284,6 +281,9 @@ def diagnosis_rich(
                 *([s.fix] if verbose else []),
             )
         parts.append(Text(""))
+        check = check_first(kb, {o.id: o for o in d.observations}, d)
+        if check is not None:  # as the plain text says it (it was missing on a terminal)
+            parts.append(Text(check_line(kb, check.obs, check.cost)))
         parts.append(plan)
         parts.append(Text(f"({CHANCE_MEANS})", style="dim"))
         parts.append(

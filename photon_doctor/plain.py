@@ -15,7 +15,7 @@ from dataclasses import dataclass
 from enum import Enum
 from typing import Any
 
-from photon_doctor.engine.diagnosis import Diagnosis, tried_fixes
+from photon_doctor.engine.diagnosis import Diagnosis, done_fixes, tried_fixes
 from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
@@ -120,6 +120,10 @@ def value_words(kb: KnowledgeBase, obs_id: str, value: Any) -> str:
     return str(value)
 
 
+#: How the plan orders its steps (engine/planning.py), as every surface says it: the chance per minute decides, and
+#: between two steps that are close, the one that risks less (a handicap of 10-20 %) goes first.
+ORDER_RULE = "the best chance per minute first, and of two close ones the step that risks less"
+
 #: What a person typed is echoed back at most this long: a pasted page is not repeated whole.
 ECHO_LIMIT = 60
 
@@ -208,12 +212,14 @@ def why_question_text(
         for c in d.causes:
             for e in c.evidence:
                 if any(o.id == obs_id for o in e.observations) and e.contribution != 0:
-                    (ups if e.contribution > 0 else downs).append(kb.causes[c.id].title)
+                    # each with its share now: the parentheses also part titles that hold a comma
+                    said_now = f"{in_sentence(_named(kb, c.id))} (now {percent(c.probability)})"
+                    (ups if e.contribution > 0 else downs).append(said_now)
                     break
         if ups:
-            lines.append(f"That made more likely: {_join(ups[:3])}.")
+            lines.append(f"That made more likely: {_join_plain(ups[:3])}.")
         if downs:
-            lines.append(f"That made less likely: {_join(downs[:3])}.")
+            lines.append(f"That made less likely: {_join_plain(downs[:3])}.")
         if not ups and not downs:
             lines.append("On its own it pointed neither way.")
         return "\n".join(lines)
@@ -238,13 +244,26 @@ def why_question_text(
         rise.sort(key=lambda c: c["before"] - c["after"])
         fall.sort(key=lambda c: c["after"] - c["before"])
         parts = []
+        lead = ans.get("leading") or {}
+        if rise and rise[0]["cause"] == lead.get("cause"):
+            # the answer would leave this cause first: say so, with its share before and after
+            first = in_sentence(_named(kb, rise[0]["cause"]))
+            how = "becomes the likeliest" if lead.get("cause") != d.causes[0].id else "stays the likeliest"
+            parts.append(f"{first} {how} ({_moved(rise[0])})")
+            rise = rise[1:2]
         if rise:
-            names = [kb.causes[c["cause"]].title.rstrip(".") for c in rise[:2]]
-            parts.append(f"{_join(names)} become{'s' if len(names) == 1 else ''} more likely")
+            rise = rise[:2]
+            if len(rise) == 1:
+                verb = "" if parts else " becomes"
+                parts.append(
+                    f"{in_sentence(_named(kb, rise[0]['cause']))}{verb} more likely ({_moved(rise[0])})"
+                )
+            else:
+                names = [f"{in_sentence(_named(kb, c['cause']))} ({_moved(c)})" for c in rise]
+                parts.append(f"{_join_plain(names)} {'' if parts else 'become '}more likely")
         if fall:
-            names = [kb.causes[c["cause"]].title.rstrip(".") for c in fall[:1]]
-            verb = "" if rise else f" become{'s' if len(names) == 1 else ''}"
-            parts.append(f"{_join(names)}{verb} less likely")
+            verb = "" if parts else " becomes"
+            parts.append(f"{in_sentence(_named(kb, fall[0]['cause']))}{verb} less likely ({_moved(fall[0])})")
         effect = "; ".join(parts)
         if effect in said:  # two answers that would move the same causes the same way: one line says it
             continue
@@ -262,6 +281,19 @@ def why_question_text(
             if asking
             else "No answer would change the ranking much now."
         )
+    check = w.get("check_first")
+    if check and d.plan:
+        firsts = [
+            f"if '{value_words(kb, obs_id, c['value'])}' ({percent(float(c['probability']))}), "
+            f"'{kb.fixes[str(c['first_fix'])].title}'"
+            for c in check["outcomes"]
+            if c["first_fix"] is not None
+        ]
+        lines.append(
+            "The plan shows it as the check to do before the first fix; which fix comes first depends on it: "
+            + "; ".join(firsts)
+            + "."
+        )
     lines.append(f"It takes about {w['cost_minutes']:g} min to find out.")
     return "\n".join(lines)
 
@@ -273,6 +305,20 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     rank = h.get("rank")
     place = f", ranked {_ordinal(rank)}" if rank else ""
     lines = [f"{h['title']}{tag(cause_id, verbose)}: {likelihood(p)}{place}.", f"  {h['description']}"]
+    if not h["for"] and not h["against"]:
+        # Only its base rate: say so, and why its share moved anyway (single fault: the others rose or fell).
+        prior = float(h["prior"])
+        moved = (
+            " It is less likely now only because what is known points to other causes."
+            if percent(p) != percent(prior) and p < prior
+            else " It is likelier now only because what is known speaks against other causes."
+            if percent(p) != percent(prior)
+            else ""
+        )
+        lines.append(
+            "Nothing known points to it or speaks against it: it has only its base rate, how common it is "
+            f"before any evidence ({percent(prior)}).{moved}"
+        )
     for label, key in (("What points to it", "for"), ("What speaks against it", "against")):
         if not h[key]:
             continue
@@ -285,8 +331,15 @@ def how_cause_text(kb: KnowledgeBase, d: Diagnosis, h: Mapping[str, Any], verbos
     if fixes:
         lines.append("What fixes it:")
         numbers = {s.fix: i for i, s in enumerate(d.plan, 1)}
+        done = done_fixes(kb, {o.id: o for o in d.observations})
         for fid in sorted(fixes, key=lambda f: numbers.get(f, len(numbers) + 1)):  # in the plan's order
-            where = f"step {numbers[fid]} of the plan" if fid in numbers else "not in the plan now"
+            where = (
+                f"step {numbers[fid]} of the plan"
+                if fid in numbers
+                else "tried without success"
+                if fid in done
+                else "not in the plan now"
+            )
             lines.append(f"  - {kb.fixes[fid].title} ({where}){tag(fid, verbose)}")
     return "\n".join(lines)
 
@@ -299,7 +352,20 @@ def why_fix_text(
     fix = kb.fixes[str(w["fix"])]
     lines = [f"{fix.title}{tag(fix.id, verbose)}"]
     if w["position"] is None:
-        lines.append(f"  Not in the plan now: {w['reason']}.")
+        same = kb.fixes.get(str(w.get("same_as")))
+        if w.get("left_out") == "same_action" and same is not None:
+            where = next((f" (step {i})" for i, s in enumerate(d.plan, 1) if s.fix == same.id), "")
+            lines.append(
+                f"  Not in the plan now: it carries out the same action as '{same.title}'{where}, "
+                "and would add nothing to it."
+            )
+        elif w.get("left_out") == "plan_stops":
+            lines.append(
+                f"  Not in the plan now: the plan stops after its {len(d.plan)} steps, which leave under 1 % "
+                "chance that the problem is still there."
+            )
+        else:
+            lines.append(f"  Not in the plan now: {w['reason']}.")
         for done in w.get("done_by", []):
             obs_id = str(done["observation"])
             said = value_words(kb, obs_id, done["value"])
@@ -320,7 +386,7 @@ def why_fix_text(
                         f"  You already tried '{done.title}', which carries out the same action: this step "
                         "counts only for what it does beyond it."
                     )
-    lines.append(f"  {risk_sentence(fix)} It changes: {fix.changes}.")
+    lines.append(f"  {risk_sentence(fix)} What it changes: {fix.changes}.")
     # The likeliest cause first: that is the one the step is taken for.
     addressed = sorted(
         (a for a in w["addresses"] if a["probability"] > 0 or verbose), key=lambda a: -float(a["probability"])
@@ -335,17 +401,100 @@ def why_fix_text(
             )
     for sit in w.get("situation", ()):
         lines.append(f"  Here: {sit['why']}")
-    if "before_next" in w:
-        nxt = kb.fixes[w["before_next"]["fix"]].title
-        lines.append(f"  It comes before '{nxt}': a better chance per minute spent.")
+    check = w.get("check_first")
+    if check:
+        lines.append(_check_sentence(kb, check, fix.id))
     if "after_previous" in w:
-        prev = kb.fixes[w["after_previous"]["fix"]].title
-        lines.append(f"  It comes after '{prev}', which has a better chance per minute.")
+        lines.append("  " + order_sentence(kb, w["after_previous"], fix, before=False))
+    if "before_next" in w:
+        lines.append("  " + order_sentence(kb, w["before_next"], fix, before=True))
+    last = w.get("last")
+    if last:
+        left = percent(float(last["unresolved"]))
+        lines.append(
+            "  It is the last step: the plan stops there, as the chance that the problem is still there after it "
+            "is negligible."
+            if last["because"] == "negligible_left"
+            else f"  It is the last step: every step fails {left} of the time, by what is known now, and then no "
+            "fix left has even a 1 % chance of helping."
+        )
     if steps and fix.steps:
         manual = fix.automation == "manual"
         lines.append("  How, by hand:" if manual else "  By hand, where photon-doctor cannot run it itself:")
         lines += [f"    {i}. {step}" for i, step in enumerate(fix.steps, 1)]
     return "\n".join(lines)
+
+
+def _risk_words(fix: FixDef) -> str:
+    """What makes a step riskier than another in the plan's order, after "it" ("it cannot be undone")."""
+    if fix.risk is Risk.ERASES_DATA:
+        return "erases data"
+    if fix.risk is Risk.IRREVERSIBLE or not fix.reversible:
+        return "cannot be undone"
+    return "changes settings"
+
+
+def _per_minute(p: float, minutes: float, close: bool) -> str:
+    """A chance and its minutes; to the whole percent when two steps are ``close`` (rounded to 5 %, 12 % and 11 %
+    would both read "about 10 %" and the sentence could not show which is better)."""
+    if not close:
+        return f"{percent(p)} in {minutes:g} min"
+    shown = "under 1 %" if p < 0.01 else f"{p * 100:.1f} %" if p < 0.1 else f"{round(p * 100)} %"
+    return f"{shown.replace('.0 %', ' %')} in {minutes:g} min"
+
+
+def order_sentence(kb: KnowledgeBase, o: Mapping[str, Any], fix: FixDef, before: bool) -> str:
+    """Why ``fix`` comes before (``before``) or after the step ``o`` names, with the reason the plan had
+    (``_order`` of engine/explain.py): both chances are said at the same point, when the earlier step starts."""
+    other = kb.fixes[str(o["fix"])]
+    first, second = (fix, other) if before else (other, fix)
+    r1 = float(o["first_p_success"]) / float(o["first_cost_minutes"])
+    r2 = float(o["second_p_success_then"]) / float(o["second_cost_minutes"])
+    close = max(r1, r2) < 1.25 * min(r1, r2)
+    p1 = _per_minute(float(o["first_p_success"]), float(o["first_cost_minutes"]), close)
+    p2 = _per_minute(float(o["second_p_success_then"]), float(o["second_cost_minutes"]), close)
+    where = f"It comes before '{other.title}'" if before else f"It comes after '{other.title}'"
+    because = str(o["because"])
+    if because == "chance_per_minute":
+        better = "a slightly better" if close else "a better"
+        if before:
+            return f"{where}: {better} chance per minute ({p1}, against {p2} for that step at this point)."
+        return (
+            f"{where}, which has {better} chance per minute ({p1}, against {p2} for this step at that point)."
+        )
+    if because == "less_risk":
+        subject = "that step" if before else "this step"
+        better = "a slightly better" if r2 > r1 else "the same"
+        return (
+            f"{where}, although {subject} has {better} chance per minute ({p2}, against {p1}): it "
+            f"{_risk_words(second)}, and when the chances are this close, the step that risks less goes first."
+        )
+    if because == "too_unlikely_yet":
+        if before:
+            return f"{where}: that step has under 1 % chance of helping until this one has failed."
+        return f"{where}: this step has under 1 % chance of helping until that one has failed."
+    if because == "quicker":
+        quick = "this one" if before else "that one"
+        return (
+            f"{where}: the same chance per minute, and {quick} is quicker "
+            f"({first.cost:g} min instead of {second.cost:g})."
+        )
+    return f"{where}: the same chance per minute, time and risk; either could come first."
+
+
+def _check_sentence(kb: KnowledgeBase, check: Mapping[str, Any], first_fix: str) -> str:
+    """The check the plan puts before its first fix (observe-repair), and which answer would change that fix."""
+    obs_id = str(check["observation"])
+    line = f"  Check first (about {float(check['cost_minutes']):g} min): {check['question']}"
+    switch = [
+        f"if '{value_words(kb, obs_id, c['value'])}' ({percent(float(c['probability']))}), "
+        f"'{kb.fixes[str(c['first_fix'])].title}' comes first instead"
+        for c in check["outcomes"]
+        if c["first_fix"] is not None and c["first_fix"] != first_fix
+    ]
+    if switch:
+        line += " Its answer decides what comes first: " + "; ".join(switch) + "."
+    return line
 
 
 def _seen(kb: KnowledgeBase, o: Mapping[str, Any]) -> str:
@@ -387,6 +536,22 @@ def in_sentence(title: str) -> str:
     return title[0].lower() + title[1:]
 
 
+def _moved(change: Mapping[str, Any]) -> str:
+    """A cause's share before and after an answer, as the ranking rounds them ("from about 20 % to about 75 %"),
+    or "still about 90 %" when the rounding hides the move."""
+    before, after = percent(float(change["before"])), percent(float(change["after"]))
+    return f"still {after}" if before == after else f"from {before} to {after}"
+
+
+def _named(kb: KnowledgeBase, cause_id: str) -> str:
+    return kb.causes[cause_id].title.rstrip(".")
+
+
+def _join_plain(items: list[str]) -> str:
+    """Items joined with commas and "and", as they are (no title turned into sentence case)."""
+    return items[0] if len(items) == 1 else ", ".join(items[:-1]) + " and " + items[-1]
+
+
 def _join(names: list[str]) -> str:
     names = [in_sentence(n) for n in names]
     if len(names) <= 1:
@@ -395,7 +560,11 @@ def _join(names: list[str]) -> str:
 
 
 def _ordinal(n: int) -> str:
-    return {1: "first", 2: "second", 3: "third"}.get(n, f"{n}th")
+    """ "first", "second", "third", then "4th" ... "11th", "12th", "13th", "21st", "22nd", "23rd"."""
+    if n in (1, 2, 3):
+        return ("first", "second", "third")[n - 1]
+    suffix = "th" if n % 100 in (11, 12, 13) else {1: "st", 2: "nd", 3: "rd"}.get(n % 10, "th")
+    return f"{n}{suffix}"
 
 
 # ------------------------------------------------------------------------------------------ finding what `why` means

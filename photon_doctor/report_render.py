@@ -19,7 +19,15 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label, stands_out
+from photon_doctor.plain import (
+    ORDER_RULE,
+    PROBE_WORDS,
+    counted,
+    likelihood,
+    percent,
+    question_label,
+    stands_out,
+)
 from photon_doctor.report_scrub import scrub, scrub_page
 
 #: How many fixes of the plan the Markdown report spells out step by step (a forum post should stay short).
@@ -193,7 +201,26 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         if isinstance(still, Mapping) and {"title", "why", "steps", "cost_minutes"} <= set(still)
         else None
     )
-    return {"lead": lead, "next": next_step, "then": then, "verified": verified, "left": left, "still": still}
+    # The check the plan puts before its first fix (observe-repair), as the terminal shows it: only while that
+    # fix is still the next step.
+    plan = report["plan"]
+    check = plan[0].get("check_first") if plan and next_step is not None and next_step is plan[0] else None
+    return {
+        "lead": lead,
+        "next": next_step,
+        "then": then,
+        "verified": verified,
+        "left": left,
+        "still": still,
+        "check": check if isinstance(check, Mapping) else None,
+    }
+
+
+def _check_words(check: Mapping[str, Any]) -> str:
+    return (
+        f"Check first (about {_num(check.get('cost_minutes'), 'g')} min, it decides which fix comes first): "
+        f"{check.get('question')}"
+    )
 
 
 def _session_line(report: Mapping[str, Any]) -> str:
@@ -319,6 +346,8 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     if ans["left"]:
         out += [_md(ans["left"]), ""]
     nxt = ans["next"]
+    if ans["check"]:
+        out += [_md(_check_words(ans["check"])), ""]
     if nxt is not None:
         out += [
             (
@@ -364,10 +393,7 @@ def to_markdown(report: Mapping[str, Any]) -> str:
     out += ["## The whole plan", ""]
     if report["plan"]:
         out += [
-            (
-                f"In this order: the best chance per minute first (about {_num(report['ecr_minutes'], '.0f')} "
-                "min expected)."
-            ),
+            (f"In this order: {ORDER_RULE} (about {_num(report['ecr_minutes'], '.0f')} min expected)."),
             "",
         ]
         rows = [
@@ -503,6 +529,8 @@ def to_html(report: Mapping[str, Any]) -> str:
     ]
     if ans["left"]:
         answer.append(f"<p>{_h(ans['left'])}</p>")
+    if ans["check"]:
+        answer.append(f"<p>{_h(_check_words(ans['check']))}</p>")
     if nxt is not None:
         risky = " class='risky'" if nxt.get("risk") in ("erases_data", "irreversible") else ""
         answer.append(
@@ -557,8 +585,7 @@ def to_html(report: Mapping[str, Any]) -> str:
     body.append("<h2 id='plan'>The whole plan</h2>")
     if report["plan"]:
         body.append(
-            f"<p>In this order: the best chance per minute first (about "
-            f"{_num(report['ecr_minutes'], '.0f')} min expected).</p>"
+            f"<p>In this order: {_h(ORDER_RULE)} (about {_num(report['ecr_minutes'], '.0f')} min expected).</p>"
         )
         rows = [
             [
