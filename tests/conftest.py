@@ -99,6 +99,8 @@ def spawn_cli(home: Path, *args: str, width: int = 80, env: dict[str, str] | Non
     env = dict(
         os.environ, **(env or {}), PHOTON_DOCTOR_HOME=str(home), NO_COLOR="1", COLUMNS=str(width), TERM="dumb"
     )
+    # A command that hangs can be asked where (SIGABRT: every thread's stack on stderr): see end_of_session().
+    env["PYTHONFAULTHANDLER"] = "1"
     env.pop("PARTICLE_ACCESS_TOKEN", None)
     return pexpect.spawn(
         sys.executable,
@@ -110,6 +112,30 @@ def spawn_cli(home: Path, *args: str, width: int = 80, env: dict[str, str] | Non
         timeout=60,
         preexec_fn=ctrl_c_as_at_a_terminal,
     )
+
+
+def end_of_session(child: Any) -> tuple[str, int]:
+    """Wait for a pexpect ``child`` to end; what it said after the last expect, and its exit code. If it does not
+    end within its timeout, it is made to show where it is stuck (SIGABRT: with PYTHONFAULTHANDLER, every thread's
+    Python stack) and the test fails with that, rather than with pexpect's bare timeout."""
+    import pexpect
+
+    try:
+        child.expect(pexpect.EOF)
+    except pexpect.TIMEOUT:
+        seen = child.before or ""
+        child.kill(signal.SIGABRT)
+        try:
+            child.expect(pexpect.EOF, timeout=10)
+            stacks = child.before or ""
+        except pexpect.TIMEOUT:
+            stacks = "(no stacks within 10 s)"
+        child.close(force=True)
+        pytest.fail(
+            f"the command did not end within {child.timeout} s; it had said:\n{seen}\nwhere it was:\n{stacks}"
+        )
+    child.close()
+    return child.before or "", int(child.exitstatus if child.exitstatus is not None else -1)
 
 
 def auto_against(ep: Any, ssid: str, probe_timeout: float) -> list[str]:

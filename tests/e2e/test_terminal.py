@@ -14,7 +14,7 @@ import pytest
 from photon_doctor.foundation.errors import ExitCode
 from photon_doctor.knowledge.loader import load_knowledge
 
-from tests.conftest import spawn_cli
+from tests.conftest import end_of_session, spawn_cli
 
 KB = load_knowledge(None)
 #: The knowledge's snake_case ids: causes, fixes, observations and the values of the choices (blinking_green).
@@ -61,9 +61,19 @@ def home(tmp_path: Path) -> Iterator[Path]:
 
 
 def finish(child: pexpect.spawn) -> tuple[str, int]:
-    child.expect(pexpect.EOF)
-    child.close()
-    return child.before or "", int(child.exitstatus if child.exitstatus is not None else -1)
+    return end_of_session(child)
+
+
+def test_a_session_that_does_not_end_shows_where_it_waits(home: Path) -> None:
+    """The tests' own tool: a command that does not end in time is made to show its Python stack (here: waiting for
+    the answer to the first question), so that a hang under load can be read, not only counted."""
+    child = spawn(home, "diagnose", "--no-probe")
+    child.expect("> ")
+    child.timeout = 2
+    with pytest.raises(pytest.fail.Exception) as failed:
+        finish(child)
+    assert "did not end within 2 s" in str(failed.value)
+    assert "read_answer" in str(failed.value), str(failed.value)
 
 
 def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
