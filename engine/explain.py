@@ -11,7 +11,7 @@ from typing import Any
 from photon_doctor.engine.certainty import in_words
 from photon_doctor.engine.diagnosis import Diagnosis, TraceEntry, done_fixes, situation
 from photon_doctor.engine.observe import CheckStep, check_first
-from photon_doctor.engine.planning import MIN_P, MIN_REACH, _after_same_action, _handicap
+from photon_doctor.engine.planning import MIN_P, MIN_REACH, after_same_action, risk_handicap
 from photon_doctor.engine.questions import (
     CHECKLIST_PREFIX,
     candidate_values,
@@ -277,10 +277,10 @@ def _chances(kb: KnowledgeBase, diagnosis: Diagnosis, fix_id: str, position: int
     held = {fix_id: tuple(diagnosis.resolves_of(kb.fixes[fix_id]).items())}
     for tried in sorted(done_fixes(kb, {o.id: o for o in diagnosis.observations})):
         if tried in kb.fixes and fix_id in held:
-            _after_same_action(kb, held, tried, diagnosis.resolves_of(kb.fixes[tried]))
+            after_same_action(kb, held, tried, diagnosis.resolves_of(kb.fixes[tried]))
     for s in diagnosis.plan[:position]:
         if fix_id in held:
-            _after_same_action(kb, held, s.fix, dict(s.addresses))
+            after_same_action(kb, held, s.fix, dict(s.addresses))
     return dict(held.get(fix_id, ()))
 
 
@@ -306,7 +306,7 @@ def _order(kb: KnowledgeBase, diagnosis: Diagnosis, position: int) -> dict[str, 
         because = BETTER_PER_MINUTE
     elif then < MIN_P:
         because = TOO_UNLIKELY_YET
-    elif theirs > mine * (1 + 1e-9) or _handicap(kb, second.fix) > _handicap(kb, first.fix):
+    elif theirs > mine * (1 + 1e-9) or risk_handicap(kb, second.fix) > risk_handicap(kb, first.fix):
         because = LESS_RISK
     else:
         because = QUICKER if first.cost < second.cost else EITHER

@@ -61,7 +61,7 @@ def plan_fixes(
     }
     for tried in exclude:
         if tried in kb.fixes:
-            _after_same_action(kb, candidates, tried, chances[tried])
+            after_same_action(kb, candidates, tried, chances[tried])
     steps: list[PlanStep] = []
     reach = sum(remaining.values())
     start = reach
@@ -77,7 +77,7 @@ def plan_fixes(
             if p < MIN_P:
                 continue  # too unlikely to help now; a likelier (if slower) step may still be worth it
             cost = kb.fixes[fid].cost
-            key = (p / cost / _handicap(kb, fid), -cost, fid)
+            key = (p / cost / risk_handicap(kb, fid), -cost, fid)
             if best is None or key > best[0]:  # ties: the cheaper fix, then the id, so the plan is stable
                 best = (key, fid, p)
         if best is None:
@@ -99,14 +99,14 @@ def plan_fixes(
         for c, q in chosen:
             if c in remaining:
                 remaining[c] *= 1.0 - q
-        _after_same_action(kb, candidates, fid, dict(chosen))
+        after_same_action(kb, candidates, fid, dict(chosen))
         reach = sum(remaining.values())
     reach = max(reach, 0.0)
     ecr = sum(s.expected_cost for s in steps) + reach * residual_cost(kb)
     return tuple(steps), ecr, reach
 
 
-def _after_same_action(
+def after_same_action(
     kb: KnowledgeBase,
     candidates: dict[str, tuple[tuple[str, float], ...]],
     failed: str,
@@ -131,7 +131,7 @@ def _after_same_action(
             del candidates[fid]
 
 
-def _handicap(kb: KnowledgeBase, fix_id: str) -> float:
+def risk_handicap(kb: KnowledgeBase, fix_id: str) -> float:
     """A tie-breaker, not a veto: 10 % for a step that changes anything, 10 % more if it cannot be undone. How
     much it risks (settings, data, the firmware) is a matter of consent (actions/consent.py), not of order."""
     fix = kb.fixes[fix_id]
