@@ -273,7 +273,10 @@ def _checklists(
             checked: ObsValue = _check_value(item, f"{where}.value", odef, Op.IS, value, {})
             if not isinstance(text, str) or not text.strip():
                 raise item.fail(f"{where}.text", f"must be a non-empty string, found {text!r}")
-            entry = ChecklistItem(odef.id, checked, text)
+            group = raw.get("group", "")
+            if not isinstance(group, str):
+                raise item.fail(f"{where}.group", f"must be a string, found {group!r}")
+            entry = ChecklistItem(odef.id, checked, text, group.strip())
             if any(e.key == entry.key for e in items):
                 raise item.fail(where, f"duplicate item {entry.key}")
             items.append(entry)

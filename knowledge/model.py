@@ -333,6 +333,9 @@ class ChecklistItem:
     obs: str
     value: ObsValue
     text: str  # the statement the owner ticks, in words
+    group: str = (
+        ""  # the heading shown above the first line of its group ("" for none): a long list reads in parts
+    )
 
     @property
     def key(self) -> str:

@@ -61,10 +61,17 @@ class TerminalAnswerer:
                 for i, (value, meaning) in enumerate(odef.choices.items(), 1)
             ]
         if odef.kind is Kind.FIXES and odef.choices:  # a checklist: tick all that apply
-            return [
-                f"   {i:2}) {text}{tag(key, self.verbose)}"
-                for i, (key, text) in enumerate(odef.choices.items(), 1)
-            ]
+            checklist = self.kb.checklists.get(odef.id[len(CHECKLIST_PREFIX) :])
+            groups = {i.key: i.group for i in checklist.items} if checklist is not None else {}
+            lines: list[str] = []
+            heading = ""
+            for i, (key, text) in enumerate(odef.choices.items(), 1):
+                group = groups.get(key, "")
+                if group and group != heading:  # numbers run on across the headings
+                    lines.append(f"  {group}:")
+                heading = group or heading
+                lines.append(f"   {i:2}) {text}{tag(key, self.verbose)}")
+            return lines
         if odef.kind is Kind.FIXES:
             return [
                 f"   {i:2}) {fix.title}{tag(fix.id, self.verbose)}"

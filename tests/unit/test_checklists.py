@@ -63,6 +63,7 @@ def test_checklist_loads_with_item_keys(kb_dir: Path) -> None:
         ('obs = "led_pattern"', 'obs = "signal_rssi_dbm"', "item[1].obs"),
         ('text = "It is dented"', 'text = ""', "item[0].text"),
         ('id = "noticed"', 'id = "led_pattern"', "id"),
+        ('text = "It is dented"', 'text = "It is dented"\ngroup = 3', "item[0].group"),
     ],
 )
 def test_bad_checklist_is_named_precisely(kb_dir: Path, old: str, new: str, field: str) -> None:
@@ -71,6 +72,20 @@ def test_bad_checklist_is_named_precisely(kb_dir: Path, old: str, new: str, fiel
     with pytest.raises(KnowledgeError) as err:
         load_knowledge(kb_dir)
     assert "checklists.toml" in str(err.value) and field in str(err.value)
+
+
+def test_a_long_list_reads_in_parts_under_headings_and_its_numbers_run_on() -> None:
+    """The shipped "what changed" list (18 lines) is shown under three headings; an answer is still the numbers."""
+    from photon_doctor.terminal import TerminalAnswerer
+
+    kb = load_knowledge()
+    odef = question_def(kb, {}, CHECKLIST_PREFIX + "what_changed")
+    lines = TerminalAnswerer(kb)._choices(odef)
+    headings = [line.strip() for line in lines if not line.strip()[:1].isdigit()]
+    assert headings == ["Lately:", "The device's firmware:", "Your Wi-Fi network:"]
+    numbers = [int(line.split(")")[0]) for line in lines if line.strip()[:1].isdigit()]
+    assert numbers == list(range(1, len(odef.choices) + 1))
+    assert lines.index("  The device's firmware:") == 6  # after "Lately:" and its five lines
 
 
 def test_a_knowledge_base_without_checklists_has_none() -> None:
