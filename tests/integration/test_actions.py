@@ -442,6 +442,39 @@ def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp
     assert "the person sees the LED breathing cyan" in session.outcome.actions[0].message
 
 
+@pytest.mark.parametrize("status", [429, 500])
+def test_a_cloud_that_answers_every_ping_with_an_error_proves_nothing(
+    kb: KnowledgeBase, tmp_path: Path, status: int
+) -> None:
+    # wrong-password: the right password is sent and the device connects, but the cloud answers every ping with
+    # 429 (or 500) until the check gives up. That is not the device failing to answer: the fix must not count
+    # as "did not help" (evidence against the right cause) with the plan going on; the person's eyes decide.
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.sim.cloud.inject(Fault(status=status, retry_after=30, path_prefix="/v1/devices"))
+        person = ScriptedPerson(["y", "y"] + ["q"] * 10)  # run it; yes, the LED breathes cyan
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["online"]
+    first = session.outcome.actions[0]
+    assert first.automation == "set_wifi_credentials" and first.result is Result.DONE
+    assert any("LED breathe cyan" in q for q in person.questions)
+    assert first.verified_connected is True and session.outcome.fixed_by == first.fix
+    assert "the cloud answered every ping with an error" in first.message and f"({status}" in first.message
+    assert "the person sees the LED breathing cyan" in first.message
+
+
+def test_a_cloud_failing_every_ping_with_nobody_to_ask_is_not_known(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.sim.cloud.inject(Fault(status=429, retry_after=30, path_prefix="/v1/devices"))
+        session = b.run(kb, owner(), YES)
+    first = session.outcome.actions[0]
+    assert first.automation == "set_wifi_credentials" and first.result is Result.DONE
+    assert first.verified_connected is None and len(session.outcome.actions) == 1  # stopped: maybe fixed
+    tried = session.observations.get("fixes_tried_failed")
+    assert tried is None or first.fix not in tried.value
+
+
 def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "captive-portal", tmp_path) as b:
         b.rig.carry_out = None  # as with a real Photon: photon-doctor cannot see what the person did
