@@ -70,12 +70,35 @@ def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Ob
 
 def resume_command(options: DiagnoseOptions, fixing: bool = False) -> str:
     """The command that goes on with a session as it was started: with --no-probe when it was (a resumed session
-    otherwise looks at USB, the login and the network first), and with --fix to go on fixing."""
-    return (
-        "photon-doctor diagnose --resume"
-        + (" --no-probe" if options.no_probe else "")
-        + (" --fix" if fixing else "")
-    )
+    otherwise looks at USB, the login and the network first), with --fix to go on fixing, and with the options
+    that said where to look (--auto, --port, --softap-url, ...: without them the resumed session found no device
+    and no cloud). A token given with --token is never shown: the person is told to give it again. Consent
+    (--yes, --allow-erase, ...) is not carried over: it is given anew."""
+    import shlex
+
+    default_timeout = DiagnoseOptions.probe_timeout
+    where = [
+        ("--port", options.port),
+        ("--softap-url", options.softap_url),
+        ("--api-url", options.api_url),
+        ("--connectivity-url", options.connectivity_url),
+        ("--cloud-endpoint", options.cloud_endpoint),
+        ("--ssid", options.ssid),
+        ("--device", options.device_id),
+        (
+            "--probe-timeout",
+            f"{options.probe_timeout:g}" if options.probe_timeout != default_timeout else None,
+        ),
+    ]
+    words = ["photon-doctor", "diagnose", "--resume"]
+    words += ["--no-probe"] if options.no_probe else []
+    words += ["--fix"] if fixing else []
+    words += ["--auto"] if options.auto and not options.simulated else []
+    for flag, value in where:
+        if value is not None and not options.simulated:
+            words += [flag, shlex.quote(value)]
+    token = ", and the --token you gave" if options.token and not options.simulated else ""
+    return " ".join(words) + token
 
 
 def session_record(

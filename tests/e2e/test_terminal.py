@@ -490,3 +490,47 @@ def test_a_session_started_with_no_probe_is_resumed_without_probing(home: Path) 
     finish(child)
     assert "Resuming the session" in shown and "2 answers kept" in shown, shown
     assert "probing" not in shown and "looks at what it can check" not in shown, shown
+
+
+def test_the_resume_command_after_ctrl_c_during_fix_keeps_where_to_look(home: Path) -> None:
+    """QA finding: Ctrl-C during `diagnose --auto --fix --port ... --softap-url ... --api-url ...` named
+    `photon-doctor diagnose --resume --fix`, which looked for a Photon on USB and the login instead (no serial
+    port, no token): the device it had been fixing was out of reach. The command named keeps where to look, and
+    asks for the token again without showing it."""
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    from tests.conftest import auto_against
+
+    with SimulatedPhoton(get_scenario("wrong-password")) as sim:
+        ep = sim.endpoints()
+        where = [a for a in auto_against(ep, "HomeNet", 5) if a not in ("--no-input", "--json")]
+        child = spawn(home, *where, "--fix")
+        for _ in range(40):
+            if child.expect(["Run it\\?", "Type '", "> "]) < 2:
+                break
+            child.sendline("?")
+        else:
+            pytest.fail("no consent question came")
+        child.expect("> ")
+        child.sendcontrol("c")
+        rest, code = finish(child)
+        said = " ".join(rest.split())
+        assert code == ExitCode.INTERRUPTED
+        assert ep.token not in rest
+        hint = re.search(
+            r"continue with (photon-doctor diagnose --resume --fix .*?), and the --token you gave\)", said
+        )
+        assert hint, said
+        command = hint.group(1).split()
+        for option in ("--auto", "--port", "--softap-url", "--api-url", "--ssid"):
+            assert option in command, command
+        assert command[command.index("--port") + 1] == ep.serial_port
+        child = spawn(home, *command[1:], "--token", ep.token)
+        shown = said_before(child, "Run it\\?|Type '")
+        child.expect("> ")
+        child.sendcontrol("c")
+        finish(child)
+    assert "Resuming the session" in shown, shown
+    assert "the device over USB serial: 0 observations" not in shown and "no serial port" not in shown, shown
+    assert "no access token" not in shown and "no Photon found on USB" not in shown, shown
