@@ -66,6 +66,14 @@ def finish(child: pexpect.spawn) -> tuple[str, int]:
     return child.before or "", int(child.exitstatus if child.exitstatus is not None else -1)
 
 
+def ctrl_c_at_the_prompt(child: pexpect.spawn) -> tuple[str, str, int]:
+    """Wait for the prompt, press Ctrl-C: what was shown after it, its words joined, and the exit code."""
+    child.expect("> ")
+    child.sendcontrol("c")
+    rest, code = finish(child)
+    return rest, " ".join(rest.split()), code
+
+
 def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
     child = spawn(home, "demo", "--scenario", "static-ip")
     seen = ""
@@ -478,10 +486,7 @@ def test_a_session_started_with_no_probe_is_resumed_without_probing(home: Path) 
         home, "diagnose", "--no-probe", "-a", "led_colour=green", "-a", "led_pattern=breathing_green"
     )
     child.expect("Q1\\. ")
-    child.expect("> ")
-    child.sendcontrol("c")
-    rest, code = finish(child)
-    said = " ".join(rest.split())
+    _, said, code = ctrl_c_at_the_prompt(child)
     assert code == ExitCode.INTERRUPTED
     assert "(continue with photon-doctor diagnose --resume --no-probe)" in said, said
     child = spawn(home, "diagnose", "--resume", "--no-probe")
@@ -512,10 +517,7 @@ def test_the_resume_command_after_ctrl_c_during_fix_keeps_where_to_look(home: Pa
             child.sendline("?")
         else:
             pytest.fail("no consent question came")
-        child.expect("> ")
-        child.sendcontrol("c")
-        rest, code = finish(child)
-        said = " ".join(rest.split())
+        rest, said, code = ctrl_c_at_the_prompt(child)
         assert code == ExitCode.INTERRUPTED
         assert ep.token not in rest
         hint = re.search(
