@@ -66,6 +66,21 @@ def finish(child: pexpect.spawn) -> tuple[str, int]:
     return child.before or "", int(child.exitstatus if child.exitstatus is not None else -1)
 
 
+def answer_as_the_owner(child: pexpect.spawn, until: str) -> str:
+    """Answer the demo's questions as its owner would (the hint; else "don't know") until ``until`` is shown;
+    what was shown."""
+    seen = ""
+    for _ in range(40):
+        index = child.expect([until, "> "])
+        before = child.before or ""
+        seen += before + str(child.after or "")
+        if index == 0:
+            return seen
+        hint = re.search(r"would answer: (\S+)", " ".join(before.split()))
+        child.sendline(hint.group(1) if hint and hint.group(1) != "nothing" else "?" if hint is None else "")
+    pytest.fail(f"{until} never came")
+
+
 def ctrl_c_at_the_prompt(child: pexpect.spawn) -> tuple[str, str, int]:
     """Wait for the prompt, press Ctrl-C: what was shown after it, its words joined, and the exit code."""
     child.expect("> ")
@@ -124,17 +139,7 @@ def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
 @pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
 def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str) -> None:
     child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
-    seen = ""
-    for _ in range(40):  # answer as the demo's owner would (the hint), else "don't know"
-        index = child.expect(["Run it\\?", "> "])
-        before = child.before or ""
-        seen += before + str(child.after or "")
-        if index == 0:
-            break
-        hint = re.search(r"would answer: (\S+)", " ".join(before.split()))
-        child.sendline(hint.group(1) if hint and hint.group(1) != "nothing" else "?" if hint is None else "")
-    else:
-        pytest.fail("no consent prompt came")
+    seen = answer_as_the_owner(child, "Run it\\?")
     child.expect("> ")
     seen += child.before or ""
     child.sendcontrol(
@@ -536,3 +541,14 @@ def test_the_resume_command_after_ctrl_c_during_fix_keeps_where_to_look(home: Pa
     assert "Resuming the session" in shown, shown
     assert "the device over USB serial: 0 observations" not in shown and "no serial port" not in shown, shown
     assert "no access token" not in shown and "no Photon found on USB" not in shown, shown
+
+
+def test_sure_at_a_consent_prompt_runs_the_fix(home: Path) -> None:
+    """QA finding: 'sure' at 'Run it?' was 'please answer one of: y, n, w, q' (the interview takes it)."""
+    child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
+    answer_as_the_owner(child, "Run it\\?")
+    child.expect("> ")
+    child.sendline("sure")
+    rest, code = finish(child)
+    assert code == ExitCode.OK and "please answer" not in rest
+    assert "Verified connected" in " ".join(rest.split())
