@@ -413,3 +413,20 @@ def test_why_a_question_never_asked_does_not_say_it_is_asking(tmp_path: Path) ->
     first = r.stdout.splitlines()[0]
     assert first == f"What it would tell: {KB.observations['reboots_when_pressed'].question}"
     assert "Why I ask" not in r.stdout and "skip it with" not in r.stdout
+
+
+def test_resume_fix_of_a_session_already_fixed_runs_no_fix_again(capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding: `diagnose --resume --fix --yes` on a session whose fix had been verified went on fixing (the
+    plan from the old answers: on a real Photon, fixes run again on a device that works) and replaced its
+    outcome."""
+    _, out, _ = cli(capsys, "demo", "--scenario", "static-ip", "--fix", "--yes", "--no-input", "--json")
+    path = Path(json.loads(out)["session"])
+    before = json.loads(path.read_text(encoding="utf-8"))
+    code, out, err = cli(capsys, "diagnose", "--resume", "--fix", "--yes", "--no-input")
+    assert code == ExitCode.OK, err
+    assert "already ended with the device verified connected (fixed by 'Switch the device back to DHCP')" in (
+        " ".join(err.split())
+    )
+    assert "What was done" not in out and "Step 1" not in err
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert after["actions"] == before["actions"] and after["outcome"] == before["outcome"]

@@ -552,3 +552,29 @@ def test_sure_at_a_consent_prompt_runs_the_fix(home: Path) -> None:
     rest, code = finish(child)
     assert code == ExitCode.OK and "please answer" not in rest
     assert "Verified connected" in " ".join(rest.split())
+
+
+def test_resume_fix_says_which_fixes_the_session_already_carried_out(home: Path) -> None:
+    """QA finding: `diagnose --resume --fix` after a fix had run and not helped said only '2 answers kept', and
+    went on as if nothing had been done (the plan left the fix out without a word)."""
+    child = spawn(home, "demo", "--scenario", "key-mismatch", "--fix")
+    answer_as_the_owner(child, "Type 'erase'")
+    child.expect("> ")
+    child.sendline("n")  # not the new keys
+    child.expect("Run it\\?")  # the next automated step: it runs and does not help
+    child.expect("> ")
+    child.sendline("y")
+    child.expect("did not help")
+    _, said, code = ctrl_c_at_the_prompt(child)
+    assert code == ExitCode.INTERRUPTED, said
+    child = spawn(home, "diagnose", "--resume", "--fix")
+    shown = said_before(child, "Type 'erase'")
+    child.expect("> ")
+    child.sendcontrol("c")
+    finish(child)
+    assert (
+        "Already carried out in this session: Switch the device back to DHCP (done; did not help)." in shown
+    )
+    assert (
+        "Repair the device keys" not in shown.split("Already carried out")[1].split(".")[0]
+    )  # refused: not run
