@@ -308,6 +308,9 @@ class Executor:
         except (KeyboardInterrupt, EOFError) as exc:
             ended = isinstance(exc, EOFError)
             why = "the input ended" if ended else "interrupted (Ctrl-C)"
+            if done is None and bench.finished:  # what had already happened (an update cannot be undone)
+                ran = " and ".join(bench.finished)
+                why += f"; {ran} had finished and reported success before (what it changed was not checked)"
             if done is None:
                 record = self._record(
                     fix,

@@ -72,7 +72,7 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
 
 
 #: What became of a fix that ran, by its record's result and whether the device then reached the cloud.
-_CAME_OF = {"done": "done", "failed": "could not run", "manual-confirmed": "done by hand"}
+_CAME_OF = {"done": "done", "failed": "did not finish", "manual-confirmed": "done by hand"}
 _VERIFIED = {True: "; the device reached the cloud", False: "; did not help", None: ""}
 
 
@@ -88,7 +88,7 @@ def carried_out(saved: Session) -> str:
             continue  # not run, or a hand-edited record
         verified = a.get("verified_connected")
         checked = verified is None or isinstance(verified, bool)
-        after = _VERIFIED[verified] if checked and came != "could not run" else ""
+        after = _VERIFIED[verified] if checked and came != "did not finish" else ""
         said.append(f"{title} ({came}{after})")
     return f" Already carried out in this session: {'; '.join(said)}." if said else ""
 

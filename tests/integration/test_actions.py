@@ -370,6 +370,25 @@ def test_ctrl_c_mid_action_puts_the_device_back_and_stops(kb: KnowledgeBase, tmp
     assert state["mode"] != "dfu" and state["ip_mode"] == "static"
 
 
+def test_ctrl_c_after_the_tool_finished_says_what_it_did(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """QA finding: Ctrl-C after `particle update` had reported success (while the device restarted, before its
+    release was read back) was recorded as "failed: interrupted (Ctrl-C)" and nothing more; the Device OS had
+    been updated, a step that cannot be undone, and the record let the person think it had not."""
+
+    def ctrl_c(self: Workbench, seconds: float) -> None:
+        raise KeyboardInterrupt  # while waiting for the device to restart after the update
+
+    with bench(kb, "firmware-mismatch", tmp_path) as b:
+        with mock.patch.object(Workbench, "pause", ctrl_c):
+            session = b.run(kb, silent(), Policy(allow_irreversible=True))
+        state = b.sim.state()
+    (action,) = session.outcome.actions
+    assert action.automation == "update_device_os" and action.result is Result.FAILED
+    assert action.message.startswith("interrupted (Ctrl-C)"), action.message
+    assert "particle update had finished and reported success" in action.message, action.message
+    assert state["device_os"] == "2.2.0"
+
+
 def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
