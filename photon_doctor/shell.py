@@ -390,6 +390,8 @@ def _fix(
             answerer.tell(
                 f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
             )
+        elif outcome.stop_reason == "stopped by the person":  # quit at a fix: it can go on later
+            answerer.note(f"(session saved: {path}; continue with {resume_command(options, fixing=True)})")
         elif not outcome.interrupted:
             answerer.note(f"(session saved: {path})")
     if _no_terminal(outcome, answerer):

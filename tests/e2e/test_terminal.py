@@ -578,3 +578,15 @@ def test_resume_fix_says_which_fixes_the_session_already_carried_out(home: Path)
     assert (
         "Repair the device keys" not in shown.split("Already carried out")[1].split(".")[0]
     )  # refused: not run
+
+
+def test_quit_at_a_consent_prompt_says_how_to_go_on(home: Path) -> None:
+    """QA finding: 'q' at 'Run it?' ended with '(session saved: ...)' and no word of how to go on fixing, which
+    Ctrl-C at the same prompt names."""
+    child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
+    answer_as_the_owner(child, "Run it\\?")
+    child.expect("> ")
+    child.sendline("quit")
+    rest, code = finish(child)
+    assert code == ExitCode.NOT_VERIFIED
+    assert "continue with photon-doctor diagnose --resume --fix)" in " ".join(rest.split()), rest
