@@ -311,7 +311,11 @@ class Executor:
             if done is None and bench.finished:  # what had already happened (an update cannot be undone)
                 ran = " and ".join(bench.finished)
                 why += f"; {ran} had finished and reported success before (what it changed was not checked)"
-            if done is None:
+            if done is None and not bench.commands:  # at a question the fix asked (the password): nothing ran
+                record = self._record(
+                    fix, (), consent, Result.SKIPPED, f"{why} at a question: nothing was done", None, None
+                )
+            elif done is None:
                 record = self._record(
                     fix,
                     tuple(bench.commands),

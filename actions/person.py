@@ -145,7 +145,12 @@ class TerminalPerson:
 
     def secret(self, kind: str, prompt: str) -> str | None:
         if getattr(self.inp, "isatty", lambda: False)():
-            value = getpass.getpass(f"{prompt} (input hidden): ", stream=self.out)
+            try:
+                value = getpass.getpass(f"{prompt} (input hidden): ", stream=self.out)
+            except (KeyboardInterrupt, EOFError):  # what is said next starts on a line of its own
+                self.out.write("\n")
+                self.out.flush()
+                raise
         else:
             value = self._line(f"{prompt}: ")
         register_secret(value)

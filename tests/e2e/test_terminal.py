@@ -590,3 +590,33 @@ def test_quit_at_a_consent_prompt_says_how_to_go_on(home: Path) -> None:
     rest, code = finish(child)
     assert code == ExitCode.NOT_VERIFIED
     assert "continue with photon-doctor diagnose --resume --fix)" in " ".join(rest.split()), rest
+
+
+def test_ctrl_c_at_the_hidden_password_question_ends_its_line_and_runs_nothing(home: Path) -> None:
+    """QA finding: Ctrl-C at 'Wi-Fi password for ... (input hidden):' put 'What was done:' on the prompt's line,
+    and recorded the fix as 'failed' ('did not finish' on resume) though nothing had been sent to the device."""
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    from tests.conftest import auto_against
+
+    with SimulatedPhoton(get_scenario("wrong-password")) as sim:
+        ep = sim.endpoints()
+        where = [a for a in auto_against(ep, "HomeNet", 5) if a not in ("--no-input", "--json")]
+        child = spawn(home, *where, "--fix")
+        for _ in range(40):
+            if child.expect(["Run it\\?", "> "]) == 0:
+                break
+            child.sendline("?")
+        else:
+            pytest.fail("no consent question came")
+        child.expect("> ")
+        child.sendline("y")
+        child.expect("\\(input hidden\\): ")
+        child.sendcontrol("c")
+        rest, code = finish(child)
+    assert code == ExitCode.INTERRUPTED
+    lines = screen_lines(rest)
+    assert lines[0].strip() == "" and "What was done:" in lines, lines  # not on the prompt's line
+    said = " ".join(rest.split())
+    assert "Enter the Wi-Fi credentials again, with security and cipher given explicitly: not run" in said, said
