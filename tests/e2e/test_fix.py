@@ -430,3 +430,18 @@ def test_resume_fix_of_a_session_already_fixed_runs_no_fix_again(capsys: pytest.
     assert "What was done" not in out and "Step 1" not in err
     after = json.loads(path.read_text(encoding="utf-8"))
     assert after["actions"] == before["actions"] and after["outcome"] == before["outcome"]
+
+
+@pytest.mark.parametrize("flag", ["--allow-erase", "--allow-irreversible"])
+def test_a_flag_for_risky_fixes_covers_the_harmless_ones_too(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA finding: `demo --scenario static-ip --fix --allow-erase --no-input` passed over the settings change that
+    fixes it ('needs consent (--yes)') and erased the device with the settings-reset firmware instead: consent to
+    erase data (or to what cannot be undone) without consent to what can be changed back."""
+    code, out, _ = cli(capsys, "demo", "--scenario", "static-ip", "--fix", flag, "--no-input", "--json")
+    data = json.loads(out)
+    first = data["outcome"]["actions"][0]
+    assert code == ExitCode.OK and data["outcome"]["fixed_by"] == "use_dynamic_ip"
+    assert (first["fix"], first["consent"], first["result"]) == ("use_dynamic_ip", "auto", "done")
+    assert all(a["risk"] not in ("erases_data", "irreversible") for a in data["outcome"]["actions"])
