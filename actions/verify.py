@@ -41,7 +41,9 @@ class Verdict:
 
 
 def ask_led(person: Person, why: str) -> Verdict:
-    """Ask the person about the LED."""
+    """Ask the person about the LED, saying first why the cloud's word is not enough (``why``)."""
+    if person.interactive:
+        person.tell(f"  {why[:1].upper()}{why[1:]}.")
     answer = person.choose(LED_QUESTION, {"y": "yes", "n": "no"})
     if answer is None:
         return Verdict(None, f"not verified: {why}, and nobody can be asked about the LED")

@@ -73,7 +73,7 @@ def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved:
 
 #: What became of a fix that ran, by its record's result and whether the device then reached the cloud.
 _CAME_OF = {"done": "done", "failed": "did not finish", "manual-confirmed": "done by hand"}
-_VERIFIED = {True: "; the device reached the cloud", False: "; did not help", None: ""}
+_VERIFIED = {True: "; the device reached the cloud", False: "; did not help", None: "; not verified"}
 
 
 def carried_out(saved: Session) -> str:

@@ -619,4 +619,6 @@ def test_ctrl_c_at_the_hidden_password_question_ends_its_line_and_runs_nothing(h
     lines = screen_lines(rest)
     assert lines[0].strip() == "" and "What was done:" in lines, lines  # not on the prompt's line
     said = " ".join(rest.split())
-    assert "Enter the Wi-Fi credentials again, with security and cipher given explicitly: not run" in said, said
+    assert "Enter the Wi-Fi credentials again, with security and cipher given explicitly: not run" in said, (
+        said
+    )

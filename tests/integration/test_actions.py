@@ -476,6 +476,7 @@ def test_a_cloud_that_answers_every_ping_with_an_error_proves_nothing(
     first = session.outcome.actions[0]
     assert first.automation == "set_wifi_credentials" and first.result is Result.DONE
     assert any("LED breathe cyan" in q for q in person.questions)
+    assert "The cloud answered every ping with an error for " in person.transcript  # said before the question
     assert first.verified_connected is True and session.outcome.fixed_by == first.fix
     assert "the cloud answered every ping with an error" in first.message and f"({status}" in first.message
     assert "the person sees the LED breathing cyan" in first.message
