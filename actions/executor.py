@@ -30,7 +30,7 @@ from photon_doctor.actions.consent import (
     needs_flag,
 )
 from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
-from photon_doctor.actions.person import Person
+from photon_doctor.actions.person import SAID_NO, Person
 from photon_doctor.actions.records import ActionRecord, Consent, Go, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
 from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
@@ -245,15 +245,16 @@ class Executor:
                 )
                 .strip()
                 .lower()
+                .rstrip(".!")  # "erase?" is a question, not consent
             )
             if answer == word:
                 return Consent.GIVEN, f"typed '{word}'"
-            if answer in ("w", "why"):
+            if answer.rstrip("?") in ("w", "why"):
                 self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
             if answer in ("q", "quit"):
                 return None, "stopped by the person"
-            if answer in ("n", "no", "", "s", "skip"):
+            if answer in ("n", "", "s") or answer in SAID_NO:
                 return Consent.REFUSED, "not run: the person said no"
             self.person.tell(f"  Not run unless you type '{word}'.")
 

@@ -242,6 +242,23 @@ def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_
     assert session.outcome.actions[0].consent is Consent.GIVEN
 
 
+def test_the_typed_word_prompt_takes_why_and_no_as_people_type_them(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: at "Type 'erase' to run it, or n to skip it, w why, q quit:" the answers 'why?' and 'nope' were
+    'Not run unless you type 'erase''; 'sure' and 'Yes.' must still not run it."""
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before = b.sim.state()
+        person = ScriptedPerson(["sure", "Yes.", "erase?", "why?", "nope"] + ["q"] * 8)
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["led"] == before["led"]
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("reset_keys", Consent.REFUSED, Result.SKIPPED)
+    assert first.message == "not run: the person said no"
+    assert person.transcript.count("Not run unless you type 'erase'.") == 3
+    assert "Step 1 of " in person.transcript  # 'why?' showed the why-fix explanation
+
+
 def test_a_fix_that_cannot_be_undone_at_the_prompt_needs_its_own_typed_word(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
