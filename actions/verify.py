@@ -29,6 +29,8 @@ from photon_doctor.probes.cloud_client import (
 )
 
 LED_QUESTION = "Does the status LED breathe cyan now (a slow cyan glow, fading in and out)?"
+#: The step a record holds when the person's eyes, not the cloud, decided (the report says who saw it).
+LED_ASKED = "asked: does the LED breathe cyan?"
 
 
 @dataclass(frozen=True)
@@ -47,7 +49,7 @@ def ask_led(person: Person, why: str) -> Verdict:
     answer = person.choose(LED_QUESTION, {"y": "yes", "n": "no"})
     if answer is None:
         return Verdict(None, f"not verified: {why}, and nobody can be asked about the LED")
-    step = ("asked: does the LED breathe cyan?",)
+    step = (LED_ASKED,)
     if answer == "y":
         return Verdict(True, "the person sees the LED breathing cyan", step)
     return Verdict(False, "the person does not see the LED breathing cyan", step)

@@ -19,6 +19,7 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from photon_doctor.actions.verify import LED_ASKED
 from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label, stands_out
 from photon_doctor.report_scrub import scrub, scrub_page
 
@@ -145,7 +146,6 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     else:
         lead = "No cause stands out yet: answer more questions, or let photon-doctor probe the device."
     verified_ok = bool(outcome and outcome.get("verified_connected"))
-    fixed = (outcome or {}).get("fixed_by_title") or (outcome or {}).get("fixed_by")
     steps = _open_steps(report)
     if verified_ok:
         next_step = None
@@ -155,11 +155,7 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         then = [s["title"] for s in steps[1:3]]
     ran = [a for a in actions if a.get("result") in ("done", "failed", "manual-confirmed")]
     if verified_ok:
-        verified = (
-            f"photon-doctor checked that the device reaches the Particle cloud after: {fixed}."
-            if fixed
-            else "photon-doctor checked that the device reaches the Particle cloud."
-        )
+        verified = verified_sentence(outcome or {}, actions)
     elif ran:
         verified = (
             f"{len(ran)} fix{'es' if len(ran) != 1 else ''} carried out; the device was not verified "
@@ -307,6 +303,25 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
             state = "not verified connected to the cloud"
         out += [f"**Outcome:** {state}.", ""]
     return out
+
+
+def verified_sentence(outcome: Mapping[str, Any], actions: Iterable[Mapping[str, Any]]) -> str:
+    """Who saw the device reach the cloud, in a sentence: the cloud's ping, or the owner's eyes (the status LED,
+    when the cloud could not be asked or answered only with errors: the record's steps say so)."""
+    fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
+    after = f" after: {fixed}" if fixed else ""
+    last = next(
+        (
+            a
+            for a in reversed(list(actions))
+            if a.get("verified_connected") is True and a.get("result") != "skipped"
+        ),
+        None,
+    )
+    commands = last.get("commands") if last is not None else None
+    if isinstance(commands, list) and LED_ASKED in commands:
+        return f"You saw the status LED breathing cyan (on the cloud){after}; the cloud itself did not confirm it."
+    return f"photon-doctor checked that the device reaches the Particle cloud{after}."
 
 
 def to_markdown(report: Mapping[str, Any]) -> str:
