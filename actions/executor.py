@@ -33,7 +33,10 @@ from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
 from photon_doctor.actions.person import SAID_NO, Person
 from photon_doctor.actions.records import ActionRecord, Consent, Go, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
-from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
+from photon_doctor.actions.summary import (
+    BY_HAND,
+    summary_text,
+)  # summary_text re-exported: the shell prints it
 from photon_doctor.actions.verify import Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_fix
@@ -485,9 +488,7 @@ class Executor:
             missing = self._missing_tool(automation)
             if automation is None or missing is not None:
                 lines = list(fix.steps)
-                note = (
-                    f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
-                )
+                note = f"{missing + '; ' if missing else ''}{BY_HAND}"
             else:
                 check = automation.check(self.rig) if automation.check is not None else None
                 if check is not None and check.go is Go.REFUSE:

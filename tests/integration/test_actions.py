@@ -25,6 +25,7 @@ from photon_doctor.actions.executor import (
     FixSession,
     Policy,
     needs_flag,
+    summary_text,
 )
 from photon_doctor.actions.fix_device import flash_reset_settings
 from photon_doctor.actions.fix_network import wep_key_for_device
@@ -324,6 +325,21 @@ def test_a_missing_tool_turns_the_fix_into_a_guided_step(kb: KnowledgeBase, tmp_
     assert (
         "dfu-util is not installed" in person.transcript and "Have you done these steps?" in person.questions
     )
+
+
+def test_a_dry_run_shows_a_fix_whose_tool_is_missing_as_done_by_hand(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: without dfu-util, `diagnose --auto --dry-run` listed 'Switch the device back to DHCP (changes
+    settings, automatic)' with the manual steps as commands ('$ Reset the device and watch it reach breathing
+    cyan.'); the real run guides the person through them."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    with bench(kb, "static-ip", tmp_path, toolbox=Toolbox(path=str(empty))) as b:
+        session = b.run(kb, silent(), Policy(yes=True, dry_run=True))
+    text = summary_text(session.outcome)
+    assert "1. Switch the device back to DHCP (changes settings, by hand)" in text, text
+    assert "$ Reset the device" not in text and "by hand, 3 steps (photon-doctor why 1 shows them)" in text
 
 
 def test_a_too_old_tool_is_refused(tmp_path: Path) -> None:
