@@ -451,10 +451,8 @@ class Executor:
         return recheck
 
     def _replan(self, fix: FixDef) -> Diagnosis:
-        """The fix did not help: evidence. Probe again, add it to ``fixes_tried_failed``, diagnose again."""
-        if not self.fresh:
-            self._probe_again()
-        self.fresh = False
+        """The fix did not help: evidence. Add it to ``fixes_tried_failed`` (first: a Ctrl-C while the probes run
+        again keeps it for the session), probe again, diagnose again."""
         old = self.observations.get(TRIED)
         tried = tuple(old.value) if old is not None and isinstance(old.value, tuple) else ()
         if fix.id not in tried:
@@ -470,6 +468,9 @@ class Executor:
                 "the device still did not reach the cloud",
             ),
         )
+        if not self.fresh:
+            self._probe_again()
+        self.fresh = False
         d = self._diagnose()
         # The step the loop comes to next: a fix the person refused or skipped is not offered again.
         nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.offered), None)

@@ -457,6 +457,23 @@ def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeB
     assert session.diagnosis.step(first.fix) is None  # out of the new plan
 
 
+def test_ctrl_c_while_probing_again_keeps_the_fix_that_did_not_help_as_evidence(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: Ctrl-C during 'Probing again ...' after a fix that did not help saved the session without it in
+    the fixes tried: the resumed session said it 'did not help' and offered it again."""
+
+    def ctrl_c() -> Any:
+        raise KeyboardInterrupt  # pressed while the probes run again
+
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        b.refresh = ctrl_c
+        session = b.run(kb, owner(), YES)
+    done = [a for a in session.outcome.actions if a.result is Result.DONE]
+    assert session.outcome.interrupted and done and done[-1].verified_connected is False
+    assert done[-1].fix in session.observations["fixes_tried_failed"].value
+
+
 def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:
     # firmware-mismatch: safe mode answers the cloud too; a fix that leaves the modules broken is not verified.
     # Flashing Tinker (tinker-0.4.5-photon.bin, built for 0.4.5) ends safe mode on any later Device OS, so the
