@@ -37,7 +37,7 @@ from photon_doctor.actions.summary import (
     BY_HAND,
     summary_text,
 )  # summary_text re-exported: the shell prints it
-from photon_doctor.actions.verify import Verdict, trouble, verify_connected
+from photon_doctor.actions.verify import TROUBLE, Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_fix
 from photon_doctor.foundation.evidence import Observation, Provenance, Source
@@ -426,16 +426,16 @@ class Executor:
         return _Step(record, "replan")
 
     # --- probing again and re-planning ------------------------------------------------------------------------
-    def _probe_again(self) -> bool:
-        """Run the probes again (if there are probes); True if they ran."""
+    def _probe_again(self) -> dict[str, Observation] | None:
+        """Run the probes again (if there are probes); what they found now, or None if there are none."""
         if self.refresh is None:
-            return False
+            return None
         self.person.tell("  Probing again ...")
         fresh, facts = self.refresh()
         self.observations.update(fresh)
         self.rig.facts.update(facts)
         self.fresh = True
-        return True
+        return dict(fresh)
 
     def _recheck(self) -> Callable[[], list[str] | None] | None:
         """When the device answered the cloud before any fix, the check after a fix probes again too."""
@@ -443,9 +443,16 @@ class Executor:
             return None
 
         def recheck() -> list[str] | None:
-            if not self._probe_again():
+            before = {k: o.value for k, o in self.observations.items()}
+            fresh = self._probe_again()
+            if fresh is None:
                 return None
-            signs: list[str] = trouble({k: o.value for k, o in self.observations.items()})
+            now = {k: o.value for k, o in fresh.items()}
+            # Trouble seen before the fix that the probes could not look at again (the serial port gone): not
+            # known to be left, nor gone; the person's eyes decide.
+            if any(before.get(k) == bad and k not in now for k, (bad, _) in TROUBLE.items()):
+                return None
+            signs: list[str] = trouble(now)
             return signs
 
         return recheck

@@ -501,6 +501,42 @@ def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBa
     assert "modules' dependencies still fail" in done[0].message
 
 
+class UnpluggedAfterUpdate(Toolbox):
+    """The tools as they are, but the device's serial port vanishes once `particle update` has run (a USB hub
+    that drops it, a cable knocked out while the device restarts)."""
+
+    def __init__(self, sim: SimulatedPhoton, path: str, env: dict[str, str]) -> None:
+        super().__init__(path=path, env=env)
+        self.sim = sim
+
+    def run(self, name: str, args: list[str], **kw: Any) -> Any:
+        ran = super().run(name, args, **kw)
+        if args[:1] == ["update"]:
+            self.sim.serial.unplug()
+        return ran
+
+
+@pytest.mark.parametrize("answers", [None, ["y"]], ids=["nobody-to-ask", "the-owner-sees-cyan"])
+def test_signs_of_trouble_the_probes_could_not_look_at_again_are_not_taken_as_left(
+    kb: KnowledgeBase, tmp_path: Path, answers: list[str] | None
+) -> None:
+    """QA finding: firmware-mismatch (safe mode answers the cloud), the update installed, then the serial port
+    gone: the probes run again could not read the modules, and the check took the old 'dependencies fail' for a
+    sign of trouble left: 'it answers the cloud, but its firmware modules' dependencies still fail' -- the update
+    that fixed it was counted as not helping."""
+    with bench(kb, "firmware-mismatch", tmp_path) as b:
+        b.rig.tools = UnpluggedAfterUpdate(b.sim, b.tools.path, b.tools.env())
+        person = ScriptedPerson(answers + ["q"] * 5) if answers else silent()
+        session = b.run(kb, person, Policy(allow_irreversible=True))
+        assert b.sim.state()["mode"] == "connected"
+    first = session.outcome.actions[0]
+    assert first.automation == "update_device_os" and first.result is Result.DONE
+    assert "dependencies still fail" not in first.message, first.message
+    assert first.verified_connected is (None if answers is None else True), first.message
+    tried = session.observations.get("fixes_tried_failed")
+    assert tried is None or first.fix not in tried.value
+
+
 def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "static-ip", tmp_path) as b:
         b.rig.token = None
