@@ -386,14 +386,15 @@ def _fix(
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
-        if outcome.interrupted and not _no_terminal(outcome, answerer):
-            answerer.tell(
-                f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
-            )
-        elif outcome.stop_reason == "stopped by the person":  # quit at a fix: it can go on later
-            answerer.note(f"(session saved: {path}; continue with {resume_command(options, fixing=True)})")
-        elif not outcome.interrupted:
-            answerer.note(f"(session saved: {path})")
+    # How to go on, on stderr with --json too (stdout has the session's path, not the command).
+    if outcome.interrupted and not _no_terminal(outcome, answerer):
+        answerer.tell(
+            f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
+        )
+    elif outcome.stop_reason == "stopped by the person":  # quit at a fix: it can go on later
+        answerer.note(f"(session saved: {path}; continue with {resume_command(options, fixing=True)})")
+    elif not outcome.interrupted and not options.as_json:
+        answerer.note(f"(session saved: {path})")
     if _no_terminal(outcome, answerer):
         raise NoTerminal(
             "no terminal to answer the question about a fix: add --yes (and --allow-erase or "

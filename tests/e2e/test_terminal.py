@@ -136,9 +136,12 @@ def test_a_demo_session_at_80_columns_reads_as_words(home: Path) -> None:
     check_screen(text + rest)
 
 
-@pytest.mark.parametrize("key", ["c", "d"], ids=["ctrl-c", "ctrl-d"])
-def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str) -> None:
-    child = spawn(home, "demo", "--scenario", "static-ip", "--fix")
+@pytest.mark.parametrize(
+    ("key", "json"), [("c", False), ("d", False), ("c", True)], ids=["ctrl-c", "ctrl-d", "ctrl-c-json"]
+)
+def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str, json: bool) -> None:
+    # QA finding (ctrl-c-json): with --json, nothing said how to go on (the JSON names the session file only).
+    child = spawn(home, "demo", "--scenario", "static-ip", "--fix", *(["--json"] if json else []))
     seen = answer_as_the_owner(child, "Run it\\?")
     child.expect("> ")
     seen += child.before or ""
@@ -150,7 +153,8 @@ def test_ctrl_c_or_d_at_a_consent_prompt_says_how_to_resume(home: Path, key: str
     # QA finding: the hint said `diagnose --resume`, which shows the diagnosis and fixes nothing; the command it
     # names must go on fixing, at the same consent question.
     assert "continue with photon-doctor diagnose --resume --fix" in " ".join(rest.split())
-    check_screen(seen + rest)
+    if not json:  # the JSON document is data: ids and one long line
+        check_screen(seen + rest)
     child = spawn(home, "diagnose", "--resume", "--fix")
     child.expect("Run it\\?")
     child.expect("> ")
