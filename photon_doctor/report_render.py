@@ -181,6 +181,12 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     left = (
         f"The last fix tried, '{last.get('title') or last.get('fix')}', did not get through: {last['message']}."
         if last is not None and last.get("result") == "failed" and last.get("message")
+        else f"The last fix, '{last.get('title') or last.get('fix')}', was carried out, but whether the device "
+        "reaches the cloud now was not checked: look at the status LED first (breathing cyan: it worked, and "
+        "nothing below is needed)."
+        if last is not None
+        and last.get("result") in ("done", "manual-confirmed")
+        and last.get("verified_connected") is None
         else None
     )
     still = (outcome or {}).get("still_to_do") if verified_ok else None

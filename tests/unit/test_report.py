@@ -541,3 +541,19 @@ def test_a_fix_the_owner_saw_work_is_not_said_to_be_checked_by_photon_doctor(kb:
         assert "photon-doctor checked that the device reaches" not in text
     said = f"You saw the status LED breathing cyan (on the cloud) after: {title}; the cloud itself did not confirm it."
     assert said in r["summary"] and said in to_markdown(r)
+
+
+def test_a_last_fix_that_ran_unchecked_is_what_to_look_at_first(kb: KnowledgeBase) -> None:
+    """QA finding: a session that stopped after a fix whose result could not be checked (the cloud answering
+    every ping with an error, nobody to ask about the LED) went straight to the next fix under 'What to do next',
+    though the fix that ran may have been the one."""
+    ran = action(fix="improve_signal", title="", result="done", verified_connected=None, message="moved")
+    r = build_report(kb, session(actions=[ran], outcome={"verified_connected": False}), generated_at=WHEN)
+    title = kb.fixes["improve_signal"].title
+    said = (
+        f"The last fix, '{title}', was carried out, but whether the device reaches the cloud now was not "
+        "checked: look at the status LED first (breathing cyan: it worked, and nothing below is needed)."
+    )
+    md = to_markdown(r)
+    assert said in md and md.index(said) < md.index("Otherwise:"), md[:900]
+    assert said in to_html(r).replace("&#x27;", "'")
