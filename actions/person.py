@@ -80,10 +80,8 @@ def pick(typed: str, options: Mapping[str, str]) -> str | None:
     answer = typed.strip().lower().rstrip(".!?").strip()
     if not answer:
         return None
-    for (
-        key,
-        meaning,
-    ) in options.items():  # exactly a key or a meaning ("WPA" is not "WPA2 (most home routers)")
+    # Exactly a key or a meaning first: "WPA" is not "WPA2 (most home routers)", the first choice it starts.
+    for key, meaning in options.items():
         if answer in (key.lower(), meaning.lower()):
             return key
     starts = [key for key, meaning in options.items() if meaning.lower().startswith(answer)]

@@ -19,7 +19,6 @@ import re
 from collections.abc import Iterable, Mapping
 from typing import Any
 
-from photon_doctor.actions.verify import LED_ASKED
 from photon_doctor.plain import PROBE_WORDS, counted, likelihood, percent, question_label, stands_out
 from photon_doctor.report_scrub import scrub, scrub_page
 
@@ -314,6 +313,8 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
 def verified_sentence(outcome: Mapping[str, Any], actions: Iterable[Mapping[str, Any]]) -> str:
     """Who saw the device reach the cloud, in a sentence: the cloud's ping, or the owner's eyes (the status LED,
     when the cloud could not be asked or answered only with errors: the record's steps say so)."""
+    from photon_doctor.actions.verify import LED_ASKED
+
     fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
     after = f" after: {fixed}" if fixed else ""
     last = next(
