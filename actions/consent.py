@@ -15,7 +15,8 @@ from photon_doctor.knowledge.model import FixDef, Risk
 @dataclass(frozen=True)
 class Policy:
     """What the command line allows: ``yes`` (harmless and settings-changing fixes that can be undone),
-    ``allow_erase`` (fixes that erase data), ``allow_irreversible`` (fixes that cannot be undone), ``dry_run``."""
+    ``allow_erase`` (fixes that erase data, and what ``yes`` allows), ``allow_irreversible`` (fixes that cannot be
+    undone, and what ``yes`` allows; not erasing), ``dry_run``."""
 
     yes: bool = False
     allow_erase: bool = False
@@ -42,10 +43,12 @@ def needs_flag(fix: FixDef) -> str | None:
 
 
 def allowed(policy: Policy, fix: FixDef) -> bool:
-    """Whether the command line's flags consent to ``fix`` (``--yes`` alone never runs an erase-data fix)."""
+    """Whether the command line's flags consent to ``fix`` (``--yes`` alone never runs an erase-data fix).
+    ``--allow-erase`` and ``--allow-irreversible`` cover what ``--yes`` covers too: without it, ``--allow-erase
+    --no-input`` passed over a harmless fix and erased the device with the next one (docs/fixes.md)."""
     flag = needs_flag(fix)
     if flag is None:
-        return policy.yes
+        return policy.yes or policy.allow_erase or policy.allow_irreversible
     return policy.allow_erase if flag == ERASE_FLAG else policy.allow_irreversible
 
 

@@ -30,11 +30,14 @@ from photon_doctor.actions.consent import (
     needs_flag,
 )
 from photon_doctor.actions.errors import ActionFailed, Pending, ToolMissing
-from photon_doctor.actions.person import Person
+from photon_doctor.actions.person import SAID_NO, Person
 from photon_doctor.actions.records import ActionRecord, Consent, Go, Outcome, Result
 from photon_doctor.actions.rig import Rig, Workbench
-from photon_doctor.actions.summary import summary_text  # re-exported: the shell prints it
-from photon_doctor.actions.verify import Verdict, trouble, verify_connected
+from photon_doctor.actions.summary import (
+    BY_HAND,
+    summary_text,
+)  # summary_text re-exported: the shell prints it
+from photon_doctor.actions.verify import TROUBLE, Verdict, trouble, verify_connected
 from photon_doctor.engine.diagnosis import Diagnosis, diagnose
 from photon_doctor.engine.explain import why_fix
 from photon_doctor.foundation.evidence import Observation, Provenance, Source
@@ -245,15 +248,16 @@ class Executor:
                 )
                 .strip()
                 .lower()
+                .rstrip(".!")  # "erase?" is a question, not consent
             )
             if answer == word:
                 return Consent.GIVEN, f"typed '{word}'"
-            if answer in ("w", "why"):
+            if answer.rstrip("?") in ("w", "why"):
                 self.person.tell(why_fix_text(self.kb, d, why_fix(self.kb, d, fix.id), self.policy.verbose))
                 continue
             if answer in ("q", "quit"):
                 return None, "stopped by the person"
-            if answer in ("n", "no", "", "s", "skip"):
+            if answer in ("n", "", "s") or answer in SAID_NO:
                 return Consent.REFUSED, "not run: the person said no"
             self.person.tell(f"  Not run unless you type '{word}'.")
 
@@ -308,7 +312,14 @@ class Executor:
         except (KeyboardInterrupt, EOFError) as exc:
             ended = isinstance(exc, EOFError)
             why = "the input ended" if ended else "interrupted (Ctrl-C)"
-            if done is None:
+            if done is None and bench.finished:  # what had already happened (an update cannot be undone)
+                ran = " and ".join(bench.finished)
+                why += f"; {ran} had finished and reported success before (what it changed was not checked)"
+            if done is None and not bench.commands:  # at a question the fix asked (the password): nothing ran
+                record = self._record(
+                    fix, (), consent, Result.SKIPPED, f"{why} at a question: nothing was done", None, None
+                )
+            elif done is None:
                 record = self._record(
                     fix,
                     tuple(bench.commands),
@@ -415,16 +426,16 @@ class Executor:
         return _Step(record, "replan")
 
     # --- probing again and re-planning ------------------------------------------------------------------------
-    def _probe_again(self) -> bool:
-        """Run the probes again (if there are probes); True if they ran."""
+    def _probe_again(self) -> dict[str, Observation] | None:
+        """Run the probes again (if there are probes); what they found now, or None if there are none."""
         if self.refresh is None:
-            return False
+            return None
         self.person.tell("  Probing again ...")
         fresh, facts = self.refresh()
         self.observations.update(fresh)
         self.rig.facts.update(facts)
         self.fresh = True
-        return True
+        return dict(fresh)
 
     def _recheck(self) -> Callable[[], list[str] | None] | None:
         """When the device answered the cloud before any fix, the check after a fix probes again too."""
@@ -432,18 +443,23 @@ class Executor:
             return None
 
         def recheck() -> list[str] | None:
-            if not self._probe_again():
+            before = {k: o.value for k, o in self.observations.items()}
+            fresh = self._probe_again()
+            if fresh is None:
                 return None
-            signs: list[str] = trouble({k: o.value for k, o in self.observations.items()})
+            now = {k: o.value for k, o in fresh.items()}
+            # Trouble seen before the fix that the probes could not look at again (the serial port gone): not
+            # known to be left, nor gone; the person's eyes decide.
+            if any(before.get(k) == bad and k not in now for k, (bad, _) in TROUBLE.items()):
+                return None
+            signs: list[str] = trouble(now)
             return signs
 
         return recheck
 
     def _replan(self, fix: FixDef) -> Diagnosis:
-        """The fix did not help: evidence. Probe again, add it to ``fixes_tried_failed``, diagnose again."""
-        if not self.fresh:
-            self._probe_again()
-        self.fresh = False
+        """The fix did not help: evidence. Add it to ``fixes_tried_failed`` (first: a Ctrl-C while the probes run
+        again keeps it for the session), probe again, diagnose again."""
         old = self.observations.get(TRIED)
         tried = tuple(old.value) if old is not None and isinstance(old.value, tuple) else ()
         if fix.id not in tried:
@@ -459,6 +475,9 @@ class Executor:
                 "the device still did not reach the cloud",
             ),
         )
+        if not self.fresh:
+            self._probe_again()
+        self.fresh = False
         d = self._diagnose()
         # The step the loop comes to next: a fix the person refused or skipped is not offered again.
         nxt = next((self.kb.fixes[s.fix].title for s in d.plan if s.fix not in self.offered), None)
@@ -477,9 +496,7 @@ class Executor:
             missing = self._missing_tool(automation)
             if automation is None or missing is not None:
                 lines = list(fix.steps)
-                note = (
-                    f"{missing + '; ' if missing else ''}done by hand: the person would be guided through it"
-                )
+                note = f"{missing + '; ' if missing else ''}{BY_HAND}"
             else:
                 check = automation.check(self.rig) if automation.check is not None else None
                 if check is not None and check.go is Go.REFUSE:

@@ -10,6 +10,7 @@ input that ran dry without a terminal, exit 10, from Ctrl-D at one, 130).
 from __future__ import annotations
 
 import getpass
+import re
 import sys
 from collections.abc import Callable, Mapping
 from typing import Protocol, TextIO
@@ -66,6 +67,37 @@ def read_answer(out: TextIO, inp: TextIO, prompt: str = "") -> str:
     return line.rstrip("\r\n")
 
 
+#: Words people type for yes and no ("sure", "nope"); "skip" is a no, as the prompts say ("no, skip it").
+SAID_YES = frozenset({"yes", "yeah", "yep", "yup", "sure", "ok", "okay"})
+SAID_NO = frozenset({"no", "nope", "nah", "skip"})
+
+
+def pick(typed: str, options: Mapping[str, str]) -> str | None:
+    """The key of ``options`` (key -> meaning, such as ``{"y": "yes", "n": "no, skip it"}``) that ``typed`` means,
+    or None: a key, a meaning or its start ("why"), a yes or a no in people's words ("Yes.", "sure", "nope",
+    "skip"), or a word that stands in one meaning only ("done" in "yes, done"). Nothing is guessed from an answer
+    that is not one word ("not sure")."""
+    answer = typed.strip().lower().rstrip(".!?").strip()
+    if not answer:
+        return None
+    # Exactly a key or a meaning first: "WPA" is not "WPA2 (most home routers)", the first choice it starts.
+    for key, meaning in options.items():
+        if answer in (key.lower(), meaning.lower()):
+            return key
+    starts = [key for key, meaning in options.items() if meaning.lower().startswith(answer)]
+    if len(starts) == 1:
+        return starts[0]
+    if starts or not answer.isalpha():
+        return None
+    word = "yes" if answer in SAID_YES else "no" if answer in SAID_NO and answer != "skip" else answer
+    words = {key: re.findall(r"[a-z]+", meaning.lower()) for key, meaning in options.items()}
+    if word in ("yes", "no"):
+        hits = [key for key, said in words.items() if said[:1] == [word]]
+    else:
+        hits = [key for key, said in words.items() if len(word) >= 4 and word in said]
+    return hits[0] if len(hits) == 1 else None
+
+
 class TerminalPerson:
     """Asks on ``out`` (stderr) and reads ``inp`` (stdin), word-wrapped to the terminal. Raises EOFError at the
     end of input. The executor asks through it, and so does the interview (:mod:`photon_doctor.terminal`)."""
@@ -101,12 +133,9 @@ class TerminalPerson:
     def choose(self, question: str, options: Mapping[str, str]) -> str | None:
         menu = " / ".join(f"[{k}] {v}" for k, v in options.items())
         while True:
-            answer = self._line(f"{question} {menu}\n> ").lower()
-            for key, meaning in options.items():
-                if answer in (key.lower(), meaning.lower()) or (
-                    answer and meaning.lower().startswith(answer)
-                ):
-                    return key
+            key = pick(self._line(f"{question} {menu}\n> "), options)
+            if key is not None:
+                return key
             self.tell(f"  please answer one of: {', '.join(options)}")
 
     def ask(self, question: str) -> str | None:
@@ -114,7 +143,12 @@ class TerminalPerson:
 
     def secret(self, kind: str, prompt: str) -> str | None:
         if getattr(self.inp, "isatty", lambda: False)():
-            value = getpass.getpass(f"{prompt} (input hidden): ", stream=self.out)
+            try:
+                value = getpass.getpass(f"{prompt} (input hidden): ", stream=self.out)
+            except (KeyboardInterrupt, EOFError):  # what is said next starts on a line of its own
+                self.out.write("\n")
+                self.out.flush()
+                raise
         else:
             value = self._line(f"{prompt}: ")
         register_secret(value)

@@ -106,6 +106,7 @@ class Workbench:
         self.in_dialog = (
             False  # a console dialog (`w`, `C`) may have been left half way: only a reset ends it
         )
+        self.finished: list[str] = []  # the tools' command lines that ran to their end and reported success
 
     # --- talking ------------------------------------------------------------------------------------------
     def note(self, line: str) -> None:
@@ -267,6 +268,7 @@ class Workbench:
             raise CommandFailed(f"{run.command} failed (exit {run.returncode}): {run.last_line()}")
         if ok_text is not None and ok_text not in run.output:
             raise CommandFailed(f"{run.command} did not say '{ok_text}': {run.last_line()}")
+        self.finished.append(self.commands[-1])
         return run
 
     # --- putting things back ----------------------------------------------------------------------------------

@@ -25,6 +25,10 @@ _RESULT_WORDS = {
 }
 
 
+#: How a dry run's record says that its fix would be done by hand (the program it drives is not installed).
+BY_HAND = "done by hand: the person would be guided through it"
+
+
 def summary_text(outcome: Outcome, verbose: bool = False) -> str:
     """The session's end, for stdout: what was done and the verdict; a dry run lists the plan's exact commands
     once. Commands are listed only for fixes that ran (or would run): a refused fix ran nothing."""
@@ -33,7 +37,11 @@ def summary_text(outcome: Outcome, verbose: bool = False) -> str:
     else:
         lines = ["What was done:"]
     for i, a in enumerate(outcome.actions, 1):
-        by_hand = a.automation == "manual" or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
+        by_hand = (
+            a.automation == "manual"
+            or a.result in (Result.MANUAL_CONFIRMED, Result.MANUAL_UNCONFIRMED)
+            or (a.result is Result.PLANNED and BY_HAND in a.message)
+        )
         head = f"  {i}. {a.title}{tag(a.fix, verbose)}"
         if outcome.dry_run:
             how = "by hand" if by_hand else "automatic"

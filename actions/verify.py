@@ -29,6 +29,8 @@ from photon_doctor.probes.cloud_client import (
 )
 
 LED_QUESTION = "Does the status LED breathe cyan now (a slow cyan glow, fading in and out)?"
+#: The step a record holds when the person's eyes, not the cloud, decided (the report says who saw it).
+LED_ASKED = "asked: does the LED breathe cyan?"
 
 
 @dataclass(frozen=True)
@@ -41,29 +43,36 @@ class Verdict:
 
 
 def ask_led(person: Person, why: str) -> Verdict:
-    """Ask the person about the LED."""
+    """Ask the person about the LED, saying first why the cloud's word is not enough (``why``)."""
+    if person.interactive:
+        person.tell(f"  {why[:1].upper()}{why[1:]}.")
     answer = person.choose(LED_QUESTION, {"y": "yes", "n": "no"})
     if answer is None:
         return Verdict(None, f"not verified: {why}, and nobody can be asked about the LED")
-    step = ("asked: does the LED breathe cyan?",)
+    step = (LED_ASKED,)
     if answer == "y":
         return Verdict(True, "the person sees the LED breathing cyan", step)
     return Verdict(False, "the person does not see the LED breathing cyan", step)
 
 
 def cloud_verdict(rig: Rig, wait: float | None = None) -> Verdict | None:
-    """Ping through the cloud until online or ``wait`` passes; None when the cloud cannot say."""
+    """Ping through the cloud until online or ``wait`` passes; None when the cloud cannot be asked (no login or
+    no device id, a rejected login, no cloud), and a verdict of None (with the reason) when it answered every
+    ping with an error (429, 5xx) until ``wait`` passed: that says nothing about the device."""
     if not rig.token or not rig.device_id:
         return None
     wait = rig.timing.verify_wait if wait is None else wait
     step = (f"PUT /v1/devices/{rig.device_id}/ping (every {rig.timing.poll:g} s, up to {wait:g} s)",)
     deadline = time.monotonic() + wait
-    why_not = f"the device did not answer the cloud's ping within {wait:g} s"
+    # The cloud's last word about the device; None while it answered only with errors.
+    why_not: str | None = None
+    hiccup = "no answer"
     with CloudClient(rig.api_url or DEFAULT_API_URL, rig.token, rig.timing.network_timeout) as c:
         while True:
             try:
                 if c.ping(rig.device_id):
                     return Verdict(True, "the cloud's ping reached the device: it is online", step)
+                why_not = f"the device did not answer the cloud's ping within {wait:g} s"
             except NotYourDevice:
                 # The real cloud's 403 covers unclaimed and someone else's devices alike; not yet, perhaps: a
                 # device handed a claim code is claimed when it connects (docs/protocols-cloud.md).
@@ -72,9 +81,12 @@ def cloud_verdict(rig: Rig, wait: float | None = None) -> Verdict | None:
                 why_not = f"the cloud says no account owns the device (still, after {wait:g} s)"
             except (BadToken, CloudUnreachable):
                 return None
-            except CloudError:
-                pass  # a hiccup (429, 5xx): try again until the deadline
+            except CloudError as exc:  # a hiccup (429, 5xx): try again until the deadline
+                hiccup = exc.message
             if time.monotonic() >= deadline:
+                if why_not is None:
+                    said = f"the cloud answered every ping with an error for {wait:g} s ({hiccup})"
+                    return Verdict(None, f"{said}, so it cannot say whether the device is online", step)
                 return Verdict(False, why_not, step)
             time.sleep(min(rig.timing.poll, max(deadline - time.monotonic(), 0.0)))
 
@@ -109,6 +121,10 @@ def verify_connected(
             else "the cloud cannot say"
         )
         return ask_led(person, why)
+    if verdict.connected is None:  # the cloud answered only with errors: the person's eyes decide
+        led = ask_led(person, verdict.detail)
+        detail = f"{verdict.detail}; {led.detail}" if led.steps else led.detail
+        return Verdict(led.connected, detail, verdict.steps + led.steps)
     if not verdict.connected or recheck is None:
         return verdict
     signs = recheck()

@@ -73,12 +73,14 @@ YES_OPTION = typer.Option(
     help="Consent to harmless fixes and settings changes that can be undone; nothing more.",
 )
 ALLOW_ERASE_OPTION = typer.Option(
-    False, "--allow-erase", help="Also consent to fixes that erase data (flash Tinker, reset keys, ...)."
+    False,
+    "--allow-erase",
+    help="Also consent to fixes that erase data (flash Tinker, reset keys, ...), and to what --yes covers.",
 )
 ALLOW_IRREVERSIBLE_OPTION = typer.Option(
     False,
     "--allow-irreversible",
-    help="Also consent to fixes that cannot be undone (Device OS update, claim).",
+    help="Also consent to fixes that cannot be undone (Device OS update, claim), and to what --yes covers.",
 )
 
 

@@ -18,6 +18,7 @@ from typing import Any
 from photon_doctor.engine.diagnosis import Diagnosis, done_fixes, tried_fixes
 from photon_doctor.foundation.evidence import Source
 from photon_doctor.foundation.ids import LED_COLOUR
+from photon_doctor.foundation.redact import redact
 from photon_doctor.knowledge.model import FixDef, Kind, KnowledgeBase, Risk
 
 #: Below this, a cause is "very unlikely" and a fix's chance is "under 5 %".
@@ -690,6 +691,10 @@ def carried_out_text(action: Mapping[str, Any], outcome: Mapping[str, Any] | Non
     """What became of a fix in the session's fix run, in one sentence (``why`` starts with it: the reasoning
     below is the plan's, from before the fix ran)."""
     result = str(action.get("result"))
+    message = action.get("message")
+    why = (
+        redact(message) if isinstance(message, str) else ""
+    )  # what happened: Ctrl-C after a tool had finished
     verified = action.get("verified_connected")
     fixed = bool(
         outcome and outcome.get("verified_connected") and outcome.get("fixed_by") == action.get("fix")
@@ -704,7 +709,8 @@ def carried_out_text(action: Mapping[str, Any], outcome: Mapping[str, Any] | Non
     said = {
         "done": "Carried out in this session" + after + ".",
         "manual-confirmed": "Done by hand in this session" + after + ".",
-        "failed": "Tried in this session: it could not run to its end (the device was put back as it was).",
+        "failed": "Tried in this session: it could not run to its end"
+        + (f" ({clipped(why, 300)})." if why else "."),
         "skipped": "Not run in this session (refused or skipped).",
         "manual-unconfirmed": "Shown in this session, to be done by hand; nobody said it was done.",
         "planned": "Planned in a dry run in this session; nothing was changed.",

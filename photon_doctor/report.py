@@ -26,7 +26,7 @@ from photon_doctor.foundation.errors import SessionError, UsageError
 from photon_doctor.foundation.evidence import Observation, Source
 from photon_doctor.knowledge.model import Kind, KnowledgeBase
 from photon_doctor.plain import likelihood, stands_out, value_words
-from photon_doctor.report_render import to_html, to_markdown
+from photon_doctor.report_render import to_html, to_markdown, verified_sentence
 from photon_doctor.report_scrub import scrub, scrub_page
 from photon_doctor.session import Session
 
@@ -204,7 +204,9 @@ def _saved_at(session_id: str) -> str | None:
     return f"{y}-{mo}-{day}T{h}:{mi}:{s}Z"
 
 
-def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> str:
+def _summary(
+    causes: list[dict[str, Any]], outcome: dict[str, Any] | None, actions: list[dict[str, Any]]
+) -> str:
     if causes:
         p = float(causes[0].get("probability") or 0.0)
         said = f"{causes[0]['title']} ({likelihood(p)})"
@@ -218,11 +220,7 @@ def _summary(causes: list[dict[str, Any]], outcome: dict[str, Any] | None) -> st
         text = "No cause has support yet: more observations are needed."
     if outcome is not None:
         if outcome.get("verified_connected"):
-            fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
-            text += (
-                f" photon-doctor checked that the device reaches the Particle cloud"
-                f"{f' after: {fixed}' if fixed else ''}."
-            )
+            text += f" {verified_sentence(outcome, actions)}"
         else:
             text += " The device was not verified connected at the end."
     return text
@@ -283,7 +281,7 @@ def build_report(
     when = (generated_at or datetime.now(timezone.utc)).astimezone(timezone.utc)
     report: dict[str, Any] = {
         "schema_version": REPORT_SCHEMA_VERSION,
-        "summary": _summary(causes, outcome),
+        "summary": _summary(causes, outcome, actions),
         "session": {
             "id": session_id or None,
             "command": session.command,

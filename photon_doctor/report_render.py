@@ -153,7 +153,6 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     else:
         lead = "No cause stands out yet: answer more questions, or let photon-doctor probe the device."
     verified_ok = bool(outcome and outcome.get("verified_connected"))
-    fixed = (outcome or {}).get("fixed_by_title") or (outcome or {}).get("fixed_by")
     steps = _open_steps(report)
     if verified_ok:
         next_step = None
@@ -163,11 +162,7 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
         then = [s["title"] for s in steps[1:3]]
     ran = [a for a in actions if a.get("result") in ("done", "failed", "manual-confirmed")]
     if verified_ok:
-        verified = (
-            f"photon-doctor checked that the device reaches the Particle cloud after: {fixed}."
-            if fixed
-            else "photon-doctor checked that the device reaches the Particle cloud."
-        )
+        verified = verified_sentence(outcome or {}, actions)
     elif ran:
         verified = (
             f"{len(ran)} fix{'es' if len(ran) != 1 else ''} carried out; the device was not verified "
@@ -193,6 +188,12 @@ def _answer(report: Mapping[str, Any]) -> dict[str, Any]:
     left = (
         f"The last fix tried, '{last.get('title') or last.get('fix')}', did not get through: {last['message']}."
         if last is not None and last.get("result") == "failed" and last.get("message")
+        else f"The last fix, '{last.get('title') or last.get('fix')}', was carried out, but whether the device "
+        "reaches the cloud now was not checked: look at the status LED first (breathing cyan: it worked, and "
+        "nothing below is needed)."
+        if last is not None
+        and last.get("result") in ("done", "manual-confirmed")
+        and last.get("verified_connected") is None
         else None
     )
     still = (outcome or {}).get("still_to_do") if verified_ok else None
@@ -334,6 +335,27 @@ def _md_actions(report: Mapping[str, Any]) -> list[str]:
             state = "not verified connected to the cloud"
         out += [f"**Outcome:** {state}.", ""]
     return out
+
+
+def verified_sentence(outcome: Mapping[str, Any], actions: Iterable[Mapping[str, Any]]) -> str:
+    """Who saw the device reach the cloud, in a sentence: the cloud's ping, or the owner's eyes (the status LED,
+    when the cloud could not be asked or answered only with errors: the record's steps say so)."""
+    from photon_doctor.actions.verify import LED_ASKED
+
+    fixed = outcome.get("fixed_by_title") or outcome.get("fixed_by")
+    after = f" after: {fixed}" if fixed else ""
+    last = next(
+        (
+            a
+            for a in reversed(list(actions))
+            if a.get("verified_connected") is True and a.get("result") != "skipped"
+        ),
+        None,
+    )
+    commands = last.get("commands") if last is not None else None
+    if isinstance(commands, list) and LED_ASKED in commands:
+        return f"You saw the status LED breathing cyan (on the cloud){after}; the cloud itself did not confirm it."
+    return f"photon-doctor checked that the device reaches the Particle cloud{after}."
 
 
 def to_markdown(report: Mapping[str, Any]) -> str:

@@ -24,12 +24,13 @@ from photon_doctor.foundation.errors import (
     NoTerminal,
     PhotonDoctorError,
 )
-from photon_doctor.foundation.evidence import Observation, Source, Unavailable
+from photon_doctor.foundation.evidence import Observation, Unavailable
 from photon_doctor.foundation.ids import SERIAL_DETAIL_IDS
 from photon_doctor.interview import Interview, run
 from photon_doctor.knowledge.model import KnowledgeBase
 from photon_doctor.output import diagnosis_json, diagnosis_rich, diagnosis_text
 from photon_doctor.plain import counted, wrap_lines
+from photon_doctor.resuming import fixed_by_title, resume_command, resume_interview
 from photon_doctor.session import Session
 from photon_doctor.sessions import read_session, save_session
 from photon_doctor.terminal import TerminalAnswerer
@@ -66,16 +67,6 @@ def collect_answers(kb: KnowledgeBase, options: DiagnoseOptions) -> dict[str, Ob
         obs = parse_assignment(kb, text)
         result[obs.id] = obs
     return result
-
-
-def resume_command(options: DiagnoseOptions, fixing: bool = False) -> str:
-    """The command that goes on with a session as it was started: with --no-probe when it was (a resumed session
-    otherwise looks at USB, the login and the network first), and with --fix to go on fixing."""
-    return (
-        "photon-doctor diagnose --resume"
-        + (" --no-probe" if options.no_probe else "")
-        + (" --fix" if fixing else "")
-    )
 
 
 def session_record(
@@ -183,30 +174,6 @@ def show_diagnosis(
         )
 
 
-def resume_interview(kb: KnowledgeBase, interview: Interview, path: Path, saved: Session) -> str:
-    """Put a saved session back into ``interview``: its answers, what was skipped, the order they were given in
-    (so ``back`` works) and the question that was open. Returns what to say ("resuming ..., 3 answers kept")."""
-    interview.observations.update(saved.observed())
-    interview.skipped.update(s for s in saved.skipped if s in kb.observations)
-    interview.restore_session_fields({**saved.interview_state, "skipped": list(saved.skipped)})
-    settled = interview.settled()  # checklists shown and tried-fix questions answered keep their place too
-    interview.history.extend(o for o in saved.answer_order if o in interview.observations or o in settled)
-    asked = saved.questions_asked
-    interview.asked = asked if asked is not None else len(interview.history)
-    pending = saved.pending_question
-    interview.current = pending if pending is not None and pending in kb.observations else None
-    # Answers given up front (-a, --answers) are kept too, though no question put them ("0 answers kept" after
-    # two -a answers read as if they were lost).
-    up_front = [
-        o
-        for o in interview.observations.values()
-        if o.provenance.source is Source.CLI and o.id not in interview.history
-    ]
-    kept = f"{counted(len(interview.history) + len(up_front), 'answer')} kept"
-    where = "; going on with the open question" if interview.current else ""
-    return f"Resuming the session {path}: {kept}{where}."
-
-
 def _interview(
     kb: KnowledgeBase,
     options: DiagnoseOptions,
@@ -309,6 +276,13 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
     if options.resume:
         session_path, saved = read_session(kb, options.session_path)
         answerer.tell(resume_interview(kb, interview, session_path, saved))
+        fixed_by = fixed_by_title(kb, saved)
+        if options.fixing and fixed_by is not None:
+            answerer.tell(
+                f"This session already ended with the device verified connected (fixed by '{fixed_by}'): no fix "
+                "is run again. (photon-doctor diagnose --fix starts a new session.)"
+            )
+            options = replace(options, fix=False, dry_run=False)
     unavailable: list[Unavailable] = []
     facts: dict[str, Any] = {}
     at_terminal = env.isatty(env.input)
@@ -412,12 +386,15 @@ def _fix(
 
         text = summary_text(outcome, options.verbose) + (f"\n{changes}" if changes else "")
         print_result(wrap_lines(text.splitlines(), terminal_width(current().out)))
-        if outcome.interrupted and not _no_terminal(outcome, answerer):
-            answerer.tell(
-                f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
-            )
-        elif not outcome.interrupted:
-            answerer.note(f"(session saved: {path})")
+    # How to go on, on stderr with --json too (stdout has the session's path, not the command).
+    if outcome.interrupted and not _no_terminal(outcome, answerer):
+        answerer.tell(
+            f"interrupted; the session is saved in {path} (continue with {resume_command(options, fixing=True)})"
+        )
+    elif outcome.stop_reason == "stopped by the person":  # quit at a fix: it can go on later
+        answerer.note(f"(session saved: {path}; continue with {resume_command(options, fixing=True)})")
+    elif not outcome.interrupted and not options.as_json:
+        answerer.note(f"(session saved: {path})")
     if _no_terminal(outcome, answerer):
         raise NoTerminal(
             "no terminal to answer the question about a fix: add --yes (and --allow-erase or "

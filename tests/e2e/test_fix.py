@@ -252,7 +252,10 @@ def test_diagnose_dry_run_without_hardware() -> None:
     assert "Not verified: this was a dry run." in r.stdout
     # The plan once: no second table of the same steps, each command once.
     assert "What to do, in this order" not in r.stdout
-    assert r.stdout.count("dfu-util -d 2b04:d006 -a 1 -s 1634:leave") == 1
+    assert r.stdout.count("Switch the device back to DHCP") == 1
+    # Without dfu-util on the PATH the step is done by hand: its steps are counted, not shown as commands.
+    assert "Switch the device back to DHCP (changes settings, by hand)" in r.stdout
+    assert "$ Reset the device" not in r.stdout
 
 
 def test_demo_fix_as_a_person_would_run_it() -> None:
@@ -413,3 +416,35 @@ def test_why_a_question_never_asked_does_not_say_it_is_asking(tmp_path: Path) ->
     first = r.stdout.splitlines()[0]
     assert first == f"What it would tell: {KB.observations['reboots_when_pressed'].question}"
     assert "Why I ask" not in r.stdout and "skip it with" not in r.stdout
+
+
+def test_resume_fix_of_a_session_already_fixed_runs_no_fix_again(capsys: pytest.CaptureFixture[str]) -> None:
+    """QA finding: `diagnose --resume --fix --yes` on a session whose fix had been verified went on fixing (the
+    plan from the old answers: on a real Photon, fixes run again on a device that works) and replaced its
+    outcome."""
+    _, out, _ = cli(capsys, "demo", "--scenario", "static-ip", "--fix", "--yes", "--no-input", "--json")
+    path = Path(json.loads(out)["session"])
+    before = json.loads(path.read_text(encoding="utf-8"))
+    code, out, err = cli(capsys, "diagnose", "--resume", "--fix", "--yes", "--no-input")
+    assert code == ExitCode.OK, err
+    assert "already ended with the device verified connected (fixed by 'Switch the device back to DHCP')" in (
+        " ".join(err.split())
+    )
+    assert "What was done" not in out and "Step 1" not in err
+    after = json.loads(path.read_text(encoding="utf-8"))
+    assert after["actions"] == before["actions"] and after["outcome"] == before["outcome"]
+
+
+@pytest.mark.parametrize("flag", ["--allow-erase", "--allow-irreversible"])
+def test_a_flag_for_risky_fixes_covers_the_harmless_ones_too(
+    flag: str, capsys: pytest.CaptureFixture[str]
+) -> None:
+    """QA finding: `demo --scenario static-ip --fix --allow-erase --no-input` passed over the settings change that
+    fixes it ('needs consent (--yes)') and erased the device with the settings-reset firmware instead: consent to
+    erase data (or to what cannot be undone) without consent to what can be changed back."""
+    code, out, _ = cli(capsys, "demo", "--scenario", "static-ip", "--fix", flag, "--no-input", "--json")
+    data = json.loads(out)
+    first = data["outcome"]["actions"][0]
+    assert code == ExitCode.OK and data["outcome"]["fixed_by"] == "use_dynamic_ip"
+    assert (first["fix"], first["consent"], first["result"]) == ("use_dynamic_ip", "auto", "done")
+    assert all(a["risk"] not in ("erases_data", "irreversible") for a in data["outcome"]["actions"])

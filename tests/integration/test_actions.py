@@ -25,6 +25,7 @@ from photon_doctor.actions.executor import (
     FixSession,
     Policy,
     needs_flag,
+    summary_text,
 )
 from photon_doctor.actions.fix_device import flash_reset_settings
 from photon_doctor.actions.fix_network import wep_key_for_device
@@ -242,6 +243,23 @@ def test_an_erase_fix_at_the_prompt_needs_the_typed_word(kb: KnowledgeBase, tmp_
     assert session.outcome.actions[0].consent is Consent.GIVEN
 
 
+def test_the_typed_word_prompt_takes_why_and_no_as_people_type_them(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: at "Type 'erase' to run it, or n to skip it, w why, q quit:" the answers 'why?' and 'nope' were
+    'Not run unless you type 'erase''; 'sure' and 'Yes.' must still not run it."""
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        before = b.sim.state()
+        person = ScriptedPerson(["sure", "Yes.", "erase?", "why?", "nope"] + ["q"] * 8)
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["led"] == before["led"]
+    first = session.outcome.actions[0]
+    assert (first.fix, first.consent, first.result) == ("reset_keys", Consent.REFUSED, Result.SKIPPED)
+    assert first.message == "not run: the person said no"
+    assert person.transcript.count("Not run unless you type 'erase'.") == 3
+    assert "Step 1 of " in person.transcript  # 'why?' showed the why-fix explanation
+
+
 def test_a_fix_that_cannot_be_undone_at_the_prompt_needs_its_own_typed_word(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
@@ -309,6 +327,21 @@ def test_a_missing_tool_turns_the_fix_into_a_guided_step(kb: KnowledgeBase, tmp_
     )
 
 
+def test_a_dry_run_shows_a_fix_whose_tool_is_missing_as_done_by_hand(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: without dfu-util, `diagnose --auto --dry-run` listed 'Switch the device back to DHCP (changes
+    settings, automatic)' with the manual steps as commands ('$ Reset the device and watch it reach breathing
+    cyan.'); the real run guides the person through them."""
+    empty = tmp_path / "empty-bin"
+    empty.mkdir()
+    with bench(kb, "static-ip", tmp_path, toolbox=Toolbox(path=str(empty))) as b:
+        session = b.run(kb, silent(), Policy(yes=True, dry_run=True))
+    text = summary_text(session.outcome)
+    assert "1. Switch the device back to DHCP (changes settings, by hand)" in text, text
+    assert "$ Reset the device" not in text and "by hand, 3 steps (photon-doctor why 1 shows them)" in text
+
+
 def test_a_too_old_tool_is_refused(tmp_path: Path) -> None:
     fake = tmp_path / "dfu-util"
     fake.write_text("#!/bin/sh\necho 'dfu-util 0.5'\n", encoding="utf-8")
@@ -370,6 +403,25 @@ def test_ctrl_c_mid_action_puts_the_device_back_and_stops(kb: KnowledgeBase, tmp
     assert state["mode"] != "dfu" and state["ip_mode"] == "static"
 
 
+def test_ctrl_c_after_the_tool_finished_says_what_it_did(kb: KnowledgeBase, tmp_path: Path) -> None:
+    """QA finding: Ctrl-C after `particle update` had reported success (while the device restarted, before its
+    release was read back) was recorded as "failed: interrupted (Ctrl-C)" and nothing more; the Device OS had
+    been updated, a step that cannot be undone, and the record let the person think it had not."""
+
+    def ctrl_c(self: Workbench, seconds: float) -> None:
+        raise KeyboardInterrupt  # while waiting for the device to restart after the update
+
+    with bench(kb, "firmware-mismatch", tmp_path) as b:
+        with mock.patch.object(Workbench, "pause", ctrl_c):
+            session = b.run(kb, silent(), Policy(allow_irreversible=True))
+        state = b.sim.state()
+    (action,) = session.outcome.actions
+    assert action.automation == "update_device_os" and action.result is Result.FAILED
+    assert action.message.startswith("interrupted (Ctrl-C)"), action.message
+    assert "particle update had finished and reported success" in action.message, action.message
+    assert state["device_os"] == "2.2.0"
+
+
 def test_ctrl_c_in_the_wifi_dialog_resets_the_device_without_saving(
     kb: KnowledgeBase, tmp_path: Path
 ) -> None:
@@ -405,6 +457,23 @@ def test_a_fix_that_did_not_help_is_evidence_and_the_core_replans(kb: KnowledgeB
     assert session.diagnosis.step(first.fix) is None  # out of the new plan
 
 
+def test_ctrl_c_while_probing_again_keeps_the_fix_that_did_not_help_as_evidence(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    """QA finding: Ctrl-C during 'Probing again ...' after a fix that did not help saved the session without it in
+    the fixes tried: the resumed session said it 'did not help' and offered it again."""
+
+    def ctrl_c() -> Any:
+        raise KeyboardInterrupt  # pressed while the probes run again
+
+    with bench(kb, "key-mismatch", tmp_path) as b:
+        b.refresh = ctrl_c
+        session = b.run(kb, owner(), YES)
+    done = [a for a in session.outcome.actions if a.result is Result.DONE]
+    assert session.outcome.interrupted and done and done[-1].verified_connected is False
+    assert done[-1].fix in session.observations["fixes_tried_failed"].value
+
+
 def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBase, tmp_path: Path) -> None:
     # firmware-mismatch: safe mode answers the cloud too; a fix that leaves the modules broken is not verified.
     # Flashing Tinker (tinker-0.4.5-photon.bin, built for 0.4.5) ends safe mode on any later Device OS, so the
@@ -432,6 +501,42 @@ def test_a_ping_proves_nothing_when_the_device_was_online_before(kb: KnowledgeBa
     assert "modules' dependencies still fail" in done[0].message
 
 
+class UnpluggedAfterUpdate(Toolbox):
+    """The tools as they are, but the device's serial port vanishes once `particle update` has run (a USB hub
+    that drops it, a cable knocked out while the device restarts)."""
+
+    def __init__(self, sim: SimulatedPhoton, path: str, env: dict[str, str]) -> None:
+        super().__init__(path=path, env=env)
+        self.sim = sim
+
+    def run(self, name: str, args: list[str], **kw: Any) -> Any:
+        ran = super().run(name, args, **kw)
+        if args[:1] == ["update"]:
+            self.sim.serial.unplug()
+        return ran
+
+
+@pytest.mark.parametrize("answers", [None, ["y"]], ids=["nobody-to-ask", "the-owner-sees-cyan"])
+def test_signs_of_trouble_the_probes_could_not_look_at_again_are_not_taken_as_left(
+    kb: KnowledgeBase, tmp_path: Path, answers: list[str] | None
+) -> None:
+    """QA finding: firmware-mismatch (safe mode answers the cloud), the update installed, then the serial port
+    gone: the probes run again could not read the modules, and the check took the old 'dependencies fail' for a
+    sign of trouble left: 'it answers the cloud, but its firmware modules' dependencies still fail' -- the update
+    that fixed it was counted as not helping."""
+    with bench(kb, "firmware-mismatch", tmp_path) as b:
+        b.rig.tools = UnpluggedAfterUpdate(b.sim, b.tools.path, b.tools.env())
+        person = ScriptedPerson(answers + ["q"] * 5) if answers else silent()
+        session = b.run(kb, person, Policy(allow_irreversible=True))
+        assert b.sim.state()["mode"] == "connected"
+    first = session.outcome.actions[0]
+    assert first.automation == "update_device_os" and first.result is Result.DONE
+    assert "dependencies still fail" not in first.message, first.message
+    assert first.verified_connected is (None if answers is None else True), first.message
+    tried = session.observations.get("fixes_tried_failed")
+    assert tried is None or first.fix not in tried.value
+
+
 def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp_path: Path) -> None:
     with bench(kb, "static-ip", tmp_path) as b:
         b.rig.token = None
@@ -440,6 +545,40 @@ def test_no_login_means_the_person_is_asked_about_the_led(kb: KnowledgeBase, tmp
     assert session.outcome.verified_connected
     assert any("LED breathe cyan" in q for q in person.questions)
     assert "the person sees the LED breathing cyan" in session.outcome.actions[0].message
+
+
+@pytest.mark.parametrize("status", [429, 500])
+def test_a_cloud_that_answers_every_ping_with_an_error_proves_nothing(
+    kb: KnowledgeBase, tmp_path: Path, status: int
+) -> None:
+    # wrong-password: the right password is sent and the device connects, but the cloud answers every ping with
+    # 429 (or 500) until the check gives up. That is not the device failing to answer: the fix must not count
+    # as "did not help" (evidence against the right cause) with the plan going on; the person's eyes decide.
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.sim.cloud.inject(Fault(status=status, retry_after=30, path_prefix="/v1/devices"))
+        person = ScriptedPerson(["y", "y"] + ["q"] * 10)  # run it; yes, the LED breathes cyan
+        session = b.run(kb, person, Policy())
+        assert b.sim.state()["online"]
+    first = session.outcome.actions[0]
+    assert first.automation == "set_wifi_credentials" and first.result is Result.DONE
+    assert any("LED breathe cyan" in q for q in person.questions)
+    assert "The cloud answered every ping with an error for " in person.transcript  # said before the question
+    assert first.verified_connected is True and session.outcome.fixed_by == first.fix
+    assert "the cloud answered every ping with an error" in first.message and f"({status}" in first.message
+    assert "the person sees the LED breathing cyan" in first.message
+
+
+def test_a_cloud_failing_every_ping_with_nobody_to_ask_is_not_known(
+    kb: KnowledgeBase, tmp_path: Path
+) -> None:
+    with bench(kb, "wrong-password", tmp_path) as b:
+        b.sim.cloud.inject(Fault(status=429, retry_after=30, path_prefix="/v1/devices"))
+        session = b.run(kb, owner(), YES)
+    first = session.outcome.actions[0]
+    assert first.automation == "set_wifi_credentials" and first.result is Result.DONE
+    assert first.verified_connected is None and len(session.outcome.actions) == 1  # stopped: maybe fixed
+    tried = session.observations.get("fixes_tried_failed")
+    assert tried is None or first.fix not in tried.value
 
 
 def test_a_manual_step_is_guided_and_verified(kb: KnowledgeBase, tmp_path: Path) -> None:

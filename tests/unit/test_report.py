@@ -522,3 +522,38 @@ def test_write_private_makes_the_file_owner_only(tmp_path: Path) -> None:
     with pytest.raises(UsageError) as err:
         write_private(tmp_path / "missing" / "r.md", "x")
     assert "cannot write the report to" in err.value.message
+
+
+def test_a_fix_the_owner_saw_work_is_not_said_to_be_checked_by_photon_doctor(kb: KnowledgeBase) -> None:
+    """QA finding: after the cloud failed every ping (or without a login) and the owner said the LED breathes
+    cyan, the report said 'photon-doctor checked that the device reaches the Particle cloud'."""
+    seen = action(
+        fix="improve_signal",
+        title="",
+        result="done",
+        verified_connected=True,
+        commands=["PUT /v1/devices/x/ping (every 3 s, up to 60 s)", "asked: does the LED breathe cyan?"],
+    )
+    data = session(actions=[seen], outcome={"verified_connected": True, "fixed_by": "improve_signal"})
+    r = build_report(kb, data, generated_at=WHEN)
+    title = kb.fixes["improve_signal"].title
+    for text in (r["summary"], to_markdown(r), to_html(r)):
+        assert "photon-doctor checked that the device reaches" not in text
+    said = f"You saw the status LED breathing cyan (on the cloud) after: {title}; the cloud itself did not confirm it."
+    assert said in r["summary"] and said in to_markdown(r)
+
+
+def test_a_last_fix_that_ran_unchecked_is_what_to_look_at_first(kb: KnowledgeBase) -> None:
+    """QA finding: a session that stopped after a fix whose result could not be checked (the cloud answering
+    every ping with an error, nobody to ask about the LED) went straight to the next fix under 'What to do next',
+    though the fix that ran may have been the one."""
+    ran = action(fix="improve_signal", title="", result="done", verified_connected=None, message="moved")
+    r = build_report(kb, session(actions=[ran], outcome={"verified_connected": False}), generated_at=WHEN)
+    title = kb.fixes["improve_signal"].title
+    said = (
+        f"The last fix, '{title}', was carried out, but whether the device reaches the cloud now was not "
+        "checked: look at the status LED first (breathing cyan: it worked, and nothing below is needed)."
+    )
+    md = to_markdown(r)
+    assert said in md and md.index(said) < md.index("Otherwise:"), md[:900]
+    assert said in to_html(r).replace("&#x27;", "'")
