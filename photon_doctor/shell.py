@@ -261,6 +261,9 @@ def _no_terminal(outcome: Outcome, answerer: TerminalAnswerer) -> bool:
 def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) -> int:
     """Run one diagnosis session with what ``wiring`` built; returns the exit code."""
     interview = Interview(kb, verbose=options.verbose)
+    # The answers given on the command line are read before anything is probed: a misspelt one is a usage error
+    # before the device is touched (it came after the probes, which may have put the device in listening mode).
+    given_answers = collect_answers(kb, options)
     env = current()
     demo = options.simulated
     owner = wiring.answers  # the demo's owner
@@ -322,7 +325,7 @@ def run_diagnose(kb: KnowledgeBase, options: DiagnoseOptions, wiring: Wiring) ->
         )
         for k, v in given.items():
             interview.observations.setdefault(k, v)
-    interview.observations.update(collect_answers(kb, options))
+    interview.observations.update(given_answers)
     stopped = False
     if not options.no_input:
         d, stopped = _interview(kb, options, interview, answerer, unavailable, session_path, saved)

@@ -45,6 +45,22 @@ def test_odd_answers_on_the_command_line_are_usage_errors(answer: str) -> None:
     assert answer.partition("=")[0] in _one_line_error(r.stderr)
 
 
+def test_a_misspelt_answer_is_refused_before_the_device_is_probed() -> None:
+    """QA finding (round 8): `-a ledd_pattern=green` was refused only after the probes had run (and had put the
+    device in listening mode); nothing is touched before the command line is read whole."""
+    from photon_doctor.simulator.photon import SimulatedPhoton
+    from photon_doctor.simulator.scenarios import get_scenario
+
+    from tests.conftest import auto_against
+
+    with SimulatedPhoton(get_scenario("static-ip")) as sim:
+        r = run_cli(*auto_against(sim.endpoints(), "HomeNet", 2.0), "-a", "ledd_pattern=green")
+        events = list(sim.world.events)
+    assert r.returncode == ExitCode.USAGE
+    assert "ledd_pattern" in _one_line_error(r.stderr)
+    assert "probing" not in r.stderr and not any("listening" in e for e in events), (r.stderr, events)
+
+
 def test_superscript_port_in_cloud_endpoint_is_a_usage_error() -> None:
     r = run_cli(
         *MINI, "diagnose", "--auto", "--no-input", "--cloud-endpoint", "x:³", "--port", "/dev/nonexistent"
