@@ -511,6 +511,23 @@ def test_a_single_fact_moves_the_causes_it_speaks_of(
         assert after[cause] < before[cause] / 1.25, (cause, before[cause], after[cause])
 
 
+@pytest.mark.parametrize("led", ["blinking_green", "breathing_cyan"])
+def test_a_phone_that_finds_no_device_ap_beside_a_led_that_is_not_blue_means_not_in_listening_mode(
+    kb: KnowledgeBase, led: str
+) -> None:
+    """Only listening mode (blinking dark blue) offers the Photon-XXXXXX access point: a phone that cannot join it
+    beside an LED in any other state points to a setup run outside listening mode, more than either fact alone."""
+    from photon_doctor.foundation.evidence import Observation
+
+    stall = {"setup_stalls_at": Observation("setup_stalls_at", "joining_device_ap")}
+    both = {**stall, "led_pattern": Observation("led_pattern", led)}
+    alone = diagnose(kb, stall).probabilities["not_in_listening_mode"]
+    blue = diagnose(kb, {**stall, "led_pattern": Observation("led_pattern", "blinking_blue")})
+    assert diagnose(kb, both).probabilities["not_in_listening_mode"] > max(
+        alone, blue.probabilities["not_in_listening_mode"]
+    )
+
+
 def test_a_connected_device_is_one_that_offers_no_setup_access_point(kb: KnowledgeBase) -> None:
     """Breathing cyan rules out what stops a connection, not "setup ran while it was not in listening mode": an
     owner who runs the phone's setup on a connected device finds no Photon-XXXXXX to join."""
