@@ -94,19 +94,18 @@ class TerminalAnswerer:
             # that could still teach something) whose fact holds for the simulated Photon.
             holds = {item.key for item in checklist.items if self.hints.get(item.obs) == item.value}
             ticked = [str(n) for n, key in enumerate(odef.choices, 1) if key in holds]
-            return ",".join(ticked) if ticked else "nothing (press Enter)"
+            return ",".join(ticked)  # "" when none: the owner presses Enter
         return None
 
     def _hint_text(self, odef: ObservationDef) -> str:
         shown = self._hint(odef)
-        if isinstance(shown, bool):
-            return "yes" if shown else "no"
+        typed = self._owner_answer(odef)
+        if isinstance(shown, list) or odef.id.startswith(CHECKLIST_PREFIX):
+            return typed or "nothing (press Enter)"
         if odef.kind is Kind.ENUM and str(shown) in odef.choices:
-            number = list(odef.choices).index(str(shown)) + 1
-            return f"{number} ({odef.choices[str(shown)]})"
-        if isinstance(shown, list):
-            numbers = [str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes]
-            return ",".join(numbers) if numbers else "nothing (press Enter)"
+            return f"{typed} ({odef.choices[str(shown)]})"
+        if isinstance(shown, bool):
+            return typed
         full = self.kb.observations.get(odef.id)
         if odef.kind is Kind.ENUM and full is not None and str(shown) in full.choices:
             # The LED pattern narrowed to another colour than the owner's: say the pattern, and how to go back.
@@ -125,8 +124,6 @@ class TerminalAnswerer:
             return str(list(odef.choices).index(str(shown)) + 1) if str(shown) in odef.choices else "?"
         if isinstance(shown, list):
             return ",".join(str(list(self.kb.fixes).index(f) + 1) for f in shown if f in self.kb.fixes)
-        if odef.id.startswith(CHECKLIST_PREFIX):
-            return "" if not str(shown)[:1].isdigit() else str(shown)
         return str(shown)
 
     def _read(self, odef: ObservationDef, text: str, again: bool) -> str:
